@@ -1,0 +1,182 @@
+# muttlike - one Makefile, no autotools.
+#
+#   make            build ./muttlike
+#   make deps       install missing Debian packages (as root), else print the command
+#   make check      deps, build, every test (unit + integration under ASan/UBSan, UI in tmux)
+#   make demo       build, start a private Dovecot with sample mail, open the reader on it
+#   make bench      benchmarks with printed figures
+#   make lint       clang-tidy and cppcheck
+#   make layering   fail if src/ includes curses or anything from ui/
+#   make install PREFIX=/usr/local
+#   make docs       regenerate the generated parts of doc/ and muttlike.rc.example
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+VERSION    := 0.1.0
+
+# Lazily evaluated, so `make deps` works before the -dev packages exist.
+CORE_PKGS   = gnutls libetpan
+UI_PKGS     = ncursesw
+CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
+CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(CORE_PKGS))) -lnotmuch -lpthread
+UI_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(UI_PKGS))
+UI_LIBS     = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+CFLAGS      ?= -O2 -g
+WARNFLAGS   := -Wall -Wextra -Werror -Wformat=2 -Wno-format-nonliteral -Wvla
+SANFLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+EXTRA_CFLAGS ?=
+ALL_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"$(VERSION)"' \
+               -DMUTTLIKE_DATADIR='"$(PREFIX)/share/muttlike"' \
+               $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -Isrc
+
+SRC_C   := $(sort $(wildcard src/*.c))
+UI_C    := $(sort $(wildcard ui/*.c))
+SRC_O   := $(SRC_C:%.c=$(BUILD)/%.o)
+UI_O    := $(UI_C:%.c=$(BUILD)/%.o)
+LIB     := $(BUILD)/libmuttlike.a
+
+UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_T  := $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_C := $(sort $(wildcard tests/integration/test_*.c))
+INTEG_T := $(INTEG_C:tests/integration/%.c=$(BUILD)/tests/%)
+TESTLIB_C := $(sort $(wildcard tests/lib/*.c))
+TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
+
+# Debian packages: what building, testing and the demo need.
+DEB_BUILD := gcc make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev
+DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps
+DEB_LINT  := clang-tidy cppcheck
+DEB_BENCH := isync valgrind
+
+.PHONY: all deps check check-build test-unit test-integration test-ui test-fuzz demo bench lint \
+        layering install docs docs-check clean
+
+all: muttlike
+
+muttlike: $(BUILD)/muttlike
+	cp $< $@
+
+$(BUILD)/%.o: %.c $(wildcard src/*.h src/*.def ui/*.h tests/lib/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -c -o $@ $<
+
+$(LIB): $(SRC_O)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/muttlike: $(UI_O) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(UI_O) $(LIB) $(UI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+
+$(BUILD)/tests/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+
+-include tests/tools/Makefile.frag
+
+# ---- dependencies ----
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null \
+	    || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	else \
+	  echo "deps: missing packages; run as root:" >&2; \
+	  echo "  apt-get install -y$$missing" >&2; exit 1; \
+	fi
+
+# ---- tests ----
+# Tests build separately under ASan + UBSan in build/san.
+SAN_BUILD := build/san
+SAN_MAKE   = $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) EXTRA_CFLAGS="$(SANFLAGS)" CFLAGS="-O1 -g"
+export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+check: deps
+	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory layering
+	@$(MAKE) --no-print-directory docs-check
+	@tests/run-all $(SAN_BUILD)
+
+check-build: all
+	@$(SAN_MAKE) $(SAN_BUILD)/muttlike $(SAN_BUILD)/gencorpus sanitized-tests
+
+sanitized-tests: $(UNIT_T) $(INTEG_T)
+
+test-unit: check-build
+	@tests/run-all $(SAN_BUILD) unit
+test-integration: check-build
+	@tests/run-all $(SAN_BUILD) integration
+test-ui: check-build
+	@tests/run-all $(SAN_BUILD) ui
+test-fuzz: check-build
+	@tests/run-all $(SAN_BUILD) fuzz
+
+layering:
+	@bad=$$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((n?curses|ncursesw/|panel|menu|form)[^>"]*|(\.\./)*ui/[^>"]*)[>"]' src/*.c src/*.h 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "layering: src/ must not include curses or ui/:"; echo "$$bad"; exit 1; fi; \
+	if nm -u $(LIB) 2>/dev/null | grep -qE '\b(initscr|newwin|wrefresh|endwin)\b'; then \
+	  echo "layering: $(LIB) references curses symbols"; exit 1; fi; \
+	echo "layering: ok (src/ is curses-free)"
+
+# ---- docs generated from the option and function tables ----
+docs: muttlike
+	./muttlike --help-options=man > doc/options.man.tmp && \
+	  sed -e '/^\.\\" BEGIN OPTIONS/,/^\.\\" END OPTIONS/{/^\.\\" BEGIN OPTIONS/{p;r doc/options.man.tmp' -e '};/^\.\\" END OPTIONS/p;d}' \
+	  doc/muttlike.rc.5 > doc/muttlike.rc.5.new && mv doc/muttlike.rc.5.new doc/muttlike.rc.5; rm -f doc/options.man.tmp
+	./muttlike --help-options=rc > doc/options.rc.tmp && \
+	  sed -e '/^# BEGIN OPTIONS/,/^# END OPTIONS/{/^# BEGIN OPTIONS/{p;r doc/options.rc.tmp' -e '};/^# END OPTIONS/p;d}' \
+	  muttlike.rc.example > muttlike.rc.example.new && mv muttlike.rc.example.new muttlike.rc.example; rm -f doc/options.rc.tmp
+
+docs-check: muttlike
+	@./muttlike --help-options=man > $(BUILD)/options.man; \
+	 sed -n '/^\.\\" BEGIN OPTIONS/,/^\.\\" END OPTIONS/p' doc/muttlike.rc.5 | sed '1d;$$d' | cmp -s - $(BUILD)/options.man \
+	   || { echo "docs-check: doc/muttlike.rc.5 is out of date with src/options.def; run make docs"; exit 1; }
+	@./muttlike --help-options=rc > $(BUILD)/options.rc; \
+	 sed -n '/^# BEGIN OPTIONS/,/^# END OPTIONS/p' muttlike.rc.example | sed '1d;$$d' | cmp -s - $(BUILD)/options.rc \
+	   || { echo "docs-check: muttlike.rc.example is out of date with src/options.def; run make docs"; exit 1; }
+	@echo "docs-check: man page and example rc match the option table"
+
+# ---- demo, bench, lint ----
+demo: all $(BUILD)/gencorpus
+	@tests/rig/demo $(BUILD)
+
+bench: all $(BUILD)/gencorpus
+	@tests/bench/run $(BUILD)
+
+lint:
+	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \
+	  { echo "lint: needs clang-tidy and cppcheck: apt-get install -y $(DEB_LINT)"; exit 1; }
+	clang-tidy --quiet $(SRC_C) $(UI_C) -- -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"lint"' \
+	  -DMUTTLIKE_DATADIR='"/x"' -Isrc $(CORE_CFLAGS) $(UI_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Isrc src ui
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	  $(DESTDIR)$(PREFIX)/share/muttlike/keymaps $(DESTDIR)$(PREFIX)/share/muttlike/themes \
+	  $(DESTDIR)$(PREFIX)/share/doc/muttlike
+	install -m 755 muttlike $(DESTDIR)$(PREFIX)/bin/muttlike
+	install -m 644 doc/muttlike.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 doc/muttlike.rc.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 keymaps/*.keys $(DESTDIR)$(PREFIX)/share/muttlike/keymaps/
+	install -m 644 themes/*.theme $(DESTDIR)$(PREFIX)/share/muttlike/themes/
+	install -m 644 muttlike.rc.example $(DESTDIR)$(PREFIX)/share/doc/muttlike/
+
+clean:
+	rm -rf build muttlike

@@ -1,0 +1,1326 @@
+/* conf.c - the rc language: tokenizer, commands, option values.
+ *
+ * Reading is line by line.  A physical line ending in a backslash joins
+ * the next one; the joined line is split into words (quotes and escapes
+ * resolved); the first word names a command from the `commands` table.
+ * Every problem becomes one "file:line: message" entry and reading goes on.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "util.h"
+
+#define CONF_MAX_FILE_SIZE (4L * 1024 * 1024) /* an rc larger than this is a mistake */
+#define CONF_MAX_SOURCE_DEPTH 32
+#define CONF_MAX_WORDS 64
+
+static const struct opt_def options[] = {
+#define OPT(name, type, scope, def, cons, doc) { #name, OPT_##type, OPT_##scope, def, cons, doc },
+#include "options.def"
+#undef OPT
+};
+
+struct optval {
+	char *val; /* owned; NULL: not set here */
+};
+
+struct account {
+	char *name;                 /* owned */
+	struct optval v[OPT_COUNT]; /* only ACCOUNT-scope entries are used */
+};
+
+struct strvec {
+	char **v;
+	size_t n;
+};
+
+struct conf {
+	struct optval global[OPT_COUNT];
+	struct account *acct;
+	size_t nacct;
+	struct strvec errors, warnings;
+	struct conf_binding *bind;
+	size_t nbind;
+	struct conf_color *color;
+	size_t ncolor;
+	struct conf_search *search;
+	size_t nsearch;
+	/* while loading */
+	long cur;           /* account lines now apply to, -1: none yet */
+	struct strvec stack; /* real paths of the files being read, for loops */
+};
+
+/* Where a command runs: for messages and relative paths. */
+struct ctx {
+	const char *file;
+	int line;
+	size_t errors; /* errors added by this load */
+};
+
+struct word {
+	char *s;  /* owned */
+	long eq;  /* offset of the first unquoted '=', -1 if none */
+	bool quoted;
+};
+
+struct words {
+	struct word w[CONF_MAX_WORDS];
+	size_t n;
+};
+
+static size_t load_file(conf_t *c, struct ctx *parent, const char *path);
+static void run_line(conf_t *c, struct ctx *x, const char *line);
+
+/* ---------- option table ---------- */
+
+const struct opt_def *conf_options(void)
+{
+	return options;
+}
+
+const struct opt_def *conf_option(const char *name)
+{
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+const char *conf_type_name(enum opt_type t)
+{
+	static const char *const names[] = { "boolean", "number", "string", "path", "enum", "url", "quad" };
+	return names[t];
+}
+
+/* ---------- small helpers ---------- */
+
+static void strvec_push(struct strvec *v, char *s)
+{
+	v->v = xreallocarray(v->v, v->n + 1, sizeof(*v->v));
+	v->v[v->n++] = s;
+}
+
+static void strvec_free(struct strvec *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static void conf_err(conf_t *c, struct ctx *x, const char *fmt, ...) ML_PRINTF(3, 4);
+static void conf_err(conf_t *c, struct ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strvec_push(&c->errors, xasprintf("%s:%d: %s", x->file, x->line, msg));
+	free(msg);
+	x->errors++;
+}
+
+/* The closest candidate to word within a small edit distance, or NULL. */
+static const char *did_you_mean(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = strlen(word) <= 4 ? 1 : 3;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = util_edit_distance(word, cands[i], best_d);
+		if (d <= best_d && (!best || d < best_d)) {
+			best = cands[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* " (did you mean X?)" or "" as a new string. */
+static char *suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char *s = did_you_mean(word, cands, n);
+	return s ? xasprintf(" (did you mean %s?)", s) : xstrdup("");
+}
+
+static char *suggest_option(const char *name)
+{
+	const char *cands[OPT_COUNT];
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		cands[i] = options[i].name;
+	return suggest(name, cands, OPT_COUNT);
+}
+
+/* Does the '|'-separated list contain word?  Returns its index or -1. */
+static int list_index(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	int idx = 0;
+	for (const char *p = list; *p; idx++) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == wl && strncmp(p, word, len) == 0)
+			return idx;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+/* "a, b or c" from "a|b|c" */
+static char *list_pretty(const char *list)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	const char *last = strrchr(list, '|');
+	for (const char *p = list; *p; p++) {
+		if (*p != '|')
+			strbuf_addc(&b, *p);
+		else
+			strbuf_adds(&b, p == last ? " or " : ", ");
+	}
+	return strbuf_detach(&b);
+}
+
+/* ---------- URLs ---------- */
+
+void conf_url_clear(struct conf_url *u)
+{
+	xfree(&u->scheme);
+	xfree(&u->user);
+	xfree(&u->host);
+	u->port = 0;
+	u->implicit_tls = false;
+}
+
+static bool host_char_ok(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+	       ch == '.' || ch == '_' || ch == ':';
+}
+
+/* Percent-decode the user part of a URL; false on a bad escape or a control byte. */
+static bool url_unescape_user(const char *in, size_t n, char **out)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		if (ch == '%') {
+			if (i + 2 >= n || !strchr("0123456789abcdefABCDEF", in[i + 1]) ||
+			    !strchr("0123456789abcdefABCDEF", in[i + 2]))
+				goto bad;
+			char hex[3] = { in[i + 1], in[i + 2], 0 };
+			ch = (unsigned char)strtoul(hex, NULL, 16);
+			i += 2;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			goto bad;
+		strbuf_addc(&b, (char)ch);
+	}
+	*out = strbuf_detach(&b);
+	return true;
+bad:
+	strbuf_free(&b);
+	return false;
+}
+
+bool conf_url_parse(const char *url, const char *schemes, struct conf_url *out, char **err)
+{
+	memset(out, 0, sizeof(*out));
+	*err = NULL;
+	const char *sep = strstr(url, "://");
+	if (!sep) {
+		char *s = list_pretty(schemes);
+		*err = xasprintf("'%s' is not a URL; write %s://host", url, s);
+		free(s);
+		return false;
+	}
+	out->scheme = xstrndup(url, (size_t)(sep - url));
+	for (char *p = out->scheme; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (list_index(schemes, out->scheme) < 0) {
+		char *s = list_pretty(schemes);
+		*err = xasprintf("unsupported scheme '%s' (use %s)", out->scheme, s);
+		free(s);
+		goto fail;
+	}
+	size_t sl = strlen(out->scheme);
+	out->implicit_tls = out->scheme[sl - 1] == 's';
+	const char *p = sep + 3;
+	const char *end = p + strcspn(p, "/?#");
+	if (*end && !(end[0] == '/' && end[1] == '\0')) {
+		*err = xasprintf("unexpected path or query in '%s'", url);
+		goto fail;
+	}
+	const char *at = NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at) {
+		if (!url_unescape_user(p, (size_t)(at - p), &out->user) || !*out->user) {
+			*err = xasprintf("bad user name in '%s'", url);
+			goto fail;
+		}
+		p = at + 1;
+	}
+	const char *hend = end, *colon = NULL;
+	if (*p == '[') { /* IPv6 literal */
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+		if (!rb) {
+			*err = xasprintf("unterminated [ in '%s'", url);
+			goto fail;
+		}
+		out->host = xstrndup(p + 1, (size_t)(rb - p - 1));
+		if (rb + 1 < end) {
+			if (rb[1] != ':') {
+				*err = xasprintf("junk after ] in '%s'", url);
+				goto fail;
+			}
+			colon = rb + 1;
+		}
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		if (colon)
+			hend = colon;
+		out->host = xstrndup(p, (size_t)(hend - p));
+	}
+	if (!*out->host) {
+		*err = xasprintf("no host in '%s'", url);
+		goto fail;
+	}
+	for (const char *h = out->host; *h; h++) {
+		if (!host_char_ok((unsigned char)*h)) {
+			*err = xasprintf("bad character in host name '%s'", out->host);
+			goto fail;
+		}
+	}
+	if (colon) {
+		long port;
+		char *ps = xstrndup(colon + 1, (size_t)(end - colon - 1));
+		bool ok = util_parse_long(ps, 1, 65535, &port);
+		free(ps);
+		if (!ok) {
+			*err = xasprintf("bad port in '%s' (1-65535)", url);
+			goto fail;
+		}
+		out->port = (int)port;
+	}
+	return true;
+fail:
+	conf_url_clear(out);
+	return false;
+}
+
+/* ---------- values ---------- */
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char quad_values[] = "no|yes|ask-no|ask-yes";
+
+/* Check a tls_pin value: "sha256:" + 64 hex digits, colons allowed. */
+static bool pin_ok(const char *v)
+{
+	if (!*v)
+		return true;
+	if (strncasecmp(v, "sha256:", 7) != 0)
+		return false;
+	size_t hex = 0;
+	for (const char *p = v + 7; *p; p++) {
+		if (*p == ':')
+			continue;
+		if (!strchr("0123456789abcdefABCDEF", *p))
+			return false;
+		hex++;
+	}
+	return hex == 64;
+}
+
+/* Validate value for opt; returns the canonical value to store or NULL with *err. */
+static char *check_value(const struct opt_def *o, const char *value, char **err)
+{
+	*err = NULL;
+	switch (o->type) {
+	case OPT_BOOL: {
+		bool b;
+		if (!parse_bool(value, &b)) {
+			*err = xasprintf("%s is a boolean: '%s' is not yes or no", o->name, value);
+			return NULL;
+		}
+		return xstrdup(b ? "yes" : "no");
+	}
+	case OPT_NUM: {
+		long min = 0, max = LONG_MAX, v;
+		sscanf(o->constraint, "%ld..%ld", &min, &max);
+		if (!util_parse_long(value, min, max, &v)) {
+			*err = xasprintf("%s takes a number from %ld to %ld, not '%s'", o->name, min, max, value);
+			return NULL;
+		}
+		return xasprintf("%ld", v);
+	}
+	case OPT_ENUM:
+		if (list_index(o->constraint, value) < 0) {
+			char *l = list_pretty(o->constraint);
+			*err = xasprintf("%s is one of %s, not '%s'", o->name, l, value);
+			free(l);
+			return NULL;
+		}
+		return xstrdup(value);
+	case OPT_QUAD:
+		if (list_index(quad_values, value) < 0) {
+			*err = xasprintf("%s is one of yes, no, ask-yes or ask-no, not '%s'", o->name, value);
+			return NULL;
+		}
+		return xstrdup(value);
+	case OPT_URL: {
+		if (!*value)
+			return xstrdup("");
+		struct conf_url u;
+		char *e;
+		if (!conf_url_parse(value, o->constraint, &u, &e)) {
+			*err = xasprintf("%s: %s", o->name, e);
+			free(e);
+			return NULL;
+		}
+		conf_url_clear(&u);
+		return xstrdup(value);
+	}
+	case OPT_STR:
+	case OPT_PATH:
+		if (strcmp(o->name, "tls_pin") == 0 && !pin_ok(value)) {
+			*err = xasprintf("tls_pin must be \"sha256:\" followed by 64 hex digits, not '%s'", value);
+			return NULL;
+		}
+		return xstrdup(value);
+	}
+	return NULL;
+}
+
+static struct optval *slot(conf_t *c, long account, const struct opt_def *o)
+{
+	size_t id = (size_t)(o - options);
+	if (o->scope == OPT_ACCOUNT && account >= 0 && (size_t)account < c->nacct)
+		return &c->acct[account].v[id];
+	return &c->global[id];
+}
+
+bool conf_set(conf_t *c, long account, const char *name, const char *value, char **err)
+{
+	const struct opt_def *o = conf_option(name);
+	if (!o) {
+		char *s = suggest_option(name);
+		*err = xasprintf("unknown option '%s'%s", name, s);
+		free(s);
+		return false;
+	}
+	char *v = check_value(o, value, err);
+	if (!v)
+		return false;
+	struct optval *sv = slot(c, account, o);
+	free(sv->val);
+	sv->val = v;
+	return true;
+}
+
+static const char *raw_value(const conf_t *c, long account, enum opt_id id)
+{
+	const struct opt_def *o = &options[id];
+	if (o->scope == OPT_ACCOUNT && account >= 0 && (size_t)account < c->nacct && c->acct[account].v[id].val)
+		return c->acct[account].v[id].val;
+	if (c->global[id].val)
+		return c->global[id].val;
+	return o->def;
+}
+
+const char *conf_str(const conf_t *c, long account, enum opt_id id)
+{
+	return raw_value(c, account, id);
+}
+
+bool conf_bool(const conf_t *c, long account, enum opt_id id)
+{
+	bool b = false;
+	parse_bool(raw_value(c, account, id), &b);
+	return b;
+}
+
+long conf_num(const conf_t *c, long account, enum opt_id id)
+{
+	return strtol(raw_value(c, account, id), NULL, 10);
+}
+
+int conf_enum(const conf_t *c, long account, enum opt_id id)
+{
+	int i = list_index(options[id].constraint, raw_value(c, account, id));
+	return i < 0 ? 0 : i;
+}
+
+enum quad conf_quad(const conf_t *c, long account, enum opt_id id)
+{
+	int i = list_index(quad_values, raw_value(c, account, id));
+	return i < 0 ? QUAD_NO : (enum quad)i;
+}
+
+char *conf_path(const conf_t *c, long account, enum opt_id id)
+{
+	return util_expand_path(raw_value(c, account, id));
+}
+
+bool conf_is_set(const conf_t *c, long account, enum opt_id id)
+{
+	if (options[id].scope == OPT_ACCOUNT && account >= 0 && (size_t)account < c->nacct &&
+	    c->acct[account].v[id].val)
+		return true;
+	return c->global[id].val != NULL;
+}
+
+/* ---------- life cycle ---------- */
+
+conf_t *conf_new(void)
+{
+	conf_t *c = xcalloc(1, sizeof(*c));
+	c->cur = -1;
+	return c;
+}
+
+static void binding_clear(struct conf_binding *b)
+{
+	free(b->menu);
+	free(b->key);
+	free(b->keys);
+	free(b->function);
+	free(b->macro);
+	free(b->desc);
+	free(b->file);
+}
+
+void conf_free(conf_t **cp)
+{
+	conf_t *c = *cp;
+	if (!c)
+		return;
+	for (size_t i = 0; i < OPT_COUNT; i++)
+		util_wipe_free(&c->global[i].val);
+	for (size_t a = 0; a < c->nacct; a++) {
+		for (size_t i = 0; i < OPT_COUNT; i++)
+			util_wipe_free(&c->acct[a].v[i].val); /* may hold imap_pass */
+		free(c->acct[a].name);
+	}
+	free(c->acct);
+	for (size_t i = 0; i < c->nbind; i++)
+		binding_clear(&c->bind[i]);
+	free(c->bind);
+	for (size_t i = 0; i < c->ncolor; i++) {
+		free(c->color[i].object);
+		free(c->color[i].regex);
+		free(c->color[i].file);
+	}
+	free(c->color);
+	for (size_t i = 0; i < c->nsearch; i++) {
+		free(c->search[i].name);
+		free(c->search[i].query);
+	}
+	free(c->search);
+	strvec_free(&c->errors);
+	strvec_free(&c->warnings);
+	strvec_free(&c->stack);
+	free(c);
+	*cp = NULL;
+}
+
+size_t conf_error_count(const conf_t *c) { return c->errors.n; }
+const char *conf_error(const conf_t *c, size_t i) { return i < c->errors.n ? c->errors.v[i] : NULL; }
+size_t conf_warning_count(const conf_t *c) { return c->warnings.n; }
+const char *conf_warning(const conf_t *c, size_t i) { return i < c->warnings.n ? c->warnings.v[i] : NULL; }
+size_t conf_account_count(const conf_t *c) { return c->nacct; }
+const char *conf_account_name(const conf_t *c, size_t i) { return i < c->nacct ? c->acct[i].name : NULL; }
+size_t conf_binding_count(const conf_t *c) { return c->nbind; }
+const struct conf_binding *conf_binding(const conf_t *c, size_t i) { return i < c->nbind ? &c->bind[i] : NULL; }
+size_t conf_color_count(const conf_t *c) { return c->ncolor; }
+const struct conf_color *conf_color(const conf_t *c, size_t i) { return i < c->ncolor ? &c->color[i] : NULL; }
+size_t conf_search_count(const conf_t *c) { return c->nsearch; }
+const struct conf_search *conf_search(const conf_t *c, size_t i) { return i < c->nsearch ? &c->search[i] : NULL; }
+
+long conf_account_find(const conf_t *c, const char *name)
+{
+	for (size_t i = 0; i < c->nacct; i++)
+		if (strcmp(c->acct[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---------- tokenizer ---------- */
+
+static void words_free(struct words *ws)
+{
+	for (size_t i = 0; i < ws->n; i++)
+		free(ws->w[i].s);
+	ws->n = 0;
+}
+
+/* Resolve one backslash escape at *p (just after the backslash). */
+static void escape(struct strbuf *b, const char **p)
+{
+	char e = **p;
+	if (!e) {
+		strbuf_addc(b, '\\');
+		return;
+	}
+	(*p)++;
+	switch (e) {
+	case 'n': strbuf_addc(b, '\n'); break;
+	case 't': strbuf_addc(b, '\t'); break;
+	case 'r': strbuf_addc(b, '\r'); break;
+	case 'e':
+	case 'E': strbuf_addc(b, '\033'); break;
+	default:
+		/* \C, \<, ^ and the like are key syntax: keep them for keys_parse */
+		if (e == 'C' || e == 'c') {
+			strbuf_addc(b, '\\');
+			strbuf_addc(b, e);
+		} else {
+			strbuf_addc(b, e);
+		}
+	}
+}
+
+/* Split line into words.  false with *err on an unterminated quote or too
+ * many words.  An unquoted '#' starts a comment. */
+static bool tokenize(const char *line, struct words *ws, char **err)
+{
+	const char *p = line;
+	ws->n = 0;
+	*err = NULL;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			return true;
+		if (ws->n == CONF_MAX_WORDS) {
+			*err = xasprintf("too many words on one line (at most %d)", CONF_MAX_WORDS);
+			return false;
+		}
+		struct strbuf b;
+		strbuf_init(&b);
+		struct word *w = &ws->w[ws->n];
+		w->eq = -1;
+		w->quoted = false;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '#') {
+			if (*p == '"' || *p == '\'') {
+				char q = *p++;
+				w->quoted = true;
+				while (*p && *p != q) {
+					if (*p == '\\') {
+						p++;
+						escape(&b, &p);
+					} else {
+						strbuf_addc(&b, *p++);
+					}
+				}
+				if (!*p) {
+					strbuf_free(&b);
+					*err = xasprintf("unterminated %c quote", q);
+					return false;
+				}
+				p++;
+			} else if (*p == '\\') {
+				p++;
+				escape(&b, &p);
+			} else {
+				if (*p == '=' && w->eq < 0)
+					w->eq = (long)b.len;
+				strbuf_addc(&b, *p++);
+			}
+		}
+		w->s = strbuf_detach(&b);
+		ws->n++;
+	}
+}
+
+/* ---------- commands ---------- */
+
+struct command {
+	const char *name;
+	size_t min_args, max_args;
+	const char *usage;
+	void (*run)(conf_t *c, struct ctx *x, struct words *ws);
+};
+
+/* One `set` assignment: value==NULL means the bare form (`set foo`). */
+static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *value)
+{
+	bool invert = false, negate = false;
+	const struct opt_def *o = conf_option(name);
+	if (!o && !value && strncmp(name, "no", 2) == 0 && conf_option(name + 2)) {
+		o = conf_option(name + 2);
+		negate = true;
+	} else if (!o && !value && strncmp(name, "inv", 3) == 0 && conf_option(name + 3)) {
+		o = conf_option(name + 3);
+		invert = true;
+	}
+	if (!o) {
+		char *s = suggest_option(name);
+		conf_err(c, x, "unknown option '%s'%s", name, s);
+		free(s);
+		return;
+	}
+	char *err = NULL;
+	if (!value) {
+		if (o->type != OPT_BOOL) {
+			conf_err(c, x, "%s needs a value: set %s = ...", o->name, o->name);
+			return;
+		}
+		bool cur = conf_bool(c, c->cur, (enum opt_id)(o - options));
+		value = negate ? "no" : invert ? (cur ? "no" : "yes") : "yes";
+	}
+	if (!conf_set(c, c->cur, o->name, value, &err)) {
+		conf_err(c, x, "%s", err);
+		free(err);
+	}
+}
+
+static void cmd_set(conf_t *c, struct ctx *x, struct words *ws)
+{
+	for (size_t i = 1; i < ws->n; i++) {
+		struct word *w = &ws->w[i];
+		if (w->eq == 0) {
+			conf_err(c, x, "'=' without an option name before it");
+			return;
+		}
+		if (w->eq > 0) {
+			char *name = xstrndup(w->s, (size_t)w->eq);
+			const char *rest = w->s + w->eq + 1;
+			if (!*rest && !w->quoted) { /* "name= value" */
+				if (i + 1 >= ws->n) {
+					conf_err(c, x, "%s needs a value after '='", name);
+					free(name);
+					return;
+				}
+				rest = ws->w[++i].s;
+			}
+			do_assign(c, x, name, rest);
+			free(name);
+		} else if (i + 1 < ws->n && ws->w[i + 1].eq == 0) { /* "name = value" or "name =value" */
+			const char *rest = ws->w[i + 1].s + 1;
+			i++;
+			if (!*rest && !ws->w[i].quoted) {
+				if (i + 1 >= ws->n) {
+					conf_err(c, x, "%s needs a value after '='", w->s);
+					return;
+				}
+				rest = ws->w[++i].s;
+			}
+			do_assign(c, x, w->s, rest);
+		} else {
+			do_assign(c, x, w->s, NULL);
+		}
+	}
+}
+
+/* unset / toggle / reset share the name checks. */
+static const struct opt_def *named_option(conf_t *c, struct ctx *x, const char *name)
+{
+	const struct opt_def *o = conf_option(name);
+	if (!o) {
+		char *s = suggest_option(name);
+		conf_err(c, x, "unknown option '%s'%s", name, s);
+		free(s);
+	}
+	return o;
+}
+
+static void cmd_unset(conf_t *c, struct ctx *x, struct words *ws)
+{
+	for (size_t i = 1; i < ws->n; i++) {
+		const struct opt_def *o = named_option(c, x, ws->w[i].s);
+		if (!o)
+			continue;
+		struct optval *sv = slot(c, c->cur, o);
+		free(sv->val);
+		/* a boolean unset is "no"; anything else goes back to empty or its default */
+		if (o->type == OPT_BOOL)
+			sv->val = xstrdup("no");
+		else if (o->type == OPT_STR || o->type == OPT_PATH || o->type == OPT_URL)
+			sv->val = xstrdup("");
+		else
+			sv->val = NULL;
+	}
+}
+
+static void cmd_reset(conf_t *c, struct ctx *x, struct words *ws)
+{
+	for (size_t i = 1; i < ws->n; i++) {
+		const struct opt_def *o = named_option(c, x, ws->w[i].s);
+		if (o)
+			xfree(&slot(c, c->cur, o)->val);
+	}
+}
+
+static void cmd_toggle(conf_t *c, struct ctx *x, struct words *ws)
+{
+	for (size_t i = 1; i < ws->n; i++) {
+		const struct opt_def *o = named_option(c, x, ws->w[i].s);
+		if (!o)
+			continue;
+		enum opt_id id = (enum opt_id)(o - options);
+		char *err = NULL;
+		if (o->type == OPT_BOOL) {
+			conf_set(c, c->cur, o->name, conf_bool(c, c->cur, id) ? "no" : "yes", &err);
+		} else if (o->type == OPT_QUAD) {
+			static const char *const flip[] = { "yes", "no", "ask-yes", "ask-no" };
+			conf_set(c, c->cur, o->name, flip[conf_quad(c, c->cur, id)], &err);
+		} else {
+			conf_err(c, x, "toggle works on booleans and quads; %s is a %s", o->name, conf_type_name(o->type));
+		}
+		free(err);
+	}
+}
+
+static bool account_name_ok(const char *s)
+{
+	if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+static void cmd_account(conf_t *c, struct ctx *x, struct words *ws)
+{
+	const char *name = ws->w[1].s;
+	if (!account_name_ok(name)) {
+		conf_err(c, x, "account name '%s' may use only letters, digits, '-', '_' and '.' (64 at most)", name);
+		return;
+	}
+	long i = conf_account_find(c, name);
+	if (i < 0) {
+		c->acct = xreallocarray(c->acct, c->nacct + 1, sizeof(*c->acct));
+		memset(&c->acct[c->nacct], 0, sizeof(*c->acct));
+		c->acct[c->nacct].name = xstrdup(name);
+		i = (long)c->nacct++;
+	}
+	c->cur = i;
+}
+
+static char *resolve_relative(const char *file, const char *path)
+{
+	char *exp = util_expand_path(path);
+	if (exp[0] == '/' || !strchr(file, '/'))
+		return exp;
+	const char *slash = strrchr(file, '/');
+	char *full = xasprintf("%.*s/%s", (int)(slash - file), file, exp);
+	free(exp);
+	return full;
+}
+
+static void cmd_source(conf_t *c, struct ctx *x, struct words *ws)
+{
+	char *path = resolve_relative(x->file, ws->w[1].s);
+	x->errors += load_file(c, x, path);
+	free(path);
+}
+
+static unsigned parse_menus(conf_t *c, struct ctx *x, const char *list)
+{
+	unsigned bits = 0;
+	char *copy = xstrdup(list), *save = NULL;
+	for (char *m = strtok_r(copy, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+		unsigned b = keys_menu_bit(m);
+		if (!b) {
+			static const char *const names[] = { "generic", "index", "pager",   "thread", "attach",
+							      "compose", "sidebar", "browser", "editor" };
+			char *s = suggest(m, names, ARRAY_SIZE(names));
+			conf_err(c, x, "unknown menu '%s'%s; menus are %s", m, s, keys_menu_names());
+			free(s);
+			free(copy);
+			return 0;
+		}
+		bits |= b;
+	}
+	free(copy);
+	return bits;
+}
+
+static void add_binding(conf_t *c, struct ctx *x, unsigned menus, const char *key, int *keys, size_t nkeys,
+			const char *fn, const char *macro, const char *desc)
+{
+	for (unsigned bit = 1; bit < MENU_ALL; bit <<= 1) {
+		if (!(menus & bit))
+			continue;
+		c->bind = xreallocarray(c->bind, c->nbind + 1, sizeof(*c->bind));
+		struct conf_binding *b = &c->bind[c->nbind++];
+		memset(b, 0, sizeof(*b));
+		b->menu = xstrdup(keys_menu_name(bit));
+		b->key = xstrdup(key);
+		b->keys = xreallocarray(NULL, nkeys, sizeof(int));
+		memcpy(b->keys, keys, nkeys * sizeof(int));
+		b->nkeys = nkeys;
+		b->function = fn ? xstrdup(fn) : NULL;
+		b->macro = macro ? xstrdup(macro) : NULL;
+		b->desc = desc ? xstrdup(desc) : NULL;
+		b->file = xstrdup(x->file);
+		b->line = x->line;
+	}
+}
+
+static int *parse_key_arg(conf_t *c, struct ctx *x, const char *spec, size_t *n)
+{
+	char *err;
+	int *keys = keys_parse(spec, n, &err);
+	if (!keys) {
+		conf_err(c, x, "bad key '%s': %s", spec, err);
+		free(err);
+	}
+	return keys;
+}
+
+static void cmd_bind(conf_t *c, struct ctx *x, struct words *ws)
+{
+	unsigned menus = parse_menus(c, x, ws->w[1].s);
+	if (!menus)
+		return;
+	const char *fname = ws->w[3].s;
+	const struct fn_def *f = keys_function(fname);
+	if (!f) {
+		size_t n;
+		const struct fn_def *all = keys_functions(&n);
+		const char **names = xcalloc(n, sizeof(*names));
+		for (size_t i = 0; i < n; i++)
+			names[i] = all[i].name;
+		char *s = suggest(fname, names, n);
+		conf_err(c, x, "unknown function '%s'%s", fname, s);
+		free(s);
+		free(names);
+		return;
+	}
+	if ((f->menus & menus) != menus && !(f->menus & MENU_GENERIC)) {
+		conf_err(c, x, "function '%s' does not work in menu '%s'", fname, ws->w[1].s);
+		return;
+	}
+	size_t n;
+	int *keys = parse_key_arg(c, x, ws->w[2].s, &n);
+	if (!keys)
+		return;
+	add_binding(c, x, menus, ws->w[2].s, keys, n, fname, NULL, NULL);
+	free(keys);
+}
+
+static void cmd_macro(conf_t *c, struct ctx *x, struct words *ws)
+{
+	unsigned menus = parse_menus(c, x, ws->w[1].s);
+	if (!menus)
+		return;
+	size_t n, nm;
+	int *keys = parse_key_arg(c, x, ws->w[2].s, &n);
+	if (!keys)
+		return;
+	int *seq = parse_key_arg(c, x, ws->w[3].s, &nm);
+	if (seq)
+		add_binding(c, x, menus, ws->w[2].s, keys, n, NULL, ws->w[3].s, ws->n > 4 ? ws->w[4].s : NULL);
+	free(seq);
+	free(keys);
+}
+
+static const char *const color_objects[] = {
+	"normal",        "indicator",     "status",         "message",        "error",
+	"prompt",        "tree",          "index",          "index_date",     "index_from",
+	"index_subject", "index_flags",   "index_tags",     "index_unread",   "index_flagged",
+	"index_deleted", "index_replied", "sidebar",        "sidebar_highlight", "sidebar_unread",
+	"sidebar_divider", "header",      "header_name",    "body",           "quoted",
+	"quoted1",       "quoted2",       "quoted3",        "quoted4",        "signature",
+	"url",           "attachment",    "search",         "markers",        "tilde",
+	"help",          "offline",
+};
+
+static const char *const color_names[] = { "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white" };
+
+/* -1 for default, 0-255, or -2 if not a colour. */
+static int parse_color(const char *s)
+{
+	if (strcasecmp(s, "default") == 0)
+		return -1;
+	int bright = 0;
+	if (strncasecmp(s, "bright", 6) == 0) {
+		bright = 8;
+		s += 6;
+	}
+	for (int i = 0; i < 8; i++)
+		if (strcasecmp(s, color_names[i]) == 0)
+			return i + bright;
+	long n;
+	if (!bright && strncasecmp(s, "color", 5) == 0 && util_parse_long(s + 5, 0, 255, &n))
+		return (int)n;
+	return -2;
+}
+
+static int parse_attr(const char *s)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} attrs[] = { { "bold", COLOR_ATTR_BOLD },       { "underline", COLOR_ATTR_UNDERLINE },
+		      { "reverse", COLOR_ATTR_REVERSE }, { "standout", COLOR_ATTR_REVERSE },
+		      { "dim", COLOR_ATTR_DIM },         { "italic", COLOR_ATTR_ITALIC },
+		      { "blink", COLOR_ATTR_BLINK },     { "none", 0 } };
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (strcasecmp(s, attrs[i].name) == 0)
+			return attrs[i].bit;
+	return -1;
+}
+
+static bool object_takes_regex(const char *obj)
+{
+	return strncmp(obj, "index", 5) == 0 || strcmp(obj, "header") == 0 || strcmp(obj, "body") == 0;
+}
+
+static void cmd_color(conf_t *c, struct ctx *x, struct words *ws)
+{
+	const char *obj = ws->w[1].s;
+	bool known = false;
+	for (size_t i = 0; i < ARRAY_SIZE(color_objects); i++)
+		known = known || strcmp(obj, color_objects[i]) == 0;
+	if (!known) {
+		char *s = suggest(obj, color_objects, ARRAY_SIZE(color_objects));
+		conf_err(c, x, "unknown colour object '%s'%s", obj, s);
+		free(s);
+		return;
+	}
+	size_t i = 2;
+	int attrs = 0, a;
+	while (i < ws->n && (a = parse_attr(ws->w[i].s)) >= 0) {
+		attrs |= a;
+		i++;
+	}
+	if (i + 2 > ws->n) {
+		conf_err(c, x, "usage: color OBJECT [ATTRIBUTE...] FOREGROUND BACKGROUND [REGEX]");
+		return;
+	}
+	int fg = parse_color(ws->w[i].s), bg = parse_color(ws->w[i + 1].s);
+	if (fg == -2 || bg == -2) {
+		conf_err(c, x, "bad colour '%s': use default, black, red, green, yellow, blue, magenta, cyan, white, brightNAME or color0-color255",
+			 fg == -2 ? ws->w[i].s : ws->w[i + 1].s);
+		return;
+	}
+	const char *re = i + 2 < ws->n ? ws->w[i + 2].s : NULL;
+	if (i + 3 < ws->n) {
+		conf_err(c, x, "too many arguments to color");
+		return;
+	}
+	if (re) {
+		if (!object_takes_regex(obj)) {
+			conf_err(c, x, "colour object '%s' takes no pattern (only index*, header and body do)", obj);
+			return;
+		}
+		regex_t rx;
+		int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+			regerror(rc, &rx, msg, sizeof(msg));
+			conf_err(c, x, "bad pattern '%s': %s", re, msg);
+			return;
+		}
+		regfree(&rx);
+	}
+	c->color = xreallocarray(c->color, c->ncolor + 1, sizeof(*c->color));
+	struct conf_color *col = &c->color[c->ncolor++];
+	col->object = xstrdup(obj);
+	col->attrs = attrs;
+	col->fg = fg;
+	col->bg = bg;
+	col->regex = re ? xstrdup(re) : NULL;
+	col->file = xstrdup(x->file);
+	col->line = x->line;
+}
+
+static void cmd_search(conf_t *c, struct ctx *x, struct words *ws)
+{
+	const char *name = ws->w[1].s, *query = ws->w[2].s;
+	if (!*name || !*query) {
+		conf_err(c, x, "search needs a name and a query");
+		return;
+	}
+	for (size_t i = 0; i < c->nsearch; i++) {
+		if (strcmp(c->search[i].name, name) == 0) { /* a later definition wins */
+			free(c->search[i].query);
+			c->search[i].query = xstrdup(query);
+			return;
+		}
+	}
+	c->search = xreallocarray(c->search, c->nsearch + 1, sizeof(*c->search));
+	c->search[c->nsearch].name = xstrdup(name);
+	c->search[c->nsearch].query = xstrdup(query);
+	c->nsearch++;
+}
+
+static const struct command commands[] = {
+	{ "set", 1, CONF_MAX_WORDS, "set OPTION = VALUE", cmd_set },
+	{ "unset", 1, CONF_MAX_WORDS, "unset OPTION...", cmd_unset },
+	{ "reset", 1, CONF_MAX_WORDS, "reset OPTION...", cmd_reset },
+	{ "toggle", 1, CONF_MAX_WORDS, "toggle OPTION...", cmd_toggle },
+	{ "account", 1, 1, "account NAME", cmd_account },
+	{ "source", 1, 1, "source FILE", cmd_source },
+	{ "bind", 3, 3, "bind MENU KEY FUNCTION", cmd_bind },
+	{ "macro", 3, 4, "macro MENU KEY KEYS [DESCRIPTION]", cmd_macro },
+	{ "color", 3, 8, "color OBJECT [ATTRIBUTE...] FOREGROUND BACKGROUND [REGEX]", cmd_color },
+	{ "search", 2, 2, "search NAME QUERY", cmd_search },
+};
+
+static void run_line(conf_t *c, struct ctx *x, const char *line)
+{
+	struct words ws;
+	char *err;
+	if (!tokenize(line, &ws, &err)) {
+		conf_err(c, x, "%s", err);
+		free(err);
+		words_free(&ws);
+		return;
+	}
+	if (ws.n == 0)
+		return;
+	const char *name = ws.w[0].s;
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			cmd = &commands[i];
+	if (!cmd && strcmp(name, "colour") == 0)
+		cmd = &commands[8];
+	if (!cmd) {
+		const char *names[ARRAY_SIZE(commands)];
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			names[i] = commands[i].name;
+		char *s = suggest(name, names, ARRAY_SIZE(commands));
+		conf_err(c, x, "unknown command '%s'%s", name, s);
+		free(s);
+	} else if (ws.n - 1 < cmd->min_args || ws.n - 1 > cmd->max_args) {
+		conf_err(c, x, "usage: %s", cmd->usage);
+	} else {
+		cmd->run(c, x, &ws);
+	}
+	words_free(&ws);
+}
+
+/* ---------- files ---------- */
+
+/* Does the line end in an unescaped backslash (a continuation)? */
+static bool continues(const char *s, size_t len)
+{
+	size_t n = 0;
+	while (n < len && s[len - 1 - n] == '\\')
+		n++;
+	return n % 2 == 1;
+}
+
+static size_t load_text(conf_t *c, const char *name, const char *text, size_t len)
+{
+	struct ctx x = { name, 0, 0 };
+	struct strbuf logical;
+	strbuf_init(&logical);
+	int lineno = 0, start = 0;
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		lineno++;
+		if (!logical.len)
+			start = lineno;
+		if (memchr(p, '\0', l)) {
+			x.line = lineno;
+			conf_err(c, &x, "line contains a NUL byte");
+			strbuf_reset(&logical);
+		} else if (continues(p, l)) {
+			strbuf_add(&logical, p, l - 1);
+			if (!nl) { /* a backslash at the end of the file continues nothing */
+				x.line = start;
+				run_line(c, &x, logical.s);
+				strbuf_reset(&logical);
+			}
+		} else {
+			strbuf_add(&logical, p, l);
+			x.line = start;
+			run_line(c, &x, logical.s);
+			strbuf_reset(&logical);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	strbuf_free(&logical);
+	return x.errors;
+}
+
+size_t conf_load_string(conf_t *c, const char *name, const char *text)
+{
+	return load_text(c, name, text, strlen(text));
+}
+
+size_t conf_command(conf_t *c, long account, const char *line)
+{
+	long saved = c->cur;
+	c->cur = account;
+	struct ctx x = { "(command)", 1, 0 };
+	run_line(c, &x, line);
+	c->cur = saved;
+	return x.errors;
+}
+
+static bool read_all(const char *path, char **out, size_t *len, struct stat *st, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
+		return false;
+	}
+	if (fstat(fileno(f), st) < 0 || !S_ISREG(st->st_mode)) {
+		*err = xasprintf("%s is not a regular file", path);
+		fclose(f);
+		return false;
+	}
+	if (st->st_size > CONF_MAX_FILE_SIZE) {
+		*err = xasprintf("%s is larger than %ld bytes; not a config file?", path, CONF_MAX_FILE_SIZE);
+		fclose(f);
+		return false;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && b.len <= (size_t)CONF_MAX_FILE_SIZE)
+		strbuf_add(&b, buf, n);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
+		strbuf_free(&b);
+		return false;
+	}
+	*len = b.len;
+	*out = strbuf_detach(&b);
+	return true;
+}
+
+/* Warn about a file others can read that holds a password. */
+static void check_secret_perms(conf_t *c, const char *path, const char *text, const struct stat *st)
+{
+	if (!(st->st_mode & 077))
+		return;
+	bool has_pass = false;
+	for (size_t a = 0; a < c->nacct && !has_pass; a++)
+		has_pass = c->acct[a].v[OPT_ID_imap_pass].val && *c->acct[a].v[OPT_ID_imap_pass].val;
+	has_pass = has_pass || (c->global[OPT_ID_imap_pass].val && *c->global[OPT_ID_imap_pass].val);
+	if (has_pass && strstr(text, "imap_pass") &&
+	    (strstr(text, "imap_pass ") || strstr(text, "imap_pass=") || strstr(text, "imap_pass\t")))
+		strvec_push(&c->warnings, xasprintf("%s: holds imap_pass but is readable by group or others; run: chmod 600 %s",
+						    path, path));
+}
+
+static size_t load_file(conf_t *c, struct ctx *parent, const char *path)
+{
+	struct ctx here = { parent ? parent->file : path, parent ? parent->line : 0, 0 };
+	char *real = realpath(path, NULL);
+	if (real) {
+		for (size_t i = 0; i < c->stack.n; i++) {
+			if (strcmp(c->stack.v[i], real) == 0) {
+				conf_err(c, &here, "source loop: %s is already being read", path);
+				free(real);
+				return here.errors;
+			}
+		}
+	}
+	if (c->stack.n >= CONF_MAX_SOURCE_DEPTH) {
+		conf_err(c, &here, "source nested deeper than %d files", CONF_MAX_SOURCE_DEPTH);
+		free(real);
+		return here.errors;
+	}
+	char *text, *err;
+	size_t len;
+	struct stat st;
+	if (!read_all(path, &text, &len, &st, &err)) {
+		if (parent)
+			conf_err(c, &here, "%s", err);
+		else
+			strvec_push(&c->errors, xasprintf("%s", err));
+		free(err);
+		free(real);
+		return here.errors + (parent ? 0 : 1);
+	}
+	strvec_push(&c->stack, real ? real : xstrdup(path));
+	size_t n = load_text(c, path, text, len);
+	check_secret_perms(c, path, text, &st);
+	free(c->stack.v[--c->stack.n]);
+	free(text);
+	return n + here.errors;
+}
+
+size_t conf_load_file(conf_t *c, const char *path)
+{
+	c->cur = -1;
+	return load_file(c, NULL, path);
+}
+
+/* ---------- locations ---------- */
+
+static bool exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+char *conf_find_file(const char *explicit_path)
+{
+	if (explicit_path)
+		return xstrdup(explicit_path);
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char *p;
+	if (xdg && *xdg == '/') {
+		p = xasprintf("%s/muttlike/muttlike.rc", xdg);
+		if (exists(p))
+			return p;
+		free(p);
+	}
+	p = xasprintf("%s/.config/muttlike/muttlike.rc", util_home());
+	if (exists(p))
+		return p;
+	free(p);
+	p = xasprintf("%s/.muttlikerc", util_home());
+	if (exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+char *conf_data_dir(const conf_t *c)
+{
+	const char *dd = conf_str(c, -1, OPT_ID_data_dir);
+	if (*dd)
+		return util_expand_path(dd);
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/muttlike", xdg);
+	return xasprintf("%s/.local/share/muttlike", util_home());
+}

@@ -1,0 +1,259 @@
+/* keys.c - see keys.h. */
+#include "keys.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static const struct fn_def functions[] = {
+#define FN(name, menus, doc) { #name, (menus), doc },
+#include "functions.def"
+#undef FN
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} menus[] = {
+	{ "generic", MENU_GENERIC }, { "index", MENU_INDEX },     { "pager", MENU_PAGER },
+	{ "thread", MENU_THREAD },   { "attach", MENU_ATTACH },   { "compose", MENU_COMPOSE },
+	{ "sidebar", MENU_SIDEBAR }, { "browser", MENU_BROWSER }, { "editor", MENU_EDITOR },
+};
+
+unsigned keys_menu_bit(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(menus); i++)
+		if (strcmp(menus[i].name, name) == 0)
+			return menus[i].bit;
+	return 0;
+}
+
+const char *keys_menu_name(unsigned bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(menus); i++)
+		if (menus[i].bit == bit)
+			return menus[i].name;
+	return "?";
+}
+
+const char *keys_menu_names(void)
+{
+	return "generic, index, pager, thread, attach, compose, sidebar, browser, editor";
+}
+
+const struct fn_def *keys_functions(size_t *count)
+{
+	*count = ARRAY_SIZE(functions);
+	return functions;
+}
+
+const struct fn_def *keys_function(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(functions); i++)
+		if (strcmp(functions[i].name, name) == 0)
+			return &functions[i];
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	int code;
+} named_keys[] = {
+	{ "Up", KEYCODE_UP },
+	{ "Down", KEYCODE_DOWN },
+	{ "Left", KEYCODE_LEFT },
+	{ "Right", KEYCODE_RIGHT },
+	{ "PageUp", KEYCODE_PAGEUP },
+	{ "PageDown", KEYCODE_PAGEDOWN },
+	{ "Home", KEYCODE_HOME },
+	{ "End", KEYCODE_END },
+	{ "Insert", KEYCODE_INSERT },
+	{ "Delete", KEYCODE_DELETE },
+	{ "Backspace", KEYCODE_BACKSPACE },
+	{ "BackTab", KEYCODE_BACKTAB },
+	{ "KeypadEnter", KEYCODE_ENTER },
+	{ "Enter", '\r' },
+	{ "Return", '\r' },
+	{ "Tab", '\t' },
+	{ "Space", ' ' },
+	{ "Esc", 27 },
+};
+
+/* Decode one UTF-8 sequence at *p; advance; -1 on invalid input. */
+static int utf8_next(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	int c, n;
+	if (s[0] < 0x80) {
+		c = s[0];
+		n = 0;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		c = s[0] & 0x1F;
+		n = 1;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		c = s[0] & 0x0F;
+		n = 2;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		c = s[0] & 0x07;
+		n = 3;
+	} else {
+		return -1;
+	}
+	for (int i = 1; i <= n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c > 0x10FFFF || (n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000))
+		return -1;
+	*p += n + 1;
+	return c;
+}
+
+/* Parse "<Name>" at *p (p points at '<'); -1 if not a known name. */
+static int parse_named(const char **p)
+{
+	const char *end = strchr(*p, '>');
+	if (!end)
+		return -1;
+	size_t len = (size_t)(end - *p - 1);
+	const char *name = *p + 1;
+	for (size_t i = 0; i < ARRAY_SIZE(named_keys); i++) {
+		if (strlen(named_keys[i].name) == len && strncasecmp(name, named_keys[i].name, len) == 0) {
+			*p = end + 1;
+			return named_keys[i].code;
+		}
+	}
+	if ((name[0] == 'F' || name[0] == 'f') && len >= 2 && len <= 3) {
+		long n;
+		char *num = xstrndup(name + 1, len - 1);
+		bool ok = util_parse_long(num, 1, 24, &n);
+		free(num);
+		if (ok) {
+			*p = end + 1;
+			return KEYCODE_F0 + (int)n;
+		}
+	}
+	return -1;
+}
+
+/* Control code for the letter after ^ or \C; -1 if none. */
+static int ctrl_of(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 1;
+	if (c >= '@' && c <= '_')
+		return c - '@';
+	if (c == '?')
+		return 127;
+	return -1;
+}
+
+int *keys_parse(const char *spec, size_t *n, char **err)
+{
+	size_t cap = strlen(spec) + 1, len = 0;
+	int *out = xcalloc(cap, sizeof(*out));
+	const char *p = spec;
+	*err = NULL;
+	while (*p) {
+		int code;
+		if (*p == '<' && p[1] && p[1] != '>') {
+			const char *q = p;
+			code = parse_named(&q);
+			if (code < 0) {
+				const char *end = strchr(p, '>');
+				if (end) {
+					*err = xasprintf("unknown key name %.*s", (int)(end - p + 1), p);
+					goto fail;
+				}
+				code = '<';
+				p++;
+			} else {
+				p = q;
+			}
+		} else if (*p == '^' && p[1]) {
+			code = ctrl_of(p[1]);
+			if (code < 0) {
+				*err = xasprintf("bad control key ^%c", p[1]);
+				goto fail;
+			}
+			p += 2;
+		} else if (*p == '\\' && p[1]) {
+			char e = p[1];
+			p += 2;
+			if (e == 'C' || e == 'c') {
+				if (!*p || (code = ctrl_of(*p)) < 0) {
+					*err = xstrdup("\\C must be followed by a letter");
+					goto fail;
+				}
+				p++;
+			} else if (e == 'e') {
+				code = 27;
+			} else if (e == 'n') {
+				code = '\n';
+			} else if (e == 'r') {
+				code = '\r';
+			} else if (e == 't') {
+				code = '\t';
+			} else {
+				code = (unsigned char)e;
+			}
+		} else {
+			code = utf8_next(&p);
+			if (code < 0) {
+				*err = xstrdup("key is not valid UTF-8");
+				goto fail;
+			}
+		}
+		out[len++] = code;
+	}
+	if (len == 0) {
+		*err = xstrdup("empty key");
+		goto fail;
+	}
+	*n = len;
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+char *keys_name(int code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(named_keys); i++)
+		if (named_keys[i].code == code && code > 127)
+			return xasprintf("<%s>", named_keys[i].name);
+	if (code > KEYCODE_F0 && code < KEYCODE_LAST)
+		return xasprintf("<F%d>", code - KEYCODE_F0);
+	switch (code) {
+	case '\r': return xstrdup("<Enter>");
+	case '\t': return xstrdup("<Tab>");
+	case ' ': return xstrdup("<Space>");
+	case 27: return xstrdup("<Esc>");
+	case 127: return xstrdup("^?");
+	default: break;
+	}
+	if (code >= 0 && code < 32)
+		return xasprintf("^%c", code + '@');
+	if (code < 0 || code > 0x10FFFF)
+		return xstrdup("<?>");
+	char buf[5] = { 0 };
+	if (code < 0x80) {
+		buf[0] = (char)code;
+	} else if (code < 0x800) {
+		buf[0] = (char)(0xC0 | (code >> 6));
+		buf[1] = (char)(0x80 | (code & 0x3F));
+	} else if (code < 0x10000) {
+		buf[0] = (char)(0xE0 | (code >> 12));
+		buf[1] = (char)(0x80 | ((code >> 6) & 0x3F));
+		buf[2] = (char)(0x80 | (code & 0x3F));
+	} else {
+		buf[0] = (char)(0xF0 | (code >> 18));
+		buf[1] = (char)(0x80 | ((code >> 12) & 0x3F));
+		buf[2] = (char)(0x80 | ((code >> 6) & 0x3F));
+		buf[3] = (char)(0x80 | (code & 0x3F));
+	}
+	return xstrdup(buf);
+}

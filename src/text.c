@@ -1,0 +1,84 @@
+/* text.c - see text.h. */
+#include "text.h"
+
+#include "util.h"
+
+bool text_is_dangerous(unsigned cp)
+{
+	if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+		return true; /* C0, DEL, C1 (0x9B is a one-byte CSI on some terminals) */
+	if (cp >= 0x202A && cp <= 0x202E)
+		return true; /* LRE RLE PDF LRO RLO */
+	if (cp >= 0x2066 && cp <= 0x2069)
+		return true; /* LRI RLI FSI PDI */
+	if (cp == 0x200E || cp == 0x200F || cp == 0x061C)
+		return true; /* LRM RLM ALM */
+	if (cp >= 0x200B && cp <= 0x200D)
+		return true; /* zero-width space, non-joiner, joiner */
+	if (cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD)
+		return true; /* word joiner, BOM/ZWNBSP, soft hyphen */
+	if (cp >= 0xFFF9 && cp <= 0xFFFB)
+		return true; /* interlinear annotation controls */
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		return true;
+	return cp > 0x10FFFF;
+}
+
+/* Decode one UTF-8 sequence; returns its length, or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
+{
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n;
+	unsigned c;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		n = 2;
+		c = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3;
+		c = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min[n])
+		return 0; /* overlong */
+	*cp = c;
+	return n;
+}
+
+char *text_sanitize(const char *s, size_t len, bool keep_newlines)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			strbuf_adds(&b, "\xEF\xBF\xBD"); /* U+FFFD for a bad byte */
+			i++;
+			continue;
+		}
+		if ((cp == '\n' && keep_newlines) || cp == '\t')
+			strbuf_addc(&b, (char)cp);
+		else if (text_is_dangerous(cp))
+			strbuf_addc(&b, '?');
+		else
+			strbuf_add(&b, s + i, n);
+		i += n;
+	}
+	return strbuf_detach(&b);
+}

@@ -1,0 +1,21 @@
+/* text.h - make untrusted text safe to show on a terminal.
+ *
+ * Everything from a server, a message or a file the user did not write
+ * goes through text_sanitize() before it reaches the screen: C0 and C1
+ * controls (ESC, CSI 0x9B ...), DEL, bidi overrides and isolates, and
+ * zero-width characters become U+FFFD or '?', and invalid UTF-8 bytes too.
+ */
+#ifndef MUTTLIKE_TEXT_H
+#define MUTTLIKE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Return a new UTF-8 string safe to print; keep_newlines keeps '\n' and
+ * expands '\t' to spaces is not done here (the caller lays out tabs). */
+char *text_sanitize(const char *s, size_t len, bool keep_newlines);
+
+/* Is this code point one we never show as-is? */
+bool text_is_dangerous(unsigned cp);
+
+#endif

@@ -1,0 +1,161 @@
+/* main.c - command line: parse arguments, load the config, dispatch.
+ *
+ * Contract (doc/muttlike.1):
+ *   muttlike [-F FILE] [-a ACCOUNT] [-d]          the reader
+ *   muttlike [-F FILE] sync|setup|search|check ... subcommands
+ *   muttlike --version | --help | --help-options[=text|man|rc]
+ * Exit: 0 ok, 1 runtime failure, 2 usage or config error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "optdoc.h"
+#include "ui.h"
+#include "util.h"
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *f)
+{
+	fputs("usage: muttlike [-F FILE] [-a ACCOUNT] [-d]           open the reader\n"
+	      "       muttlike [-F FILE] sync [ACCOUNT...] [--watch]  mirror accounts without the UI\n"
+	      "       muttlike [-F FILE] setup [--email ADDR ...]     add an account\n"
+	      "       muttlike [-F FILE] search QUERY                 print matching messages\n"
+	      "       muttlike [-F FILE] check [ACCOUNT]              test the connection and login\n"
+	      "       muttlike --version | --help | --help-options[=text|man|rc]\n"
+	      "\n"
+	      "  -F FILE       read FILE instead of the default config\n"
+	      "                ($XDG_CONFIG_HOME/muttlike/muttlike.rc, ~/.config/muttlike/muttlike.rc, ~/.muttlikerc)\n"
+	      "  -a ACCOUNT    start on this account\n"
+	      "  -d, --debug   log debug detail to data_dir/log\n"
+	      "  --help-options  list every option with its type, default and meaning\n",
+	      f);
+}
+
+struct args {
+	const char *config;
+	const char *account;
+	bool debug;
+	const char *help_options; /* NULL, or the format */
+	int cmd_index;            /* argv index of the subcommand, 0 if none */
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help-options", optional_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	/* '+': stop at the first non-option so subcommands keep their flags */
+	while ((ch = getopt_long(argc, argv, "+F:a:dhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'F': a->config = optarg; break;
+		case 'a': a->account = optarg; break;
+		case 'd': a->debug = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("muttlike %s\n", MUTTLIKE_VERSION); exit(0);
+		case 'O': a->help_options = optarg ? optarg : "text"; break;
+		default:
+			fputs("muttlike: try 'muttlike --help'\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	a->cmd_index = optind < argc ? optind : 0;
+	return 0;
+}
+
+/* Load the config; print its errors and warnings.  *c is always set. */
+static size_t load_config(const struct args *a, conf_t **c)
+{
+	*c = conf_new();
+	char *path = conf_find_file(a->config);
+	if (!path)
+		return 0; /* no config at all: the reader offers the wizard */
+	if (a->config && access(path, F_OK) != 0) {
+		fprintf(stderr, "muttlike: %s: no such config file\n", path);
+		free(path);
+		return 1;
+	}
+	conf_load_file(*c, path);
+	free(path);
+	for (size_t i = 0; i < conf_warning_count(*c); i++)
+		fprintf(stderr, "muttlike: warning: %s\n", conf_warning(*c, i));
+	for (size_t i = 0; i < conf_error_count(*c); i++)
+		fprintf(stderr, "muttlike: %s\n", conf_error(*c, i));
+	return conf_error_count(*c);
+}
+
+/* Send log lines to data_dir/log; on failure keep stderr and say why. */
+static void setup_logging(const conf_t *c, bool debug)
+{
+	static const enum log_level levels[] = { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+	enum log_level lvl = levels[conf_enum(c, -1, OPT_ID_log_level)];
+	if (debug && lvl < LOG_DEBUG)
+		lvl = LOG_DEBUG;
+	log_set_level(lvl);
+	char *dir = conf_data_dir(c);
+	char *file = xasprintf("%s/log", dir);
+	if (util_mkdirs(dir, 0700) < 0 || log_open_file(file) < 0)
+		fprintf(stderr, "muttlike: cannot open log %s; logging to stderr\n", file);
+	free(file);
+	free(dir);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+
+	conf_t *c;
+	size_t errors = load_config(&a, &c);
+
+	if (a.help_options) {
+		rc = optdoc_print(stdout, a.help_options);
+		conf_free(&c);
+		return rc ? EXIT_USAGE : errors ? EXIT_USAGE : 0;
+	}
+
+	if (a.cmd_index) {
+		const char *cmd = argv[a.cmd_index];
+		static const char *const later[] = { "sync", "setup", "search", "check" };
+		for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
+			if (strcmp(cmd, later[i]) == 0) {
+				fprintf(stderr, "muttlike: %s: not available in this version yet\n", cmd);
+				conf_free(&c);
+				return EXIT_USAGE;
+			}
+		}
+		fprintf(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'\n", cmd);
+		conf_free(&c);
+		return EXIT_USAGE;
+	}
+
+	if (a.account && conf_account_find(c, a.account) < 0) {
+		fprintf(stderr, "muttlike: no account named '%s' in the config\n", a.account);
+		conf_free(&c);
+		return EXIT_USAGE;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("muttlike: the reader needs a terminal; for scripts use 'muttlike sync' or 'muttlike search'\n",
+		      stderr);
+		conf_free(&c);
+		return EXIT_USAGE;
+	}
+	setup_logging(c, a.debug);
+	rc = ui_run(c, a.account);
+	log_close_file();
+	conf_free(&c);
+	return rc;
+}
