@@ -16,6 +16,8 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BUILD      ?= build
 VERSION    := 0.1.0
+V          ?= 0
+Q           = $(if $(filter 1,$(V)),,@)
 
 # Lazily evaluated, so `make deps` works before the -dev packages exist.
 CORE_PKGS   = gnutls libetpan
@@ -41,9 +43,9 @@ UI_O    := $(UI_C:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmuttlike.a
 
 UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_T  := $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_T  := $(UNIT_C:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_C := $(sort $(wildcard tests/integration/test_*.c))
-INTEG_T := $(INTEG_C:tests/integration/%.c=$(BUILD)/tests/%)
+INTEG_T := $(INTEG_C:tests/integration/%.c=$(BUILD)/tests/integration/%)
 TESTLIB_C := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
 
@@ -59,27 +61,31 @@ DEB_BENCH := isync valgrind
 all: muttlike
 
 muttlike: $(BUILD)/muttlike
-	cp $< $@
+	$(Q)cp $< $@
 
 $(BUILD)/%.o: %.c $(wildcard src/*.h src/*.def ui/*.h tests/lib/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -c -o $@ $<
 
 $(LIB): $(SRC_O)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/muttlike: $(UI_O) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(UI_O) $(LIB) $(UI_LIBS) $(CORE_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(UI_O) $(LIB) $(UI_LIBS) $(CORE_LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
-$(BUILD)/tests/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB)
+$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
 -include tests/tools/Makefile.frag
 
@@ -180,3 +186,4 @@ install: all
 
 clean:
 	rm -rf build muttlike
+.SECONDARY:

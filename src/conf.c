@@ -892,10 +892,10 @@ static void add_binding(conf_t *c, struct ctx *x, unsigned menus, const char *ke
 	}
 }
 
-static int *parse_key_arg(conf_t *c, struct ctx *x, const char *spec, size_t *n)
+static int *parse_key_arg(conf_t *c, struct ctx *x, const char *spec, size_t *n, bool macro)
 {
 	char *err;
-	int *keys = keys_parse(spec, n, &err);
+	int *keys = macro ? keys_parse_macro(spec, n, &err) : keys_parse(spec, n, &err);
 	if (!keys) {
 		conf_err(c, x, "bad key '%s': %s", spec, err);
 		free(err);
@@ -927,7 +927,7 @@ static void cmd_bind(conf_t *c, struct ctx *x, struct words *ws)
 		return;
 	}
 	size_t n;
-	int *keys = parse_key_arg(c, x, ws->w[2].s, &n);
+	int *keys = parse_key_arg(c, x, ws->w[2].s, &n, false);
 	if (!keys)
 		return;
 	add_binding(c, x, menus, ws->w[2].s, keys, n, fname, NULL, NULL);
@@ -940,10 +940,10 @@ static void cmd_macro(conf_t *c, struct ctx *x, struct words *ws)
 	if (!menus)
 		return;
 	size_t n, nm;
-	int *keys = parse_key_arg(c, x, ws->w[2].s, &n);
+	int *keys = parse_key_arg(c, x, ws->w[2].s, &n, false);
 	if (!keys)
 		return;
-	int *seq = parse_key_arg(c, x, ws->w[3].s, &nm);
+	int *seq = parse_key_arg(c, x, ws->w[3].s, &nm, true);
 	if (seq)
 		add_binding(c, x, menus, ws->w[2].s, keys, n, NULL, ws->w[3].s, ws->n > 4 ? ws->w[4].s : NULL);
 	free(seq);

@@ -113,7 +113,7 @@ static int utf8_next(const char **p)
 }
 
 /* Parse "<Name>" at *p (p points at '<'); -1 if not a known name. */
-static int parse_named(const char **p)
+static int parse_named(const char **p, bool allow_functions)
 {
 	const char *end = strchr(*p, '>');
 	if (!end)
@@ -124,6 +124,14 @@ static int parse_named(const char **p)
 		if (strlen(named_keys[i].name) == len && strncasecmp(name, named_keys[i].name, len) == 0) {
 			*p = end + 1;
 			return named_keys[i].code;
+		}
+	}
+	if (allow_functions) {
+		for (size_t i = 0; i < ARRAY_SIZE(functions); i++) {
+			if (strlen(functions[i].name) == len && strncmp(name, functions[i].name, len) == 0) {
+				*p = end + 1;
+				return KEYCODE_FUNCTION + (int)i;
+			}
 		}
 	}
 	if ((name[0] == 'F' || name[0] == 'f') && len >= 2 && len <= 3) {
@@ -151,7 +159,7 @@ static int ctrl_of(char c)
 	return -1;
 }
 
-int *keys_parse(const char *spec, size_t *n, char **err)
+static int *parse_keys(const char *spec, size_t *n, char **err, bool allow_functions)
 {
 	size_t cap = strlen(spec) + 1, len = 0;
 	int *out = xcalloc(cap, sizeof(*out));
@@ -161,7 +169,7 @@ int *keys_parse(const char *spec, size_t *n, char **err)
 		int code;
 		if (*p == '<' && p[1] && p[1] != '>') {
 			const char *q = p;
-			code = parse_named(&q);
+			code = parse_named(&q, allow_functions);
 			if (code < 0) {
 				const char *end = strchr(p, '>');
 				if (end) {
@@ -220,8 +228,20 @@ fail:
 	return NULL;
 }
 
+int *keys_parse(const char *spec, size_t *n, char **err)
+{
+	return parse_keys(spec, n, err, false);
+}
+
+int *keys_parse_macro(const char *spec, size_t *n, char **err)
+{
+	return parse_keys(spec, n, err, true);
+}
+
 char *keys_name(int code)
 {
+	if (code >= KEYCODE_FUNCTION && (size_t)(code - KEYCODE_FUNCTION) < ARRAY_SIZE(functions))
+		return xasprintf("<%s>", functions[code - KEYCODE_FUNCTION].name);
 	for (size_t i = 0; i < ARRAY_SIZE(named_keys); i++)
 		if (named_keys[i].code == code && code > 127)
 			return xasprintf("<%s>", named_keys[i].name);

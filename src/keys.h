@@ -47,6 +47,8 @@ enum keycode {
 	KEYCODE_RESIZE,
 	KEYCODE_F0,     /* KEYCODE_F0 + n is Fn, n in 1..24 */
 	KEYCODE_LAST = KEYCODE_F0 + 25,
+	/* In a macro, "<function-name>" runs that function: KEYCODE_FUNCTION + its index in keys_functions(). */
+	KEYCODE_FUNCTION = 0x120000,
 };
 
 struct fn_def {
@@ -64,6 +66,9 @@ const struct fn_def *keys_function(const char *name);
  * <Delete> <Backspace> <F1>..<F24>, \n \r \t, and UTF-8 text.
  * Returns a new array of *n codes, or NULL with *err (caller frees). */
 int *keys_parse(const char *spec, size_t *n, char **err);
+/* The same for a macro's key sequence, which may also name functions as
+ * "<function-name>" (mutt's macro syntax). */
+int *keys_parse_macro(const char *spec, size_t *n, char **err);
 /* Render one key code the way keys_parse reads it ("<Up>", "^X", "j"). */
 char *keys_name(int code);
 

@@ -1,0 +1,123 @@
+/* testutil.c - see testutil.h. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+char *tu_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/muttlike-test.XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(tmpl))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	return tmpl;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void tu_rmtree(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_write(const char *dir, const char *name, const char *text, unsigned mode)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		fail_msg("write %s", path);
+	fchmod(fd, (mode_t)mode);
+	close(fd);
+	return path;
+}
+
+char *tu_read(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&b, buf, n);
+	fclose(f);
+	return strbuf_detach(&b);
+}
+
+const char *tu_env(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		fail_msg("environment variable %s is not set (run this test through tests/run-all)", name);
+	return v;
+}
+
+char *tu_run(int *status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *full = xasprintf("(%s) 2>&1", cmd);
+	FILE *p = popen(full, "r");
+	free(full);
+	free(cmd);
+	if (!p)
+		fail_msg("popen failed");
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		strbuf_add(&b, buf, n);
+	int st = pclose(p);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return strbuf_detach(&b);
+}
+
+static struct strbuf captured;
+
+static void capture_sink(enum log_level level, const char *line, void *ud)
+{
+	(void)ud;
+	strbuf_addf(&captured, "%s: %s\n", log_level_name(level), line);
+}
+
+void tu_log_capture_start(void)
+{
+	strbuf_free(&captured);
+	strbuf_adds(&captured, "");
+	log_set_sink(capture_sink, NULL);
+}
+
+const char *tu_log_captured(void)
+{
+	return captured.s ? captured.s : "";
+}
+
+void tu_log_capture_stop(void)
+{
+	log_set_sink(NULL, NULL);
+	strbuf_free(&captured);
+}

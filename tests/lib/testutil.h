@@ -1,0 +1,30 @@
+/* testutil.h - small helpers shared by the cmocka tests. */
+#ifndef MUTTLIKE_TESTUTIL_H
+#define MUTTLIKE_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* A fresh private temp directory (removed by tu_rmtree). New string. */
+char *tu_tmpdir(void);
+/* Remove a directory tree. */
+void tu_rmtree(const char *path);
+/* Write text to dir/name with the mode; returns the full path (new string). */
+char *tu_write(const char *dir, const char *name, const char *text, unsigned mode);
+/* Read a whole file (new string) or NULL. */
+char *tu_read(const char *path);
+/* Required environment variable: fails the test if unset. */
+const char *tu_env(const char *name);
+/* Run a command line with /bin/sh, capturing stdout+stderr (new string);
+ * *status gets the exit status. */
+char *tu_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Capture log lines instead of printing them. */
+void tu_log_capture_start(void);
+/* All captured lines joined by '\n' (owned by testutil; valid until next start). */
+const char *tu_log_captured(void);
+void tu_log_capture_stop(void);
+
+#endif
