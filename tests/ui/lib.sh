@@ -1,0 +1,115 @@
+# tests/ui/lib.sh - drive the real binary in tmux, as a user would.
+#
+#   source tests/ui/lib.sh
+#   ui_start [-x COLS] [-y ROWS] CMD...   start CMD in a private tmux server
+#   ui_keys KEYS...                       tmux send-keys (names like Enter, C-l, Escape)
+#   ui_type TEXT                          send literal text
+#   ui_wait TEXT [SECONDS]                wait until TEXT is on screen (default 10 s)
+#   ui_wait_gone TEXT [SECONDS]           wait until TEXT is gone
+#   ui_screen                             print the screen
+#   ui_row N                              print screen row N (0-based)
+#   ui_resize COLS ROWS
+#   ui_exited [SECONDS]                   wait for the program to end; echoes its status
+#   check NAME CMD...                     run an assertion; counts passes and failures
+#   finish                                print "N passed, M failed"; exit status
+#
+# Each test gets its own tmux socket, so tests can run side by side and
+# never touch the user's tmux.  ASan reports from the binary land in
+# $UI_TMP/asan.* and fail the test in finish.
+set -u
+UI_TMP=$(mktemp -d /tmp/muttlike-ui.XXXXXX)
+UI_SOCK="muttlike-ui-$$"
+UI_PASSED=0
+UI_FAILED=0
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$UI_TMP/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$UI_TMP/ubsan"
+MUTTLIKE_BIN=${MUTTLIKE_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/muttlike}
+
+ui_cleanup() {
+	tmux -L "$UI_SOCK" kill-server 2>/dev/null
+	[ "${UI_KEEP:-0}" = 1 ] || rm -rf "$UI_TMP"
+}
+trap ui_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ui_start() {
+	local cols=80 rows=24
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-x) cols=$2; shift 2 ;;
+		-y) rows=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	tmux -L "$UI_SOCK" kill-server 2>/dev/null
+	# remain-on-exit keeps the pane so that ui_exited can read the status
+	local cmd
+	printf -v cmd '%q ' "$@"
+	tmux -L "$UI_SOCK" -f /dev/null new-session -d -s t -x "$cols" -y "$rows" \
+		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $cmd"
+	tmux -L "$UI_SOCK" set-option -t t remain-on-exit on >/dev/null
+	tmux -L "$UI_SOCK" set-option -t t status off >/dev/null
+}
+
+ui_keys() { tmux -L "$UI_SOCK" send-keys -t t "$@"; }
+ui_type() { tmux -L "$UI_SOCK" send-keys -t t -l "$1"; }
+ui_screen() { tmux -L "$UI_SOCK" capture-pane -p -t t; }
+ui_row() { ui_screen | sed -n "$(($1 + 1))p"; }
+ui_resize() { tmux -L "$UI_SOCK" resize-window -t t -x "$1" -y "$2"; }
+
+ui_wait() {
+	local text=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		ui_screen | grep -qF -- "$text" && return 0
+		sleep 0.05
+	done
+	echo "ui_wait: '$text' did not appear within ${secs}s; the screen:" >&2
+	ui_screen | sed 's/^/  | /' >&2
+	return 1
+}
+
+ui_wait_gone() {
+	local text=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		ui_screen | grep -qF -- "$text" || return 0
+		sleep 0.05
+	done
+	echo "ui_wait_gone: '$text' still on screen after ${secs}s" >&2
+	return 1
+}
+
+ui_exited() {
+	local secs=${1:-10} i st
+	for ((i = 0; i < secs * 20; i++)); do
+		if [ "$(tmux -L "$UI_SOCK" display-message -p -t t '#{pane_dead}')" = 1 ]; then
+			st=$(tmux -L "$UI_SOCK" display-message -p -t t '#{pane_dead_status}')
+			echo "$st"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "timeout"
+	return 1
+}
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		UI_PASSED=$((UI_PASSED + 1))
+		echo "ok   - $name"
+	else
+		UI_FAILED=$((UI_FAILED + 1))
+		echo "FAIL - $name"
+	fi
+}
+
+finish() {
+	if ls "$UI_TMP"/asan* "$UI_TMP"/ubsan* >/dev/null 2>&1; then
+		echo "FAIL - sanitizer reports from the binary:"
+		cat "$UI_TMP"/asan* "$UI_TMP"/ubsan* 2>/dev/null | head -50
+		UI_FAILED=$((UI_FAILED + 1))
+	fi
+	echo "$UI_PASSED passed, $UI_FAILED failed"
+	[ "$UI_FAILED" -eq 0 ]
+}
