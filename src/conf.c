@@ -377,8 +377,9 @@ static char *check_value(const struct opt_def *o, const char *value, char **err)
 		return xstrdup(b ? "yes" : "no");
 	}
 	case OPT_NUM: {
-		long min = 0, max = LONG_MAX, v;
-		sscanf(o->constraint, "%ld..%ld", &min, &max);
+		char *dots;
+		long min = strtol(o->constraint, &dots, 10), v;
+		long max = strncmp(dots, "..", 2) == 0 ? strtol(dots + 2, NULL, 10) : LONG_MAX;
 		if (!util_parse_long(value, min, max, &v)) {
 			*err = xasprintf("%s takes a number from %ld to %ld, not '%s'", o->name, min, max, value);
 			return NULL;

@@ -53,15 +53,17 @@ void *xreallocarray(void *p, size_t nmemb, size_t size)
 
 char *xstrdup(const char *s)
 {
-	return xstrndup(s, strlen(s));
+	char *p = strdup(s);
+	if (!p)
+		util_oom();
+	return p;
 }
 
 char *xstrndup(const char *s, size_t n)
 {
-	size_t len = strnlen(s, n);
-	char *p = xmalloc(len + 1);
-	memcpy(p, s, len);
-	p[len] = '\0';
+	char *p = strndup(s, n);
+	if (!p)
+		util_oom();
 	return p;
 }
 
@@ -69,6 +71,7 @@ char *xvasprintf(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy initialised it */
 	int n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
@@ -343,10 +346,8 @@ int util_write_file_atomic(const char *path, const void *data, size_t len, unsig
 	}
 	if (fsync(fd) < 0)
 		goto fail_fd;
-	if (close(fd) < 0) {
-		fd = -1;
+	if (close(fd) < 0)
 		goto fail_unlink;
-	}
 	if (rename(tmp, path) < 0)
 		goto fail_unlink;
 	free(tmp);
