@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "conf.h"
 #include "log.h"
 #include "optdoc.h"
@@ -129,7 +130,12 @@ int main(int argc, char **argv)
 
 	if (a.cmd_index) {
 		const char *cmd = argv[a.cmd_index];
-		static const char *const later[] = { "sync", "setup", "search", "check" };
+		if (strcmp(cmd, "check") == 0) {
+			rc = cmd_check(c, argc - a.cmd_index, argv + a.cmd_index);
+			conf_free(&c);
+			return rc;
+		}
+		static const char *const later[] = { "sync", "setup", "search" };
 		for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
 			if (strcmp(cmd, later[i]) == 0) {
 				fprintf(stderr, "muttlike: %s: not available in this version yet\n", cmd);

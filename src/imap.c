@@ -1,0 +1,978 @@
+/* imap.c - IMAP session setup over our TLS transport: STARTTLS hardening,
+ * capabilities, authentication, and the folder list. */
+#include "imap.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mutf7.h"
+#include "net.h"
+#include "secret.h"
+#include "text.h"
+#include "util.h"
+
+struct imap {
+	struct imap_params p;       /* owned copy */
+	mailimap *imap;             /* owned; NULL when disconnected */
+	struct tls_stream *tls;     /* owned; outlives the mailstream over it */
+	struct net_cancel *cancel;  /* owned */
+	struct tls_limits lim;
+	char *accept_once;          /* owned */
+	imap_ask_secret_fn ask;
+	void *ask_ud;
+	char *hp;                   /* "host:port" for messages */
+	char *error;                /* owned, "" when none */
+	char *warning;              /* owned or NULL */
+	struct tls_cert_info *cert; /* owned: last handshake's certificate */
+	char *tls_version;
+	unsigned caps;
+	char *cap_text;             /* sanitized, for messages */
+	bool authenticated;
+	bool broken;                /* stream unusable: close without LOGOUT */
+	bool condstore, qresync;
+	char *ns_prefix;
+	char ns_delim;
+	const char *auth_used;
+};
+
+/* ---- parameters ---- */
+
+static char *opt_dup(const conf_t *c, long a, enum opt_id id)
+{
+	const char *v = conf_str(c, a, id);
+	return v && *v ? xstrdup(v) : NULL;
+}
+
+bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p, char **err)
+{
+	memset(p, 0, sizeof(*p));
+	*err = NULL;
+	const char *url = conf_str(c, account, OPT_ID_imap_url);
+	if (!url || !*url) {
+		*err = xstrdup("imap_url is not set");
+		return false;
+	}
+	struct conf_url u;
+	char *e = NULL;
+	if (!conf_url_parse(url, "imaps|imap", &u, &e)) {
+		*err = xasprintf("imap_url: %s", e);
+		free(e);
+		return false;
+	}
+	p->host = u.host;
+	u.host = NULL;
+	p->implicit_tls = u.implicit_tls;
+	p->port = u.port ? u.port : (u.implicit_tls ? 993 : 143);
+	p->user = opt_dup(c, account, OPT_ID_imap_user);
+	if (!p->user && u.user)
+		p->user = xstrdup(u.user);
+	conf_url_clear(&u);
+	p->tls_none = conf_enum(c, account, OPT_ID_tls) == 1;
+	p->pass = opt_dup(c, account, OPT_ID_imap_pass);
+	p->pass_cmd = opt_dup(c, account, OPT_ID_imap_pass_cmd);
+	p->oauth_cmd = opt_dup(c, account, OPT_ID_imap_oauth_cmd);
+	p->auth = opt_dup(c, account, OPT_ID_imap_auth);
+	char *ca = conf_path(c, account, OPT_ID_tls_ca_file);
+	if (ca && *ca)
+		p->ca_file = ca;
+	else
+		free(ca);
+	p->pin = opt_dup(c, account, OPT_ID_tls_pin);
+	char *dd = conf_data_dir(c);
+	p->pin_file = xasprintf("%s/certs", dd);
+	free(dd);
+	p->timeout_s = (int)conf_num(c, -1, OPT_ID_timeout);
+	if (account >= 0)
+		p->label = xstrdup(conf_account_name(c, (size_t)account));
+	return true;
+}
+
+void imap_params_clear(struct imap_params *p)
+{
+	free(p->host);
+	free(p->user);
+	secret_free(&p->pass);
+	free(p->pass_cmd);
+	free(p->oauth_cmd);
+	free(p->auth);
+	free(p->ca_file);
+	free(p->pin);
+	free(p->pin_file);
+	free(p->label);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *dupn(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void params_copy(struct imap_params *d, const struct imap_params *s)
+{
+	*d = *s;
+	d->host = dupn(s->host);
+	d->user = dupn(s->user);
+	d->pass = dupn(s->pass);
+	d->pass_cmd = dupn(s->pass_cmd);
+	d->oauth_cmd = dupn(s->oauth_cmd);
+	d->auth = dupn(s->auth);
+	d->ca_file = dupn(s->ca_file);
+	d->pin = dupn(s->pin);
+	d->pin_file = dupn(s->pin_file);
+	d->label = dupn(s->label);
+}
+
+/* ---- capabilities ---- */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} cap_names[] = {
+	{ "STARTTLS", IMAP_CAP_STARTTLS },     { "LOGINDISABLED", IMAP_CAP_LOGINDISABLED },
+	{ "AUTH=PLAIN", IMAP_CAP_AUTH_PLAIN }, { "AUTH=XOAUTH2", IMAP_CAP_AUTH_XOAUTH2 },
+	{ "AUTH=OAUTHBEARER", IMAP_CAP_AUTH_OAUTHBEARER },
+	{ "SASL-IR", IMAP_CAP_SASL_IR },       { "IDLE", IMAP_CAP_IDLE },
+	{ "MOVE", IMAP_CAP_MOVE },             { "UIDPLUS", IMAP_CAP_UIDPLUS },
+	{ "CONDSTORE", IMAP_CAP_CONDSTORE },   { "QRESYNC", IMAP_CAP_QRESYNC },
+	{ "ENABLE", IMAP_CAP_ENABLE },         { "SPECIAL-USE", IMAP_CAP_SPECIAL_USE },
+	{ "LIST-EXTENDED", IMAP_CAP_LIST_EXTENDED }, { "NAMESPACE", IMAP_CAP_NAMESPACE },
+	{ "COMPRESS=DEFLATE", IMAP_CAP_COMPRESS }, { "ID", IMAP_CAP_ID },
+	{ "IMAP4REV1", IMAP_CAP_IMAP4REV1 },   { "LITERAL+", IMAP_CAP_LITERALPLUS },
+};
+
+unsigned imap_caps_parse(const char *words)
+{
+	unsigned bits = 0;
+	const char *p = words;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		for (size_t i = 0; n && i < ARRAY_SIZE(cap_names); i++) {
+			if (strlen(cap_names[i].name) == n && strncasecmp(p, cap_names[i].name, n) == 0)
+				bits |= cap_names[i].bit;
+		}
+		p += n;
+	}
+	return bits;
+}
+
+/* Rebuild m->caps from what libetpan parsed last. */
+static void caps_from_session(imap_t *m)
+{
+	m->caps = 0;
+	free(m->cap_text);
+	m->cap_text = NULL;
+	struct mailimap_connection_info *ci = m->imap->imap_connection_info;
+	if (!ci || !ci->imap_capability)
+		return;
+	struct strbuf b;
+	strbuf_init(&b);
+	for (clistiter *it = clist_begin(ci->imap_capability->cap_list); it; it = clist_next(it)) {
+		struct mailimap_capability *c = clist_content(it);
+		if (c->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE && c->cap_data.cap_auth_type)
+			strbuf_addf(&b, "%sAUTH=%s", b.len ? " " : "", c->cap_data.cap_auth_type);
+		else if (c->cap_type == MAILIMAP_CAPABILITY_NAME && c->cap_data.cap_name)
+			strbuf_addf(&b, "%s%s", b.len ? " " : "", c->cap_data.cap_name);
+	}
+	if (b.s) {
+		m->caps = imap_caps_parse(b.s);
+		m->cap_text = text_sanitize(b.s, b.len, false);
+	}
+	strbuf_free(&b);
+}
+
+/* Forget every capability libetpan and we learned so far (before TLS or
+ * before login they may have been forged or may change). */
+static void caps_drop(imap_t *m)
+{
+	struct mailimap_connection_info *ci = m->imap->imap_connection_info;
+	if (ci && ci->imap_capability) {
+		mailimap_capability_data_free(ci->imap_capability);
+		ci->imap_capability = NULL;
+	}
+	m->caps = 0;
+	free(m->cap_text);
+	m->cap_text = NULL;
+}
+
+/* ---- errors ---- */
+
+static void set_err(imap_t *m, const char *fmt, ...) ML_PRINTF(2, 3);
+static void set_err(imap_t *m, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	free(m->error);
+	m->error = xasprintf("%s: %s", m->hp ? m->hp : "imap", what);
+	free(what);
+}
+
+/* The server's words, made safe for a terminal and a single line. */
+static char *server_text(const imap_t *m)
+{
+	const char *t = m->imap ? m->imap->imap_response : NULL;
+	if (!t || !*t)
+		return xstrdup("(no text)");
+	size_t n = strlen(t);
+	if (n > 300)
+		n = 300;
+	return text_sanitize(t, n, false);
+}
+
+/* Turn a failed libetpan call into a status and message. */
+static enum imap_status lib_fail(imap_t *m, int r, const char *doing)
+{
+	const char *te = m->tls ? tls_stream_error(m->tls) : NULL;
+	enum tls_status ts = m->tls ? tls_stream_status(m->tls) : TLS_OK;
+	if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE || ts == TLS_ERR_LIMIT || ts == TLS_ERR_CANCELLED)
+		m->broken = true;
+	if (ts == TLS_ERR_CANCELLED || net_cancel_is_set(m->cancel)) {
+		set_err(m, "cancelled %s", doing);
+		return IMAP_ERR_CANCELLED;
+	}
+	if (ts == TLS_ERR_LIMIT) {
+		set_err(m, "%s (%s); giving up", te, doing);
+		return IMAP_ERR_PROTOCOL;
+	}
+	if (r == MAILIMAP_ERROR_STREAM) {
+		set_err(m, "%s (%s)", te ? te : "connection lost", doing);
+		return IMAP_ERR_NET;
+	}
+	if (r == MAILIMAP_ERROR_PARSE) {
+		set_err(m, "unreadable response from the server (%s)", doing);
+		return IMAP_ERR_PROTOCOL;
+	}
+	if (r == MAILIMAP_ERROR_MEMORY)
+		util_oom();
+	char *st = server_text(m);
+	set_err(m, "%s failed: %s", doing, st);
+	free(st);
+	return IMAP_ERR_SERVER;
+}
+
+/* ---- session ---- */
+
+imap_t *imap_new(const struct imap_params *p)
+{
+	imap_t *m = xcalloc(1, sizeof(*m));
+	params_copy(&m->p, p);
+	m->cancel = net_cancel_new();
+	tls_limits_default(&m->lim);
+	m->error = xstrdup("");
+	m->hp = net_host_port(p->host ? p->host : "?", p->port);
+	m->ns_prefix = xstrdup("");
+	return m;
+}
+
+static void close_session(imap_t *m)
+{
+	if (m->imap) {
+		if (m->broken && m->imap->imap_stream) {
+			mailstream_close(m->imap->imap_stream);
+			m->imap->imap_stream = NULL;
+		}
+		mailimap_free(m->imap); /* LOGOUT first when the stream is healthy */
+		m->imap = NULL;
+	}
+	tls_stream_free(&m->tls);
+	m->authenticated = false;
+	m->broken = false;
+	m->caps = 0;
+	m->condstore = m->qresync = false;
+}
+
+void imap_disconnect(imap_t *m)
+{
+	close_session(m);
+}
+
+void imap_free(imap_t **mp)
+{
+	if (!mp || !*mp)
+		return;
+	imap_t *m = *mp;
+	close_session(m);
+	imap_params_clear(&m->p);
+	net_cancel_free(&m->cancel);
+	free(m->accept_once);
+	free(m->hp);
+	free(m->error);
+	free(m->warning);
+	tls_cert_info_free(&m->cert);
+	free(m->tls_version);
+	free(m->cap_text);
+	free(m->ns_prefix);
+	free(m);
+	*mp = NULL;
+}
+
+void imap_set_ask_secret(imap_t *m, imap_ask_secret_fn fn, void *ud)
+{
+	m->ask = fn;
+	m->ask_ud = ud;
+}
+
+void imap_set_accept_once(imap_t *m, const char *sha256hex)
+{
+	free(m->accept_once);
+	m->accept_once = sha256hex && *sha256hex ? xstrdup(sha256hex) : NULL;
+}
+
+void imap_set_limits(imap_t *m, const struct tls_limits *l)
+{
+	m->lim = *l;
+	if (m->tls)
+		tls_stream_set_limits(m->tls, l);
+}
+
+void imap_cancel(imap_t *m)
+{
+	net_cancel_trigger(m->cancel);
+}
+
+const char *imap_error(const imap_t *m) { return m->error; }
+const char *imap_warning(const imap_t *m) { return m->warning; }
+const struct tls_cert_info *imap_cert(const imap_t *m) { return m->cert; }
+const char *imap_tls_version(const imap_t *m) { return m->tls_version ? m->tls_version : ""; }
+const char *imap_auth_used(const imap_t *m) { return m->auth_used ? m->auth_used : ""; }
+unsigned imap_caps(const imap_t *m) { return m->caps; }
+bool imap_has_cap(const imap_t *m, enum imap_cap cap) { return (m->caps & (unsigned)cap) != 0; }
+bool imap_condstore_enabled(const imap_t *m) { return m->condstore; }
+bool imap_qresync_enabled(const imap_t *m) { return m->qresync; }
+const char *imap_namespace_prefix(const imap_t *m) { return m->ns_prefix; }
+char imap_namespace_delim(const imap_t *m) { return m->ns_delim; }
+
+mailimap *imap_mailimap(imap_t *m)
+{
+	return m->authenticated ? m->imap : NULL;
+}
+
+/* Handshake and keep what the caller may want to show. */
+static enum imap_status start_tls(imap_t *m)
+{
+	enum tls_status ts = tls_stream_handshake(m->tls);
+	tls_cert_info_free(&m->cert);
+	m->cert = tls_cert_info_dup(tls_stream_cert(m->tls));
+	if (ts == TLS_OK) {
+		free(m->tls_version);
+		m->tls_version = xstrdup(tls_stream_version(m->tls));
+		return IMAP_OK;
+	}
+	m->broken = true;
+	const char *te = tls_stream_error(m->tls);
+	switch (ts) {
+	case TLS_ERR_CERT: {
+		char *fp = tls_fingerprint_pretty(m->cert->sha256);
+		char *pin = tls_cert_pin_line(m->cert);
+		if (m->cert->reasons & TLS_CERT_REVOKED)
+			set_err(m, "%s (SHA256 %s); refusing", te, fp);
+		else
+			set_err(m, "%s (SHA256 %s); to trust this certificate, add to the account: %s", te, fp, pin);
+		free(fp);
+		free(pin);
+		return IMAP_ERR_CERT;
+	}
+	case TLS_ERR_CANCELLED:
+		set_err(m, "cancelled");
+		return IMAP_ERR_CANCELLED;
+	case TLS_ERR_CONFIG:
+		set_err(m, "%s", te);
+		return IMAP_ERR_CONFIG;
+	case TLS_ERR_NET:
+		set_err(m, "%s", te);
+		return IMAP_ERR_NET;
+	default:
+		set_err(m, "%s", te ? te : "TLS handshake failed");
+		return IMAP_ERR_TLS;
+	}
+}
+
+static enum imap_status ask_capability(imap_t *m)
+{
+	struct mailimap_capability_data *cd = NULL;
+	int r = mailimap_capability(m->imap, &cd);
+	if (r != MAILIMAP_NO_ERROR)
+		return lib_fail(m, r, "asking for CAPABILITY");
+	mailimap_capability_data_free(cd); /* libetpan keeps its own copy */
+	caps_from_session(m);
+	return IMAP_OK;
+}
+
+/* imap://: STARTTLS with every check the CVEs taught. */
+static enum imap_status do_starttls(imap_t *m)
+{
+	if (!(m->caps & IMAP_CAP_STARTTLS)) {
+		set_err(m, "the server does not offer STARTTLS; refusing to continue without TLS "
+			   "(use imaps://, or set tls = none only on a network you trust)");
+		return IMAP_ERR_INSECURE;
+	}
+	int r = mailimap_starttls(m->imap);
+	mailstream *ms = m->imap->imap_stream;
+	/* Bytes already buffered after the tagged OK would be read as if they
+	 * came over TLS (CVE-2020-15953, CVE-2020-14954): refuse. */
+	if (ms && ms->read_buffer_len != 0) {
+		m->broken = true;
+		set_err(m, "the server sent data after its STARTTLS response (possible injection attack); refusing");
+		return IMAP_ERR_INSECURE;
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		if (r == MAILIMAP_ERROR_STARTTLS) {
+			char *st = server_text(m);
+			m->broken = true;
+			set_err(m, "the server refused STARTTLS: %s", st);
+			free(st);
+			return IMAP_ERR_INSECURE;
+		}
+		return lib_fail(m, r, "during STARTTLS");
+	}
+	/* whatever was said in clear may have been forged */
+	caps_drop(m);
+	enum imap_status st = start_tls(m);
+	if (st != IMAP_OK)
+		return st;
+	return ask_capability(m);
+}
+
+enum imap_status imap_connect(imap_t *m)
+{
+	close_session(m);
+	net_cancel_reset(m->cancel);
+	tls_cert_info_free(&m->cert);
+	free(m->warning);
+	m->warning = NULL;
+	free(m->error);
+	m->error = xstrdup("");
+	if (!m->p.host) {
+		set_err(m, "no server host name");
+		return IMAP_ERR_CONFIG;
+	}
+	int tmo = (m->p.timeout_s > 0 ? m->p.timeout_s : 30) * 1000;
+	if (m->p.tls_none) {
+		free(m->warning);
+		m->warning = xasprintf("%s: plaintext connection without TLS (set tls = none): "
+				       "password and mail can be read and changed on the way",
+				       m->hp);
+		log_warn("%s", m->warning);
+	}
+	int fd;
+	char *err;
+	enum net_status ns = net_connect(m->p.host, m->p.port, tmo, m->cancel, &fd, &err);
+	if (ns != NET_OK) {
+		free(m->error);
+		m->error = err;
+		return ns == NET_ERR_CANCELLED ? IMAP_ERR_CANCELLED : IMAP_ERR_NET;
+	}
+	struct tls_config cfg = {
+		.host = m->p.host, .port = m->p.port, .ca_file = m->p.ca_file, .pin = m->p.pin,
+		.pin_file = m->p.pin_file, .accept_once = m->accept_once, .timeout_ms = tmo,
+		.cancel = m->cancel,
+	};
+	m->tls = tls_stream_new(fd, &cfg);
+	tls_stream_set_limits(m->tls, &m->lim);
+	mailstream *ms = mailstream_new(tls_stream_low(m->tls), 8192);
+	if (!ms)
+		util_oom();
+	m->imap = mailimap_new(0, NULL);
+	if (!m->imap)
+		util_oom();
+	bool want_starttls = !m->p.implicit_tls && !m->p.tls_none;
+	if (m->p.implicit_tls) {
+		/* verified before a single IMAP byte is read */
+		enum imap_status st = start_tls(m);
+		if (st != IMAP_OK) {
+			mailstream_close(ms);
+			return st;
+		}
+	}
+	/* libetpan 1.9.4 leaks a BYE greeting; we read it ourselves */
+	const char *greeting = tls_stream_peek_line(m->tls, 4096);
+	if (!greeting) {
+		mailstream_close(ms);
+		return lib_fail(m, MAILIMAP_ERROR_STREAM, "reading the greeting");
+	}
+	if (strncasecmp(greeting, "* BYE", 5) == 0) {
+		size_t n = strcspn(greeting, "\r\n");
+		char *t = text_sanitize(greeting + 5, n > 5 ? n - 5 : 0, false);
+		set_err(m, "the server refused the connection:%s", t);
+		free(t);
+		mailstream_close(ms);
+		return IMAP_ERR_SERVER;
+	}
+	int r = mailimap_connect(m->imap, ms); /* closes ms itself on failure */
+	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		if (want_starttls) {
+			/* CVE-2020-14093: PREAUTH in clear would skip STARTTLS */
+			m->broken = true;
+			set_err(m, "the server greeted with PREAUTH on an unencrypted connection; "
+				   "refusing (TLS is required)");
+			return IMAP_ERR_INSECURE;
+		}
+		m->authenticated = true;
+		m->auth_used = "PREAUTH";
+	} else if (r == MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION) {
+		char *st = server_text(m);
+		set_err(m, "the server refused the connection: %s", st);
+		free(st);
+		return IMAP_ERR_SERVER;
+	} else if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		return lib_fail(m, r, "reading the greeting");
+	}
+	caps_from_session(m);
+	if (!m->caps) {
+		enum imap_status st = ask_capability(m);
+		if (st != IMAP_OK)
+			return st;
+	}
+	if (want_starttls) {
+		enum imap_status st = do_starttls(m);
+		if (st != IMAP_OK)
+			return st;
+	}
+	log_debug("%s: connected (%s), capabilities: %s", m->hp,
+		  *imap_tls_version(m) ? imap_tls_version(m) : "no TLS", m->cap_text ? m->cap_text : "");
+	return IMAP_OK;
+}
+
+/* ---- authentication ---- */
+
+static char *b64(const unsigned char *in, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc((n + 2) / 3 * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* After sending credentials, scrub the copy left in libetpan's buffer. */
+static void wipe_write_buffer(imap_t *m)
+{
+	mailstream *ms = m->imap ? m->imap->imap_stream : NULL;
+	if (ms && ms->write_buffer)
+		secret_wipe(ms->write_buffer, ms->buffer_max_size);
+}
+
+static int send_raw(imap_t *m, const char *s)
+{
+	mailstream *ms = m->imap->imap_stream;
+	if (mailstream_write(ms, s, strlen(s)) < 0 || mailstream_write(ms, "\r\n", 2) < 0 ||
+	    mailstream_flush(ms) < 0)
+		return MAILIMAP_ERROR_STREAM;
+	return MAILIMAP_NO_ERROR;
+}
+
+/* AUTHENTICATE MECH with one client response (SASL-IR when offered, else
+ * after the first "+").  A second "+" is an error challenge: answer it the
+ * way the mechanism wants so the server can send its tagged NO. */
+static enum imap_status sasl(imap_t *m, const char *mech, const char *resp64, const char *on_error)
+{
+	mailimap *s = m->imap;
+	mailstream_set_privacy(s->imap_stream, 0);
+	int r = mailimap_send_current_tag(s);
+	bool ir = (m->caps & IMAP_CAP_SASL_IR) != 0;
+	char *line = ir ? xasprintf("AUTHENTICATE %s %s", mech, *resp64 ? resp64 : "=")
+			: xasprintf("AUTHENTICATE %s", mech);
+	if (r == MAILIMAP_NO_ERROR)
+		r = send_raw(m, line);
+	secret_wipe(line, strlen(line));
+	free(line);
+	bool sent = ir;
+	for (int round = 0; r == MAILIMAP_NO_ERROR && round < 4; round++) {
+		if (!mailimap_read_line(s)) {
+			r = MAILIMAP_ERROR_STREAM;
+			break;
+		}
+		const char *l = s->imap_stream_buffer->str;
+		if (l[0] != '+')
+			break;
+		r = send_raw(m, sent ? on_error : resp64);
+		sent = true;
+	}
+	mailstream_set_privacy(s->imap_stream, 1);
+	wipe_write_buffer(m);
+	if (r != MAILIMAP_NO_ERROR)
+		return lib_fail(m, r, "during AUTHENTICATE");
+	struct mailimap_response *resp = NULL;
+	r = mailimap_parse_response(s, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return lib_fail(m, r, "during AUTHENTICATE");
+	int type = resp->rsp_resp_done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED
+			   ? resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type
+			   : MAILIMAP_RESP_COND_STATE_BAD;
+	mailimap_response_free(resp);
+	if (type != MAILIMAP_RESP_COND_STATE_OK)
+		return IMAP_ERR_AUTH;
+	s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	return IMAP_OK;
+}
+
+enum mech { MECH_NONE, MECH_PLAIN, MECH_LOGIN, MECH_XOAUTH2, MECH_OAUTHBEARER };
+static const char *const mech_names[] = { "", "PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER" };
+
+static bool mech_usable(const imap_t *m, enum mech k)
+{
+	switch (k) {
+	case MECH_PLAIN: return m->caps & IMAP_CAP_AUTH_PLAIN;
+	/* the LOGIN command: never when the server forbids it, never in clear */
+	case MECH_LOGIN: return !(m->caps & IMAP_CAP_LOGINDISABLED) && m->tls && tls_stream_is_tls(m->tls);
+	case MECH_XOAUTH2: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
+	case MECH_OAUTHBEARER: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
+	default: return false;
+	}
+}
+
+/* The first usable mechanism in imap_auth's order or ours. */
+static enum imap_status choose_mech(imap_t *m, enum mech *out)
+{
+	enum mech order[8];
+	size_t n = 0;
+	if (m->p.auth) {
+		char *list = xstrdup(m->p.auth), *save = NULL;
+		for (char *t = strtok_r(list, " ,:", &save); t && n < ARRAY_SIZE(order); t = strtok_r(NULL, " ,:", &save)) {
+			size_t k;
+			for (k = 1; k < ARRAY_SIZE(mech_names); k++)
+				if (strcasecmp(t, mech_names[k]) == 0)
+					break;
+			if (k == ARRAY_SIZE(mech_names)) {
+				set_err(m, "imap_auth: unknown mechanism '%s' (use PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)", t);
+				free(list);
+				return IMAP_ERR_CONFIG;
+			}
+			order[n++] = (enum mech)k;
+		}
+		free(list);
+	} else {
+		if (m->p.oauth_cmd) {
+			order[n++] = MECH_OAUTHBEARER;
+			order[n++] = MECH_XOAUTH2;
+		}
+		order[n++] = MECH_PLAIN;
+		order[n++] = MECH_LOGIN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (mech_usable(m, order[i])) {
+			*out = order[i];
+			return IMAP_OK;
+		}
+	}
+	set_err(m, "no usable login method (server offers: %s%s)", m->cap_text ? m->cap_text : "nothing",
+		m->p.auth ? "; check imap_auth" : "");
+	return IMAP_ERR_AUTH;
+}
+
+/* The secret for the chosen mechanism, from the command, the config or
+ * the UI, in that order. */
+static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
+{
+	*out = NULL;
+	const char *cmd = oauth ? m->p.oauth_cmd : m->p.pass_cmd;
+	if (cmd) {
+		char *err;
+		if (secret_run(oauth ? "imap_oauth_cmd" : "imap_pass_cmd", cmd, out, &err) != SECRET_OK) {
+			set_err(m, "%s", err);
+			free(err);
+			return IMAP_ERR_AUTH;
+		}
+		return IMAP_OK;
+	}
+	if (!oauth && m->p.pass) {
+		*out = secret_dup(m->p.pass);
+		return IMAP_OK;
+	}
+	if (!oauth && m->ask) {
+		char *prompt = xasprintf("Password for %s@%s: ", m->p.user, m->p.host);
+		*out = m->ask(m->ask_ud, prompt);
+		free(prompt);
+		if (*out)
+			return IMAP_OK;
+	}
+	set_err(m, "no %s: set %s", oauth ? "OAuth token" : "password",
+		oauth ? "imap_oauth_cmd" : "imap_pass_cmd or imap_pass");
+	return IMAP_ERR_AUTH;
+}
+
+static enum imap_status auth_with(imap_t *m, enum mech k, const char *secret)
+{
+	const char *u = m->p.user;
+	size_t ul = strlen(u), sl = strlen(secret);
+	if (k == MECH_LOGIN) {
+		mailstream_set_privacy(m->imap->imap_stream, 0);
+		int r = mailimap_login(m->imap, u, secret);
+		mailstream_set_privacy(m->imap->imap_stream, 1);
+		wipe_write_buffer(m);
+		if (r == MAILIMAP_NO_ERROR)
+			return IMAP_OK;
+		if (r == MAILIMAP_ERROR_LOGIN)
+			return IMAP_ERR_AUTH;
+		return lib_fail(m, r, "during LOGIN");
+	}
+	size_t cap = ul * 2 + sl + 64;
+	char *raw = xmalloc(cap);
+	size_t n;
+	const char *on_error = "*";
+	if (k == MECH_PLAIN) {
+		/* authzid NUL authcid NUL passwd */
+		raw[0] = '\0';
+		memcpy(raw + 1, u, ul);
+		raw[1 + ul] = '\0';
+		memcpy(raw + 2 + ul, secret, sl);
+		n = 2 + ul + sl;
+	} else if (k == MECH_XOAUTH2) {
+		n = (size_t)snprintf(raw, cap, "user=%s\001auth=Bearer %s\001\001", u, secret);
+		on_error = "";
+	} else {
+		n = (size_t)snprintf(raw, cap, "n,a=%s,\001auth=Bearer %s\001\001", u, secret);
+		on_error = "AQ=="; /* RFC 7628: a lone ^A ends a failed exchange */
+	}
+	char *enc = b64((unsigned char *)raw, n);
+	secret_wipe(raw, cap);
+	free(raw);
+	enum imap_status st = sasl(m, mech_names[k], enc, on_error);
+	secret_free(&enc);
+	return st;
+}
+
+static void after_login(imap_t *m)
+{
+	caps_drop(m); /* the authenticated state has its own list */
+	if (ask_capability(m) != IMAP_OK)
+		return;
+	if ((m->caps & IMAP_CAP_ENABLE) && (m->caps & (IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC))) {
+		struct mailimap_capability_data *want = mailimap_capability_data_new(clist_new());
+		const char *name = (m->caps & IMAP_CAP_QRESYNC) ? "QRESYNC" : "CONDSTORE";
+		clist_append(want->cap_list, mailimap_capability_new(MAILIMAP_CAPABILITY_NAME, NULL, xstrdup(name)));
+		struct mailimap_capability_data *got = NULL;
+		if (mailimap_enable(m->imap, want, &got) == MAILIMAP_NO_ERROR && got) {
+			for (clistiter *it = clist_begin(got->cap_list); it; it = clist_next(it)) {
+				struct mailimap_capability *c = clist_content(it);
+				if (c->cap_type != MAILIMAP_CAPABILITY_NAME || !c->cap_data.cap_name)
+					continue;
+				if (strcasecmp(c->cap_data.cap_name, "QRESYNC") == 0)
+					m->qresync = m->condstore = true;
+				else if (strcasecmp(c->cap_data.cap_name, "CONDSTORE") == 0)
+					m->condstore = true;
+			}
+		}
+		if (got)
+			mailimap_capability_data_free(got);
+		mailimap_capability_data_free(want);
+	}
+	if (m->caps & IMAP_CAP_ID) {
+		/* mailimap_id_basic() leaks in 1.9.4; build the list ourselves */
+		struct mailimap_id_params_list *me = mailimap_id_params_list_new_empty();
+		mailimap_id_params_list_add_name_value(me, xstrdup("name"), xstrdup("muttlike"));
+		mailimap_id_params_list_add_name_value(me, xstrdup("version"), xstrdup(MUTTLIKE_VERSION));
+		struct mailimap_id_params_list *them = NULL;
+		if (mailimap_id(m->imap, me, &them) == MAILIMAP_NO_ERROR && them)
+			mailimap_id_params_list_free(them);
+		mailimap_id_params_list_free(me);
+	}
+	if (m->caps & IMAP_CAP_NAMESPACE) {
+		struct mailimap_namespace_data *ns = NULL;
+		if (mailimap_namespace(m->imap, &ns) == MAILIMAP_NO_ERROR && ns) {
+			if (ns->ns_personal && ns->ns_personal->ns_data_list) {
+				clistiter *it = clist_begin(ns->ns_personal->ns_data_list);
+				struct mailimap_namespace_info *info = it ? clist_content(it) : NULL;
+				if (info) {
+					free(m->ns_prefix);
+					m->ns_prefix = xstrdup(info->ns_prefix ? info->ns_prefix : "");
+					m->ns_delim = info->ns_delimiter;
+				}
+			}
+			mailimap_namespace_data_free(ns);
+		}
+	}
+}
+
+enum imap_status imap_login(imap_t *m)
+{
+	if (!m->imap || m->broken) {
+		set_err(m, "not connected");
+		return IMAP_ERR_NET;
+	}
+	if (m->authenticated) {
+		after_login(m);
+		return IMAP_OK;
+	}
+	/* the floor: no credentials over a link that is not verified TLS,
+	 * unless the user asked for plaintext */
+	if (!m->p.tls_none && !(m->tls && tls_stream_is_tls(m->tls))) {
+		set_err(m, "refusing to send credentials without TLS");
+		return IMAP_ERR_INSECURE;
+	}
+	if (!m->p.user || !*m->p.user) {
+		set_err(m, "no login name: put it in imap_url (imaps://USER@host) or set imap_user");
+		return IMAP_ERR_CONFIG;
+	}
+	enum mech k;
+	enum imap_status st = choose_mech(m, &k);
+	if (st != IMAP_OK)
+		return st;
+	char *secret = NULL;
+	st = get_secret(m, k == MECH_XOAUTH2 || k == MECH_OAUTHBEARER, &secret);
+	if (st != IMAP_OK)
+		return st;
+	log_debug("%s: logging in as %s with %s", m->hp, m->p.user, mech_names[k]);
+	st = auth_with(m, k, secret);
+	secret_free(&secret);
+	if (st == IMAP_ERR_AUTH) {
+		/* one attempt only: retrying a refused password locks accounts */
+		char *t = server_text(m);
+		set_err(m, "login as %s failed (%s): %s", m->p.user, mech_names[k], t);
+		free(t);
+		return st;
+	}
+	if (st != IMAP_OK)
+		return st;
+	m->authenticated = true;
+	m->auth_used = mech_names[k];
+	after_login(m);
+	return m->broken ? lib_fail(m, MAILIMAP_ERROR_STREAM, "after login") : IMAP_OK;
+}
+
+/* ---- folders ---- */
+
+const char *imap_special_name(enum imap_special s)
+{
+	static const char *const n[] = { "", "Inbox", "Sent", "Drafts", "Trash", "Junk", "Archive", "All", "Flagged" };
+	return (size_t)s < ARRAY_SIZE(n) ? n[s] : "";
+}
+
+static enum imap_special special_from(const char *flag)
+{
+	static const struct {
+		const char *f;
+		enum imap_special s;
+	} t[] = {
+		{ "Sent", IMAP_SPECIAL_SENT },   { "Drafts", IMAP_SPECIAL_DRAFTS },   { "Trash", IMAP_SPECIAL_TRASH },
+		{ "Junk", IMAP_SPECIAL_JUNK },   { "Archive", IMAP_SPECIAL_ARCHIVE }, { "All", IMAP_SPECIAL_ALL },
+		{ "Flagged", IMAP_SPECIAL_FLAGGED },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+		if (strcasecmp(flag, t[i].f) == 0)
+			return t[i].s;
+	return IMAP_SPECIAL_NONE;
+}
+
+void imap_folders_free(struct imap_folder **f, size_t n)
+{
+	if (!f || !*f)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*f)[i].raw);
+		free((*f)[i].name);
+	}
+	free(*f);
+	*f = NULL;
+}
+
+static void folder_from(struct imap_folder *f, const struct mailimap_mailbox_list *mb)
+{
+	memset(f, 0, sizeof(*f));
+	f->raw = xstrdup(mb->mb_name);
+	f->name = mutf7_decode(mb->mb_name);
+	if (!f->name)
+		f->name = xstrdup(mb->mb_name);
+	f->delim = mb->mb_delimiter;
+	if (strcasecmp(mb->mb_name, "INBOX") == 0)
+		f->special = IMAP_SPECIAL_INBOX;
+	const struct mailimap_mbx_list_flags *fl = mb->mb_flag;
+	if (!fl)
+		return;
+	if (fl->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG && fl->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
+		f->flags |= IMAP_FOLDER_NOSELECT;
+	for (clistiter *it = fl->mbf_oflags ? clist_begin(fl->mbf_oflags) : NULL; it; it = clist_next(it)) {
+		const struct mailimap_mbx_list_oflag *o = clist_content(it);
+		if (o->of_type == MAILIMAP_MBX_LIST_OFLAG_NOINFERIORS) {
+			f->flags |= IMAP_FOLDER_NOINFERIORS;
+		} else if (o->of_flag_ext) {
+			if (strcasecmp(o->of_flag_ext, "NonExistent") == 0 || strcasecmp(o->of_flag_ext, "Noselect") == 0)
+				f->flags |= IMAP_FOLDER_NOSELECT;
+			else if (!f->special)
+				f->special = special_from(o->of_flag_ext);
+		}
+	}
+}
+
+enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!m->authenticated || m->broken) {
+		set_err(m, "not logged in");
+		return IMAP_ERR_NET;
+	}
+	clist *list = NULL;
+	int r;
+	if ((m->caps & IMAP_CAP_SPECIAL_USE) && (m->caps & IMAP_CAP_LIST_EXTENDED)) {
+		/* RFC 6154: ask for the special-use attributes explicitly */
+		r = mailimap_custom_command(m->imap, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+		if (r == MAILIMAP_NO_ERROR && m->imap->imap_response_info) {
+			list = m->imap->imap_response_info->rsp_mailbox_list;
+			m->imap->imap_response_info->rsp_mailbox_list = NULL;
+		}
+	} else {
+		r = mailimap_list(m->imap, "", "*", &list);
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		if (list)
+			mailimap_list_result_free(list);
+		return lib_fail(m, r, "listing folders");
+	}
+	size_t cnt = list ? (size_t)clist_count(list) : 0;
+	struct imap_folder *f = xcalloc(cnt ? cnt : 1, sizeof(*f));
+	size_t i = 0;
+	for (clistiter *it = list ? clist_begin(list) : NULL; it; it = clist_next(it))
+		folder_from(&f[i++], clist_content(it));
+	if (list)
+		mailimap_list_result_free(list);
+	*out = f;
+	*n = i;
+	return IMAP_OK;
+}
+
+enum imap_status imap_status_counts(imap_t *m, const char *raw, long *messages, long *unseen)
+{
+	*messages = *unseen = -1;
+	if (!m->authenticated || m->broken) {
+		set_err(m, "not logged in");
+		return IMAP_ERR_NET;
+	}
+	struct mailimap_status_att_list *att = mailimap_status_att_list_new_empty();
+	mailimap_status_att_list_add(att, MAILIMAP_STATUS_ATT_MESSAGES);
+	mailimap_status_att_list_add(att, MAILIMAP_STATUS_ATT_UNSEEN);
+	struct mailimap_mailbox_data_status *res = NULL;
+	int r = mailimap_status(m->imap, raw, att, &res);
+	mailimap_status_att_list_free(att);
+	if (r != MAILIMAP_NO_ERROR)
+		return lib_fail(m, r, "asking for folder STATUS");
+	for (clistiter *it = res && res->st_info_list ? clist_begin(res->st_info_list) : NULL; it;
+	     it = clist_next(it)) {
+		struct mailimap_status_info *si = clist_content(it);
+		if (si->st_att == MAILIMAP_STATUS_ATT_MESSAGES)
+			*messages = (long)si->st_value;
+		else if (si->st_att == MAILIMAP_STATUS_ATT_UNSEEN)
+			*unseen = (long)si->st_value;
+	}
+	if (res)
+		mailimap_mailbox_data_status_free(res);
+	return IMAP_OK;
+}

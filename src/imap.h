@@ -1,0 +1,167 @@
+/* imap.h - one IMAP session: connect, secure, log in, learn the server.
+ *
+ * imap_connect() resolves, connects, runs TLS (imaps://) or STARTTLS
+ * (imap://, required unless `set tls = none`), verifies the certificate and
+ * learns the capabilities; imap_login() authenticates.  Both block, so they
+ * run on an account worker; imap_cancel() may be called from any thread.
+ * Errors come back as a status and a one-line message (imap_error()); a
+ * refused certificate also as a struct tls_cert_info (imap_cert()) so the
+ * caller can offer reject / accept once / accept always.  The core never
+ * asks the user anything except through the password callback.
+ *
+ * After imap_login() the sync drives libetpan directly through
+ * imap_mailimap(); the session keeps owning it.
+ */
+#ifndef MUTTLIKE_IMAP_H
+#define MUTTLIKE_IMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libetpan/libetpan.h>
+
+#include "conf.h"
+#include "tls.h"
+
+enum imap_status {
+	IMAP_OK = 0,
+	IMAP_ERR_CONFIG,    /* bad URL, no user, unreadable tls_ca_file ... */
+	IMAP_ERR_NET,       /* resolve, connect, timeout, connection lost */
+	IMAP_ERR_TLS,       /* handshake failed, TLS alert */
+	IMAP_ERR_CERT,      /* certificate refused: imap_cert() says why */
+	IMAP_ERR_INSECURE,  /* STARTTLS missing/failed, PREAUTH in clear, injection */
+	IMAP_ERR_PROTOCOL,  /* unreadable or hostile server data, size caps */
+	IMAP_ERR_AUTH,      /* login refused, no usable mechanism, no secret */
+	IMAP_ERR_SERVER,    /* a command failed (NO/BAD) */
+	IMAP_ERR_CANCELLED,
+};
+
+/* Capabilities the rest of muttlike cares about (bits). */
+enum imap_cap {
+	IMAP_CAP_STARTTLS = 1 << 0,
+	IMAP_CAP_LOGINDISABLED = 1 << 1,
+	IMAP_CAP_AUTH_PLAIN = 1 << 2,
+	IMAP_CAP_AUTH_XOAUTH2 = 1 << 3,
+	IMAP_CAP_AUTH_OAUTHBEARER = 1 << 4,
+	IMAP_CAP_SASL_IR = 1 << 5,
+	IMAP_CAP_IDLE = 1 << 6,
+	IMAP_CAP_MOVE = 1 << 7,
+	IMAP_CAP_UIDPLUS = 1 << 8,
+	IMAP_CAP_CONDSTORE = 1 << 9,
+	IMAP_CAP_QRESYNC = 1 << 10,
+	IMAP_CAP_ENABLE = 1 << 11,
+	IMAP_CAP_SPECIAL_USE = 1 << 12,
+	IMAP_CAP_LIST_EXTENDED = 1 << 13,
+	IMAP_CAP_NAMESPACE = 1 << 14,
+	IMAP_CAP_COMPRESS = 1 << 15,
+	IMAP_CAP_ID = 1 << 16,
+	IMAP_CAP_IMAP4REV1 = 1 << 17,
+	IMAP_CAP_LITERALPLUS = 1 << 18,
+};
+
+/* Parse a capability list ("IMAP4rev1 STARTTLS AUTH=PLAIN ...") into bits;
+ * used on libetpan's parsed list, public for tests and fuzzing. */
+unsigned imap_caps_parse(const char *words);
+
+/* Where and how to connect.  Strings owned; imap_params_clear frees them
+ * (and wipes pass). */
+struct imap_params {
+	char *host;
+	int port;
+	bool implicit_tls;  /* imaps:// */
+	bool tls_none;      /* set tls = none: plaintext, warned at every connect */
+	char *user;
+	char *pass;         /* imap_pass (secret) or NULL */
+	char *pass_cmd;
+	char *oauth_cmd;
+	char *auth;         /* imap_auth: mechanisms in order, or NULL */
+	char *ca_file;
+	char *pin;          /* tls_pin */
+	char *pin_file;     /* data_dir/certs */
+	int timeout_s;
+	char *label;        /* account name for messages, may be NULL */
+};
+/* Fill params from an account (index from conf_account_find).  False with
+ * *err (caller frees) on a missing or bad imap_url. */
+bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p, char **err);
+void imap_params_clear(struct imap_params *p);
+
+/* The UI's way to ask for a password.  Returns a new string (freed by the
+ * core with secret_free) or NULL when the user declines.  Called on the
+ * thread running imap_login(). */
+typedef char *(*imap_ask_secret_fn)(void *ud, const char *prompt);
+
+enum imap_special {
+	IMAP_SPECIAL_NONE = 0,
+	IMAP_SPECIAL_INBOX,
+	IMAP_SPECIAL_SENT,
+	IMAP_SPECIAL_DRAFTS,
+	IMAP_SPECIAL_TRASH,
+	IMAP_SPECIAL_JUNK,
+	IMAP_SPECIAL_ARCHIVE,
+	IMAP_SPECIAL_ALL,
+	IMAP_SPECIAL_FLAGGED,
+};
+const char *imap_special_name(enum imap_special s);
+
+enum { IMAP_FOLDER_NOSELECT = 1, IMAP_FOLDER_NOINFERIORS = 2 };
+
+struct imap_folder {
+	char *raw;          /* the server's name (modified UTF-7), for commands */
+	char *name;         /* UTF-8 (the raw name if it did not decode); untrusted */
+	char delim;         /* hierarchy delimiter, 0 if flat */
+	unsigned flags;     /* IMAP_FOLDER_* */
+	enum imap_special special;
+};
+void imap_folders_free(struct imap_folder **f, size_t n);
+
+typedef struct imap imap_t;
+
+imap_t *imap_new(const struct imap_params *p);
+void imap_free(imap_t **m);
+
+void imap_set_ask_secret(imap_t *m, imap_ask_secret_fn fn, void *ud);
+/* Trust this certificate (hex SHA-256) for the next connect only. */
+void imap_set_accept_once(imap_t *m, const char *sha256hex);
+void imap_set_limits(imap_t *m, const struct tls_limits *l);
+
+enum imap_status imap_connect(imap_t *m);
+enum imap_status imap_login(imap_t *m);
+/* LOGOUT and close; safe at any state. */
+void imap_disconnect(imap_t *m);
+/* Stop whatever the session is blocked on, from any thread; the blocked
+ * call returns IMAP_ERR_CANCELLED.  Sticky until the next imap_connect. */
+void imap_cancel(imap_t *m);
+
+/* The last error, one line ("imap.example.org:993: connection refused"),
+ * or "" when none. */
+const char *imap_error(const imap_t *m);
+/* A warning for the caller to show (plaintext connection), or NULL. */
+const char *imap_warning(const imap_t *m);
+/* The certificate of the last TLS handshake (refused or accepted). */
+const struct tls_cert_info *imap_cert(const imap_t *m);
+/* "TLS1.3" or "" before/without TLS. */
+const char *imap_tls_version(const imap_t *m);
+/* The mechanism that logged in ("PLAIN", "LOGIN", ...), or "". */
+const char *imap_auth_used(const imap_t *m);
+
+unsigned imap_caps(const imap_t *m);
+bool imap_has_cap(const imap_t *m, enum imap_cap cap);
+/* After login: which of CONDSTORE/QRESYNC ENABLE turned on. */
+bool imap_condstore_enabled(const imap_t *m);
+bool imap_qresync_enabled(const imap_t *m);
+/* Personal namespace prefix ("" or "INBOX.") and its delimiter (0: none). */
+const char *imap_namespace_prefix(const imap_t *m);
+char imap_namespace_delim(const imap_t *m);
+
+/* The libetpan session once logged in (foreign: owned by m), or NULL. */
+mailimap *imap_mailimap(imap_t *m);
+
+/* LIST "" "*" (with SPECIAL-USE when offered); *out is an array of *n
+ * folders (caller frees with imap_folders_free). */
+enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n);
+/* STATUS (MESSAGES UNSEEN); -1 for a count the server did not give. */
+enum imap_status imap_status_counts(imap_t *m, const char *raw, long *messages, long *unseen);
+
+#endif

@@ -1,0 +1,12 @@
+/* commands.h - subcommands of the muttlike binary (muttlike [-F FILE] CMD ...). */
+#ifndef MUTTLIKE_COMMANDS_H
+#define MUTTLIKE_COMMANDS_H
+
+#include "conf.h"
+
+/* muttlike check [-v] [ACCOUNT]: connect, verify, log in, list folders with
+ * counts.  argv[0] is "check".  Returns the exit status (0, 1 runtime, 2
+ * usage/config). */
+int cmd_check(conf_t *c, int argc, char **argv);
+
+#endif
