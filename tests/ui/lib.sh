@@ -42,11 +42,13 @@ ui_start() {
 		esac
 	done
 	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	# remain-on-exit keeps the pane so that ui_exited can read the status
+	# remain-on-exit keeps the last screen readable after the program ends
 	local cmd
 	printf -v cmd '%q ' "$@"
+	rm -f "$UI_TMP/exit.status"
+	# the shell wrapper records the exit status (tmux's pane_dead_status is racy)
 	tmux -L "$UI_SOCK" -f /dev/null new-session -d -s t -x "$cols" -y "$rows" \
-		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $cmd"
+		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $cmd; echo \$? > $UI_TMP/exit.status.tmp && mv $UI_TMP/exit.status.tmp $UI_TMP/exit.status"
 	tmux -L "$UI_SOCK" set-option -t t remain-on-exit on >/dev/null
 	tmux -L "$UI_SOCK" set-option -t t status off >/dev/null
 }
@@ -79,11 +81,10 @@ ui_wait_gone() {
 }
 
 ui_exited() {
-	local secs=${1:-10} i st
+	local secs=${1:-10} i
 	for ((i = 0; i < secs * 20; i++)); do
-		if [ "$(tmux -L "$UI_SOCK" display-message -p -t t '#{pane_dead}')" = 1 ]; then
-			st=$(tmux -L "$UI_SOCK" display-message -p -t t '#{pane_dead_status}')
-			echo "$st"
+		if [ -f "$UI_TMP/exit.status" ]; then
+			cat "$UI_TMP/exit.status"
 			return 0
 		fi
 		sleep 0.05

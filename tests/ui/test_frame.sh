@@ -20,13 +20,13 @@ ui_resize 120 40
 check "redraws after a resize (status on the new second-to-last row)" eval 'sleep 0.3; ui_row 38 | grep -q -- "-- muttlike: 2 accounts"'
 ui_resize 80 24
 ui_keys q
-check "q quits with status 0" eval '[ "$(ui_exited)" = 0 ]'
+st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]
 
 printf '' > "$T/empty.rc"
 ui_start "$MUTTLIKE_BIN" -F "$T/empty.rc"
 check "no account: says how to add one" ui_wait "No account is configured."
 check "no account: points at setup" ui_wait "muttlike setup"
 ui_keys q
-check "quits" eval '[ "$(ui_exited)" = 0 ]'
+st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 check "the log file was created 0600 in data_dir" eval '[ "$(stat -c %a "$HOME/.local/share/muttlike/log")" = 600 ]'
 finish
