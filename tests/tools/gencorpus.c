@@ -1527,6 +1527,12 @@ static void pct_encode(struct buf *out, const unsigned char *s, size_t n)
 	}
 }
 
+/* True when the text starts with "%XX" encoding a UTF-8 continuation byte. */
+static int pct_continuation(const char *p)
+{
+	return p[0] == '%' && (p[1] == '8' || p[1] == '9' || p[1] == 'A' || p[1] == 'B');
+}
+
 /* RFC 2231 extended parameter, split into numbered continuations when
  * long (never inside a %XX triplet). */
 static void put_param_2231(struct buf *b, struct gen *g, struct rng *r, const char *attr, const char *utf8)
@@ -1549,7 +1555,9 @@ static void put_param_2231(struct buf *b, struct gen *g, struct rng *r, const ch
 		for (unsigned k = 0; i < enc.len; k++) {
 			size_t j = i + 50 < enc.len ? i + 50 : enc.len;
 			while (j < enc.len && j > i && (enc.p[j - 1] == '%' || (j >= 2 && enc.p[j - 2] == '%')))
-				j--;
+				j--; /* not inside a %XX triplet */
+			while (j < enc.len && j > i + 3 && pct_continuation(enc.p + j))
+				j -= 3; /* nor inside a UTF-8 character, for per-segment decoders */
 			if (k == 0)
 				buf_fmt(b, ";\n %s*0*=%s'%s'%.*s", attr, cs_lower[cs], lang, (int)(j - i), enc.p + i);
 			else
