@@ -7,6 +7,10 @@
 #
 # Internally it re-invokes itself under with-rig (--inner-* modes); results
 # of all processes are collected in one file ($RIG_TEST_RESULTS).
+
+# SC1091: rig.env only exists at run time.  SC2016: the single-quoted
+# snippets are meant to expand in the child shell (or are Python code).
+# shellcheck disable=SC1091,SC2016
 set -euo pipefail
 
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
@@ -279,6 +283,7 @@ outer_lifecycle() {
 	local p1 p2
 	p1=$(set +u; source "$d1/rig.env"; echo "$RIG_IMAPS_PORT $RIG_IMAP_PORT")
 	p2=$(set +u; source "$d2/rig.env"; echo "$RIG_IMAPS_PORT $RIG_IMAP_PORT")
+	# shellcheck disable=SC2086  # split "imaps imap" into two words
 	check "parallel rigs use four different ports ($p1 / $p2)" \
 		test "$(printf '%s\n' $p1 $p2 | sort -u | wc -l)" -eq 4
 	check "both parallel rigs answer" bash -c \
@@ -325,6 +330,14 @@ outer_lifecycle() {
 	read -r rd pid1 < "$work/wr3"
 	check "with-rig on SIGTERM: exit 143, server stopped, dir removed" \
 		bash -c "$(declare -f pid_gone); [[ $st == 143 && ! -e $rd ]] && pid_gone $pid1"
+	# Ctrl-C: SIGINT to the whole process group (with-rig and CMD alike).
+	setsid -w "$WITH" bash -c 'echo "$RIG_DIR $RIG_PID" > "$0"; exec sleep 30' "$work/wr4" & wp=$!
+	n=0
+	while [[ ! -s $work/wr4 ]] && ((n++ < 100)); do sleep 0.05; done
+	kill -INT -- "-$wp" 2>/dev/null || kill -INT "$wp"; st=0; wait "$wp" || st=$?
+	read -r rd pid1 < "$work/wr4"
+	check "with-rig on Ctrl-C (SIGINT to group): exit 130, server stopped, dir removed" \
+		bash -c "$(declare -f pid_gone); [[ $st == 130 && ! -e $rd ]] && pid_gone $pid1"
 	st=0; "$WITH" false || st=$?
 	check "with-rig propagates failure (exit 1)" test "$st" -eq 1
 }
@@ -345,7 +358,9 @@ export RIG_TEST_RESULTS=$work/results
 : > "$RIG_TEST_RESULTS"
 cleanup() {
 	local d
-	for d in "$work"/p1 "$work"/p2; do [[ -d $d ]] && "$RIG" stop "$d" || true; done
+	for d in "$work"/p1 "$work"/p2; do
+		if [[ -d $d ]]; then "$RIG" stop "$d" || true; fi
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
