@@ -49,12 +49,17 @@ check_fails() {
 # tls_verify PORT HOSTNAME [CAFILE] [starttls]  -- gnutls-cli must verify
 # the served certificate for HOSTNAME against CAFILE and complete a LOGOUT.
 tls_verify() {
-	local port=$1 host=$2 ca=${3:-$RIG_CA} mode=${4:-} args out
+	local port=$1 host=$2 ca=${3:-$RIG_CA} mode=${4:-} args out pause
 	args=(--x509cafile "$ca" --verify-hostname "$host" -p "$port" 127.0.0.1)
 	[[ $mode == starttls ]] && args=(--starttls-proto=imap "${args[@]}")
-	out=$(printf 'a LOGOUT\r\n' | timeout 10 gnutls-cli "${args[@]}" 2>&1) || {
-		printf '%s\n' "$out" | grep -E 'Status|rror|fail' >&2; return 1; }
-	grep -q '^a OK' <<<"$out"
+	# gnutls-cli quits at EOF on stdin, possibly before the server's answer
+	# arrives: keep stdin open a moment, longer on a retry (a loaded machine).
+	for pause in 0.3 1.5; do
+		out=$({ printf 'a LOGOUT\r\n'; sleep "$pause"; } | timeout 10 gnutls-cli "${args[@]}" 2>&1) || {
+			printf '%s\n' "$out" | grep -E 'Status|rror|fail' >&2; return 1; }
+		grep -q '^a OK' <<<"$out" && return 0
+	done
+	return 1
 }
 
 # greeting PORT -- read the plaintext greeting with bash's /dev/tcp.
