@@ -349,6 +349,15 @@ bool imap_qresync_enabled(const imap_t *m) { return m->qresync; }
 const char *imap_namespace_prefix(const imap_t *m) { return m->ns_prefix; }
 char imap_namespace_delim(const imap_t *m) { return m->ns_delim; }
 
+enum net_status imap_wait_input(imap_t *m, int timeout_ms)
+{
+	if (!m->imap || !m->imap->imap_stream || !m->tls || m->broken)
+		return NET_ERR_CLOSED;
+	if (m->imap->imap_stream->read_buffer_len > 0)
+		return NET_OK; /* libetpan already holds unread bytes */
+	return tls_stream_wait_readable(m->tls, timeout_ms);
+}
+
 mailimap *imap_mailimap(imap_t *m)
 {
 	return m->authenticated ? m->imap : NULL;
@@ -750,6 +759,31 @@ static enum imap_status auth_with(imap_t *m, enum mech k, const char *secret)
 	return st;
 }
 
+/* RFC 2971 ID.  mailimap_id_basic() leaks in 1.9.4, and
+ * mailimap_id_params_list_free() only releases parser-owned strings, so
+ * our own list is built and freed by hand. */
+static void send_id(imap_t *m)
+{
+	static const char *const kv[][2] = { { "name", "muttlike" }, { "version", MUTTLIKE_VERSION } };
+	clist *items = clist_new();
+	if (!items)
+		util_oom();
+	for (size_t i = 0; i < ARRAY_SIZE(kv); i++)
+		clist_append(items, mailimap_id_param_new(xstrdup(kv[i][0]), xstrdup(kv[i][1])));
+	struct mailimap_id_params_list *me = mailimap_id_params_list_new(items);
+	struct mailimap_id_params_list *them = NULL;
+	if (mailimap_id(m->imap, me, &them) == MAILIMAP_NO_ERROR && them)
+		mailimap_id_params_list_free(them);
+	for (clistiter *it = clist_begin(items); it; it = clist_next(it)) {
+		struct mailimap_id_param *p = clist_content(it);
+		free(p->idpa_name);
+		free(p->idpa_value);
+		free(p);
+	}
+	clist_free(items);
+	free(me);
+}
+
 static void after_login(imap_t *m)
 {
 	caps_drop(m); /* the authenticated state has its own list */
@@ -775,16 +809,8 @@ static void after_login(imap_t *m)
 			mailimap_capability_data_free(got);
 		mailimap_capability_data_free(want);
 	}
-	if (m->caps & IMAP_CAP_ID) {
-		/* mailimap_id_basic() leaks in 1.9.4; build the list ourselves */
-		struct mailimap_id_params_list *me = mailimap_id_params_list_new_empty();
-		mailimap_id_params_list_add_name_value(me, xstrdup("name"), xstrdup("muttlike"));
-		mailimap_id_params_list_add_name_value(me, xstrdup("version"), xstrdup(MUTTLIKE_VERSION));
-		struct mailimap_id_params_list *them = NULL;
-		if (mailimap_id(m->imap, me, &them) == MAILIMAP_NO_ERROR && them)
-			mailimap_id_params_list_free(them);
-		mailimap_id_params_list_free(me);
-	}
+	if (m->caps & IMAP_CAP_ID)
+		send_id(m);
 	if (m->caps & IMAP_CAP_NAMESPACE) {
 		struct mailimap_namespace_data *ns = NULL;
 		if (mailimap_namespace(m->imap, &ns) == MAILIMAP_NO_ERROR && ns) {

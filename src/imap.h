@@ -155,6 +155,11 @@ bool imap_qresync_enabled(const imap_t *m);
 const char *imap_namespace_prefix(const imap_t *m);
 char imap_namespace_delim(const imap_t *m);
 
+/* Wait until the server has sent something (for IDLE): NET_OK,
+ * NET_ERR_TIMEOUT or NET_ERR_CANCELLED.  Use this, not libetpan's
+ * mailstream_wait_idle(), which cannot see our driver or GnuTLS's buffer. */
+enum net_status imap_wait_input(imap_t *m, int timeout_ms);
+
 /* The libetpan session once logged in (foreign: owned by m), or NULL. */
 mailimap *imap_mailimap(imap_t *m);
 

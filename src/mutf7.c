@@ -69,8 +69,8 @@ static bool decode_shift(const char **pp, struct strbuf *out)
 			high = u;
 		} else if (u >= 0xDC00 && u <= 0xDFFF) {
 			return false;
-		} else if (u >= 0x20 && u <= 0x7E) {
-			return false; /* must have been written directly */
+		} else if ((u >= 0x20 && u <= 0x7E) || u == 0) {
+			return false; /* written directly, or a NUL no C string can hold */
 		} else {
 			put_utf8(out, u);
 		}
@@ -88,6 +88,7 @@ char *mutf7_decode(const char *in)
 	strbuf_init(&out);
 	strbuf_add(&out, "", 0);
 	const char *p = in;
+	const char *shift_end = NULL; /* just after the last shift's '-' */
 	while (*p) {
 		unsigned char c = (unsigned char)*p;
 		if (c < 0x20 || c > 0x7E) {
@@ -105,10 +106,12 @@ char *mutf7_decode(const char *in)
 			p++;
 			continue;
 		}
-		if (!decode_shift(&p, &out)) {
+		/* two shifts back to back must have been written as one */
+		if (p - 1 == shift_end || !decode_shift(&p, &out)) {
 			strbuf_free(&out);
 			return NULL;
 		}
+		shift_end = p;
 	}
 	return strbuf_detach(&out);
 }

@@ -169,6 +169,37 @@ def s_good_starttls(conn, srv):
     hs.serve_commands(conn, srv, lambda: GOOD_CAPS if conn.phase == "tls" else "IMAP4rev1 STARTTLS LOGINDISABLED", h)
 
 
+def s_no_sasl_ir(conn, srv):
+    caps = "IMAP4rev1 AUTH=PLAIN"
+    greet(conn, caps)
+    hs.serve_commands(conn, srv, caps, good_handlers())
+
+
+def s_oauth(mech, fail=False):
+    caps = "IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=OAUTHBEARER AUTH=XOAUTH2"
+
+    state = {}
+
+    def authenticate(conn, tag, args):
+        import base64
+        m, _, ir = args.partition(" ")
+        payload = base64.b64decode(ir) if ir else b""
+        if m.upper() != mech or b"auth=Bearer tok-123\x01\x01" not in payload or fail:
+            conn.send('+ eyJzdGF0dXMiOiI0MDEifQ==\r\n')
+            state["srv"].answer = conn.readline()
+            conn.send(f"{tag} NO [AUTHENTICATIONFAILED] bad token\r\n")
+        else:
+            conn.send(f"{tag} OK welcome\r\n")
+
+    def sc(conn, srv):
+        state["srv"] = srv
+        greet(conn, caps)
+        h = good_handlers()
+        h["AUTHENTICATE"] = authenticate
+        hs.serve_commands(conn, srv, caps, h)
+    return sc
+
+
 # 1. bytes after the STARTTLS OK in the same packet
 def s_starttls_inject(conn, srv):
     greet(conn)
@@ -311,6 +342,19 @@ def main():
     case("sanity: imaps, good server", s_good_implicit, "imaps", expect_rc=0, no_creds=False)
     case("sanity: imap+STARTTLS, good server", s_good_starttls, "imap", expect_rc=0, no_creds=False,
          post=asked_caps_after_tls)
+
+    case("auth: PLAIN after a '+' (no SASL-IR)", s_no_sasl_ir, "imaps", expect_rc=0, no_creds=False,
+         post=lambda r, srv: None if "logged in (PLAIN)" in r["out"] else "not logged in with PLAIN")
+    oauth = 'set imap_oauth_cmd = "echo tok-123"'
+    case("auth: OAUTHBEARER from imap_oauth_cmd", s_oauth("OAUTHBEARER"), "imaps", expect_rc=0, no_creds=False,
+         extra=oauth, post=lambda r, srv: None if "(OAUTHBEARER)" in r["out"] else "not OAUTHBEARER")
+    case("auth: XOAUTH2 via imap_auth", s_oauth("XOAUTH2"), "imaps", expect_rc=0, no_creds=False,
+         extra=oauth + '\nset imap_auth = "xoauth2 plain"',
+         post=lambda r, srv: None if "(XOAUTH2)" in r["out"] else "not XOAUTH2")
+    case("auth: rejected token, one attempt only", s_oauth("OAUTHBEARER", fail=True), "imaps", no_creds=False,
+         extra=oauth, expect_err=r"login as alice failed \(OAUTHBEARER\): .*bad token",
+         post=lambda r, srv: (None if srv.received().count(b"AUTHENTICATE") == 1 and getattr(srv, "answer", None) == "AQ=="
+                              else "retried or did not end the exchange with AQ=="))
 
     case("1 STARTTLS OK + injected bytes", s_starttls_inject, "imap", expect_err=r"after its STARTTLS response")
     case("2 no STARTTLS in CAPABILITY", s_no_starttls, "imap", expect_err=r"does not offer STARTTLS")
