@@ -117,12 +117,25 @@ static bool cp1252_to_utf8(const char *in, size_t len, struct strbuf *out)
 	return bad;
 }
 
+/* Byte by byte, so that a header mixing raw UTF-8 and raw latin-1 (seen
+ * in the wild) reads right in both halves. */
 void charset_raw_to_utf8(const char *in, size_t len, struct strbuf *out)
 {
-	if (charset_utf8_valid(in, len))
+	const unsigned char *p = (const unsigned char *)in;
+	if (charset_utf8_valid(in, len)) {
 		strbuf_add(out, in, len);
-	else
-		cp1252_to_utf8(in, len, out);
+		return;
+	}
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+		if (n == 0) {
+			cp1252_to_utf8(in + i, 1, out);
+			n = 1;
+		} else {
+			strbuf_add(out, in + i, n);
+		}
+		i += n;
+	}
 }
 
 enum canon { CANON_ICONV, CANON_UTF8, CANON_RAW, CANON_CP1252, CANON_BAD };

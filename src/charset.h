@@ -24,8 +24,8 @@ enum charset_status {
 /* Is s[0..len) well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF)? */
 bool charset_utf8_valid(const char *s, size_t len);
 
-/* Text of unknown origin (raw 8-bit headers, unlabelled bodies): appended
- * as is when it is valid UTF-8, else read as windows-1252. */
+/* Text of unknown origin (raw 8-bit headers, unlabelled bodies): valid
+ * UTF-8 sequences are kept, every other byte is read as windows-1252. */
 void charset_raw_to_utf8(const char *in, size_t len, struct strbuf *out);
 
 /* Append in[0..len), declared as charset (NULL or "" = undeclared), to out

@@ -16,7 +16,7 @@
 #include "util.h"
 
 /* Longest raw header value decoded; the rest is cut with a marker. */
-#define RFC2047_MAX_INPUT (64 * 1024)
+#define RFC2047_MAX_INPUT ((size_t)64 * 1024)
 
 /* Append the decoded value of a raw header field body (as in the message:
  * possibly folded, possibly 8-bit) to out as UTF-8.  Unknown charsets keep
