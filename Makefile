@@ -20,10 +20,10 @@ V          ?= 0
 Q           = $(if $(filter 1,$(V)),,@)
 
 # Lazily evaluated, so `make deps` works before the -dev packages exist.
-CORE_PKGS   = gnutls libetpan
+CORE_PKGS   = gnutls libetpan libcurl expat
 UI_PKGS     = ncursesw
 CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
-CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(CORE_PKGS))) -lnotmuch -lpthread
+CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(CORE_PKGS))) -lnotmuch -lresolv -lpthread
 UI_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(UI_PKGS))
 UI_LIBS     = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
@@ -50,8 +50,9 @@ TESTLIB_C := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
 
 # Debian packages: what building, testing and the demo need.
-DEB_BUILD := gcc make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev
-DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps
+DEB_BUILD := gcc make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev \
+             libcurl4-gnutls-dev libexpat1-dev
+DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin
 DEB_LINT  := clang-tidy cppcheck
 DEB_BENCH := isync valgrind
 
@@ -98,6 +99,7 @@ deps:
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "deps: installing$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true; \
 	  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null \
 	    || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
 	else \

@@ -1,0 +1,104 @@
+/* maildir.h - the local half of the mirror: one Maildir per IMAP folder.
+ *
+ * Layout: data_dir/mail/<account>/<folder>/{cur,new,tmp}.  A message that
+ * came from the server is named
+ *     <secs>.M<usecs>P<pid>Q<n>.<host>,U=<uid>:2,<flags>
+ * so that the UID survives a lost state file (a scan finds it again), and
+ * the flags are the standard Maildir info letters that notmuch and every
+ * other Maildir tool understand.  A file without ",U=" is a message created
+ * locally that the sync must upload.  ",U=0" marks an orphan: a message left
+ * over from an old UIDVALIDITY that matched nothing on the server; the sync
+ * keeps it and never uploads or deletes it on its own.
+ *
+ * Every write is tmp -> fsync -> rename (-> fsync of the directory), so a
+ * crash leaves either the old file or the new one, never half of one.
+ */
+#ifndef MUTTLIKE_MAILDIR_H
+#define MUTTLIKE_MAILDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum maildir_status {
+	MAILDIR_OK = 0,
+	MAILDIR_ERR_IO,   /* errno is set */
+	MAILDIR_ERR_NAME, /* a folder name that cannot be made safe */
+};
+
+/* Maildir info flags as bits; the letters are the Maildir spec's. */
+enum {
+	MAILDIR_F_DRAFT = 1 << 0,   /* D  \Draft */
+	MAILDIR_F_FLAGGED = 1 << 1, /* F  \Flagged */
+	MAILDIR_F_PASSED = 1 << 2,  /* P  (forwarded; no IMAP flag) */
+	MAILDIR_F_REPLIED = 1 << 3, /* R  \Answered */
+	MAILDIR_F_SEEN = 1 << 4,    /* S  \Seen */
+	MAILDIR_F_TRASHED = 1 << 5, /* T  \Deleted */
+};
+#define MAILDIR_F_ALL 0x3fu
+
+/* Parse the letters after ":2," (unknown letters are ignored). */
+unsigned maildir_flags_parse(const char *letters);
+/* Write the letters of flags in the spec's ASCII order; out needs 8 bytes. */
+void maildir_flags_format(unsigned flags, char out[8]);
+
+/* One path component made safe: bytes below 0x20, 0x7f, '/', '\\', '%'
+ * and a leading '.' become %XX; the names cur, new and tmp (which would
+ * collide with the Maildir's own directories) get their first letter
+ * escaped; an empty name is "%00".  Reversible, so two server names never
+ * share a directory.  New string. */
+char *maildir_safe_component(const char *name);
+
+/* The relative directory of a folder: name (UTF-8) split at the server's
+ * hierarchy delimiter (0: none), each component made safe, joined by '/'.
+ * New string, or NULL when name is empty. */
+char *maildir_folder_relpath(const char *name, char delim);
+
+/* Create dir/{cur,new,tmp} (and dir's parents).  0, or -1 with errno. */
+int maildir_create(const char *dir);
+
+/* One message file found by a scan. */
+struct maildir_entry {
+	char *name;     /* owned: "cur/<basename>" or "new/<basename>" */
+	uint32_t uid;   /* 0: no ",U=" (local new) or ",U=0" (orphan) */
+	bool has_uid;   /* ",U=" present (uid may be 0 for an orphan) */
+	unsigned flags; /* MAILDIR_F_* (a file in new/ has no flags) */
+};
+
+struct maildir_list {
+	struct maildir_entry *v; /* owned, sorted by uid then name */
+	size_t n;
+};
+
+/* List cur/ and new/ of dir.  A missing dir gives an empty list.
+ * 0, or -1 with errno. */
+int maildir_scan(const char *dir, struct maildir_list *out);
+void maildir_list_clear(struct maildir_list *l);
+/* The entry with this uid in a scanned list, or NULL. */
+struct maildir_entry *maildir_list_find(struct maildir_list *l, uint32_t uid);
+
+/* Deliver len bytes as a message with uid and flags into dir/cur: written
+ * to tmp, fsynced, renamed.  mtime (0: now) is the file's time (the
+ * message's INTERNALDATE).  *name_out gets "cur/BASENAME" (caller frees).
+ * 0, or -1 with errno. */
+int maildir_deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
+		    unsigned flags, time_t mtime, char **name_out);
+
+/* Rename dir/name so that it carries uid (has_uid false: drop ",U=") and
+ * flags, moving it from new/ to cur/.  *name_out gets the new relative
+ * name (equal to name when nothing changed).  0, or -1 with errno. */
+int maildir_rename(const char *dir, const char *name, bool has_uid, uint32_t uid, unsigned flags,
+		   char **name_out);
+
+/* Remove dir/name and fsync the directory.  A missing file is not an error. */
+int maildir_remove(const char *dir, const char *name);
+
+/* Read dir/name whole into *data and *len (caller frees).  0, or -1 with errno. */
+int maildir_read(const char *dir, const char *name, char **data, size_t *len);
+
+/* The Message-ID of a message (without <>), from its header.  New string
+ * or NULL. */
+char *maildir_message_id(const char *data, size_t len);
+
+#endif

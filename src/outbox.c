@@ -1,0 +1,499 @@
+/* outbox.c - see outbox.h. */
+#include "outbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "encode.h"
+#include "log.h"
+#include "maildir.h"
+#include "util.h"
+
+struct outbox {
+	char *dir; /* owned */
+};
+
+static char *path_of(const outbox_t *o, const char *id, const char *ext)
+{
+	return xasprintf("%s/%s.%s", o->dir, id, ext);
+}
+
+outbox_t *outbox_open(const char *data_dir, const char *account, char **err)
+{
+	*err = NULL;
+	char *acct = maildir_safe_component(account);
+	char *dir = xasprintf("%s/state/%s/outbox", data_dir, acct);
+	char *edit = xasprintf("%s/edit", dir);
+	free(acct);
+	if (util_mkdirs(edit, 0700) != 0) {
+		*err = xasprintf("%s: %s", edit, strerror(errno));
+		free(dir);
+		free(edit);
+		return NULL;
+	}
+	free(edit);
+	outbox_t *o = xcalloc(1, sizeof(*o));
+	o->dir = dir;
+	return o;
+}
+
+void outbox_free(outbox_t **op)
+{
+	if (!*op)
+		return;
+	free((*op)->dir);
+	free(*op);
+	*op = NULL;
+}
+
+const char *outbox_dir(const outbox_t *o)
+{
+	return o->dir;
+}
+
+static char *new_id(void)
+{
+	unsigned char r[6];
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		memset(r, 0, sizeof(r));
+	return xasprintf("%lld.%d.%02x%02x%02x%02x%02x%02x", (long long)time(NULL), (int)getpid(), r[0], r[1], r[2],
+			 r[3], r[4], r[5]);
+}
+
+/* The envelope file: one "key value" per line, values cleaned to one line
+ * so nothing can forge a line of its own. */
+static char *env_text(const struct outbox_entry *e)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_addf(&b, "from %s\n", e->from);
+	for (size_t i = 0; e->rcpts[i]; i++)
+		strbuf_addf(&b, "rcpt %s\n", e->rcpts[i]);
+	if (e->answered)
+		strbuf_addf(&b, "answered %s\n", e->answered);
+	strbuf_addf(&b, "created %lld\nattempts %d\n", (long long)e->created, e->attempts);
+	if (e->error) {
+		char *clean = encode_header_clean(e->error);
+		strbuf_addf(&b, "error %s\n", clean);
+		free(clean);
+	}
+	return strbuf_detach(&b);
+}
+
+static int write_env(outbox_t *o, const struct outbox_entry *e)
+{
+	char *p = path_of(o, e->id, "env");
+	char *t = env_text(e);
+	int r = util_write_file_atomic(p, t, strlen(t), 0600);
+	free(t);
+	free(p);
+	return r;
+}
+
+static int write_part(outbox_t *o, const char *id, const char *ext, const char *data, size_t len, char **err)
+{
+	char *p = path_of(o, id, ext);
+	int r = util_write_file_atomic(p, data, len, 0600);
+	if (r != 0)
+		*err = xasprintf("%s: %s", p, strerror(errno));
+	free(p);
+	return r;
+}
+
+static void unlink_parts(outbox_t *o, const char *id)
+{
+	static const char *const exts[] = { "env", "sent", "copy", "eml" }; /* commit point first */
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
+		char *p = path_of(o, id, exts[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
+char *outbox_add(outbox_t *o, const char *msg, size_t len, const char *copy, size_t copy_len, const char *from,
+		 char *const *rcpts, const char *answered, char **err)
+{
+	*err = NULL;
+	struct outbox_entry e = { 0 };
+	e.id = new_id();
+	e.from = (char *)from;
+	e.rcpts = (char **)rcpts;
+	/* a path with a line break cannot be ours; \Answered is not worth a forged line */
+	e.answered = answered && !strpbrk(answered, "\r\n") ? (char *)answered : NULL;
+	e.created = time(NULL);
+	if (write_part(o, e.id, "eml", msg, len, err) != 0 ||
+	    (copy && write_part(o, e.id, "copy", copy, copy_len, err) != 0)) {
+		unlink_parts(o, e.id);
+		free(e.id);
+		return NULL;
+	}
+	if (write_env(o, &e) != 0) {
+		*err = xasprintf("%s/%s.env: %s", o->dir, e.id, strerror(errno));
+		unlink_parts(o, e.id);
+		free(e.id);
+		return NULL;
+	}
+	return e.id;
+}
+
+void outbox_entries_free(struct outbox_entry **vp, size_t n)
+{
+	struct outbox_entry *v = *vp;
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].id);
+		free(v[i].from);
+		for (size_t k = 0; v[i].rcpts && v[i].rcpts[k]; k++)
+			free(v[i].rcpts[k]);
+		free(v[i].rcpts);
+		free(v[i].answered);
+		free(v[i].error);
+	}
+	free(v);
+	*vp = NULL;
+}
+
+static void parse_env_line(struct outbox_entry *e, const char *line, size_t *nr)
+{
+	const char *sp = strchr(line, ' ');
+	if (!sp)
+		return;
+	const char *v = sp + 1;
+	size_t kl = (size_t)(sp - line);
+	if (kl == 4 && strncmp(line, "from", 4) == 0 && !e->from) {
+		e->from = xstrdup(v);
+	} else if (kl == 4 && strncmp(line, "rcpt", 4) == 0) {
+		e->rcpts = xreallocarray(e->rcpts, *nr + 2, sizeof(*e->rcpts));
+		e->rcpts[(*nr)++] = xstrdup(v);
+		e->rcpts[*nr] = NULL;
+	} else if (kl == 8 && strncmp(line, "answered", 8) == 0 && !e->answered) {
+		e->answered = xstrdup(v);
+	} else if (kl == 7 && strncmp(line, "created", 7) == 0) {
+		e->created = (time_t)strtoll(v, NULL, 10);
+	} else if (kl == 8 && strncmp(line, "attempts", 8) == 0) {
+		e->attempts = atoi(v);
+	} else if (kl == 5 && strncmp(line, "error", 5) == 0 && !e->error) {
+		e->error = xstrdup(v);
+	}
+}
+
+static bool load_entry(outbox_t *o, const char *id, struct outbox_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	char *p = path_of(o, id, "env");
+	FILE *f = fopen(p, "r");
+	free(p);
+	if (!f)
+		return false;
+	e->id = xstrdup(id);
+	char *line = NULL;
+	size_t cap = 0, nr = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		parse_env_line(e, line, &nr);
+	}
+	free(line);
+	fclose(f);
+	if (!e->rcpts)
+		e->rcpts = xcalloc(1, sizeof(*e->rcpts));
+	if (!e->from)
+		e->from = xstrdup("");
+	char *sp = path_of(o, id, "sent");
+	e->sent = access(sp, F_OK) == 0;
+	free(sp);
+	char *mp = path_of(o, id, "eml");
+	struct stat st;
+	e->size = stat(mp, &st) == 0 ? (size_t)st.st_size : 0;
+	free(mp);
+	return true;
+}
+
+static int by_created(const void *a, const void *b)
+{
+	const struct outbox_entry *x = a, *y = b;
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+size_t outbox_list(outbox_t *o, struct outbox_entry **out)
+{
+	*out = NULL;
+	size_t n = 0;
+	DIR *d = opendir(o->dir);
+	if (!d)
+		return 0;
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		char *id = xstrndup(de->d_name, len - 4);
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		if (load_entry(o, id, &(*out)[n]))
+			n++;
+		free(id);
+	}
+	closedir(d);
+	if (n)
+		qsort(*out, n, sizeof(**out), by_created);
+	return n;
+}
+
+static bool id_ok(const char *id)
+{
+	return *id && strspn(id, "0123456789abcdef.") == strlen(id) && id[0] != '.';
+}
+
+enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *len)
+{
+	*msg = NULL;
+	*len = 0;
+	if (!id_ok(id))
+		return OUTBOX_ERR_NOT_FOUND;
+	char *p = path_of(o, id, "eml");
+	FILE *f = fopen(p, "rb");
+	free(p);
+	if (!f)
+		return errno == ENOENT ? OUTBOX_ERR_NOT_FOUND : OUTBOX_ERR_IO;
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[8192];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&b, buf, k);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		strbuf_free(&b);
+		return OUTBOX_ERR_IO;
+	}
+	*len = b.len;
+	*msg = strbuf_detach(&b);
+	return OUTBOX_OK;
+}
+
+static void entry_clear(struct outbox_entry *e)
+{
+	struct outbox_entry *heap = xmalloc(sizeof(*e));
+	*heap = *e;
+	outbox_entries_free(&heap, 1);
+	memset(e, 0, sizeof(*e));
+}
+
+enum outbox_status outbox_set_error(outbox_t *o, const char *id, const char *reason)
+{
+	struct outbox_entry e;
+	if (!id_ok(id) || !load_entry(o, id, &e))
+		return OUTBOX_ERR_NOT_FOUND;
+	free(e.error);
+	e.error = xstrdup(reason ? reason : "unknown error");
+	e.attempts++;
+	int r = write_env(o, &e);
+	entry_clear(&e);
+	return r == 0 ? OUTBOX_OK : OUTBOX_ERR_IO;
+}
+
+enum outbox_status outbox_remove(outbox_t *o, const char *id)
+{
+	if (!id_ok(id))
+		return OUTBOX_ERR_NOT_FOUND;
+	char *p = path_of(o, id, "env");
+	bool exists = access(p, F_OK) == 0;
+	free(p);
+	if (!exists)
+		return OUTBOX_ERR_NOT_FOUND;
+	unlink_parts(o, id);
+	return OUTBOX_OK;
+}
+
+/* ---- local Maildir side ---- */
+
+char *outbox_folder_dir(const char *data_dir, const char *account, const char *folder)
+{
+	char *acct = maildir_safe_component(account);
+	char *rel = maildir_folder_relpath(folder && *folder ? folder : "Sent", '/');
+	char *dir = xasprintf("%s/mail/%s/%s", data_dir, acct, rel ? rel : "Sent");
+	free(acct);
+	free(rel);
+	return dir;
+}
+
+int outbox_deliver_local(const char *dir, const char *msg, size_t len, const char *flags, char **path_out)
+{
+	if (path_out)
+		*path_out = NULL;
+	if (maildir_create(dir) != 0)
+		return -1;
+	char *name = NULL;
+	if (maildir_deliver(dir, msg, len, 0, false, maildir_flags_parse(flags), 0, &name) != 0)
+		return -1;
+	if (path_out)
+		*path_out = xasprintf("%s/%s", dir, name);
+	free(name);
+	return 0;
+}
+
+int outbox_mark_answered(const char *path, char **new_path)
+{
+	if (new_path)
+		*new_path = NULL;
+	/* .../<folder>/{cur,new}/<base>: split into the Maildir and "cur/<base>" */
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash - path < 4 || (strncmp(slash - 4, "/cur", 4) != 0 && strncmp(slash - 4, "/new", 4) != 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *dir = xstrndup(path, (size_t)(slash - 4 - path));
+	char *name = xstrdup(slash - 3);
+	const char *info = strstr(slash, ":2,");
+	unsigned flags = info ? maildir_flags_parse(info + 3) : 0;
+	const char *u = strstr(slash, ",U=");
+	bool has_uid = u != NULL;
+	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	char *renamed = NULL;
+	int r = maildir_rename(dir, name, has_uid, uid, flags | MAILDIR_F_REPLIED, &renamed);
+	if (r == 0 && new_path)
+		*new_path = xasprintf("%s/%s", dir, renamed);
+	free(renamed);
+	free(dir);
+	free(name);
+	return r;
+}
+
+/* ---- sending ---- */
+
+/* After the server took it: Sent copy, \Answered, then forget it.  A
+ * failure here keeps the entry (marked sent, so it is never resent). */
+static bool finish(outbox_t *o, const struct outbox_entry *e, const struct outbox_after *after)
+{
+	if (after && after->sent_dir) {
+		char *msg = NULL;
+		size_t len = 0;
+		char *cp = path_of(o, e->id, "copy");
+		bool have_copy = access(cp, F_OK) == 0;
+		free(cp);
+		if (have_copy) {
+			char *p = path_of(o, e->id, "copy");
+			FILE *f = fopen(p, "rb");
+			free(p);
+			struct strbuf b;
+			strbuf_init(&b);
+			char buf[8192];
+			size_t k;
+			while (f && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+				strbuf_add(&b, buf, k);
+			if (f)
+				fclose(f);
+			len = b.len;
+			msg = strbuf_detach(&b);
+		} else if (outbox_read(o, e->id, &msg, &len) != OUTBOX_OK) {
+			return false;
+		}
+		int r = outbox_deliver_local(after->sent_dir, msg, len, "S", NULL);
+		free(msg);
+		if (r != 0) {
+			char *why = xasprintf("sent, but the copy to %s failed: %s", after->sent_dir, strerror(errno));
+			outbox_set_error(o, e->id, why);
+			free(why);
+			return false;
+		}
+	}
+	if (e->answered && outbox_mark_answered(e->answered, NULL) != 0)
+		log_warn("could not mark %s as answered: %s", e->answered, strerror(errno));
+	unlink_parts(o, e->id);
+	return true;
+}
+
+static bool send_entry(outbox_t *o, const struct outbox_entry *e, smtp_t *s)
+{
+	char *msg;
+	size_t len;
+	if (outbox_read(o, e->id, &msg, &len) != OUTBOX_OK) {
+		outbox_set_error(o, e->id, "the queued message cannot be read");
+		return false;
+	}
+	enum smtp_status st = smtp_deliver(s, e->from, e->rcpts, msg, len);
+	free(msg);
+	if (st != SMTP_OK) {
+		outbox_set_error(o, e->id, smtp_error(s));
+		log_warn("outbox %s: %s", e->id, smtp_error(s));
+		return false;
+	}
+	/* commit "sent" before anything else can fail: never send twice */
+	char *p = path_of(o, e->id, "sent");
+	if (util_write_file_atomic(p, "", 0, 0600) != 0)
+		log_error("outbox %s: sent, but %s could not be written: %s", e->id, p, strerror(errno));
+	free(p);
+	return true;
+}
+
+size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, size_t *failed)
+{
+	struct outbox_entry *v;
+	size_t n = outbox_list(o, &v), sent = 0, bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool ok = v[i].sent || send_entry(o, &v[i], s);
+		if (ok && finish(o, &v[i], after))
+			sent++;
+		else
+			bad++;
+	}
+	outbox_entries_free(&v, n);
+	if (failed)
+		*failed = bad;
+	return sent;
+}
+
+/* ---- the editor's file ---- */
+
+char *outbox_edit_file(outbox_t *o, const char *text, char **err)
+{
+	*err = NULL;
+	char *id = new_id();
+	char *p = xasprintf("%s/edit/%s.txt", o->dir, id);
+	free(id);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	size_t len = strlen(text);
+	bool ok = fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok) {
+		*err = xasprintf("%s: %s", p, strerror(errno));
+		unlink(p);
+		xfree(&p);
+	}
+	return p;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+size_t outbox_edit_leftovers(outbox_t *o, char ***paths)
+{
+	*paths = NULL;
+	size_t n = 0;
+	char *dir = xasprintf("%s/edit", o->dir);
+	DIR *d = opendir(dir);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		*paths = xreallocarray(*paths, n + 2, sizeof(**paths));
+		(*paths)[n++] = xasprintf("%s/%s", dir, de->d_name);
+		(*paths)[n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	if (n)
+		qsort(*paths, n, sizeof(**paths), newest_first);
+	return n;
+}

@@ -1,0 +1,98 @@
+/* outbox.h - messages on their way out, kept on disk until they are gone.
+ *
+ * Nothing written is ever lost.  A message is written to the outbox
+ * (data_dir/state/<account>/outbox) atomically before any attempt to send
+ * it, and leaves it only after the server took it AND its copy is in the
+ * local Sent Maildir.  A failed send keeps the message with the reason and
+ * the attempt count; a crash leaves it queued.  The editor's file lives in
+ * outbox/edit/ (not /tmp), so an aborted or crashed edit leaves the text.
+ *
+ * Per message ID (time.pid.random):
+ *   ID.eml   the bytes SMTP sends (no Bcc), CRLF
+ *   ID.copy  the copy for Sent (with Bcc), when it differs
+ *   ID.env   envelope and state, written last: an entry exists from then on
+ *   ID.sent  the server accepted it: never send again, only finish the
+ *            Sent copy and \Answered (a crash between SMTP's 250 and this
+ *            file can still send twice; that window is one rename wide)
+ *
+ * The Sent copy and postponed drafts are delivered into the account's local
+ * Maildir (record / postponed, default "Sent" / "Drafts") without a UID,
+ * which the sync uploads with APPEND and the store indexes; \Answered is the
+ * Maildir R flag on the replied-to file, which the sync pushes as a flag
+ * change.  So the UI never waits on the network for either.
+ */
+#ifndef MUTTLIKE_OUTBOX_H
+#define MUTTLIKE_OUTBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "smtp.h"
+
+enum outbox_status {
+	OUTBOX_OK = 0,
+	OUTBOX_ERR_IO,        /* errno is set; *err says which file */
+	OUTBOX_ERR_NOT_FOUND,
+};
+
+struct outbox_entry {
+	char *id;       /* owned */
+	char *from;     /* owned: envelope sender */
+	char **rcpts;   /* owned, NULL-terminated */
+	char *answered; /* owned: the replied-to Maildir file, or NULL */
+	char *error;    /* owned: why the last attempt failed, or NULL */
+	int attempts;
+	time_t created;
+	bool sent;      /* accepted by the server; Sent copy still to do */
+	size_t size;
+};
+void outbox_entries_free(struct outbox_entry **v, size_t n);
+
+typedef struct outbox outbox_t;
+
+/* data_dir/state/<account>/outbox (created 0700).  NULL with *err. */
+outbox_t *outbox_open(const char *data_dir, const char *account, char **err);
+void outbox_free(outbox_t **o);
+const char *outbox_dir(const outbox_t *o);
+
+/* Queue a message: copy (NULL: msg) is what goes to Sent.  Returns the new
+ * entry's id, or NULL with *err (nothing half-written stays behind). */
+char *outbox_add(outbox_t *o, const char *msg, size_t len, const char *copy, size_t copy_len, const char *from,
+		 char *const *rcpts, const char *answered, char **err);
+/* Entries, oldest first. */
+size_t outbox_list(outbox_t *o, struct outbox_entry **out);
+enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *len);
+/* Record a failed attempt (reason cleaned to one line). */
+enum outbox_status outbox_set_error(outbox_t *o, const char *id, const char *reason);
+/* Drop an entry (the user deleted it, or it is done). */
+enum outbox_status outbox_remove(outbox_t *o, const char *id);
+
+/* Where finished messages go locally. */
+struct outbox_after {
+	const char *sent_dir;   /* the Sent folder's Maildir directory, or NULL */
+};
+/* Send every entry through s (smtp_deliver), oldest first.  After each
+ * success: the copy into sent_dir (flag S, no UID), the R flag on the
+ * replied-to file, then the entry is removed.  Returns the number sent;
+ * *failed counts those kept with an error. */
+size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, size_t *failed);
+
+/* A new private file for the editor in outbox/edit/ (0600, created
+ * exclusively) holding text.  New path, or NULL with *err. */
+char *outbox_edit_file(outbox_t *o, const char *text, char **err);
+/* Edit files left behind (aborted or crashed compose), newest first. */
+size_t outbox_edit_leftovers(outbox_t *o, char ***paths);
+
+/* The local Maildir of an account's folder: data_dir/mail/<account>/<folder>
+ * with each part made safe as maildir.h does (folder split at '/').  New
+ * string. */
+char *outbox_folder_dir(const char *data_dir, const char *account, const char *folder);
+/* Deliver msg into a folder Maildir as a new local message (no UID) with
+ * Maildir flags ("S" for Sent, "DS" for a draft).  0, or -1 with errno. */
+int outbox_deliver_local(const char *dir, const char *msg, size_t len, const char *flags, char **path_out);
+/* Add the R flag (\Answered) to a Maildir file; *new_path (may be NULL)
+ * gets its new name.  0, or -1 with errno (ENOENT when it moved). */
+int outbox_mark_answered(const char *path, char **new_path);
+
+#endif
