@@ -106,7 +106,7 @@ check() {
 }
 
 finish() {
-	if ls "$UI_TMP"/asan* "$UI_TMP"/ubsan* >/dev/null 2>&1; then
+	if compgen -G "$UI_TMP/asan*" >/dev/null || compgen -G "$UI_TMP/ubsan*" >/dev/null; then
 		echo "FAIL - sanitizer reports from the binary:"
 		cat "$UI_TMP"/asan* "$UI_TMP"/ubsan* 2>/dev/null | head -50
 		UI_FAILED=$((UI_FAILED + 1))
