@@ -9,4 +9,12 @@
  * usage/config). */
 int cmd_check(conf_t *c, int argc, char **argv);
 
+/* muttlike sync [ACCOUNT...] [--watch] [--allow-deletes FOLDER]: mirror the
+ * accounts (all when none is named).  argv[0] is "sync". */
+int cmd_sync(conf_t *c, int argc, char **argv);
+
+/* muttlike search QUERY: print matching messages from the store, one a
+ * line.  argv[0] is "search". */
+int cmd_search(conf_t *c, int argc, char **argv);
+
 #endif

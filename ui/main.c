@@ -19,6 +19,7 @@
 #include "optdoc.h"
 #include "ui.h"
 #include "util.h"
+#include "wizard.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -120,7 +121,10 @@ int main(int argc, char **argv)
 		return rc;
 
 	conf_t *c;
-	size_t errors = load_config(&a, &c);
+	/* setup creates the -F file: its absence is no error there */
+	bool setup_new = a.cmd_index && strcmp(argv[a.cmd_index], "setup") == 0 && a.config &&
+			 access(a.config, F_OK) != 0;
+	size_t errors = setup_new ? (c = conf_new(), 0) : load_config(&a, &c);
 
 	if (a.help_options) {
 		rc = optdoc_print(stdout, a.help_options);
@@ -135,13 +139,24 @@ int main(int argc, char **argv)
 			conf_free(&c);
 			return rc;
 		}
-		static const char *const later[] = { "sync", "setup", "search" };
-		for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
-			if (strcmp(cmd, later[i]) == 0) {
-				fprintf(stderr, "muttlike: %s: not available in this version yet\n", cmd);
+		if (strcmp(cmd, "sync") == 0 || strcmp(cmd, "search") == 0) {
+			/* A broken config line must not make a sync run with half
+			 * an account: refuse, as design.md's exit 2 says. */
+			if (errors) {
 				conf_free(&c);
 				return EXIT_USAGE;
 			}
+			rc = cmd[1] == 'y' ? cmd_sync(c, argc - a.cmd_index, argv + a.cmd_index)
+					   : cmd_search(c, argc - a.cmd_index, argv + a.cmd_index);
+			conf_free(&c);
+			return rc;
+		}
+		if (strcmp(cmd, "setup") == 0) {
+			char *rc_path = wizard_rc_path(a.config);
+			rc = cmd_setup(c, rc_path, argc - a.cmd_index, argv + a.cmd_index);
+			free(rc_path);
+			conf_free(&c);
+			return rc;
 		}
 		fprintf(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'\n", cmd);
 		conf_free(&c);
@@ -159,6 +174,23 @@ int main(int argc, char **argv)
 		conf_free(&c);
 		return EXIT_USAGE;
 	}
+	char *found = conf_find_file(a.config);
+	if (!found) {
+		/* first start, no rc at all: the wizard writes one, then the reader
+		 * opens it (an existing rc without accounts gets the reader's hint) */
+		char *rc_path = wizard_rc_path(a.config);
+		rc = wizard_run(c, rc_path, NULL, NULL);
+		conf_free(&c);
+		c = conf_new();
+		if (rc == 0)
+			conf_load_file(c, rc_path);
+		free(rc_path);
+		if (rc != 0 || conf_account_count(c) == 0) {
+			conf_free(&c);
+			return rc ? rc : EXIT_RUNTIME;
+		}
+	}
+	free(found);
 	setup_logging(c, a.debug);
 	rc = ui_run(c, a.account);
 	log_close_file();

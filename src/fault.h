@@ -1,0 +1,24 @@
+/* fault.h - deterministic crash points for the never-lose-mail tests.
+ *
+ * MUTTLIKE_FAULT=<point>:<n> in the environment makes the n-th arrival
+ * at fault_point("<point>") end the process at once with _exit(99), as a
+ * kill -9 would: no atexit handlers, no flushing, no cleanup.  Tests run a
+ * sync with a fault at each point and n, then a clean sync, and compare
+ * the result with an uninterrupted run.  Unset (the normal case), a point
+ * costs one branch.
+ *
+ * Points: "fetch" (after a message file is in cur/), "state" (before a
+ * folder state is saved), "store-batch" (inside a notmuch atomic section),
+ * "push" (after a flag STORE, before the state knows), "delete" (after a
+ * local or remote deletion, before the state knows), "append" (after an
+ * APPEND, before the local file gets its UID).
+ */
+#ifndef MUTTLIKE_FAULT_H
+#define MUTTLIKE_FAULT_H
+
+void fault_point(const char *name);
+/* Arm a fault from a "<point>:<n>" spec (NULL: disarm) and restart the
+ * count; for tests that fork a child instead of exec'ing the binary. */
+void fault_set(const char *spec);
+
+#endif

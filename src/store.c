@@ -1,0 +1,538 @@
+/* store.c - the notmuch writer thread. */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <notmuch.h>
+
+#include "fault.h"
+#include "log.h"
+#include "util.h"
+
+/* How many operations one atomic section holds, and how many may wait:
+ * big enough to amortize Xapian's per-transaction cost, small enough that
+ * the index follows the fetch closely and memory stays flat. */
+#define BATCH_MAX 256
+#define QUEUE_MAX 2048
+
+enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE };
+
+struct op {
+	enum op_kind kind;
+	char *path;     /* owned */
+	char *old_path; /* owned, RENAME */
+	char *account;  /* owned */
+	char *keywords; /* owned or NULL */
+	struct op *next;
+};
+
+struct store {
+	char *root;        /* owned */
+	char *dirty;       /* owned: marker path */
+	notmuch_database_t *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work; /* writer waits for ops */
+	pthread_cond_t cv_done; /* producers wait for room / flush */
+	struct op *head, *tail;
+	size_t queued;
+	size_t inflight;   /* taken by the writer, not yet applied */
+	bool stop;
+	size_t failures;
+	size_t added;
+	store_changed_fn changed;
+	void *changed_ud;
+};
+
+static void op_free(struct op *o)
+{
+	free(o->path);
+	free(o->old_path);
+	free(o->account);
+	free(o->keywords);
+	free(o);
+}
+
+static void add_keyword_tags(notmuch_message_t *m, const char *keywords)
+{
+	if (!keywords)
+		return;
+	char *copy = xstrdup(keywords);
+	for (char *save = NULL, *k = strtok_r(copy, " ", &save); k; k = strtok_r(NULL, " ", &save))
+		notmuch_message_add_tag(m, k);
+	free(copy);
+}
+
+/* Make the tags follow the file names' flags; T (\Deleted) is ours. */
+static void sync_tags(notmuch_message_t *m, const char *account, const char *keywords)
+{
+	notmuch_message_freeze(m);
+	notmuch_message_maildir_flags_to_tags(m);
+	bool trashed = false;
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+		const char *info = strstr(notmuch_filenames_get(fns), ":2,");
+		if (info && strchr(info + 3, 'T'))
+			trashed = true;
+	}
+	notmuch_filenames_destroy(fns);
+	if (trashed)
+		notmuch_message_add_tag(m, "deleted");
+	else
+		notmuch_message_remove_tag(m, "deleted");
+	if (account) {
+		char *t = xasprintf("account:%s", account);
+		notmuch_message_add_tag(m, t);
+		free(t);
+	}
+	add_keyword_tags(m, keywords);
+	notmuch_message_thaw(m);
+}
+
+/* Forget file names of m that are gone from disk (renamed or deleted by
+ * a tool that did not tell notmuch).  The names are collected first:
+ * removing while iterating would invalidate the iterator. */
+static void prune_message(struct store *s, notmuch_message_t *m)
+{
+	struct strbuf gone;
+	strbuf_init(&gone);
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+		const char *fn = notmuch_filenames_get(fns);
+		if (access(fn, F_OK) != 0 && errno == ENOENT) {
+			strbuf_adds(&gone, fn);
+			strbuf_addc(&gone, '\n');
+		}
+	}
+	notmuch_filenames_destroy(fns);
+	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
+		notmuch_database_remove_message(s->db, fn);
+	strbuf_free(&gone);
+}
+
+static bool apply_add(struct store *s, const char *rel, const char *account, const char *keywords)
+{
+	char *abs = xasprintf("%s/%s", s->root, rel);
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st = notmuch_database_index_file(s->db, abs, NULL, &m);
+	bool ok = st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID;
+	if (ok) {
+		if (st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID)
+			prune_message(s, m);
+		sync_tags(m, account, keywords);
+		notmuch_message_destroy(m);
+		if (st == NOTMUCH_STATUS_SUCCESS)
+			s->added++;
+	} else if (access(abs, F_OK) != 0 && errno == ENOENT) {
+		/* Renamed again before we got to it: a later operation in the
+		 * queue indexes the new name. */
+		ok = true;
+	} else if (st == NOTMUCH_STATUS_FILE_NOT_EMAIL) {
+		log_warn("store: %s is not an email; not indexed", rel);
+		ok = true; /* nothing a retry would change */
+	} else {
+		log_error("store: cannot index %s: %s", rel, notmuch_status_to_string(st));
+	}
+	free(abs);
+	return ok;
+}
+
+static bool apply_remove(struct store *s, const char *rel)
+{
+	char *abs = xasprintf("%s/%s", s->root, rel);
+	notmuch_status_t st = notmuch_database_remove_message(s->db, abs);
+	free(abs);
+	if (st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID)
+		return true;
+	log_error("store: cannot remove %s from the index: %s", rel, notmuch_status_to_string(st));
+	return false;
+}
+
+/* Drop every vanished file name under one folder ("<account>/<rel>"). */
+static bool apply_prune(struct store *s, const char *folder)
+{
+	struct strbuf q;
+	strbuf_init(&q);
+	strbuf_adds(&q, "folder:\"");
+	for (const char *p = folder; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&q, '"');
+		strbuf_addc(&q, *p);
+	}
+	strbuf_addc(&q, '"');
+	notmuch_query_t *query = NULL;
+	notmuch_status_t st = notmuch_query_create_with_syntax(s->db, q.s, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query);
+	strbuf_free(&q);
+	if (st != NOTMUCH_STATUS_SUCCESS)
+		return false;
+	notmuch_messages_t *ms = NULL;
+	struct strbuf gone;
+	strbuf_init(&gone);
+	if (notmuch_query_search_messages(query, &ms) == NOTMUCH_STATUS_SUCCESS) {
+		for (; notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+			notmuch_message_t *m = notmuch_messages_get(ms);
+			notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+			for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+				const char *fn = notmuch_filenames_get(fns);
+				if (access(fn, F_OK) != 0 && errno == ENOENT) {
+					strbuf_adds(&gone, fn);
+					strbuf_addc(&gone, '\n');
+				}
+			}
+			notmuch_filenames_destroy(fns);
+			notmuch_message_destroy(m);
+		}
+	}
+	notmuch_query_destroy(query);
+	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
+		notmuch_database_remove_message(s->db, fn);
+	strbuf_free(&gone);
+	return true;
+}
+
+static bool apply(struct store *s, struct op *o)
+{
+	switch (o->kind) {
+	case OP_ADD:
+		return apply_add(s, o->path, o->account, o->keywords);
+	case OP_RENAME: {
+		/* Add the new name first so the message (and its tags) never
+		 * disappears from the index in between. */
+		bool ok = apply_add(s, o->path, o->account, o->keywords);
+		if (ok)
+			ok = apply_remove(s, o->old_path);
+		return ok;
+	}
+	case OP_REMOVE:
+		return apply_remove(s, o->path);
+	case OP_PRUNE:
+		return apply_prune(s, o->path);
+	}
+	return false;
+}
+
+static void *writer_main(void *arg)
+{
+	struct store *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->head && !s->stop)
+			pthread_cond_wait(&s->cv_work, &s->mu);
+		if (!s->head && s->stop)
+			break;
+		/* Take a batch. */
+		struct op *batch = s->head, *last = batch;
+		size_t n = 1;
+		while (last->next && n < BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		s->head = last->next;
+		if (!s->head)
+			s->tail = NULL;
+		last->next = NULL;
+		s->queued -= n;
+		s->inflight = n;
+		pthread_cond_broadcast(&s->cv_done);
+		pthread_mutex_unlock(&s->mu);
+
+		size_t failed = 0;
+		notmuch_database_begin_atomic(s->db);
+		for (struct op *o = batch, *nx; o; o = nx) {
+			nx = o->next;
+			if (!apply(s, o))
+				failed++;
+			op_free(o);
+		}
+		fault_point("store-batch");
+		notmuch_status_t st = notmuch_database_end_atomic(s->db);
+		if (st != NOTMUCH_STATUS_SUCCESS) {
+			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+			failed++;
+		}
+		if (s->changed)
+			s->changed(s->changed_ud);
+
+		pthread_mutex_lock(&s->mu);
+		s->failures += failed;
+		s->inflight = 0;
+		pthread_cond_broadcast(&s->cv_done);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void enqueue(struct store *s, struct op *o)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->queued >= QUEUE_MAX)
+		pthread_cond_wait(&s->cv_done, &s->mu);
+	if (s->tail)
+		s->tail->next = o;
+	else
+		s->head = o;
+	s->tail = o;
+	s->queued++;
+	pthread_cond_signal(&s->cv_work);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static struct op *op_new(enum op_kind k, const char *path, const char *account, const char *keywords)
+{
+	struct op *o = xcalloc(1, sizeof(*o));
+	o->kind = k;
+	o->path = xstrdup(path);
+	o->account = account ? xstrdup(account) : NULL;
+	o->keywords = keywords && *keywords ? xstrdup(keywords) : NULL;
+	return o;
+}
+
+void store_add(struct store *s, const char *path, const char *account, const char *keywords)
+{
+	enqueue(s, op_new(OP_ADD, path, account, keywords));
+}
+
+void store_rename(struct store *s, const char *old_path, const char *new_path, const char *account,
+		  const char *keywords)
+{
+	struct op *o = op_new(OP_RENAME, new_path, account, keywords);
+	o->old_path = xstrdup(old_path);
+	enqueue(s, o);
+}
+
+void store_remove(struct store *s, const char *path)
+{
+	enqueue(s, op_new(OP_REMOVE, path, NULL, NULL));
+}
+
+void store_prune(struct store *s, const char *folder)
+{
+	enqueue(s, op_new(OP_PRUNE, folder, NULL, NULL));
+}
+
+size_t store_flush(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	while (s->head || s->inflight)
+		pthread_cond_wait(&s->cv_done, &s->mu);
+	size_t f = s->failures;
+	s->failures = 0;
+	pthread_mutex_unlock(&s->mu);
+	return f;
+}
+
+size_t store_added(const struct store *s)
+{
+	return s->added;
+}
+
+void store_set_changed(struct store *s, store_changed_fn fn, void *ud)
+{
+	s->changed = fn;
+	s->changed_ud = ud;
+}
+
+/* ---- reconciling after a crash ---- */
+
+/* Index every file of one Maildir (dir relative to root) that the
+ * database does not know. */
+static void reconcile_maildir(struct store *s, const char *rel, const char *account)
+{
+	static const char *const subs[] = { "cur", "new" };
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		char *d = xasprintf("%s/%s/%s", s->root, rel, subs[i]);
+		DIR *dh = opendir(d);
+		free(d);
+		if (!dh)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dh))) {
+			if (de->d_name[0] == '.')
+				continue;
+			char *frel = xasprintf("%s/%s/%s", rel, subs[i], de->d_name);
+			char *abs = xasprintf("%s/%s", s->root, frel);
+			notmuch_message_t *m = NULL;
+			if (notmuch_database_find_message_by_filename(s->db, abs, &m) == NOTMUCH_STATUS_SUCCESS &&
+			    m)
+				notmuch_message_destroy(m);
+			else
+				apply_add(s, frel, account, NULL);
+			free(abs);
+			free(frel);
+		}
+		closedir(dh);
+	}
+}
+
+/* Walk rel (relative to root) for Maildirs: a directory with cur/. */
+static void reconcile_tree(struct store *s, const char *rel, const char *account, int depth)
+{
+	if (depth > 64)
+		return;
+	char *abs = xasprintf("%s/%s", s->root, rel);
+	char *cur = xasprintf("%s/cur", abs);
+	struct stat st;
+	if (stat(cur, &st) == 0 && S_ISDIR(st.st_mode))
+		reconcile_maildir(s, rel, account);
+	free(cur);
+	DIR *dh = opendir(abs);
+	free(abs);
+	if (!dh)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "cur") == 0 || strcmp(de->d_name, "new") == 0 ||
+		    strcmp(de->d_name, "tmp") == 0)
+			continue;
+		char *sub = xasprintf("%s/%s", rel, de->d_name);
+		char *subabs = xasprintf("%s/%s", s->root, sub);
+		if (stat(subabs, &st) == 0 && S_ISDIR(st.st_mode))
+			reconcile_tree(s, sub, account, depth + 1);
+		free(subabs);
+		free(sub);
+	}
+	closedir(dh);
+}
+
+/* Drop index entries whose files are gone. */
+static void reconcile_vanished(struct store *s)
+{
+	notmuch_query_t *q = NULL;
+	if (notmuch_query_create_with_syntax(s->db, "*", NOTMUCH_QUERY_SYNTAX_XAPIAN, &q) != NOTMUCH_STATUS_SUCCESS)
+		return;
+	notmuch_messages_t *ms = NULL;
+	struct strbuf gone;
+	strbuf_init(&gone);
+	if (notmuch_query_search_messages(q, &ms) == NOTMUCH_STATUS_SUCCESS) {
+		for (; notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+			notmuch_message_t *m = notmuch_messages_get(ms);
+			notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+			for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+				const char *fn = notmuch_filenames_get(fns);
+				if (access(fn, F_OK) != 0 && errno == ENOENT) {
+					strbuf_adds(&gone, fn);
+					strbuf_addc(&gone, '\n');
+				}
+			}
+			notmuch_filenames_destroy(fns);
+			notmuch_message_destroy(m);
+		}
+	}
+	notmuch_query_destroy(q);
+	/* Remove after the iteration: changing the index under a live query
+	 * is not allowed. */
+	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
+		notmuch_database_remove_message(s->db, fn);
+	strbuf_free(&gone);
+}
+
+static void reconcile(struct store *s)
+{
+	log_info("store: the last sync did not finish; checking the index against the Maildirs");
+	notmuch_database_begin_atomic(s->db);
+	DIR *dh = opendir(s->root);
+	if (dh) {
+		struct dirent *de;
+		while ((de = readdir(dh))) {
+			if (de->d_name[0] == '.')
+				continue;
+			reconcile_tree(s, de->d_name, de->d_name, 0);
+		}
+		closedir(dh);
+	}
+	reconcile_vanished(s);
+	notmuch_database_end_atomic(s->db);
+}
+
+static int write_marker(const char *path)
+{
+	return util_write_file_atomic(path, "1\n", 2, 0600);
+}
+
+enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	if (util_mkdirs(mail_root, 0700) < 0 || util_mkdirs(state_dir, 0700) < 0) {
+		*err = xasprintf("cannot create %s: %s", mail_root, strerror(errno));
+		return STORE_ERR_IO;
+	}
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	/* notmuch reports a missing database as a generic file error, so
+	 * look for it first. */
+	char *nmdir = xasprintf("%s/.notmuch", mail_root);
+	bool exists = access(nmdir, F_OK) == 0;
+	free(nmdir);
+	notmuch_status_t st = NOTMUCH_STATUS_NO_DATABASE;
+	if (exists)
+		st = notmuch_database_open_with_config(mail_root, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db,
+						       &msg);
+	if (st == NOTMUCH_STATUS_NO_DATABASE) {
+		free(msg);
+		msg = NULL;
+		st = notmuch_database_create_with_config(mail_root, "", NULL, &db, &msg);
+	}
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		*err = xasprintf("cannot open the notmuch database in %s for writing (%s%s%s); is another "
+				 "muttlike or notmuch writing to it?",
+				 mail_root, notmuch_status_to_string(st), msg ? ": " : "", msg ? msg : "");
+		if (*err && (*err)[0] && (*err)[strlen(*err) - 1] == '\n')
+			(*err)[strlen(*err) - 1] = '\0';
+		free(msg);
+		return STORE_ERR_DB;
+	}
+	free(msg);
+	struct store *s = xcalloc(1, sizeof(*s));
+	s->root = xstrdup(mail_root);
+	s->db = db;
+	s->dirty = xasprintf("%s/store.dirty", state_dir);
+	if (access(s->dirty, F_OK) == 0)
+		reconcile(s);
+	else
+		write_marker(s->dirty);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv_work, NULL);
+	pthread_cond_init(&s->cv_done, NULL);
+	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
+		*err = xstrdup("cannot start the store writer thread");
+		notmuch_database_destroy(s->db);
+		free(s->root);
+		free(s->dirty);
+		free(s);
+		return STORE_ERR_IO;
+	}
+	*out = s;
+	return STORE_OK;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = *sp;
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->cv_work);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	notmuch_status_t st = notmuch_database_close(s->db);
+	notmuch_database_destroy(s->db);
+	/* Only a clean commit proves the index matches the Maildirs. */
+	if (st == NOTMUCH_STATUS_SUCCESS)
+		unlink(s->dirty);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv_work);
+	pthread_cond_destroy(&s->cv_done);
+	free(s->root);
+	free(s->dirty);
+	free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,76 @@
+/* store.h - the single writer of the notmuch database.
+ *
+ * notmuch allows one writer at a time, so one thread owns the read-write
+ * handle and everything that changes the index goes through its queue:
+ * account workers drop a file into a Maildir, then queue "add this file";
+ * the writer applies queued operations in batches, each batch inside one
+ * notmuch atomic section, while the workers go on fetching.  The queue is
+ * bounded, so a fast network cannot pile up memory ahead of the indexer.
+ *
+ * Database: data_dir/mail/.notmuch, mail root data_dir/mail, no notmuch
+ * config file (muttlike never reads or writes ~/.notmuch-config).
+ *
+ * Tags written by the store (the scheme later issues rely on):
+ *   account:<name>     every message of that account (local-only)
+ *   unread flagged replied draft passed   from the Maildir flags, as
+ *                      notmuch's own maildir synchronisation does
+ *   deleted            the file has the T flag (\Deleted on the server)
+ *   IMAP keywords      as tags of the same name (keywords are case-
+ *                      insensitive on IMAP; tags keep the server's spelling)
+ * Queries by place: folder:<account>/<folder relpath> (or path: with a trailing double star).
+ *
+ * Crash safety: notmuch commits lazily, so a crash can lose the index's
+ * last changes while the Maildir has them.  The store keeps a marker file
+ * (state_dir/store.dirty) while the database is open for writing; finding
+ * it at open means the last writer died, and store_open() reconciles the
+ * index with the Maildirs (adds missing files, drops vanished ones).
+ */
+#ifndef MUTTLIKE_STORE_H
+#define MUTTLIKE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_ERR_DB,   /* notmuch refused (locked by another writer, corrupt ...) */
+	STORE_ERR_IO,
+};
+
+struct store;
+
+/* Called on the writer thread after each committed batch (store changed). */
+typedef void (*store_changed_fn)(void *ud);
+
+/* Open (creating if needed) the database under mail_root and start the
+ * writer thread.  On error *err gets one line (caller frees). */
+enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err);
+/* Flush, close the database (committing it), stop the thread, clear the
+ * dirty marker.  NULL-safe. */
+void store_close(struct store **s);
+
+void store_set_changed(struct store *s, store_changed_fn fn, void *ud);
+
+/* Queue operations.  Paths are relative to mail_root
+ * ("<account>/<folder>/cur/<file>").  keywords: space-separated or NULL.
+ * These block only while the queue is full. */
+void store_add(struct store *s, const char *path, const char *account, const char *keywords);
+/* The file was renamed (flags changed): index the new name, drop the old
+ * one, and make the tags follow the new name's flags. */
+void store_rename(struct store *s, const char *old_path, const char *new_path, const char *account,
+		  const char *keywords);
+void store_remove(struct store *s, const char *path);
+/* Forget the files of one folder ("<account>/<folder relpath>") that are
+ * gone from disk: the sync calls it when another tool renamed or deleted
+ * files without telling notmuch.  (store_add of a renamed file also drops
+ * the message's vanished names.) */
+void store_prune(struct store *s, const char *folder);
+
+/* Wait until every queued operation is applied.  Returns the number of
+ * operations that failed since the last call (each was logged). */
+size_t store_flush(struct store *s);
+
+/* Number of files added since open (for summaries). */
+size_t store_added(const struct store *s);
+
+#endif

@@ -1,0 +1,123 @@
+/* sync.h - the account worker's engine: mirror one IMAP account.
+ *
+ * One struct sync per account.  sync_run() does a full pass: connect and
+ * log in (imap.h), replay the journal, then for every folder that LIST
+ * returns and sync_folders selects:
+ *   1. SELECT (with CONDSTORE when the server has it) and compare
+ *      UIDVALIDITY with the folder's state (state.h); a change is re-mapped
+ *      by Message-ID and size, and local messages that match nothing are
+ *      kept as orphans (",U=0"), never deleted;
+ *   2. learn what changed on the server: nothing (HIGHESTMODSEQ, UIDNEXT
+ *      and the count unchanged), UID FETCH (FLAGS) CHANGEDSINCE, or the
+ *      full UID/FLAGS list on servers without CONDSTORE;
+ *   3. merge every UID three ways (local Maildir flags, server flags, last
+ *      synced flags) per flag: a change on one side beats no change, and
+ *      since each flag is one bit the two sides can never disagree about a
+ *      flag they both changed;
+ *   4. refuse the folder's deletions (both directions) when more than
+ *      sync_delete_guard percent (and at least 20) of its messages would
+ *      go, unless the folder was named in allow_deletes;
+ *   5. apply: push flags (UID STORE), pull flags (rename), delete locally
+ *      what the server expunged, delete on the server what was deleted
+ *      locally (delete_policy: move to Trash, or \Deleted + UID EXPUNGE),
+ *      upload local new messages (APPEND), fetch new messages newest first
+ *      in batches (each file tmp -> fsync -> cur, then queued to the store
+ *      writer, which indexes batch N while batch N+1 downloads);
+ *   6. save the folder state atomically.
+ * Every step is idempotent against the Maildir file names, so a pass killed
+ * at any point and run again converges on the same result.
+ *
+ * All blocking happens on the caller's thread; sync_cancel() may be called
+ * from any thread.  Progress is reported through the event callback, on the
+ * worker's thread.
+ */
+#ifndef MUTTLIKE_SYNC_H
+#define MUTTLIKE_SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "store.h"
+
+enum sync_status {
+	SYNC_OK = 0,
+	SYNC_ERR_CONFIG,   /* the account's settings are unusable */
+	SYNC_ERR_NET,      /* connect, TLS, login, server or connection failure */
+	SYNC_ERR_FOLDER,   /* the pass finished but a folder stopped (guard, UIDVALIDITY, error) */
+	SYNC_ERR_STORE,    /* the local store could not be written */
+	SYNC_ERR_CANCELLED,
+};
+
+enum sync_event_kind {
+	SYNC_EV_CONNECT,     /* connecting and logging in */
+	SYNC_EV_FOLDER,      /* starting a folder */
+	SYNC_EV_PROGRESS,    /* a fetch batch arrived: done/total, bytes */
+	SYNC_EV_WARNING,     /* message: something the user should read (guard, orphans) */
+	SYNC_EV_ERROR,       /* message: a folder or the account failed */
+	SYNC_EV_DONE,        /* the pass ended (stats are final) */
+};
+
+struct sync_event {
+	enum sync_event_kind kind;
+	const char *account;
+	const char *folder;   /* UTF-8 name (untrusted: sanitize before display), or NULL */
+	size_t done, total;   /* messages fetched / to fetch in this folder */
+	uint64_t bytes;       /* bytes fetched in this pass */
+	const char *message;  /* WARNING / ERROR: one line */
+};
+typedef void (*sync_event_fn)(const struct sync_event *ev, void *ud);
+
+struct sync_stats {
+	size_t fetched;      /* new messages downloaded */
+	size_t pulled;       /* local flag changes from the server */
+	size_t pushed;       /* flag changes, moves, deletions and uploads sent */
+	size_t deleted;      /* local files removed because the server expunged them */
+	size_t folders;
+	size_t folder_errors;
+	uint64_t bytes;
+};
+
+struct sync_options {
+	const conf_t *conf;          /* foreign */
+	long account;                /* index in conf */
+	struct store *store;         /* foreign: the writer for data_dir/mail */
+	const char *const *allow_deletes; /* folder names (UTF-8 or local path); foreign */
+	size_t n_allow;
+	sync_event_fn event;         /* may be NULL */
+	void *event_ud;
+};
+
+struct sync;
+
+struct sync *sync_new(const struct sync_options *o);
+void sync_free(struct sync **s);
+
+/* The store writer to use from the next pass on (foreign). */
+void sync_set_store(struct sync *s, struct store *store);
+
+/* One full pass.  Leaves the connection open for sync_watch(). */
+enum sync_status sync_run(struct sync *s);
+/* Wait for news on INBOX with IDLE (or just sleep when the server has no
+ * IDLE) for at most timeout_s; true when the server reported a change. */
+bool sync_watch(struct sync *s, int timeout_s);
+/* Log out and close the connection. */
+void sync_disconnect(struct sync *s);
+/* Stop a blocked pass from any thread. */
+void sync_cancel(struct sync *s);
+
+const struct sync_stats *sync_get_stats(const struct sync *s);
+/* The account-level error of the last pass, one line, or "". */
+const char *sync_error(const struct sync *s);
+const char *sync_account(const struct sync *s);
+
+/* Helpers, public for the unit tests. */
+/* Per-flag three-way merge of MAILDIR_F_* sets. */
+unsigned sync_merge_flags(unsigned base, unsigned local, unsigned remote);
+/* True when deleting ndel of nlocal messages trips the guard (percent). */
+bool sync_guard_trips(size_t ndel, size_t nlocal, long percent);
+/* Does a UTF-8 folder name match the sync_folders patterns? */
+bool sync_folder_selected(const char *patterns, const char *name);
+
+#endif

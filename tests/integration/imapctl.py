@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""imapctl.py - a second IMAP client and an independent oracle for the sync tests.
+
+Talks to the rig's Dovecot (RIG_* environment, user alice) with Python's
+imaplib over TLS, never through muttlike's code, so that a bug in the sync
+cannot hide itself in the check.
+
+  imapctl.py compare MAILDIR_ACCOUNT_DIR   every server folder vs the local Maildir:
+                                           same UIDs (from ,U=), flags, sizes, Message-IDs
+  imapctl.py flags FOLDER UID (+|-)FLAGS   e.g. flags INBOX 3 +\\Flagged
+  imapctl.py flagmany FOLDER N (+|-)FLAG   change FLAG on the first N messages
+  imapctl.py expunge FOLDER UID...         \\Deleted + UID EXPUNGE
+  imapctl.py expunge-all FOLDER            delete every message of FOLDER
+  imapctl.py append FOLDER FILE [FLAGS]
+  imapctl.py move FOLDER UID DEST
+  imapctl.py uids FOLDER                   print "uid flags" lines
+  imapctl.py create FOLDER | delete FOLDER
+  imapctl.py count FOLDER
+"""
+import imaplib
+import os
+import re
+import ssl
+import sys
+
+
+def connect():
+    ctx = ssl.create_default_context(cafile=os.environ["RIG_CA"])
+    ctx.check_hostname = False
+    m = imaplib.IMAP4_SSL(os.environ["RIG_HOST"], int(os.environ["RIG_IMAPS_PORT"]), ssl_context=ctx)
+    m.login(os.environ["RIG_USER"], os.environ["RIG_PASS"])
+    return m
+
+
+def quote(name):
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def folders(m):
+    typ, data = m.list('""', "*")
+    out = []
+    for line in data:
+        if line is None:
+            continue
+        s = line.decode() if isinstance(line, bytes) else line
+        mm = re.match(r'\((?P<fl>[^)]*)\) (?P<d>"[^"]*"|NIL) (?P<n>.*)$', s)
+        if not mm or "\\Noselect" in mm.group("fl"):
+            continue
+        n = mm.group("n")
+        if n.startswith('"'):
+            n = n[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        out.append(n)
+    return out
+
+
+SYS = {"\\Seen": "S", "\\Answered": "R", "\\Flagged": "F", "\\Deleted": "T", "\\Draft": "D", "$Forwarded": "P"}
+
+
+def server_msgs(m, folder):
+    typ, _ = m.select(quote(folder), readonly=True)
+    if typ != "OK":
+        return None
+    typ, data = m.uid("FETCH", "1:*", "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    msgs = {}
+    for item in data:
+        if not isinstance(item, tuple):
+            continue
+        head = item[0].decode()
+        uid = int(re.search(r"UID (\d+)", head).group(1))
+        flags = re.search(r"FLAGS \(([^)]*)\)", head).group(1).split()
+        size = int(re.search(r"RFC822\.SIZE (\d+)", head).group(1))
+        mid = re.search(rb"<([^>]*)>", item[1])
+        letters = "".join(sorted(SYS[f] for f in flags if f in SYS))
+        msgs[uid] = (letters, size, mid.group(1).decode() if mid else None)
+    return msgs
+
+
+def local_msgs(d):
+    msgs = {}
+    others = []
+    for sub in ("cur", "new"):
+        p = os.path.join(d, sub)
+        if not os.path.isdir(p):
+            continue
+        for f in os.listdir(p):
+            mm = re.search(r",U=(\d+)", f)
+            info = f.split(":2,", 1)[1] if ":2," in f else ""
+            if not mm or mm.group(1) == "0":
+                others.append(f)
+                continue
+            uid = int(mm.group(1))
+            data = open(os.path.join(p, f), "rb").read()
+            mid = re.search(rb"(?im)^message-id:\s*<([^>]*)>", data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0])
+            if uid in msgs:
+                others.append("DUPLICATE " + f)
+            msgs[uid] = ("".join(sorted(c for c in info if c in "DFPRST")), len(data),
+                         mid.group(1).decode() if mid else None)
+    return msgs, others
+
+
+def safe_rel(name):
+    # must match maildir_folder_relpath()
+    parts = []
+    for comp in name.split("/"):
+        out = ""
+        reserved = comp in ("cur", "new", "tmp")
+        for i, ch in enumerate(comp.encode()):
+            c = chr(ch)
+            if ch < 0x20 or ch == 0x7F or c in "/\\%" or (i == 0 and (c == "." or reserved)):
+                out += "%%%02X" % ch
+            else:
+                out += c
+        parts.append(out if comp else "%00")
+    return "/".join(parts)
+
+
+def decode_mutf7(n):
+    def dec(mm):
+        s = mm.group(1)
+        if s == "":
+            return "&"
+        b = (s.replace(",", "/") + "===")[: ((len(s) + 3) // 4) * 4]
+        import base64
+        return base64.b64decode(b).decode("utf-16-be")
+    return re.sub(r"&([^-]*)-", dec, n)
+
+
+def compare(acctdir):
+    m = connect()
+    bad = 0
+    total = 0
+    for f in folders(m):
+        srv = server_msgs(m, f)
+        if srv is None:
+            continue
+        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f))))
+        total += len(srv)
+        for o in others:
+            print("%s: extra local file %s" % (f, o))
+            bad += 1
+        for uid in sorted(set(srv) | set(loc)):
+            s, l = srv.get(uid), loc.get(uid)
+            if s is None:
+                print("%s: uid %d only local" % (f, uid)); bad += 1
+            elif l is None:
+                print("%s: uid %d only on server" % (f, uid)); bad += 1
+            elif s[0] != l[0]:
+                print("%s: uid %d flags server=%s local=%s" % (f, uid, s[0], l[0])); bad += 1
+            elif s[2] != l[2]:
+                print("%s: uid %d message-id differs" % (f, uid)); bad += 1
+            elif s[1] != l[1]:
+                print("%s: uid %d size server=%d local=%d" % (f, uid, s[1], l[1])); bad += 1
+        seen = {}
+        for uid, v in srv.items():
+            if v[2] is not None:
+                seen.setdefault(v[2], []).append(uid)
+        for mid, uids in seen.items():
+            if len(uids) > 1:
+                print("%s: Message-ID %s on the server %d times (uids %s)" % (f, mid, len(uids), uids)); bad += 1
+    m.logout()
+    print("compared %d messages, %d differences" % (total, bad))
+    return 1 if bad else 0
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "compare":
+        return compare(argv[2])
+    m = connect()
+    if cmd == "flags":
+        m.select(quote(argv[2]))
+        op = argv[4][0]
+        typ, _ = m.uid("STORE", argv[3], op + "FLAGS.SILENT", "(" + argv[4][1:] + ")")
+        return 0 if typ == "OK" else 1
+    if cmd == "flagmany":
+        m.select(quote(argv[2]))
+        n = int(argv[3])
+        typ, data = m.uid("SEARCH", "ALL")
+        uids = data[0].split()[:n]
+        op = argv[4][0]
+        for i in range(0, len(uids), 200):
+            m.uid("STORE", b",".join(uids[i:i + 200]).decode(), op + "FLAGS.SILENT", "(" + argv[4][1:] + ")")
+        return 0
+    if cmd == "expunge":
+        m.select(quote(argv[2]))
+        s = ",".join(argv[3:])
+        m.uid("STORE", s, "+FLAGS.SILENT", "(\\Deleted)")
+        m.uid("EXPUNGE", s)
+        return 0
+    if cmd == "expunge-all":
+        m.select(quote(argv[2]))
+        m.store("1:*", "+FLAGS.SILENT", "(\\Deleted)")
+        m.expunge()
+        return 0
+    if cmd == "append":
+        flags = argv[4] if len(argv) > 4 else ""
+        data = open(argv[3], "rb").read()
+        typ, _ = m.append(quote(argv[2]), "(" + flags + ")" if flags else None, None, data)
+        return 0 if typ == "OK" else 1
+    if cmd == "move":
+        m.select(quote(argv[2]))
+        typ, _ = m.uid("MOVE", argv[3], quote(argv[4]))
+        return 0 if typ == "OK" else 1
+    if cmd == "uids":
+        for uid, v in sorted(server_msgs(m, argv[2]).items()):
+            print(uid, v[0] or "-")
+        return 0
+    if cmd == "midcount":
+        msgs = server_msgs(m, argv[2]) or {}
+        print(sum(1 for v in msgs.values() if v[2] == argv[3]))
+        return 0
+    if cmd == "uidflags":
+        msgs = server_msgs(m, argv[2]) or {}
+        v = msgs.get(int(argv[3]))
+        print(v[0] if v else "GONE")
+        return 0
+    if cmd == "count":
+        typ, data = m.select(quote(argv[2]), readonly=True)
+        print(int(data[0]))
+        return 0
+    if cmd == "create":
+        return 0 if m.create(quote(argv[2]))[0] == "OK" else 1
+    if cmd == "delete":
+        return 0 if m.delete(quote(argv[2]))[0] == "OK" else 1
+    print("unknown command", cmd, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,258 @@
+/* sync_helpers.h - shared by tests/integration/test_sync_*.c (static, header-only).
+ *
+ * Each test binary runs inside its own rig (tests/run-all uses with-rig).
+ * The oracle is tests/integration/imapctl.py: Python's imaplib against
+ * the server, compared with the Maildir on disk, so the check never goes
+ * through the code it checks.
+ */
+#ifndef SYNC_HELPERS_H
+#define SYNC_HELPERS_H
+
+#include <dirent.h>
+#include <notmuch.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "conf.h"
+#include "fault.h"
+#include "log.h"
+#include "store.h"
+#include "sync.h"
+#include "util.h"
+
+struct st_env {
+	char *tmp;     /* owned */
+	char *data;    /* owned: data_dir */
+	char *acctdir; /* owned: data/mail/test */
+	char *rc;      /* owned: rc text */
+};
+
+static struct st_env E;
+
+static void st_quiet_sink(enum log_level level, const char *line, void *ud)
+{
+	(void)ud;
+	if (getenv("SYNC_TEST_VERBOSE"))
+		fprintf(stderr, "[%s] %s\n", log_level_name(level), line);
+}
+
+static void st_setup_env(void)
+{
+	log_set_sink(st_quiet_sink, NULL);
+	if (getenv("SYNC_TEST_VERBOSE"))
+		log_set_level(LOG_DEBUG);
+	E.tmp = tu_tmpdir();
+	E.data = xasprintf("%s/data", E.tmp);
+	E.acctdir = xasprintf("%s/mail/test", E.data);
+	E.rc = xasprintf("set data_dir = \"%s\"\n"
+			 "account test\n"
+			 "set imap_url = \"imaps://%s@%s:%s\"\n"
+			 "set imap_pass = \"%s\"\n"
+			 "set tls_ca_file = \"%s\"\n",
+			 E.data, tu_env("RIG_USER"), tu_env("RIG_HOST"), tu_env("RIG_IMAPS_PORT"), tu_env("RIG_PASS"),
+			 tu_env("RIG_CA"));
+}
+
+static void st_teardown_env(void)
+{
+	if (!getenv("SYNC_TEST_KEEP"))
+		tu_rmtree(E.tmp);
+	free(E.tmp);
+	free(E.data);
+	free(E.acctdir);
+	free(E.rc);
+	memset(&E, 0, sizeof(E));
+}
+
+/* Generate a corpus and load it into alice's server store. */
+__attribute__((unused)) static void st_populate(unsigned seed, unsigned count, const char *extra)
+{
+	int st;
+	char *dir = xasprintf("%s/corpus-%u", E.tmp, seed);
+	char *out = tu_run(&st, "'%s/gencorpus' --seed %u --count %u %s '%s' && '%s/tests/rig/rig' populate '%s' %s '%s'",
+			   tu_env("MUTTLIKE_BUILD"), seed, count, extra ? extra : "", dir, tu_env("MUTTLIKE_SRCDIR"),
+			   tu_env("RIG_DIR"), tu_env("RIG_USER"), dir);
+	if (st != 0)
+		fail_msg("populate failed: %s", out);
+	free(out);
+	free(dir);
+}
+
+struct st_result {
+	enum sync_status status;
+	struct sync_stats stats;
+};
+
+/* One pass in this process: the way cmd_sync runs it. */
+__attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
+{
+	conf_t *c = conf_new();
+	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
+	char *mail = xasprintf("%s/mail", E.data), *state = xasprintf("%s/state", E.data);
+	struct store *store = NULL;
+	char *err = NULL;
+	if (store_open(mail, state, &store, &err) != STORE_OK)
+		fail_msg("store_open: %s", err);
+	const char *allowv[1] = { allow };
+	struct sync_options o = { .conf = c, .account = 0, .store = store, .allow_deletes = allowv,
+				  .n_allow = allow ? 1 : 0 };
+	struct sync *s = sync_new(&o);
+	sync_set_store(s, store);
+	struct st_result r;
+	r.status = sync_run(s);
+	r.stats = *sync_get_stats(s);
+	if (r.status != SYNC_OK && getenv("SYNC_TEST_VERBOSE"))
+		fprintf(stderr, "sync: status %d: %s\n", r.status, sync_error(s));
+	sync_free(&s);
+	store_close(&store);
+	free(mail);
+	free(state);
+	conf_free(&c);
+	return r;
+}
+
+static struct st_result st_sync(void)
+{
+	return st_sync_allow(NULL);
+}
+
+/* Run a pass in a child with a fault armed; returns the child's exit
+ * status (99: it died at the fault point). */
+__attribute__((unused)) static int st_sync_fault(const char *spec)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		fault_set(spec);
+		struct st_result r = st_sync();
+		_exit(r.status == SYNC_OK ? 0 : 10 + (int)r.status);
+	}
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	fault_set(NULL);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+/* The oracle: 0 when server and Maildir agree; prints the differences. */
+__attribute__((unused)) static int st_compare(void)
+{
+	int st;
+	char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' compare '%s'", tu_env("MUTTLIKE_SRCDIR"),
+			   E.acctdir);
+	if (st != 0 || getenv("SYNC_TEST_VERBOSE"))
+		fprintf(stderr, "%s", out);
+	free(out);
+	return st;
+}
+
+/* Run imapctl.py with arguments (a second client acting on the server). */
+static char *st_imap(const char *fmt, ...) ML_PRINTF(1, 2);
+static char *st_imap(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *args = xvasprintf(fmt, ap);
+	va_end(ap);
+	int st;
+	char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' %s", tu_env("MUTTLIKE_SRCDIR"), args);
+	if (st != 0)
+		fail_msg("imapctl %s: %s", args, out);
+	free(args);
+	return out;
+}
+
+/* Count notmuch messages matching a query, read-only. */
+__attribute__((unused)) static unsigned st_nm_count(const char *query)
+{
+	char *mail = xasprintf("%s/mail", E.data);
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	notmuch_status_t s = notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_ONLY, "", NULL, &db, &msg);
+	free(msg);
+	free(mail);
+	if (s != NOTMUCH_STATUS_SUCCESS)
+		fail_msg("notmuch open: %s", notmuch_status_to_string(s));
+	notmuch_query_t *q = NULL;
+	assert_int_equal(notmuch_query_create_with_syntax(db, query, NOTMUCH_QUERY_SYNTAX_XAPIAN, &q), 0);
+	unsigned n = 0;
+	assert_int_equal(notmuch_query_count_messages(q, &n), 0);
+	notmuch_query_destroy(q);
+	notmuch_database_destroy(db);
+	return n;
+}
+
+/* Count notmuch file names (a message in two folders counts twice). */
+__attribute__((unused)) static unsigned st_nm_files(const char *query)
+{
+	char *mail = xasprintf("%s/mail", E.data);
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	notmuch_status_t s = notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_ONLY, "", NULL, &db, &msg);
+	free(msg);
+	free(mail);
+	if (s != NOTMUCH_STATUS_SUCCESS)
+		fail_msg("notmuch open: %s", notmuch_status_to_string(s));
+	notmuch_query_t *q = NULL;
+	assert_int_equal(notmuch_query_create_with_syntax(db, query, NOTMUCH_QUERY_SYNTAX_XAPIAN, &q), 0);
+	unsigned n = 0;
+	notmuch_messages_t *ms = NULL;
+	assert_int_equal(notmuch_query_search_messages(q, &ms), 0);
+	for (; notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+		notmuch_message_t *m = notmuch_messages_get(ms);
+		notmuch_filenames_t *f = notmuch_message_get_filenames(m);
+		for (; notmuch_filenames_valid(f); notmuch_filenames_move_to_next(f))
+			if (access(notmuch_filenames_get(f), F_OK) == 0)
+				n++;
+		notmuch_filenames_destroy(f);
+		notmuch_message_destroy(m);
+	}
+	notmuch_query_destroy(q);
+	notmuch_database_destroy(db);
+	return n;
+}
+
+/* Files in the account's Maildirs (all folders). */
+__attribute__((unused)) static unsigned st_count_files(const char *sub)
+{
+	int st;
+	char *out = tu_run(&st, "find '%s/%s' -path '*/cur/*' -o -path '*/new/*' | wc -l", E.acctdir, sub ? sub : "");
+	unsigned n = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
+/* The first file name in a folder's cur/ whose name contains ",U=<uid>:". */
+static char *st_find_uid(const char *folder, unsigned uid)
+{
+	char *dir = xasprintf("%s/%s/cur", E.acctdir, folder);
+	char *pat = xasprintf(",U=%u:", uid);
+	DIR *d = opendir(dir);
+	char *hit = NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strstr(de->d_name, pat))
+			hit = xasprintf("%s/%s", dir, de->d_name);
+	if (d)
+		closedir(d);
+	free(dir);
+	free(pat);
+	return hit;
+}
+
+/* Rename a file to carry other Maildir flags, as a reader would. */
+__attribute__((unused)) static void st_set_local_flags(const char *path, const char *letters)
+{
+	char *n = xstrdup(path);
+	char *info = strstr(n, ":2,");
+	assert_non_null(info);
+	info[3] = '\0';
+	char *nn = xasprintf("%s%s", n, letters);
+	assert_int_equal(rename(path, nn), 0);
+	free(n);
+	free(nn);
+}
+
+#endif
