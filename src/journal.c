@@ -9,6 +9,7 @@
  */
 #include "journal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -68,9 +69,9 @@ static char *unesc(const char *s)
 	struct strbuf b;
 	strbuf_init(&b);
 	for (const char *p = s; *p; p++) {
-		unsigned v;
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && p[1] && p[2]) {
-			strbuf_addc(&b, (char)v);
+		if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+			char hex[3] = { p[1], p[2], '\0' };
+			strbuf_addc(&b, (char)strtoul(hex, NULL, 16));
 			p += 2;
 		} else {
 			strbuf_addc(&b, *p);
@@ -126,8 +127,10 @@ static uint64_t last_seq(int fd)
 	char *line = NULL;
 	size_t cap = 0;
 	while (getline(&line, &cap, f) > 0) {
-		uint64_t s;
-		if (sscanf(line, "%*c %" SCNu64, &s) == 1 && s > max)
+		if (!line[0] || line[1] != ' ')
+			continue;
+		uint64_t s = strtoull(line + 2, NULL, 10);
+		if (s > max)
 			max = s;
 	}
 	free(line);

@@ -244,8 +244,8 @@ static int write_all(int fd, const char *p, size_t left)
 	return 0;
 }
 
-int maildir_deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
-		    unsigned flags, time_t mtime, char **name_out)
+static int deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid, unsigned flags,
+		   time_t mtime, char **name_out, bool sync_dir)
 {
 	char *stem = unique_stem();
 	char *tmp = xasprintf("%s/tmp/%s", dir, stem);
@@ -280,9 +280,8 @@ int maildir_deliver(const char *dir, const void *data, size_t len, uint32_t uid,
 		errno = e;
 		goto fail;
 	}
-	char *cur = xasprintf("%s/cur", dir);
-	fsync_dir(cur);
-	free(cur);
+	if (sync_dir)
+		maildir_sync(dir);
 	*name_out = xasprintf("cur/%s", base);
 	free(base);
 	free(tmp);
@@ -295,6 +294,26 @@ fail: {
 	errno = e;
 	return -1;
 }
+}
+
+int maildir_deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
+		    unsigned flags, time_t mtime, char **name_out)
+{
+	return deliver(dir, data, len, uid, has_uid, flags, mtime, name_out, true);
+}
+
+int maildir_deliver_nosync(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
+			   unsigned flags, time_t mtime, char **name_out)
+{
+	return deliver(dir, data, len, uid, has_uid, flags, mtime, name_out, false);
+}
+
+int maildir_sync(const char *dir)
+{
+	char *cur = xasprintf("%s/cur", dir);
+	int rc = fsync_dir(cur);
+	free(cur);
+	return rc;
 }
 
 int maildir_rename(const char *dir, const char *name, bool has_uid, uint32_t uid, unsigned flags,

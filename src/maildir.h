@@ -85,6 +85,13 @@ struct maildir_entry *maildir_list_find(struct maildir_list *l, uint32_t uid);
 int maildir_deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
 		    unsigned flags, time_t mtime, char **name_out);
 
+/* The same without the fsync of dir/cur: for a batch of deliveries, which
+ * must be followed by maildir_sync() before anything records them. */
+int maildir_deliver_nosync(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid,
+			   unsigned flags, time_t mtime, char **name_out);
+/* fsync dir/cur, making the renames of the deliveries before it durable. */
+int maildir_sync(const char *dir);
+
 /* Rename dir/name so that it carries uid (has_uid false: drop ",U=") and
  * flags, moving it from new/ to cur/.  *name_out gets the new relative
  * name (equal to name when nothing changed).  0, or -1 with errno. */

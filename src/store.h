@@ -39,6 +39,10 @@ enum store_status {
 
 struct store;
 
+/* Process-wide setup (Xapian's flush threshold in the environment); call
+ * before starting threads.  store_open() calls it too. */
+void store_global_init(void);
+
 /* Called on the writer thread after each committed batch (store changed). */
 typedef void (*store_changed_fn)(void *ud);
 
@@ -60,11 +64,25 @@ void store_add(struct store *s, const char *path, const char *account, const cha
 void store_rename(struct store *s, const char *old_path, const char *new_path, const char *account,
 		  const char *keywords);
 void store_remove(struct store *s, const char *path);
+/* The file at path must carry these Maildir flags (MAILDIR_F_*): the
+ * writer sets the tags and lets notmuch rename the file (every file of
+ * that message, as notmuch's flag synchronisation does), without reading
+ * the message again.  The rename happens on the writer thread: call
+ * store_flush() before relying on the new name being on disk. */
+void store_set_flags(struct store *s, const char *path, unsigned flags, const char *account,
+		     const char *keywords);
 /* Forget the files of one folder ("<account>/<folder relpath>") that are
  * gone from disk: the sync calls it when another tool renamed or deleted
  * files without telling notmuch.  (store_add of a renamed file also drops
  * the message's vanished names.) */
 void store_prune(struct store *s, const char *folder);
+
+/* The reader's action API for tags: change the tags of one message
+ * ("+flagged -unread +work"; Message-ID without <>), and make its file
+ * names follow (unread/flagged/replied/draft/passed, and deleted = T), so
+ * that the next sync pushes the change to the server.  Tags that are
+ * neither flags nor keywords stay local. */
+void store_tag(struct store *s, const char *message_id, const char *changes);
 
 /* Wait until every queued operation is applied.  Returns the number of
  * operations that failed since the last call (each was logged). */

@@ -878,11 +878,14 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 				continue;
 			}
 			char *name = NULL;
-			if (maildir_deliver(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &name) < 0) {
+			/* One directory fsync per batch, below, before the state
+			 * or the progress can count these. */
+			if (maildir_deliver_nosync(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &name) < 0) {
 				folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
 					     strerror(errno));
 				free(fm.kw);
 				mailimap_fetch_list_free(res);
+				maildir_sync(c->dir);
 				return -1;
 			}
 			fault_point("fetch");
@@ -899,6 +902,7 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 			since_save++;
 		}
 		mailimap_fetch_list_free(res);
+		maildir_sync(c->dir);
 		end = start;
 		emit(s, SYNC_EV_PROGRESS, c->name, done, n, NULL);
 		if (since_save >= STATE_SAVE_EVERY) {
@@ -913,7 +917,10 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 /* Everything known about one UID. */
 struct uidinfo {
 	uint32_t uid;
-	const struct state_msg *base; /* NULL: not synced before */
+	/* A copy, not a pointer into the state: the loop below inserts and
+	 * deletes state records, which moves them. */
+	const struct state_msg *base; /* NULL or &base_copy */
+	struct state_msg base_copy;   /* keywords owned */
 	struct maildir_entry *loc;    /* NULL: no local file */
 	bool on_server;
 	unsigned rflags;
@@ -949,7 +956,14 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 	for (size_t i = 0; i < nu; i++) {
 		struct uidinfo *x = &info[i];
 		x->uid = u[i];
-		x->base = state_get(c->st, u[i]);
+		const struct state_msg *b = state_get(c->st, u[i]);
+		x->base = NULL;
+		x->base_copy = (struct state_msg){ 0 };
+		if (b) {
+			x->base_copy = *b;
+			x->base_copy.keywords = b->keywords ? xstrdup(b->keywords) : NULL;
+			x->base = &x->base_copy;
+		}
 		x->loc = maildir_list_find(&c->local, u[i]);
 		struct rmsg *rm = rlist_find(r, u[i]);
 		if (rm) {
@@ -996,7 +1010,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			     c->name, ndel_remote, nbase, s->account, c->name);
 
 	struct push_group *groups = NULL;
-	size_t ngroups = 0;
+	size_t ngroups = 0, npulled = 0;
 	uint32_t *rdel = xreallocarray(NULL, nu + 1, sizeof(*rdel));
 	size_t nrdel = 0;
 	int result = 0;
@@ -1020,17 +1034,14 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 				free(p);
 			}
 			if (merged != x->loc->flags) {
-				char *nn = NULL;
-				if (maildir_rename(c->dir, x->loc->name, true, x->uid, merged, &nn) == 0) {
-					char *op = store_path(c, x->loc->name), *np = store_path(c, nn);
-					store_rename(s->store, op, np, s->account, x->rkw);
-					free(op);
-					free(np);
-					free(x->loc->name);
-					x->loc->name = nn;
-					x->loc->flags = merged;
-					s->stats.pulled++;
-				}
+				/* The store writer renames the file (through notmuch);
+				 * flushed below, before the state can say so. */
+				char *p = store_path(c, x->loc->name);
+				store_set_flags(s->store, p, merged, s->account, x->rkw);
+				free(p);
+				x->loc->flags = merged;
+				s->stats.pulled++;
+				npulled++;
 			}
 			/* The state learns the merged value only once the push
 			 * is done (below), so a crash retries it. */
@@ -1054,6 +1065,12 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			state_del(c->st, x->uid);
 		}
 	}
+
+	/* The new flags must be on disk before any state records them: a
+	 * crash in between would otherwise look like a local change and undo
+	 * the server's. */
+	if (npulled && store_flush(s->store))
+		folder_error(s, c->name, "%s: could not apply some flag changes locally (see the log)", c->name);
 
 	/* Files deleted here by hand leave stale names in the index. */
 	if (ndel_remote)
@@ -1100,6 +1117,8 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		free(groups[g].uids);
 	free(groups);
 	free(rdel);
+	for (size_t i = 0; i < nu; i++)
+		free(info[i].base_copy.keywords);
 	free(info);
 	free(u);
 	return result;
@@ -1509,10 +1528,13 @@ static void pick_trash(struct sync *s)
 	}
 }
 
-/* INBOX first (new mail is most wanted), then LIST order. */
-static int folder_order(const struct imap_folder *f)
+/* INBOX first (new mail is most wanted), then LIST order, and the Trash
+ * last, so that what this pass moved there arrives in the same pass. */
+static int folder_order(const struct sync *s, const struct imap_folder *f)
 {
-	return f->special == IMAP_SPECIAL_INBOX || strcasecmp(f->raw, "INBOX") == 0 ? 0 : 1;
+	if (f->special == IMAP_SPECIAL_INBOX || strcasecmp(f->raw, "INBOX") == 0)
+		return 0;
+	return s->trash_raw && strcmp(f->raw, s->trash_raw) == 0 ? 2 : 1;
 }
 
 enum sync_status sync_run(struct sync *s)
@@ -1538,10 +1560,10 @@ enum sync_status sync_run(struct sync *s)
 	pick_trash(s);
 	replay_journal(s);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
-	for (int pass = 0; pass < 2 && !s->net_failed; pass++) {
+	for (int pass = 0; pass < 3 && !s->net_failed; pass++) {
 		for (size_t i = 0; i < s->nfolders && !s->net_failed && !s->cancelled; i++) {
 			const struct imap_folder *f = &s->folders[i];
-			if (folder_order(f) != pass || (f->flags & IMAP_FOLDER_NOSELECT))
+			if (folder_order(s, f) != pass || (f->flags & IMAP_FOLDER_NOSELECT))
 				continue;
 			if (!sync_folder_selected(patterns, f->name))
 				continue;
@@ -1573,7 +1595,7 @@ bool sync_watch(struct sync *s, int timeout_s)
 {
 	if (!s->imap || !imap_mailimap(s->imap) || !imap_has_cap(s->imap, IMAP_CAP_IDLE)) {
 		for (int i = 0; i < timeout_s * 10 && !s->cancelled; i++) {
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			struct timespec ts = { 0, 100L * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
 		return false;

@@ -177,7 +177,7 @@ static void add_summary(struct worker *w)
 static void nap(struct cmd_sync *cs, int secs)
 {
 	for (int i = 0; i < secs * 10 && !cs->stop; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		struct timespec ts = { 0, 100L * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -313,6 +313,7 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	pthread_mutex_init(&cs.ss.mu, NULL);
 	pthread_mutex_init(&cs.out_mu, NULL);
 
+	store_global_init(); /* touches the environment: before any thread */
 	/* Block the stop signals everywhere but in the signal thread. */
 	sigset_t set, old;
 	sigemptyset(&set);

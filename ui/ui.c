@@ -1,122 +1,651 @@
-/* ui.c - the curses front end's main loop.
+/* ui.c - the reader's main loop: one poll() over the terminal and the
+ * sync engine's event pipe, a stack of views, and key → function name →
+ * op_* dispatch.
  *
- * For now this is the reader's frame: title, account list, config problems
- * and a status line, redrawn on resize.  The index, pager and sidebar
- * (issue "The reader") plug into this loop.
+ * Nothing here waits on the network: lists load in slices between
+ * keypresses (view idle hooks), and the store is re-read when the writer
+ * commits (an event, or the Xapian version file changing on disk when a
+ * headless `muttlike sync` runs beside us).
  */
-#define _XOPEN_SOURCE_EXTENDED 1
 #include "ui.h"
 
-#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "syncglue.h"
 #include "text.h"
-#include "util.h"
+#include "uiint.h"
 
-struct ui {
-	conf_t *conf;
-	long account;
-	char *message; /* owned: the message line */
-};
+#define STORE_CHECK_MS 1000
+#define AMBIGUOUS_KEY_MS 1000
 
-/* Print untrusted text at the cursor, cut to the window's width. */
-static void put_safe(int y, int x, const char *s)
+long ui_now_ms(void)
 {
-	char *clean = text_sanitize(s, strlen(s), false);
-	int w = COLS - x;
-	if (w > 0)
-		mvaddnstr(y, x, clean, -1);
-	clrtoeol();
-	free(clean);
-	(void)w;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void draw(struct ui *u)
+int ui_top_row(void)
+{
+	return 1;
+}
+
+int ui_content_rows(void)
+{
+	return LINES > 3 ? LINES - 3 : 0;
+}
+
+static void set_msg(struct ui *u, bool error, const char *fmt, va_list ap)
+{
+	free(u->msg);
+	u->msg = xvasprintf(fmt, ap);
+	u->msg_error = error;
+	if (error)
+		log_info("ui: %s", u->msg);
+}
+
+void ui_message(struct ui *u, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_msg(u, false, fmt, ap);
+	va_end(ap);
+}
+
+void ui_error(struct ui *u, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_msg(u, true, fmt, ap);
+	va_end(ap);
+}
+
+void ui_push(struct ui *u, struct view *v)
+{
+	v->below = u->top;
+	u->top = v;
+}
+
+void ui_pop(struct ui *u)
+{
+	struct view *v = u->top;
+	if (!v)
+		return;
+	u->top = v->below;
+	v->cls->destroy(v);
+	if (!u->top)
+		u->quit = true;
+}
+
+/* ---- the store ---- */
+
+static char *version_file(const struct ui *u)
+{
+	return xasprintf("%s/.notmuch/xapian/iamglass", u->mail_dir);
+}
+
+static time_t store_stamp(const struct ui *u)
+{
+	char *f = version_file(u);
+	struct stat st;
+	time_t t = stat(f, &st) == 0 ? st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 : 0;
+	free(f);
+	return t;
+}
+
+static void open_store(struct ui *u)
+{
+	char *err = NULL;
+	xfree(&u->store_problem);
+	if (mailview_open(u->mail_dir, &u->mv, &err) != MV_OK) {
+		u->store_problem = err;
+		return;
+	}
+	u->store_mtime = store_stamp(u);
+}
+
+void ui_store_changed(struct ui *u)
+{
+	if (!u->mv) {
+		open_store(u);
+		if (!u->mv)
+			return;
+	} else {
+		mailview_reopen(u->mv);
+	}
+	for (struct view *v = u->top; v; v = v->below)
+		if (v->cls->store_changed)
+			v->cls->store_changed(u, v);
+	sidebar_refresh(u, u->sb);
+}
+
+/* A headless sync in another process commits: notice within a second. */
+static void check_store(struct ui *u)
+{
+	long now = ui_now_ms();
+	if (now - u->last_store_check_ms < STORE_CHECK_MS)
+		return;
+	u->last_store_check_ms = now;
+	time_t t = store_stamp(u);
+	if (t && t != u->store_mtime) {
+		u->store_mtime = t;
+		ui_store_changed(u);
+		ui_draw(u);
+	}
+}
+
+/* ---- drawing ---- */
+
+/* Short words for the top row; the help screen has the full names. */
+static const char *helpbar_label(const char *fn)
+{
+	static const char *const labels[][2] = {
+		{ "quit", "Quit" },          { "exit", "Exit" },           { "display-message", "Open" },
+		{ "select-entry", "Open" },  { "delete-message", "Del" },  { "save-message", "Move" },
+		{ "vfolder-from-query", "Search" }, { "change-folder", "Folder" }, { "help", "Help" },
+		{ "reply", "Reply" },        { "view-attachments", "Attach" }, { "view-urls", "Links" },
+		{ "next-entry", "Next" },    { "previous-entry", "Prev" }, { "save-entry", "Save" },
+		{ "save-all", "SaveAll" },   { "view-attach", "View" },    { "view-mailcap", "Mailcap" },
+		{ "pipe-entry", "Pipe" },    { "collapse-thread", "Fold" }, { "collapse-all", "FoldAll" },
+		{ "search", "Find" },        { "toggle-new", "Unread" },   { "flag-message", "Flag" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+		if (strcmp(labels[i][0], fn) == 0)
+			return labels[i][1];
+	return fn;
+}
+
+static void draw_helpbar(struct ui *u, struct view *v)
+{
+	attr_t a = theme_attr(u->th, CO_status);
+	draw_fill(0, 0, COLS, a);
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; v->cls->helpbar && v->cls->helpbar[i]; i++) {
+		const char *k = keymap_key_for(u->km, v->cls->menus, v->cls->helpbar[i]);
+		if (!k)
+			continue;
+		strbuf_addf(&b, "%s:%s  ", k, helpbar_label(v->cls->helpbar[i]));
+	}
+	draw_text(0, 0, COLS, b.s ? b.s : "", a);
+	strbuf_free(&b);
+}
+
+static void draw_status(struct ui *u, struct view *v)
+{
+	attr_t a = theme_attr(u->th, CO_status);
+	int y = LINES - 2;
+	draw_fill(y, 0, COLS, a);
+	struct strbuf b;
+	strbuf_init(&b);
+	if (v->cls->status)
+		v->cls->status(u, v, &b);
+	else
+		strbuf_addf(&b, "-- muttlike: %s", v->cls->name);
+	int used = draw_text(y, 0, COLS, b.s ? b.s : "", a);
+	strbuf_reset(&b);
+	sync_glue_status(u, &b);
+	if (b.len) {
+		int w = text_width(b.s, b.len);
+		if (w < COLS - used)
+			draw_text(y, COLS - w, w, b.s, theme_attr(u->th, CO_offline));
+	}
+	strbuf_free(&b);
+}
+
+void ui_draw(struct ui *u)
 {
 	erase();
-	attron(A_REVERSE);
-	mvhline(0, 0, ' ', COLS);
-	put_safe(0, 0, "muttlike " MUTTLIKE_VERSION "  q:Quit  ?:Help");
-	attroff(A_REVERSE);
-	int y = 2;
-	size_t na = conf_account_count(u->conf);
-	if (na == 0) {
-		put_safe(y++, 2, "No account is configured.");
-		put_safe(y++, 2, "Run 'muttlike setup' to add one, or see muttlike.rc.example.");
-	} else {
-		put_safe(y++, 2, "Accounts:");
-		for (size_t i = 0; i < na && y < LINES - 3; i++) {
-			char *line = xasprintf("%c %s  %s", (long)i == u->account ? '>' : ' ',
-					       conf_account_name(u->conf, i), conf_str(u->conf, (long)i, OPT_ID_imap_url));
-			put_safe(y++, 4, line);
-			free(line);
-		}
+	if (LINES < 5 || COLS < 20) {
+		draw_text(0, 0, COLS, "Terminal too small.", A_NORMAL);
+		refresh();
+		return;
 	}
-	size_t ne = conf_error_count(u->conf);
-	if (ne && y < LINES - 4) {
-		y++;
-		char *hdr = xasprintf("Config problems (%zu):", ne);
-		put_safe(y++, 2, hdr);
-		free(hdr);
-		for (size_t i = 0; i < ne && y < LINES - 3; i++)
-			put_safe(y++, 4, conf_error(u->conf, i));
+	struct view *v = u->top;
+	if (v) {
+		draw_helpbar(u, v);
+		v->cls->draw(u, v);
+		draw_status(u, v);
 	}
-	attron(A_REVERSE);
-	mvhline(LINES - 2, 0, ' ', COLS);
-	char *status = xasprintf("-- muttlike: %zu account%s", na, na == 1 ? "" : "s");
-	put_safe(LINES - 2, 0, status);
-	free(status);
-	attroff(A_REVERSE);
-	if (u->message)
-		put_safe(LINES - 1, 0, u->message);
+	if (u->msg)
+		draw_text(LINES - 1, 0, COLS, u->msg, theme_attr(u->th, u->msg_error ? CO_error : CO_message));
 	refresh();
 }
 
-static void set_message(struct ui *u, const char *msg)
+/* ---- input ---- */
+
+static int read_key(struct ui *u)
 {
-	free(u->message);
-	u->message = msg ? xstrdup(msg) : NULL;
+	wint_t wc;
+	int r = get_wch(&wc);
+	if (r == ERR)
+		return ERR;
+	if (r == KEY_CODE_YES && wc == KEY_MOUSE) {
+		MEVENT me;
+		if (getmouse(&me) != OK)
+			return ERR;
+		u->mouse_y = me.y;
+		u->mouse_x = me.x;
+		u->mouse_button = (me.bstate & BUTTON4_PRESSED) ? 4 : (me.bstate & BUTTON5_PRESSED) ? 5 : 1;
+		return UI_KEY_MOUSE;
+	}
+	int k = keymap_from_curses((int)wc, r == KEY_CODE_YES);
+	return k < 0 ? ERR : k;
+}
+
+static void build_fds(struct ui *u, struct pollfd *fds, int *nfds)
+{
+	*nfds = 0;
+	fds[*nfds].fd = STDIN_FILENO;
+	fds[(*nfds)++].events = POLLIN;
+	int efd = sync_glue_fd(u);
+	if (efd >= 0) {
+		fds[*nfds].fd = efd;
+		fds[(*nfds)++].events = POLLIN;
+	}
+}
+
+int ui_getkey(struct ui *u, int timeout_ms)
+{
+	if (u->pending_pos < u->npending)
+		return u->pending[u->pending_pos++];
+	long deadline = timeout_ms >= 0 ? ui_now_ms() + timeout_ms : -1;
+	struct pollfd fds[2];
+	int nfds;
+	for (;;) {
+		int k = read_key(u);
+		if (k != ERR)
+			return k;
+		if (u->store_dirty) {
+			u->store_dirty = false;
+			ui_store_changed(u);
+			ui_draw(u);
+		}
+		build_fds(u, fds, &nfds);
+		/* nothing typed: counts and the rest of the list, in slices */
+		if (poll(fds, (nfds_t)nfds, 0) == 0 && sidebar_idle(u, u->sb)) {
+			ui_draw(u);
+			continue;
+		}
+		if (u->top && u->top->cls->idle && poll(fds, (nfds_t)nfds, 0) == 0) {
+			bool more = u->top->cls->idle(u, u->top);
+			if (more) {
+				ui_draw(u);
+				continue;
+			}
+		}
+		int wait = STORE_CHECK_MS;
+		if (deadline >= 0) {
+			long left = deadline - ui_now_ms();
+			if (left <= 0)
+				return ERR;
+			if (left < wait)
+				wait = (int)left;
+		}
+		int n = poll(fds, (nfds_t)nfds, wait);
+		if (n < 0 && errno == EINTR)
+			continue; /* SIGWINCH: get_wch reports KEY_RESIZE next */
+		if (n > 0 && nfds > 1 && (fds[1].revents & POLLIN))
+			sync_glue_dispatch(u);
+		check_store(u);
+	}
+}
+
+/* ---- dispatch ---- */
+
+static void run_function(struct ui *u, const char *fn);
+
+static const struct op *find_op(const struct op *t, const char *fn)
+{
+	for (; t && t->name; t++)
+		if (strcmp(t->name, fn) == 0)
+			return t;
+	return NULL;
+}
+
+extern const struct op global_ops[];
+
+static void push_macro(struct ui *u, const char *macro)
+{
+	size_t n;
+	char *err = NULL;
+	int *keys = keys_parse_macro(macro, &n, &err);
+	if (!keys) {
+		ui_error(u, "bad macro: %s", err ? err : "?");
+		free(err);
+		return;
+	}
+	/* the macro's keys come before anything still pending */
+	size_t rest = u->npending - u->pending_pos;
+	int *nv = xreallocarray(NULL, n + rest + 1, sizeof(int));
+	memcpy(nv, keys, n * sizeof(int));
+	if (rest)
+		memcpy(nv + n, u->pending + u->pending_pos, rest * sizeof(int));
+	free(u->pending);
+	u->pending = nv;
+	u->npending = n + rest;
+	u->pending_pos = 0;
+	free(keys);
+}
+
+static void run_function(struct ui *u, const char *fn)
+{
+	struct view *v = u->top;
+	const struct op *op = find_op(v->cls->ops, fn);
+	if (!op && v->cls->list)
+		op = find_op(lv_ops, fn);
+	if (!op)
+		op = find_op(global_ops, fn);
+	if (!op) {
+		const struct fn_def *f = keys_function(fn);
+		ui_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
+		return;
+	}
+	op->fn(u, v);
+}
+
+static void handle_mouse(struct ui *u)
+{
+	struct view *v = u->top;
+	if (u->mouse_button == 4 || u->mouse_button == 5) {
+		for (int i = 0; i < 3; i++)
+			run_function(u, u->mouse_button == 4 ? "previous-entry" : "next-entry");
+		return;
+	}
+	if (v->cls->click)
+		v->cls->click(u, v, u->mouse_y, u->mouse_x);
+}
+
+/* Read keys until they form a bound sequence, then run it. */
+static void dispatch_one(struct ui *u)
+{
+	int keys[8];
+	size_t n = 0;
+	for (;;) {
+		int k = ui_getkey(u, n ? AMBIGUOUS_KEY_MS : -1);
+		if (k == ERR && n == 0)
+			continue;
+		if (k == KEYCODE_RESIZE) {
+			clearok(curscr, TRUE);
+			return;
+		}
+		if (k == UI_KEY_MOUSE) {
+			handle_mouse(u);
+			return;
+		}
+		const char *fn = NULL, *macro = NULL;
+		if (k == ERR) {
+			/* timeout after an ambiguous prefix: take the shorter binding */
+			if (keymap_lookup(u->km, u->top->cls->menus, keys, n, &fn, &macro) == KM_AMBIGUOUS)
+				goto run;
+			return;
+		}
+		if (k >= KEYCODE_FUNCTION) {
+			size_t nf;
+			const struct fn_def *all = keys_functions(&nf);
+			if ((size_t)(k - KEYCODE_FUNCTION) < nf)
+				run_function(u, all[k - KEYCODE_FUNCTION].name);
+			return;
+		}
+		keys[n++] = k;
+		enum km_result r = keymap_lookup(u->km, u->top->cls->menus, keys, n, &fn, &macro);
+		if (r == KM_PREFIX || (r == KM_AMBIGUOUS && n < ARRAY_SIZE(keys))) {
+			if (n < ARRAY_SIZE(keys))
+				continue;
+		}
+		if (r == KM_NONE || r == KM_PREFIX) {
+			char *name = keys_name(keys[n - 1]);
+			ui_error(u, "Key is not bound.  Press '%s' for help.",
+				 keymap_key_for(u->km, u->top->cls->menus, "help") ?: "?");
+			free(name);
+			return;
+		}
+	run:
+		if (fn) {
+			if (u->msg && !u->msg_error)
+				xfree(&u->msg);
+			run_function(u, fn);
+		} else if (macro) {
+			push_macro(u, macro);
+		}
+		return;
+	}
+}
+
+/* ---- external commands ---- */
+
+int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_key)
+{
+	(void)u;
+	def_prog_mode();
+	endwin();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (stdin_fd >= 0) {
+			dup2(stdin_fd, STDIN_FILENO);
+			close(stdin_fd);
+		}
+		int tty = open("/dev/tty", O_WRONLY);
+		if (tty >= 0) {
+			dup2(tty, STDERR_FILENO);
+			close(tty);
+		}
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "muttlike: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st = -1;
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	if (wait_key) {
+		fputs("\nPress any key to continue...", stdout);
+		fflush(stdout);
+		reset_prog_mode();
+		timeout(-1);
+		getch();
+		nodelay(stdscr, TRUE);
+	}
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool ui_yesno(struct ui *u, const char *question, bool dflt)
+{
+	char *q = xasprintf("%s ([%s]/%s): ", question, dflt ? "yes" : "no", dflt ? "no" : "yes");
+	bool ans = dflt;
+	for (;;) {
+		ui_draw(u);
+		draw_fill(LINES - 1, 0, COLS, A_NORMAL);
+		draw_text(LINES - 1, 0, COLS, q, theme_attr(u->th, CO_prompt));
+		refresh();
+		int k = ui_getkey(u, -1);
+		if (k == 'y' || k == 'Y') {
+			ans = true;
+			break;
+		}
+		if (k == 'n' || k == 'N' || k == 27 || k == 7) {
+			ans = false;
+			break;
+		}
+		if (k == '\r' || k == '\n')
+			break;
+	}
+	free(q);
+	return ans;
+}
+
+/* ---- configuration ---- */
+
+void ui_reload_config(struct ui *u)
+{
+	char *problem = NULL;
+	keymap_free(&u->km);
+	u->km = keymap_new(u->conf, &problem);
+	theme_free(&u->th);
+	u->th = theme_new(u->conf);
+	if (!problem)
+		problem = theme_problem(u->th);
+	if (problem)
+		ui_error(u, "%s", problem);
+	free(problem);
+	bool mouse = conf_bool(u->conf, -1, OPT_ID_mouse);
+	if (mouse != u->mouse) {
+		u->mouse = mouse;
+		mousemask(mouse ? BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0, NULL);
+	}
+	for (struct view *v = u->top; v; v = v->below)
+		if (v->cls->store_changed)
+			v->cls->store_changed(u, v);
+}
+
+void ui_open_query(struct ui *u, const char *title, const char *query)
+{
+	/* a new folder replaces the index (and everything above it) */
+	while (u->top && u->top->below)
+		ui_pop(u);
+	if (u->top) {
+		struct view *old = u->top;
+		u->top = NULL;
+		old->cls->destroy(old);
+	}
+	u->quit = false;
+	ui_push(u, index_view_new(u, title, query));
+}
+
+/* The account's INBOX, else everything of the account. */
+static void open_account(struct ui *u)
+{
+	if (u->account < 0) {
+		ui_open_query(u, "", NULL);
+		return;
+	}
+	const char *acc = conf_account_name(u->conf, (size_t)u->account);
+	char *dir = xasprintf("%s/%s/INBOX", u->mail_dir, acc);
+	struct stat st;
+	char *title = xasprintf("%s/INBOX", acc);
+	char *q = stat(dir, &st) == 0 ? sidebar_folder_query(u, title) : xasprintf("path:\"%s/**\"", acc);
+	ui_open_query(u, title, q);
+	free(q);
+	free(title);
+	free(dir);
+}
+
+void ui_switch_account(struct ui *u, long account)
+{
+	u->account = account;
+	sidebar_refresh(u, u->sb);
+	open_account(u);
+}
+
+/* ---- start and stop ---- */
+
+static void redirect_stderr(const conf_t *c)
+{
+	/* libraries (notmuch, Xapian) may print; never onto the screen */
+	char *dir = conf_data_dir(c);
+	char *file = xasprintf("%s/log", dir);
+	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	free(file);
+	free(dir);
+}
+
+static SCREEN *g_screen;
+
+static bool start_curses(void)
+{
+	g_screen = newterm(NULL, stdout, stdin);
+	if (!g_screen)
+		return false;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(50);
+	curs_set(0);
+	return true;
+}
+
+static void ui_free(struct ui *u)
+{
+	while (u->top) {
+		struct view *v = u->top;
+		u->top = v->below;
+		v->cls->destroy(v);
+	}
+	sync_glue_stop(u);
+	sidebar_free(&u->sb);
+	mailview_free(&u->mv);
+	keymap_free(&u->km);
+	theme_free(&u->th);
+	for (int h = 0; h < HIST_COUNT; h++) {
+		for (size_t i = 0; i < u->nhist[h]; i++)
+			free(u->hist[h][i]);
+		free(u->hist[h]);
+	}
+	free(u->pending);
+	free(u->msg);
+	free(u->mail_dir);
+	free(u->store_problem);
+	free(u->last_search);
 }
 
 int ui_run(conf_t *c, const char *account)
 {
 	setlocale(LC_ALL, "");
-	struct ui u = { c, account ? conf_account_find(c, account) : (conf_account_count(c) ? 0 : -1), NULL };
-	if (!newterm(NULL, stdout, stdin)) {
+	struct ui u = { 0 };
+	u.conf = c;
+	u.account = account ? conf_account_find(c, account) : (conf_account_count(c) ? 0 : -1);
+	u.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	draw_set_utf8(u.utf8);
+	char *data = conf_data_dir(c);
+	u.mail_dir = xasprintf("%s/mail", data);
+	free(data);
+	if (!start_curses()) {
 		fprintf(stderr, "muttlike: cannot start curses on this terminal (TERM=%s)\n",
 			getenv("TERM") ? getenv("TERM") : "");
+		free(u.mail_dir);
 		return 1;
 	}
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	curs_set(0);
+	redirect_stderr(c);
+	ui_reload_config(&u);
+	open_store(&u);
+	u.sb = sidebar_new(&u);
+	sync_glue_start(&u);
+	open_account(&u);
 	if (conf_error_count(c))
-		set_message(&u, "The config has problems; they are listed above.");
-	for (;;) {
-		draw(&u);
-		int ch = getch();
-		if (ch == 'q')
-			break;
-		if (ch == KEY_RESIZE || ch == 12 /* ^L */) {
-			clearok(curscr, TRUE);
-			continue;
-		}
-		if (ch == '?')
-			set_message(&u, "The full reader with its help screen comes with the index and pager.");
-		else if (ch == 'j' || ch == KEY_DOWN) {
-			if (u.account + 1 < (long)conf_account_count(c))
-				u.account++;
-		} else if (ch == 'k' || ch == KEY_UP) {
-			if (u.account > 0)
-				u.account--;
-		}
+		ui_error(&u, "%s (and %zu more config problems; see :help)", conf_error(c, 0),
+			 conf_error_count(c) - 1);
+	while (!u.quit && u.top) {
+		ui_draw(&u);
+		dispatch_one(&u);
 	}
 	endwin();
-	free(u.message);
+	delscreen(g_screen);
+	ui_free(&u);
 	return 0;
 }

@@ -85,7 +85,9 @@ def local_msgs(d):
         for f in os.listdir(p):
             mm = re.search(r",U=(\d+)", f)
             info = f.split(":2,", 1)[1] if ":2," in f else ""
-            if not mm or mm.group(1) == "0":
+            if mm and mm.group(1) == "0":
+                continue  # an orphan of an old UIDVALIDITY: kept on purpose
+            if not mm:
                 others.append(f)
                 continue
             uid = int(mm.group(1))
@@ -213,6 +215,19 @@ def main(argv):
         msgs = server_msgs(m, argv[2]) or {}
         v = msgs.get(int(argv[3]))
         print(v[0] if v else "GONE")
+        return 0
+    if cmd in ("recreate", "recreate-empty"):
+        # A new UIDVALIDITY: the folder is deleted and made again, with
+        # the same messages (recreate) or none (recreate-empty).
+        f = argv[2]
+        tmp = f + "-old"
+        assert m.rename(quote(f), quote(tmp))[0] == "OK"
+        assert m.create(quote(f))[0] == "OK"
+        if cmd == "recreate":
+            m.select(quote(tmp))
+            assert m.uid("COPY", "1:*", quote(f))[0] == "OK"
+            m.close()
+        assert m.delete(quote(tmp))[0] == "OK"
         return 0
     if cmd == "count":
         typ, data = m.select(quote(argv[2]), readonly=True)

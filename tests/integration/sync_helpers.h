@@ -225,7 +225,7 @@ __attribute__((unused)) static unsigned st_count_files(const char *sub)
 }
 
 /* The first file name in a folder's cur/ whose name contains ",U=<uid>:". */
-static char *st_find_uid(const char *folder, unsigned uid)
+__attribute__((unused)) static char *st_find_uid(const char *folder, unsigned uid)
 {
 	char *dir = xasprintf("%s/%s/cur", E.acctdir, folder);
 	char *pat = xasprintf(",U=%u:", uid);

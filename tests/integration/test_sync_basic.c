@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include "journal.h"
+
 static unsigned initial_count;
 
 static void test_initial_sync(void **state)
@@ -158,6 +160,108 @@ static void test_lost_state_is_harmless(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
+static void test_journal_move_and_expunge(void **state)
+{
+	(void)state;
+	/* What the reader does for "move uid 8 to Archive": move the file
+	 * (dropping ,U=), then record the move in the journal. */
+	char *src = st_find_uid("INBOX", 8);
+	assert_non_null(src);
+	char *base = strrchr(src, '/') + 1;
+	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
+	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
+	char *dst = xasprintf("%s/Archive/%s", E.acctdir, dest_file);
+	assert_int_equal(rename(src, dst), 0);
+	char *jpath = xasprintf("%s/state/test/journal", E.data);
+	struct journal *j;
+	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 8, .dest = "Archive",
+				   .dest_file = dest_file };
+	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
+	/* And "expunge uid 9 for good". */
+	char *p9 = st_find_uid("INBOX", 9);
+	assert_non_null(p9);
+	char *mid9 = NULL;
+	{
+		char *data = tu_read(p9);
+		char *lt = strchr(strcasestr(data, "\nMessage-ID:"), '<');
+		mid9 = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+		free(data);
+	}
+	assert_int_equal(unlink(p9), 0);
+	struct journal_entry x = { .op = JOURNAL_EXPUNGE, .folder = "INBOX", .uid = 9 };
+	assert_int_equal(journal_add(j, &x), JOURNAL_OK);
+	unsigned archive_before = st_count_files("Archive");
+
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, 0); /* the move did not download anything */
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_count_files("Archive"), archive_before);
+	assert_null(st_find_uid("INBOX", 8));
+	char *out = st_imap("midcount Trash '%s'", mid9);
+	assert_int_equal(strtoul(out, NULL, 10), 0); /* expunged, not trashed */
+	free(out);
+	struct journal_entry *v;
+	size_t n;
+	assert_int_equal(journal_pending(j, &v, &n), JOURNAL_OK);
+	assert_int_equal(n, 0);
+	journal_entries_free(&v, n);
+	journal_free(&j);
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
+	free(mid9);
+	free(p9);
+	free(jpath);
+	free(dst);
+	free(dest_file);
+	free(stem);
+	free(src);
+}
+
+static void test_reader_tags_reach_the_server(void **state)
+{
+	(void)state;
+	free(st_imap("flags INBOX 10:11 '-\\Seen \\Flagged \\Deleted'"));
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	char *ids[2];
+	for (unsigned u = 10; u <= 11; u++) {
+		char *p = st_find_uid("INBOX", u);
+		assert_non_null(p);
+		char *data = tu_read(p);
+		char *lt = strchr(strcasestr(data, "\nMessage-ID:"), '<');
+		ids[u - 10] = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+		free(data);
+		free(p);
+	}
+	/* What the reader does, through the single writer. */
+	char *mail = xasprintf("%s/mail", E.data), *stdir = xasprintf("%s/state", E.data);
+	struct store *store = NULL;
+	char *err = NULL;
+	assert_int_equal(store_open(mail, stdir, &store, &err), STORE_OK);
+	store_tag(store, ids[0], "+flagged -unread");
+	store_tag(store, ids[1], "+deleted");
+	assert_int_equal(store_flush(store), 0);
+	store_close(&store);
+	free(mail);
+	free(stdir);
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.pushed, 2);
+	char *out = st_imap("uidflags INBOX 10");
+	assert_string_equal(out, "FS\n");
+	free(out);
+	out = st_imap("uidflags INBOX 11");
+	assert_string_equal(out, "T\n");
+	free(out);
+	assert_int_equal(st_compare(), 0);
+	char *q = xasprintf("id:%s and tag:deleted", ids[1]);
+	assert_int_equal(st_nm_count(q), 1);
+	free(q);
+	free(ids[0]);
+	free(ids[1]);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -182,6 +286,8 @@ int main(void)
 		cmocka_unit_test(test_deletions),
 		cmocka_unit_test(test_server_move_and_new_folder),
 		cmocka_unit_test(test_lost_state_is_harmless),
+		cmocka_unit_test(test_journal_move_and_expunge),
+		cmocka_unit_test(test_reader_tags_reach_the_server),
 	};
 	if (getenv("SYNC_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));

@@ -1,0 +1,462 @@
+/* mailview.c - read-only notmuch access for the reader, loaded lazily. */
+#include "mailview.h"
+
+#include <errno.h>
+#include <notmuch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "text.h"
+#include "util.h"
+
+#define MV_TREE_MAX_DEPTH 64
+
+struct mailview {
+	notmuch_database_t *db; /* owned, read-only */
+	char *path;             /* owned */
+};
+
+struct mv_list {
+	mailview_t *mv;            /* foreign */
+	char *query_str;           /* owned */
+	enum mv_mode mode;
+	enum mv_sort sort;
+	notmuch_query_t *query;    /* owned (talloc child of the db) */
+	notmuch_threads_t *threads; /* owned by query */
+	notmuch_messages_t *msgs;   /* owned by query */
+	bool complete;
+	unsigned messages;
+	struct mv_entry *v;        /* owned */
+	size_t n, cap;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *clean(const char *s)
+{
+	if (!s)
+		return xstrdup("");
+	return text_sanitize(s, strlen(s), false);
+}
+
+enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
+{
+	*out = NULL;
+	char *xdir = xasprintf("%s/.notmuch/xapian", db_path);
+	struct stat st;
+	bool exists = stat(xdir, &st) == 0;
+	free(xdir);
+	if (!exists) {
+		if (err)
+			*err = xasprintf("No mail yet: run a sync first (no store at %s)", db_path);
+		return MV_ERR_NO_DB;
+	}
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	/* "" as the config path: ignore the user's own notmuch config */
+	notmuch_status_t s = notmuch_database_open_with_config(db_path, NOTMUCH_DATABASE_MODE_READ_ONLY, "", NULL,
+							       &db, &msg);
+	if (s != NOTMUCH_STATUS_SUCCESS) {
+		if (err)
+			*err = xasprintf("cannot open the mail store %s: %s", db_path,
+					 msg ? msg : notmuch_status_to_string(s));
+		free(msg);
+		if (db)
+			notmuch_database_destroy(db);
+		return MV_ERR_OPEN;
+	}
+	free(msg);
+	mailview_t *mv = xcalloc(1, sizeof(*mv));
+	mv->db = db;
+	mv->path = xstrdup(db_path);
+	*out = mv;
+	return MV_OK;
+}
+
+void mailview_free(mailview_t **pmv)
+{
+	mailview_t *mv = *pmv;
+	if (!mv)
+		return;
+	notmuch_database_destroy(mv->db);
+	free(mv->path);
+	free(mv);
+	*pmv = NULL;
+}
+
+enum mv_status mailview_reopen(mailview_t *mv)
+{
+	notmuch_status_t s = notmuch_database_reopen(mv->db, NOTMUCH_DATABASE_MODE_READ_ONLY);
+	if (s != NOTMUCH_STATUS_SUCCESS) {
+		log_warn("mailview: reopen failed: %s", notmuch_status_to_string(s));
+		return MV_ERR_OPEN;
+	}
+	return MV_OK;
+}
+
+const char *mailview_path(const mailview_t *mv)
+{
+	return mv->path;
+}
+
+unsigned long mailview_revision(mailview_t *mv)
+{
+	return notmuch_database_get_revision(mv->db, NULL);
+}
+
+bool mailview_count(mailview_t *mv, const char *query, unsigned *count)
+{
+	notmuch_query_t *q = notmuch_query_create(mv->db, query);
+	if (!q)
+		return false;
+	notmuch_status_t s = notmuch_query_count_messages(q, count);
+	notmuch_query_destroy(q);
+	return s == NOTMUCH_STATUS_SUCCESS;
+}
+
+char **mailview_all_tags(mailview_t *mv)
+{
+	size_t n = 0;
+	char **v = xcalloc(1, sizeof(*v));
+	notmuch_tags_t *t = notmuch_database_get_all_tags(mv->db);
+	for (; t && notmuch_tags_valid(t); notmuch_tags_move_to_next(t)) {
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = clean(notmuch_tags_get(t));
+		v[n] = NULL;
+	}
+	if (t)
+		notmuch_tags_destroy(t);
+	return v;
+}
+
+char *mailview_message_file(mailview_t *mv, const char *message_id)
+{
+	notmuch_message_t *m = NULL;
+	if (notmuch_database_find_message(mv->db, message_id, &m) != NOTMUCH_STATUS_SUCCESS || !m)
+		return NULL;
+	const char *f = notmuch_message_get_filename(m);
+	char *r = f ? xstrdup(f) : NULL;
+	notmuch_message_destroy(m);
+	return r;
+}
+
+unsigned mv_flags_from_tag(const char *tag)
+{
+	static const struct {
+		const char *tag;
+		unsigned flag;
+	} map[] = { { "unread", MV_UNREAD },         { "flagged", MV_FLAGGED }, { "replied", MV_REPLIED },
+		    { "attachment", MV_ATTACHMENT }, { "deleted", MV_DELETED }, { "passed", MV_PASSED },
+		    { "inbox", MV_INBOX } };
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(tag, map[i].tag) == 0)
+			return map[i].flag;
+	return 0;
+}
+
+/* Split tags into flag bits and the rest (space-joined, sanitized). */
+static void read_tags(notmuch_tags_t *t, struct mv_entry *e)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (; t && notmuch_tags_valid(t); notmuch_tags_move_to_next(t)) {
+		const char *tag = notmuch_tags_get(t);
+		unsigned f = mv_flags_from_tag(tag);
+		if (f) {
+			e->flags |= f;
+			continue;
+		}
+		if (strncmp(tag, "account:", 8) == 0)
+			continue; /* the store's bookkeeping, not the user's */
+		if (b.len)
+			strbuf_addc(&b, ' ');
+		strbuf_adds(&b, tag);
+	}
+	e->tags = text_sanitize(b.s ? b.s : "", b.len, false);
+	strbuf_free(&b);
+}
+
+static struct mv_entry *push_entry(mv_list_t *l)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	struct mv_entry *e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void entry_from_thread(struct mv_entry *e, notmuch_thread_t *t)
+{
+	e->id = xstrdup(notmuch_thread_get_thread_id(t));
+	e->from = clean(notmuch_thread_get_authors(t));
+	e->subject = clean(notmuch_thread_get_subject(t));
+	e->date = notmuch_thread_get_newest_date(t);
+	e->total = (unsigned)notmuch_thread_get_total_messages(t);
+	e->matched = (unsigned)notmuch_thread_get_matched_messages(t);
+	notmuch_tags_t *tags = notmuch_thread_get_tags(t);
+	read_tags(tags, e);
+	if (tags)
+		notmuch_tags_destroy(tags);
+}
+
+static void entry_from_message(struct mv_entry *e, notmuch_message_t *m)
+{
+	const char *id = notmuch_message_get_message_id(m);
+	e->id = xstrdup(id ? id : "");
+	const char *f = notmuch_message_get_filename(m);
+	e->file = f ? xstrdup(f) : NULL;
+	e->from = clean(notmuch_message_get_header(m, "from"));
+	e->subject = clean(notmuch_message_get_header(m, "subject"));
+	e->date = notmuch_message_get_date(m);
+	e->total = e->matched = 1;
+	notmuch_tags_t *tags = notmuch_message_get_tags(m);
+	read_tags(tags, e);
+	if (tags)
+		notmuch_tags_destroy(tags);
+	notmuch_bool_t match = FALSE;
+	if (notmuch_message_get_flag_st(m, NOTMUCH_MESSAGE_FLAG_MATCH, &match) == NOTMUCH_STATUS_SUCCESS && match)
+		e->flags |= MV_MATCH;
+}
+
+static notmuch_query_t *make_query(mailview_t *mv, const char *query, enum mv_sort sort)
+{
+	notmuch_query_t *q = notmuch_query_create(mv->db, query && *query ? query : "*");
+	if (q)
+		notmuch_query_set_sort(q, sort == MV_OLDEST_FIRST ? NOTMUCH_SORT_OLDEST_FIRST
+								  : NOTMUCH_SORT_NEWEST_FIRST);
+	return q;
+}
+
+mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, enum mv_sort sort, char **err)
+{
+	notmuch_query_t *q = make_query(mv, query, sort);
+	if (!q) {
+		*err = xstrdup("out of memory creating the query");
+		return NULL;
+	}
+	mv_list_t *l = xcalloc(1, sizeof(*l));
+	l->mv = mv;
+	l->query_str = xstrdup(query && *query ? query : "*");
+	l->mode = mode;
+	l->sort = sort;
+	l->query = q;
+	notmuch_status_t s = notmuch_query_count_messages(q, &l->messages);
+	if (s == NOTMUCH_STATUS_SUCCESS)
+		s = mode == MV_THREADS ? notmuch_query_search_threads(q, &l->threads)
+				       : notmuch_query_search_messages(q, &l->msgs);
+	if (s != NOTMUCH_STATUS_SUCCESS) {
+		*err = xasprintf("query '%s' failed: %s", l->query_str, notmuch_status_to_string(s));
+		mv_list_free(&l);
+		return NULL;
+	}
+	return l;
+}
+
+static int cmp_subject(const void *a, const void *b)
+{
+	const struct mv_entry *x = a, *y = b;
+	const char *sx = x->subject, *sy = y->subject;
+	while (strncasecmp(sx, "re: ", 4) == 0)
+		sx += 4;
+	while (strncasecmp(sy, "re: ", 4) == 0)
+		sy += 4;
+	int c = strcasecmp(sx, sy);
+	return c ? c : (x->date < y->date) - (x->date > y->date);
+}
+
+static int cmp_from(const void *a, const void *b)
+{
+	const struct mv_entry *x = a, *y = b;
+	int c = strcasecmp(x->from, y->from);
+	return c ? c : (x->date < y->date) - (x->date > y->date);
+}
+
+static void finish_list(mv_list_t *l)
+{
+	l->complete = true;
+	if (l->n && l->sort == MV_SORT_SUBJECT)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_subject);
+	else if (l->n && l->sort == MV_SORT_FROM)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_from);
+}
+
+static bool fill_one(mv_list_t *l)
+{
+	if (l->threads) {
+		if (!notmuch_threads_valid(l->threads))
+			return false;
+		notmuch_thread_t *t = notmuch_threads_get(l->threads);
+		if (t) {
+			entry_from_thread(push_entry(l), t);
+			notmuch_thread_destroy(t);
+		}
+		notmuch_threads_move_to_next(l->threads);
+		return true;
+	}
+	if (!l->msgs || !notmuch_messages_valid(l->msgs))
+		return false;
+	notmuch_message_t *m = notmuch_messages_get(l->msgs);
+	if (m) {
+		entry_from_message(push_entry(l), m);
+		notmuch_message_destroy(m);
+	}
+	notmuch_messages_move_to_next(l->msgs);
+	return true;
+}
+
+size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms)
+{
+	if (l->complete)
+		return 0;
+	long start = budget_ms > 0 ? now_ms() : 0;
+	size_t added = 0;
+	while (added < max) {
+		if (!fill_one(l)) {
+			finish_list(l);
+			break;
+		}
+		added++;
+		if (budget_ms > 0 && (added & 7) == 0 && now_ms() - start >= budget_ms)
+			break;
+	}
+	return added;
+}
+
+bool mv_list_complete(const mv_list_t *l)
+{
+	return l->complete;
+}
+
+size_t mv_list_count(const mv_list_t *l)
+{
+	return l->n;
+}
+
+unsigned mv_list_messages(const mv_list_t *l)
+{
+	return l->messages;
+}
+
+struct mv_entry *mv_list_entry(mv_list_t *l, size_t i)
+{
+	return i < l->n ? &l->v[i] : NULL;
+}
+
+size_t mv_list_find(const mv_list_t *l, const char *id)
+{
+	for (size_t i = 0; id && i < l->n; i++)
+		if (strcmp(l->v[i].id, id) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+const char *mv_list_query(const mv_list_t *l)
+{
+	return l->query_str;
+}
+
+enum mv_mode mv_list_mode(const mv_list_t *l)
+{
+	return l->mode;
+}
+
+void mv_list_free(mv_list_t **pl)
+{
+	mv_list_t *l = *pl;
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		struct mv_entry *e = &l->v[i];
+		free(e->id);
+		free(e->file);
+		free(e->from);
+		free(e->subject);
+		free(e->tags);
+		free(e->tree);
+	}
+	free(l->v);
+	if (l->query)
+		notmuch_query_destroy(l->query);
+	free(l->query_str);
+	free(l);
+	*pl = NULL;
+}
+
+/* ---- one thread, in reply order ---- */
+
+static char *tree_prefix(const bool *more, int depth, bool last)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (int i = 1; i < depth; i++)
+		strbuf_adds(&b, more[i] ? "\xe2\x94\x82 " : "  "); /* "│ " */
+	if (depth > 0)
+		strbuf_adds(&b, last ? "\xe2\x94\x94\xe2\x94\x80>" : "\xe2\x94\x9c\xe2\x94\x80>"); /* └─> ├─> */
+	return strbuf_detach(&b);
+}
+
+/* Depth-first walk with an explicit stack: a reply chain thousands deep
+ * must not overflow the C stack.  Depth beyond the cap is shown at the cap. */
+static void walk_thread(mv_list_t *l, notmuch_messages_t *top)
+{
+	notmuch_messages_t *stack[MV_TREE_MAX_DEPTH + 1];
+	bool more[MV_TREE_MAX_DEPTH + 1] = { 0 };
+	int sp = 0;
+	stack[0] = top;
+	while (sp >= 0) {
+		notmuch_messages_t *it = stack[sp];
+		if (!it || !notmuch_messages_valid(it)) {
+			sp--;
+			continue;
+		}
+		notmuch_message_t *m = notmuch_messages_get(it);
+		notmuch_messages_move_to_next(it);
+		bool last = !notmuch_messages_valid(it);
+		more[sp] = !last;
+		struct mv_entry *e = push_entry(l);
+		entry_from_message(e, m);
+		e->depth = sp;
+		e->last_child = last;
+		e->tree = tree_prefix(more, sp, last);
+		notmuch_messages_t *replies = notmuch_message_get_replies(m);
+		if (replies && notmuch_messages_valid(replies)) {
+			if (sp < MV_TREE_MAX_DEPTH)
+				stack[++sp] = replies;
+			else
+				stack[sp] = replies; /* keep the depth, drop the rest of this level */
+		}
+	}
+}
+
+mv_list_t *mv_list_thread(mailview_t *mv, const char *thread_id, const char *query, char **err)
+{
+	/* Match against the folder's query so the thread view can mark what matched. */
+	char *q = query && *query && strcmp(query, "*") != 0 ? xasprintf("thread:%s and (%s)", thread_id, query)
+							     : xasprintf("thread:%s", thread_id);
+	mv_list_t *l = mv_list_open(mv, q, MV_THREADS, MV_OLDEST_FIRST, err);
+	free(q);
+	if (!l)
+		return NULL;
+	l->mode = MV_MESSAGES;
+	if (notmuch_threads_valid(l->threads)) {
+		notmuch_thread_t *t = notmuch_threads_get(l->threads);
+		if (t) {
+			walk_thread(l, notmuch_thread_get_toplevel_messages(t));
+			notmuch_thread_destroy(t);
+		}
+	}
+	l->threads = NULL;
+	l->complete = true;
+	return l;
+}

@@ -1,0 +1,105 @@
+/* mailview.h - the reader's read-only view of the notmuch store.
+ *
+ * The UI never waits for a whole folder: a list is opened on a query and
+ * filled in slices (mv_list_fill with a time budget), so the first screen
+ * of a 100,000-message folder needs only its first 40 entries, and the
+ * rest loads between keypresses.  notmuch's thread iterator is lazy (it
+ * builds a thread only when asked), which is what makes this cheap.
+ *
+ * The handle is read-only and private to the UI thread; the store writer
+ * owns the read-write database.  When the store changes, call
+ * mailview_reopen() and open the lists again (entries are copies, so an
+ * old list stays readable until it is freed).
+ *
+ * Everything a list hands out is owned by the list and has been through
+ * text_sanitize(): no control, bidi or zero-width characters.
+ */
+#ifndef MUTTLIKE_MAILVIEW_H
+#define MUTTLIKE_MAILVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+enum mv_status {
+	MV_OK = 0,
+	MV_ERR_NO_DB,  /* no database at the path (the store was never synced) */
+	MV_ERR_OPEN,   /* the database exists but could not be opened */
+	MV_ERR_QUERY,  /* a query failed (bad syntax, Xapian error) */
+};
+
+typedef struct mailview mailview_t;
+typedef struct mv_list mv_list_t;
+
+enum mv_mode { MV_THREADS, MV_MESSAGES };
+enum mv_sort { MV_NEWEST_FIRST, MV_OLDEST_FIRST, MV_SORT_SUBJECT, MV_SORT_FROM };
+
+enum mv_flag {
+	MV_UNREAD = 1 << 0,
+	MV_FLAGGED = 1 << 1,
+	MV_REPLIED = 1 << 2,
+	MV_ATTACHMENT = 1 << 3,
+	MV_DELETED = 1 << 4,
+	MV_PASSED = 1 << 5,
+	MV_MATCH = 1 << 6, /* thread view: the message matches the folder's query */
+	MV_INBOX = 1 << 7, /* notmuch's habitual "inbox" tag, not shown as a tag */
+};
+
+struct mv_entry {
+	char *id;          /* thread id (threads) or Message-ID (messages); owned */
+	char *file;        /* one file of the message, or of the thread's newest message; owned */
+	char *from;        /* From (messages) or the thread's authors; owned */
+	char *subject;     /* owned */
+	char *tags;        /* space-separated, without unread/flagged/replied/attachment; owned */
+	time_t date;       /* the message's date, or the thread's newest */
+	unsigned flags;    /* MV_* (a thread has a flag when any message has it) */
+	unsigned total;    /* messages in the thread (1 for a message) */
+	unsigned matched;  /* of which match the query */
+	int depth;         /* reply depth in a thread list, 0 elsewhere */
+	bool last_child;   /* thread list: no later sibling at this depth */
+	char *tree;        /* thread list: the tree prefix ("├─>" ...) in UTF-8; owned */
+};
+
+/* Open the database under db_path (data_dir/mail) read-only. */
+enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err);
+void mailview_free(mailview_t **mv);
+/* See the writer's latest commit.  Lists opened before stay readable. */
+enum mv_status mailview_reopen(mailview_t *mv);
+const char *mailview_path(const mailview_t *mv);
+/* The database's revision (changes when the writer commits after a reopen). */
+unsigned long mailview_revision(mailview_t *mv);
+
+/* Messages matching query; false on a bad query. */
+bool mailview_count(mailview_t *mv, const char *query, unsigned *count);
+
+/* Every tag in the store (new strings in a NULL-terminated array). */
+char **mailview_all_tags(mailview_t *mv);
+
+/* The first file of the message with this Message-ID (new string), or NULL. */
+char *mailview_message_file(mailview_t *mv, const char *message_id);
+
+/* Open a lazily loaded list on query.  Nothing is loaded until
+ * mv_list_fill.  Returns NULL with *err (caller frees) on a bad query. */
+mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, enum mv_sort sort, char **err);
+/* The messages of one thread in reply order with depth and tree (loaded at once). */
+mv_list_t *mv_list_thread(mailview_t *mv, const char *thread_id, const char *query, char **err);
+/* Load up to max more entries, stopping early after budget_ms (0: no
+ * limit).  Returns how many were added.  Subject/from sorts are applied
+ * when the list completes. */
+size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms);
+bool mv_list_complete(const mv_list_t *l);
+size_t mv_list_count(const mv_list_t *l);
+/* Messages the query matches (known at open; exact). */
+unsigned mv_list_messages(const mv_list_t *l);
+struct mv_entry *mv_list_entry(mv_list_t *l, size_t i);
+/* Index of the entry with this id, or (size_t)-1. */
+size_t mv_list_find(const mv_list_t *l, const char *id);
+const char *mv_list_query(const mv_list_t *l);
+enum mv_mode mv_list_mode(const mv_list_t *l);
+void mv_list_free(mv_list_t **l);
+
+/* Flags and leftover tags from a tag list (for callers that read tags
+ * themselves). */
+unsigned mv_flags_from_tag(const char *tag);
+
+#endif

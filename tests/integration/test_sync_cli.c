@@ -1,0 +1,145 @@
+/* test_sync_cli.c - the `muttlike sync` and `muttlike search` contracts:
+ * exit statuses, quiet output off a terminal, one-line errors, the guard's
+ * hint, search lines with sanitized fields. */
+#include "sync_helpers.h"
+
+static char *rcfile;
+
+static char *ml(int *st, const char *args)
+{
+	return tu_run(st, "'%s' -F '%s' %s", tu_env("MUTTLIKE_BIN"), rcfile, args);
+}
+
+static void test_sync_quiet_and_ok(void **state)
+{
+	(void)state;
+	st_populate(41, 120, NULL);
+	int st;
+	char *out = ml(&st, "sync");
+	assert_int_equal(st, 0);
+	assert_string_equal(out, ""); /* not a terminal: nothing to say */
+	free(out);
+	assert_int_equal(st_compare(), 0);
+	out = ml(&st, "sync test");
+	assert_int_equal(st, 0);
+	free(out);
+}
+
+static void test_search_lines(void **state)
+{
+	(void)state;
+	char *f = tu_write(E.tmp, "evil.eml",
+			   "From: Mallory <m@example.org>\nSubject: =?UTF-8?B?G1szMW1yZWQbWzBt?= \x1b]0;title\x07 x\n"
+			   "Message-ID: <evil-1@test>\nDate: Tue, 02 Jan 2024 10:00:00 +0000\n\nbody\n",
+			   0600);
+	free(st_imap("append INBOX '%s'", f));
+	free(f);
+	int st;
+	free(ml(&st, "sync"));
+	assert_int_equal(st, 0);
+	char *out = ml(&st, "search id:evil-1@test");
+	assert_int_equal(st, 0);
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\x07'));
+	/* date, from, subject, folder */
+	size_t tabs = 0;
+	for (char *p = out; *p; p++)
+		tabs += *p == '\t';
+	assert_int_equal(tabs, 3);
+	assert_non_null(strstr(out, "\ttest/INBOX\n"));
+	assert_non_null(strstr(out, "2024-01-02"));
+	free(out);
+	out = ml(&st, "search 'tag:account:test'");
+	assert_int_equal(st, 0);
+	size_t lines = 0;
+	for (char *p = out; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, st_count_files(NULL));
+	free(out);
+	out = ml(&st, "search");
+	assert_int_equal(st, 2);
+	free(out);
+}
+
+static void test_usage_errors(void **state)
+{
+	(void)state;
+	int st;
+	char *out = ml(&st, "sync nosuchaccount");
+	assert_int_equal(st, 2);
+	assert_non_null(strstr(out, "nosuchaccount"));
+	free(out);
+	out = ml(&st, "sync --bogus");
+	assert_int_equal(st, 2);
+	free(out);
+}
+
+static void test_guard_exit_and_hint(void **state)
+{
+	(void)state;
+	free(st_imap("expunge-all INBOX"));
+	int st;
+	char *out = ml(&st, "sync");
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(out, "--allow-deletes"));
+	assert_non_null(strstr(out, "INBOX"));
+	assert_true(st_count_files("INBOX") > 20);
+	free(out);
+	out = ml(&st, "sync --allow-deletes INBOX");
+	assert_int_equal(st, 0);
+	free(out);
+	assert_int_equal(st_count_files("INBOX"), 0);
+}
+
+static void test_bad_password(void **state)
+{
+	(void)state;
+	char *rc = xasprintf("set data_dir = \"%s\"\naccount test\nset imap_url = \"imaps://%s@%s:%s\"\n"
+			     "set imap_pass_cmd = \"echo wrong\"\nset tls_ca_file = \"%s\"\n",
+			     E.data, tu_env("RIG_USER"), tu_env("RIG_HOST"), tu_env("RIG_IMAPS_PORT"), tu_env("RIG_CA"));
+	char *bad = tu_write(E.tmp, "bad.rc", rc, 0600);
+	int st;
+	char *out = tu_run(&st, "'%s' -F '%s' sync", tu_env("MUTTLIKE_BIN"), bad);
+	assert_int_equal(st, 1);
+	assert_non_null(strstr(out, "muttlike: "));
+	assert_null(strstr(out, "wrong")); /* the secret never reaches the output */
+	free(out);
+	free(bad);
+	free(rc);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	st_setup_env();
+	/* imap_pass_cmd: imap_pass in a file would draw a warning. */
+	char *rc = xasprintf("set data_dir = \"%s\"\naccount test\nset imap_url = \"imaps://%s@%s:%s\"\n"
+			     "set imap_pass_cmd = \"echo %s\"\nset tls_ca_file = \"%s\"\n",
+			     E.data, tu_env("RIG_USER"), tu_env("RIG_HOST"), tu_env("RIG_IMAPS_PORT"), tu_env("RIG_PASS"),
+			     tu_env("RIG_CA"));
+	rcfile = tu_write(E.tmp, "test.rc", rc, 0600);
+	free(rc);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(rcfile);
+	st_teardown_env();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sync_quiet_and_ok),
+		cmocka_unit_test(test_search_lines),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_guard_exit_and_hint),
+		cmocka_unit_test(test_bad_password),
+	};
+	if (getenv("SYNC_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

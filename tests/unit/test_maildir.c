@@ -1,0 +1,143 @@
+/* test_maildir.c - Maildir names, safe folder paths, crash-safe delivery. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "maildir.h"
+#include "util.h"
+
+static void test_flags(void **state)
+{
+	(void)state;
+	char out[8];
+	assert_int_equal(maildir_flags_parse("SRF"), MAILDIR_F_SEEN | MAILDIR_F_REPLIED | MAILDIR_F_FLAGGED);
+	maildir_flags_format(MAILDIR_F_SEEN | MAILDIR_F_DRAFT | MAILDIR_F_TRASHED, out);
+	assert_string_equal(out, "DST");
+	assert_int_equal(maildir_flags_parse("xyz"), 0);
+	maildir_flags_format(0, out);
+	assert_string_equal(out, "");
+}
+
+static void test_safe_paths(void **state)
+{
+	(void)state;
+	static const struct { const char *in; char delim; const char *out; } cases[] = {
+		{ "INBOX", '/', "INBOX" },
+		{ "Lists/dev", '/', "Lists/dev" },
+		{ "..", '/', "%2E." },
+		{ "../../etc", '/', "%2E./%2E./etc" },
+		{ "/abs", '/', "%00/abs" },
+		{ "a\x1b[31mb", '/', "a%1B[31mb" },
+		{ "A.B", '.', "A/B" },
+		{ "x/y", '.', "x%2Fy" },
+		{ "cur", '/', "%63ur" },
+		{ "Work/new", '/', "Work/%6Eew" },
+		{ "100%", '/', "100%25" },
+		{ "$(rm -rf ~)`x`", '/', "$(rm -rf ~)`x`" }, /* harmless in a path: never reaches a shell */
+		{ ".hidden", '/', "%2Ehidden" },
+		{ "a\\b", '/', "a%5Cb" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = maildir_folder_relpath(cases[i].in, cases[i].delim);
+		assert_string_equal(p, cases[i].out);
+		/* No component is ".", ".." or empty. */
+		char *copy = xstrdup(p);
+		for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
+			assert_true(strcmp(c, ".") != 0 && strcmp(c, "..") != 0 && *c);
+		free(copy);
+		free(p);
+	}
+	assert_null(maildir_folder_relpath("", '/'));
+}
+
+static void test_deliver_scan_rename(void **state)
+{
+	(void)state;
+	char *tmp = tu_tmpdir();
+	char *dir = xasprintf("%s/INBOX", tmp);
+	assert_int_equal(maildir_create(dir), 0);
+	char *n1 = NULL, *n2 = NULL, *n3 = NULL;
+	assert_int_equal(maildir_deliver(dir, "a\r\n", 3, 7, true, MAILDIR_F_SEEN, 1700000000, &n1), 0);
+	assert_int_equal(maildir_deliver(dir, "b\r\n", 3, 3, true, 0, 0, &n2), 0);
+	assert_int_equal(maildir_deliver(dir, "c\r\n", 3, 0, false, MAILDIR_F_FLAGGED, 0, &n3), 0);
+	assert_non_null(strstr(n1, ",U=7:2,S"));
+	assert_non_null(strstr(n3, ":2,F"));
+	assert_null(strstr(n3, ",U="));
+	char *p1 = xasprintf("%s/%s", dir, n1);
+	struct stat st;
+	assert_int_equal(stat(p1, &st), 0);
+	assert_int_equal(st.st_mtime, 1700000000);
+	free(p1);
+	/* Nothing is left in tmp/. */
+	char *t = xasprintf("%s/tmp", dir);
+	assert_int_equal(rmdir(t), 0);
+	assert_int_equal(mkdir(t, 0700), 0);
+	free(t);
+
+	struct maildir_list l;
+	assert_int_equal(maildir_scan(dir, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_false(l.v[0].has_uid); /* no UID sorts first */
+	assert_int_equal(l.v[1].uid, 3);
+	assert_int_equal(l.v[2].uid, 7);
+	assert_int_equal(l.v[2].flags, MAILDIR_F_SEEN);
+	assert_non_null(maildir_list_find(&l, 7));
+	assert_null(maildir_list_find(&l, 5));
+	assert_null(maildir_list_find(&l, 0));
+
+	char *nn = NULL;
+	assert_int_equal(maildir_rename(dir, n1, true, 9, MAILDIR_F_SEEN | MAILDIR_F_FLAGGED, &nn), 0);
+	assert_non_null(strstr(nn, ",U=9:2,FS"));
+	assert_null(strstr(nn, ",U=7"));
+	char *same = NULL;
+	assert_int_equal(maildir_rename(dir, nn, true, 9, MAILDIR_F_SEEN | MAILDIR_F_FLAGGED, &same), 0);
+	assert_string_equal(same, nn);
+	char *data;
+	size_t len;
+	assert_int_equal(maildir_read(dir, nn, &data, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "a\r\n", 3);
+	free(data);
+	assert_int_equal(maildir_remove(dir, nn), 0);
+	assert_int_equal(maildir_remove(dir, nn), 0); /* already gone: fine */
+	maildir_list_clear(&l);
+	assert_int_equal(maildir_scan(dir, &l), 0);
+	assert_int_equal(l.n, 2);
+	maildir_list_clear(&l);
+	free(same);
+	free(nn);
+	free(n1);
+	free(n2);
+	free(n3);
+	free(dir);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
+static void test_message_id(void **state)
+{
+	(void)state;
+	const char *m1 = "From: a\r\nMessage-ID:\r\n <abc@x>\r\n\r\nMessage-ID: <body@x>\r\n";
+	char *id = maildir_message_id(m1, strlen(m1));
+	assert_string_equal(id, "abc@x");
+	free(id);
+	const char *m2 = "Subject: x\n\nMessage-ID: <body@x>\n";
+	assert_null(maildir_message_id(m2, strlen(m2)));
+	const char *m3 = "message-id: <Q@y>\n";
+	id = maildir_message_id(m3, strlen(m3));
+	assert_string_equal(id, "Q@y");
+	free(id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_safe_paths),
+		cmocka_unit_test(test_deliver_scan_rename),
+		cmocka_unit_test(test_message_id),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

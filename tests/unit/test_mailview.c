@@ -1,0 +1,217 @@
+/* test_mailview.c - the reader's read-only, lazily loaded view of the
+ * notmuch store: threads and messages newest first, slices, thread trees,
+ * sanitized text, counts, reopen after the writer changed the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+#include "mailview.h"
+#include "util.h"
+
+struct fx {
+	char *dir;
+	char *mail;
+	char *nmcfg;
+};
+
+static void put_msg(struct fx *f, const char *name, const char *id, const char *date, const char *subject,
+		    const char *reply_to, const char *flags)
+{
+	char *dir = xasprintf("%s/acc/INBOX/cur", f->mail);
+	char *file = xasprintf("%s:2,%s", name, flags);
+	char *text = xasprintf("From: Alice Example <alice@example.org>\nTo: bob@example.org\nSubject: %s\n"
+			       "Date: %s\nMessage-ID: <%s>\n%s%s%s\nbody of %s\n",
+			       subject, date, id, reply_to ? "In-Reply-To: <" : "", reply_to ? reply_to : "",
+			       reply_to ? ">\n" : "", id);
+	free(tu_write(dir, file, text, 0600));
+	free(text);
+	free(file);
+	free(dir);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	f->dir = tu_tmpdir();
+	f->mail = xasprintf("%s/mail", f->dir);
+	char *p = xasprintf("%s/acc/INBOX", f->mail);
+	util_mkdirs(p, 0700);
+	char *sub[] = { "cur", "new", "tmp" };
+	for (int i = 0; i < 3; i++) {
+		char *s = xasprintf("%s/%s", p, sub[i]);
+		util_mkdirs(s, 0700);
+		free(s);
+	}
+	free(p);
+	put_msg(f, "m1", "root@t", "Mon, 01 Jan 2024 10:00:00 +0000", "Plan", NULL, "S");
+	put_msg(f, "m2", "reply@t", "Tue, 02 Jan 2024 10:00:00 +0000", "Re: Plan", "root@t", "");
+	put_msg(f, "m3", "evil@t", "Wed, 03 Jan 2024 10:00:00 +0000", "Evil \033]0;pwned\007 title", NULL, "SF");
+	char *cfg = xasprintf("[database]\npath=%s\n[new]\ntags=unread;\n[maildir]\nsynchronize_flags=true\n", f->mail);
+	f->nmcfg = tu_write(f->dir, "nmcfg", cfg, 0600);
+	free(cfg);
+	int st;
+	free(tu_run(&st, "NOTMUCH_CONFIG=%s notmuch new --quiet", f->nmcfg));
+	assert_int_equal(st, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->mail);
+	free(f->nmcfg);
+	free(f);
+	return 0;
+}
+
+static void test_no_store(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir();
+	mailview_t *mv = NULL;
+	char *err = NULL;
+	assert_int_equal(mailview_open(dir, &mv, &err), MV_ERR_NO_DB);
+	assert_null(mv);
+	assert_non_null(strstr(err, "run a sync first"));
+	free(err);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+static mailview_t *open_mv(struct fx *f)
+{
+	mailview_t *mv = NULL;
+	char *err = NULL;
+	assert_int_equal(mailview_open(f->mail, &mv, &err), MV_OK);
+	assert_null(err);
+	return mv;
+}
+
+static void test_threads_newest_first(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	char *err = NULL;
+	mv_list_t *l = mv_list_open(mv, "folder:acc/INBOX", MV_THREADS, MV_NEWEST_FIRST, &err);
+	assert_non_null(l);
+	assert_int_equal(mv_list_messages(l), 3);
+	assert_int_equal(mv_list_count(l), 0); /* nothing loaded before fill */
+	assert_int_equal(mv_list_fill(l, 1, 0), 1);
+	assert_false(mv_list_complete(l));
+	mv_list_fill(l, 100, 50);
+	assert_true(mv_list_complete(l));
+	assert_int_equal(mv_list_count(l), 2);
+	struct mv_entry *e0 = mv_list_entry(l, 0), *e1 = mv_list_entry(l, 1);
+	assert_non_null(strstr(e0->subject, "Evil"));
+	assert_null(strchr(e0->subject, '\033')); /* sanitized */
+	assert_null(strchr(e0->subject, '\007'));
+	assert_true(e0->flags & MV_FLAGGED);
+	assert_false(e0->flags & MV_UNREAD);
+	assert_int_equal(e1->total, 2);
+	assert_true(e1->flags & MV_UNREAD); /* the reply has no S flag */
+	assert_true(e0->date > e1->date);
+	assert_int_equal(mv_list_find(l, e1->id), 1);
+	assert_int_equal(mv_list_find(l, "nope"), (size_t)-1);
+	mv_list_free(&l);
+	assert_null(l);
+	mailview_free(&mv);
+}
+
+static void test_messages_and_sorts(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	char *err = NULL;
+	mv_list_t *l = mv_list_open(mv, "*", MV_MESSAGES, MV_OLDEST_FIRST, &err);
+	mv_list_fill(l, (size_t)-1, 0);
+	assert_int_equal(mv_list_count(l), 3);
+	assert_string_equal(mv_list_entry(l, 0)->id, "root@t");
+	assert_non_null(mv_list_entry(l, 0)->file);
+	assert_non_null(strstr(mv_list_entry(l, 0)->from, "Alice Example"));
+	mv_list_free(&l);
+	l = mv_list_open(mv, "*", MV_MESSAGES, MV_SORT_SUBJECT, &err);
+	mv_list_fill(l, (size_t)-1, 0);
+	/* "Re: Plan" sorts with "Plan" */
+	assert_non_null(strstr(mv_list_entry(l, 0)->subject, "Evil"));
+	assert_non_null(strstr(mv_list_entry(l, 1)->subject, "Plan"));
+	mv_list_free(&l);
+	mailview_free(&mv);
+}
+
+static void test_thread_tree(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	char *err = NULL;
+	mv_list_t *l = mv_list_open(mv, "id:reply@t", MV_THREADS, MV_NEWEST_FIRST, &err);
+	mv_list_fill(l, 1, 0);
+	char *tid = xstrdup(mv_list_entry(l, 0)->id);
+	mv_list_free(&l);
+	l = mv_list_thread(mv, tid, "tag:unread", &err);
+	assert_non_null(l);
+	assert_int_equal(mv_list_count(l), 2);
+	struct mv_entry *root = mv_list_entry(l, 0), *rep = mv_list_entry(l, 1);
+	assert_string_equal(root->id, "root@t");
+	assert_int_equal(root->depth, 0);
+	assert_int_equal(rep->depth, 1);
+	assert_string_equal(rep->tree, "\xe2\x94\x94\xe2\x94\x80>");
+	assert_false(root->flags & MV_MATCH); /* read: does not match tag:unread */
+	assert_true(rep->flags & MV_MATCH);
+	mv_list_free(&l);
+	free(tid);
+	mailview_free(&mv);
+}
+
+static void test_counts_tags_and_reopen(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	unsigned n = 0;
+	assert_true(mailview_count(mv, "tag:unread", &n));
+	assert_int_equal(n, 1);
+	char *file = mailview_message_file(mv, "evil@t");
+	assert_non_null(file);
+	assert_non_null(strstr(file, "/acc/INBOX/cur/m3"));
+	free(file);
+	assert_null(mailview_message_file(mv, "missing@t"));
+	/* the writer (here: the notmuch CLI) changes the store */
+	int st;
+	free(tu_run(&st, "NOTMUCH_CONFIG=%s notmuch tag +project -unread -- id:reply@t", f->nmcfg));
+	assert_int_equal(st, 0);
+	assert_int_equal(mailview_reopen(mv), MV_OK);
+	assert_true(mailview_count(mv, "tag:unread", &n));
+	assert_int_equal(n, 0);
+	char **tags = mailview_all_tags(mv);
+	bool found = false;
+	for (size_t i = 0; tags[i]; i++) {
+		found |= strcmp(tags[i], "project") == 0;
+		free(tags[i]);
+	}
+	free(tags);
+	assert_true(found);
+	char *err = NULL;
+	mv_list_t *l = mv_list_open(mv, "tag:project", MV_MESSAGES, MV_NEWEST_FIRST, &err);
+	mv_list_fill(l, 10, 0);
+	assert_int_equal(mv_list_count(l), 1);
+	assert_string_equal(mv_list_entry(l, 0)->tags, "project");
+	mv_list_free(&l);
+	mailview_free(&mv);
+	assert_null(mv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_store),
+		cmocka_unit_test_setup_teardown(test_threads_newest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_messages_and_sorts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thread_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts_tags_and_reopen, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,294 @@
+/* actions.c - the functions that change mail: read/unread, flag, tags,
+ * delete and undo, move, copy, archive, mark a thread read, pipe.  They
+ * work on the view's targets (the current entry, or the selected ones
+ * after tag-prefix) and go through the sync engine, which applies them to
+ * the store at once and queues them for the server. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compose.h"
+#include "syncglue.h"
+#include "uiint.h"
+
+void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **targets(struct ui *u, struct view *v, size_t *n)
+{
+	*n = 0;
+	char **ids = v->cls->targets ? v->cls->targets(u, v, n) : NULL;
+	if (u->tag_prefix)
+		u->tag_prefix = false;
+	if (!*n)
+		ui_error(u, "No message selected.");
+	return ids;
+}
+
+/* Does the message have this tag? */
+static bool has_tag(struct ui *u, const char *id, const char *tag)
+{
+	if (!u->mv)
+		return false;
+	struct strbuf q;
+	strbuf_init(&q);
+	strbuf_adds(&q, "id:\"");
+	for (const char *p = id; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&q, '"');
+		strbuf_addc(&q, *p);
+	}
+	strbuf_addf(&q, "\" and tag:%s", tag);
+	unsigned c = 0;
+	mailview_count(u->mv, q.s, &c);
+	strbuf_free(&q);
+	return c > 0;
+}
+
+static bool apply(struct ui *u, struct sync_req *r)
+{
+	char *err = NULL;
+	if (!sync_glue_apply(u, r, &err)) {
+		ui_error(u, "%s", err ? err : "failed");
+		free(err);
+		return false;
+	}
+	ui_store_changed(u);
+	return true;
+}
+
+static void tags_on_targets(struct ui *u, struct view *v, const char *flag_tag, const char *what)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (!n)
+		return;
+	bool on = !has_tag(u, ids[0], flag_tag);
+	char *tags = xasprintf("%c%s", on ? '+' : '-', flag_tag);
+	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = tags };
+	if (apply(u, &r))
+		ui_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
+	free(tags);
+	free_strv(ids, n);
+}
+
+static void op_toggle_new(struct ui *u, struct view *v) { tags_on_targets(u, v, "unread", "marked unread"); }
+static void op_flag(struct ui *u, struct view *v) { tags_on_targets(u, v, "flagged", "flagged"); }
+
+static void op_modify_tags(struct ui *u, struct view *v)
+{
+	char *t = prompt_line(u, "Tags (+tag -tag): ", "", HIST_TAGS, COMPLETE_TAGS);
+	if (!t || !*t) {
+		free(t);
+		return;
+	}
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (n) {
+		struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = t };
+		if (apply(u, &r))
+			ui_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
+	}
+	free_strv(ids, n);
+	free(t);
+}
+
+/* The ids of the last delete, for undelete-message. */
+static char **last_deleted;
+static size_t nlast_deleted;
+
+static void op_delete(struct ui *u, struct view *v)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (!n)
+		return;
+	enum quad q = conf_quad(u->conf, -1, OPT_ID_confirm_delete);
+	char *question = xasprintf("Delete %zu message%s?", n, n == 1 ? "" : "s");
+	bool go = q == QUAD_NO || ui_yesno(u, question, q != QUAD_ASK_NO);
+	free(question);
+	struct sync_req r = { .action = SA_DELETE, .ids = (const char *const *)ids, .nids = n };
+	if (go && apply(u, &r)) {
+		free_strv(last_deleted, nlast_deleted);
+		last_deleted = ids;
+		nlast_deleted = n;
+		ui_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
+		return;
+	}
+	free_strv(ids, n);
+}
+
+static void op_undelete(struct ui *u, struct view *v)
+{
+	(void)v;
+	if (!nlast_deleted) {
+		ui_error(u, "Nothing to undo.");
+		return;
+	}
+	struct sync_req r = { .action = SA_MOVE, .ids = (const char *const *)last_deleted, .nids = nlast_deleted,
+			      .folder = NULL };
+	if (apply(u, &r)) {
+		ui_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
+		free_strv(last_deleted, nlast_deleted);
+		last_deleted = NULL;
+		nlast_deleted = 0;
+	}
+}
+
+static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
+{
+	char *f = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
+			      COMPLETE_FOLDER);
+	if (!f || !*f) {
+		free(f);
+		return;
+	}
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (n) {
+		struct sync_req r = { .action = act, .ids = (const char *const *)ids, .nids = n, .folder = f };
+		if (apply(u, &r))
+			ui_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s", act == SA_MOVE ? "moved" : "copied",
+				   f);
+	}
+	free_strv(ids, n);
+	free(f);
+}
+
+static void op_save(struct ui *u, struct view *v) { move_or_copy(u, v, SA_MOVE); }
+static void op_copy(struct ui *u, struct view *v) { move_or_copy(u, v, SA_COPY); }
+
+static void op_archive(struct ui *u, struct view *v)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	struct sync_req r = { .action = SA_ARCHIVE, .ids = (const char *const *)ids, .nids = n };
+	if (n && apply(u, &r))
+		ui_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
+	free_strv(ids, n);
+}
+
+/* Every unread message of the current thread (in the index: of the line). */
+static void op_read_thread(struct ui *u, struct view *v)
+{
+	bool prefix = u->tag_prefix;
+	u->tag_prefix = false;
+	size_t n;
+	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
+	u->tag_prefix = prefix;
+	if (!ids || !n) {
+		ui_error(u, "No message selected.");
+		return;
+	}
+	char *err = NULL;
+	struct strbuf q;
+	strbuf_init(&q);
+	strbuf_adds(&q, "id:\"");
+	for (const char *p = ids[0]; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&q, '"');
+		strbuf_addc(&q, *p);
+	}
+	strbuf_adds(&q, "\"");
+	free_strv(ids, n);
+	/* thread of the message, all its unread messages */
+	mv_list_t *l = u->mv ? mv_list_open(u->mv, q.s, MV_THREADS, MV_NEWEST_FIRST, &err) : NULL;
+	strbuf_free(&q);
+	struct mv_entry *t = l && mv_list_fill(l, 1, 0) ? mv_list_entry(l, 0) : NULL;
+	mv_list_t *msgs = t ? mv_list_thread(u->mv, t->id, "tag:unread", &err) : NULL;
+	char **un = NULL;
+	size_t nu = 0;
+	for (size_t i = 0; msgs && i < mv_list_count(msgs); i++) {
+		struct mv_entry *m = mv_list_entry(msgs, i);
+		if (!(m->flags & MV_UNREAD))
+			continue;
+		un = xreallocarray(un, nu + 1, sizeof(char *));
+		un[nu++] = xstrdup(m->id);
+	}
+	mv_list_free(&msgs);
+	mv_list_free(&l);
+	free(err);
+	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)un, .nids = nu, .tags = "-unread" };
+	if (!nu)
+		ui_message(u, "The thread has no unread messages.");
+	else if (apply(u, &r))
+		ui_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
+	free_strv(un, nu);
+}
+
+void action_seen(struct ui *u, const char *msgid)
+{
+	if (!msgid || !*msgid || !sync_glue_available(u) || !has_tag(u, msgid, "unread"))
+		return;
+	const char *ids[1] = { msgid };
+	struct sync_req r = { .action = SA_TAGS, .ids = ids, .nids = 1, .tags = "-unread" };
+	char *err = NULL;
+	if (!sync_glue_apply(u, &r, &err))
+		ui_error(u, "Cannot mark read: %s", err ? err : "?");
+	free(err);
+}
+
+/* The message's file on the command's stdin. */
+static void op_pipe(struct ui *u, struct view *v)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (!n)
+		return;
+	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
+	free_strv(ids, n);
+	if (!file) {
+		ui_error(u, "Cannot find the message file.");
+		return;
+	}
+	char *cmd = prompt_line(u, "Pipe to command: ", "", HIST_SHELL, COMPLETE_FILE);
+	if (cmd && *cmd) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		if (fd >= 0) {
+			ui_run_external(u, argv, fd, true);
+			close(fd);
+		}
+	}
+	free(cmd);
+	free(file);
+}
+
+static void op_attachments(struct ui *u, struct view *v)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
+	free_strv(ids, n);
+	if (file)
+		ui_push(u, attach_view_new(u, file));
+	free(file);
+}
+
+const struct op action_ops[] = {
+	{ "toggle-new", op_toggle_new },
+	{ "flag-message", op_flag },
+	{ "modify-tags", op_modify_tags },
+	{ "delete-message", op_delete },
+	{ "undelete-message", op_undelete },
+	{ "save-message", op_save },
+	{ "copy-message", op_copy },
+	{ "archive-message", op_archive },
+	{ "read-thread", op_read_thread },
+	{ "pipe-message", op_pipe },
+	{ "view-attachments", op_attachments },
+	{ "mail", compose_op_mail }, /* ui/compose.c */
+	{ "reply", compose_op_reply }, /* ui/compose.c */
+	{ "group-reply", compose_op_group_reply }, /* ui/compose.c */
+	{ "list-reply", compose_op_list_reply }, /* ui/compose.c */
+	{ "forward-message", compose_op_forward }, /* ui/compose.c */
+	{ "bounce-message", compose_op_bounce }, /* ui/compose.c */
+	{ "edit-as-new", compose_op_edit_as_new }, /* ui/compose.c */
+	{ "recall-message", compose_op_recall }, /* ui/compose.c */
+	{ NULL, NULL },
+};

@@ -1,0 +1,488 @@
+/* compose.c - start writing (new, reply, forward, bounce, edit as new,
+ * recall), the $EDITOR round trip, and handing a finished message to the
+ * outbox or to Drafts.
+ *
+ * The editor's file lives in the outbox (outbox_edit_file), never in
+ * /tmp: an editor that fails or a crash leaves it there, and the next
+ * compose offers to continue it.  It is removed only once the text is
+ * safe elsewhere (queued, postponed) or the user threw it away. */
+#include "compose.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
+#include "outbox.h"
+#include "uiint.h"
+
+#define EDIT_FILE_MAX (64L * 1024 * 1024)
+
+static const struct {
+	const char *function;
+	enum compose_kind kind;
+	bool needs_orig;
+} kinds[] = {
+	{ "mail", COMPOSE_NEW, false },
+	{ "reply", COMPOSE_REPLY, true },
+	{ "group-reply", COMPOSE_GROUP_REPLY, true },
+	{ "list-reply", COMPOSE_LIST_REPLY, true },
+	{ "forward-message", COMPOSE_FORWARD, true },
+	{ "bounce-message", COMPOSE_BOUNCE, true },
+	{ "edit-as-new", COMPOSE_EDIT_AS_NEW, true },
+	{ "recall-message", COMPOSE_RECALL, true },
+};
+
+/* ---- small helpers ---- */
+
+/* A whole file as a string (the editor may have written NULs: they end
+ * the text, as any text tool would see it). */
+static char *read_text_file(const char *path, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[8192];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0 && b.len < (size_t)EDIT_FILE_MAX)
+		strbuf_add(&b, buf, k);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		*err = xasprintf("%s: read error", path);
+		strbuf_free(&b);
+		return NULL;
+	}
+	strbuf_addc(&b, '\0');
+	return strbuf_detach(&b);
+}
+
+static const char *account_name(struct ui *u)
+{
+	return u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
+}
+
+static outbox_t *open_outbox(struct ui *u)
+{
+	if (!account_name(u)) {
+		ui_error(u, "No account is configured: writing mail needs one (muttlike setup).");
+		return NULL;
+	}
+	char *data = conf_data_dir(u->conf), *err = NULL;
+	outbox_t *ob = outbox_open(data, account_name(u), &err);
+	if (!ob)
+		ui_error(u, "Cannot open the outbox: %s", err ? err : "?");
+	free(err);
+	free(data);
+	return ob;
+}
+
+/* The account's folder for sent mail or drafts, as a Maildir path. */
+static char *folder_dir(struct ui *u, enum opt_id opt, const char *dflt)
+{
+	const char *f = conf_str(u->conf, u->account, opt);
+	char *data = conf_data_dir(u->conf);
+	char *dir = outbox_folder_dir(data, account_name(u), f && *f ? f : dflt);
+	free(data);
+	return dir;
+}
+
+/* `editor`, else $VISUAL, $EDITOR, vi. */
+static const char *editor_command(struct ui *u)
+{
+	const char *e = conf_str(u->conf, -1, OPT_ID_editor);
+	if (!e || !*e)
+		e = getenv("VISUAL");
+	if (!e || !*e)
+		e = getenv("EDITOR");
+	return e && *e ? e : "vi";
+}
+
+/* The user's editor command comes from their own config and may hold
+ * arguments, so the shell parses it; the file name is "$1", never part of
+ * the command text. */
+static int run_editor(struct ui *u, const char *path)
+{
+	char *cmd = xasprintf("%s \"$1\"", editor_command(u));
+	char *argv[] = { "/bin/sh", "-c", cmd, "sh", (char *)path, NULL };
+	int st = ui_run_external(u, argv, -1, false);
+	free(cmd);
+	return st;
+}
+
+/* ---- the editor round trip ---- */
+
+/* Write the draft as the editor shows it into a new file under the outbox,
+ * replacing the old one only once the new one is safely on disk. */
+static bool write_edit_file(struct ui *u, compose_t *c, char **edit_file)
+{
+	outbox_t *ob = open_outbox(u);
+	if (!ob)
+		return false;
+	char *text = compose_to_editable(c, conf_bool(u->conf, -1, OPT_ID_edit_headers)), *err = NULL;
+	char *p = outbox_edit_file(ob, text, &err);
+	free(text);
+	outbox_free(&ob);
+	if (!p) {
+		ui_error(u, "Cannot write the editor's file: %s", err ? err : "?");
+		free(err);
+		return false;
+	}
+	if (*edit_file)
+		unlink(*edit_file);
+	free(*edit_file);
+	*edit_file = p;
+	return true;
+}
+
+bool compose_save_file(struct ui *u, compose_t *c, char **edit_file)
+{
+	return write_edit_file(u, c, edit_file);
+}
+
+enum compose_edit_result compose_edit(struct ui *u, compose_t *c, char **edit_file, bool file_ahead)
+{
+	if ((!*edit_file || !file_ahead) && !write_edit_file(u, c, edit_file))
+		return EDIT_FAILED;
+	char *err = NULL;
+	char *before = read_text_file(*edit_file, &err);
+	int st = run_editor(u, *edit_file);
+	char *after = st == 0 ? read_text_file(*edit_file, &err) : NULL;
+	enum compose_edit_result r = EDIT_OK;
+	if (st != 0) {
+		ui_error(u, "The editor failed (%s %d); your text is kept in %s.", st < 0 ? "signal or" : "status",
+			 st, *edit_file);
+		r = EDIT_FAILED;
+	} else if (!after) {
+		ui_error(u, "Cannot read the editor's file: %s", err ? err : "?");
+		r = EDIT_FAILED;
+	} else if (!compose_from_editable(c, after, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err)) {
+		ui_error(u, "%s (press e to fix it; nothing was changed).", err ? err : "bad header");
+		r = EDIT_BAD;
+	} else if (before && strcmp(before, after) == 0) {
+		r = EDIT_UNCHANGED;
+	}
+	free(before);
+	free(after);
+	free(err);
+	return r;
+}
+
+/* ---- queueing and postponing ---- */
+
+static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len, char **copy, size_t *clen)
+{
+	struct compose_render_opts o = { .date = time(NULL), .user_agent = "muttlike/" MUTTLIKE_VERSION };
+	char *err = NULL;
+	enum compose_status st;
+	*copy = NULL;
+	*clen = 0;
+	if (compose_kind(c) == COMPOSE_BOUNCE) {
+		st = compose_render_bounce(c, &o, msg, len, &err);
+	} else {
+		st = compose_render(c, &o, false, msg, len, &err);
+		o.include_bcc = true; /* same Date and Message-ID: one message, two copies */
+		if (st == COMPOSE_OK && compose_addrs(c, CF_BCC)->n)
+			st = compose_render(c, &o, false, copy, clen, &err);
+	}
+	if (st != COMPOSE_OK) {
+		ui_error(u, "%s", err ? err : "The message cannot be written.");
+		free(*msg);
+		*msg = NULL;
+	}
+	free(err);
+	return st == COMPOSE_OK;
+}
+
+bool compose_queue(struct ui *u, compose_t *c)
+{
+	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
+	size_t len = 0, clen = 0;
+	if (compose_envelope(c, &sender, &rcpts, &err) != COMPOSE_OK) {
+		ui_error(u, "%s", err ? err : "No recipients.");
+		free(err);
+		return false;
+	}
+	outbox_t *ob = NULL;
+	char *id = NULL;
+	if (render_for_send(u, c, &msg, &len, &copy, &clen) && (ob = open_outbox(u))) {
+		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), &err);
+		if (!id)
+			ui_error(u, "Cannot queue the message: %s", err ? err : "?");
+	}
+	outbox_free(&ob);
+	free(msg);
+	free(copy);
+	free(sender);
+	free(err);
+	compose_strv_free(&rcpts);
+	if (!id)
+		return false;
+	free(id);
+	compose_send_kick(u);
+	return true;
+}
+
+bool compose_postpone(struct ui *u, compose_t *c)
+{
+	struct compose_render_opts o = { .include_bcc = true, .user_agent = "muttlike/" MUTTLIKE_VERSION };
+	char *msg = NULL, *err = NULL;
+	size_t len = 0;
+	if (!account_name(u)) {
+		ui_error(u, "No account is configured.");
+		return false;
+	}
+	if (compose_render(c, &o, true, &msg, &len, &err) != COMPOSE_OK) {
+		ui_error(u, "%s", err ? err : "The draft cannot be written.");
+		free(err);
+		return false;
+	}
+	char *dir = folder_dir(u, OPT_ID_postponed, "Drafts");
+	bool ok = outbox_deliver_local(dir, msg, len, "DS", NULL) == 0;
+	if (ok)
+		ui_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
+	else
+		ui_error(u, "Cannot save the draft in %s: %s", dir, strerror(errno));
+	free(dir);
+	free(msg);
+	return ok;
+}
+
+/* ---- starting ---- */
+
+/* What the account says about who I am.  Strings borrowed from the
+ * config, except *sig, which the caller frees. */
+static void identity_of(struct ui *u, struct compose_identity *id, char **sig)
+{
+	long a = u->account;
+	*id = (struct compose_identity){
+		.from = conf_str(u->conf, a, OPT_ID_from),
+		.real_name = conf_str(u->conf, a, OPT_ID_real_name),
+		.attribution = conf_str(u->conf, -1, OPT_ID_attribution),
+		.quote_prefix = conf_str(u->conf, -1, OPT_ID_quote_prefix),
+		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
+	};
+	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
+	id->alternates = alt && *alt ? alt : NULL;
+	*sig = NULL;
+	char *path = conf_path(u->conf, a, OPT_ID_signature), *err = NULL;
+	if (path && *path) {
+		*sig = read_text_file(path, &err);
+		if (!*sig)
+			ui_error(u, "signature: %s", err);
+	}
+	id->signature = *sig;
+	free(err);
+	free(path);
+}
+
+/* Offer the newest text an editor left behind.  Returns a draft built
+ * from it (and its file in *edit_file), or NULL. */
+static compose_t *recover_leftover(struct ui *u, const struct compose_identity *id, char **edit_file)
+{
+	outbox_t *ob = open_outbox(u);
+	char **paths = NULL;
+	size_t n = ob ? outbox_edit_leftovers(ob, &paths) : 0;
+	outbox_free(&ob);
+	compose_t *c = NULL;
+	char *q = n ? xasprintf("Continue the unsent message you were writing%s?",
+				n > 1 ? " (the newest of several)" : "")
+		    : NULL;
+	if (n && ui_yesno(u, q, true)) {
+		char *err = NULL, *text = read_text_file(paths[0], &err);
+		if (text && compose_build(COMPOSE_NEW, NULL, id, &c, &err) == COMPOSE_OK &&
+		    !compose_from_editable(c, text, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err))
+			ui_error(u, "%s (press e to fix it).", err);
+		else if (!c)
+			ui_error(u, "Cannot recover %s: %s", paths[0], err ? err : "?");
+		if (c && !err)
+			ui_message(u, "Continuing the unsent message.");
+		if (c)
+			*edit_file = xstrdup(paths[0]);
+		free(text);
+		free(err);
+	} else if (n && ui_yesno(u, "Throw that unsent text away for good?", false)) {
+		unlink(paths[0]);
+	}
+	free(q);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return c;
+}
+
+static void run_bounce(struct ui *u, compose_t *c)
+{
+	char *to = prompt_line(u, "Bounce message to: ", "", HIST_CMD, COMPLETE_NONE), *err = NULL;
+	if (!to || !*to) {
+		free(to);
+		return;
+	}
+	if (!compose_set_addrs(c, CF_TO, to, &err))
+		ui_error(u, "%s", err ? err : "bad address");
+	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c))
+		ui_message(u, "Message bounced; sending in the background.");
+	free(err);
+	free(to);
+}
+
+/* Build the draft the function asks for; NULL with the reason shown. */
+static compose_t *build(struct ui *u, enum compose_kind kind, const char *orig_file,
+			const struct compose_identity *id)
+{
+	struct compose_orig o = { 0 };
+	char *err = NULL;
+	compose_t *c = NULL;
+	bool with_atts = kind == COMPOSE_EDIT_AS_NEW || kind == COMPOSE_RECALL;
+	if (orig_file && compose_orig_load(orig_file, with_atts, &o, &err) != COMPOSE_OK)
+		ui_error(u, "Cannot read the message: %s", err ? err : "?");
+	else if (compose_build(kind, orig_file ? &o : NULL, id, &c, &err) != COMPOSE_OK)
+		ui_error(u, "%s", err ? err : "Cannot start the message.");
+	compose_orig_clear(&o);
+	free(err);
+	if (c)
+		compose_set_flowed(c, conf_bool(u->conf, -1, OPT_ID_text_flowed));
+	return c;
+}
+
+/* The first editor run: an unchanged new message or reply is probably a
+ * slip (abort_unmodified); a failed editor keeps the file and stops. */
+static bool first_edit(struct ui *u, compose_t *c, char **edit_file, bool *file_ahead, bool may_abort)
+{
+	enum compose_edit_result r = compose_edit(u, c, edit_file, *file_ahead);
+	*file_ahead = r == EDIT_BAD;
+	if (r == EDIT_FAILED)
+		return false;
+	enum quad q = conf_quad(u->conf, -1, OPT_ID_abort_unmodified);
+	if (r == EDIT_UNCHANGED && may_abort && q != QUAD_NO &&
+	    (q == QUAD_YES || ui_yesno(u, "The message was not changed. Abort it?", q == QUAD_ASK_YES))) {
+		unlink(*edit_file);
+		ui_message(u, "Message not changed: aborted.");
+		return false;
+	}
+	return true;
+}
+
+void compose_run(struct ui *u, const char *function, const char *orig_file)
+{
+	size_t k = 0;
+	while (k < ARRAY_SIZE(kinds) && strcmp(kinds[k].function, function) != 0)
+		k++;
+	if (k == ARRAY_SIZE(kinds) || !account_name(u)) {
+		ui_error(u, k == ARRAY_SIZE(kinds) ? "%s: not a compose function." : "%s: no account is configured.",
+			 function);
+		return;
+	}
+	if (kinds[k].needs_orig && !orig_file) {
+		ui_error(u, "No message selected.");
+		return;
+	}
+	enum compose_kind kind = kinds[k].kind;
+	struct compose_identity id;
+	char *sig, *edit_file = NULL;
+	identity_of(u, &id, &sig);
+	/* a bounce writes nothing, so it never picks up a leftover */
+	compose_t *c = kind == COMPOSE_BOUNCE ? NULL : recover_leftover(u, &id, &edit_file);
+	bool recovered = c != NULL, file_ahead = recovered; /* a recovered file holds the newest text */
+	if (!c && kind == COMPOSE_FORWARD && ui_yesno(u, "Forward as attachment?", false))
+		kind = COMPOSE_FORWARD_ATTACH;
+	if (!c)
+		c = build(u, kind, orig_file, &id);
+	free(sig);
+	if (c && kind == COMPOSE_BOUNCE && !edit_file) {
+		run_bounce(u, c);
+	} else if (c && first_edit(u, c, &edit_file, &file_ahead,
+				   !recovered && kind != COMPOSE_RECALL && kind != COMPOSE_EDIT_AS_NEW)) {
+		ui_push(u, compose_view_new(u, c, edit_file, file_ahead));
+		return; /* the screen owns both now */
+	}
+	compose_free(&c);
+	free(edit_file);
+}
+
+/* ---- the functions as reader ops ---- */
+
+/* A flag change renames a Maildir file (ours: R after a reply; or a
+ * sync's), and the read-only store learns the new name only when it is
+ * indexed again.  The part before ":2," never changes: find the file by
+ * it in the folder's cur/ and new/.  NULL when it is really gone. */
+static char *find_renamed(const char *file)
+{
+	if (access(file, F_OK) == 0)
+		return xstrdup(file);
+	const char *name = strrchr(file, '/');
+	if (!name || name - file < 4 || (strncmp(name - 4, "/cur", 4) != 0 && strncmp(name - 4, "/new", 4) != 0))
+		return NULL;
+	size_t folder_len = (size_t)(name - 4 - file), base_len = strcspn(++name, ":");
+	char *found = NULL;
+	for (int i = 0; i < 2 && !found; i++) {
+		char *dir = xasprintf("%.*s/%s", (int)folder_len, file, i ? "new" : "cur");
+		DIR *d = opendir(dir);
+		for (struct dirent *de; d && !found && (de = readdir(d));)
+			if (strncmp(de->d_name, name, base_len) == 0 && strchr(":", de->d_name[base_len]))
+				found = xasprintf("%s/%s", dir, de->d_name);
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	return found;
+}
+
+/* The current message's file, as op_attachments finds it. */
+static char *current_file(struct ui *u, struct view *v)
+{
+	size_t n = 0;
+	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
+	u->tag_prefix = false; /* one message at a time: the prefix is spent */
+	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
+	free_strv(ids, n);
+	char *now = file ? find_renamed(file) : NULL;
+	free(file);
+	return now;
+}
+
+/* A draft is recalled from the postponed folder only: anything else is
+ * edit-as-new. */
+static bool in_drafts(struct ui *u, const char *file)
+{
+	char *dir = folder_dir(u, OPT_ID_postponed, "Drafts");
+	size_t n = strlen(dir);
+	bool in = strncmp(file, dir, n) == 0 && file[n] == '/';
+	free(dir);
+	if (!in)
+		ui_error(u, "Open the Drafts folder and choose the draft to recall (or use edit-as-new).");
+	return in;
+}
+
+static void run_on_current(struct ui *u, struct view *v, const char *function)
+{
+	char *file = current_file(u, v);
+	if (!file)
+		ui_error(u, "No message selected.");
+	else if (strcmp(function, "recall-message") != 0 || (account_name(u) && in_drafts(u, file)))
+		compose_run(u, function, file);
+	free(file);
+}
+
+void compose_op_mail(struct ui *u, struct view *v)
+{
+	(void)v;
+	compose_run(u, "mail", NULL);
+}
+
+void compose_op_reply(struct ui *u, struct view *v) { run_on_current(u, v, "reply"); }
+void compose_op_group_reply(struct ui *u, struct view *v) { run_on_current(u, v, "group-reply"); }
+void compose_op_list_reply(struct ui *u, struct view *v) { run_on_current(u, v, "list-reply"); }
+void compose_op_forward(struct ui *u, struct view *v) { run_on_current(u, v, "forward-message"); }
+void compose_op_bounce(struct ui *u, struct view *v) { run_on_current(u, v, "bounce-message"); }
+void compose_op_edit_as_new(struct ui *u, struct view *v) { run_on_current(u, v, "edit-as-new"); }
+void compose_op_recall(struct ui *u, struct view *v) { run_on_current(u, v, "recall-message"); }

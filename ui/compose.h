@@ -1,0 +1,78 @@
+/* compose.h - the reader's half of writing mail: the $EDITOR round trip,
+ * the compose screen, and sending in the background.
+ *
+ * The core (src/compose.h, src/outbox.h, src/smtp.h) builds, renders and
+ * queues messages; this side asks the user, runs the editor with the
+ * terminal given back, and hands the outbox to a worker thread so that
+ * the UI never waits on SMTP.  Every text the user wrote lives in a file
+ * under the outbox (outbox/edit/) from the first editor run until it is
+ * sent, postponed or deliberately thrown away.
+ *
+ * Named ui/compose.h like the brief asks; the core's header of the same
+ * name is reached as "../src/compose.h" from these files.
+ */
+#ifndef MUTTLIKE_UI_COMPOSE_H
+#define MUTTLIKE_UI_COMPOSE_H
+
+#include <stdbool.h>
+
+struct ui;
+struct view;
+struct compose;
+
+/* Start writing: function is the bound function's name ("mail", "reply",
+ * "group-reply", "list-reply", "forward-message", "bounce-message",
+ * "edit-as-new", "recall-message"); orig_file the current message's
+ * Maildir file (NULL for "mail").  Runs the editor, then pushes the
+ * compose screen; errors go to the message line. */
+void compose_run(struct ui *u, const char *function, const char *orig_file);
+
+/* The same as reader ops (ops are not told their name): each takes the
+ * current message of v, as view-attachments does.  For action_ops. */
+void compose_op_mail(struct ui *u, struct view *v);
+void compose_op_reply(struct ui *u, struct view *v);
+void compose_op_group_reply(struct ui *u, struct view *v);
+void compose_op_list_reply(struct ui *u, struct view *v);
+void compose_op_forward(struct ui *u, struct view *v);
+void compose_op_bounce(struct ui *u, struct view *v);
+void compose_op_edit_as_new(struct ui *u, struct view *v);
+void compose_op_recall(struct ui *u, struct view *v);
+
+/* compose_screen.c: the screen before sending.  Takes c and edit_file
+ * (the draft's editor file, kept until the message is sent, postponed or
+ * aborted).  file_ahead: the file holds text that c does not (the last
+ * edit could not be read back), so the next edit reopens it as is. */
+struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead);
+
+/* ---- compose.c, shared with the screen ---- */
+enum compose_edit_result {
+	EDIT_OK,        /* read back into the draft */
+	EDIT_UNCHANGED, /* the user saved without changing anything */
+	EDIT_BAD,       /* a bad header: the draft is unchanged, the file holds the text */
+	EDIT_FAILED,    /* the editor failed: the text stays in the file (message line says where) */
+};
+/* Run the editor on the draft: on a new file written from c, or on the
+ * existing *edit_file when file_ahead. */
+enum compose_edit_result compose_edit(struct ui *u, struct compose *c, char **edit_file, bool file_ahead);
+/* Rewrite the editor's file from the draft (after a header or attachment
+ * change on the screen), so a crash keeps the latest state. */
+bool compose_save_file(struct ui *u, struct compose *c, char **edit_file);
+/* Queue the message for sending and kick the worker; false with the
+ * reason on the message line (nothing queued). */
+bool compose_queue(struct ui *u, struct compose *c);
+/* Save it as a draft in the account's postponed folder (flags DS, no UID:
+ * the sync uploads it). */
+bool compose_postpone(struct ui *u, struct compose *c);
+
+/* compose_send.c: the background sender.  compose_send_kick queues a
+ * flush of the current account's outbox on the worker thread (started on
+ * demand).  The UI polls compose_send_fd and calls compose_send_dispatch
+ * when it is readable; that shows the outcome on the message line. */
+void compose_send_kick(struct ui *u);
+int compose_send_fd(void);
+void compose_send_dispatch(struct ui *u);
+/* Cancel a send in progress and wait for the worker (at exit); what was
+ * not sent stays in the outbox. */
+void compose_send_stop(void);
+
+#endif

@@ -1,0 +1,339 @@
+/* compose_screen.c - the screen between the editor and sending: the
+ * headers, the attachment list, and the compose menu's functions (send,
+ * postpone, edit again, attach/detach/rename, edit a header, abort).
+ *
+ * The draft's editor file stays on disk while this screen is open and is
+ * rewritten after every change made here, so quitting the reader or a
+ * crash leaves the newest text for the next compose to offer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
+#include "compose.h"
+#include "uiint.h"
+
+#define HEADER_ROWS 6
+
+struct compose_view {
+	struct view base;
+	compose_t *c;     /* owned */
+	char *edit_file;  /* owned: the text's safe copy on disk */
+	bool file_ahead;  /* the file has text the draft could not take */
+	struct listview lv;
+};
+
+static const char *const compose_helpbar[] = { "send-message", "postpone-message", "edit-message", "attach-file",
+					       "edit-subject", "exit", "help", NULL };
+
+static struct compose_view *cv_of(struct view *v)
+{
+	return (struct compose_view *)v;
+}
+
+/* ---- drawing ---- */
+
+static void draw_field(struct ui *u, int y, const char *name, const char *value)
+{
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	char *label = xasprintf("%9s ", name);
+	int x = draw_text(y, 0, COLS, label, theme_attr(u->th, CO_header_name));
+	draw_text(y, x, COLS - x, value, theme_attr(u->th, CO_header));
+	free(label);
+}
+
+static void draw_headers(struct ui *u, struct compose_view *cv, int y)
+{
+	static const struct {
+		const char *name;
+		enum compose_field f;
+	} rows[] = { { "From:", CF_FROM }, { "To:", CF_TO }, { "Cc:", CF_CC }, { "Bcc:", CF_BCC },
+		     { "Reply-To:", CF_REPLY_TO } };
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		char *v = compose_addrs_text(cv->c, rows[i].f);
+		draw_field(u, y + (int)i + (i >= 4), rows[i].name, v);
+		free(v);
+	}
+	draw_field(u, y + 4, "Subject:", compose_subject(cv->c));
+}
+
+static void human_size(char *buf, size_t n, size_t size)
+{
+	if (size < 1024)
+		snprintf(buf, n, "%zu", size);
+	else if (size < (size_t)1024 * 1024)
+		snprintf(buf, n, "%.0fK", (double)size / 1024);
+	else
+		snprintf(buf, n, "%.1fM", (double)size / (1024 * 1024));
+}
+
+static void att_row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur)
+{
+	struct compose_view *cv = ctx;
+	struct compose_att_info a;
+	attr_t at = theme_attr(u->th, cur ? CO_indicator : CO_attachment);
+	draw_fill(y, x, w, at);
+	if (!compose_att_info(cv->c, i, &a))
+		return;
+	char size[32];
+	human_size(size, sizeof(size), a.size);
+	char *line = xasprintf("%3zu %-30s %8s  %s", i + 1, a.type ? a.type : "", size, a.name ? a.name : "");
+	draw_text(y, x, w, line, at);
+	free(line);
+}
+
+/* One line for the text itself, above the attachments. */
+static void draw_body_line(struct ui *u, struct compose_view *cv, int y)
+{
+	const char *b = compose_body(cv->c);
+	size_t lines = 0;
+	for (const char *p = b; p && *p; p++)
+		lines += *p == '\n';
+	char *s = xasprintf("  - %-30s %8zu  (the text, %zu line%s)", "text/plain", b ? strlen(b) : 0, lines,
+			    lines == 1 ? "" : "s");
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	draw_text(y, 0, COLS, s, theme_attr(u->th, CO_normal));
+	free(s);
+}
+
+static void compose_draw(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	int y = ui_top_row(), rows = ui_content_rows();
+	if (rows < HEADER_ROWS + 3) {
+		draw_text(y, 0, COLS, "Compose: the terminal is too small.", A_NORMAL);
+		return;
+	}
+	draw_headers(u, cv, y);
+	y += HEADER_ROWS;
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	draw_text(y, 0, COLS, "-- Attachments", theme_attr(u->th, CO_header_name));
+	draw_body_line(u, cv, y + 1);
+	cv->lv.count = compose_att_count(cv->c);
+	lv_draw(u, &cv->lv, y + 2, 0, COLS, rows - HEADER_ROWS - 2, att_row, cv);
+}
+
+static const char *kind_name(enum compose_kind k)
+{
+	static const char *const names[] = { "new message", "reply", "group reply", "list reply", "forward",
+					     "forward", "bounce", "edit as new", "postponed message" };
+	return (size_t)k < ARRAY_SIZE(names) ? names[k] : "message";
+}
+
+static void compose_status(struct ui *u, struct view *v, struct strbuf *b)
+{
+	(void)u;
+	struct compose_view *cv = cv_of(v);
+	size_t n = compose_att_count(cv->c);
+	strbuf_addf(b, "-- Compose: %s [%zu attachment%s]", kind_name(compose_kind(cv->c)), n, n == 1 ? "" : "s");
+}
+
+static struct listview *compose_list(struct view *v)
+{
+	return &cv_of(v)->lv;
+}
+
+static void compose_search_text(struct view *v, size_t i, struct strbuf *b)
+{
+	struct compose_att_info a;
+	if (compose_att_info(cv_of(v)->c, i, &a))
+		strbuf_adds(b, a.name ? a.name : "");
+}
+
+static void compose_destroy(struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	/* the editor's file stays: it is the text's only copy until sent */
+	compose_free(&cv->c);
+	free(cv->edit_file);
+	free(cv);
+}
+
+/* ---- leaving ---- */
+
+/* The text is safe elsewhere (queued, postponed) or thrown away. */
+static void close_screen(struct ui *u, struct compose_view *cv)
+{
+	if (cv->edit_file)
+		unlink(cv->edit_file);
+	ui_pop(u);
+}
+
+static void op_send(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	if (cv->file_ahead) {
+		ui_error(u, "The last edit could not be read back; press e to fix it first.");
+		return;
+	}
+	if (!*compose_subject(cv->c) && !ui_yesno(u, "No subject. Send anyway?", false))
+		return;
+	if (!compose_queue(u, cv->c))
+		return;
+	close_screen(u, cv);
+	ui_message(u, "Sending in the background...");
+}
+
+static void op_postpone(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	if (cv->file_ahead) {
+		ui_error(u, "The last edit could not be read back; press e to fix it first.");
+		return;
+	}
+	if (compose_postpone(u, cv->c))
+		close_screen(u, cv);
+}
+
+static void op_abort(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	bool text = compose_has_content(cv->c) || cv->file_ahead;
+	if (text && !ui_yesno(u, "Abort this message? Its text will be thrown away", false))
+		return;
+	close_screen(u, cv);
+	ui_message(u, "Message aborted.");
+}
+
+/* ---- editing ---- */
+
+static void op_edit(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	enum compose_edit_result r = compose_edit(u, cv->c, &cv->edit_file, cv->file_ahead);
+	/* after a failed editor the file may hold text the draft lacks */
+	cv->file_ahead = r == EDIT_BAD || r == EDIT_FAILED;
+}
+
+/* After a change made on this screen, the file on disk follows. */
+static void changed(struct ui *u, struct compose_view *cv)
+{
+	if (!cv->file_ahead)
+		compose_save_file(u, cv->c, &cv->edit_file);
+}
+
+static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const char *prompt)
+{
+	struct compose_view *cv = cv_of(v);
+	char *cur = compose_addrs_text(cv->c, f);
+	/* addresses share the search history: there is no address kind yet */
+	char *line = prompt_line(u, prompt, cur, HIST_SEARCH, COMPLETE_NONE), *err = NULL;
+	if (line && !compose_set_addrs(cv->c, f, line, &err))
+		ui_error(u, "%s", err ? err : "bad address");
+	else if (line)
+		changed(u, cv);
+	free(err);
+	free(line);
+	free(cur);
+}
+
+static void op_edit_to(struct ui *u, struct view *v) { edit_addrs(u, v, CF_TO, "To: "); }
+static void op_edit_cc(struct ui *u, struct view *v) { edit_addrs(u, v, CF_CC, "Cc: "); }
+static void op_edit_bcc(struct ui *u, struct view *v) { edit_addrs(u, v, CF_BCC, "Bcc: "); }
+static void op_edit_from(struct ui *u, struct view *v) { edit_addrs(u, v, CF_FROM, "From: "); }
+
+static void op_edit_subject(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	char *line = prompt_line(u, "Subject: ", compose_subject(cv->c), HIST_SEARCH, COMPLETE_NONE);
+	if (line) {
+		compose_set_subject(cv->c, line);
+		changed(u, cv);
+	}
+	free(line);
+}
+
+static void op_attach(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	char *line = prompt_line(u, "Attach file: ", "", HIST_FILE, COMPLETE_FILE), *err = NULL;
+	char *path = line && *line ? util_expand_path(line) : NULL;
+	/* completion ends a unique match with a space: drop it unless the
+	 * name really ends so */
+	for (size_t n = path ? strlen(path) : 0; n && path[n - 1] == ' ' && access(path, F_OK) != 0; n--)
+		path[n - 1] = '\0';
+	if (path && compose_attach_file(cv->c, path, NULL, NULL, &err)) {
+		cv->lv.count = compose_att_count(cv->c);
+		lv_set_cur(&cv->lv, cv->lv.count - 1);
+		changed(u, cv);
+	} else if (path) {
+		ui_error(u, "%s", err ? err : "cannot attach");
+	}
+	free(err);
+	free(path);
+	free(line);
+}
+
+static bool have_attachment(struct ui *u, struct compose_view *cv)
+{
+	if (cv->lv.cur < compose_att_count(cv->c))
+		return true;
+	ui_error(u, "There are no attachments.");
+	return false;
+}
+
+static void op_detach(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	if (!have_attachment(u, cv))
+		return;
+	compose_detach(cv->c, cv->lv.cur);
+	cv->lv.count = compose_att_count(cv->c);
+	lv_set_cur(&cv->lv, cv->lv.cur);
+	changed(u, cv);
+}
+
+static void op_rename(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	struct compose_att_info a;
+	if (!have_attachment(u, cv) || !compose_att_info(cv->c, cv->lv.cur, &a))
+		return;
+	char *line = prompt_line(u, "Send the file as: ", a.name ? a.name : "", HIST_FILE, COMPLETE_NONE);
+	if (line && *line && compose_att_rename(cv->c, cv->lv.cur, line))
+		changed(u, cv);
+	else if (line && *line)
+		ui_error(u, "Not a usable file name.");
+	free(line);
+}
+
+static const struct op compose_ops[] = {
+	{ "send-message", op_send },
+	{ "postpone-message", op_postpone },
+	{ "edit-message", op_edit },
+	{ "attach-file", op_attach },
+	{ "detach-file", op_detach },
+	{ "rename-attachment", op_rename },
+	{ "edit-to", op_edit_to },
+	{ "edit-cc", op_edit_cc },
+	{ "edit-bcc", op_edit_bcc },
+	{ "edit-subject", op_edit_subject },
+	{ "edit-from", op_edit_from },
+	{ "exit", op_abort },
+	{ NULL, NULL },
+};
+
+static const struct view_class compose_class = {
+	.name = "compose",
+	.menus = { MENU_COMPOSE, 0, 0 },
+	.ops = compose_ops,
+	.draw = compose_draw,
+	.destroy = compose_destroy,
+	.list = compose_list,
+	.status = compose_status,
+	.search_text = compose_search_text,
+	.helpbar = compose_helpbar,
+};
+
+struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool file_ahead)
+{
+	(void)u;
+	struct compose_view *cv = xcalloc(1, sizeof(*cv));
+	cv->base.cls = &compose_class;
+	cv->c = c;
+	cv->edit_file = edit_file;
+	cv->file_ahead = file_ahead;
+	cv->lv.count = compose_att_count(c);
+	return &cv->base;
+}

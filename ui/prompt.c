@@ -1,0 +1,397 @@
+/* prompt.c - the line editor on the last row: editing keys from the
+ * `editor` menu, history per kind of prompt, Tab completion of commands,
+ * options, accounts, folders, tags and file names.  While it waits for a
+ * key, ui_getkey keeps handling events, so sync progress still shows. */
+#include <dirent.h>
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uiint.h"
+
+#define HIST_MAX 100
+
+struct line {
+	unsigned *cp; /* code points */
+	size_t n, cap, pos;
+};
+
+static void line_set(struct line *l, const char *s)
+{
+	l->n = l->pos = 0;
+	const char *p = s, *end = s + strlen(s);
+	while (p < end) {
+		if (l->n + 1 >= l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->cp = xreallocarray(l->cp, l->cap, sizeof(unsigned));
+		}
+		l->cp[l->n++] = utf8_next(&p, end);
+	}
+	l->pos = l->n;
+}
+
+static void line_insert(struct line *l, unsigned c)
+{
+	if (l->n + 1 >= l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->cp = xreallocarray(l->cp, l->cap, sizeof(unsigned));
+	}
+	memmove(l->cp + l->pos + 1, l->cp + l->pos, (l->n - l->pos) * sizeof(unsigned));
+	l->cp[l->pos++] = c;
+	l->n++;
+}
+
+static void put_utf8(struct strbuf *b, unsigned c)
+{
+	char buf[4];
+	size_t n;
+	if (c < 0x80) {
+		buf[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		buf[0] = (char)(0xC0 | (c >> 6));
+		buf[1] = (char)(0x80 | (c & 0x3F));
+		n = 2;
+	} else if (c < 0x10000) {
+		buf[0] = (char)(0xE0 | (c >> 12));
+		buf[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		buf[2] = (char)(0x80 | (c & 0x3F));
+		n = 3;
+	} else {
+		buf[0] = (char)(0xF0 | (c >> 18));
+		buf[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+		buf[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+		buf[3] = (char)(0x80 | (c & 0x3F));
+		n = 4;
+	}
+	strbuf_add(b, buf, n);
+}
+
+static char *line_str(const struct line *l, size_t from, size_t to)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = from; i < to; i++)
+		put_utf8(&b, l->cp[i]);
+	return strbuf_detach(&b);
+}
+
+void prompt_history_add(struct ui *u, enum hist_kind h, const char *line)
+{
+	if (!*line)
+		return;
+	if (u->nhist[h] && strcmp(u->hist[h][u->nhist[h] - 1], line) == 0)
+		return;
+	if (u->nhist[h] == HIST_MAX) {
+		free(u->hist[h][0]);
+		memmove(u->hist[h], u->hist[h] + 1, (HIST_MAX - 1) * sizeof(char *));
+		u->nhist[h]--;
+	}
+	u->hist[h] = xreallocarray(u->hist[h], u->nhist[h] + 1, sizeof(char *));
+	u->hist[h][u->nhist[h]++] = xstrdup(line);
+}
+
+/* ---- completion ---- */
+
+struct cands {
+	char **v;
+	size_t n;
+};
+
+static void cand_add(struct cands *c, const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix)) != 0)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i], s) == 0)
+			return;
+	c->v = xreallocarray(c->v, c->n + 1, sizeof(char *));
+	c->v[c->n++] = xstrdup(s);
+}
+
+static void cands_free(struct cands *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i]);
+	free(c->v);
+}
+
+static void complete_files(struct cands *c, const char *prefix)
+{
+	char *pat = xasprintf("%s*", prefix);
+	char *exp = util_expand_path(pat);
+	glob_t g;
+	if (glob(exp, GLOB_MARK, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc && i < 500; i++)
+			cand_add(c, g.gl_pathv[i], "");
+		globfree(&g);
+	}
+	free(exp);
+	free(pat);
+}
+
+static void complete_tags(struct ui *u, struct cands *c, const char *prefix, const char *lead)
+{
+	if (!u->mv)
+		return;
+	char **tags = mailview_all_tags(u->mv);
+	for (size_t i = 0; tags[i]; i++) {
+		char *s = xasprintf("%s%s", lead, tags[i]);
+		cand_add(c, s, prefix);
+		free(s);
+		free(tags[i]);
+	}
+	free(tags);
+}
+
+static void complete_folders(struct ui *u, struct cands *c, const char *prefix, const char *lead)
+{
+	const char *const *f = sidebar_folders(u->sb);
+	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
+	size_t al = acc ? strlen(acc) : 0;
+	for (size_t i = 0; f && f[i]; i++) {
+		char *s = xasprintf("%s%s", lead, f[i]);
+		cand_add(c, s, prefix);
+		free(s);
+		/* the current account's folders also without "account/" */
+		if (acc && strncmp(f[i], acc, al) == 0 && f[i][al] == '/') {
+			s = xasprintf("%s%s", lead, f[i] + al + 1);
+			cand_add(c, s, prefix);
+			free(s);
+		}
+	}
+}
+
+static void complete_cmd(struct ui *u, struct cands *c, const char *line, const char *word)
+{
+	static const char *const cmds[] = { "set", "unset", "toggle", "reset", "source", "account",
+					    "bind", "macro", "color", "search" };
+	const char *sp = strchr(line, ' ');
+	if (!sp) {
+		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+			cand_add(c, cmds[i], word);
+		return;
+	}
+	size_t cl = (size_t)(sp - line);
+	if (strncmp(line, "account", cl) == 0 && cl == 7) {
+		for (size_t i = 0; i < conf_account_count(u->conf); i++)
+			cand_add(c, conf_account_name(u->conf, i), word);
+	} else if (cl == 6 && strncmp(line, "source", 6) == 0) {
+		complete_files(c, word);
+	} else {
+		const struct opt_def *o = conf_options();
+		for (size_t i = 0; i < OPT_COUNT; i++)
+			cand_add(c, o[i].name, word);
+	}
+}
+
+/* The word being completed: from the last space (or tag:/folder: prefix) to the cursor. */
+static size_t word_start(const struct line *l)
+{
+	size_t s = l->pos;
+	while (s > 0 && l->cp[s - 1] != ' ')
+		s--;
+	return s;
+}
+
+static void gather(struct ui *u, enum complete_kind kind, const char *line, const char *word, struct cands *c)
+{
+	switch (kind) {
+	case COMPLETE_CMD: complete_cmd(u, c, line, word); break;
+	case COMPLETE_FOLDER: complete_folders(u, c, word, ""); break;
+	case COMPLETE_FILE: complete_files(c, word); break;
+	case COMPLETE_TAGS:
+		if (word[0] == '+' || word[0] == '-')
+			complete_tags(u, c, word, word[0] == '+' ? "+" : "-");
+		else
+			complete_tags(u, c, word, "");
+		break;
+	case COMPLETE_QUERY:
+		if (strncmp(word, "tag:", 4) == 0)
+			complete_tags(u, c, word, "tag:");
+		else if (strncmp(word, "folder:", 7) == 0)
+			complete_folders(u, c, word, "folder:");
+		break;
+	default: break;
+	}
+}
+
+static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
+{
+	size_t ws = kind == COMPLETE_FOLDER ? 0 : word_start(l);
+	char *word = line_str(l, ws, l->pos);
+	char *whole = line_str(l, 0, l->pos);
+	struct cands c = { 0 };
+	gather(u, kind, whole, word, &c);
+	if (c.n == 0) {
+		ui_error(u, "No completions.");
+	} else {
+		size_t common = strlen(c.v[0]);
+		for (size_t i = 1; i < c.n; i++) {
+			size_t k = 0;
+			while (k < common && c.v[i][k] == c.v[0][k])
+				k++;
+			common = k;
+		}
+		/* replace the word by the common prefix (cut on a UTF-8 boundary) */
+		while (common > 0 && (c.v[0][common] & 0xC0) == 0x80)
+			common--;
+		char *rest = line_str(l, l->pos, l->n);
+		char *head = line_str(l, 0, ws);
+		char *nl = xasprintf("%s%.*s%s%s", head, (int)common, c.v[0], c.n == 1 && kind != COMPLETE_FOLDER &&
+							 c.v[0][strlen(c.v[0]) - 1] != '/' ? " " : "", rest);
+		size_t keep = strlen(head) + common + (c.n == 1 && kind != COMPLETE_FOLDER && c.v[0][strlen(c.v[0]) - 1] != '/');
+		line_set(l, nl);
+		/* put the cursor after the completed word */
+		const char *p = nl, *end = nl + keep;
+		l->pos = 0;
+		while (p < end) {
+			utf8_next(&p, nl + strlen(nl));
+			l->pos++;
+		}
+		if (c.n > 1) {
+			struct strbuf b;
+			strbuf_init(&b);
+			for (size_t i = 0; i < c.n && i < 50; i++) {
+				strbuf_adds(&b, c.v[i]);
+				strbuf_addc(&b, ' ');
+			}
+			ui_message(u, "%s", b.s);
+			strbuf_free(&b);
+		}
+		free(nl);
+		free(head);
+		free(rest);
+	}
+	cands_free(&c);
+	free(word);
+	free(whole);
+}
+
+/* ---- drawing and editing ---- */
+
+static void draw_prompt(struct ui *u, const char *prompt, const struct line *l)
+{
+	ui_draw(u);
+	int y = LINES - 1;
+	attr_t pa = theme_attr(u->th, CO_prompt);
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	int px = draw_text(y, 0, COLS / 2, prompt, pa);
+	int avail = COLS - px - 1;
+	/* scroll so the cursor stays visible */
+	int wcur = 0;
+	for (size_t i = 0; i < l->pos; i++)
+		wcur += cp_width(l->cp[i]);
+	size_t first = 0;
+	while (wcur > avail && first < l->pos)
+		wcur -= cp_width(l->cp[first++]);
+	char *s = line_str(l, first, l->n);
+	draw_text(y, px, avail, s, theme_attr(u->th, CO_normal));
+	free(s);
+	move(y, px + wcur);
+	curs_set(1);
+	refresh();
+}
+
+enum edit_ret { ED_CONTINUE, ED_ACCEPT, ED_CANCEL };
+
+static void hist_move(struct ui *u, struct line *l, enum hist_kind h, size_t *hi, int dir)
+{
+	size_t n = u->nhist[h];
+	if (dir < 0 && *hi > 0)
+		(*hi)--;
+	else if (dir > 0 && *hi < n)
+		(*hi)++;
+	else
+		return;
+	line_set(l, *hi < n ? u->hist[h][*hi] : "");
+}
+
+static enum edit_ret edit_fn(struct ui *u, struct line *l, const char *fn, enum hist_kind h, size_t *hi,
+			     enum complete_kind ck)
+{
+	if (strcmp(fn, "backspace") == 0 && l->pos > 0) {
+		memmove(l->cp + l->pos - 1, l->cp + l->pos, (l->n - l->pos) * sizeof(unsigned));
+		l->pos--;
+		l->n--;
+	} else if (strcmp(fn, "delete-char") == 0 && l->pos < l->n) {
+		memmove(l->cp + l->pos, l->cp + l->pos + 1, (l->n - l->pos - 1) * sizeof(unsigned));
+		l->n--;
+	} else if (strcmp(fn, "backward-char") == 0 && l->pos > 0) {
+		l->pos--;
+	} else if (strcmp(fn, "forward-char") == 0 && l->pos < l->n) {
+		l->pos++;
+	} else if (strcmp(fn, "bol") == 0) {
+		l->pos = 0;
+	} else if (strcmp(fn, "eol") == 0) {
+		l->pos = l->n;
+	} else if (strcmp(fn, "kill-line") == 0) {
+		l->n = l->pos = 0;
+	} else if (strcmp(fn, "kill-eol") == 0) {
+		l->n = l->pos;
+	} else if (strcmp(fn, "kill-word") == 0) {
+		size_t s = l->pos;
+		while (s > 0 && l->cp[s - 1] == ' ')
+			s--;
+		while (s > 0 && l->cp[s - 1] != ' ')
+			s--;
+		memmove(l->cp + s, l->cp + l->pos, (l->n - l->pos) * sizeof(unsigned));
+		l->n -= l->pos - s;
+		l->pos = s;
+	} else if (strcmp(fn, "history-up") == 0) {
+		hist_move(u, l, h, hi, -1);
+	} else if (strcmp(fn, "history-down") == 0) {
+		hist_move(u, l, h, hi, 1);
+	} else if (strcmp(fn, "complete") == 0) {
+		do_complete(u, l, ck);
+	}
+	return ED_CONTINUE;
+}
+
+static enum edit_ret edit_key(struct ui *u, struct line *l, int k, enum hist_kind h, size_t *hi,
+			      enum complete_kind ck)
+{
+	static const unsigned editor[] = { MENU_EDITOR, 0, 0 };
+	if (k == '\r' || k == '\n' || k == KEYCODE_ENTER)
+		return ED_ACCEPT;
+	if (k == 27 || k == 7) /* Esc, ^G */
+		return ED_CANCEL;
+	const char *fn = NULL, *macro = NULL;
+	int keys[1] = { k };
+	enum km_result r = keymap_lookup(u->km, editor, keys, 1, &fn, &macro);
+	if ((r == KM_FUNCTION || r == KM_AMBIGUOUS) && fn)
+		return edit_fn(u, l, fn, h, hi, ck);
+	if (k == KEYCODE_BACKSPACE)
+		return edit_fn(u, l, "backspace", h, hi, ck);
+	if (k >= 0x20 && k < KEYCODE_BASE && k != 0x7f)
+		line_insert(l, (unsigned)k);
+	return ED_CONTINUE;
+}
+
+char *prompt_line(struct ui *u, const char *prompt, const char *initial, enum hist_kind h,
+		  enum complete_kind ck)
+{
+	struct line l = { 0 };
+	line_set(&l, initial ? initial : "");
+	size_t hi = u->nhist[h];
+	char *ret = NULL;
+	free(u->msg);
+	u->msg = NULL;
+	for (;;) {
+		draw_prompt(u, prompt, &l);
+		int k = ui_getkey(u, -1);
+		if (k == KEYCODE_RESIZE || k == ERR)
+			continue;
+		enum edit_ret r = edit_key(u, &l, k, h, &hi, ck);
+		if (r == ED_CANCEL)
+			break;
+		if (r == ED_ACCEPT) {
+			ret = line_str(&l, 0, l.n);
+			prompt_history_add(u, h, ret);
+			break;
+		}
+	}
+	curs_set(0);
+	free(l.cp);
+	return ret;
+}

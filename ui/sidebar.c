@@ -1,0 +1,328 @@
+/* sidebar.c - accounts, their folders as a tree, then saved searches,
+ * each with unread/total counts from the store.
+ *
+ * Folders are the Maildirs under data_dir/mail/<account>/ (nested
+ * directories are the folder hierarchy); counts are notmuch queries
+ * (folder:"<account>/<folder>"), refreshed whenever the store changes. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "uiint.h"
+
+#define SIDEBAR_MAX_FOLDERS 2000
+#define SIDEBAR_MAX_DEPTH 16
+
+enum sb_kind { SB_ACCOUNT, SB_FOLDER, SB_SEARCH_HEADER, SB_SEARCH };
+
+struct sb_entry {
+	enum sb_kind kind;
+	char *label; /* owned: the last path component, or the account/search name */
+	char *name;  /* owned: "account/Folder" (folders), name (searches, accounts) */
+	char *query; /* owned */
+	int depth;
+	long account;
+	unsigned unread, total;
+};
+
+struct sidebar {
+	struct sb_entry *v;
+	size_t n;
+	struct listview lv;
+	char **folders; /* owned: NULL-terminated names for completion */
+	bool counted;   /* counts are current (they are filled in when idle) */
+};
+
+static void add(struct sidebar *sb, enum sb_kind kind, const char *label, const char *name, char *query, int depth,
+		long account)
+{
+	sb->v = xreallocarray(sb->v, sb->n + 1, sizeof(*sb->v));
+	struct sb_entry *e = &sb->v[sb->n++];
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->label = xstrdup(label);
+	e->name = xstrdup(name);
+	e->query = query;
+	e->depth = depth;
+	e->account = account;
+}
+
+/* notmuch query string quoting: "..." with " doubled */
+static char *quote_term(const char *prefix, const char *s)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_adds(&b, prefix);
+	strbuf_addc(&b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			strbuf_addc(&b, '"');
+		strbuf_addc(&b, *s);
+	}
+	strbuf_addc(&b, '"');
+	return strbuf_detach(&b);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	/* INBOX first, then alphabetical */
+	bool ix = strcmp(x, "INBOX") == 0, iy = strcmp(y, "INBOX") == 0;
+	if (ix != iy)
+		return ix ? -1 : 1;
+	return strcasecmp(x, y);
+}
+
+static bool is_maildir(const char *dir)
+{
+	char *cur = xasprintf("%s/cur", dir);
+	struct stat st;
+	bool r = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
+	free(cur);
+	return r;
+}
+
+/* Folders under base/rel, depth-first, sorted per level. */
+static void scan(struct sidebar *sb, const char *base, const char *acc, const char *rel, int depth, long account)
+{
+	if (depth > SIDEBAR_MAX_DEPTH || sb->n > SIDEBAR_MAX_FOLDERS)
+		return;
+	char *dir = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
+	DIR *d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n < SIDEBAR_MAX_FOLDERS) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "cur") == 0 || strcmp(de->d_name, "new") == 0 ||
+		    strcmp(de->d_name, "tmp") == 0)
+			continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			names = xreallocarray(names, n + 1, sizeof(char *));
+			names[n++] = xstrdup(de->d_name);
+		}
+		free(p);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(char *), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		char *full = xasprintf("%s/%s", base, r);
+		char *name = xasprintf("%s/%s", acc, r);
+		if (is_maildir(full))
+			add(sb, SB_FOLDER, names[i], name, quote_term("folder:", name), depth, account);
+		else
+			add(sb, SB_FOLDER, names[i], name, NULL, depth, account); /* a plain parent */
+		scan(sb, base, acc, r, depth + 1, account);
+		free(name);
+		free(full);
+		free(r);
+		free(names[i]);
+	}
+	free(names);
+	free(dir);
+}
+
+static void sb_clear(struct sidebar *sb)
+{
+	for (size_t i = 0; i < sb->n; i++) {
+		free(sb->v[i].label);
+		free(sb->v[i].name);
+		free(sb->v[i].query);
+	}
+	free(sb->v);
+	sb->v = NULL;
+	sb->n = 0;
+	for (size_t i = 0; sb->folders && sb->folders[i]; i++)
+		free(sb->folders[i]);
+	free(sb->folders);
+	sb->folders = NULL;
+}
+
+static void build(struct ui *u, struct sidebar *sb)
+{
+	sb_clear(sb);
+	for (size_t a = 0; a < conf_account_count(u->conf); a++) {
+		const char *acc = conf_account_name(u->conf, a);
+		char *path = quote_term("path:", acc);
+		char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
+		free(path);
+		add(sb, SB_ACCOUNT, acc, acc, q, 0, (long)a);
+		char *base = xasprintf("%s/%s", u->mail_dir, acc);
+		scan(sb, base, acc, "", 1, (long)a);
+		free(base);
+	}
+	if (conf_search_count(u->conf))
+		add(sb, SB_SEARCH_HEADER, "Searches", "", NULL, 0, -1);
+	for (size_t i = 0; i < conf_search_count(u->conf); i++) {
+		const struct conf_search *s = conf_search(u->conf, i);
+		add(sb, SB_SEARCH, s->name, s->name, xstrdup(s->query), 1, -1);
+	}
+	size_t nf = 0;
+	sb->folders = xcalloc(sb->n + 1, sizeof(char *));
+	for (size_t i = 0; i < sb->n; i++)
+		if (sb->v[i].kind == SB_FOLDER && sb->v[i].query)
+			sb->folders[nf++] = xstrdup(sb->v[i].name);
+	sb->lv.count = sb->n;
+}
+
+static void sb_count(struct ui *u, struct sidebar *sb)
+{
+	for (size_t i = 0; i < sb->n; i++) {
+		struct sb_entry *e = &sb->v[i];
+		e->total = e->unread = 0;
+		if (!u->mv || !e->query)
+			continue;
+		mailview_count(u->mv, e->query, &e->total);
+		char *q = xasprintf("(%s) and tag:unread", e->query);
+		mailview_count(u->mv, q, &e->unread);
+		free(q);
+	}
+}
+
+struct sidebar *sidebar_new(struct ui *u)
+{
+	struct sidebar *sb = xcalloc(1, sizeof(*sb));
+	sidebar_refresh(u, sb);
+	return sb;
+}
+
+void sidebar_free(struct sidebar **psb)
+{
+	struct sidebar *sb = *psb;
+	if (!sb)
+		return;
+	sb_clear(sb);
+	free(sb);
+	*psb = NULL;
+}
+
+void sidebar_refresh(struct ui *u, struct sidebar *sb)
+{
+	if (!sb)
+		return;
+	size_t cur = sb->lv.cur;
+	build(u, sb);
+	sb->counted = false; /* the first screen must not wait for counts */
+	lv_set_cur(&sb->lv, cur);
+}
+
+bool sidebar_idle(struct ui *u, struct sidebar *sb)
+{
+	if (!sb || sb->counted)
+		return false;
+	sb_count(u, sb);
+	sb->counted = true;
+	return true;
+}
+
+static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur)
+{
+	struct sidebar *sb = ctx;
+	struct sb_entry *e = &sb->v[i];
+	attr_t a = theme_attr(u->th, CO_sidebar);
+	if (e->kind == SB_ACCOUNT || e->kind == SB_SEARCH_HEADER)
+		a |= A_BOLD;
+	if (e->unread)
+		a = theme_attr(u->th, CO_sidebar_unread);
+	if (cur)
+		a = theme_attr(u->th, CO_sidebar_highlight);
+	draw_fill(y, x, w, a);
+	struct strbuf b;
+	strbuf_init(&b);
+	for (int d = 0; d < e->depth; d++)
+		strbuf_adds(&b, " ");
+	strbuf_adds(&b, e->label);
+	char counts[48] = "";
+	if (e->query && u->mv && sb->counted)
+		snprintf(counts, sizeof(counts), e->unread ? " %u/%u" : " %u", e->unread ? e->unread : e->total, e->total);
+	int cw = (int)strlen(counts);
+	int lw = w - cw;
+	if (lw < 1)
+		lw = w, cw = 0;
+	draw_text(y, x, lw, b.s, a);
+	if (cw)
+		draw_text(y, x + w - cw, cw, counts, a);
+	strbuf_free(&b);
+}
+
+void sidebar_draw(struct ui *u, struct sidebar *sb, int y, int x, int w, int h)
+{
+	lv_draw(u, &sb->lv, y, x, w, h, row, sb);
+}
+
+void sidebar_move(struct ui *u, struct sidebar *sb, int dir)
+{
+	(void)u;
+	size_t c = sb->lv.cur;
+	do {
+		if (dir > 0 && c + 1 < sb->n)
+			c++;
+		else if (dir < 0 && c > 0)
+			c--;
+		else
+			break;
+	} while (!sb->v[c].query);
+	if (sb->v[c].query)
+		lv_set_cur(&sb->lv, c);
+}
+
+void sidebar_open(struct ui *u, struct sidebar *sb)
+{
+	if (sb->lv.cur >= sb->n || !sb->v[sb->lv.cur].query)
+		return;
+	struct sb_entry *e = &sb->v[sb->lv.cur];
+	size_t keep = sb->lv.cur;
+	if (e->account >= 0 && e->account != u->account)
+		u->account = e->account;
+	char *title = e->kind == SB_SEARCH ? xasprintf("search: %s", e->name) : xstrdup(e->name);
+	char *q = xstrdup(e->query);
+	ui_open_query(u, title, q);
+	lv_set_cur(&sb->lv, keep);
+	free(title);
+	free(q);
+}
+
+bool sidebar_click(struct ui *u, struct sidebar *sb, int r)
+{
+	size_t i = sb->lv.top + (size_t)(r < 0 ? 0 : r);
+	if (r < 0 || i >= sb->n || !sb->v[i].query)
+		return false;
+	lv_set_cur(&sb->lv, i);
+	sidebar_open(u, sb);
+	return true;
+}
+
+const char *const *sidebar_folders(struct sidebar *sb)
+{
+	return sb ? (const char *const *)sb->folders : NULL;
+}
+
+char *sidebar_folder_query(struct ui *u, const char *name)
+{
+	struct sidebar *sb = u->sb;
+	/* "acc/Folder" as listed, or "Folder" of the current account */
+	for (size_t pass = 0; pass < 2; pass++) {
+		char *full = pass == 0 || u->account < 0
+				     ? xstrdup(name)
+				     : xasprintf("%s/%s", conf_account_name(u->conf, (size_t)u->account), name);
+		char *dir = xasprintf("%s/%s", u->mail_dir, full);
+		bool ok = !strstr(full, "..") && is_maildir(dir);
+		free(dir);
+		if (ok) {
+			char *q = quote_term("folder:", full);
+			free(full);
+			return q;
+		}
+		free(full);
+	}
+	(void)sb;
+	return NULL;
+}

@@ -1,0 +1,43 @@
+/* syncglue.h - the reader's side of the sync engine: start the account
+ * workers, poll their event pipe together with the terminal, show their
+ * state in the status line, and hand them the user's actions.
+ *
+ * This is the only UI file that knows the account manager's API; until
+ * that lands (issue 4) it is a stand-in that reports "no sync engine" and
+ * refuses actions, so the reader still opens the store read-only. */
+#ifndef MUTTLIKE_SYNCGLUE_H
+#define MUTTLIKE_SYNCGLUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct ui;
+
+void sync_glue_start(struct ui *u);
+void sync_glue_stop(struct ui *u);
+/* The event pipe to poll, or -1. */
+int sync_glue_fd(struct ui *u);
+/* Read and handle every pending event. */
+void sync_glue_dispatch(struct ui *u);
+/* Right-hand part of the status line: "offline", "syncing 40%" ... */
+void sync_glue_status(struct ui *u, struct strbuf *b);
+/* Ask for a sync of the current account now. */
+void sync_glue_sync_now(struct ui *u);
+
+/* Actions on messages (by Message-ID); applied locally at once and queued
+ * for the server.  false with *err (caller frees) when they cannot be. */
+enum sync_action { SA_TAGS, SA_MOVE, SA_COPY, SA_DELETE, SA_ARCHIVE };
+struct sync_req {
+	enum sync_action action;
+	const char *const *ids; /* Message-IDs */
+	size_t nids;
+	const char *tags;       /* SA_TAGS: "+flagged -unread" */
+	const char *folder;     /* SA_MOVE/SA_COPY: "Folder" of the current account */
+};
+bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err);
+/* Is there an engine to apply actions at all? */
+bool sync_glue_available(struct ui *u);
+
+#endif
