@@ -55,9 +55,9 @@ DEB_BUILD := gcc make pkg-config libncurses-dev libgnutls28-dev libetpan-dev lib
 DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin \
              libsasl2-modules file iproute2 ca-certificates
 DEB_LINT  := clang-tidy cppcheck
-DEB_BENCH := isync valgrind
+DEB_BENCH := isync valgrind time
 
-.PHONY: all deps check check-build test-unit test-integration test-ui test-fuzz demo bench lint \
+.PHONY: all deps deps-bench check check-build test-unit test-integration test-ui test-fuzz demo bench lint \
         layering install docs docs-check clean
 
 all: muttlike
@@ -92,8 +92,9 @@ $(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB
 -include tests/tools/Makefile.frag
 
 # ---- dependencies ----
-deps:
-	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+# Install the missing ones of a package list (as root), else print the command.
+define install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
@@ -107,6 +108,13 @@ deps:
 	  echo "deps: missing packages; run as root:" >&2; \
 	  echo "  apt-get install -y$$missing" >&2; exit 1; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEB_BUILD) $(DEB_TEST))
+
+deps-bench:
+	$(call install_missing,$(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH))
 
 # ---- tests ----
 # Tests build separately under ASan + UBSan in build/san.
@@ -164,8 +172,10 @@ docs-check: muttlike
 demo: all $(BUILD)/gencorpus
 	@tests/rig/demo $(BUILD)
 
-bench: all $(BUILD)/gencorpus
+bench: deps-bench
+	@$(MAKE) --no-print-directory all $(BUILD)/gencorpus
 	@tests/bench/run $(BUILD)
+	@tests/bench/reader.sh $(BUILD)
 
 lint:
 	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \
