@@ -193,7 +193,7 @@ static bool fail(char **err, const char *fmt, const char *s, size_t n)
 
 static void add_space(struct strbuf *b)
 {
-	if (b->len && b->s[b->len - 1] != ' ')
+	if (b->s && b->len && b->s[b->len - 1] != ' ')
 		strbuf_addc(b, ' ');
 }
 

@@ -147,7 +147,7 @@ static void me_init(struct me *me, const struct compose_identity *id)
 	char *err = NULL;
 	if (id && id->from && *id->from && !addr_parse(id->from, &me->from, &err))
 		free(err); /* a bad `from` leaves From empty: the send step says so */
-	if (me->from.n && !*me->from.v[0].name && id->real_name && *id->real_name) {
+	if (id && me->from.n && !*me->from.v[0].name && id->real_name && *id->real_name) {
 		free(me->from.v[0].name);
 		me->from.v[0].name = encode_header_clean(id->real_name);
 	}

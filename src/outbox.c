@@ -194,8 +194,7 @@ static bool load_entry(outbox_t *o, const char *id, struct outbox_entry *e)
 	e->id = xstrdup(id);
 	char *line = NULL;
 	size_t cap = 0, nr = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		parse_env_line(e, line, &nr);
 	}

@@ -215,6 +215,7 @@ void index_format_line(struct ui *u, const struct mv_entry *e, size_t num, bool 
 			if (n >= sizeof(arg))
 				n = sizeof(arg) - 1;
 			memcpy(arg, p, n);
+			arg[n] = '\0';
 			p = end ? end + 1 : p + strlen(p);
 		}
 		strbuf_reset(&tmp);

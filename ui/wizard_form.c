@@ -149,6 +149,8 @@ static void cycle(struct wiz_field *fl, int dir)
 			cur = n;
 		n++;
 	}
+	if (n == 0)
+		return;
 	cur = (cur + n + (size_t)(dir + (int)n)) % n;
 	snprintf(fl->value, sizeof(fl->value), "%s", fl->choices[cur]);
 }
