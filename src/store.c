@@ -30,7 +30,13 @@
  * database (measured: 117 MB -> 48 MB on 3,000 messages, no slower). */
 #define FLUSH_THRESHOLD "2000"
 
-enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE, OP_FLAGS, OP_TAG };
+enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE, OP_FLAGS, OP_TAG, OP_RETAG, OP_QUERY, OP_REINDEX };
+
+struct tag_query {
+	struct store_tagged *v;
+	size_t n, cap;
+	bool ok;
+};
 
 struct op {
 	enum op_kind kind;
@@ -39,6 +45,7 @@ struct op {
 	char *account;  /* owned */
 	char *keywords; /* owned or NULL */
 	unsigned flags; /* OP_FLAGS: MAILDIR_F_* wanted */
+	struct tag_query *query; /* OP_QUERY: foreign, filled by the writer */
 	struct op *next;
 };
 
@@ -56,6 +63,10 @@ struct store {
 	bool stop;
 	size_t failures;
 	size_t added;
+	bool recovered;    /* reconcile() ran: tags may predate a crash */
+	char *state_dir;   /* owned */
+	char open_stamp[96]; /* store_index_stamp() when the database was opened */
+	unsigned long open_gen; /* store_tag_generation() then */
 	store_changed_fn changed;
 	void *changed_ud;
 };
@@ -332,6 +343,113 @@ static bool apply_tag(struct store *s, struct op *o)
 	return st == NOTMUCH_STATUS_SUCCESS;
 }
 
+/* The sync's keyword change on one file's message (see store_retag). */
+static bool apply_retag(struct store *s, struct op *o)
+{
+	char *abs = xasprintf("%s/%s", s->root, o->path);
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
+	free(abs);
+	if (st != NOTMUCH_STATUS_SUCCESS || !m)
+		return true; /* renamed or gone meanwhile: the next pass merges again */
+	notmuch_message_freeze(m);
+	char *copy = xstrdup(o->keywords ? o->keywords : "");
+	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if ((*t != '+' && *t != '-') || !t[1])
+			continue;
+		if (*t == '+')
+			notmuch_message_add_tag(m, t + 1);
+		else
+			notmuch_message_remove_tag(m, t + 1);
+	}
+	free(copy);
+	notmuch_message_thaw(m);
+	notmuch_message_destroy(m);
+	return true;
+}
+
+/* Index a file's new content again.  notmuch_message_reindex() keeps the
+ * tags, which removing and adding the file would lose (the message
+ * document goes away with its last file name). */
+static bool apply_reindex(struct store *s, struct op *o)
+{
+	char *abs = xasprintf("%s/%s", s->root, o->path);
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
+	free(abs);
+	if (st != NOTMUCH_STATUS_SUCCESS || !m)
+		return apply_add(s, o->path, o->account, NULL); /* not indexed yet: a plain add */
+	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
+	st = notmuch_message_reindex(m, io);
+	if (io)
+		notmuch_indexopts_destroy(io);
+	notmuch_message_destroy(m);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		log_error("store: cannot index %s again: %s", o->path, notmuch_status_to_string(st));
+		return false;
+	}
+	return true;
+}
+
+/* Collect path -> tags for every file of one folder into o->query. */
+static bool apply_query(struct store *s, struct op *o)
+{
+	struct tag_query *r = o->query;
+	struct strbuf q;
+	strbuf_init(&q);
+	strbuf_adds(&q, "folder:\"");
+	for (const char *p = o->path; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&q, '"');
+		strbuf_addc(&q, *p);
+	}
+	strbuf_addc(&q, '"');
+	notmuch_query_t *query = NULL;
+	notmuch_status_t st = notmuch_query_create_with_syntax(s->db, q.s, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query);
+	strbuf_free(&q);
+	if (st != NOTMUCH_STATUS_SUCCESS)
+		return false;
+	notmuch_messages_t *ms = NULL;
+	size_t rl = strlen(s->root);
+	size_t fl = strlen(o->path);
+	if (notmuch_query_search_messages(query, &ms) == NOTMUCH_STATUS_SUCCESS) {
+		r->ok = true;
+		for (; notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+			notmuch_message_t *m = notmuch_messages_get(ms);
+			struct strbuf tags;
+			strbuf_init(&tags);
+			notmuch_tags_t *ts = notmuch_message_get_tags(m);
+			for (; notmuch_tags_valid(ts); notmuch_tags_move_to_next(ts)) {
+				if (tags.len)
+					strbuf_addc(&tags, ' ');
+				strbuf_adds(&tags, notmuch_tags_get(ts));
+			}
+			notmuch_tags_destroy(ts);
+			notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+			for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
+				const char *fn = notmuch_filenames_get(fns);
+				/* Only this folder's own files (the message may
+				 * have copies elsewhere). */
+				if (strncmp(fn, s->root, rl) != 0 || fn[rl] != '/' || strncmp(fn + rl + 1, o->path, fl) != 0 ||
+				    fn[rl + 1 + fl] != '/')
+					continue;
+				if (r->n == r->cap) {
+					r->cap = r->cap ? r->cap * 2 : 256;
+					r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
+				}
+				r->v[r->n].path = xstrdup(fn + rl + 1);
+				r->v[r->n].tags = xstrdup(tags.s ? tags.s : "");
+				r->n++;
+			}
+			notmuch_filenames_destroy(fns);
+			strbuf_free(&tags);
+			notmuch_message_destroy(m);
+		}
+	}
+	notmuch_query_destroy(query);
+	return r->ok;
+}
+
 static bool apply(struct store *s, struct op *o)
 {
 	switch (o->kind) {
@@ -353,6 +471,12 @@ static bool apply(struct store *s, struct op *o)
 		return apply_flags(s, o);
 	case OP_TAG:
 		return apply_tag(s, o);
+	case OP_RETAG:
+		return apply_retag(s, o);
+	case OP_QUERY:
+		return apply_query(s, o);
+	case OP_REINDEX:
+		return apply_reindex(s, o);
 	}
 	return false;
 }
@@ -491,14 +615,98 @@ void store_set_flags(struct store *s, const char *path, unsigned flags, const ch
 	enqueue(s, o);
 }
 
+/* store_tag() calls in this process, over every store: process-wide, so
+ * that a store closed and another opened at the same address can never
+ * look unchanged. */
+static unsigned long tag_gen;
+
 void store_tag(struct store *s, const char *message_id, const char *changes)
 {
+	__atomic_add_fetch(&tag_gen, 1, __ATOMIC_SEQ_CST);
 	enqueue(s, op_new(OP_TAG, message_id, NULL, changes));
 }
 
 void store_prune(struct store *s, const char *folder)
 {
 	enqueue(s, op_new(OP_PRUNE, folder, NULL, NULL));
+}
+
+void store_retag(struct store *s, const char *path, const char *changes)
+{
+	enqueue(s, op_new(OP_RETAG, path, NULL, changes));
+}
+
+void store_reindex(struct store *s, const char *path)
+{
+	enqueue(s, op_new(OP_REINDEX, path, NULL, NULL));
+}
+
+static int tagged_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct store_tagged *)a)->path, ((const struct store_tagged *)b)->path);
+}
+
+int store_folder_tags(struct store *s, const char *folder, struct store_tagged **out, size_t *n)
+{
+	struct tag_query *q = xcalloc(1, sizeof(*q));
+	struct op *o = op_new(OP_QUERY, folder, NULL, NULL);
+	o->query = q;
+	enqueue(s, o);
+	/* Wait without taking the failure count, which belongs to
+	 * store_flush()'s caller. */
+	pthread_mutex_lock(&s->mu);
+	while (s->head || s->inflight)
+		pthread_cond_wait(&s->cv_done, &s->mu);
+	if (!q->ok && s->failures)
+		s->failures--; /* a failed query is reported here, not as a lost write */
+	pthread_mutex_unlock(&s->mu);
+	*out = NULL;
+	*n = 0;
+	if (!q->ok) {
+		store_tagged_free(&q->v, q->n);
+		free(q);
+		return -1;
+	}
+	if (q->n > 1)
+		qsort(q->v, q->n, sizeof(*q->v), tagged_cmp);
+	*out = q->v;
+	*n = q->n;
+	free(q);
+	return 0;
+}
+
+void store_tagged_free(struct store_tagged **v, size_t n)
+{
+	if (!*v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((*v)[i].path);
+		free((*v)[i].tags);
+	}
+	free(*v);
+	*v = NULL;
+}
+
+unsigned long store_tag_generation(const struct store *s)
+{
+	(void)s;
+	return __atomic_load_n(&tag_gen, __ATOMIC_SEQ_CST);
+}
+
+void store_index_stamp(const struct store *s, char out[96])
+{
+	char *p = xasprintf("%s/.notmuch/xapian/iamglass", s->root);
+	struct stat st;
+	out[0] = '\0';
+	if (stat(p, &st) == 0)
+		snprintf(out, 96, "%llu:%llu:%lld.%09ld", (unsigned long long)st.st_ino,
+			 (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	free(p);
+}
+
+bool store_recovered(const struct store *s)
+{
+	return s->recovered;
 }
 
 size_t store_flush(struct store *s)
@@ -620,6 +828,7 @@ static void reconcile_vanished(struct store *s)
 static void reconcile(struct store *s)
 {
 	log_info("store: the last sync did not finish; checking the index against the Maildirs");
+	s->recovered = true;
 	notmuch_database_begin_atomic(s->db);
 	DIR *dh = opendir(s->root);
 	if (dh) {
@@ -677,6 +886,11 @@ static int ensure_db(struct store *s, char **err)
 		return -1;
 	}
 	free(msg);
+	/* While we hold the database for writing nobody else commits, so the
+	 * stamp now tells what the index was before our writes (see
+	 * advance_stamps). */
+	store_index_stamp(s, s->open_stamp);
+	s->open_gen = store_tag_generation(s);
 	if (access(s->dirty, F_OK) == 0)
 		reconcile(s);
 	else
@@ -696,6 +910,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->root = xstrdup(mail_root);
 	s->dirty = xasprintf("%s/store.dirty", state_dir);
+	s->state_dir = xstrdup(state_dir);
 	/* The database is opened now only when it must be created or a crash
 	 * left it unreconciled; otherwise on the first write, so that a
 	 * no-op sync never opens it (and never takes its lock). */
@@ -706,6 +921,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 		if (ensure_db(s, err) < 0) {
 			free(s->root);
 			free(s->dirty);
+			free(s->state_dir);
 			free(s);
 			return STORE_ERR_DB;
 		}
@@ -719,11 +935,47 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 			notmuch_database_destroy(s->db);
 		free(s->root);
 		free(s->dirty);
+		free(s->state_dir);
 		free(s);
 		return STORE_ERR_IO;
 	}
 	*out = s;
 	return STORE_OK;
+}
+
+/* Our commit changed the index stamp.  An account whose sync recorded
+ * the stamp we opened on (state_dir/<account>/index.stamp: "no unmerged
+ * tag change at this stamp") is still clean afterwards if nothing but the
+ * sync wrote in between (no store_tag(), no crash recovery): the sync's
+ * own writes set tags to what its state records.  Carry the stamp forward,
+ * so that the pass after a writing pass need not read every tag again. */
+static void advance_stamps(struct store *s)
+{
+	if (!s->open_stamp[0] || s->recovered || store_tag_generation(s) != s->open_gen)
+		return;
+	char now[96];
+	store_index_stamp(s, now);
+	if (!now[0] || strcmp(now, s->open_stamp) == 0)
+		return;
+	DIR *dh = opendir(s->state_dir);
+	struct dirent *de;
+	while (dh && (de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s/index.stamp", s->state_dir, de->d_name);
+		FILE *f = fopen(p, "re");
+		if (f) {
+			char old[96];
+			size_t n = fread(old, 1, sizeof(old) - 1, f);
+			old[n] = '\0';
+			fclose(f);
+			if (strcmp(old, s->open_stamp) == 0)
+				util_write_file_atomic(p, now, strlen(now), 0600);
+		}
+		free(p);
+	}
+	if (dh)
+		closedir(dh);
 }
 
 void store_close(struct store **sp)
@@ -741,14 +993,17 @@ void store_close(struct store **sp)
 	if (s->db) {
 		notmuch_status_t st = notmuch_database_close(s->db);
 		notmuch_database_destroy(s->db);
-		if (st == NOTMUCH_STATUS_SUCCESS)
+		if (st == NOTMUCH_STATUS_SUCCESS) {
 			unlink(s->dirty);
+			advance_stamps(s);
+		}
 	}
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv_work);
 	pthread_cond_destroy(&s->cv_done);
 	free(s->root);
 	free(s->dirty);
+	free(s->state_dir);
 	free(s);
 	*sp = NULL;
 }

@@ -84,6 +84,41 @@ void store_prune(struct store *s, const char *folder);
  * neither flags nor keywords stay local. */
 void store_tag(struct store *s, const char *message_id, const char *changes);
 
+/* Change the tags of the message whose file is path ("<account>/<folder>/cur/<file>"):
+ * changes is "+tag -tag ...".  Unlike store_tag() the file names are not
+ * touched: the sync uses it for IMAP keywords, which are not Maildir flags. */
+void store_retag(struct store *s, const char *path, const char *changes);
+
+/* The file at path was replaced in place (a stub by the full message):
+ * index its content again, keeping the message's tags. */
+void store_reindex(struct store *s, const char *path);
+
+/* The tags of the files of one folder, as the writer's own handle sees
+ * them (notmuch commits lazily, so a second read-only handle could miss
+ * this process's latest changes and mistake them for removals). */
+struct store_tagged {
+	char *path; /* owned: relative to mail_root */
+	char *tags; /* owned: space-separated, sorted by notmuch */
+};
+/* Waits for the queue to drain.  0, or -1 when the database cannot be
+ * read (then nothing is known about local tags). */
+int store_folder_tags(struct store *s, const char *folder, struct store_tagged **out, size_t *n);
+void store_tagged_free(struct store_tagged **v, size_t n);
+
+/* Cheap "did tags change?" tests, so that a no-op pass need not open the
+ * database.  The generation counts store_tag() calls in this process, on
+ * any store (the reader's tag changes, maybe not committed to disk yet); the stamp identifies
+ * the last commit of the database by anyone (Xapian's glass backend
+ * rewrites xapian/iamglass on every commit): "" when unknown, then the
+ * caller must look at the tags.  out needs 96 bytes. */
+unsigned long store_tag_generation(const struct store *s);
+void store_index_stamp(const struct store *s, char out[96]);
+
+/* True when this store found the crash marker of a writer that died and
+ * reconciled the index: tags written before the crash may be missing, so
+ * the sync must not read a missing keyword tag as "removed locally". */
+bool store_recovered(const struct store *s);
+
 /* Wait until every queued operation is applied.  Returns the number of
  * operations that failed since the last call (each was logged). */
 size_t store_flush(struct store *s);

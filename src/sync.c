@@ -1,11 +1,16 @@
 /* sync.c - the per-account sync engine (see sync.h for the algorithm). */
 #include "sync.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libetpan/libetpan.h>
 
@@ -48,6 +53,13 @@ struct sync {
 	bool net_failed;      /* the connection broke: stop the pass */
 	uint64_t pass_bytes;
 	long long pass_start_ms;
+	/* Skipping the tag query of the keyword merge when no tag can have
+	 * changed since the last complete pass (see tags_maybe_changed). */
+	bool tags_unchanged;          /* this pass: the index is as we left it */
+	bool tags_seen;               /* tags_gen is from a complete pass */
+	unsigned long tags_gen;       /* store_tag_generation() then */
+	char tags_stamp[96];          /* the index stamp at the start of this pass */
+	unsigned long tags_gen_now;
 };
 
 /* A message as the server has it. */
@@ -153,6 +165,178 @@ bool sync_folder_selected(const char *patterns, const char *name)
 	}
 	free(copy);
 	return in;
+}
+
+/* ---- keywords ---- */
+
+/* A keyword set: the words of a space-separated string (a copy). */
+struct kwset {
+	char *buf;
+	char **v;
+	size_t n;
+};
+
+static void kw_split(struct kwset *k, const char *s)
+{
+	k->buf = xstrdup(s ? s : "");
+	k->n = 0;
+	k->v = xreallocarray(NULL, strlen(k->buf) / 2 + 2, sizeof(*k->v));
+	for (char *save = NULL, *w = strtok_r(k->buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		k->v[k->n++] = w;
+}
+
+static void kw_free(struct kwset *k)
+{
+	free(k->buf);
+	free(k->v);
+	k->buf = NULL;
+	k->v = NULL;
+	k->n = 0;
+}
+
+/* IMAP keywords are case-insensitive (RFC 3501 2.3.2); tags are not, so
+ * every comparison between the two worlds ignores case. */
+static const char *kw_find(const struct kwset *k, const char *w)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcasecmp(k->v[i], w) == 0)
+			return k->v[i];
+	return NULL;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted, duplicates (ignoring case) dropped; NULL when empty. */
+static char *kw_join(char **v, size_t n)
+{
+	qsort(v, n, sizeof(*v), str_ptr_cmp);
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcasecmp(v[i], v[j]) == 0;
+		if (dup)
+			continue;
+		if (b.len)
+			strbuf_addc(&b, ' ');
+		strbuf_adds(&b, v[i]);
+	}
+	char *out = b.len ? strbuf_detach(&b) : NULL;
+	strbuf_free(&b);
+	return out;
+}
+
+bool sync_tag_is_keyword(const char *tag)
+{
+	/* Local-only tags: the account tag, notmuch's own tags, and the tags
+	 * that stand for flags (those travel as flags, through the file
+	 * names). */
+	static const char *const local_only[] = {
+		"inbox", "new", "attachment", "signed", "encrypted", "unread", "flagged",
+		"replied", "draft", "passed", "deleted", "$Forwarded",
+	};
+	if (!tag || !*tag || strncmp(tag, "account:", 8) == 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(local_only); i++)
+		if (strcasecmp(tag, local_only[i]) == 0)
+			return false;
+	/* Only an IMAP atom can be a keyword (RFC 3501 flag-keyword): ASCII
+	 * without atom-specials; a leading backslash would be a system flag.
+	 * Any other tag stays local. */
+	if (*tag == '\\')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)tag; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("(){%*\"\\]", *p))
+			return false;
+	return true;
+}
+
+/* The keyword tags among a message's tags, sorted; NULL when none. */
+static char *keywords_of_tags(const char *tags)
+{
+	struct kwset t;
+	kw_split(&t, tags);
+	size_t w = 0;
+	for (size_t i = 0; i < t.n; i++)
+		if (sync_tag_is_keyword(t.v[i]))
+			t.v[w++] = t.v[i];
+	char *out = kw_join(t.v, w);
+	kw_free(&t);
+	return out;
+}
+
+char *sync_merge_keywords(const char *base, const char *local, const char *remote)
+{
+	struct kwset b, l, r;
+	kw_split(&b, base);
+	kw_split(&l, local);
+	kw_split(&r, remote);
+	char **out = xreallocarray(NULL, b.n + l.n + r.n + 1, sizeof(*out));
+	size_t n = 0;
+	/* Every keyword any side has, in the server's spelling first. */
+	struct kwset *sides[3] = { &r, &l, &b };
+	for (size_t si = 0; si < 3; si++) {
+		for (size_t i = 0; i < sides[si]->n; i++) {
+			const char *w = sides[si]->v[i];
+			bool seen = false;
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = strcasecmp(out[j], w) == 0;
+			if (seen)
+				continue;
+			bool inb = kw_find(&b, w) != NULL, inl = kw_find(&l, w) != NULL, inr = kw_find(&r, w) != NULL;
+			/* Per keyword, as per flag: the side that changed wins;
+			 * if both changed, both hold the same value. */
+			bool keep = inb != inl ? inl : inr;
+			if (keep)
+				out[n++] = (char *)w;
+		}
+	}
+	char *res = kw_join(out, n);
+	free(out);
+	kw_free(&b);
+	kw_free(&l);
+	kw_free(&r);
+	return res;
+}
+
+/* The words of a that b lacks (ignoring case), space-separated, each
+ * prefixed with prefix ("+", "-" or ""); NULL when none. */
+static char *kw_minus(const char *a, const char *b, const char *prefix)
+{
+	struct kwset x, y;
+	kw_split(&x, a);
+	kw_split(&y, b);
+	struct strbuf o;
+	strbuf_init(&o);
+	/* Tag changes ("+", "-") only ever touch keyword tags. */
+	bool tags = *prefix == '+' || *prefix == '-';
+	for (size_t i = 0; i < x.n; i++) {
+		if (kw_find(&y, x.v[i]) || (tags && !sync_tag_is_keyword(x.v[i])))
+			continue;
+		if (o.len)
+			strbuf_addc(&o, ' ');
+		strbuf_adds(&o, prefix);
+		strbuf_adds(&o, x.v[i]);
+	}
+	kw_free(&x);
+	kw_free(&y);
+	char *out = o.len ? strbuf_detach(&o) : NULL;
+	strbuf_free(&o);
+	return out;
+}
+
+/* Equal as keyword sets (ignoring case)? */
+static bool kw_equal(const char *a, const char *b)
+{
+	char *d1 = kw_minus(a, b, ""), *d2 = kw_minus(b, a, "");
+	bool eq = !d1 && !d2;
+	free(d1);
+	free(d2);
+	return eq;
 }
 
 /* ---- events and errors ---- */
@@ -313,6 +497,7 @@ static struct mailimap_flag_list *flag_list_of(unsigned flags)
 
 struct fetched {
 	uint32_t uid;
+	uint32_t size;     /* RFC822.SIZE, when asked */
 	unsigned flags;
 	bool has_flags;
 	char *kw;          /* owned */
@@ -349,6 +534,7 @@ static void parse_msg_att(struct mailimap_msg_att *att, struct fetched *out)
 			struct mailimap_msg_att_static *st = item->att_data.att_static;
 			switch (st->att_type) {
 			case MAILIMAP_MSG_ATT_UID: out->uid = st->att_data.att_uid; break;
+			case MAILIMAP_MSG_ATT_RFC822_SIZE: out->size = st->att_data.att_rfc822_size; break;
 			case MAILIMAP_MSG_ATT_INTERNALDATE:
 				if (st->att_data.att_internal_date)
 					out->idate = imap_date_to_time(st->att_data.att_internal_date);
@@ -365,6 +551,48 @@ static void parse_msg_att(struct mailimap_msg_att *att, struct fetched *out)
 	}
 }
 
+/* ---- header-only stubs (sync_max_size) ---- */
+
+#define STUB_HEADER "X-Muttlike-Stub: "
+
+uint32_t sync_stub_size(const char *data, size_t len)
+{
+	/* The marker is always the first line we write, so only the start
+	 * is looked at (a header further down is the sender's, not ours). */
+	size_t hl = strlen(STUB_HEADER);
+	if (!data || len <= hl || strncasecmp(data, STUB_HEADER, hl) != 0)
+		return 0;
+	unsigned long v = 0;
+	size_t i = hl;
+	for (; i < len && data[i] >= '0' && data[i] <= '9' && v <= UINT32_MAX; i++)
+		v = v * 10 + (unsigned long)(data[i] - '0');
+	if (i == hl || v == 0 || v > UINT32_MAX)
+		return 0;
+	return (uint32_t)v;
+}
+
+/* A stub: our marker line, the server's header (which ends with its
+ * blank line), and a line saying where the rest is. */
+static char *make_stub(const char *hdr, size_t hlen, uint32_t size, size_t *outlen)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_addf(&b, STUB_HEADER "%u\r\n", size);
+	strbuf_add(&b, hdr, hlen);
+	if (hlen < 2 || hdr[hlen - 2] != '\r' || hdr[hlen - 1] != '\n')
+		strbuf_adds(&b, "\r\n");
+	if (hlen < 4 || memcmp(hdr + hlen - 4, "\r\n\r\n", 4) != 0)
+		strbuf_adds(&b, "\r\n");
+	strbuf_addf(&b,
+		    "[muttlike: this message is %u bytes, more than sync_max_size; only its header was "
+		    "downloaded. Opening it fetches the rest.]\r\n",
+		    size);
+	*outlen = b.len;
+	char *out = strbuf_detach(&b);
+	strbuf_free(&b);
+	return out;
+}
+
 /* ---- one folder ---- */
 
 struct folder_ctx {
@@ -377,6 +605,11 @@ struct folder_ctx {
 	struct state *st;     /* owned */
 	struct maildir_list local;
 	bool allow_deletes;
+	bool kw_ok;           /* PERMANENTFLAGS has \*: new keywords can be stored */
+	bool tags_known;      /* tagged holds the index's view of this folder */
+	bool recovered;       /* the store reconciled after a crash (store_recovered) */
+	struct store_tagged *tagged; /* owned, sorted by path */
+	size_t ntagged;
 };
 
 static void ctx_clear(struct folder_ctx *c)
@@ -387,11 +620,80 @@ static void ctx_clear(struct folder_ctx *c)
 	free(c->state_path);
 	state_free(&c->st);
 	maildir_list_clear(&c->local);
+	store_tagged_free(&c->tagged, c->ntagged);
 }
 
 static char *store_path(struct folder_ctx *c, const char *name)
 {
 	return xasprintf("%s/%s", c->store_prefix, name);
+}
+
+static int tagged_path_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct store_tagged *)elem)->path);
+}
+
+/* The local keyword set of a file: its message's keyword tags.  When the
+ * index cannot tell (file not indexed yet, database unreadable) the local
+ * side is taken as unchanged (base), so that an unknown is never read as
+ * "every keyword removed".  After a crash the index may have lost tags it
+ * had been given, so a missing tag is not a removal then either (base is
+ * added back).  Without PERMANENTFLAGS \* only keywords the server already
+ * knows can be stored, so other tags stay local.  *raw gets the keyword
+ * tags the index really has, to learn which tags to add. */
+static char *local_keywords(struct folder_ctx *c, const struct maildir_entry *e, const char *base_kw,
+			    const char *remote_kw, char **raw)
+{
+	const struct store_tagged *t = NULL;
+	if (c->tags_known && c->ntagged) {
+		char *p = store_path(c, e->name);
+		t = bsearch(p, c->tagged, c->ntagged, sizeof(*c->tagged), tagged_path_cmp);
+		free(p);
+	}
+	if (!t) {
+		*raw = base_kw ? xstrdup(base_kw) : NULL;
+		return base_kw ? xstrdup(base_kw) : NULL;
+	}
+	char *lk = keywords_of_tags(t->tags);
+	/* A server keyword spelled like a local-only tag ("inbox", "new" ...)
+	 * has no local side: it counts as unchanged here, so only the server
+	 * adds or removes it. */
+	struct kwset b;
+	kw_split(&b, base_kw);
+	size_t w = 0;
+	for (size_t i = 0; i < b.n; i++)
+		if (!sync_tag_is_keyword(b.v[i]))
+			b.v[w++] = b.v[i];
+	if (w) {
+		char *extra = kw_join(b.v, w);
+		char *u = sync_merge_keywords(NULL, lk, extra);
+		free(extra);
+		free(lk);
+		lk = u;
+	}
+	kw_free(&b);
+	*raw = lk ? xstrdup(lk) : NULL;
+	if (c->recovered) {
+		char *u = sync_merge_keywords(NULL, lk, base_kw); /* empty base: the union */
+		free(lk);
+		lk = u;
+	}
+	if (!c->kw_ok && lk) {
+		struct kwset l, b, r;
+		kw_split(&l, lk);
+		kw_split(&b, base_kw);
+		kw_split(&r, remote_kw);
+		size_t w = 0;
+		for (size_t i = 0; i < l.n; i++)
+			if (kw_find(&b, l.v[i]) || kw_find(&r, l.v[i]))
+				l.v[w++] = l.v[i];
+		free(lk);
+		lk = kw_join(l.v, w);
+		kw_free(&l);
+		kw_free(&b);
+		kw_free(&r);
+	}
+	return lk;
 }
 
 static bool allowed_deletes(struct sync *s, struct folder_ctx *c)
@@ -566,8 +868,13 @@ static int remap_uidvalidity(struct sync *s, struct folder_ctx *c, uint32_t newv
 		char *data = NULL;
 		size_t len = 0;
 		char *mid = NULL;
-		if (maildir_read(c->dir, e->name, &data, &len) == 0)
+		if (maildir_read(c->dir, e->name, &data, &len) == 0) {
 			mid = maildir_message_id(data, len);
+			/* A stub stands for the server's size, not its own. */
+			uint32_t ss = sync_stub_size(data, len);
+			if (ss)
+				len = ss;
+		}
 		free(data);
 		struct idsize *hit = NULL;
 		for (size_t k = 0; mid && k < nids && !hit; k++)
@@ -782,6 +1089,14 @@ static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity
 		size_t len;
 		if (maildir_read(c->dir, e->name, &data, &len) < 0)
 			continue;
+		if (sync_stub_size(data, len)) {
+			/* Uploading a stub would replace a message by its header
+			 * on the server; it stays here, untouched. */
+			warn(s, c->name, "%s: %s is a header-only stub without a server copy; not uploaded", c->name,
+			     e->name);
+			free(data);
+			continue;
+		}
 		uint32_t from = pending_append(e->name);
 		if (from) {
 			uint32_t uid = find_appended(s, from, data, len);
@@ -844,8 +1159,9 @@ static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity
 	return 0;
 }
 
-/* Download uids (sorted ascending) newest first, in bounded batches. */
-static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+/* Download uids (sorted ascending) newest first, in bounded batches;
+ * stubs: only the header of each (see make_stub). */
+static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
 {
 	mailimap *mi = imap_mailimap(s->imap);
 	size_t done = 0, since_save = 0;
@@ -858,8 +1174,14 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
 		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-		mailimap_fetch_type_new_fetch_att_list_add(ft,
-							   mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+		if (stubs) {
+			mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+			mailimap_fetch_type_new_fetch_att_list_add(
+				ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new_header()));
+		} else {
+			mailimap_fetch_type_new_fetch_att_list_add(
+				ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+		}
 		clist *res = NULL;
 		int rc = mailimap_uid_fetch(mi, set, ft, &res);
 		mailimap_fetch_type_free(ft);
@@ -878,9 +1200,18 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 				continue;
 			}
 			char *name = NULL;
+			char *stub = NULL;
+			if (stubs) {
+				size_t sl = 0;
+				stub = make_stub(fm.body, fm.len, fm.size ? fm.size : (uint32_t)fm.len, &sl);
+				fm.body = stub;
+				fm.len = sl;
+			}
 			/* One directory fsync per batch, below, before the state
 			 * or the progress can count these. */
-			if (maildir_deliver_nosync(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &name) < 0) {
+			int drc = maildir_deliver_nosync(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &name);
+			free(stub);
+			if (drc < 0) {
 				folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
 					     strerror(errno));
 				free(fm.kw);
@@ -914,6 +1245,55 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 	return s->cancelled ? -1 : 0;
 }
 
+/* Download new messages; with sync_max_size, the larger ones as stubs
+ * (their sizes are asked first, in one command). */
+static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+{
+	long max = conf_num(s->conf, -1, OPT_ID_sync_max_size);
+	if (max <= 0)
+		return fetch_batches(s, c, uids, n, false);
+	struct mailimap_set *set = uid_set(uids, n);
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	clist *res = NULL;
+	int rc = mailimap_uid_fetch(imap_mailimap(s->imap), set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_failed(s, rc, c->name, "UID FETCH (RFC822.SIZE)");
+		return -1;
+	}
+	uint32_t *big = xreallocarray(NULL, n + 1, sizeof(*big));
+	size_t nbig = 0;
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct fetched fm;
+		parse_msg_att(clist_content(it), &fm);
+		free(fm.kw);
+		if (fm.uid && fm.size > (uint64_t)max && bsearch(&fm.uid, uids, n, sizeof(*uids), u32_cmp))
+			big[nbig++] = fm.uid;
+	}
+	mailimap_fetch_list_free(res);
+	qsort(big, nbig, sizeof(*big), u32_cmp);
+	uint32_t *small = xreallocarray(NULL, n + 1, sizeof(*small));
+	size_t nsmall = 0, w = 0;
+	for (size_t i = 0; i < nbig; i++)
+		if (!w || big[w - 1] != big[i])
+			big[w++] = big[i];
+	nbig = w;
+	for (size_t i = 0; i < n; i++)
+		if (!bsearch(&uids[i], big, nbig, sizeof(*big), u32_cmp))
+			small[nsmall++] = uids[i];
+	int r = 0;
+	if (nsmall)
+		r = fetch_batches(s, c, small, nsmall, false);
+	if (r == 0 && nbig)
+		r = fetch_batches(s, c, big, nbig, true);
+	free(small);
+	free(big);
+	return r;
+}
+
 /* Everything known about one UID. */
 struct uidinfo {
 	uint32_t uid;
@@ -925,7 +1305,43 @@ struct uidinfo {
 	bool on_server;
 	unsigned rflags;
 	const char *rkw;
+	char *mkw;        /* owned: merged keywords */
+	char *kw_add;     /* owned: keywords to add on the server, or NULL */
+	char *kw_rem;     /* owned: keywords to remove on the server, or NULL */
 };
+
+static int uidinfo_cmp(const void *key, const void *elem)
+{
+	uint32_t k = *(const uint32_t *)key, u = ((const struct uidinfo *)elem)->uid;
+	return k < u ? -1 : k > u;
+}
+
+/* UID STORE of keywords (space-separated) on one message. */
+static int uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct kwset k;
+	kw_split(&k, kws);
+	for (size_t i = 0; i < k.n; i++)
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(k.v[i])));
+	kw_free(&k);
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_store_att_flags *sa = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
+						  : mailimap_store_att_flags_new_remove_flags_silent(fl);
+	int rc = mailimap_uid_store(imap_mailimap(s->imap), set, sa);
+	mailimap_store_att_flags_free(sa);
+	mailimap_set_free(set);
+	return rc;
+}
+
+/* The keywords the state may record for x now: the merged ones once the
+ * server has them, else the old base. */
+static const char *kw_for_state(const struct uidinfo *x)
+{
+	if (x->kw_add || x->kw_rem)
+		return x->base ? x->base->keywords : NULL;
+	return x->mkw;
+}
 
 /* The merge: decide and apply everything but the downloads. */
 static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r, bool r_complete,
@@ -959,6 +1375,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		const struct state_msg *b = state_get(c->st, u[i]);
 		x->base = NULL;
 		x->base_copy = (struct state_msg){ 0 };
+		x->mkw = x->kw_add = x->kw_rem = NULL;
 		if (b) {
 			x->base_copy = *b;
 			x->base_copy.keywords = b->keywords ? xstrdup(b->keywords) : NULL;
@@ -1026,27 +1443,60 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 					  x->uid, base, x->loc->flags, x->rflags, merged);
 			if (add || rem)
 				push_add(&groups, &ngroups, add, rem, x->uid);
+			/* Keywords, three ways like the flags. */
+			const char *bkw = x->base ? x->base->keywords : NULL;
+			char *lraw = NULL;
+			char *lkw = local_keywords(c, x->loc, bkw, x->rkw, &lraw);
+			x->mkw = sync_merge_keywords(bkw, lkw, x->rkw);
+			x->kw_add = kw_minus(x->mkw, x->rkw, "");
+			x->kw_rem = kw_minus(x->rkw, x->mkw, "");
+			/* Add what the index lacks (also tags a crash lost);
+			 * remove only tags that took part in the merge. */
+			char *ladd = kw_minus(x->mkw, lraw, "+"), *lrem = kw_minus(lkw, x->mkw, "-");
+			free(lraw);
+			bool kw_pulled = ladd || lrem;
+			if (kw_pulled) {
+				/* Before any rename below: the writer finds the
+				 * message by this file name. */
+				char *ch = xasprintf("%s%s%s", ladd ? ladd : "", ladd && lrem ? " " : "", lrem ? lrem : "");
+				char *p = store_path(c, x->loc->name);
+				log_debug("%s: %s uid %u: keywords base '%s' local '%s' server '%s' -> '%s'", s->account,
+					  c->name, x->uid, bkw ? bkw : "", lkw ? lkw : "", x->rkw ? x->rkw : "",
+					  x->mkw ? x->mkw : "");
+				store_retag(s->store, p, ch);
+				free(p);
+				free(ch);
+			}
+			free(ladd);
+			free(lrem);
+			free(lkw);
 			/* A local rename by a tool that did not tell notmuch:
 			 * index the new name (which drops the old one). */
 			if (merged == x->loc->flags && x->base && x->base->flags != x->loc->flags) {
 				char *p = store_path(c, x->loc->name);
-				store_add(s->store, p, s->account, x->rkw);
+				store_add(s->store, p, s->account, x->mkw);
 				free(p);
 			}
-			if (merged != x->loc->flags) {
+			bool flags_pulled = merged != x->loc->flags;
+			if (flags_pulled) {
 				/* The store writer renames the file (through notmuch);
 				 * flushed below, before the state can say so. */
 				char *p = store_path(c, x->loc->name);
-				store_set_flags(s->store, p, merged, s->account, x->rkw);
+				store_set_flags(s->store, p, merged, s->account, x->mkw);
 				free(p);
 				x->loc->flags = merged;
+			}
+			if (kw_pulled || flags_pulled) {
 				s->stats.pulled++;
 				npulled++;
 			}
 			/* The state learns the merged value only once the push
-			 * is done (below), so a crash retries it. */
+			 * is done (below), so a crash retries it; until the
+			 * keywords are stored, the state keeps the old keywords
+			 * (a crash then merges them again, never reading a
+			 * keyword added here as one the server removed). */
 			if (!(add || rem))
-				state_put(c->st, x->uid, merged, x->rkw);
+				state_put(c->st, x->uid, merged, kw_for_state(x));
 		} else if (x->loc && !x->on_server) {
 			if (guard_local)
 				continue;
@@ -1091,15 +1541,35 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		fault_point("push");
 		for (size_t k = 0; k < p->n; k++) {
 			struct maildir_entry *e = maildir_list_find(&c->local, p->uids[k]);
-			struct rmsg *rm = rlist_find(r, p->uids[k]);
-			const struct state_msg *b = state_get(c->st, p->uids[k]);
-			const char *kw = rm ? rm->kw : b ? b->keywords : NULL;
-			char *kwcopy = kw ? xstrdup(kw) : NULL;
+			const struct uidinfo *x = bsearch(&p->uids[k], info, nu, sizeof(*info), uidinfo_cmp);
+			char *kwcopy = x && kw_for_state(x) ? xstrdup(kw_for_state(x)) : NULL;
 			if (e)
 				state_put(c->st, p->uids[k], e->flags, kwcopy);
 			free(kwcopy);
 		}
 		s->stats.pushed += p->n;
+	}
+	/* Keywords: one UID STORE per changed message (keyword changes are
+	 * few, and their sets differ from message to message). */
+	for (size_t i = 0; i < nu && result == 0; i++) {
+		struct uidinfo *x = &info[i];
+		if (!x->kw_add && !x->kw_rem)
+			continue;
+		int rc = MAILIMAP_NO_ERROR;
+		if (x->kw_add)
+			rc = uid_store_kw(s, x->uid, x->kw_add, true);
+		if (rc == MAILIMAP_NO_ERROR && x->kw_rem)
+			rc = uid_store_kw(s, x->uid, x->kw_rem, false);
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_failed(s, rc, c->name, "UID STORE (keywords)");
+			result = -1;
+			break;
+		}
+		fault_point("push");
+		const struct state_msg *b = state_get(c->st, x->uid);
+		unsigned fl = b ? b->flags : x->loc ? x->loc->flags : 0;
+		state_put(c->st, x->uid, fl, x->mkw);
+		s->stats.pushed++;
 	}
 	if (result == 0 && nrdel) {
 		int rc = remote_delete(s, c, rdel, nrdel);
@@ -1117,8 +1587,12 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		free(groups[g].uids);
 	free(groups);
 	free(rdel);
-	for (size_t i = 0; i < nu; i++)
+	for (size_t i = 0; i < nu; i++) {
 		free(info[i].base_copy.keywords);
+		free(info[i].mkw);
+		free(info[i].kw_add);
+		free(info[i].kw_rem);
+	}
 	free(info);
 	free(u);
 	return result;
@@ -1139,6 +1613,12 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 		return -1;
 	}
 	struct mailimap_selection_info *sel = mi->imap_selection_info;
+	c->kw_ok = false;
+	for (clistiter *it = sel->sel_perm_flags ? clist_begin(sel->sel_perm_flags) : NULL; it; it = clist_next(it)) {
+		struct mailimap_flag_perm *fp = clist_content(it);
+		if (fp && fp->fl_type == MAILIMAP_FLAG_PERM_ALL)
+			c->kw_ok = true;
+	}
 	*uidvalidity = sel->sel_uidvalidity;
 	*uidnext = sel->sel_uidnext;
 	uint32_t exists = sel->sel_exists;
@@ -1221,12 +1701,28 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	uint64_t modseq;
 	if (learn_remote(s, &c, &r, &complete, &alluids, &nall, &uidvalidity, &uidnext, &modseq, &noop) < 0)
 		goto out;
+	/* The index's tags (the local side of the keyword merge); queued
+	 * renames of the UIDVALIDITY re-map are applied before the query. */
+	c.recovered = store_recovered(s->store);
+	if (!s->tags_unchanged || c.recovered)
+		c.tags_known = store_folder_tags(s->store, c.store_prefix, &c.tagged, &c.ntagged) == 0;
 	bool local_changes = false;
 	for (size_t i = 0; i < c.local.n && !local_changes; i++) {
 		const struct maildir_entry *e = &c.local.v[i];
 		const struct state_msg *b = e->has_uid && e->uid ? state_get(c.st, e->uid) : NULL;
 		if (!e->has_uid || (e->uid && (!b || b->flags != e->flags)))
 			local_changes = true;
+		else if (b) {
+			char *raw = NULL;
+			char *lk = local_keywords(&c, e, b->keywords, b->keywords, &raw);
+			/* Changed here, or the index lacks a synced keyword
+			 * (lost in a crash: it is given back). */
+			char *missing = kw_minus(b->keywords, raw, "");
+			local_changes = !kw_equal(lk, b->keywords) || missing;
+			free(missing);
+			free(lk);
+			free(raw);
+		}
 	}
 	size_t nlocal_uid = 0;
 	for (size_t i = 0; i < c.local.n; i++)
@@ -1416,6 +1912,245 @@ static void replay_journal(struct sync *s)
 	journal_free(&j);
 }
 
+/* ---- folders gone from LIST (deleted or renamed on the server) ---- */
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The UIDVALIDITY of a folder by STATUS (without selecting it); 0 when
+ * the server does not say. */
+static uint32_t status_uidvalidity(struct sync *s, const struct imap_folder *f)
+{
+	struct mailimap_status_att_list *al = mailimap_status_att_list_new_empty();
+	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY);
+	struct mailimap_mailbox_data_status *res = NULL;
+	int rc = mailimap_status(imap_mailimap(s->imap), f->raw, al, &res);
+	mailimap_status_att_list_free(al);
+	uint32_t v = 0;
+	if (rc == MAILIMAP_NO_ERROR && res) {
+		for (clistiter *it = res->st_info_list ? clist_begin(res->st_info_list) : NULL; it; it = clist_next(it)) {
+			struct mailimap_status_info *si = clist_content(it);
+			if (si->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
+				v = si->st_value;
+		}
+	} else if (is_fatal(rc)) {
+		imap_failed(s, rc, f->name, "STATUS");
+	}
+	if (res)
+		mailimap_mailbox_data_status_free(res);
+	return v;
+}
+
+/* Tell the store that every file of dir (relative to the account) now
+ * lives there: adding a known message's new name keeps its tags. */
+static void index_moved_tree(struct sync *s, const char *rel, int depth)
+{
+	if (depth > 64)
+		return;
+	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
+	struct maildir_list l = { 0 };
+	if (maildir_scan(dir, &l) == 0)
+		for (size_t i = 0; i < l.n; i++) {
+			char *p = xasprintf("%s/%s/%s", s->acct_dir, rel, l.v[i].name);
+			store_add(s->store, p, s->account, NULL);
+			free(p);
+		}
+	maildir_list_clear(&l);
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	while (dh && (de = readdir(dh))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "cur") || !strcmp(de->d_name, "new") ||
+		    !strcmp(de->d_name, "tmp"))
+			continue;
+		char *sub = xasprintf("%s/%s", rel, de->d_name), *subabs = xasprintf("%s/%s", dir, de->d_name);
+		if (is_dir(subabs))
+			index_moved_tree(s, sub, depth + 1);
+		free(sub);
+		free(subabs);
+	}
+	if (dh)
+		closedir(dh);
+	free(dir);
+}
+
+/* Remove an empty mirror: its tmp leftovers (unfinished deliveries), the
+ * Maildir's directories, and the folder's directory if nothing else (a
+ * subfolder) is in it. */
+static void remove_empty_mirror(const char *dir)
+{
+	char *tmp = xasprintf("%s/tmp", dir);
+	DIR *dh = opendir(tmp);
+	struct dirent *de;
+	while (dh && (de = readdir(dh))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", tmp, de->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (dh)
+		closedir(dh);
+	free(tmp);
+	static const char *const subs[] = { "cur", "new", "tmp" };
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		char *p = xasprintf("%s/%s", dir, subs[i]);
+		rmdir(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
+/* One folder that has a state here but is not in LIST any more. */
+static void folder_gone(struct sync *s, const char *rel, char **listed, uint32_t *uvcache)
+{
+	char *spath = state_path(s->state_dir, rel);
+	struct state *st = NULL;
+	state_load(spath, &st);
+	uint32_t uv = state_uidvalidity(st);
+	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
+	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
+	/* Renamed?  RENAME keeps UIDVALIDITY (RFC 3501 6.3.5), so a listed
+	 * folder we have never synced with the same UIDVALIDITY is the same
+	 * folder under its new name.  Two candidates: not detectable. */
+	const struct imap_folder *to = NULL;
+	size_t ncand = 0, to_i = 0;
+	for (size_t i = 0; uv && i < s->nfolders && !s->net_failed; i++) {
+		const struct imap_folder *f = &s->folders[i];
+		if ((f->flags & IMAP_FOLDER_NOSELECT) || !listed[i] || !sync_folder_selected(patterns, f->name))
+			continue;
+		char *fs = state_path(s->state_dir, listed[i]);
+		bool known = access(fs, F_OK) == 0;
+		free(fs);
+		if (known)
+			continue;
+		if (!uvcache[i])
+			uvcache[i] = status_uidvalidity(s, f);
+		if (uvcache[i] == uv) {
+			to = f;
+			to_i = i;
+			ncand++;
+		}
+	}
+	if (ncand == 1) {
+		char *ndir = xasprintf("%s/%s", s->mail_dir, listed[to_i]);
+		bool moved = false;
+		if (is_dir(dir) && !is_dir(ndir)) {
+			/* The parents of the new place first (a rename may
+			 * move a folder into another). */
+			char *parent = xstrdup(ndir);
+			char *sl = strrchr(parent, '/');
+			if (sl)
+				*sl = '\0';
+			moved = util_mkdirs(parent, 0700) == 0 && rename(dir, ndir) == 0;
+			free(parent);
+		} else if (!is_dir(dir) && is_dir(ndir)) {
+			moved = true; /* moved with its parent folder already */
+		}
+		if (moved) {
+			/* The files first, the state second: a crash in between
+			 * leaves files whose names carry their UIDs (adopted
+			 * by the next pass) and a state without a folder. */
+			index_moved_tree(s, listed[to_i], 0);
+			char *old_prefix = xasprintf("%s/%s", s->acct_dir, rel);
+			store_prune(s->store, old_prefix);
+			free(old_prefix);
+			state_set_folder(st, to->raw);
+			char *nspath = state_path(s->state_dir, listed[to_i]);
+			if (state_save(st, nspath) == 0)
+				unlink(spath);
+			free(nspath);
+			warn(s, to->name, "%s was renamed on the server to %s; the local copy followed", rel, to->name);
+			free(ndir);
+			goto out;
+		}
+		free(ndir);
+	}
+	/* Deleted (or a rename we cannot follow): what it holds locally is
+	 * on the server no more, so it is kept; only an empty mirror goes. */
+	struct maildir_list l = { 0 };
+	maildir_scan(dir, &l);
+	if (l.n == 0) {
+		remove_empty_mirror(dir);
+		unlink(spath);
+		char *prefix = xasprintf("%s/%s", s->acct_dir, rel);
+		store_prune(s->store, prefix);
+		free(prefix);
+		log_info("%s: %s is gone from the server; its empty local copy was removed", s->account, rel);
+	} else {
+		warn(s, rel,
+		     "%s is gone from the server; its %zu local messages are kept in %s (not on the server any "
+		     "more: move them to another folder to upload them, or delete the directory)",
+		     rel, l.n, dir);
+	}
+	maildir_list_clear(&l);
+out:
+	state_free(&st);
+	free(dir);
+	free(spath);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every folder with a state here that LIST no longer shows (parents
+ * before their subfolders, so that a renamed parent carries its
+ * subfolders along before they are looked at). */
+static void follow_gone_folders(struct sync *s)
+{
+	DIR *dh = opendir(s->state_dir);
+	if (!dh)
+		return;
+	char **rels = NULL;
+	size_t nrels = 0;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || n <= 6 || strcmp(de->d_name + n - 6, ".state") != 0)
+			continue;
+		/* state_path() wrote '/' as %2F; components never hold it. */
+		struct strbuf b;
+		strbuf_init(&b);
+		for (size_t i = 0; i < n - 6; i++) {
+			if (strncmp(de->d_name + i, "%2F", 3) == 0) {
+				strbuf_addc(&b, '/');
+				i += 2;
+			} else {
+				strbuf_addc(&b, de->d_name[i]);
+			}
+		}
+		rels = xreallocarray(rels, nrels + 1, sizeof(*rels));
+		rels[nrels++] = strbuf_detach(&b);
+		strbuf_free(&b);
+	}
+	closedir(dh);
+	if (!nrels)
+		return;
+	qsort(rels, nrels, sizeof(*rels), str_cmp);
+	char **listed = xcalloc(s->nfolders + 1, sizeof(*listed));
+	uint32_t *uvcache = xcalloc(s->nfolders + 1, sizeof(*uvcache));
+	for (size_t i = 0; i < s->nfolders; i++)
+		listed[i] = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
+	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
+		bool present = false;
+		for (size_t i = 0; i < s->nfolders && !present; i++)
+			present = listed[i] && strcmp(listed[i], rels[k]) == 0;
+		if (!present)
+			folder_gone(s, rels[k], listed, uvcache);
+	}
+	for (size_t i = 0; i < s->nfolders; i++)
+		free(listed[i]);
+	free(listed);
+	free(uvcache);
+	for (size_t k = 0; k < nrels; k++)
+		free(rels[k]);
+	free(rels);
+}
+
 /* ---- the account pass ---- */
 
 struct sync *sync_new(const struct sync_options *o)
@@ -1486,6 +2221,50 @@ void sync_set_store(struct sync *s, struct store *store)
 const struct sync_stats *sync_get_stats(const struct sync *s) { return &s->stats; }
 const char *sync_error(const struct sync *s) { return s->error; }
 const char *sync_account(const struct sync *s) { return s->account; }
+
+/* Could a tag have changed since the last complete pass?  Reading every
+ * folder's tags costs an index open and a query per folder, which would
+ * triple a no-op resync; a tag change leaves no trace in the Maildir, but
+ * it does in the index files (another process's commit changes the
+ * stamp) or in our own store (store_tag() generation).  Our own writes in
+ * a pass set tags to the merged keywords, which the state records, so
+ * they need no second look.  When unsure, look. */
+static void tags_check_start(struct sync *s)
+{
+	s->tags_unchanged = false;
+	store_index_stamp(s->store, s->tags_stamp);
+	s->tags_gen_now = store_tag_generation(s->store);
+	if (!s->tags_stamp[0])
+		return;
+	bool gen_same = s->tags_seen ? s->tags_gen_now == s->tags_gen : s->tags_gen_now == 0;
+	char *path = xasprintf("%s/index.stamp", s->state_dir);
+	FILE *f = gen_same ? fopen(path, "re") : NULL;
+	if (f) {
+		char old[96];
+		size_t n = fread(old, 1, sizeof(old) - 1, f);
+		old[n] = '\0';
+		s->tags_unchanged = strcmp(old, s->tags_stamp) == 0;
+		fclose(f);
+	}
+	free(path);
+}
+
+/* Remember the stamp only after a complete pass: a pass that stopped may
+ * have left a keyword change unmerged, which must be looked at again. */
+static void tags_check_end(struct sync *s, bool complete)
+{
+	char *path = xasprintf("%s/index.stamp", s->state_dir);
+	if (complete && s->tags_stamp[0]) {
+		if (!s->tags_unchanged)
+			util_write_file_atomic(path, s->tags_stamp, strlen(s->tags_stamp), 0600);
+		s->tags_seen = true;
+		s->tags_gen = s->tags_gen_now;
+	} else {
+		unlink(path);
+		s->tags_seen = false;
+	}
+	free(path);
+}
 
 static enum sync_status connect_login(struct sync *s)
 {
@@ -1559,6 +2338,8 @@ enum sync_status sync_run(struct sync *s)
 	}
 	pick_trash(s);
 	replay_journal(s);
+	follow_gone_folders(s);
+	tags_check_start(s);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	for (int pass = 0; pass < 3 && !s->net_failed; pass++) {
 		for (size_t i = 0; i < s->nfolders && !s->net_failed && !s->cancelled; i++) {
@@ -1576,6 +2357,7 @@ enum sync_status sync_run(struct sync *s)
 		st = SYNC_ERR_NET;
 	else if (s->stats.folder_errors)
 		st = SYNC_ERR_FOLDER;
+	tags_check_end(s, st == SYNC_OK);
 	if (s->net_failed)
 		sync_disconnect(s);
 done:
@@ -1588,6 +2370,170 @@ done:
 	if (st != SYNC_OK && st != SYNC_ERR_FOLDER)
 		emit(s, SYNC_EV_ERROR, NULL, 0, 0, s->error);
 	emit(s, SYNC_EV_DONE, NULL, 0, 0, NULL);
+	return st;
+}
+
+/* Write data over dir/name (name: "cur/<file>") atomically: a temporary
+ * file in dir/tmp, fsync, rename over, fsync of the directory.  The
+ * rename replaces the stub in one step, so a crash leaves the stub or the
+ * full message, never both and never half of one. */
+static int replace_file(const char *dir, const char *name, const char *data, size_t len, time_t mtime)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	char *tmp = xasprintf("%s/tmp/%s.full.%ld", dir, base, (long)getpid());
+	char *dst = xasprintf("%s/%s", dir, name);
+	int rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		size_t off = 0;
+		while (off < len) {
+			ssize_t w = write(fd, data + off, len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		bool ok = off == len && fsync(fd) == 0;
+		int e = errno;
+		close(fd);
+		if (ok && mtime) {
+			struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
+			utimes(tmp, tv);
+		}
+		if (ok && rename(tmp, dst) == 0)
+			rc = maildir_sync(dir);
+		else {
+			e = errno;
+			unlink(tmp);
+			errno = e;
+		}
+	}
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+enum sync_status sync_fetch_full(struct sync *s, const char *path)
+{
+	free(s->error);
+	s->error = xstrdup("");
+	size_t al = strlen(s->acct_dir);
+	const char *rest = strncmp(path, s->acct_dir, al) == 0 && path[al] == '/' ? path + al + 1 : NULL;
+	/* "cur" and "new" are escaped inside folder names, so the first
+	 * "/cur/" is the Maildir's own. */
+	const char *sub = rest ? strstr(rest, "/cur/") : NULL;
+	if (rest && !sub)
+		sub = strstr(rest, "/new/");
+	const char *u = sub ? strstr(sub, ",U=") : NULL;
+	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	if (!sub || !uid) {
+		set_error(s, "%s: %s is not a message of this account on the server", s->account, path);
+		return SYNC_ERR_CONFIG;
+	}
+	char *rel = xstrndup(rest, (size_t)(sub - rest));
+	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
+	enum sync_status st = connect_login(s);
+	const struct imap_folder *f = NULL;
+	char *data = NULL, *spath = NULL, *sp = NULL;
+	struct state *state = NULL;
+	struct maildir_list local = { 0 };
+	clist *res = NULL;
+	if (st != SYNC_OK)
+		goto out;
+	if (!s->folders && imap_list(s->imap, &s->folders, &s->nfolders) != IMAP_OK) {
+		set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
+		sync_disconnect(s);
+		st = SYNC_ERR_NET;
+		goto out;
+	}
+	f = folder_by_rel(s, rel);
+	if (!f) {
+		set_error(s, "%s: the folder %s is not on the server any more", s->account, rel);
+		st = SYNC_ERR_FOLDER;
+		goto out;
+	}
+	mailimap *mi = imap_mailimap(s->imap);
+	int rc = mailimap_select(mi, f->raw);
+	if (rc != MAILIMAP_NO_ERROR) {
+		set_error(s, "%s: %s: SELECT failed: %s", s->account, f->name, server_text(mi));
+		st = is_fatal(rc) ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
+		goto out;
+	}
+	/* The UID in the name means this message only under the UIDVALIDITY
+	 * the folder had when it was fetched. */
+	spath = state_path(s->state_dir, rel);
+	state_load(spath, &state);
+	if (!mi->imap_selection_info || state_uidvalidity(state) != mi->imap_selection_info->sel_uidvalidity) {
+		set_error(s, "%s: %s changed on the server since the last sync; sync first", s->account, f->name);
+		st = SYNC_ERR_FOLDER;
+		goto out;
+	}
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	rc = mailimap_uid_fetch(mi, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR) {
+		set_error(s, "%s: %s: UID FETCH failed: %s", s->account, f->name, server_text(mi));
+		st = is_fatal(rc) ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
+		if (is_fatal(rc))
+			sync_disconnect(s);
+		goto out;
+	}
+	struct fetched fm = { 0 };
+	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		struct fetched x;
+		parse_msg_att(clist_content(it), &x);
+		free(x.kw);
+		if (x.uid == uid && x.body)
+			fm = x;
+	}
+	if (!fm.body) {
+		set_error(s, "%s: %s: the server no longer has this message", s->account, f->name);
+		st = SYNC_ERR_FOLDER;
+		goto out;
+	}
+	/* The file's current name: the reader may have changed its flags
+	 * (renamed it) since path was taken. */
+	struct maildir_entry *e = NULL;
+	if (maildir_scan(dir, &local) == 0)
+		e = maildir_list_find(&local, uid);
+	size_t len = 0;
+	if (!e || maildir_read(dir, e->name, &data, &len) < 0) {
+		set_error(s, "%s: %s: the local file of uid %u is gone", s->account, f->name, uid);
+		st = SYNC_ERR_FOLDER;
+		goto out;
+	}
+	if (!sync_stub_size(data, len))
+		goto out; /* already whole */
+	if (replace_file(dir, e->name, fm.body, fm.len, fm.idate) < 0) {
+		set_error(s, "%s: cannot write %s/%s: %s", s->account, dir, e->name, strerror(errno));
+		st = SYNC_ERR_STORE;
+		goto out;
+	}
+	s->stats.fetched++;
+	s->stats.bytes += fm.len;
+	sp = xasprintf("%s/%s/%s", s->acct_dir, rel, e->name);
+	store_reindex(s->store, sp);
+	if (store_flush(s->store)) {
+		set_error(s, "%s: %s was fetched but could not be indexed again (see the log)", s->account, sp);
+		st = SYNC_ERR_STORE;
+	}
+out:
+	if (res)
+		mailimap_fetch_list_free(res);
+	maildir_list_clear(&local);
+	state_free(&state);
+	free(sp);
+	free(spath);
+	free(data);
+	free(dir);
+	free(rel);
 	return st;
 }
 

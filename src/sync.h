@@ -13,7 +13,8 @@
  *   3. merge every UID three ways (local Maildir flags, server flags, last
  *      synced flags) per flag: a change on one side beats no change, and
  *      since each flag is one bit the two sides can never disagree about a
- *      flag they both changed;
+ *      flag they both changed; IMAP keywords are merged the same way
+ *      against the notmuch tags of the message (doc/sync.md, Keywords);
  *   4. refuse the folder's deletions (both directions) when more than
  *      sync_delete_guard percent (and at least 20) of its messages would
  *      go, unless the folder was named in allow_deletes;
@@ -24,6 +25,11 @@
  *      in batches (each file tmp -> fsync -> cur, then queued to the store
  *      writer, which indexes batch N while batch N+1 downloads);
  *   6. save the folder state atomically.
+ * Before the folders, folders with a state here that LIST no longer shows
+ * are followed: a rename (same UIDVALIDITY under a new name) moves the
+ * local copy; a deleted folder's copy is kept while it holds mail and
+ * removed when empty.  With sync_max_size, large messages arrive as
+ * header-only stubs (sync_fetch_full() completes one).
  * Every step is idempotent against the Maildir file names, so a pass killed
  * at any point and run again converges on the same result.
  *
@@ -107,6 +113,21 @@ void sync_disconnect(struct sync *s);
 /* Stop a blocked pass from any thread. */
 void sync_cancel(struct sync *s);
 
+/* sync_max_size: a new message larger than it is stored as a header-only
+ * stub, whose first line is "X-Muttlike-Stub: <the server's size>" (the
+ * rest: the server's header and one line of explanation).  The size a
+ * stub stands for, or 0 when data is not a stub. */
+uint32_t sync_stub_size(const char *data, size_t len);
+/* Replace the stub at path (relative to data_dir/mail, as the store names
+ * files: "<account>/<folder>/cur/<file>") by the full message from the
+ * server: the same file name (the current one if its flags changed),
+ * written tmp -> fsync -> rename over the stub, so there is never a second
+ * copy; then indexed again with its tags kept.  Connects if needed; run
+ * it on the account's worker thread, between passes.  SYNC_OK also when
+ * the file is no stub (nothing to do); on failure sync_error() says why
+ * and the stub is left as it was. */
+enum sync_status sync_fetch_full(struct sync *s, const char *path);
+
 const struct sync_stats *sync_get_stats(const struct sync *s);
 /* The account-level error of the last pass, one line, or "". */
 const char *sync_error(const struct sync *s);
@@ -117,6 +138,14 @@ const char *sync_account(const struct sync *s);
 unsigned sync_merge_flags(unsigned base, unsigned local, unsigned remote);
 /* True when deleting ndel of nlocal messages trips the guard (percent). */
 bool sync_guard_trips(size_t ndel, size_t nlocal, long percent);
+/* Per-keyword three-way merge of space-separated keyword sets (NULL:
+ * empty); keywords compare ignoring case, the server's spelling wins.
+ * New string, or NULL when the result is empty. */
+char *sync_merge_keywords(const char *base, const char *local, const char *remote);
+/* Is this notmuch tag one that travels to the server as an IMAP keyword?
+ * False for local-only tags (account:*, inbox, new, attachment, signed,
+ * encrypted), the tags that stand for flags, and non-atoms. */
+bool sync_tag_is_keyword(const char *tag);
 /* Does a UTF-8 folder name match the sync_folders patterns? */
 bool sync_folder_selected(const char *patterns, const char *name);
 

@@ -14,8 +14,9 @@ cannot hide itself in the check.
   imapctl.py append FOLDER FILE [FLAGS]
   imapctl.py move FOLDER UID DEST
   imapctl.py uids FOLDER                   print "uid flags" lines
-  imapctl.py create FOLDER | delete FOLDER
+  imapctl.py create FOLDER | delete FOLDER | rename FOLDER NEWNAME
   imapctl.py count FOLDER
+  imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
 """
 import imaplib
 import os
@@ -95,7 +96,11 @@ def local_msgs(d):
             mid = re.search(rb"(?im)^message-id:\s*<([^>]*)>", data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0])
             if uid in msgs:
                 others.append("DUPLICATE " + f)
-            msgs[uid] = ("".join(sorted(c for c in info if c in "DFPRST")), len(data),
+            size = len(data)
+            stub = re.match(rb"X-Muttlike-Stub: (\d+)\r?\n", data)
+            if stub:
+                size = int(stub.group(1))  # a header-only stub stands for the server's size
+            msgs[uid] = ("".join(sorted(c for c in info if c in "DFPRST")), size,
                          mid.group(1).decode() if mid else None)
     return msgs, others
 
@@ -229,12 +234,26 @@ def main(argv):
             m.close()
         assert m.delete(quote(tmp))[0] == "OK"
         return 0
+    if cmd == "uidkw":
+        # The keywords (non-system flags) of one message, sorted, lower case.
+        m.select(quote(argv[2]), readonly=True)
+        typ, data = m.uid("FETCH", argv[3], "(FLAGS)")
+        kws = []
+        for item in data:
+            s = item.decode() if isinstance(item, bytes) else (item[0].decode() if isinstance(item, tuple) else "")
+            mm = re.search(r"FLAGS \(([^)]*)\)", s)
+            if mm:
+                kws = [f for f in mm.group(1).split() if not f.startswith("\\") and f != "$Forwarded"]
+        print(" ".join(sorted(k.lower() for k in kws)) or "-")
+        return 0
     if cmd == "count":
         typ, data = m.select(quote(argv[2]), readonly=True)
         print(int(data[0]))
         return 0
     if cmd == "create":
         return 0 if m.create(quote(argv[2]))[0] == "OK" else 1
+    if cmd == "rename":
+        return 0 if m.rename(quote(argv[2]), quote(argv[3]))[0] == "OK" else 1
     if cmd == "delete":
         return 0 if m.delete(quote(argv[2]))[0] == "OK" else 1
     print("unknown command", cmd, file=sys.stderr)

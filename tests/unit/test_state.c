@@ -82,6 +82,45 @@ static void test_merge(void **state)
 	assert_int_equal(sync_merge_flags(0, F, F), F);
 }
 
+static void check_kw(const char *b, const char *l, const char *r, const char *want)
+{
+	char *m = sync_merge_keywords(b, l, r);
+	if (!want)
+		assert_null(m);
+	else
+		assert_string_equal(m, want);
+	free(m);
+}
+
+static void test_merge_keywords(void **state)
+{
+	(void)state;
+	check_kw(NULL, NULL, NULL, NULL);
+	check_kw("a", "a", "a", "a");
+	/* One side added or removed: it wins. */
+	check_kw("a", "a b", "a", "a b");
+	check_kw("a", "a", "a c", "a c");
+	check_kw("a b", "b", "a b", "b");
+	check_kw("a b", "a b", "a", "a");
+	/* Both changed different keywords: both kept. */
+	check_kw("a", "a x", NULL, "x");
+	check_kw(NULL, "x", "y", "x y");
+	/* Case: one keyword; the server's spelling wins. */
+	check_kw("Work", "work", "WORK", "WORK");
+	check_kw("work", "work", "Work", "Work");
+	/* Which tags travel. */
+	assert_true(sync_tag_is_keyword("project-x"));
+	assert_true(sync_tag_is_keyword("$Label1"));
+	assert_false(sync_tag_is_keyword("inbox"));
+	assert_false(sync_tag_is_keyword("account:work"));
+	assert_false(sync_tag_is_keyword("unread"));
+	assert_false(sync_tag_is_keyword("attachment"));
+	assert_false(sync_tag_is_keyword("a(b"));
+	assert_false(sync_tag_is_keyword("caf\xc3\xa9"));
+	assert_false(sync_tag_is_keyword("\\Seen"));
+	assert_false(sync_tag_is_keyword("$forwarded"));
+}
+
 static void test_guard(void **state)
 {
 	(void)state;
@@ -163,6 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_keywords),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_folder_patterns),
 		cmocka_unit_test(test_journal),
