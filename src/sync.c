@@ -2405,7 +2405,8 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 		if (ok && rename(tmp, dst) == 0)
 			rc = maildir_sync(dir);
 		else {
-			e = errno;
+			if (ok) /* the rename failed; else keep the write/fsync error */
+				e = errno;
 			unlink(tmp);
 			errno = e;
 		}
