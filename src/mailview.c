@@ -1,23 +1,34 @@
 /* mailview.c - read-only notmuch access for the reader, loaded lazily. */
 #include "mailview.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <notmuch.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "mime.h"
 #include "text.h"
 #include "util.h"
 
 #define MV_TREE_MAX_DEPTH 64
+/* Address completion reads To and Cc from the files: bound the scan so the
+ * first Tab costs at most this much, however big the store. */
+#define MV_ADDR_SCAN_MAX 5000
+#define MV_ADDR_SCAN_MS 400
+#define MV_ADDR_HEAD_MAX (64 * 1024)
 
 struct mailview {
 	notmuch_database_t *db; /* owned, read-only */
 	char *path;             /* owned */
+	struct addr_list addrs; /* owned: completion cache, filled on first use */
+	bool addrs_done;
 };
 
 struct mv_list {
@@ -33,6 +44,8 @@ struct mv_list {
 	struct mv_entry *v;        /* owned */
 	size_t n, cap;
 };
+
+static notmuch_query_t *make_query(mailview_t *mv, const char *query, enum mv_sort sort);
 
 static long now_ms(void)
 {
@@ -78,6 +91,7 @@ enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 	mailview_t *mv = xcalloc(1, sizeof(*mv));
 	mv->db = db;
 	mv->path = xstrdup(db_path);
+	addr_list_init(&mv->addrs);
 	*out = mv;
 	return MV_OK;
 }
@@ -89,6 +103,7 @@ void mailview_free(mailview_t **pmv)
 		return;
 	notmuch_database_destroy(mv->db);
 	free(mv->path);
+	addr_list_clear(&mv->addrs);
 	free(mv);
 	*pmv = NULL;
 }
@@ -138,15 +153,140 @@ char **mailview_all_tags(mailview_t *mv)
 	return v;
 }
 
+/* The entry of dir whose name is base_len bytes of name, then ":2," or
+ * nothing (new path), or NULL. */
+static char *find_same_base(const char *dir, const char *name, size_t base_len)
+{
+	DIR *d = opendir(dir);
+	char *found = NULL;
+	for (struct dirent *de; d && !found && (de = readdir(d));) {
+		const char *rest = de->d_name + base_len;
+		if (strncmp(de->d_name, name, base_len) == 0 && (!*rest || strncmp(rest, ":2,", 3) == 0))
+			found = xasprintf("%s/%s", dir, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+char *mailview_current_file(const char *recorded)
+{
+	if (access(recorded, F_OK) == 0)
+		return xstrdup(recorded);
+	const char *slash = strrchr(recorded, '/');
+	if (!slash || !slash[1])
+		return NULL;
+	const char *name = slash + 1, *info = strstr(name, ":2,");
+	size_t base_len = info ? (size_t)(info - name) : strlen(name), dir_len = (size_t)(slash - recorded);
+	char *dir = xasprintf("%.*s", (int)dir_len, recorded);
+	char *found = find_same_base(dir, name, base_len);
+	/* a message in new/ moves to cur/ when it gets flags (and a sync may
+	 * move it back): the folder's other directory */
+	bool in_cur = dir_len >= 4 && strcmp(dir + dir_len - 4, "/cur") == 0;
+	if (!found && (in_cur || (dir_len >= 4 && strcmp(dir + dir_len - 4, "/new") == 0))) {
+		memcpy(dir + dir_len - 3, in_cur ? "new" : "cur", 3);
+		found = find_same_base(dir, name, base_len);
+	}
+	free(dir);
+	return found;
+}
+
 char *mailview_message_file(mailview_t *mv, const char *message_id)
 {
 	notmuch_message_t *m = NULL;
 	if (notmuch_database_find_message(mv->db, message_id, &m) != NOTMUCH_STATUS_SUCCESS || !m)
 		return NULL;
-	const char *f = notmuch_message_get_filename(m);
-	char *r = f ? xstrdup(f) : NULL;
+	char *r = NULL, *first = NULL;
+	notmuch_filenames_t *fs = notmuch_message_get_filenames(m);
+	for (; fs && !r && notmuch_filenames_valid(fs); notmuch_filenames_move_to_next(fs)) {
+		const char *f = notmuch_filenames_get(fs);
+		if (!first)
+			first = xstrdup(f);
+		r = mailview_current_file(f);
+	}
+	if (fs)
+		notmuch_filenames_destroy(fs);
 	notmuch_message_destroy(m);
-	return r;
+	if (r) {
+		free(first);
+		return r;
+	}
+	return first; /* gone for good: callers report it when they open it */
+}
+
+/* The header block of a message file: up to the first blank line, at
+ * most MV_ADDR_HEAD_MAX bytes (new string), or NULL. */
+static char *read_head(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf b;
+	strbuf_init(&b);
+	char line[4096];
+	while (b.len < MV_ADDR_HEAD_MAX && fgets(line, sizeof(line), f)) {
+		strbuf_adds(&b, line);
+		if (line[0] == '\n' || (line[0] == '\r' && line[1] == '\n'))
+			break;
+	}
+	fclose(f);
+	*len = b.len;
+	return b.s ? strbuf_detach(&b) : NULL;
+}
+
+/* From, To and Cc of one message, read by our MIME parser (decoded, and
+ * safe on hostile input).  The file itself, not notmuch's header cache:
+ * notmuch reads To and Cc from the recorded name, which a flag change
+ * may have renamed (see mailview_current_file). */
+static void add_file_addrs(struct addr_list *all, const char *recorded)
+{
+	static const enum mime_header hs[] = { MIME_H_FROM, MIME_H_TO, MIME_H_CC };
+	char *path = mailview_current_file(recorded);
+	size_t len = 0;
+	char *head = path ? read_head(path, &len) : NULL;
+	mime_msg_t *m = NULL;
+	if (head && mime_msg_parse(head, len, &m) == MIME_OK) {
+		for (size_t h = 0; h < ARRAY_SIZE(hs); h++) {
+			const struct mime_addrlist *l = mime_msg_addrs(m, hs[h]);
+			for (size_t i = 0; i < l->n; i++)
+				if (*l->v[i].mailbox)
+					addr_list_add(all, l->v[i].name, l->v[i].mailbox);
+		}
+	}
+	mime_msg_free(&m);
+	free(head);
+	free(path);
+}
+
+static void collect_addresses(mailview_t *mv)
+{
+	notmuch_query_t *q = make_query(mv, "*", MV_NEWEST_FIRST);
+	notmuch_messages_t *ms = NULL;
+	if (!q || notmuch_query_search_messages(q, &ms) != NOTMUCH_STATUS_SUCCESS)
+		ms = NULL;
+	long start = now_ms();
+	for (size_t k = 0; ms && notmuch_messages_valid(ms) && k < MV_ADDR_SCAN_MAX && mv->addrs.n < ADDR_MAX;
+	     k++, notmuch_messages_move_to_next(ms)) {
+		notmuch_message_t *m = notmuch_messages_get(ms);
+		const char *f = m ? notmuch_message_get_filename(m) : NULL;
+		if (f)
+			add_file_addrs(&mv->addrs, f);
+		if (m)
+			notmuch_message_destroy(m);
+		if (now_ms() - start > MV_ADDR_SCAN_MS)
+			break;
+	}
+	if (q)
+		notmuch_query_destroy(q);
+}
+
+const struct addr_list *mailview_addresses(mailview_t *mv)
+{
+	if (!mv->addrs_done) {
+		collect_addresses(mv);
+		mv->addrs_done = true;
+	}
+	return &mv->addrs;
 }
 
 unsigned mv_flags_from_tag(const char *tag)

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "addr.h"
+
 enum mv_status {
 	MV_OK = 0,
 	MV_ERR_NO_DB,  /* no database at the path (the store was never synced) */
@@ -75,8 +77,24 @@ bool mailview_count(mailview_t *mv, const char *query, unsigned *count);
 /* Every tag in the store (new strings in a NULL-terminated array). */
 char **mailview_all_tags(mailview_t *mv);
 
-/* The first file of the message with this Message-ID (new string), or NULL. */
+/* The first file of the message with this Message-ID that exists now
+ * (see mailview_current_file), else its first recorded name (new string);
+ * NULL when there is no such message. */
 char *mailview_message_file(mailview_t *mv, const char *message_id);
+
+/* Where a Maildir file recorded in the store is now (new string), or NULL
+ * when it is gone.  A flag change renames the file (the R flag after a
+ * reply, a sync's flag changes) and this read-only view learns the new
+ * name only when the writer indexes it again; the part of the name
+ * before ":2," never changes, so it is looked up in the same directory,
+ * then in the folder's other one of cur/ and new/. */
+char *mailview_current_file(const char *recorded);
+
+/* Addresses for completion: From, To and Cc of the newest messages,
+ * newest first, one entry per mailbox (the newest name wins), at most
+ * ADDR_MAX.  Collected on the first call (bounded in messages and time)
+ * and kept for the life of mv: a session's cache.  Borrowed. */
+const struct addr_list *mailview_addresses(mailview_t *mv);
 
 /* Open a lazily loaded list on query.  Nothing is loaded until
  * mv_list_fill.  Returns NULL with *err (caller frees) on a bad query. */

@@ -8,7 +8,6 @@
  * safe elsewhere (queued, postponed) or the user threw it away. */
 #include "compose.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,7 +321,7 @@ static compose_t *recover_leftover(struct ui *u, const struct compose_identity *
 
 static void run_bounce(struct ui *u, compose_t *c)
 {
-	char *to = prompt_line(u, "Bounce message to: ", "", HIST_CMD, COMPLETE_NONE), *err = NULL;
+	char *to = prompt_line(u, "Bounce message to: ", "", HIST_CMD, COMPLETE_ADDRESS), *err = NULL;
 	if (!to || !*to) {
 		free(to);
 		return;
@@ -411,43 +410,20 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 
 /* ---- the functions as reader ops ---- */
 
-/* A flag change renames a Maildir file (ours: R after a reply; or a
- * sync's), and the read-only store learns the new name only when it is
- * indexed again.  The part before ":2," never changes: find the file by
- * it in the folder's cur/ and new/.  NULL when it is really gone. */
-static char *find_renamed(const char *file)
-{
-	if (access(file, F_OK) == 0)
-		return xstrdup(file);
-	const char *name = strrchr(file, '/');
-	if (!name || name - file < 4 || (strncmp(name - 4, "/cur", 4) != 0 && strncmp(name - 4, "/new", 4) != 0))
-		return NULL;
-	size_t folder_len = (size_t)(name - 4 - file), base_len = strcspn(++name, ":");
-	char *found = NULL;
-	for (int i = 0; i < 2 && !found; i++) {
-		char *dir = xasprintf("%.*s/%s", (int)folder_len, file, i ? "new" : "cur");
-		DIR *d = opendir(dir);
-		for (struct dirent *de; d && !found && (de = readdir(d));)
-			if (strncmp(de->d_name, name, base_len) == 0 && strchr(":", de->d_name[base_len]))
-				found = xasprintf("%s/%s", dir, de->d_name);
-		if (d)
-			closedir(d);
-		free(dir);
-	}
-	return found;
-}
-
 /* The current message's file, as op_attachments finds it. */
 static char *current_file(struct ui *u, struct view *v)
 {
 	size_t n = 0;
 	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
 	u->tag_prefix = false; /* one message at a time: the prefix is spent */
+	/* the store's name may predate a flag change: mailview finds the file */
 	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
 	free_strv(ids, n);
-	char *now = file ? find_renamed(file) : NULL;
-	free(file);
-	return now;
+	if (file && access(file, F_OK) != 0) {
+		free(file); /* really gone */
+		file = NULL;
+	}
+	return file;
 }
 
 /* A draft is recalled from the postponed folder only: anything else is

@@ -67,7 +67,9 @@ bool compose_postpone(struct ui *u, struct compose *c);
 /* compose_send.c: the background sender.  compose_send_kick queues a
  * flush of the current account's outbox on the worker thread (started on
  * demand).  The UI polls compose_send_fd and calls compose_send_dispatch
- * when it is readable; that shows the outcome on the message line. */
+ * when it is readable; that shows the outcome on the message line.  The
+ * fd also carries a retry timer: at start-up and every sync_interval the
+ * dispatch flushes every outbox that holds messages. */
 void compose_send_kick(struct ui *u);
 int compose_send_fd(void);
 void compose_send_dispatch(struct ui *u);

@@ -218,7 +218,7 @@ static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const
 	struct compose_view *cv = cv_of(v);
 	char *cur = compose_addrs_text(cv->c, f);
 	/* addresses share the search history: there is no address kind yet */
-	char *line = prompt_line(u, prompt, cur, HIST_SEARCH, COMPLETE_NONE), *err = NULL;
+	char *line = prompt_line(u, prompt, cur, HIST_SEARCH, COMPLETE_ADDRESS), *err = NULL;
 	if (line && !compose_set_addrs(cv->c, f, line, &err))
 		ui_error(u, "%s", err ? err : "bad address");
 	else if (line)

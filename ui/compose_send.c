@@ -6,19 +6,26 @@
  * outbox_flush for each job, then writes a byte to a pipe that the main
  * loop polls (through the sync glue), and the UI thread puts the outcome
  * on the message line.  Whatever fails stays in the outbox with the
- * reason (outbox.h) and is tried again with the next send.
+ * reason (outbox.h) and is tried again with the next send, at start-up
+ * and every sync_interval seconds (a timer next to the pipe: the main
+ * loop polls one fd, an epoll set of both).
  *
  * When issue 4's account workers land, a job becomes a command to the
  * account's worker and this file shrinks to the result display. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "compose.h"
 #include "log.h"
+#include "maildir.h"
 #include "outbox.h"
 #include "smtp.h"
 #include "uiint.h"
@@ -39,11 +46,15 @@ static struct {
 	bool finished; /* it has left its loop (join it before starting anew) */
 	bool stopping;
 	int pipe[2];
+	int timer;     /* UI thread only: the retry timer (timerfd) */
+	int ep;        /* UI thread only: epoll set of pipe[0] and timer, what the loop polls */
+	bool periodic; /* the timer runs every sync_interval (after the start-up shot) */
+	bool fds_made; /* make_fds ran (once: a failure must not leak a timer per loop) */
 	struct send_job *jobs;
 	smtp_t *cur; /* the session in use, for cancel */
 	size_t sent, failed;
 	char *error; /* owned: why the newest failure failed */
-} S = { .mu = PTHREAD_MUTEX_INITIALIZER, .pipe = { -1, -1 } };
+} S = { .mu = PTHREAD_MUTEX_INITIALIZER, .pipe = { -1, -1 }, .timer = -1, .ep = -1 };
 
 static void job_free(struct send_job *j)
 {
@@ -149,16 +160,16 @@ static void reap(void)
 	S.running = S.finished = false;
 }
 
-static struct send_job *job_for(struct ui *u, char **err)
+static struct send_job *job_for(struct ui *u, long account, char **err)
 {
 	struct send_job *j = xcalloc(1, sizeof(*j));
-	if (!smtp_params_from_conf(u->conf, u->account, &j->p, err)) {
+	if (!smtp_params_from_conf(u->conf, account, &j->p, err)) {
 		job_free(j);
 		return NULL;
 	}
-	j->account = xstrdup(conf_account_name(u->conf, (size_t)u->account));
+	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
-	const char *rec = conf_str(u->conf, u->account, OPT_ID_record);
+	const char *rec = conf_str(u->conf, account, OPT_ID_record);
 	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec && *rec ? rec : "Sent");
 	return j;
 }
@@ -176,34 +187,150 @@ static void enqueue(struct send_job *j)
 	*tail = j;
 }
 
-void compose_send_kick(struct ui *u)
+/* Queue a flush of account's outbox and make sure a worker runs; false
+ * with *err when it cannot be (no SMTP settings, no thread). */
+static bool queue_job(struct ui *u, long account, char **err)
 {
-	char *err = NULL;
-	struct send_job *j = u->account >= 0 ? job_for(u, &err) : NULL;
+	struct send_job *j = job_for(u, account, err);
 	if (!j || !make_pipe()) {
-		ui_error(u, "Cannot send now (%s); the message waits in the outbox.", err ? err : "no worker");
-		free(err);
-		if (j)
+		if (j) {
+			*err = xasprintf("no pipe for the sender: %s", strerror(errno));
 			job_free(j);
-		return;
+		}
+		return false;
 	}
 	pthread_mutex_lock(&S.mu);
 	enqueue(j);
 	bool start = !S.running || S.finished;
 	pthread_mutex_unlock(&S.mu);
 	if (!start)
-		return; /* the running worker takes it from the queue */
+		return true; /* the running worker takes it from the queue */
 	reap();
 	S.stopping = false;
-	if (pthread_create(&S.th, NULL, worker, NULL) == 0)
+	if (pthread_create(&S.th, NULL, worker, NULL) == 0) {
 		S.running = true;
-	else
-		ui_error(u, "Cannot start the sending thread; the message waits in the outbox.");
+		return true;
+	}
+	*err = xstrdup("cannot start the sending thread");
+	return false;
+}
+
+void compose_send_kick(struct ui *u)
+{
+	char *err = NULL;
+	if (u->account < 0 || !queue_job(u, u->account, &err))
+		ui_error(u, "Cannot send now (%s); the message waits in the outbox.", err ? err : "no account");
+	free(err);
+}
+
+/* ---- retries ---- */
+
+/* Messages in an account's outbox, without creating it (start-up must
+ * not make directories for accounts that never sent anything). */
+static size_t waiting_in(struct ui *u, size_t account)
+{
+	char *data = conf_data_dir(u->conf), *acct = maildir_safe_component(conf_account_name(u->conf, account));
+	char *dir = xasprintf("%s/state/%s/outbox", data, acct), *err = NULL;
+	struct stat st;
+	outbox_t *ob = stat(dir, &st) == 0 ? outbox_open(data, conf_account_name(u->conf, account), &err) : NULL;
+	struct outbox_entry *v = NULL;
+	size_t n = ob ? outbox_list(ob, &v) : 0;
+	outbox_entries_free(&v, n);
+	outbox_free(&ob);
+	free(err);
+	free(dir);
+	free(acct);
+	free(data);
+	return n;
+}
+
+static bool sender_busy(void)
+{
+	pthread_mutex_lock(&S.mu);
+	bool busy = (S.running && !S.finished) || S.jobs;
+	pthread_mutex_unlock(&S.mu);
+	return busy;
+}
+
+/* Flush every outbox that holds messages.  Not while a send is under way:
+ * its result comes first, and the next tick looks again. */
+static void retry_waiting(struct ui *u)
+{
+	if (sender_busy())
+		return;
+	size_t waiting = 0;
+	char *err = NULL;
+	for (size_t a = 0; a < conf_account_count(u->conf); a++) {
+		size_t n = waiting_in(u, a);
+		char *why = NULL;
+		if (n && queue_job(u, (long)a, &why))
+			waiting += n;
+		if (why && !err)
+			err = why; /* the first reason is enough for one line */
+		else
+			free(why);
+	}
+	if (err)
+		ui_error(u, "Messages wait in the outbox but cannot be sent: %s", err);
+	else if (waiting)
+		ui_message(u, "%zu message%s waiting in the outbox: sending...", waiting, waiting == 1 ? "" : "s");
+	free(err);
+	if (err || waiting)
+		ui_draw(u);
+}
+
+static void arm_timer(long first_ms, long every_s)
+{
+	struct itimerspec t = { .it_interval = { .tv_sec = every_s },
+				.it_value = { .tv_sec = first_ms / 1000, .tv_nsec = first_ms % 1000 * 1000000L } };
+	timerfd_settime(S.timer, 0, &t, NULL);
+}
+
+/* The pipe and the timer in one epoll set; the timer's first shot is at
+ * once, so the first dispatch (which has the config) looks at the outbox
+ * at start-up.  Falls back to the bare pipe (no retries) on failure. */
+static int make_fds(void)
+{
+	if (S.fds_made || !make_pipe())
+		return S.ep >= 0 ? S.ep : S.pipe[0];
+	S.fds_made = true;
+	S.timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	S.ep = S.timer >= 0 ? epoll_create1(EPOLL_CLOEXEC) : -1;
+	struct epoll_event e = { .events = EPOLLIN };
+	if (S.ep >= 0 && (epoll_ctl(S.ep, EPOLL_CTL_ADD, S.pipe[0], &e) != 0 ||
+			  epoll_ctl(S.ep, EPOLL_CTL_ADD, S.timer, &e) != 0)) {
+		close(S.ep);
+		S.ep = -1;
+	}
+	if (S.ep < 0) {
+		if (S.timer >= 0)
+			close(S.timer);
+		S.timer = -1;
+		log_warn("compose: no retry timer (%s); the outbox is sent with the next message", strerror(errno));
+		return S.pipe[0];
+	}
+	arm_timer(1, 0);
+	return S.ep;
+}
+
+/* Did the retry timer fire?  Switches it to sync_interval after the
+ * start-up shot. */
+static bool timer_fired(struct ui *u)
+{
+	uint64_t n = 0;
+	if (S.timer < 0 || read(S.timer, &n, sizeof(n)) != (ssize_t)sizeof(n) || n == 0)
+		return false;
+	if (!S.periodic) {
+		long every = conf_num(u->conf, -1, OPT_ID_sync_interval);
+		arm_timer(every * 1000, every);
+		S.periodic = true;
+	}
+	return true;
 }
 
 int compose_send_fd(void)
 {
-	return S.pipe[0];
+	return make_fds();
 }
 
 void compose_send_dispatch(struct ui *u)
@@ -225,6 +352,8 @@ void compose_send_dispatch(struct ui *u)
 	free(why);
 	if (failed || sent)
 		ui_draw(u);
+	if (timer_fired(u))
+		retry_waiting(u);
 }
 
 void compose_send_stop(void)
@@ -246,9 +375,11 @@ void compose_send_stop(void)
 	}
 	free(S.error);
 	S.error = NULL;
-	for (int i = 0; i < 2; i++) {
-		if (S.pipe[i] >= 0)
-			close(S.pipe[i]);
-		S.pipe[i] = -1;
+	int *fds[] = { &S.pipe[0], &S.pipe[1], &S.timer, &S.ep };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
 	}
+	S.periodic = S.fds_made = false;
 }

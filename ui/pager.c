@@ -330,17 +330,20 @@ static void pager_status(struct ui *u, struct view *v, struct strbuf *b)
 
 static bool load_message(struct ui *u, struct pager_view *p, const char *file, const char *msgid)
 {
+	/* the list's name may predate a flag change (the R flag of a reply) */
+	char *now = mailview_current_file(file);
 	mime_msg_t *m = NULL;
-	enum mime_status st = mime_msg_parse_file(file, &m);
+	enum mime_status st = mime_msg_parse_file(now ? now : file, &m);
 	if (st != MIME_OK) {
 		ui_error(u, "Cannot open the message: %s", mime_strerror(st));
+		free(now);
 		return false;
 	}
 	mime_msg_free(&p->msg);
 	mime_view_free(&p->mview);
 	p->msg = m;
 	free(p->file);
-	p->file = xstrdup(file);
+	p->file = now ? now : xstrdup(file);
 	free(p->msgid);
 	p->msgid = xstrdup(msgid ? msgid : "");
 	free(p->title);
@@ -482,8 +485,11 @@ static void op_urls(struct ui *u, struct view *v)
 static void op_attachments(struct ui *u, struct view *v)
 {
 	struct pager_view *p = PV(v);
+	/* opening the message marked it read, which renamed its file */
+	char *now = p->file ? mailview_current_file(p->file) : NULL;
 	if (p->file)
-		ui_push(u, attach_view_new(u, p->file));
+		ui_push(u, attach_view_new(u, now ? now : p->file));
+	free(now);
 }
 
 static char **pager_targets(struct ui *u, struct view *v, size_t *n)

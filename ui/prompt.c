@@ -1,12 +1,14 @@
 /* prompt.c - the line editor on the last row: editing keys from the
  * `editor` menu, history per kind of prompt, Tab completion of commands,
- * options, accounts, folders, tags and file names.  While it waits for a
+ * options, accounts, folders, tags, file names and addresses.  While it waits for a
  * key, ui_getkey keeps handling events, so sync progress still shows. */
 #include <dirent.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "addr.h"
 #include "uiint.h"
 
 #define HIST_MAX 100
@@ -162,6 +164,31 @@ static void complete_folders(struct ui *u, struct cands *c, const char *prefix, 
 	}
 }
 
+/* Case-insensitive prefix of the name, any word of it, or the mailbox:
+ * "bob", "build" and "bob@ex" all find "Bob Builder <bob@example.org>". */
+static bool addr_matches(const struct addr *a, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncasecmp(a->mailbox, word, n) == 0)
+		return true;
+	for (const char *p = a->name; *p; p++)
+		if ((p == a->name || p[-1] == ' ' || p[-1] == '"') && strncasecmp(p, word, n) == 0)
+			return true;
+	return false;
+}
+
+static void complete_addresses(struct ui *u, struct cands *c, const char *word)
+{
+	const struct addr_list *l = u->mv && *word ? mailview_addresses(u->mv) : NULL;
+	for (size_t i = 0; l && i < l->n && c->n < 200; i++) {
+		if (!addr_matches(&l->v[i], word))
+			continue;
+		char *s = addr_format(&l->v[i]);
+		cand_add(c, s, ""); /* matched above, not by the text's prefix */
+		free(s);
+	}
+}
+
 static void complete_cmd(struct ui *u, struct cands *c, const char *line, const char *word)
 {
 	static const char *const cmds[] = { "set", "unset", "toggle", "reset", "source", "account",
@@ -206,6 +233,7 @@ static void gather(struct ui *u, enum complete_kind kind, const char *line, cons
 		else
 			complete_tags(u, c, word, "");
 		break;
+	case COMPLETE_ADDRESS: complete_addresses(u, c, word); break;
 	case COMPLETE_QUERY:
 		if (strncmp(word, "tag:", 4) == 0)
 			complete_tags(u, c, word, "tag:");
@@ -216,9 +244,69 @@ static void gather(struct ui *u, enum complete_kind kind, const char *line, cons
 	}
 }
 
+/* An address entry starts after the last comma (names hold spaces). */
+static size_t address_start(const struct line *l)
+{
+	size_t s = l->pos;
+	while (s > 0 && l->cp[s - 1] != ',')
+		s--;
+	while (s < l->pos && l->cp[s] == ' ')
+		s++;
+	return s;
+}
+
+/* Bytes the candidates share at the start (cut on a UTF-8 boundary). */
+static size_t common_len(const struct cands *c)
+{
+	size_t common = strlen(c->v[0]);
+	for (size_t i = 1; i < c->n; i++) {
+		size_t k = 0;
+		while (k < common && c->v[i][k] == c->v[0][k])
+			k++;
+		common = k;
+	}
+	while (common > 0 && (c->v[0][common] & 0xC0) == 0x80)
+		common--;
+	return common;
+}
+
+/* Replace [ws, pos) by len bytes of text (and a space), cursor after it. */
+static void replace_word(struct line *l, size_t ws, const char *text, size_t len, bool space)
+{
+	char *rest = line_str(l, l->pos, l->n);
+	char *head = line_str(l, 0, ws);
+	char *nl = xasprintf("%s%.*s%s%s", head, (int)len, text, space ? " " : "", rest);
+	size_t keep = strlen(head) + len + space;
+	line_set(l, nl);
+	const char *p = nl, *end = nl + keep;
+	l->pos = 0;
+	while (p < end) {
+		utf8_next(&p, nl + strlen(nl));
+		l->pos++;
+	}
+	free(nl);
+	free(head);
+	free(rest);
+}
+
+/* The choices on the message line (addresses hold spaces: ";" between). */
+static void list_choices(struct ui *u, const struct cands *c, const char *sep)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < c->n && i < 50; i++) {
+		if (i)
+			strbuf_adds(&b, sep);
+		strbuf_adds(&b, c->v[i]);
+	}
+	ui_message(u, "%s", b.s);
+	strbuf_free(&b);
+}
+
 static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
 {
-	size_t ws = kind == COMPLETE_FOLDER ? 0 : word_start(l);
+	bool addr = kind == COMPLETE_ADDRESS;
+	size_t ws = kind == COMPLETE_FOLDER ? 0 : addr ? address_start(l) : word_start(l);
 	char *word = line_str(l, ws, l->pos);
 	char *whole = line_str(l, 0, l->pos);
 	struct cands c = { 0 };
@@ -226,42 +314,18 @@ static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
 	if (c.n == 0) {
 		ui_error(u, "No completions.");
 	} else {
-		size_t common = strlen(c.v[0]);
-		for (size_t i = 1; i < c.n; i++) {
-			size_t k = 0;
-			while (k < common && c.v[i][k] == c.v[0][k])
-				k++;
-			common = k;
+		size_t common = common_len(&c);
+		/* addresses match inside names too: a shorter common part would
+		 * lose what was typed, so keep the text and list the choices */
+		const char *with = c.v[0];
+		if (addr && c.n > 1 && common < strlen(word)) {
+			with = word;
+			common = strlen(word);
 		}
-		/* replace the word by the common prefix (cut on a UTF-8 boundary) */
-		while (common > 0 && (c.v[0][common] & 0xC0) == 0x80)
-			common--;
-		char *rest = line_str(l, l->pos, l->n);
-		char *head = line_str(l, 0, ws);
-		char *nl = xasprintf("%s%.*s%s%s", head, (int)common, c.v[0], c.n == 1 && kind != COMPLETE_FOLDER &&
-							 c.v[0][strlen(c.v[0]) - 1] != '/' ? " " : "", rest);
-		size_t keep = strlen(head) + common + (c.n == 1 && kind != COMPLETE_FOLDER && c.v[0][strlen(c.v[0]) - 1] != '/');
-		line_set(l, nl);
-		/* put the cursor after the completed word */
-		const char *p = nl, *end = nl + keep;
-		l->pos = 0;
-		while (p < end) {
-			utf8_next(&p, nl + strlen(nl));
-			l->pos++;
-		}
-		if (c.n > 1) {
-			struct strbuf b;
-			strbuf_init(&b);
-			for (size_t i = 0; i < c.n && i < 50; i++) {
-				strbuf_adds(&b, c.v[i]);
-				strbuf_addc(&b, ' ');
-			}
-			ui_message(u, "%s", b.s);
-			strbuf_free(&b);
-		}
-		free(nl);
-		free(head);
-		free(rest);
+		bool space = c.n == 1 && kind != COMPLETE_FOLDER && !addr && c.v[0][strlen(c.v[0]) - 1] != '/';
+		replace_word(l, ws, with, common, space);
+		if (c.n > 1)
+			list_choices(u, &c, addr ? "; " : " ");
 	}
 	cands_free(&c);
 	free(word);
@@ -274,6 +338,13 @@ static void draw_prompt(struct ui *u, const char *prompt, const struct line *l)
 {
 	ui_draw(u);
 	int y = LINES - 1;
+	/* the prompt takes the message row: what completion says (the
+	 * choices, "No completions.") goes on the status row above it */
+	if (u->msg && y > 1) {
+		attr_t ma = theme_attr(u->th, u->msg_error ? CO_error : CO_message);
+		draw_fill(y - 1, 0, COLS, ma);
+		draw_text(y - 1, 0, COLS, u->msg, ma);
+	}
 	attr_t pa = theme_attr(u->th, CO_prompt);
 	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
 	int px = draw_text(y, 0, COLS / 2, prompt, pa);

@@ -1,53 +1,333 @@
-/* syncglue.c - stand-in until the account manager (issue 4) lands: the
- * reader reads the store, and actions say why they cannot be applied. */
+/* syncglue.c - the reader's side of the account manager (src/account.h)
+ * and of the background sender (compose_send.c).
+ *
+ * Both report through pipes; the main loop polls one descriptor, so it
+ * gets an epoll set holding the manager's pipe and the sender's (whose
+ * pipe comes and goes with its thread: re-registered when it changes). */
 #include "syncglue.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "account.h"
 #include "compose.h"
+#include "text.h"
 #include "uiint.h"
+
+struct sync_glue {
+	struct account_mgr *mgr;  /* NULL without accounts */
+	int pipe[2];              /* the manager writes a byte per event */
+	int ep;                   /* epoll over pipe[0] and the sender's pipe */
+	int send_fd;              /* the sender's pipe as registered, or -1 */
+	struct account_undo **undo; /* the last delete, for undelete-message */
+	size_t nundo;
+	char *shown;              /* the status text last drawn */
+};
+
+static void undo_clear(struct sync_glue *g)
+{
+	for (size_t i = 0; i < g->nundo; i++)
+		account_undo_free(&g->undo[i]);
+	free(g->undo);
+	g->undo = NULL;
+	g->nundo = 0;
+}
+
+static bool glue_fds(struct sync_glue *g)
+{
+	g->pipe[0] = g->pipe[1] = g->ep = g->send_fd = -1;
+	if (pipe2(g->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		return false;
+	g->ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = g->pipe[0] };
+	return g->ep >= 0 && epoll_ctl(g->ep, EPOLL_CTL_ADD, g->pipe[0], &ev) == 0;
+}
 
 void sync_glue_start(struct ui *u)
 {
-	(void)u;
+	struct sync_glue *g = xcalloc(1, sizeof(*g));
+	u->sync = g;
+	if (!glue_fds(g)) {
+		ui_error(u, "Cannot start the sync: %s", strerror(errno));
+		return;
+	}
+	if (!conf_account_count(u->conf))
+		return;
+	g->mgr = account_mgr_new(u->conf, g->pipe[1]);
+	account_mgr_start(g->mgr);
 }
 
 void sync_glue_stop(struct ui *u)
 {
-	(void)u;
-	compose_send_stop(); /* the outbox sender (issue 7) until the account workers take it */
+	struct sync_glue *g = u->sync;
+	if (g) {
+		account_mgr_free(&g->mgr); /* waits at most about a second */
+		undo_clear(g);
+	}
+	compose_send_stop(); /* the outbox sender (issue 7) */
+	if (!g)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (g->pipe[i] >= 0)
+			close(g->pipe[i]);
+	if (g->ep >= 0)
+		close(g->ep);
+	free(g->shown);
+	free(g);
+	u->sync = NULL;
+}
+
+/* The sender's pipe exists only while it has work: follow it. */
+static void follow_sender(struct sync_glue *g)
+{
+	int fd = compose_send_fd();
+	if (fd == g->send_fd)
+		return;
+	if (g->send_fd >= 0)
+		epoll_ctl(g->ep, EPOLL_CTL_DEL, g->send_fd, NULL); /* fails harmlessly once closed */
+	g->send_fd = -1;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (fd >= 0 && (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) == 0 || errno == EEXIST))
+		g->send_fd = fd;
 }
 
 int sync_glue_fd(struct ui *u)
 {
-	(void)u;
-	return compose_send_fd();
+	struct sync_glue *g = u->sync;
+	if (!g || g->ep < 0)
+		return compose_send_fd();
+	follow_sender(g);
+	return g->ep;
+}
+
+/* Did the status text change since it was last drawn?  (Redrawing for
+ * nothing would also hide an open prompt until the next key.) */
+static bool status_changed(struct ui *u, struct sync_glue *g)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	sync_glue_status(u, &b);
+	bool changed = !g->shown || strcmp(g->shown, b.s ? b.s : "") != 0;
+	free(g->shown);
+	g->shown = xstrdup(b.s ? b.s : "");
+	strbuf_free(&b);
+	return changed;
+}
+
+/* true when there is something new to draw */
+static bool account_news(struct ui *u, struct sync_glue *g)
+{
+	char buf[64];
+	while (read(g->pipe[0], buf, sizeof(buf)) > 0)
+		;
+	if (!g->mgr)
+		return false;
+	bool changed = false;
+	char *msg = NULL;
+	account_mgr_take_news(g->mgr, &changed, &msg);
+	if (changed) {
+		u->store_dirty = true; /* the main loop reopens the views */
+		/* and once more at the next idle store check: a reopen that
+		 * raced with the writer's commit can read an empty index */
+		u->store_mtime = 0;
+	}
+	bool news = msg != NULL;
+	if (msg) {
+		char *clean = text_sanitize(msg, strlen(msg), false);
+		ui_error(u, "%s", clean);
+		free(clean);
+		free(msg);
+	}
+	return news;
 }
 
 void sync_glue_dispatch(struct ui *u)
 {
+	struct sync_glue *g = u->sync;
+	bool news = g && g->pipe[0] >= 0 && account_news(u, g);
 	compose_send_dispatch(u);
+	if (g && (status_changed(u, g) || news))
+		ui_draw(u); /* the status line follows the workers */
 }
 
 void sync_glue_status(struct ui *u, struct strbuf *b)
 {
-	(void)u;
-	(void)b;
+	struct sync_glue *g = u->sync;
+	if (!g || !g->mgr || u->account < 0)
+		return;
+	struct account_status st;
+	account_mgr_status(g->mgr, u->account, &st);
+	if (st.syncing && st.total) {
+		char *f = text_sanitize(st.folder, strlen(st.folder), false);
+		strbuf_addf(b, " syncing %s %zu/%zu ", f, st.done, st.total);
+		free(f);
+	} else if (st.syncing) {
+		strbuf_adds(b, " syncing ");
+	} else if (st.offline) {
+		strbuf_adds(b, " offline ");
+	} else if (st.failed) {
+		strbuf_adds(b, " sync failed ");
+	}
 }
 
 void sync_glue_sync_now(struct ui *u)
 {
-	ui_error(u, "Syncing from the reader is not available in this build; run 'muttlike sync'.");
+	struct sync_glue *g = u->sync;
+	if (!g || !g->mgr) {
+		ui_error(u, "No account to sync.");
+		return;
+	}
+	account_mgr_sync_now(g->mgr, u->account);
+	ui_message(u, "Syncing...");
 }
 
 bool sync_glue_available(struct ui *u)
 {
-	(void)u;
-	return false;
+	struct sync_glue *g = u->sync;
+	return g && g->mgr;
+}
+
+/* The Maildir of the folder the nearest index shows (folder:"acct/X"),
+ * or NULL for a search or a virtual folder. */
+static char *shown_folder_dir(struct ui *u)
+{
+	struct view *v = u->top;
+	while (v && strcmp(v->cls->name, "index") != 0)
+		v = v->below;
+	const char *q = v ? index_view_query(v) : NULL;
+	if (!q || strncmp(q, "folder:\"", 8) != 0)
+		return NULL;
+	struct strbuf b;
+	strbuf_init(&b);
+	for (const char *p = q + 8; *p; p++) {
+		if (*p == '"' && p[1] == '"') {
+			strbuf_addc(&b, *p++);
+		} else if (*p == '"') {
+			bool end = !p[1];
+			char *dir = end && b.len ? xasprintf("%s/%s", u->mail_dir, b.s) : NULL;
+			strbuf_free(&b);
+			return dir; /* anything after the folder term: not a plain folder */
+		} else {
+			strbuf_addc(&b, *p);
+		}
+	}
+	strbuf_free(&b);
+	return NULL;
+}
+
+/* The message's file as it is on disk now, or NULL with *err.  When the
+ * message has copies, the one in the folder on screen. */
+static char *message_file(struct ui *u, const char *id, char **err)
+{
+	char *f = u->mv ? mailview_message_file(u->mv, id) : NULL;
+	char *found = f ? account_mgr_find_file(f) : NULL;
+	free(f);
+	char *dir = found ? shown_folder_dir(u) : NULL;
+	size_t dl = dir ? strlen(dir) : 0;
+	if (dir && !(strncmp(found, dir, dl) == 0 && found[dl] == '/' && !strchr(found + dl + 5, '/'))) {
+		char *here = account_mgr_file_in_dir(dir, id);
+		if (here) {
+			free(found);
+			found = here;
+		}
+	}
+	free(dir);
+	if (!found && !*err)
+		*err = xstrdup("cannot find the message file");
+	return found;
+}
+
+static bool apply_tags(struct ui *u, struct sync_glue *g, const struct sync_req *req, char **err)
+{
+	if (!account_mgr_tag(g->mgr, req->ids, req->nids, req->tags, err))
+		return false;
+	/* Push soon: the accounts the messages live in. */
+	for (size_t i = 0; i < req->nids; i++) {
+		char *f = u->mv ? mailview_message_file(u->mv, req->ids[i]) : NULL;
+		long a = f ? account_mgr_account_of(g->mgr, f) : -1;
+		free(f);
+		account_mgr_touch(g->mgr, a >= 0 ? a : u->account);
+	}
+	return true;
+}
+
+/* "Folder" or "account/Folder" (as completion offers it) -> local path. */
+static char *dest_rel(struct ui *u, struct sync_glue *g, long account, const char *folder)
+{
+	const char *name = account >= 0 ? conf_account_name(u->conf, (size_t)account) : NULL;
+	size_t nl = name ? strlen(name) : 0;
+	if (name && strncmp(folder, name, nl) == 0 && folder[nl] == '/' && folder[nl + 1])
+		folder += nl + 1;
+	return account_mgr_folder_rel(g->mgr, account, folder);
+}
+
+static bool move_one(struct ui *u, struct sync_glue *g, const struct sync_req *req, const char *file,
+		     struct account_undo **undo, char **err)
+{
+	if (req->action == SA_DELETE)
+		return account_mgr_delete(g->mgr, file, undo, err);
+	long a = account_mgr_account_of(g->mgr, file);
+	char *rel = dest_rel(u, g, a, req->action == SA_ARCHIVE ? "Archive" : req->folder);
+	bool ok = rel && account_mgr_move(g->mgr, file, rel, req->action == SA_COPY, NULL, err);
+	if (!rel)
+		*err = xstrdup("not a folder name");
+	free(rel);
+	return ok;
+}
+
+static bool apply_moves(struct ui *u, struct sync_glue *g, const struct sync_req *req, char **err)
+{
+	if (req->action == SA_DELETE)
+		undo_clear(g);
+	bool ok = true;
+	for (size_t i = 0; i < req->nids && ok; i++) {
+		char *file = message_file(u, req->ids[i], err);
+		struct account_undo *undo = NULL;
+		ok = file && move_one(u, g, req, file, &undo, err);
+		free(file);
+		if (undo) {
+			g->undo = xreallocarray(g->undo, g->nundo + 1, sizeof(*g->undo));
+			g->undo[g->nundo++] = undo;
+		}
+	}
+	return ok;
+}
+
+/* undelete-message: the last delete, back where it was. */
+static bool apply_undo(struct sync_glue *g, char **err)
+{
+	if (!g->nundo) {
+		*err = xstrdup("nothing to undo (deletions with delete_policy = expunge cannot be undone)");
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < g->nundo; i++) {
+		char *e = NULL;
+		if (!account_mgr_undo(g->mgr, &g->undo[i], &e) && ok) {
+			ok = false;
+			*err = e;
+			e = NULL;
+		}
+		free(e);
+	}
+	undo_clear(g);
+	return ok;
 }
 
 bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err)
 {
-	(void)u;
-	(void)req;
-	*err = xstrdup("changing mail needs the sync engine, which this build does not have yet");
-	return false;
+	struct sync_glue *g = u->sync;
+	*err = NULL;
+	if (!g || !g->mgr) {
+		*err = xstrdup("changing mail needs an account in the config");
+		return false;
+	}
+	if (req->action == SA_TAGS)
+		return apply_tags(u, g, req, err);
+	if (req->action == SA_MOVE && !req->folder)
+		return apply_undo(g, err);
+	return apply_moves(u, g, req, err);
 }

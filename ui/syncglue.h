@@ -2,9 +2,10 @@
  * workers, poll their event pipe together with the terminal, show their
  * state in the status line, and hand them the user's actions.
  *
- * This is the only UI file that knows the account manager's API; until
- * that lands (issue 4) it is a stand-in that reports "no sync engine" and
- * refuses actions, so the reader still opens the store read-only. */
+ * This is the only UI file that knows the account manager's API
+ * (src/account.h).  Its pipe and the background sender's are polled as
+ * one descriptor (an epoll set), so the main loop needs no change when
+ * either comes or goes. */
 #ifndef MUTTLIKE_SYNCGLUE_H
 #define MUTTLIKE_SYNCGLUE_H
 

@@ -63,7 +63,10 @@ struct view {
 /* ---- history of a prompt ---- */
 enum hist_kind { HIST_CMD, HIST_QUERY, HIST_SEARCH, HIST_FILE, HIST_FOLDER, HIST_TAGS, HIST_SHELL, HIST_COUNT };
 
-enum complete_kind { COMPLETE_NONE, COMPLETE_CMD, COMPLETE_FOLDER, COMPLETE_TAGS, COMPLETE_FILE, COMPLETE_QUERY };
+enum complete_kind {
+	COMPLETE_NONE, COMPLETE_CMD, COMPLETE_FOLDER, COMPLETE_TAGS, COMPLETE_FILE, COMPLETE_QUERY,
+	COMPLETE_ADDRESS, /* the entry after the last comma, from the store's addresses */
+};
 
 struct ui {
 	conf_t *conf;          /* foreign */

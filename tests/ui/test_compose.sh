@@ -100,6 +100,12 @@ check "no Bcc header crossed SMTP" eval '! grep -qi "^Bcc:" "$D"'
 check "a copy is in the local Sent folder" eval 'grep -lq "Subject: Re: Lunch plans" "$DATA"/mail/work/Sent/cur/*'
 check "the replied-to message has the R flag" eval 'ls "$DATA"/mail/work/INBOX/cur/ | grep -q ":2,[A-Z]*R"'
 check "the outbox is empty again" eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
+
+# ---- the original was renamed (R flag) behind the store's back: it still opens ----
+ui_keys Enter
+check "the replied-to original opens in the pager after its rename" ui_wait "Shall we meet at noon?"
+ui_keys q
+ui_wait "-- muttlike: work/INBOX" >/dev/null
 check "the editor's file is gone once queued" eval '[ -z "$(ls "$DATA"/state/work/outbox/edit/)" ]'
 
 # ---- abort asks when there is text ----
@@ -169,6 +175,28 @@ ui_keys C-l t
 ui_type "carol@example.org"
 ui_keys Enter
 check "edit-to sets the recipients" ui_wait "To: carol@example.org"
+# the prompt is on the last row (the header rows are indented)
+on_prompt() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
+off_prompt() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" || return 0; sleep 0.05; done; return 1; }
+ui_keys c
+on_prompt "Cc:"
+ui_type "buil"
+ui_keys Tab
+check "Tab completes an address from the store (a word of the name)" ui_wait "Cc: Bob Builder <bob@example.org>"
+ui_type ", ALI"
+ui_keys Tab
+check "the entry after a comma completes too (case-insensitive)" \
+	ui_wait "Cc: Bob Builder <bob@example.org>, Alice <alice@example.org>"
+ui_keys Enter
+check "the completed addresses are set" ui_wait "      Cc: Bob Builder <bob@example.org>, Alice <alice@example.org>"
+ui_keys c
+on_prompt "Cc:"
+ui_keys C-u
+ui_type "zz-nobody"
+ui_keys Tab
+check "no match says so" ui_wait "No completions."
+ui_keys C-u Enter
+off_prompt "Cc:"
 ui_keys q
 ui_wait "Abort this message?" >/dev/null
 ui_keys y
@@ -195,6 +223,39 @@ check "a failing send shows the reason" ui_wait "Not sent, kept in the outbox:" 
 check "the reason names the server" eval 'ui_screen | grep -q "127.0.0.1"'
 check "the message stays in the outbox" eval 'ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
 check "with the reason recorded" eval 'grep -qi "error" "$DATA"/state/work/outbox/*.env'
+
+# ---- retries at start-up: Postfix is back, the reader starts, the message leaves ----
+ui_keys q
+ui_exited >/dev/null
+SMTP_RIG_SAME_PORTS=1 "$SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null ||
+	echo "FAIL - the SMTP rig did not restart"
+ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
+check "at start-up the waiting message is sent, nothing new written" ui_wait "1 message sent." 30
+retried() { grep -l "^Subject: Hello from the test" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null; }
+for _ in $(seq 100); do [ -n "$(retried)" ] && break; sleep 0.1; done
+check "Postfix delivered the retried message" [ -n "$(retried)" ]
+check "the outbox is empty after the retry" eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
+
+# ---- and every sync_interval: the start-up try fails, Postfix comes back, it leaves ----
+"$SRC/tests/integration/smtp-rig" stop "$SMTPDIR" >/dev/null 2>&1
+mode new
+ui_keys m
+ui_wait "-- Compose: new message" >/dev/null
+ui_keys y
+ui_wait "Not sent, kept in the outbox:" 30 >/dev/null
+ui_keys q
+ui_exited >/dev/null
+# a short interval only here: the reader's syncs follow it too, and their
+# redraws would race the prompts above
+sed 's/^account work$/set sync_interval = 10\naccount work/' "$T/a.rc" > "$T/b.rc"
+chmod 600 "$T/b.rc"
+ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/b.rc"
+check "with Postfix down the start-up try says the message waits" ui_wait "Not sent, kept in the outbox:" 30
+SMTP_RIG_SAME_PORTS=1 "$SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null ||
+	echo "FAIL - the SMTP rig did not restart"
+check "within sync_interval of Postfix coming back it is sent" ui_wait "1 message sent." 30
+for _ in $(seq 100); do [ "$(retried | wc -l)" = 2 ] && break; sleep 0.1; done
+check "Postfix delivered it (two messages with that subject in all)" [ "$(retried | wc -l)" = 2 ]
 
 ui_keys q
 st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]

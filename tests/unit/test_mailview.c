@@ -204,6 +204,68 @@ static void test_counts_tags_and_reopen(void **state)
 	assert_null(mv);
 }
 
+/* After a reply the original gets the R flag: its file is renamed, but the
+ * read-only view still has the old name until the writer indexes it. */
+static void test_renamed_file_found(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	char *old = mailview_message_file(mv, "root@t");
+	assert_non_null(strstr(old, "/cur/m1:2,S"));
+	char *renamed = xasprintf("%s/acc/INBOX/cur/m1:2,RS", f->mail);
+	assert_int_equal(rename(old, renamed), 0);
+	char *now = mailview_message_file(mv, "root@t");
+	assert_string_equal(now, renamed);
+	free(now);
+	now = mailview_current_file(old);
+	assert_string_equal(now, renamed);
+	free(now);
+	/* moved to new/ (a sync may do that): found in the folder's other half */
+	char *in_new = xasprintf("%s/acc/INBOX/new/m1", f->mail);
+	assert_int_equal(rename(renamed, in_new), 0);
+	now = mailview_current_file(old);
+	assert_string_equal(now, in_new);
+	free(now);
+	/* the same base only: "m1" must not find "m10" */
+	char *m10 = xasprintf("%s/acc/INBOX/cur/m10:2,S", f->mail);
+	assert_int_equal(rename(in_new, m10), 0);
+	assert_null(mailview_current_file(old));
+	/* really gone: the recorded name, so that opening it says why */
+	now = mailview_message_file(mv, "root@t");
+	assert_string_equal(now, old);
+	free(now);
+	free(m10);
+	free(in_new);
+	free(renamed);
+	free(old);
+	mailview_free(&mv);
+}
+
+/* Completion's address book: From/To/Cc of the store, one per mailbox,
+ * collected once per session. */
+static void test_addresses(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	const struct addr_list *l = mailview_addresses(mv);
+	assert_int_equal(l->n, 2);
+	bool alice = false, bob = false;
+	for (size_t i = 0; i < l->n; i++) {
+		alice |= strcmp(l->v[i].mailbox, "alice@example.org") == 0 &&
+			 strcmp(l->v[i].name, "Alice Example") == 0;
+		bob |= strcmp(l->v[i].mailbox, "bob@example.org") == 0;
+	}
+	assert_true(alice);
+	assert_true(bob);
+	/* a message written later is not seen: the list is the session's cache */
+	put_msg(f, "m4", "new@t", "Thu, 04 Jan 2024 10:00:00 +0000", "Later", NULL, "S");
+	int st;
+	free(tu_run(&st, "NOTMUCH_CONFIG=%s notmuch new --quiet", f->nmcfg));
+	assert_int_equal(mailview_reopen(mv), MV_OK);
+	assert_ptr_equal(mailview_addresses(mv), l);
+	mailview_free(&mv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_messages_and_sorts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_tags_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renamed_file_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
