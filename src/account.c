@@ -744,7 +744,10 @@ bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_
 		return false;
 	}
 	bool ok;
-	if (strcmp(p.folder, dest_rel) == 0) {
+	if (!dest_rel || !*dest_rel) {
+		*err = xstrdup("no destination folder");
+		ok = false;
+	} else if (strcmp(p.folder, dest_rel) == 0) {
 		*err = xstrdup("the message is already in that folder");
 		ok = false;
 	} else if (copy) {

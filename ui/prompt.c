@@ -406,7 +406,8 @@ static enum edit_ret edit_fn(struct ui *u, struct line *l, const char *fn, enum 
 			s--;
 		while (s > 0 && l->cp[s - 1] != ' ')
 			s--;
-		memmove(l->cp + s, l->cp + l->pos, (l->n - l->pos) * sizeof(unsigned));
+		if (l->cp) /* an empty line may have no buffer yet */
+			memmove(l->cp + s, l->cp + l->pos, (l->n - l->pos) * sizeof(unsigned));
 		l->n -= l->pos - s;
 		l->pos = s;
 	} else if (strcmp(fn, "history-up") == 0) {
