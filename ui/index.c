@@ -730,15 +730,7 @@ static const struct op index_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	if (all[0].name)
-		return all;
-	size_t n = 0;
-	for (const struct op *o = index_ops; o->name; o++)
-		if (o->fn)
-			all[n++] = *o;
-	for (const struct op *o = action_ops; o->name && n + 1 < ARRAY_SIZE(all); o++)
-		all[n++] = *o;
-	return all;
+	return ops_join(all, ARRAY_SIZE(all), index_ops, action_ops);
 }
 
 static const struct view_class index_class = {

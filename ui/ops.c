@@ -208,3 +208,16 @@ const struct op global_ops[] = {
 	{ "sync-mailbox", op_sync },
 	{ NULL, NULL },
 };
+
+const struct op *ops_join(struct op *all, size_t cap, const struct op *own, const struct op *more)
+{
+	if (all[0].name)
+		return all;
+	size_t n = 0;
+	for (const struct op *o = own; o->name && n + 1 < cap; o++)
+		if (o->fn)
+			all[n++] = *o;
+	for (const struct op *o = more; o->name && n + 1 < cap; o++)
+		all[n++] = *o;
+	return all;
+}

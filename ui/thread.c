@@ -219,14 +219,7 @@ static const struct op thread_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	if (all[0].name)
-		return all;
-	size_t n = 0;
-	for (const struct op *o = thread_ops; o->name; o++)
-		all[n++] = *o;
-	for (const struct op *o = action_ops; o->name && n + 1 < ARRAY_SIZE(all); o++)
-		all[n++] = *o;
-	return all;
+	return ops_join(all, ARRAY_SIZE(all), thread_ops, action_ops);
 }
 
 struct view *thread_view_new(struct ui *u, const char *thread_id, const char *query, const char *subject)

@@ -259,6 +259,9 @@ int index_draw_sidebar(struct ui *u);
 
 /* actions.c: the functions that change mail (through the sync engine) */
 extern const struct op action_ops[];
+/* Join a view's own ops and the shared action ops into all[cap] once
+ * (own first, so a view's op wins); returns all. */
+const struct op *ops_join(struct op *all, size_t cap, const struct op *own, const struct op *more);
 /* The message was opened: mark it read (quietly; nothing when it is read). */
 void action_seen(struct ui *u, const char *msgid);
 void free_strv(char **v, size_t n);
