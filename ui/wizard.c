@@ -563,6 +563,7 @@ int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, c
 	snprintf(w.email, sizeof(w.email), "%s", w.a.email ? w.a.email : "");
 	snprintf(w.account, sizeof(w.account), "%s", w.a.account ? w.a.account : "");
 	opts_init(&w);
+	w.want_sync = w.a.sync; /* --sync; the interactive summary page may change it */
 	w.fe = pick_fe(w.a.mode);
 	enum step s = run_steps(&w);
 	if (w.fe) { /* give the terminal back before the last words */
