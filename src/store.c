@@ -175,22 +175,13 @@ static bool apply_remove(struct store *s, const char *rel)
 	return false;
 }
 
-/* Drop every vanished file name under one folder ("<account>/<rel>"). */
-static bool apply_prune(struct store *s, const char *folder)
+/* Drop the index entries of a query's messages whose files are gone;
+ * false if the query cannot run. */
+static bool drop_vanished(struct store *s, const char *query_string)
 {
-	struct strbuf q;
-	strbuf_init(&q);
-	strbuf_adds(&q, "folder:\"");
-	for (const char *p = folder; *p; p++) {
-		if (*p == '"')
-			strbuf_addc(&q, '"');
-		strbuf_addc(&q, *p);
-	}
-	strbuf_addc(&q, '"');
 	notmuch_query_t *query = NULL;
-	notmuch_status_t st = notmuch_query_create_with_syntax(s->db, q.s, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query);
-	strbuf_free(&q);
-	if (st != NOTMUCH_STATUS_SUCCESS)
+	if (notmuch_query_create_with_syntax(s->db, query_string, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query) !=
+	    NOTMUCH_STATUS_SUCCESS)
 		return false;
 	notmuch_messages_t *ms = NULL;
 	struct strbuf gone;
@@ -211,10 +202,29 @@ static bool apply_prune(struct store *s, const char *folder)
 		}
 	}
 	notmuch_query_destroy(query);
+	/* Remove after the iteration: changing the index under a live query
+	 * is not allowed. */
 	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
 		notmuch_database_remove_message(s->db, fn);
 	strbuf_free(&gone);
 	return true;
+}
+
+/* Drop every vanished file name under one folder ("<account>/<rel>"). */
+static bool apply_prune(struct store *s, const char *folder)
+{
+	struct strbuf q;
+	strbuf_init(&q);
+	strbuf_adds(&q, "folder:\"");
+	for (const char *p = folder; *p; p++) {
+		if (*p == '"')
+			strbuf_addc(&q, '"');
+		strbuf_addc(&q, *p);
+	}
+	strbuf_addc(&q, '"');
+	bool ok = drop_vanished(s, q.s);
+	strbuf_free(&q);
+	return ok;
 }
 
 /* Rename the file ourselves and re-index it: for files notmuch does not
@@ -796,33 +806,7 @@ static void reconcile_tree(struct store *s, const char *rel, const char *account
 /* Drop index entries whose files are gone. */
 static void reconcile_vanished(struct store *s)
 {
-	notmuch_query_t *q = NULL;
-	if (notmuch_query_create_with_syntax(s->db, "*", NOTMUCH_QUERY_SYNTAX_XAPIAN, &q) != NOTMUCH_STATUS_SUCCESS)
-		return;
-	notmuch_messages_t *ms = NULL;
-	struct strbuf gone;
-	strbuf_init(&gone);
-	if (notmuch_query_search_messages(q, &ms) == NOTMUCH_STATUS_SUCCESS) {
-		for (; notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
-			notmuch_message_t *m = notmuch_messages_get(ms);
-			notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
-			for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
-				const char *fn = notmuch_filenames_get(fns);
-				if (access(fn, F_OK) != 0 && errno == ENOENT) {
-					strbuf_adds(&gone, fn);
-					strbuf_addc(&gone, '\n');
-				}
-			}
-			notmuch_filenames_destroy(fns);
-			notmuch_message_destroy(m);
-		}
-	}
-	notmuch_query_destroy(q);
-	/* Remove after the iteration: changing the index under a live query
-	 * is not allowed. */
-	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
-		notmuch_database_remove_message(s->db, fn);
-	strbuf_free(&gone);
+	drop_vanished(s, "*");
 }
 
 static void reconcile(struct store *s)
