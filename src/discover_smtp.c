@@ -16,6 +16,7 @@
 #include <libetpan/libetpan.h>
 
 #include "discover_private.h"
+#include "encode.h"
 #include "net.h"
 #include "secret.h"
 #include "text.h"
@@ -216,26 +217,6 @@ void disc_smtp_probe(const struct disc_opts *o, struct disc_server *s, const cha
 	close_session(&c);
 }
 
-static char *b64(const unsigned char *in, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc((n + 2) / 3 * 4 + 1);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[k++] = tab[(v >> 18) & 63];
-		out[k++] = tab[(v >> 12) & 63];
-		out[k++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[k++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[k] = '\0';
-	return out;
-}
-
 /* AUTH PLAIN with the credentials inline; the copies are wiped. */
 static int auth_plain(struct smtp *c, const char *user, const char *password)
 {
@@ -245,7 +226,7 @@ static int auth_plain(struct smtp *c, const char *user, const char *password)
 	memcpy(raw + 1, user, ul);
 	raw[ul + 1] = '\0';
 	memcpy(raw + ul + 2, password, pl);
-	char *enc = b64(raw, ul + pl + 2);
+	char *enc = encode_base64_line(raw, ul + pl + 2);
 	secret_wipe(raw, ul + pl + 2);
 	free(raw);
 	char *cmd = xasprintf("AUTH PLAIN %s", enc);

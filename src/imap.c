@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "log.h"
 #include "mutf7.h"
 #include "net.h"
@@ -551,26 +552,6 @@ enum imap_status imap_connect(imap_t *m)
 
 /* ---- authentication ---- */
 
-static char *b64(const unsigned char *in, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = xmalloc((n + 2) / 3 * 4 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* After sending credentials, scrub the copy left in libetpan's buffer. */
 static void wipe_write_buffer(imap_t *m)
 {
@@ -751,7 +732,7 @@ static enum imap_status auth_with(imap_t *m, enum mech k, const char *secret)
 		n = (size_t)snprintf(raw, cap, "n,a=%s,\001auth=Bearer %s\001\001", u, secret);
 		on_error = "AQ=="; /* RFC 7628: a lone ^A ends a failed exchange */
 	}
-	char *enc = b64((unsigned char *)raw, n);
+	char *enc = encode_base64_line(raw, n);
 	secret_wipe(raw, cap);
 	free(raw);
 	enum imap_status st = sasl(m, mech_names[k], enc, on_error);

@@ -613,11 +613,6 @@ static int sasl(smtp_t *s, const char *first, const char *const *resp, size_t nr
 	return code;
 }
 
-static char *b64s(const char *s, size_t n)
-{
-	return encode_base64_line(s, n);
-}
-
 static int auth_plain(smtp_t *s, const char *secret)
 {
 	size_t ul = strlen(s->p.user), sl = strlen(secret);
@@ -626,7 +621,7 @@ static int auth_plain(smtp_t *s, const char *secret)
 	memcpy(raw + 1, s->p.user, ul);
 	raw[1 + ul] = '\0';
 	memcpy(raw + 2 + ul, secret, sl);
-	char *b = b64s(raw, ul + sl + 2);
+	char *b = encode_base64_line(raw, ul + sl + 2);
 	secret_wipe(raw, ul + sl + 2);
 	free(raw);
 	char *line = xasprintf("AUTH PLAIN %s", b);
@@ -639,8 +634,8 @@ static int auth_plain(smtp_t *s, const char *secret)
 
 static int auth_login(smtp_t *s, const char *secret)
 {
-	char *u = b64s(s->p.user, strlen(s->p.user));
-	char *p = b64s(secret, strlen(secret));
+	char *u = encode_base64_line(s->p.user, strlen(s->p.user));
+	char *p = encode_base64_line(secret, strlen(secret));
 	const char *resp[] = { u, p };
 	int code = sasl(s, "AUTH LOGIN", resp, 2, "*");
 	free(u);
@@ -653,7 +648,7 @@ static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 	char *raw = bearer ? xasprintf("n,a=%s,\001host=%s\001port=%d\001auth=Bearer %s\001\001", s->p.user, s->p.host,
 				       s->p.port, token)
 			   : xasprintf("user=%s\001auth=Bearer %s\001\001", s->p.user, token);
-	char *b = b64s(raw, strlen(raw));
+	char *b = encode_base64_line(raw, strlen(raw));
 	secret_wipe(raw, strlen(raw));
 	free(raw);
 	char *line = xasprintf("AUTH %s %s", bearer ? "OAUTHBEARER" : "XOAUTH2", b);
