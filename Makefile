@@ -84,7 +84,7 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
-$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB)
+$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(wildcard tests/integration/*.h) $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
