@@ -16,6 +16,7 @@
 #include "journal.h"
 #include "log.h"
 #include "maildir.h"
+#include "roles.h"
 #include "store.h"
 #include "sync.h"
 #include "util.h"
@@ -764,8 +765,7 @@ bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_
 
 static char *trash_rel(struct account_mgr *m, long account)
 {
-	const char *t = conf_str(m->conf, account, OPT_ID_trash);
-	return maildir_folder_relpath(t && *t ? t : "Trash", '/');
+	return roles_folder(m->conf, account, IMAP_SPECIAL_TRASH, NULL);
 }
 
 static void journal_expunge(struct account_mgr *m, long account, const char *folder, uint32_t uid)

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "net.h"
+#include "roles.h"
 #include "state.h"
 #include "util.h"
 
@@ -2337,6 +2338,8 @@ enum sync_status sync_run(struct sync *s)
 		goto done;
 	}
 	pick_trash(s);
+	if (roles_save(s->state_dir, s->folders, s->nfolders) != 0)
+		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
 	replay_journal(s);
 	follow_gone_folders(s);
 	tags_check_start(s);

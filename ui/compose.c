@@ -18,6 +18,7 @@
 
 #include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
 #include "outbox.h"
+#include "roles.h"
 #include "uiint.h"
 
 #define EDIT_FILE_MAX (64L * 1024 * 1024)
@@ -86,12 +87,14 @@ static outbox_t *open_outbox(struct ui *u)
 }
 
 /* The account's folder for sent mail or drafts, as a Maildir path. */
-static char *folder_dir(struct ui *u, enum opt_id opt, const char *dflt)
+static char *folder_dir(struct ui *u, enum imap_special role)
 {
-	const char *f = conf_str(u->conf, u->account, opt);
+	char *name = NULL;
+	free(roles_folder(u->conf, u->account, role, &name));
 	char *data = conf_data_dir(u->conf);
-	char *dir = outbox_folder_dir(data, account_name(u), f && *f ? f : dflt);
+	char *dir = outbox_folder_dir(data, account_name(u), name);
 	free(data);
+	free(name);
 	return dir;
 }
 
@@ -245,7 +248,7 @@ bool compose_postpone(struct ui *u, compose_t *c)
 		free(err);
 		return false;
 	}
-	char *dir = folder_dir(u, OPT_ID_postponed, "Drafts");
+	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS);
 	bool ok = outbox_deliver_local(dir, msg, len, "DS", NULL) == 0;
 	if (ok)
 		ui_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
@@ -430,7 +433,7 @@ static char *current_file(struct ui *u, struct view *v)
  * edit-as-new. */
 static bool in_drafts(struct ui *u, const char *file)
 {
-	char *dir = folder_dir(u, OPT_ID_postponed, "Drafts");
+	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS);
 	size_t n = strlen(dir);
 	bool in = strncmp(file, dir, n) == 0 && file[n] == '/';
 	free(dir);

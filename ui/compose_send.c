@@ -27,6 +27,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "outbox.h"
+#include "roles.h"
 #include "smtp.h"
 #include "uiint.h"
 
@@ -169,8 +170,10 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	}
 	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
-	const char *rec = conf_str(u->conf, account, OPT_ID_record);
-	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec && *rec ? rec : "Sent");
+	char *rec = NULL;
+	free(roles_folder(u->conf, account, IMAP_SPECIAL_SENT, &rec));
+	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec);
+	free(rec);
 	return j;
 }
 

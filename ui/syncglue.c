@@ -14,6 +14,7 @@
 
 #include "account.h"
 #include "compose.h"
+#include "roles.h"
 #include "text.h"
 #include "uiint.h"
 
@@ -270,7 +271,8 @@ static bool move_one(struct ui *u, struct sync_glue *g, const struct sync_req *r
 	if (req->action == SA_DELETE)
 		return account_mgr_delete(g->mgr, file, undo, err);
 	long a = account_mgr_account_of(g->mgr, file);
-	char *rel = dest_rel(u, g, a, req->action == SA_ARCHIVE ? "Archive" : req->folder);
+	char *rel = req->action == SA_ARCHIVE ? roles_folder(u->conf, a, IMAP_SPECIAL_ARCHIVE, NULL)
+					      : dest_rel(u, g, a, req->folder);
 	bool ok = rel && account_mgr_move(g->mgr, file, rel, req->action == SA_COPY, NULL, err);
 	if (!rel)
 		*err = xstrdup("not a folder name");

@@ -1,0 +1,129 @@
+/* roles - the account's special-use folders, recorded by the sync and
+ * resolved for the reader and the sender (roles.h). */
+#include "roles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "maildir.h"
+#include "util.h"
+
+static const enum imap_special kept[] = { IMAP_SPECIAL_SENT, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_TRASH,
+					  IMAP_SPECIAL_ARCHIVE, IMAP_SPECIAL_JUNK };
+
+static bool role_kept(enum imap_special r)
+{
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (kept[i] == r)
+			return true;
+	return false;
+}
+
+/* One line per role: "<Role> <delimiter or -> <UTF-8 name>\n".  The name
+ * is untrusted server text: a name holding a newline is not recorded. */
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+		for (size_t i = 0; i < n; i++) {
+			if (f[i].special != kept[k] || (f[i].flags & IMAP_FOLDER_NOSELECT) || !f[i].name ||
+			    strpbrk(f[i].name, "\r\n") || !f[i].name[0])
+				continue;
+			char d = f[i].delim && f[i].delim != '\n' && f[i].delim != '\r' ? f[i].delim : '-';
+			strbuf_addf(&b, "%s %c %s\n", imap_special_name(kept[k]), d, f[i].name);
+			break;
+		}
+	}
+	char *path = xasprintf("%s/roles", state_dir);
+	size_t len = 0;
+	char *old = NULL;
+	int rc = 0;
+	if (maildir_read(state_dir, "roles", &old, &len) != 0 || len != b.len || memcmp(old, b.s, len) != 0) {
+		if (util_mkdirs(state_dir, 0700) != 0)
+			rc = -1;
+		else
+			rc = util_write_file_atomic(path, b.s, b.len, 0600);
+	}
+	free(old);
+	free(path);
+	strbuf_free(&b);
+	return rc;
+}
+
+static enum opt_id role_option(enum imap_special role)
+{
+	switch (role) {
+	case IMAP_SPECIAL_SENT:
+		return OPT_ID_record;
+	case IMAP_SPECIAL_DRAFTS:
+		return OPT_ID_postponed;
+	case IMAP_SPECIAL_TRASH:
+		return OPT_ID_trash;
+	case IMAP_SPECIAL_ARCHIVE:
+		return OPT_ID_archive;
+	default:
+		return OPT_COUNT;
+	}
+}
+
+/* The recorded name for role, with the server's delimiter turned into
+ * '/' (a '/' inside a component would change the folder: then NULL). */
+static char *recorded(const conf_t *c, long account, enum imap_special role)
+{
+	char *data = conf_data_dir(c);
+	char *acct = maildir_safe_component(conf_account_name(c, (size_t)account));
+	char *dir = xasprintf("%s/state/%s", data, acct);
+	size_t len = 0;
+	char *text = NULL;
+	int rc = maildir_read(dir, "roles", &text, &len);
+	free(dir);
+	free(acct);
+	free(data);
+	if (rc != 0)
+		return NULL;
+	const char *want = imap_special_name(role);
+	size_t wl = strlen(want);
+	char *out = NULL;
+	for (char *line = text, *next; line && *line && !out; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, want, wl) != 0 || line[wl] != ' ' || !line[wl + 1] || line[wl + 2] != ' ')
+			continue;
+		char d = line[wl + 1];
+		const char *name = line + wl + 3;
+		if (!*name || (d != '/' && strchr(name, '/')))
+			continue;
+		out = xstrdup(name);
+		if (d != '-' && d != '/')
+			for (char *p = out; *p; p++)
+				if (*p == d)
+					*p = '/';
+	}
+	free(text);
+	return out;
+}
+
+char *roles_folder(const conf_t *c, long account, enum imap_special role, char **name_out)
+{
+	if (name_out)
+		*name_out = NULL;
+	if (!role_kept(role))
+		return NULL;
+	enum opt_id o = role_option(role);
+	const char *opt = o != OPT_COUNT && account >= 0 ? conf_str(c, account, o) : NULL;
+	char *name = opt && *opt ? xstrdup(opt) : NULL;
+	if (!name && account >= 0)
+		name = recorded(c, account, role);
+	if (!name)
+		name = xstrdup(imap_special_name(role));
+	char *rel = maildir_folder_relpath(name, '/');
+	if (name_out)
+		*name_out = name;
+	else
+		free(name);
+	return rel;
+}

@@ -1,0 +1,27 @@
+/* roles - which folder plays which part (Sent, Drafts, Trash, Archive,
+ * Junk) for an account, so that every writer of mail agrees offline.
+ *
+ * The sync records the SPECIAL-USE attributes (RFC 6154) that LIST gave in
+ * data_dir/state/<account>/roles; the reader and the sender resolve a role
+ * through roles_folder(): the account's option (record, postponed, trash,
+ * archive) when set, else the server's special-use folder, else the
+ * conventional name. */
+#ifndef MUTTLIKE_ROLES_H
+#define MUTTLIKE_ROLES_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "imap.h"
+
+/* Write state_dir/roles from a LIST result (atomically; untouched when it
+ * is already the same).  0, or -1 with errno. */
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n);
+
+/* The folder for role (IMAP_SPECIAL_SENT, _DRAFTS, _TRASH, _ARCHIVE,
+ * _JUNK) of account: the local relative directory (as
+ * maildir_folder_relpath gives it), a new string.  When name_out is not
+ * NULL it gets the folder's UTF-8 name with '/' as separator (new string). */
+char *roles_folder(const conf_t *c, long account, enum imap_special role, char **name_out);
+
+#endif
