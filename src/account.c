@@ -17,8 +17,10 @@
 #include "log.h"
 #include "maildir.h"
 #include "roles.h"
+#include "secret.h"
 #include "store.h"
 #include "sync.h"
+#include "tls.h"
 #include "util.h"
 
 /* Wait this long after a local change before pushing it, so that a burst
@@ -44,6 +46,33 @@ struct worker {
 	struct account_status st;  /* under m->mu */
 	char *error;               /* last ERROR event of this pass (under m->mu) */
 	char *acct_dir;            /* safe component of the account name */
+	/* decisions (under m->mu) */
+	char *pass;                /* secret: the IMAP password typed this session */
+	char *smtp_pass;           /* secret: the SMTP one, when asked separately */
+	bool smtp_own;             /* SMTP refused the IMAP password: ask for its own */
+	bool pass_declined;        /* Escape at the prompt: not asked again until sync-now */
+	bool smtp_declined;
+	bool gave_pass;            /* this pass's login got a typed password */
+	char *login_note;          /* why the password is asked again */
+	bool cert_rejected;
+	char *accept_once;         /* for the worker to hand to its sync before the next pass */
+	char **allow_next;         /* folders whose deletions the next pass applies */
+	size_t nallow_next;
+	struct sync_guard *kept;   /* guard stops the user answered "no" to (folder owned) */
+	size_t nkept;
+	/* between passes */
+	bool connected;            /* the last pass left the session open: wait in IDLE */
+	bool woken;                /* sync_wake() was called for a command (under m->mu) */
+};
+
+/* A question for the user (account.h).  Password questions are answered
+ * into the question, which the asking thread then frees. */
+struct question {
+	struct question *next;
+	struct account_question q;
+	bool linked;               /* still in the manager's list */
+	bool answered;
+	char *secret;
 };
 
 struct account_mgr {
@@ -61,6 +90,9 @@ struct account_mgr {
 	pthread_mutex_t store_mu;
 	struct store *store;
 	unsigned users;
+	struct question *questions; /* oldest first (under mu) */
+	unsigned long next_qid;
+	bool no_asking;
 };
 
 struct account_undo {
@@ -135,6 +167,340 @@ static void store_release(struct account_mgr *m)
 	if (m->users && --m->users == 0)
 		store_close(&m->store);
 	pthread_mutex_unlock(&m->store_mu);
+}
+
+/* ---- questions ---- */
+
+/* Under m->mu: queue a question (the caller notifies after unlocking). */
+static struct question *q_post(struct account_mgr *m, long account, enum account_ask kind)
+{
+	struct question *q = xcalloc(1, sizeof(*q));
+	q->q.id = ++m->next_qid;
+	q->q.kind = kind;
+	q->q.account = account;
+	q->linked = true;
+	struct question **t = &m->questions;
+	while (*t)
+		t = &(*t)->next;
+	*t = q;
+	return q;
+}
+
+static void q_unlink(struct account_mgr *m, struct question *q)
+{
+	for (struct question **t = &m->questions; *t; t = &(*t)->next) {
+		if (*t == q) {
+			*t = q->next;
+			break;
+		}
+	}
+	q->linked = false;
+	q->next = NULL;
+}
+
+static void q_free(struct question *q)
+{
+	if (!q)
+		return;
+	account_question_clear(&q->q);
+	secret_free(&q->secret);
+	free(q);
+}
+
+static struct question *q_find(struct account_mgr *m, unsigned long id)
+{
+	struct question *q = m->questions;
+	while (q && q->q.id != id)
+		q = q->next;
+	return q;
+}
+
+static bool q_pending(struct account_mgr *m, long account, enum account_ask kind, const char *folder)
+{
+	for (struct question *q = m->questions; q; q = q->next)
+		if (q->q.account == account && q->q.kind == kind && (!folder || strcmp(q->q.folder, folder) == 0))
+			return true;
+	return false;
+}
+
+/* Under m->mu: queue a password question and wait for its answer (the
+ * UI thread is never the caller).  New secret or NULL. */
+static char *ask_and_wait(struct account_mgr *m, long account, enum account_ask kind, char *text, const char *note)
+{
+	if (m->stop || m->no_asking) {
+		free(text);
+		return NULL;
+	}
+	struct question *q = q_post(m, account, kind);
+	q->q.text = text;
+	q->q.note = note ? xstrdup(note) : NULL;
+	pthread_mutex_unlock(&m->mu);
+	notify(m);
+	pthread_mutex_lock(&m->mu);
+	while (!q->answered && !m->stop && !m->no_asking)
+		pthread_cond_wait(&m->cond, &m->mu);
+	if (q->linked)
+		q_unlink(m, q);
+	char *secret = q->secret;
+	q->secret = NULL;
+	q_free(q);
+	return secret;
+}
+
+/* "Password for alice@host: " -> "Password for alice@host (account work): " */
+static char *account_prompt(struct account_mgr *m, long account, const char *prompt)
+{
+	size_t n = strlen(prompt);
+	while (n && (prompt[n - 1] == ' ' || prompt[n - 1] == ':'))
+		n--;
+	return xasprintf("%.*s (account %s): ", (int)n, prompt, conf_account_name(m->conf, (size_t)account));
+}
+
+/* The sync's password callback, on the worker's thread during a login. */
+static char *ask_imap_secret(void *ud, const char *prompt)
+{
+	struct worker *w = ud;
+	struct account_mgr *m = w->m;
+	pthread_mutex_lock(&m->mu);
+	bool ask = !w->pass && !w->pass_declined;
+	pthread_mutex_unlock(&m->mu);
+	/* The login is the first thing of the pass: no folder has been looked
+	 * at, so the user's moves and deletes may go on while the prompt
+	 * waits (one_pass holds pass_mu on this thread). */
+	if (ask)
+		pthread_mutex_unlock(&w->pass_mu);
+	pthread_mutex_lock(&m->mu);
+	char *secret = NULL;
+	if (w->pass) {
+		secret = secret_dup(w->pass);
+	} else if (!w->pass_declined) {
+		char *text = account_prompt(m, w->idx, prompt);
+		secret = ask_and_wait(m, w->idx, ACCOUNT_ASK_PASSWORD, text, w->login_note);
+		if (secret)
+			w->pass = secret_dup(secret);
+		else if (!m->stop && !m->no_asking)
+			w->pass_declined = true;
+	}
+	w->gave_pass = secret != NULL;
+	pthread_mutex_unlock(&m->mu);
+	if (ask)
+		pthread_mutex_lock(&w->pass_mu);
+	return secret;
+}
+
+char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_user, const char *prompt)
+{
+	if (account < 0 || (size_t)account >= m->n)
+		return NULL;
+	struct worker *w = &m->w[account];
+	pthread_mutex_lock(&m->mu);
+	char *secret = NULL;
+	if (w->smtp_pass)
+		secret = secret_dup(w->smtp_pass);
+	else if (same_user && w->pass && !w->smtp_own)
+		secret = secret_dup(w->pass);
+	else if (!w->smtp_declined) {
+		secret = ask_and_wait(m, account, ACCOUNT_ASK_SMTP_PASSWORD, account_prompt(m, account, prompt), NULL);
+		if (secret)
+			w->smtp_pass = secret_dup(secret);
+		else if (!m->stop && !m->no_asking)
+			w->smtp_declined = true;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return secret;
+}
+
+void account_mgr_smtp_refused(struct account_mgr *m, long account)
+{
+	if (account < 0 || (size_t)account >= m->n)
+		return;
+	struct worker *w = &m->w[account];
+	pthread_mutex_lock(&m->mu);
+	if (!w->smtp_pass)
+		w->smtp_own = true; /* the IMAP password is not the SMTP one */
+	secret_free(&w->smtp_pass);
+	pthread_mutex_unlock(&m->mu);
+}
+
+void account_mgr_smtp_ask_again(struct account_mgr *m, long account)
+{
+	if (account < 0 || (size_t)account >= m->n)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->w[account].smtp_declined = false;
+	pthread_mutex_unlock(&m->mu);
+}
+
+void account_mgr_stop_asking(struct account_mgr *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->no_asking = true;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+}
+
+bool account_mgr_has_question(struct account_mgr *m)
+{
+	pthread_mutex_lock(&m->mu);
+	bool any = m->questions != NULL;
+	pthread_mutex_unlock(&m->mu);
+	return any;
+}
+
+bool account_mgr_question(struct account_mgr *m, struct account_question *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&m->mu);
+	const struct question *q = m->questions;
+	if (q) {
+		*out = q->q;
+		out->text = q->q.text ? xstrdup(q->q.text) : NULL;
+		out->note = q->q.note ? xstrdup(q->q.note) : NULL;
+		out->cert = q->q.cert ? tls_cert_info_dup(q->q.cert) : NULL;
+		out->folder = q->q.folder ? xstrdup(q->q.folder) : NULL;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return q != NULL;
+}
+
+void account_question_clear(struct account_question *q)
+{
+	xfree(&q->text);
+	xfree(&q->note);
+	xfree(&q->folder);
+	tls_cert_info_free(&q->cert);
+}
+
+void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const char *secret)
+{
+	pthread_mutex_lock(&m->mu);
+	struct question *q = q_find(m, id);
+	if (q && (q->q.kind == ACCOUNT_ASK_PASSWORD || q->q.kind == ACCOUNT_ASK_SMTP_PASSWORD)) {
+		q_unlink(m, q); /* the asker frees it */
+		q->secret = secret ? secret_dup(secret) : NULL;
+		q->answered = true;
+		pthread_cond_broadcast(&m->cond);
+	}
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* Under m->mu: run the account's next pass now. */
+static void due_now(struct account_mgr *m, struct worker *w)
+{
+	w->due_ms = 0;
+	w->backoff_s = 5;
+	w->woken = true;
+	sync_wake(w->sync);
+	pthread_cond_broadcast(&m->cond);
+}
+
+bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err)
+{
+	pthread_mutex_lock(&m->mu);
+	struct question *q = q_find(m, id);
+	if (!q || q->q.kind != ACCOUNT_ASK_CERT || !q->q.cert) {
+		pthread_mutex_unlock(&m->mu);
+		return true;
+	}
+	q_unlink(m, q);
+	struct worker *w = &m->w[q->q.account];
+	bool ok = true;
+	if (c == ACCOUNT_CERT_REJECT) {
+		w->cert_rejected = true;
+		w->st.cert_rejected = true;
+	} else if (c == ACCOUNT_CERT_ONCE) {
+		free(w->accept_once);
+		w->accept_once = xstrdup(q->q.cert->sha256);
+		due_now(m, w);
+	} else {
+		/* data_dir/certs, where imap_params_from_conf looks; the file is
+		 * written (fsync) without holding up the workers */
+		pthread_mutex_unlock(&m->mu);
+		char *data = conf_data_dir(m->conf);
+		char *path = xasprintf("%s/certs", data);
+		ok = tls_pin_file_add(path, q->q.cert->host, q->q.cert->sha256, err) == 0;
+		free(path);
+		free(data);
+		pthread_mutex_lock(&m->mu);
+		if (ok)
+			due_now(m, w);
+	}
+	pthread_mutex_unlock(&m->mu);
+	q_free(q);
+	return ok;
+}
+
+void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool apply)
+{
+	pthread_mutex_lock(&m->mu);
+	struct question *q = q_find(m, id);
+	if (q && q->q.kind == ACCOUNT_ASK_GUARD) {
+		q_unlink(m, q);
+		struct worker *w = &m->w[q->q.account];
+		if (apply) {
+			w->allow_next = xreallocarray(w->allow_next, w->nallow_next + 1, sizeof(*w->allow_next));
+			w->allow_next[w->nallow_next++] = xstrdup(q->q.folder);
+			due_now(m, w);
+		} else {
+			w->kept = xreallocarray(w->kept, w->nkept + 1, sizeof(*w->kept));
+			w->kept[w->nkept++] = (struct sync_guard){ .folder = xstrdup(q->q.folder),
+								   .deleted = q->q.deleted,
+								   .total = q->q.total,
+								   .local = q->q.local };
+		}
+	} else {
+		q = NULL;
+	}
+	pthread_mutex_unlock(&m->mu);
+	q_free(q);
+}
+
+/* Under m->mu, after a pass: what the user must decide. */
+static void after_pass(struct worker *w)
+{
+	struct account_mgr *m = w->m;
+	const struct tls_cert_info *ci = sync_refused_cert(w->sync);
+	w->st.no_password = false;
+	if (ci) {
+		/* no retries with this certificate until the user decided */
+		w->due_ms = LLONG_MAX;
+		if (!w->cert_rejected && !m->no_asking && !q_pending(m, w->idx, ACCOUNT_ASK_CERT, NULL)) {
+			struct question *q = q_post(m, w->idx, ACCOUNT_ASK_CERT);
+			q->q.cert = tls_cert_info_dup(ci);
+		}
+	} else if (sync_auth_refused(w->sync)) {
+		if (w->pass_declined) {
+			w->st.no_password = true;
+			w->due_ms = LLONG_MAX;
+		} else if (w->gave_pass) {
+			/* the server refused what the user typed: ask again at once */
+			secret_free(&w->pass);
+			free(w->login_note);
+			w->login_note = xstrdup(sync_error(w->sync));
+			w->due_ms = now_ms();
+		}
+	} else {
+		xfree(&w->login_note);
+	}
+	const struct sync_guard *g;
+	size_t n = sync_guards(w->sync, &g);
+	for (size_t i = 0; i < n && !m->no_asking; i++) {
+		bool kept = false;
+		for (size_t k = 0; k < w->nkept && !kept; k++)
+			kept = strcmp(w->kept[k].folder, g[i].folder) == 0 && w->kept[k].deleted == g[i].deleted &&
+			       w->kept[k].total == g[i].total && w->kept[k].local == g[i].local;
+		if (kept || q_pending(m, w->idx, ACCOUNT_ASK_GUARD, g[i].folder))
+			continue;
+		log_info("%s: asking about the deletions in %s", conf_account_name(m->conf, (size_t)w->idx),
+			 g[i].folder);
+		struct question *q = q_post(m, w->idx, ACCOUNT_ASK_GUARD);
+		q->q.folder = xstrdup(g[i].folder);
+		q->q.deleted = g[i].deleted;
+		q->q.total = g[i].total;
+		q->q.local = g[i].local;
+	}
 }
 
 /* ---- workers ---- */
@@ -232,6 +598,31 @@ static void wait_until(struct account_mgr *m, long long due)
 	pthread_cond_timedwait(&m->cond, &m->mu, &ts);
 }
 
+/* Under m->mu, the session open and the next pass not due for a while:
+ * wait in IDLE on INBOX (sync_watch), so new mail starts a pass at once;
+ * commands end the wait through sync_wake(). */
+static void idle_wait(struct worker *w)
+{
+	struct account_mgr *m = w->m;
+	long interval = conf_num(m->conf, -1, OPT_ID_sync_interval);
+	long long left = w->due_ms - now_ms();
+	int secs = left / 1000 + 1 < interval ? (int)(left / 1000 + 1) : (int)interval;
+	if (secs < 1)
+		secs = 1;
+	w->woken = false;
+	pthread_mutex_unlock(&m->mu);
+	long long start = now_ms();
+	bool news = sync_watch(w->sync, secs);
+	long long took = now_ms() - start;
+	pthread_mutex_lock(&m->mu);
+	if (news) {
+		w->due_ms = 0; /* the server has news: a pass now */
+	} else if (!w->woken && !m->stop && took < (long long)secs * 1000 - 500) {
+		/* IDLE could not run (the session broke): plain waiting until the pass */
+		w->connected = false;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -239,16 +630,38 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		if (now_ms() < w->due_ms) {
-			wait_until(m, w->due_ms);
+			if (w->connected && w->due_ms - now_ms() > 2000)
+				idle_wait(w);
+			else
+				wait_until(m, w->due_ms);
 			continue;
 		}
 		w->due_ms = LLONG_MAX;
 		w->st.syncing = true;
+		w->gave_pass = false;
+		char *once = w->accept_once;
+		char **allow = w->allow_next;
+		size_t nallow = w->nallow_next;
+		w->accept_once = NULL;
+		w->allow_next = NULL;
+		w->nallow_next = 0;
 		pthread_mutex_unlock(&m->mu);
 		notify(m);
+		if (once)
+			sync_set_accept_once(w->sync, once); /* for the rest of the session */
+		if (nallow)
+			sync_set_allow_deletes(w->sync, (const char *const *)allow, nallow);
 		enum sync_status st = one_pass(w);
+		if (nallow)
+			sync_set_allow_deletes(w->sync, NULL, 0); /* that one pass only */
+		free(once);
+		for (size_t i = 0; i < nallow; i++)
+			free(allow[i]);
+		free(allow);
 		pthread_mutex_lock(&m->mu);
+		w->connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
 		pass_ended(w, st);
+		after_pass(w);
 		pthread_mutex_unlock(&m->mu);
 		notify(m);
 		pthread_mutex_lock(&m->mu);
@@ -283,7 +696,8 @@ struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd)
 		w->backoff_s = 5;
 		w->acct_dir = maildir_safe_component(conf_account_name(conf, i));
 		pthread_mutex_init(&w->pass_mu, NULL);
-		struct sync_options o = { .conf = conf, .account = (long)i, .event = on_event, .event_ud = w };
+		struct sync_options o = { .conf = conf, .account = (long)i, .event = on_event, .event_ud = w,
+					  .ask_secret = ask_imap_secret, .ask_ud = w };
 		w->sync = sync_new(&o);
 	}
 	store_global_init(); /* touches the environment: before our threads */
@@ -333,13 +747,17 @@ void account_mgr_free(struct account_mgr **pm)
 	__atomic_store_n(&m->notify_fd, -1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&m->mu);
 	m->stop = true;
+	m->no_asking = true;
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->mu);
 	/* A blocked libetpan call returns at once; what the pass did not push
 	 * stays in the file names and the journal for the next run. */
-	for (size_t i = 0; i < m->n; i++)
-		if (m->w[i].sync)
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->w[i].sync) {
+			sync_wake(m->w[i].sync);
 			sync_cancel(m->w[i].sync);
+		}
+	}
 	if (!join_workers(m)) {
 		/* A worker is stuck where cancelling cannot reach (a DNS lookup):
 		 * the user is not kept waiting; the process ends with it, and the
@@ -353,9 +771,24 @@ void account_mgr_free(struct account_mgr **pm)
 		sync_free(&w->sync);
 		free(w->error);
 		free(w->acct_dir);
+		secret_free(&w->pass);
+		secret_free(&w->smtp_pass);
+		free(w->login_note);
+		free(w->accept_once);
+		for (size_t k = 0; k < w->nallow_next; k++)
+			free(w->allow_next[k]);
+		free(w->allow_next);
+		for (size_t k = 0; k < w->nkept; k++)
+			free(w->kept[k].folder);
+		free(w->kept);
 		pthread_mutex_destroy(&w->pass_mu);
 	}
 	store_close(&m->store);
+	while (m->questions) {
+		struct question *q = m->questions;
+		q_unlink(m, q);
+		q_free(q);
+	}
 	free(m->w);
 	free(m->news);
 	free(m->mail_root);
@@ -377,6 +810,14 @@ static void schedule(struct account_mgr *m, long account, long long delay)
 		if (due < m->w[i].due_ms)
 			m->w[i].due_ms = due;
 		m->w[i].backoff_s = 5; /* asked for: try the network again at once */
+		m->w[i].woken = true;
+		sync_wake(m->w[i].sync); /* out of IDLE */
+		if (delay == 0) {
+			/* the user asked: ask again what was declined */
+			m->w[i].pass_declined = m->w[i].smtp_declined = false;
+			m->w[i].cert_rejected = false;
+			m->w[i].st.no_password = m->w[i].st.cert_rejected = false;
+		}
 	}
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->mu);
@@ -828,6 +1269,32 @@ bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_
 			account_mgr_touch(m, p.account);
 	}
 	free(trash);
+	msg_path_clear(&p);
+	return ok;
+}
+
+bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err)
+{
+	struct msg_path p;
+	bool ok = msg_path_parse(m, path, &p);
+	if (!ok)
+		*err = xstrdup("the message is not in an account's folder");
+	else if ((ok = lock_pass(&m->w[p.account], err))) {
+		/* with the pass locked: an upload may have renamed it (,U=) just before */
+		char *now = account_mgr_find_file(path);
+		struct msg_path q = { 0 };
+		ok = now && msg_path_parse(m, now, &q);
+		if (ok)
+			ok = remove_locked(m, &q, true, err);
+		else
+			*err = xstrdup("the message is gone already");
+		if (now)
+			msg_path_clear(&q);
+		free(now);
+		pthread_mutex_unlock(&m->w[p.account].pass_mu);
+		if (ok)
+			account_mgr_touch(m, p.account);
+	}
 	msg_path_clear(&p);
 	return ok;
 }

@@ -5,7 +5,8 @@
  *
  * The workers sync at start, on account_mgr_sync_now(), every
  * sync_interval seconds, and about a second after a local change (so a
- * burst of keys costs one pass).  What happens on a worker is kept in a
+ * burst of keys costs one pass).  Between passes a connected worker waits
+ * in IDLE on INBOX (new mail starts a pass); commands wake it at once.  What happens on a worker is kept in a
  * per-account status under a mutex and announced by writing one byte to
  * notify_fd; the UI thread then reads account_mgr_status() /
  * account_mgr_take_news().  No curses here.
@@ -39,6 +40,8 @@ struct account_status {
 	bool syncing;
 	bool offline;        /* the last pass could not reach the server */
 	bool failed;         /* the last pass ended with another error */
+	bool no_password;    /* the user declined to give a password (until sync-now) */
+	bool cert_rejected;  /* the user rejected the server's certificate (until sync-now) */
 	char folder[64];     /* the folder being synced (raw UTF-8: sanitize) */
 	size_t done, total;  /* fetch progress in that folder */
 };
@@ -46,6 +49,64 @@ void account_mgr_status(struct account_mgr *m, long account, struct account_stat
 /* What happened since the last call: *changed when the store committed,
  * *msg (caller frees, or NULL) a warning or error to show. */
 void account_mgr_take_news(struct account_mgr *m, bool *changed, char **msg);
+
+/* ---- decisions: what the workers need the user to decide ----
+ *
+ * A worker never blocks the UI: it queues a question, announces it on
+ * notify_fd, and the UI thread takes the oldest with account_mgr_question()
+ * and answers it by id.  A password question keeps the asking thread (an
+ * account worker inside its login, or the sender) waiting for the answer;
+ * certificate and deletion questions do not: the answer schedules a pass.
+ *
+ * Passwords the user types are kept (wiped at exit) for the session, for
+ * IMAP and for SMTP when the SMTP user is the IMAP user; a refused one is
+ * forgotten and asked for again.  Declining (NULL) is remembered until
+ * account_mgr_sync_now() for that account. */
+enum account_ask {
+	ACCOUNT_ASK_PASSWORD,      /* text: the prompt; note: why again, or NULL */
+	ACCOUNT_ASK_SMTP_PASSWORD, /* the same, for the sender */
+	ACCOUNT_ASK_CERT,          /* cert: the refused certificate */
+	ACCOUNT_ASK_GUARD,         /* folder, deleted, total, local: the deletion guard stopped a folder */
+};
+struct tls_cert_info;
+struct account_question {
+	unsigned long id;
+	enum account_ask kind;
+	long account;
+	char *text, *note;          /* owned, untrusted (server text): sanitize */
+	struct tls_cert_info *cert; /* owned */
+	char *folder;               /* owned, UTF-8 (untrusted) */
+	size_t deleted, total;
+	bool local;                 /* GUARD: deleted locally (else on the server) */
+};
+/* Is a question waiting? */
+bool account_mgr_has_question(struct account_mgr *m);
+/* Copy the oldest waiting question into *q (account_question_clear). */
+bool account_mgr_question(struct account_mgr *m, struct account_question *q);
+void account_question_clear(struct account_question *q);
+/* Answer a password question: secret (copied) or NULL to decline. */
+void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const char *secret);
+enum account_cert_choice { ACCOUNT_CERT_REJECT, ACCOUNT_CERT_ONCE, ACCOUNT_CERT_ALWAYS };
+/* Reject (the account stays offline until sync-now), accept once (for
+ * this session) or always (a pin in data_dir/certs); false with *err
+ * (caller frees) when the pin could not be written. */
+bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err);
+/* Apply the deletions (one pass with the folder in allow_deletes), or
+ * keep the local copies (not asked again until the counts change). */
+void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool apply);
+
+/* For the sender's thread (never the UI's): the SMTP password of account:
+ * the one typed for SMTP this session, else (same_user) the IMAP one
+ * typed this session, else ask the user and wait.  New string for
+ * secret_free, or NULL (declined, or quitting). */
+char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_user, const char *prompt);
+/* The SMTP server refused the password it was given: forget it. */
+void account_mgr_smtp_refused(struct account_mgr *m, long account);
+/* The user sends explicitly: ask again even if the password was declined. */
+void account_mgr_smtp_ask_again(struct account_mgr *m, long account);
+/* Wake every thread waiting for an answer (they get NULL) and ask
+ * nothing more: before stopping a thread that may be asking. */
+void account_mgr_stop_asking(struct account_mgr *m);
 
 /* The account a message file belongs to (its path under data_dir/mail), or -1. */
 long account_mgr_account_of(struct account_mgr *m, const char *path);
@@ -64,6 +125,12 @@ bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_
  * out of the Maildir (delete_policy = expunge, or a message in the Trash
  * already: the next pass removes it on the server for good, no undo). */
 bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_undo **undo, char **err);
+/* Remove the message at path for good, whatever delete_policy says: out of
+ * the Maildir and the store, and (when it has a UID) a journal EXPUNGE so
+ * the next pass deletes it on the server, not to the Trash.  No undo.  For
+ * a recalled draft once its text is safe elsewhere.  path may predate a
+ * rename (flags, or the UID an upload gave it). */
+bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err);
 /* Put a deleted or moved message back where it was.  Frees *u. */
 bool account_mgr_undo(struct account_mgr *m, struct account_undo **u, char **err);
 void account_undo_free(struct account_undo **u);

@@ -154,6 +154,12 @@ const char *compose_orig_path(const compose_t *c)
 	return c->orig_path;
 }
 
+void compose_set_orig_path(compose_t *c, const char *path)
+{
+	free(c->orig_path);
+	c->orig_path = path && *path && !strpbrk(path, "\r\n") ? xstrdup(path) : NULL;
+}
+
 const char *compose_message_id(const compose_t *c)
 {
 	return c->message_id;

@@ -111,6 +111,9 @@ const char *compose_in_reply_to(const compose_t *c);
 const char *compose_references(const compose_t *c);
 /* The message replied to (for \Answered), or NULL. */
 const char *compose_orig_path(const compose_t *c);
+/* Set it (a queued reply taken back out of the outbox keeps its original;
+ * NULL: none).  A path with a line break is ignored. */
+void compose_set_orig_path(compose_t *c, const char *path);
 void compose_set_flowed(compose_t *c, bool flowed);
 
 /* Extra headers the user wrote in the editor (X-Foo: bar), in order. */

@@ -858,7 +858,7 @@ static unsigned parse_menus(conf_t *c, struct ctx *x, const char *list)
 		unsigned b = keys_menu_bit(m);
 		if (!b) {
 			static const char *const names[] = { "generic", "index", "pager",   "thread", "attach",
-							      "compose", "sidebar", "browser", "editor" };
+							      "compose", "sidebar", "browser", "editor", "outbox" };
 			char *s = suggest(m, names, ARRAY_SIZE(names));
 			conf_err(c, x, "unknown menu '%s'%s; menus are %s", m, s, keys_menu_names());
 			free(s);

@@ -143,6 +143,7 @@ static const struct {
 	{ "LIST-EXTENDED", IMAP_CAP_LIST_EXTENDED }, { "NAMESPACE", IMAP_CAP_NAMESPACE },
 	{ "COMPRESS=DEFLATE", IMAP_CAP_COMPRESS }, { "ID", IMAP_CAP_ID },
 	{ "IMAP4REV1", IMAP_CAP_IMAP4REV1 },   { "LITERAL+", IMAP_CAP_LITERALPLUS },
+	{ "LIST-STATUS", IMAP_CAP_LIST_STATUS },
 };
 
 unsigned imap_caps_parse(const char *words)
@@ -275,11 +276,17 @@ imap_t *imap_new(const struct imap_params *p)
 static void close_session(imap_t *m)
 {
 	if (m->imap) {
-		if (m->broken && m->imap->imap_stream) {
+		if (m->imap->imap_stream) {
+			/* A healthy session says LOGOUT, but does not wait for the
+			 * server's BYE and OK (mailimap_free would): nothing is
+			 * pending once every command got its tagged answer, and the
+			 * round trip was a tenth of a no-op sync. */
+			if (!m->broken && mailstream_write(m->imap->imap_stream, "Z LOGOUT\r\n", 10) == 10)
+				mailstream_flush(m->imap->imap_stream);
 			mailstream_close(m->imap->imap_stream);
 			m->imap->imap_stream = NULL;
 		}
-		mailimap_free(m->imap); /* LOGOUT first when the stream is healthy */
+		mailimap_free(m->imap);
 		m->imap = NULL;
 	}
 	tls_stream_free(&m->tls);
@@ -919,6 +926,91 @@ static void folder_from(struct imap_folder *f, const struct mailimap_mailbox_lis
 	}
 }
 
+/* One "* STATUS <mailbox> (<name> <number> ...)" line of a LIST-STATUS
+ * response (p at "* STATUS ", end at its CRLF): the mailbox as an atom or
+ * a quoted string (a literal is not parsed: that folder just gets no
+ * status).  Attached to the folder of the same name; anything malformed
+ * or out of range is ignored. */
+static void parse_status_line(const char *p, const char *end, struct imap_folder *f, size_t n)
+{
+	p += 9; /* "* STATUS " */
+	struct strbuf name;
+	strbuf_init(&name);
+	if (p < end && *p == '"') {
+		for (p++; p < end && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			strbuf_addc(&name, *p);
+		}
+		if (p >= end)
+			goto out;
+		p++;
+	} else {
+		const char *a = p;
+		while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
+			p++;
+		if (p == a || (p < end && *p != ' '))
+			goto out;
+		strbuf_add(&name, a, (size_t)(p - a));
+	}
+	if (end - p < 2 || p[0] != ' ' || p[1] != '(')
+		goto out;
+	p += 2;
+	unsigned long long v[4] = { 0 };
+	unsigned seen = 0;
+	static const char *const keys[4] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ" };
+	while (p < end && *p != ')') {
+		const char *k = p;
+		while (p < end && *p != ' ')
+			p++;
+		size_t kl = (size_t)(p - k);
+		if (p >= end || *p != ' ')
+			goto out;
+		p++;
+		unsigned long long x = 0;
+		const char *d = p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d || p - d > 19)
+			goto out; /* not a number, or beyond 64 bits */
+		for (const char *q = d; q < p; q++)
+			x = x * 10 + (unsigned)(*q - '0');
+		for (unsigned i = 0; i < 4; i++)
+			if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
+				v[i] = x;
+				seen |= 1u << i;
+			}
+		if (p < end && *p == ' ')
+			p++;
+	}
+	if (p >= end || seen != 0xf || v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (name.s && f[i].raw && strcmp(f[i].raw, name.s) == 0) {
+			f[i].has_status = true;
+			f[i].st_messages = (uint32_t)v[0];
+			f[i].st_uidnext = (uint32_t)v[1];
+			f[i].st_uidvalidity = (uint32_t)v[2];
+			f[i].st_highestmodseq = v[3];
+		}
+	}
+out:
+	strbuf_free(&name);
+}
+
+static void apply_list_status(const char *text, struct imap_folder *f, size_t n)
+{
+	for (const char *p = text; *p;) {
+		const char *eol = strstr(p, "\r\n");
+		const char *end = eol ? eol : p + strlen(p);
+		if (end - p > 9 && strncasecmp(p, "* STATUS ", 9) == 0)
+			parse_status_line(p, end, f, n);
+		if (!eol)
+			break;
+		p = eol + 2;
+	}
+}
+
 enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 {
 	*out = NULL;
@@ -929,9 +1021,24 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 	}
 	clist *list = NULL;
 	int r;
-	if ((m->caps & IMAP_CAP_SPECIAL_USE) && (m->caps & IMAP_CAP_LIST_EXTENDED)) {
+	bool special = (m->caps & IMAP_CAP_SPECIAL_USE) && (m->caps & IMAP_CAP_LIST_EXTENDED);
+	/* RFC 5819: every folder's STATUS in the same round trip, so that a
+	 * sync can skip the SELECT of folders that did not change.  libetpan
+	 * keeps only the last STATUS response of a command, so the bytes are
+	 * read again from a copy the transport keeps (capture). */
+	bool status = (m->caps & IMAP_CAP_LIST_STATUS) && (m->caps & IMAP_CAP_CONDSTORE) && m->tls;
+	char *captured = NULL;
+	if (special || status) {
 		/* RFC 6154: ask for the special-use attributes explicitly */
-		r = mailimap_custom_command(m->imap, "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+		const char *cmd = special && status
+					  ? "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))"
+				  : status ? "LIST \"\" \"*\" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))"
+					   : "LIST \"\" \"*\" RETURN (SPECIAL-USE)";
+		if (status)
+			tls_stream_capture_start(m->tls, 4u << 20);
+		r = mailimap_custom_command(m->imap, cmd);
+		if (status)
+			captured = tls_stream_capture_end(m->tls);
 		if (r == MAILIMAP_NO_ERROR && m->imap->imap_response_info) {
 			list = m->imap->imap_response_info->rsp_mailbox_list;
 			m->imap->imap_response_info->rsp_mailbox_list = NULL;
@@ -940,6 +1047,7 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 		r = mailimap_list(m->imap, "", "*", &list);
 	}
 	if (r != MAILIMAP_NO_ERROR) {
+		free(captured);
 		if (list)
 			mailimap_list_result_free(list);
 		return lib_fail(m, r, "listing folders");
@@ -951,6 +1059,9 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 		folder_from(&f[i++], clist_content(it));
 	if (list)
 		mailimap_list_result_free(list);
+	if (captured)
+		apply_list_status(captured, f, i);
+	free(captured);
 	*out = f;
 	*n = i;
 	return IMAP_OK;

@@ -58,6 +58,7 @@ enum imap_cap {
 	IMAP_CAP_ID = 1 << 16,
 	IMAP_CAP_IMAP4REV1 = 1 << 17,
 	IMAP_CAP_LITERALPLUS = 1 << 18,
+	IMAP_CAP_LIST_STATUS = 1 << 19,
 };
 
 /* Parse a capability list ("IMAP4rev1 STARTTLS AUTH=PLAIN ...") into bits;
@@ -113,6 +114,11 @@ struct imap_folder {
 	char delim;         /* hierarchy delimiter, 0 if flat */
 	unsigned flags;     /* IMAP_FOLDER_* */
 	enum imap_special special;
+	/* From LIST-STATUS (RFC 5819) with CONDSTORE, when has_status: the
+	 * folder's STATUS at the time of the LIST. */
+	bool has_status;
+	uint32_t st_messages, st_uidnext, st_uidvalidity;
+	uint64_t st_highestmodseq;
 };
 void imap_folders_free(struct imap_folder **f, size_t n);
 

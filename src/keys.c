@@ -20,6 +20,7 @@ static const struct {
 	{ "generic", MENU_GENERIC }, { "index", MENU_INDEX },     { "pager", MENU_PAGER },
 	{ "thread", MENU_THREAD },   { "attach", MENU_ATTACH },   { "compose", MENU_COMPOSE },
 	{ "sidebar", MENU_SIDEBAR }, { "browser", MENU_BROWSER }, { "editor", MENU_EDITOR },
+	{ "outbox", MENU_OUTBOX },
 };
 
 unsigned keys_menu_bit(const char *name)
@@ -40,7 +41,7 @@ const char *keys_menu_name(unsigned bit)
 
 const char *keys_menu_names(void)
 {
-	return "generic, index, pager, thread, attach, compose, sidebar, browser, editor";
+	return "generic, index, pager, thread, attach, compose, sidebar, browser, editor, outbox";
 }
 
 const struct fn_def *keys_functions(size_t *count)

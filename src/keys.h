@@ -20,7 +20,8 @@ enum menu_bit {
 	MENU_SIDEBAR = 1 << 6,
 	MENU_BROWSER = 1 << 7,
 	MENU_EDITOR = 1 << 8,
-	MENU_ALL = (1 << 9) - 1,
+	MENU_OUTBOX = 1 << 9,
+	MENU_ALL = (1 << 10) - 1,
 };
 
 /* Menu bit for a name ("index", "pager", ...), 0 if unknown. */

@@ -55,6 +55,46 @@ char *maildir_safe_component(const char *name)
 	return strbuf_detach(&b);
 }
 
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *maildir_component_name(const char *component)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (const char *p = component; *p; p++) {
+		if (*p != '%') {
+			strbuf_addc(&b, *p);
+			continue;
+		}
+		int hi = hexval((unsigned char)p[1]), lo = hi < 0 ? -1 : hexval((unsigned char)p[2]);
+		if (lo < 0) {
+			strbuf_free(&b);
+			return NULL;
+		}
+		if (hi || lo)
+			strbuf_addc(&b, (char)(hi * 16 + lo));
+		p += 2;
+	}
+	char *name = strbuf_detach(&b);
+	/* Only the one spelling maildir_safe_component() gives: anything else
+	 * would come back from the server as another directory. */
+	char *again = maildir_safe_component(name);
+	bool same = strcmp(again, component) == 0;
+	free(again);
+	if (!same) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
 char *maildir_folder_relpath(const char *name, char delim)
 {
 	if (!name || !*name)
@@ -316,6 +356,101 @@ int maildir_sync(const char *dir)
 	return rc;
 }
 
+int maildir_stage(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid, unsigned flags,
+		  time_t mtime, struct maildir_staged *out)
+{
+	char *stem = unique_stem();
+	char *tmp = xasprintf("%s/tmp/%s", dir, stem);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT && maildir_create(dir) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, data, len) < 0) {
+		int e = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		free(stem);
+		errno = e;
+		return -1;
+	}
+	if (mtime) {
+		struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+		futimens(fd, ts);
+	}
+	/* Start the write-back now, so that by maildir_commit() the blocks
+	 * of the whole batch are allocated in one journal transaction and
+	 * the fdatasync()s there mostly find their data already on disk. */
+	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	out->fd = fd;
+	out->tmp = tmp;
+	out->base = make_base(stem, has_uid, uid, flags);
+	free(stem);
+	return 0;
+}
+
+void maildir_staged_discard(struct maildir_staged *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].fd >= 0)
+			close(v[i].fd);
+		if (v[i].tmp)
+			unlink(v[i].tmp);
+		free(v[i].tmp);
+		free(v[i].base);
+		v[i].fd = -1;
+		v[i].tmp = v[i].base = NULL;
+	}
+}
+
+int maildir_commit(const char *dir, struct maildir_staged *v, size_t n, char **names)
+{
+	for (size_t i = 0; i < n; i++)
+		names[i] = NULL;
+	/* Every file's bytes durable before any of them is renamed. */
+	for (size_t i = 0; i < n; i++) {
+		int rc = fdatasync(v[i].fd);
+		int e = errno;
+		if (close(v[i].fd) < 0 && rc == 0) {
+			rc = -1;
+			e = errno;
+		}
+		v[i].fd = -1;
+		if (rc < 0) {
+			maildir_staged_discard(v, n);
+			errno = e;
+			return -1;
+		}
+	}
+	int rc = 0, e = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *dst = xasprintf("%s/cur/%s", dir, v[i].base);
+		if (rename(v[i].tmp, dst) == 0) {
+			names[i] = xasprintf("cur/%s", v[i].base);
+			free(v[i].tmp);
+			v[i].tmp = NULL; /* nothing left to unlink */
+		} else if (!rc) {
+			rc = -1;
+			e = errno;
+		}
+		free(dst);
+	}
+	if (maildir_sync(dir) < 0 && !rc) {
+		rc = -1;
+		e = errno;
+	}
+	maildir_staged_discard(v, n);
+	if (rc < 0) {
+		/* Renamed files stay (their names carry their UIDs); the
+		 * caller records none of this batch. */
+		for (size_t i = 0; i < n; i++)
+			xfree(&names[i]);
+		errno = e;
+	}
+	return rc;
+}
+
 int maildir_rename(const char *dir, const char *name, bool has_uid, uint32_t uid, unsigned flags,
 		   char **name_out)
 {
@@ -377,6 +512,48 @@ int maildir_remove(const char *dir, const char *name)
 	}
 	errno = e;
 	return rc;
+}
+
+static bool is_dir_at(const char *root, const char *rel, const char *leaf)
+{
+	char *p = xasprintf("%s%s%s%s%s", root, *rel ? "/" : "", rel, leaf ? "/" : "", leaf ? leaf : "");
+	struct stat st;
+	bool yes = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return yes;
+}
+
+static void find_tree(const char *root, const char *rel, int depth, char ***out, size_t *n)
+{
+	if (depth > 64)
+		return;
+	if (is_dir_at(root, rel, "cur")) {
+		*out = xreallocarray(*out, *n + 1, sizeof(**out));
+		(*out)[(*n)++] = xstrdup(rel);
+	}
+	char *abs = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	DIR *dh = opendir(abs);
+	free(abs);
+	if (!dh)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "cur") == 0 || strcmp(de->d_name, "new") == 0 ||
+		    strcmp(de->d_name, "tmp") == 0)
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			continue; /* a file: no stat needed */
+		char *sub = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (is_dir_at(root, sub, NULL))
+			find_tree(root, sub, depth + 1, out, n);
+		free(sub);
+	}
+	closedir(dh);
+}
+
+void maildir_find_tree(const char *root, const char *rel, char ***out, size_t *n)
+{
+	find_tree(root, rel ? rel : "", 0, out, n);
 }
 
 int maildir_read(const char *dir, const char *name, char **data, size_t *len)

@@ -50,10 +50,22 @@ void maildir_flags_format(unsigned flags, char out[8]);
  * share a directory.  New string. */
 char *maildir_safe_component(const char *name);
 
+/* The name a directory component stands for: the inverse of
+ * maildir_safe_component().  New string, or NULL when component is not
+ * exactly what maildir_safe_component() makes of some name. */
+char *maildir_component_name(const char *component);
+
 /* The relative directory of a folder: name (UTF-8) split at the server's
  * hierarchy delimiter (0: none), each component made safe, joined by '/'.
  * New string, or NULL when name is empty. */
 char *maildir_folder_relpath(const char *name, char delim);
+
+/* Every directory at or below root/rel (rel may be "") that has a cur/
+ * subdirectory, as paths relative to root, parents before children,
+ * appended to *out (a growing array of new strings; *n counts them).
+ * Names starting with '.' and the cur/new/tmp directories themselves are
+ * not descended into; the walk stops 64 levels down. */
+void maildir_find_tree(const char *root, const char *rel, char ***out, size_t *n);
 
 /* Create dir/{cur,new,tmp} (and dir's parents).  0, or -1 with errno. */
 int maildir_create(const char *dir);
@@ -91,6 +103,25 @@ int maildir_deliver_nosync(const char *dir, const void *data, size_t len, uint32
 			   unsigned flags, time_t mtime, char **name_out);
 /* fsync dir/cur, making the renames of the deliveries before it durable. */
 int maildir_sync(const char *dir);
+
+/* Delivery of a batch in two steps, with one journal commit instead of
+ * one per message: maildir_stage() writes a message into dir/tmp (not
+ * durable yet, the file stays open); maildir_commit() makes every staged
+ * file durable (fdatasync), only then renames each into dir/cur and
+ * fsyncs dir/cur once.  names[i] gets "cur/BASENAME" (caller frees).
+ * On error (-1, errno) nothing of the batch may be recorded: names are
+ * all NULL, files not renamed yet are removed (renamed ones carry their
+ * UIDs, so the next pass adopts them).  maildir_staged_discard() drops a
+ * batch that will not be committed. */
+struct maildir_staged {
+	int fd;
+	char *tmp;  /* owned */
+	char *base; /* owned */
+};
+int maildir_stage(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid, unsigned flags,
+		  time_t mtime, struct maildir_staged *out);
+int maildir_commit(const char *dir, struct maildir_staged *v, size_t n, char **names);
+void maildir_staged_discard(struct maildir_staged *v, size_t n);
 
 /* Rename dir/name so that it carries uid (has_uid false: drop ",U=") and
  * flags, moving it from new/ to cur/.  *name_out gets the new relative

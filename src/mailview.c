@@ -23,10 +23,24 @@
 #define MV_ADDR_SCAN_MAX 5000
 #define MV_ADDR_SCAN_MS 400
 #define MV_ADDR_HEAD_MAX (64 * 1024)
+/* Xapian readers see one revision; when the writer has committed twice
+ * since, reading blocks of it fails (DatabaseModifiedError, which notmuch
+ * reports as a failed call or a NULL entry) until the handle is reopened. */
+#define MV_REOPEN_TRIES 3
+
+/* Which commit of the store a handle sees: the Xapian version file,
+ * which the writer replaces at every commit. */
+struct mv_stamp {
+	long long sec, nsec;
+	unsigned long long ino, size;
+};
 
 struct mailview {
 	notmuch_database_t *db; /* owned, read-only */
 	char *path;             /* owned */
+	char *version_file;     /* owned: .notmuch/xapian/iamglass */
+	struct mv_stamp seen;   /* the version file when the handle was (re)opened */
+	unsigned gen;           /* reopens so far */
 	struct addr_list addrs; /* owned: completion cache, filled on first use */
 	bool addrs_done;
 };
@@ -40,12 +54,41 @@ struct mv_list {
 	notmuch_threads_t *threads; /* owned by query */
 	notmuch_messages_t *msgs;   /* owned by query */
 	bool complete;
+	bool failed;               /* the store changed under us: no more entries */
+	unsigned gen;              /* mv->gen when opened: a list does not outlive a reopen */
 	unsigned messages;
 	struct mv_entry *v;        /* owned */
 	size_t n, cap;
 };
 
 static notmuch_query_t *make_query(mailview_t *mv, const char *query, enum mv_sort sort);
+
+static struct mv_stamp stamp_of(const char *file)
+{
+	struct stat st;
+	struct mv_stamp t = { 0 };
+	if (stat(file, &st) == 0) {
+		t.sec = st.st_mtim.tv_sec;
+		t.nsec = st.st_mtim.tv_nsec;
+		t.ino = st.st_ino;
+		t.size = (unsigned long long)st.st_size;
+	}
+	return t;
+}
+
+/* Has the writer committed since the handle was (re)opened?  Then a read
+ * may meet blocks the writer has reused.  notmuch reports that as a
+ * failed call or a NULL, except in notmuch_threads_get, which then hands
+ * back a thread it has already freed (notmuch 0.37, thread.cc: the
+ * thread's own search fails after the thread was allocated): so that is
+ * never called on a store that moved. */
+static bool store_moved(mailview_t *mv)
+{
+	/* One commit after the check is harmless: Xapian reuses the blocks of
+	 * a revision only while writing the one after next. */
+	struct mv_stamp now = stamp_of(mv->version_file);
+	return memcmp(&now, &mv->seen, sizeof(now)) != 0;
+}
 
 static long now_ms(void)
 {
@@ -73,6 +116,9 @@ enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 			*err = xasprintf("No mail yet: run a sync first (no store at %s)", db_path);
 		return MV_ERR_NO_DB;
 	}
+	char *vfile = xasprintf("%s/.notmuch/xapian/iamglass", db_path);
+	struct mv_stamp seen = stamp_of(vfile); /* before opening: a commit in between shows as a change */
+	free(vfile);
 	notmuch_database_t *db = NULL;
 	char *msg = NULL;
 	/* "" as the config path: ignore the user's own notmuch config */
@@ -91,6 +137,8 @@ enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 	mailview_t *mv = xcalloc(1, sizeof(*mv));
 	mv->db = db;
 	mv->path = xstrdup(db_path);
+	mv->version_file = xasprintf("%s/.notmuch/xapian/iamglass", db_path);
+	mv->seen = seen;
 	addr_list_init(&mv->addrs);
 	*out = mv;
 	return MV_OK;
@@ -103,6 +151,7 @@ void mailview_free(mailview_t **pmv)
 		return;
 	notmuch_database_destroy(mv->db);
 	free(mv->path);
+	free(mv->version_file);
 	addr_list_clear(&mv->addrs);
 	free(mv);
 	*pmv = NULL;
@@ -110,12 +159,23 @@ void mailview_free(mailview_t **pmv)
 
 enum mv_status mailview_reopen(mailview_t *mv)
 {
-	notmuch_status_t s = notmuch_database_reopen(mv->db, NOTMUCH_DATABASE_MODE_READ_ONLY);
-	if (s != NOTMUCH_STATUS_SUCCESS) {
-		log_warn("mailview: reopen failed: %s", notmuch_status_to_string(s));
-		return MV_ERR_OPEN;
+	/* a writer committing at this moment can make one attempt fail */
+	notmuch_status_t s = NOTMUCH_STATUS_SUCCESS;
+	/* lists opened before stay readable but stop growing: their thread
+	 * iterators hold document ids of the old revision */
+	mv->gen++;
+	for (int attempt = 0; attempt < MV_REOPEN_TRIES; attempt++) {
+		if (attempt)
+			usleep(5000u << attempt);
+		struct mv_stamp seen = stamp_of(mv->version_file);
+		s = notmuch_database_reopen(mv->db, NOTMUCH_DATABASE_MODE_READ_ONLY);
+		if (s == NOTMUCH_STATUS_SUCCESS) {
+			mv->seen = seen;
+			return MV_OK;
+		}
 	}
-	return MV_OK;
+	log_warn("mailview: reopen failed: %s", notmuch_status_to_string(s));
+	return MV_ERR_OPEN;
 }
 
 const char *mailview_path(const mailview_t *mv)
@@ -130,11 +190,17 @@ unsigned long mailview_revision(mailview_t *mv)
 
 bool mailview_count(mailview_t *mv, const char *query, unsigned *count)
 {
-	notmuch_query_t *q = notmuch_query_create(mv->db, query);
-	if (!q)
-		return false;
-	notmuch_status_t s = notmuch_query_count_messages(q, count);
-	notmuch_query_destroy(q);
+	notmuch_status_t s = NOTMUCH_STATUS_OUT_OF_MEMORY;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		notmuch_query_t *q = notmuch_query_create(mv->db, query);
+		if (!q)
+			return false;
+		s = notmuch_query_count_messages(q, count);
+		notmuch_query_destroy(q);
+		/* failed because the writer moved on: once more on its latest commit */
+		if (s != NOTMUCH_STATUS_XAPIAN_EXCEPTION || !store_moved(mv) || mailview_reopen(mv) != MV_OK)
+			break;
+	}
 	return s == NOTMUCH_STATUS_SUCCESS;
 }
 
@@ -378,8 +444,19 @@ static notmuch_query_t *make_query(mailview_t *mv, const char *query, enum mv_so
 	return q;
 }
 
+static notmuch_status_t list_search(mv_list_t *l)
+{
+	notmuch_status_t s = notmuch_query_count_messages(l->query, &l->messages);
+	if (s == NOTMUCH_STATUS_SUCCESS)
+		s = l->mode == MV_THREADS ? notmuch_query_search_threads(l->query, &l->threads)
+					  : notmuch_query_search_messages(l->query, &l->msgs);
+	return s;
+}
+
 mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, enum mv_sort sort, char **err)
 {
+	if (store_moved(mv))
+		mailview_reopen(mv); /* read the latest commit, not one that may be going away */
 	notmuch_query_t *q = make_query(mv, query, sort);
 	if (!q) {
 		*err = xstrdup("out of memory creating the query");
@@ -391,10 +468,17 @@ mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, en
 	l->mode = mode;
 	l->sort = sort;
 	l->query = q;
-	notmuch_status_t s = notmuch_query_count_messages(q, &l->messages);
-	if (s == NOTMUCH_STATUS_SUCCESS)
-		s = mode == MV_THREADS ? notmuch_query_search_threads(q, &l->threads)
-				       : notmuch_query_search_messages(q, &l->msgs);
+	l->gen = mv->gen;
+	notmuch_status_t s = list_search(l);
+	if (s == NOTMUCH_STATUS_XAPIAN_EXCEPTION && store_moved(mv) && mailview_reopen(mv) == MV_OK) {
+		/* most likely the writer moved on: once more on the latest revision */
+		notmuch_query_destroy(l->query);
+		l->query = make_query(mv, query, sort);
+		l->gen = mv->gen;
+		l->threads = NULL;
+		l->msgs = NULL;
+		s = l->query ? list_search(l) : NOTMUCH_STATUS_OUT_OF_MEMORY;
+	}
 	if (s != NOTMUCH_STATUS_SUCCESS) {
 		*err = xasprintf("query '%s' failed: %s", l->query_str, notmuch_status_to_string(s));
 		mv_list_free(&l);
@@ -433,37 +517,46 @@ static void finish_list(mv_list_t *l)
 
 static bool fill_one(mv_list_t *l)
 {
+	if (l->gen != l->mv->gen || store_moved(l->mv)) {
+		l->failed = true;
+		return false;
+	}
 	if (l->threads) {
 		if (!notmuch_threads_valid(l->threads))
 			return false;
 		notmuch_thread_t *t = notmuch_threads_get(l->threads);
-		if (t) {
-			entry_from_thread(push_entry(l), t);
-			notmuch_thread_destroy(t);
+		if (!t) {
+			l->failed = true; /* a Xapian exception: not the end of the list */
+			return false;
 		}
+		entry_from_thread(push_entry(l), t);
+		notmuch_thread_destroy(t);
 		notmuch_threads_move_to_next(l->threads);
 		return true;
 	}
 	if (!l->msgs || !notmuch_messages_valid(l->msgs))
 		return false;
 	notmuch_message_t *m = notmuch_messages_get(l->msgs);
-	if (m) {
-		entry_from_message(push_entry(l), m);
-		notmuch_message_destroy(m);
+	if (!m) {
+		l->failed = true;
+		return false;
 	}
+	entry_from_message(push_entry(l), m);
+	notmuch_message_destroy(m);
 	notmuch_messages_move_to_next(l->msgs);
 	return true;
 }
 
 size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms)
 {
-	if (l->complete)
+	if (l->complete || l->failed)
 		return 0;
 	long start = budget_ms > 0 ? now_ms() : 0;
 	size_t added = 0;
 	while (added < max) {
 		if (!fill_one(l)) {
-			finish_list(l);
+			if (!l->failed)
+				finish_list(l);
 			break;
 		}
 		added++;
@@ -476,6 +569,11 @@ size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms)
 bool mv_list_complete(const mv_list_t *l)
 {
 	return l->complete;
+}
+
+bool mv_list_failed(const mv_list_t *l)
+{
+	return l->failed;
 }
 
 size_t mv_list_count(const mv_list_t *l)
@@ -584,10 +682,19 @@ mv_list_t *mv_list_thread(mailview_t *mv, const char *thread_id, const char *que
 	/* Match against the folder's query so the thread view can mark what matched. */
 	char *q = query && *query && strcmp(query, "*") != 0 ? xasprintf("thread:%s and (%s)", thread_id, query)
 							     : xasprintf("thread:%s", thread_id);
-	mv_list_t *l = mv_list_open(mv, q, MV_THREADS, MV_OLDEST_FIRST, err);
+	mv_list_t *l = NULL;
+	for (int attempt = 0; attempt < MV_REOPEN_TRIES; attempt++) {
+		l = mv_list_open(mv, q, MV_THREADS, MV_OLDEST_FIRST, err);
+		if (!l || !store_moved(mv))
+			break;
+		mv_list_free(&l); /* a commit since the open: see store_moved */
+	}
 	free(q);
-	if (!l)
+	if (!l) {
+		if (!*err)
+			*err = xstrdup("the mail store kept changing while it was read; try again");
 		return NULL;
+	}
 	l->mode = MV_MESSAGES;
 	if (notmuch_threads_valid(l->threads)) {
 		notmuch_thread_t *t = notmuch_threads_get(l->threads);

@@ -65,13 +65,15 @@ struct mv_entry {
 /* Open the database under db_path (data_dir/mail) read-only. */
 enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err);
 void mailview_free(mailview_t **mv);
-/* See the writer's latest commit.  Lists opened before stay readable. */
+/* See the writer's latest commit (a few tries: a commit in progress can
+ * make one fail).  Lists opened before stay readable. */
 enum mv_status mailview_reopen(mailview_t *mv);
 const char *mailview_path(const mailview_t *mv);
 /* The database's revision (changes when the writer commits after a reopen). */
 unsigned long mailview_revision(mailview_t *mv);
 
-/* Messages matching query; false on a bad query. */
+/* Messages matching query; false on a bad query.  A count that fails
+ * because the writer committed meanwhile is tried again after a reopen. */
 bool mailview_count(mailview_t *mv, const char *query, unsigned *count);
 
 /* Every tag in the store (new strings in a NULL-terminated array). */
@@ -97,15 +99,26 @@ char *mailview_current_file(const char *recorded);
 const struct addr_list *mailview_addresses(mailview_t *mv);
 
 /* Open a lazily loaded list on query.  Nothing is loaded until
- * mv_list_fill.  Returns NULL with *err (caller frees) on a bad query. */
+ * mv_list_fill.  Returns NULL with *err (caller frees) on a bad query.
+ * When the writer has committed since the handle was (re)opened, the
+ * handle is reopened first (lists opened before stop growing, see
+ * mv_list_failed); a query that fails because of a commit meanwhile is
+ * tried once more. */
 mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, enum mv_sort sort, char **err);
-/* The messages of one thread in reply order with depth and tree (loaded at once). */
+/* The messages of one thread in reply order with depth and tree (loaded
+ * at once); NULL with *err (caller frees, NULL on entry) when the store
+ * kept changing while it was read. */
 mv_list_t *mv_list_thread(mailview_t *mv, const char *thread_id, const char *query, char **err);
 /* Load up to max more entries, stopping early after budget_ms (0: no
  * limit).  Returns how many were added.  Subject/from sorts are applied
  * when the list completes. */
 size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms);
 bool mv_list_complete(const mv_list_t *l);
+/* Reading stopped short because the store changed under the handle (a
+ * Xapian DatabaseModifiedError while the writer commits): the list is
+ * neither complete nor going to grow.  mailview_reopen() and open the
+ * list again; what it holds stays readable meanwhile. */
+bool mv_list_failed(const mv_list_t *l);
 size_t mv_list_count(const mv_list_t *l);
 /* Messages the query matches (known at open; exact). */
 unsigned mv_list_messages(const mv_list_t *l);

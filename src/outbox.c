@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,8 +64,12 @@ static char *new_id(void)
 	unsigned char r[6];
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		memset(r, 0, sizeof(r));
-	return xasprintf("%lld.%d.%02x%02x%02x%02x%02x%02x", (long long)time(NULL), (int)getpid(), r[0], r[1], r[2],
-			 r[3], r[4], r[5]);
+	/* seconds, then nanoseconds at a fixed width: ids sort in the order
+	 * they were made (entries of one second keep their order in the list) */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return xasprintf("%lld.%09ld.%d.%02x%02x%02x%02x%02x%02x", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid(),
+			 r[0], r[1], r[2], r[3], r[4], r[5]);
 }
 
 /* The envelope file: one "key value" per line, values cleaned to one line
@@ -109,7 +114,7 @@ static int write_part(outbox_t *o, const char *id, const char *ext, const char *
 
 static void unlink_parts(outbox_t *o, const char *id)
 {
-	static const char *const exts[] = { "env", "sent", "copy", "eml" }; /* commit point first */
+	static const char *const exts[] = { "env", "held", "sent", "copy", "eml" }; /* commit points first */
 	for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
 		char *p = path_of(o, id, exts[i]);
 		unlink(p);
@@ -189,6 +194,12 @@ static bool load_entry(outbox_t *o, const char *id, struct outbox_entry *e)
 	char *p = path_of(o, id, "env");
 	FILE *f = fopen(p, "r");
 	free(p);
+	if (!f) {
+		p = path_of(o, id, "held");
+		f = fopen(p, "r");
+		free(p);
+		e->held = f != NULL;
+	}
 	if (!f)
 		return false;
 	e->id = xstrdup(id);
@@ -214,6 +225,14 @@ static bool load_entry(outbox_t *o, const char *id, struct outbox_entry *e)
 	return true;
 }
 
+static bool has_part(const outbox_t *o, const char *id, const char *ext)
+{
+	char *p = path_of(o, id, ext);
+	bool r = access(p, F_OK) == 0;
+	free(p);
+	return r;
+}
+
 static int by_created(const void *a, const void *b)
 {
 	const struct outbox_entry *x = a, *y = b;
@@ -231,11 +250,14 @@ size_t outbox_list(outbox_t *o, struct outbox_entry **out)
 		return 0;
 	for (struct dirent *de; (de = readdir(d));) {
 		size_t len = strlen(de->d_name);
-		if (len < 5 || de->d_name[0] == '.' || strcmp(de->d_name + len - 4, ".env") != 0)
+		bool env = len >= 5 && strcmp(de->d_name + len - 4, ".env") == 0;
+		bool held = len >= 6 && strcmp(de->d_name + len - 5, ".held") == 0;
+		if (de->d_name[0] == '.' || !(env || held))
 			continue;
-		char *id = xstrndup(de->d_name, len - 4);
+		char *id = xstrndup(de->d_name, len - (env ? 4 : 5));
 		*out = xreallocarray(*out, n + 1, sizeof(**out));
-		if (load_entry(o, id, &(*out)[n]))
+		/* a crash between the renames of hold/release leaves both: list it once */
+		if ((env || !has_part(o, id, "env")) && load_entry(o, id, &(*out)[n]))
 			n++;
 		free(id);
 	}
@@ -299,17 +321,116 @@ enum outbox_status outbox_set_error(outbox_t *o, const char *id, const char *rea
 	return r == 0 ? OUTBOX_OK : OUTBOX_ERR_IO;
 }
 
+/* The entry's lock: flock on ID.eml, which is written once and never
+ * replaced (ID.env is, by every failed attempt).  fd, or -1 with errno
+ * (EWOULDBLOCK: someone else has it). */
+static int lock_entry(outbox_t *o, const char *id)
+{
+	char *p = path_of(o, id, "eml");
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(p);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void unlock_entry(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* drops the flock */
+}
+
+/* Lock an existing entry; status says why not. */
+static enum outbox_status lock_existing(outbox_t *o, const char *id, int *fd)
+{
+	*fd = -1;
+	if (!id_ok(id) || !(has_part(o, id, "env") || has_part(o, id, "held")))
+		return OUTBOX_ERR_NOT_FOUND;
+	/* a sender that only looks (and skips a held entry) has it for a
+	 * moment; a send holds it for seconds */
+	for (int i = 0; (*fd = lock_entry(o, id)) < 0 && errno == EWOULDBLOCK && i < 20; i++)
+		usleep(5000);
+	/* no ID.eml: nothing anyone could be sending, nothing to protect */
+	if (*fd >= 0 || errno == ENOENT)
+		return OUTBOX_OK;
+	return errno == EWOULDBLOCK ? OUTBOX_ERR_BUSY : OUTBOX_ERR_IO;
+}
+
 enum outbox_status outbox_remove(outbox_t *o, const char *id)
 {
+	int fd;
+	enum outbox_status st = lock_existing(o, id, &fd);
+	if (st == OUTBOX_OK)
+		unlink_parts(o, id);
+	unlock_entry(fd);
+	return st;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/* Rename ID.<from> to ID.<to> under the entry's lock. */
+static enum outbox_status move_state(outbox_t *o, const char *id, const char *from, const char *to)
+{
+	int fd;
+	enum outbox_status st = lock_existing(o, id, &fd);
+	if (st != OUTBOX_OK)
+		return st;
+	char *a = path_of(o, id, from), *b = path_of(o, id, to);
+	if (access(a, F_OK) != 0)
+		st = access(b, F_OK) == 0 ? OUTBOX_OK : OUTBOX_ERR_NOT_FOUND; /* already there */
+	else if (rename(a, b) != 0 || fsync_dir(o->dir) != 0)
+		st = OUTBOX_ERR_IO;
+	free(a);
+	free(b);
+	unlock_entry(fd);
+	return st;
+}
+
+enum outbox_status outbox_hold(outbox_t *o, const char *id)
+{
+	return move_state(o, id, "env", "held");
+}
+
+enum outbox_status outbox_release(outbox_t *o, const char *id)
+{
+	return move_state(o, id, "held", "env");
+}
+
+bool outbox_busy(outbox_t *o, const char *id)
+{
+	int fd = id_ok(id) ? lock_entry(o, id) : -1;
+	bool busy = fd < 0 && errno == EWOULDBLOCK;
+	unlock_entry(fd);
+	return busy;
+}
+
+char *outbox_message_file(outbox_t *o, const char *id)
+{
 	if (!id_ok(id))
-		return OUTBOX_ERR_NOT_FOUND;
-	char *p = path_of(o, id, "env");
-	bool exists = access(p, F_OK) == 0;
+		return NULL;
+	char *p = path_of(o, id, "copy");
+	if (access(p, F_OK) == 0)
+		return p;
 	free(p);
-	if (!exists)
-		return OUTBOX_ERR_NOT_FOUND;
-	unlink_parts(o, id);
-	return OUTBOX_OK;
+	p = path_of(o, id, "eml");
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return NULL;
 }
 
 /* ---- local Maildir side ---- */
@@ -438,11 +559,25 @@ size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, si
 	struct outbox_entry *v;
 	size_t n = outbox_list(o, &v), sent = 0, bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		bool ok = v[i].sent || send_entry(o, &v[i], s);
-		if (ok && finish(o, &v[i], after))
-			sent++;
-		else
-			bad++;
+		if (v[i].held)
+			continue;
+		int fd = lock_entry(o, v[i].id);
+		struct outbox_entry e;
+		/* locked (or without ID.eml, which send_entry reports): read it
+		 * again, it may have been held or deleted since the list */
+		if ((fd < 0 && errno != ENOENT) || !load_entry(o, v[i].id, &e)) {
+			unlock_entry(fd);
+			continue;
+		}
+		if (!e.held) {
+			bool ok = e.sent || send_entry(o, &e, s);
+			if (ok && finish(o, &e, after))
+				sent++;
+			else
+				bad++;
+		}
+		entry_clear(&e);
+		unlock_entry(fd);
 	}
 	outbox_entries_free(&v, n);
 	if (failed)

@@ -14,6 +14,13 @@
  *   ID.sent  the server accepted it: never send again, only finish the
  *            Sent copy and \Answered (a crash between SMTP's 250 and this
  *            file can still send twice; that window is one rename wide)
+ *   ID.held  instead of ID.env: taken out of the queue while the user
+ *            edits it (outbox_hold); never sent until released
+ *
+ * Whoever sends or changes an entry holds flock(LOCK_EX) on its ID.eml
+ * (written once, never replaced), so a send in progress is never deleted
+ * or edited under the sender, and two readers never send one message
+ * twice.  A crash drops the lock with the process.
  *
  * The Sent copy and postponed drafts are delivered into the account's local
  * Maildir (record / postponed, default "Sent" / "Drafts") without a UID,
@@ -34,6 +41,7 @@ enum outbox_status {
 	OUTBOX_OK = 0,
 	OUTBOX_ERR_IO,        /* errno is set; *err says which file */
 	OUTBOX_ERR_NOT_FOUND,
+	OUTBOX_ERR_BUSY,      /* it is being sent right now */
 };
 
 struct outbox_entry {
@@ -45,6 +53,7 @@ struct outbox_entry {
 	int attempts;
 	time_t created;
 	bool sent;      /* accepted by the server; Sent copy still to do */
+	bool held;      /* taken out of the queue for editing (ID.held) */
 	size_t size;
 };
 void outbox_entries_free(struct outbox_entry **v, size_t n);
@@ -65,8 +74,19 @@ size_t outbox_list(outbox_t *o, struct outbox_entry **out);
 enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *len);
 /* Record a failed attempt (reason cleaned to one line). */
 enum outbox_status outbox_set_error(outbox_t *o, const char *id, const char *reason);
-/* Drop an entry (the user deleted it, or it is done). */
+/* Drop an entry (the user deleted it, or it is done), held or not;
+ * OUTBOX_ERR_BUSY while it is being sent. */
 enum outbox_status outbox_remove(outbox_t *o, const char *id);
+/* Take an entry out of the queue (the user edits it): the sender skips it
+ * until outbox_release puts it back as it was.  OUTBOX_ERR_BUSY while it
+ * is being sent. */
+enum outbox_status outbox_hold(outbox_t *o, const char *id);
+enum outbox_status outbox_release(outbox_t *o, const char *id);
+/* Is the entry being sent right now (someone holds its lock)? */
+bool outbox_busy(outbox_t *o, const char *id);
+/* The file of the message as the user wrote it: the Sent copy (with Bcc)
+ * when there is one, else what SMTP sends.  New path, or NULL. */
+char *outbox_message_file(outbox_t *o, const char *id);
 
 /* Where finished messages go locally. */
 struct outbox_after {
@@ -74,8 +94,9 @@ struct outbox_after {
 };
 /* Send every entry through s (smtp_deliver), oldest first.  After each
  * success: the copy into sent_dir (flag S, no UID), the R flag on the
- * replied-to file, then the entry is removed.  Returns the number sent;
- * *failed counts those kept with an error. */
+ * replied-to file, then the entry is removed.  Held entries and entries
+ * locked by someone else are skipped.  Returns the number sent; *failed
+ * counts those kept with an error. */
 size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, size_t *failed);
 
 /* A new private file for the editor in outbox/edit/ (0600, created

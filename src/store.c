@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <notmuch.h>
@@ -69,7 +70,17 @@ struct store {
 	unsigned long open_gen; /* store_tag_generation() then */
 	store_changed_fn changed;
 	void *changed_ud;
+	/* MUTTLIKE_TIMING: where the time goes (logged at close). */
+	long long t_idle_us, t_busy_us, t_full_us; /* writer waiting, writer applying, producers waiting for room */
+	size_t n_batches;
 };
+
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void op_free(struct op *o)
 {
@@ -515,8 +526,11 @@ static void *writer_main(void *arg)
 	struct store *s = arg;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
+		long long t0 = now_us();
 		while (!s->head && !s->stop)
 			pthread_cond_wait(&s->cv_work, &s->mu);
+		long long t1 = now_us();
+		s->t_idle_us += t1 - t0;
 		if (!s->head && s->stop)
 			break;
 		/* Take a batch. */
@@ -567,6 +581,8 @@ static void *writer_main(void *arg)
 			s->changed(s->changed_ud);
 
 		pthread_mutex_lock(&s->mu);
+		s->t_busy_us += now_us() - t1;
+		s->n_batches++;
 		s->failures += failed;
 		s->inflight = 0;
 		pthread_cond_broadcast(&s->cv_done);
@@ -578,8 +594,12 @@ static void *writer_main(void *arg)
 static void enqueue(struct store *s, struct op *o)
 {
 	pthread_mutex_lock(&s->mu);
-	while (s->queued >= QUEUE_MAX)
-		pthread_cond_wait(&s->cv_done, &s->mu);
+	if (s->queued >= QUEUE_MAX) {
+		long long t0 = now_us();
+		while (s->queued >= QUEUE_MAX)
+			pthread_cond_wait(&s->cv_done, &s->mu);
+		s->t_full_us += now_us() - t0;
+	}
 	if (s->tail)
 		s->tail->next = o;
 	else
@@ -773,36 +793,6 @@ static void reconcile_maildir(struct store *s, const char *rel, const char *acco
 	}
 }
 
-/* Walk rel (relative to root) for Maildirs: a directory with cur/. */
-static void reconcile_tree(struct store *s, const char *rel, const char *account, int depth)
-{
-	if (depth > 64)
-		return;
-	char *abs = xasprintf("%s/%s", s->root, rel);
-	char *cur = xasprintf("%s/cur", abs);
-	struct stat st;
-	if (stat(cur, &st) == 0 && S_ISDIR(st.st_mode))
-		reconcile_maildir(s, rel, account);
-	free(cur);
-	DIR *dh = opendir(abs);
-	free(abs);
-	if (!dh)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dh))) {
-		if (de->d_name[0] == '.' || strcmp(de->d_name, "cur") == 0 || strcmp(de->d_name, "new") == 0 ||
-		    strcmp(de->d_name, "tmp") == 0)
-			continue;
-		char *sub = xasprintf("%s/%s", rel, de->d_name);
-		char *subabs = xasprintf("%s/%s", s->root, sub);
-		if (stat(subabs, &st) == 0 && S_ISDIR(st.st_mode))
-			reconcile_tree(s, sub, account, depth + 1);
-		free(subabs);
-		free(sub);
-	}
-	closedir(dh);
-}
-
 /* Drop index entries whose files are gone. */
 static void reconcile_vanished(struct store *s)
 {
@@ -814,16 +804,18 @@ static void reconcile(struct store *s)
 	log_info("store: the last sync did not finish; checking the index against the Maildirs");
 	s->recovered = true;
 	notmuch_database_begin_atomic(s->db);
-	DIR *dh = opendir(s->root);
-	if (dh) {
-		struct dirent *de;
-		while ((de = readdir(dh))) {
-			if (de->d_name[0] == '.')
-				continue;
-			reconcile_tree(s, de->d_name, de->d_name, 0);
-		}
-		closedir(dh);
+	char **dirs = NULL;
+	size_t n = 0;
+	maildir_find_tree(s->root, "", &dirs, &n); /* "<account>/<folder...>" */
+	for (size_t i = 0; i < n; i++) {
+		size_t al = strcspn(dirs[i], "/");
+		char *account = xstrndup(dirs[i], al);
+		if (*dirs[i]) /* not data_dir/mail itself */
+			reconcile_maildir(s, dirs[i], account);
+		free(account);
+		free(dirs[i]);
 	}
+	free(dirs);
 	reconcile_vanished(s);
 	notmuch_database_end_atomic(s->db);
 }
@@ -972,6 +964,7 @@ void store_close(struct store **sp)
 	pthread_cond_signal(&s->cv_work);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
+	long long tc = now_us();
 	/* Only a clean commit proves the index matches the Maildirs (and a
 	 * store that never opened the database changed nothing). */
 	if (s->db) {
@@ -982,6 +975,11 @@ void store_close(struct store **sp)
 			advance_stamps(s);
 		}
 	}
+	if (getenv("MUTTLIKE_TIMING"))
+		log_info("store: timing: writer busy %.2f s in %zu batches, idle %.2f s; producers waited %.2f s for "
+			 "room; close %.2f s; %zu added",
+			 s->t_busy_us / 1e6, s->n_batches, s->t_idle_us / 1e6, s->t_full_us / 1e6,
+			 (now_us() - tc) / 1e6, s->added);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv_work);
 	pthread_cond_destroy(&s->cv_done);

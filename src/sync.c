@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "log.h"
 #include "maildir.h"
+#include "mutf7.h"
 #include "net.h"
 #include "roles.h"
 #include "state.h"
@@ -61,6 +62,24 @@ struct sync {
 	unsigned long tags_gen;       /* store_tag_generation() then */
 	char tags_stamp[96];          /* the index stamp at the start of this pass */
 	unsigned long tags_gen_now;
+	/* Skipping the Maildir listing of folders nothing touched (see
+	 * folder_key): state_dir/dirstamps as read at the start of the pass,
+	 * and what this pass found true. */
+	char *stamps_old;             /* owned, or NULL */
+	struct strbuf stamps_new;
+	bool stamps_active;           /* stamps_load() ran this pass */
+	bool server_written;          /* this pass changed something on the server */
+	char **recheck;               /* owned: folders synced in full this pass */
+	size_t nrecheck;
+	/* the reader's decisions (sync.h, near connect_login) */
+	char *(*ask_secret)(void *ud, const char *prompt);
+	void *ask_ud;
+	char *accept_once;            /* owned: hex SHA-256 accepted for the session */
+	struct tls_cert_info *refused; /* owned: the certificate the last connect refused */
+	bool auth_refused;
+	struct sync_guard *guards;    /* owned: the guard stops of this pass */
+	size_t nguards;
+	struct net_cancel *wake;      /* owned: sync_wake() ends a sync_watch() */
 };
 
 /* A message as the server has it. */
@@ -611,6 +630,7 @@ struct folder_ctx {
 	bool recovered;       /* the store reconciled after a crash (store_recovered) */
 	struct store_tagged *tagged; /* owned, sorted by path */
 	size_t ntagged;
+	bool scan_deferred;   /* local not listed yet: see folder_key */
 };
 
 static void ctx_clear(struct folder_ctx *c)
@@ -695,6 +715,39 @@ static char *local_keywords(struct folder_ctx *c, const struct maildir_entry *e,
 		kw_free(&r);
 	}
 	return lk;
+}
+
+/* Keep what the guard stopped, for the reader to ask about (sync_guards). */
+static void guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local)
+{
+	s->guards = xreallocarray(s->guards, s->nguards + 1, sizeof(*s->guards));
+	s->guards[s->nguards++] = (struct sync_guard){ .folder = xstrdup(folder), .deleted = deleted,
+						       .total = total, .local = local };
+}
+
+static void guards_clear(struct sync *s)
+{
+	for (size_t i = 0; i < s->nguards; i++)
+		free(s->guards[i].folder);
+	xfree(&s->guards);
+	s->nguards = 0;
+}
+
+size_t sync_guards(const struct sync *s, const struct sync_guard **out)
+{
+	*out = s->guards;
+	return s->nguards;
+}
+
+void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < s->n_allow; i++)
+		free(s->allow[i]);
+	free(s->allow);
+	s->n_allow = n;
+	s->allow = xcalloc(n + 1, sizeof(*s->allow));
+	for (size_t i = 0; i < n; i++)
+		s->allow[i] = xstrdup(names[i]);
 }
 
 static bool allowed_deletes(struct sync *s, struct folder_ctx *c)
@@ -851,8 +904,12 @@ static int fetch_ids(struct sync *s, struct idsize **out, size_t *n)
 /* The folder's UIDVALIDITY changed: give every local message that matches
  * a server message (same Message-ID and size) the new UID, keep the rest
  * as orphans, and start the state afresh. */
+static int scan_local(struct sync *s, struct folder_ctx *c);
+
 static int remap_uidvalidity(struct sync *s, struct folder_ctx *c, uint32_t newv)
 {
+	if (c->scan_deferred && scan_local(s, c) < 0)
+		return -1;
 	struct idsize *ids;
 	size_t nids;
 	int rc = fetch_ids(s, &ids, &nids);
@@ -948,6 +1005,7 @@ static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned r
 
 static int uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
 {
+	s->server_written = true;
 	struct mailimap_set *set = uid_set(uids, n);
 	struct mailimap_flag_list *fl = flag_list_of(flags);
 	struct mailimap_store_att_flags *sa = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
@@ -961,6 +1019,7 @@ static int uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned fl
 /* Delete uids (sorted) on the server as the account's policy says. */
 static int remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
+	s->server_written = true;
 	mailimap *mi = imap_mailimap(s->imap);
 	bool to_trash = conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0 && s->trash_raw &&
 			strcmp(s->trash_raw, c->f->raw) != 0;
@@ -1133,6 +1192,7 @@ static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity
 		uint32_t uv = 0, uid = 0;
 		size_t cl = 0;
 		char *crlf = to_crlf(data, len, &cl);
+		s->server_written = true;
 		int rc = mailimap_uidplus_append(mi, c->f->raw, fl, NULL, crlf ? crlf : data, crlf ? cl : len, &uv,
 						 &uid);
 		mailimap_flag_list_free(fl);
@@ -1166,6 +1226,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 {
 	mailimap *mi = imap_mailimap(s->imap);
 	size_t done = 0, since_save = 0;
+	long long t_net = 0, t_local = 0, t_start = net_now_ms(); /* MUTTLIKE_TIMING */
 	emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
 	size_t end = n; /* fetch uids[start..end) newest first */
 	while (end > 0 && !s->cancelled) {
@@ -1184,23 +1245,40 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 				ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 		}
 		clist *res = NULL;
+		long long t0 = net_now_ms();
 		int rc = mailimap_uid_fetch(mi, set, ft, &res);
+		t_net += net_now_ms() - t0;
+		t0 = net_now_ms();
 		mailimap_fetch_type_free(ft);
 		mailimap_set_free(set);
 		if (rc != MAILIMAP_NO_ERROR) {
 			imap_failed(s, rc, c->name, "UID FETCH (BODY)");
 			return -1;
 		}
-		for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
+		/* Stage the batch in tmp/, make it durable with one journal
+		 * commit, rename it into cur/ with one directory fsync, and
+		 * only then let the state, the index or the progress count it. */
+		struct staged_msg {
+			struct maildir_staged f;
+			uint32_t uid;
+			unsigned flags;
+			char *kw;
+			size_t len;
+		} *b = xcalloc((size_t)clist_count(res) + 1, sizeof(*b));
+		size_t nb = 0;
+		int werr = 0;
+		for (clistiter *it = clist_begin(res); it && !werr; it = clist_next(it)) {
 			struct fetched fm;
 			parse_msg_att(clist_content(it), &fm);
 			/* Unsolicited FETCHes (flag news about other messages) carry
 			 * no body; the next pass sees those changes. */
-			if (!fm.uid || !fm.body || state_get(c->st, fm.uid)) {
+			bool dup = false;
+			for (size_t k = 0; k < nb && !dup; k++)
+				dup = b[k].uid == fm.uid;
+			if (!fm.uid || !fm.body || dup || state_get(c->st, fm.uid)) {
 				free(fm.kw);
 				continue;
 			}
-			char *name = NULL;
 			char *stub = NULL;
 			if (stubs) {
 				size_t sl = 0;
@@ -1208,33 +1286,52 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 				fm.body = stub;
 				fm.len = sl;
 			}
-			/* One directory fsync per batch, below, before the state
-			 * or the progress can count these. */
-			int drc = maildir_deliver_nosync(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &name);
-			free(stub);
-			if (drc < 0) {
-				folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
-					     strerror(errno));
+			if (maildir_stage(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &b[nb].f) < 0) {
+				werr = errno;
 				free(fm.kw);
-				mailimap_fetch_list_free(res);
-				maildir_sync(c->dir);
-				return -1;
+			} else {
+				b[nb].uid = fm.uid;
+				b[nb].flags = fm.flags;
+				b[nb].kw = fm.kw;
+				b[nb].len = fm.len;
+				nb++;
 			}
+			free(stub);
+		}
+		mailimap_fetch_list_free(res);
+		char **names = xcalloc(nb + 1, sizeof(*names));
+		struct maildir_staged *v = xcalloc(nb + 1, sizeof(*v));
+		for (size_t k = 0; k < nb; k++)
+			v[k] = b[k].f;
+		if (werr)
+			maildir_staged_discard(v, nb);
+		else if (maildir_commit(c->dir, v, nb, names) < 0)
+			werr = errno;
+		free(v);
+		for (size_t k = 0; k < nb && !werr; k++) {
 			fault_point("fetch");
-			char *p = store_path(c, name);
-			store_add(s->store, p, s->account, fm.kw);
+			char *p = store_path(c, names[k]);
+			store_add(s->store, p, s->account, b[k].kw);
 			free(p);
-			free(name);
-			state_put(c->st, fm.uid, fm.flags, fm.kw);
-			free(fm.kw);
+			state_put(c->st, b[k].uid, b[k].flags, b[k].kw);
 			s->stats.fetched++;
-			s->stats.bytes += fm.len;
-			s->pass_bytes += fm.len;
+			s->stats.bytes += b[k].len;
+			s->pass_bytes += b[k].len;
 			done++;
 			since_save++;
 		}
-		mailimap_fetch_list_free(res);
-		maildir_sync(c->dir);
+		for (size_t k = 0; k < nb; k++) {
+			free(b[k].kw);
+			free(names[k]);
+		}
+		free(names);
+		free(b);
+		t_local += net_now_ms() - t0;
+		if (werr) {
+			folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
+				     strerror(werr));
+			return -1;
+		}
 		end = start;
 		emit(s, SYNC_EV_PROGRESS, c->name, done, n, NULL);
 		if (since_save >= STATE_SAVE_EVERY) {
@@ -1243,6 +1340,9 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 			since_save = 0;
 		}
 	}
+	if (getenv("MUTTLIKE_TIMING"))
+		log_info("%s: timing: %zu fetched in %.2f s: FETCH %.2f s, files and queue %.2f s", c->name, done,
+			 (net_now_ms() - t_start) / 1e3, t_net / 1e3, t_local / 1e3);
 	return s->cancelled ? -1 : 0;
 }
 
@@ -1320,6 +1420,7 @@ static int uidinfo_cmp(const void *key, const void *elem)
 /* UID STORE of keywords (space-separated) on one message. */
 static int uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
 {
+	s->server_written = true;
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	struct kwset k;
 	kw_split(&k, kws);
@@ -1426,6 +1527,10 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			     "%s: %zu of %zu messages were deleted locally; not deleting them on the server. If "
 			     "that is right, run: muttlike sync %s --allow-deletes '%s'",
 			     c->name, ndel_remote, nbase, s->account, c->name);
+	if (guard_local)
+		guard_report(s, c->name, ndel_local, nlocal, false);
+	if (guard_remote)
+		guard_report(s, c->name, ndel_remote, nbase, true);
 
 	struct push_group *groups = NULL;
 	size_t ngroups = 0, npulled = 0;
@@ -1664,6 +1769,145 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 	return 0;
 }
 
+/* ---- skipping the listing of untouched Maildirs ---- */
+
+/* The identity of a file or directory: inode, ctime and size; false when
+ * unknown or when the ctime is not a full second old (a change within the
+ * same clock tick, a few ms, would not move it).  Any file added to,
+ * removed from or renamed in a directory changes the directory's ctime,
+ * and no tool can set a ctime; a state file is replaced by rename, so it
+ * gets a new inode. */
+static bool ident(const char *path, time_t now, char *out, size_t outsz)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || st.st_ctim.tv_sec >= now - 1)
+		return false;
+	snprintf(out, outsz, "%llu.%lld.%09ld.%lld", (unsigned long long)st.st_ino, (long long)st.st_ctim.tv_sec,
+		 (long)st.st_ctim.tv_nsec, (long long)st.st_size);
+	return true;
+}
+
+/* A folder's key: the identities of its state file and of its cur/ and
+ * new/.  A pass that listed the Maildir and found it equal to the state
+ * (the no-op fast path) records the key it computed before reading
+ * either; a later pass that computes the same key knows that neither the
+ * state nor the names in the Maildir changed since, so when the server
+ * reports no change and no tag changed either (tags_unchanged), there is
+ * nothing to list.  "" when any part is unknown. */
+static void folder_key(const struct folder_ctx *c, char *out, size_t outsz)
+{
+	time_t now = time(NULL);
+	char a[96], b[96], d[96];
+	char *cur = xasprintf("%s/cur", c->dir), *nw = xasprintf("%s/new", c->dir);
+	bool ok = ident(c->state_path, now, a, sizeof(a)) && ident(cur, now, b, sizeof(b)) &&
+		  ident(nw, now, d, sizeof(d));
+	free(cur);
+	free(nw);
+	if (ok)
+		snprintf(out, outsz, "%s-%s-%s", a, b, d);
+	else
+		*out = '\0';
+}
+
+/* Does state_dir/dirstamps ("<key> <rel>" lines) hold this key for rel? */
+static bool stamp_matches(const struct sync *s, const char *rel, const char *key)
+{
+	if (!s->stamps_old || !*key)
+		return false;
+	size_t kl = strlen(key), rl = strlen(rel);
+	for (const char *p = s->stamps_old; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == kl + 1 + rl && strncmp(p, key, kl) == 0 && p[kl] == ' ' && strncmp(p + kl + 1, rel, rl) == 0)
+			return true;
+		p += len + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+static void stamps_load(struct sync *s)
+{
+	xfree(&s->stamps_old);
+	strbuf_free(&s->stamps_new);
+	s->stamps_active = true;
+	char *p = xasprintf("%s/dirstamps", s->state_dir);
+	FILE *f = fopen(p, "re");
+	free(p);
+	if (!f)
+		return;
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && b.len < (1u << 20))
+		strbuf_add(&b, buf, n);
+	fclose(f);
+	s->stamps_old = strbuf_detach(&b);
+}
+
+/* After a pass (the store flushed: its renames are done), a folder synced
+ * in full whose Maildir names now equal its state (every file carries a
+ * UID the state has, with the state's flags, and nothing else is there)
+ * gets its key recorded, as the no-op fast path would record it, so that
+ * the next pass need not list it either. */
+static void record_if_consistent(struct sync *s, const char *rel)
+{
+	struct folder_ctx c = { 0 };
+	c.dir = xasprintf("%s/%s", s->mail_dir, rel);
+	c.state_path = state_path(s->state_dir, rel);
+	char key[320];
+	folder_key(&c, key, sizeof(key));
+	bool ok = false;
+	if (*key && state_load(c.state_path, &c.st) == STATE_OK && maildir_scan(c.dir, &c.local) == 0) {
+		ok = c.local.n == state_count(c.st);
+		for (size_t i = 0; i < c.local.n && ok; i++) {
+			const struct maildir_entry *e = &c.local.v[i];
+			const struct state_msg *b = e->has_uid && e->uid ? state_get(c.st, e->uid) : NULL;
+			ok = b && b->flags == e->flags;
+		}
+	}
+	if (ok)
+		strbuf_addf(&s->stamps_new, "%s %s\n", key, rel);
+	state_free(&c.st);
+	maildir_list_clear(&c.local);
+	free(c.dir);
+	free(c.state_path);
+}
+
+/* Written without fsync: a lost or stale file only costs a listing
+ * (a stale line cannot match, see folder_key). */
+static void stamps_save(struct sync *s)
+{
+	s->stamps_active = false;
+	const char *now = s->stamps_new.s ? s->stamps_new.s : "";
+	if (s->stamps_old ? strcmp(s->stamps_old, now) == 0 : !*now) {
+		strbuf_free(&s->stamps_new);
+		return;
+	}
+	char *p = xasprintf("%s/dirstamps", s->state_dir), *tmp = xasprintf("%s/dirstamps.tmp", s->state_dir);
+	FILE *f = fopen(tmp, "we");
+	if (f) {
+		bool ok = fwrite(now, 1, strlen(now), f) == strlen(now);
+		if (fclose(f) == 0 && ok)
+			rename(tmp, p);
+		else
+			unlink(tmp);
+	}
+	free(p);
+	free(tmp);
+	strbuf_free(&s->stamps_new);
+}
+
+static int scan_local(struct sync *s, struct folder_ctx *c)
+{
+	c->scan_deferred = false;
+	if (maildir_scan(c->dir, &c->local) < 0) {
+		folder_error(s, c->name, "%s: cannot read %s: %s", c->name, c->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int sync_folder(struct sync *s, const struct imap_folder *f)
 {
 	struct folder_ctx c = { .f = f, .name = f->name };
@@ -1685,6 +1929,9 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		folder_error(s, f->name, "%s: cannot create %s: %s", f->name, c.dir, strerror(errno));
 		goto out;
 	}
+	char key[320];
+	folder_key(&c, key, sizeof(key)); /* before reading anything: see folder_key */
+	c.scan_deferred = stamp_matches(s, c.rel, key);
 	enum state_status sst = state_load(c.state_path, &c.st);
 	if (sst == STATE_ERR_IO || sst == STATE_ERR_PARSE) {
 		/* The Maildir names carry the UIDs, so starting over is safe. */
@@ -1693,10 +1940,25 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		c.st = state_new();
 	}
 	state_set_folder(c.st, f->raw);
-	if (maildir_scan(c.dir, &c.local) < 0) {
-		folder_error(s, f->name, "%s: cannot read %s: %s", f->name, c.dir, strerror(errno));
+	if (sst != STATE_OK)
+		c.scan_deferred = false;
+	/* Nothing changed here (the key), nor in the tags, nor on the server
+	 * by the STATUS that came with LIST (taken before this pass wrote
+	 * anything to the server): not even a SELECT.  The same test as the
+	 * CONDSTORE no-op in learn_remote. */
+	if (c.scan_deferred && f->has_status && !s->server_written && s->tags_unchanged &&
+	    !store_recovered(s->store) && state_highestmodseq(c.st) && f->st_uidvalidity &&
+	    f->st_uidvalidity == state_uidvalidity(c.st) && f->st_uidnext == state_uidnext(c.st) &&
+	    f->st_highestmodseq == state_highestmodseq(c.st) && f->st_messages == state_count(c.st)) {
+		strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
+		log_debug("%s: %s: no change here or on the server (LIST-STATUS) since the last pass; not selected, "
+			  "not listed",
+			  s->account, f->name);
+		result = 0;
 		goto out;
 	}
+	if (!c.scan_deferred && scan_local(s, &c) < 0)
+		goto out;
 	bool complete, noop;
 	uint32_t uidvalidity, uidnext;
 	uint64_t modseq;
@@ -1705,7 +1967,24 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	/* The index's tags (the local side of the keyword merge); queued
 	 * renames of the UIDVALIDITY re-map are applied before the query. */
 	c.recovered = store_recovered(s->store);
-	if (!s->tags_unchanged || c.recovered)
+	if (c.scan_deferred) {
+		if (noop && s->tags_unchanged && !c.recovered) {
+			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
+			log_debug("%s: %s: no change here or on the server since the last pass; not listed", s->account,
+				  f->name);
+			result = 0; /* nothing changed on either side: nothing to list */
+			goto out;
+		}
+		if (scan_local(s, &c) < 0)
+			goto out;
+	}
+	/* Only files with a UID can have a base to merge against; without
+	 * any (a first sync), asking would only wait for the writer to index
+	 * everything queued so far, stalling the fetch. */
+	bool any_uid = false;
+	for (size_t i = 0; i < c.local.n && !any_uid; i++)
+		any_uid = c.local.v[i].has_uid && c.local.v[i].uid;
+	if (any_uid && (!s->tags_unchanged || c.recovered))
 		c.tags_known = store_folder_tags(s->store, c.store_prefix, &c.tagged, &c.ntagged) == 0;
 	bool local_changes = false;
 	for (size_t i = 0; i < c.local.n && !local_changes; i++) {
@@ -1730,6 +2009,8 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		if (c.local.v[i].has_uid && c.local.v[i].uid)
 			nlocal_uid++;
 	if (noop && !local_changes && nlocal_uid == state_count(c.st)) {
+		if (*key)
+			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
 		result = 0; /* the fast path of a no-op resync */
 		goto out;
 	}
@@ -1751,6 +2032,8 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	if (save_state(s, &c) < 0)
 		goto out;
 	result = 0;
+	s->recheck = xreallocarray(s->recheck, s->nrecheck + 1, sizeof(*s->recheck));
+	s->recheck[s->nrecheck++] = xstrdup(c.rel);
 out:
 	rlist_clear(&r);
 	free(alluids);
@@ -1777,6 +2060,7 @@ static const struct imap_folder *folder_by_rel(struct sync *s, const char *rel)
 /* Replay one move: UID MOVE, then give the moved local file its new UID. */
 static int replay_move(struct sync *s, const struct journal_entry *e)
 {
+	s->server_written = true;
 	const struct imap_folder *src = folder_by_rel(s, e->folder), *dst = folder_by_rel(s, e->dest);
 	if (!src || !dst)
 		return 0; /* the folder is gone: the local file is uploaded as new */
@@ -1862,6 +2146,7 @@ static int replay_move(struct sync *s, const struct journal_entry *e)
 
 static int replay_expunge(struct sync *s, const struct journal_entry *e)
 {
+	s->server_written = true;
 	const struct imap_folder *src = folder_by_rel(s, e->folder);
 	if (!src)
 		return 0;
@@ -1919,6 +2204,14 @@ static bool is_dir(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_dir_at(const char *root, const char *rel, const char *leaf)
+{
+	char *p = xasprintf("%s/%s/%s", root, rel, leaf);
+	bool yes = is_dir(p);
+	free(p);
+	return yes;
 }
 
 /* The UIDVALIDITY of a folder by STATUS (without selecting it); 0 when
@@ -2152,6 +2445,179 @@ static void follow_gone_folders(struct sync *s)
 	free(rels);
 }
 
+/* ---- folders made here ---- */
+
+/* Every Maildir (a directory with cur/, new/ and tmp/) under root, as
+ * paths relative to root.  A name starting with '.' is never one of ours
+ * (maildir_safe_component escapes a leading dot). */
+static void find_maildirs(const char *root, char ***out, size_t *n)
+{
+	char **all = NULL;
+	size_t nall = 0;
+	maildir_find_tree(root, "", &all, &nall);
+	for (size_t i = 0; i < nall; i++) {
+		if (*all[i] && is_dir_at(root, all[i], "new") && is_dir_at(root, all[i], "tmp")) {
+			*out = xreallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = all[i];
+		} else {
+			free(all[i]);
+		}
+	}
+	free(all);
+}
+
+/* The server name (UTF-8) of a local folder path: its components decoded
+ * and joined with the server's delimiter.  NULL with *why when there is
+ * none that would map back to the same directory. */
+static char *server_name_of(const char *rel, char delim, const char **why)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	char *copy = xstrdup(rel);
+	char *name = NULL;
+	*why = NULL;
+	for (char *save = NULL, *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		char *part = maildir_component_name(c);
+		if (!part) {
+			*why = "its name is not one the sync can map back to this directory (a '%' not followed by the "
+			       "escape of a character that needs one)";
+		} else if (!*part || (delim && strchr(part, delim))) {
+			*why = delim ? "a part of its name is empty or holds the server's hierarchy delimiter"
+				     : "a part of its name is empty";
+		} else if (b.len && !delim) {
+			*why = "the server has no folder hierarchy";
+		}
+		if (*why) {
+			free(part);
+			goto out;
+		}
+		if (b.len)
+			strbuf_addc(&b, delim);
+		strbuf_adds(&b, part);
+		free(part);
+	}
+	name = strbuf_detach(&b);
+out:
+	strbuf_free(&b);
+	free(copy);
+	return name;
+}
+
+/* Rename every file of dir that carries a UID (",U=<n>", n > 0: copied
+ * from another folder's mirror) to a name without one, so that the first
+ * pass over the new folder uploads it instead of taking it for a message
+ * the server expunged.  Orphans (",U=0") stay as they are.  0, or -1. */
+static int forget_uids(struct sync *s, const char *rel, const char *dir)
+{
+	struct maildir_list l = { 0 };
+	if (maildir_scan(dir, &l) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct maildir_entry *e = &l.v[i];
+		if (!e->has_uid || !e->uid)
+			continue;
+		char *nn = NULL;
+		if (maildir_rename(dir, e->name, false, 0, e->flags, &nn) < 0) {
+			rc = -1;
+			break;
+		}
+		char *op = xasprintf("%s/%s/%s", s->acct_dir, rel, e->name);
+		char *np = xasprintf("%s/%s/%s", s->acct_dir, rel, nn);
+		store_rename(s->store, op, np, s->account, NULL);
+		free(op);
+		free(np);
+		free(nn);
+	}
+	maildir_list_clear(&l);
+	if (rc == 0)
+		rc = maildir_sync(dir);
+	return rc;
+}
+
+/* A Maildir made here (by the user or a Maildir tool) that the server
+ * does not have and the sync never saw (no state file: a folder the
+ * server deleted keeps its state, see folder_gone) is created on the
+ * server; the folder loop then uploads its messages as new local ones.
+ * Crash safety: UIDs are dropped from the file names before the CREATE
+ * (after it, a listed folder without a state would adopt such files as
+ * server messages and find them expunged); a crash after the CREATE
+ * leaves a listed folder whose files have no UID, which are uploaded. */
+static void pick_trash(struct sync *s);
+
+static void create_local_folders(struct sync *s)
+{
+	char **rels = NULL;
+	size_t nrels = 0;
+	find_maildirs(s->mail_dir, &rels, &nrels);
+	if (!nrels)
+		return;
+	qsort(rels, nrels, sizeof(*rels), str_cmp); /* parents first */
+	char delim = imap_namespace_delim(s->imap);
+	for (size_t i = 0; i < s->nfolders && !delim; i++)
+		delim = s->folders[i].delim;
+	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
+	mailimap *mi = imap_mailimap(s->imap);
+	bool created = false;
+	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
+		bool listed = false;
+		for (size_t i = 0; i < s->nfolders && !listed; i++) {
+			char *r = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
+			listed = r && strcmp(r, rels[k]) == 0;
+			free(r);
+		}
+		char *spath = state_path(s->state_dir, rels[k]);
+		bool known = access(spath, F_OK) == 0;
+		free(spath);
+		if (listed || known)
+			continue;
+		const char *why = NULL;
+		char *name = server_name_of(rels[k], delim, &why);
+		char *raw = name ? mutf7_encode(name) : NULL;
+		if (!name || !raw) {
+			warn(s, rels[k], "%s: the local folder %s cannot be created on the server: %s", s->account,
+			     rels[k], why ? why : "its name is not valid UTF-8");
+		} else if (sync_folder_selected(patterns, name)) {
+			char *dir = xasprintf("%s/%s", s->mail_dir, rels[k]);
+			if (forget_uids(s, rels[k], dir) < 0) {
+				folder_error(s, name, "%s: cannot prepare %s for the upload: %s", name, dir,
+					     strerror(errno));
+			} else {
+				fault_point("create");
+				int r = mailimap_create(mi, raw);
+				if (r == MAILIMAP_NO_ERROR) {
+					fault_point("create");
+					log_info("%s: created %s on the server (a folder made here)", s->account, name);
+					created = true;
+				} else {
+					imap_failed(s, r, name, "CREATE");
+				}
+			}
+			free(dir);
+		}
+		free(raw);
+		free(name);
+	}
+	for (size_t k = 0; k < nrels; k++)
+		free(rels[k]);
+	free(rels);
+	if (!created || s->net_failed)
+		return;
+	/* LIST again: the new folders join the folder loop (with the
+	 * server's spelling, flags and delimiter). */
+	struct imap_folder *f = NULL;
+	size_t nf = 0;
+	if (imap_list(s->imap, &f, &nf) != IMAP_OK) {
+		set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
+		s->net_failed = true;
+		return;
+	}
+	imap_folders_free(&s->folders, s->nfolders);
+	s->folders = f;
+	s->nfolders = nf;
+	pick_trash(s);
+}
+
 /* ---- the account pass ---- */
 
 struct sync *sync_new(const struct sync_options *o)
@@ -2173,6 +2639,9 @@ struct sync *sync_new(const struct sync_options *o)
 		s->allow[i] = xstrdup(o->allow_deletes[i]);
 	s->event = o->event;
 	s->event_ud = o->event_ud;
+	s->ask_secret = o->ask_secret;
+	s->ask_ud = o->ask_ud;
+	s->wake = net_cancel_new();
 	s->error = xstrdup("");
 	return s;
 }
@@ -2203,6 +2672,12 @@ void sync_free(struct sync **sp)
 	free(s->mail_dir);
 	free(s->state_dir);
 	free(s->error);
+	free(s->accept_once);
+	free(s->stamps_old);
+	strbuf_free(&s->stamps_new);
+	tls_cert_info_free(&s->refused);
+	guards_clear(s);
+	net_cancel_free(&s->wake);
 	free(s);
 	*sp = NULL;
 }
@@ -2267,11 +2742,22 @@ static void tags_check_end(struct sync *s, bool complete)
 	free(path);
 }
 
+void sync_set_accept_once(struct sync *s, const char *sha256hex)
+{
+	free(s->accept_once);
+	s->accept_once = sha256hex && *sha256hex ? xstrdup(sha256hex) : NULL;
+}
+
+const struct tls_cert_info *sync_refused_cert(const struct sync *s) { return s->refused; }
+bool sync_auth_refused(const struct sync *s) { return s->auth_refused; }
+
 static enum sync_status connect_login(struct sync *s)
 {
 	if (s->imap && imap_mailimap(s->imap))
 		return SYNC_OK;
 	sync_disconnect(s);
+	tls_cert_info_free(&s->refused);
+	s->auth_refused = false;
 	struct imap_params p = { 0 };
 	char *err = NULL;
 	if (!imap_params_from_conf(s->conf, s->acct, &p, &err)) {
@@ -2283,10 +2769,17 @@ static enum sync_status connect_login(struct sync *s)
 	emit(s, SYNC_EV_CONNECT, NULL, 0, 0, NULL);
 	s->imap = imap_new(&p);
 	imap_params_clear(&p);
+	if (s->ask_secret)
+		imap_set_ask_secret(s->imap, s->ask_secret, s->ask_ud);
+	if (s->accept_once)
+		imap_set_accept_once(s->imap, s->accept_once);
 	enum imap_status st = imap_connect(s->imap);
 	if (st == IMAP_OK)
 		st = imap_login(s->imap);
 	if (st != IMAP_OK) {
+		if (st == IMAP_ERR_CERT && imap_cert(s->imap))
+			s->refused = tls_cert_info_dup(imap_cert(s->imap));
+		s->auth_refused = st == IMAP_ERR_AUTH;
 		set_error(s, "%s: %s", s->account, imap_error(s->imap));
 		sync_disconnect(s);
 		return st == IMAP_ERR_CONFIG ? SYNC_ERR_CONFIG : st == IMAP_ERR_CANCELLED ? SYNC_ERR_CANCELLED : SYNC_ERR_NET;
@@ -2320,8 +2813,10 @@ static int folder_order(const struct sync *s, const struct imap_folder *f)
 enum sync_status sync_run(struct sync *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
+	guards_clear(s);
 	s->pass_bytes = 0;
 	s->net_failed = false;
+	s->server_written = false;
 	s->pass_start_ms = net_now_ms();
 	free(s->error);
 	s->error = xstrdup("");
@@ -2342,7 +2837,9 @@ enum sync_status sync_run(struct sync *s)
 		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
 	replay_journal(s);
 	follow_gone_folders(s);
+	create_local_folders(s);
 	tags_check_start(s);
+	stamps_load(s);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	for (int pass = 0; pass < 3 && !s->net_failed; pass++) {
 		for (size_t i = 0; i < s->nfolders && !s->net_failed && !s->cancelled; i++) {
@@ -2368,6 +2865,15 @@ done:
 		set_error(s, "%s: some messages could not be indexed (see the log)", s->account);
 		st = SYNC_ERR_STORE;
 	}
+	if (s->stamps_active) {
+		for (size_t i = 0; i < s->nrecheck && (st == SYNC_OK || st == SYNC_ERR_FOLDER); i++)
+			record_if_consistent(s, s->recheck[i]);
+		stamps_save(s);
+	}
+	for (size_t i = 0; i < s->nrecheck; i++)
+		free(s->recheck[i]);
+	xfree(&s->recheck);
+	s->nrecheck = 0;
 	if (st == SYNC_ERR_FOLDER && !*s->error)
 		set_error(s, "%s: %zu folder(s) not fully synced", s->account, s->stats.folder_errors);
 	if (st != SYNC_OK && st != SYNC_ERR_FOLDER)
@@ -2541,10 +3047,28 @@ out:
 	return st;
 }
 
+void sync_wake(struct sync *s)
+{
+	if (s->wake)
+		net_cancel_trigger(s->wake);
+}
+
+static bool watch(struct sync *s, int timeout_s);
+
 bool sync_watch(struct sync *s, int timeout_s)
 {
+	bool news = watch(s, timeout_s);
+	if (s->wake) /* a wake that came meanwhile ends this watch, not the next */
+		net_cancel_reset(s->wake);
+	return news;
+}
+
+static bool watch(struct sync *s, int timeout_s)
+{
+	if (s->wake && net_cancel_is_set(s->wake))
+		return false;
 	if (!s->imap || !imap_mailimap(s->imap) || !imap_has_cap(s->imap, IMAP_CAP_IDLE)) {
-		for (int i = 0; i < timeout_s * 10 && !s->cancelled; i++) {
+		for (int i = 0; i < timeout_s * 10 && !s->cancelled && !(s->wake && net_cancel_is_set(s->wake)); i++) {
 			struct timespec ts = { 0, 100L * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
@@ -2561,7 +3085,7 @@ bool sync_watch(struct sync *s, int timeout_s)
 	long long end = net_now_ms() + (long long)timeout_s * 1000;
 	while (!s->cancelled && net_now_ms() < end && fd >= 0) {
 		/* A 1 s slice keeps SIGINT/cancel responsive. */
-		enum net_status ns = net_wait(fd, false, 1000, NULL);
+		enum net_status ns = net_wait(fd, false, 1000, s->wake); /* sync_wake: at once */
 		if (ns == NET_OK) {
 			news = true;
 			break;

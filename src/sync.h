@@ -93,6 +93,11 @@ struct sync_options {
 	size_t n_allow;
 	sync_event_fn event;         /* may be NULL */
 	void *event_ud;
+	/* The front end's password prompt (imap_set_ask_secret): called on
+	 * the pass's thread when the account has no password or command.
+	 * Returns a new string (wiped and freed by the core) or NULL. */
+	char *(*ask_secret)(void *ud, const char *prompt);
+	void *ask_ud;
 };
 
 struct sync;
@@ -108,6 +113,9 @@ enum sync_status sync_run(struct sync *s);
 /* Wait for news on INBOX with IDLE (or just sleep when the server has no
  * IDLE) for at most timeout_s; true when the server reported a change. */
 bool sync_watch(struct sync *s, int timeout_s);
+/* End a sync_watch() at once, from any thread, without cancelling
+ * anything else (a wake before the watch starts ends it at once too). */
+void sync_wake(struct sync *s);
 /* Log out and close the connection. */
 void sync_disconnect(struct sync *s);
 /* Stop a blocked pass from any thread. */
@@ -127,6 +135,29 @@ uint32_t sync_stub_size(const char *data, size_t len);
  * the file is no stub (nothing to do); on failure sync_error() says why
  * and the stub is left as it was. */
 enum sync_status sync_fetch_full(struct sync *s, const char *path);
+
+/* ---- decisions for the reader (the core never asks by itself) ---- */
+struct tls_cert_info;
+/* Trust this certificate (hex SHA-256) for every later connect of this
+ * sync (accept once, for the session); NULL forgets it. */
+void sync_set_accept_once(struct sync *s, const char *sha256hex);
+/* Replace the allow_deletes list (copied) from the next pass on. */
+void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n);
+/* The certificate the last connect refused (owned by s, valid until the
+ * next connect), or NULL when it did not fail on the certificate. */
+const struct tls_cert_info *sync_refused_cert(const struct sync *s);
+/* Did the last connect fail because the login was refused or no
+ * password was given (IMAP_ERR_AUTH)? */
+bool sync_auth_refused(const struct sync *s);
+/* A folder whose deletions the guard stopped in the last pass. */
+struct sync_guard {
+	char *folder;     /* UTF-8 name as the event's folder (untrusted); owned by s */
+	size_t deleted;   /* messages that would be deleted */
+	size_t total;     /* of this many */
+	bool local;       /* deleted locally (to push); else deleted on the server */
+};
+/* The guard stops of the last pass (owned by s, until the next pass). */
+size_t sync_guards(const struct sync *s, const struct sync_guard **out);
 
 const struct sync_stats *sync_get_stats(const struct sync *s);
 /* The account-level error of the last pass, one line, or "". */

@@ -21,6 +21,7 @@ struct tls_stream {
 	int fd;                           /* owned; -1 once closed */
 	gnutls_session_t sess;            /* owned; NULL while plaintext */
 	gnutls_certificate_credentials_t cred; /* owned */
+	bool system_trust;  /* cred holds the system trust store (see make_cred) */
 	char *host;                       /* owned */
 	int port;
 	char *ca_file, *pin, *pin_file, *accept_once; /* owned, may be NULL */
@@ -37,6 +38,9 @@ struct tls_stream {
 	bool failed;                      /* a cap was broken: refuse to go on */
 	char *peek;                       /* owned: bytes read by peek_line, not yet delivered */
 	size_t peek_len, peek_off;
+	struct strbuf capture;            /* tls_stream_capture_start() */
+	size_t capture_max;               /* 0: not capturing */
+	bool capture_full;
 };
 
 /* ---- certificate info ---- */
@@ -481,7 +485,29 @@ static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
 		log_warn("%s: %s", s->host, err);
 		return -1;
 	}
+	if (s->capture_max) {
+		if (s->capture.len + (size_t)n > s->capture_max)
+			s->capture_full = true;
+		else
+			strbuf_add(&s->capture, buf, (size_t)n);
+	}
 	return n;
+}
+
+void tls_stream_capture_start(struct tls_stream *s, size_t max)
+{
+	strbuf_free(&s->capture);
+	s->capture_max = max;
+	s->capture_full = false;
+}
+
+char *tls_stream_capture_end(struct tls_stream *s)
+{
+	bool ok = s->capture_max && !s->capture_full;
+	s->capture_max = 0;
+	char *r = ok ? strbuf_detach(&s->capture) : NULL;
+	strbuf_free(&s->capture);
+	return r;
 }
 
 const char *tls_stream_peek_line(struct tls_stream *s, size_t max)
@@ -620,6 +646,7 @@ void tls_stream_free(struct tls_stream **sp)
 	free(s->accept_once);
 	free(s->error);
 	free(s->peek);
+	strbuf_free(&s->capture);
 	tls_cert_info_free(&s->cert);
 	free(s);
 	*sp = NULL;
@@ -761,6 +788,13 @@ static unsigned map_status(unsigned st)
 	return r;
 }
 
+static void load_system_trust(gnutls_certificate_credentials_t cred)
+{
+	int r = gnutls_certificate_set_x509_system_trust(cred);
+	if (r < 0)
+		log_warn("cannot load the system trust store: %s", gnutls_strerror(r));
+}
+
 /* Fill s->cert from the peer's chain; returns the reasons before pins. */
 static struct tls_cert_info *examine_peer(struct tls_stream *s)
 {
@@ -792,6 +826,15 @@ static struct tls_cert_info *examine_peer(struct tls_stream *s)
 
 	unsigned status = 0;
 	int r = gnutls_certificate_verify_peers2(s->sess, &status);
+	if ((r < 0 || status) && !s->system_trust) {
+		/* Not (fully) verified by tls_ca_file alone: verify again
+		 * against it and the system store together, as if both had
+		 * been loaded from the start. */
+		s->system_trust = true;
+		load_system_trust(s->cred);
+		status = 0;
+		r = gnutls_certificate_verify_peers2(s->sess, &status);
+	}
 	if (r < 0)
 		ci->reasons |= TLS_CERT_OTHER;
 	else
@@ -834,11 +877,14 @@ static gnutls_certificate_credentials_t make_cred(struct tls_stream *s)
 		set_error(s, TLS_ERR_CONFIG, xstrdup("cannot set up TLS credentials"));
 		return NULL;
 	}
-	int r = gnutls_certificate_set_x509_system_trust(cred);
-	if (r < 0)
-		log_warn("cannot load the system trust store: %s", gnutls_strerror(r));
+	/* With tls_ca_file, the system store (parsing its bundle costs more
+	 * than all the rest of a no-op sync) is loaded only when the CA file
+	 * alone does not verify the peer: see examine_peer(). */
+	s->system_trust = !s->ca_file;
+	if (s->system_trust)
+		load_system_trust(cred);
 	if (s->ca_file) {
-		r = gnutls_certificate_set_x509_trust_file(cred, s->ca_file, GNUTLS_X509_FMT_PEM);
+		int r = gnutls_certificate_set_x509_trust_file(cred, s->ca_file, GNUTLS_X509_FMT_PEM);
 		if (r <= 0) {
 			set_error(s, TLS_ERR_CONFIG, xasprintf("tls_ca_file %s: %s", s->ca_file,
 							       r == 0 ? "no certificate in it" : gnutls_strerror(r)));

@@ -152,6 +152,12 @@ enum tls_status tls_stream_status(const struct tls_stream *s);
 void tls_stream_set_limits(struct tls_stream *s, const struct tls_limits *l);
 /* Forget the per-response byte count (also done on every write). */
 void tls_stream_reset_response(struct tls_stream *s);
+/* Keep a copy of the bytes libetpan reads from now on (at most max), for
+ * responses libetpan parses but does not keep (several STATUS in one
+ * LIST-STATUS).  _end() stops and returns the copy, NUL-terminated
+ * (caller frees), or NULL when it went past max. */
+void tls_stream_capture_start(struct tls_stream *s, size_t max);
+char *tls_stream_capture_end(struct tls_stream *s);
 /* Wait until there is something to read (buffered in GnuTLS or on the
  * socket): NET_OK, NET_ERR_TIMEOUT, NET_ERR_CANCELLED. */
 enum net_status tls_stream_wait_readable(struct tls_stream *s, int timeout_ms);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
 #include "outbox.h"
 #include "roles.h"
+#include "syncglue.h"
 #include "uiint.h"
 
 #define EDIT_FILE_MAX (64L * 1024 * 1024)
@@ -71,19 +73,24 @@ static const char *account_name(struct ui *u)
 	return u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
 }
 
-static outbox_t *open_outbox(struct ui *u)
+outbox_t *compose_open_outbox(struct ui *u, long account)
 {
-	if (!account_name(u)) {
+	if (account < 0 || (size_t)account >= conf_account_count(u->conf)) {
 		ui_error(u, "No account is configured: writing mail needs one (muttlike setup).");
 		return NULL;
 	}
 	char *data = conf_data_dir(u->conf), *err = NULL;
-	outbox_t *ob = outbox_open(data, account_name(u), &err);
+	outbox_t *ob = outbox_open(data, conf_account_name(u->conf, (size_t)account), &err);
 	if (!ob)
 		ui_error(u, "Cannot open the outbox: %s", err ? err : "?");
 	free(err);
 	free(data);
 	return ob;
+}
+
+static outbox_t *open_outbox(struct ui *u)
+{
+	return compose_open_outbox(u, u->account);
 }
 
 /* The account's folder for sent mail or drafts, as a Maildir path. */
@@ -404,11 +411,109 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 		run_bounce(u, c);
 	} else if (c && first_edit(u, c, &edit_file, &file_ahead,
 				   !recovered && kind != COMPOSE_RECALL && kind != COMPOSE_EDIT_AS_NEW)) {
-		ui_push(u, compose_view_new(u, c, edit_file, file_ahead));
+		/* a recalled draft goes once its text is safe; a recovered
+		 * leftover replaced the recall, so the draft stays */
+		struct compose_origin o = { .account = u->account };
+		if (kind == COMPOSE_RECALL && !recovered)
+			o.draft_file = xstrdup(orig_file);
+		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o));
 		return; /* the screen owns both now */
 	}
 	compose_free(&c);
 	free(edit_file);
+}
+
+/* ---- where the text came from ---- */
+
+void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe)
+{
+	char *err = NULL;
+	if (o->outbox_id) {
+		outbox_t *ob = compose_open_outbox(u, o->account);
+		enum outbox_status st = !ob ? OUTBOX_ERR_IO
+				      : safe ? outbox_remove(ob, o->outbox_id)
+					     : outbox_release(ob, o->outbox_id);
+		if (st != OUTBOX_OK && st != OUTBOX_ERR_NOT_FOUND)
+			ui_error(u, safe ? "The old copy stays in the outbox (held); delete it there."
+					 : "Cannot put the message back in the outbox; it is held there: send it from the outbox screen.");
+		outbox_free(&ob);
+	}
+	/* only once the new text is queued or postponed: never lose the draft */
+	if (safe && o->draft_file && !sync_glue_expunge_file(u, o->draft_file, &err))
+		ui_error(u, "The old draft could not be removed from Drafts: %s", err ? err : "?");
+	free(err);
+	compose_send_outbox_changed();
+	if (o->outbox_id)
+		outbox_view_refresh(u); /* the list below shows the new state when it is back on top */
+	xfree(&o->draft_file);
+	xfree(&o->outbox_id);
+}
+
+/* Is it a bounce (Resent-* on top of someone else's message)?  That is
+ * not text to edit: delete it and bounce again. */
+static bool is_bounce(const char *file)
+{
+	char *err = NULL, *head = read_text_file(file, &err);
+	bool r = false;
+	for (const char *p = head; p && *p && *p != '\r' && *p != '\n';) {
+		r |= strncasecmp(p, "Resent-From:", 12) == 0;
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : "";
+	}
+	free(head);
+	free(err);
+	return r;
+}
+
+void compose_edit_queued(struct ui *u, const char *qid)
+{
+	outbox_t *ob = open_outbox(u);
+	if (!ob)
+		return;
+	struct outbox_entry *v = NULL;
+	size_t n = outbox_list(ob, &v), i = 0;
+	while (i < n && strcmp(v[i].id, qid) != 0)
+		i++;
+	char *file = i < n ? outbox_message_file(ob, qid) : NULL;
+	enum outbox_status st = OUTBOX_ERR_NOT_FOUND;
+	if (!file)
+		ui_error(u, "That message is no longer in the outbox.");
+	else if (v[i].sent)
+		ui_error(u, "The server has this message already (only its Sent copy is left); it cannot be edited.");
+	else if (is_bounce(file))
+		ui_error(u, "A bounce cannot be edited: delete it and bounce the message again.");
+	else if ((st = outbox_hold(ob, qid)) == OUTBOX_ERR_BUSY)
+		ui_error(u, "The message is being sent right now; try again when that is done.");
+	else if (st != OUTBOX_OK)
+		ui_error(u, "Cannot take the message out of the outbox: %s", strerror(errno));
+	compose_t *c = NULL;
+	char *edit_file = NULL;
+	bool file_ahead = false;
+	if (st == OUTBOX_OK) {
+		struct compose_identity id;
+		char *sig;
+		identity_of(u, &id, &sig);
+		id.signature = NULL; /* the text has its signature already */
+		c = build(u, COMPOSE_RECALL, file, &id);
+		free(sig);
+		if (c)
+			compose_set_orig_path(c, v[i].answered); /* \Answered still goes to the original */
+	}
+	if (c && first_edit(u, c, &edit_file, &file_ahead, false)) {
+		struct compose_origin o = { .outbox_id = xstrdup(qid), .account = u->account };
+		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o));
+		c = NULL;
+		edit_file = NULL;
+	} else if (st == OUTBOX_OK) {
+		/* back in the queue as it was; a failed editor's file stays too
+		 * (the message line says where), so nothing typed is lost */
+		outbox_release(ob, qid);
+	}
+	compose_free(&c);
+	free(edit_file);
+	free(file);
+	outbox_entries_free(&v, n);
+	outbox_free(&ob);
 }
 
 /* ---- the functions as reader ops ---- */

@@ -27,6 +27,11 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
+/* account's outbox (errors, including "no account", go to the message
+ * line: NULL).  The caller frees it with outbox_free. */
+struct outbox;
+struct outbox *compose_open_outbox(struct ui *u, long account);
+
 /* The same as reader ops (ops are not told their name): each takes the
  * current message of v, as view-attachments does.  For action_ops. */
 void compose_op_mail(struct ui *u, struct view *v);
@@ -38,11 +43,34 @@ void compose_op_bounce(struct ui *u, struct view *v);
 void compose_op_edit_as_new(struct ui *u, struct view *v);
 void compose_op_recall(struct ui *u, struct view *v);
 
+/* Where the text on a compose screen came from, to be cleaned up only once
+ * the new text is safe (queued or postponed): a recalled draft is removed
+ * from Drafts for good (locally and, at the next sync, on the server); an
+ * outbox entry taken out to edit (held, outbox_hold) is removed, or put
+ * back unchanged when the message is aborted. */
+struct compose_origin {
+	char *draft_file; /* owned, or NULL */
+	char *outbox_id;  /* owned, or NULL */
+	long account;     /* whose outbox */
+};
+/* The text is safe elsewhere (safe) or was thrown away (!safe): finish
+ * the origin's part and clear it. */
+void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe);
+
 /* compose_screen.c: the screen before sending.  Takes c and edit_file
  * (the draft's editor file, kept until the message is sent, postponed or
- * aborted).  file_ahead: the file holds text that c does not (the last
- * edit could not be read back), so the next edit reopens it as is. */
-struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead);
+ * aborted) and *origin (may be NULL).  file_ahead: the file holds text
+ * that c does not (the last edit could not be read back), so the next
+ * edit reopens it as is. */
+struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
+			      struct compose_origin *origin);
+/* The outbox entry the compose screen v edits, or NULL (v may be any view). */
+const char *compose_view_outbox_id(const struct view *v);
+
+/* Take queued message id of the current account out of the outbox and
+ * edit it: $EDITOR, then the compose screen (send queues the new text,
+ * abort puts the old one back). */
+void compose_edit_queued(struct ui *u, const char *id);
 
 /* ---- compose.c, shared with the screen ---- */
 enum compose_edit_result {
@@ -71,10 +99,22 @@ bool compose_postpone(struct ui *u, struct compose *c);
  * fd also carries a retry timer: at start-up and every sync_interval the
  * dispatch flushes every outbox that holds messages. */
 void compose_send_kick(struct ui *u);
+/* Is the sender at work (a flush running or queued)? */
+bool compose_send_busy(void);
+/* The status line's " outbox: N " (messages of the current account
+ * waiting, held ones not counted), counted again only after
+ * compose_send_outbox_changed() or a sender event. */
+struct strbuf;
+void compose_send_status(struct ui *u, struct strbuf *b);
+void compose_send_outbox_changed(void);
 int compose_send_fd(void);
 void compose_send_dispatch(struct ui *u);
 /* Cancel a send in progress and wait for the worker (at exit); what was
  * not sent stays in the outbox. */
 void compose_send_stop(void);
+
+/* outbox_view.c: the outbox screen (view-outbox).  Reload it, if open,
+ * after the sender did something. */
+void outbox_view_refresh(struct ui *u);
 
 #endif

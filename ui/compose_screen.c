@@ -21,6 +21,7 @@ struct compose_view {
 	compose_t *c;     /* owned */
 	char *edit_file;  /* owned: the text's safe copy on disk */
 	bool file_ahead;  /* the file has text the draft could not take */
+	struct compose_origin origin; /* owned: a recalled draft, a held outbox entry */
 	struct listview lv;
 };
 
@@ -126,7 +127,8 @@ static void compose_status(struct ui *u, struct view *v, struct strbuf *b)
 	(void)u;
 	struct compose_view *cv = cv_of(v);
 	size_t n = compose_att_count(cv->c);
-	strbuf_addf(b, "-- Compose: %s [%zu attachment%s]", kind_name(compose_kind(cv->c)), n, n == 1 ? "" : "s");
+	const char *kind = cv->origin.outbox_id ? "queued message" : kind_name(compose_kind(cv->c));
+	strbuf_addf(b, "-- Compose: %s [%zu attachment%s]", kind, n, n == 1 ? "" : "s");
 }
 
 static struct listview *compose_list(struct view *v)
@@ -144,19 +146,24 @@ static void compose_search_text(struct view *v, size_t i, struct strbuf *b)
 static void compose_destroy(struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
-	/* the editor's file stays: it is the text's only copy until sent */
+	/* the editor's file stays: it is the text's only copy until sent; a
+	 * held outbox entry and a recalled draft stay too (never lose text) */
 	compose_free(&cv->c);
 	free(cv->edit_file);
+	free(cv->origin.draft_file);
+	free(cv->origin.outbox_id);
 	free(cv);
 }
 
 /* ---- leaving ---- */
 
-/* The text is safe elsewhere (queued, postponed) or thrown away. */
-static void close_screen(struct ui *u, struct compose_view *cv)
+/* The text is safe elsewhere (queued, postponed: safe) or thrown away;
+ * then what it came from is done with (compose_origin_done). */
+static void close_screen(struct ui *u, struct compose_view *cv, bool safe)
 {
 	if (cv->edit_file)
 		unlink(cv->edit_file);
+	compose_origin_done(u, &cv->origin, safe);
 	ui_pop(u);
 }
 
@@ -171,8 +178,8 @@ static void op_send(struct ui *u, struct view *v)
 		return;
 	if (!compose_queue(u, cv->c))
 		return;
-	close_screen(u, cv);
 	ui_message(u, "Sending in the background...");
+	close_screen(u, cv, true); /* after: a problem with the origin is the newer news */
 }
 
 static void op_postpone(struct ui *u, struct view *v)
@@ -183,17 +190,25 @@ static void op_postpone(struct ui *u, struct view *v)
 		return;
 	}
 	if (compose_postpone(u, cv->c))
-		close_screen(u, cv);
+		close_screen(u, cv, true);
 }
 
 static void op_abort(struct ui *u, struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
 	bool text = compose_has_content(cv->c) || cv->file_ahead;
+	if (cv->origin.outbox_id) {
+		/* the queued text is still there: abort puts it back unchanged */
+		if (!ui_yesno(u, "Abort the changes? The message goes back to the outbox as it was", false))
+			return;
+		ui_message(u, "Changes aborted; the message is back in the outbox.");
+		close_screen(u, cv, false);
+		return;
+	}
 	if (text && !ui_yesno(u, "Abort this message? Its text will be thrown away", false))
 		return;
-	close_screen(u, cv);
 	ui_message(u, "Message aborted.");
+	close_screen(u, cv, false);
 }
 
 /* ---- editing ---- */
@@ -326,11 +341,21 @@ static const struct view_class compose_class = {
 	.helpbar = compose_helpbar,
 };
 
-struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool file_ahead)
+const char *compose_view_outbox_id(const struct view *v)
+{
+	return v && v->cls == &compose_class ? ((const struct compose_view *)v)->origin.outbox_id : NULL;
+}
+
+struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool file_ahead,
+			      struct compose_origin *origin)
 {
 	(void)u;
 	struct compose_view *cv = xcalloc(1, sizeof(*cv));
 	cv->base.cls = &compose_class;
+	if (origin) {
+		cv->origin = *origin;
+		*origin = (struct compose_origin){ 0 };
+	}
 	cv->c = c;
 	cv->edit_file = edit_file;
 	cv->file_ahead = file_ahead;

@@ -29,6 +29,7 @@
 #include "outbox.h"
 #include "roles.h"
 #include "smtp.h"
+#include "syncglue.h"
 #include "uiint.h"
 
 struct send_job {
@@ -36,6 +37,8 @@ struct send_job {
 	char *data_dir; /* owned */
 	char *sent_dir; /* owned */
 	struct smtp_params p;
+	struct sync_secret_src *src; /* owned: asks the user for a missing password, or NULL */
+	bool gave;                   /* the user's password was used (sender thread) */
 	struct send_job *next;
 };
 
@@ -60,6 +63,7 @@ static struct {
 static void job_free(struct send_job *j)
 {
 	smtp_params_clear(&j->p);
+	sync_glue_secret_src_free(&j->src);
 	free(j->account);
 	free(j->data_dir);
 	free(j->sent_dir);
@@ -75,10 +79,20 @@ static char *last_error(outbox_t *ob)
 	size_t n = outbox_list(ob, &v);
 	char *e = NULL;
 	for (size_t i = n; i-- > 0 && !e;)
-		if (v[i].error)
+		if (v[i].error && !v[i].held) /* a held entry's reason is from before */
 			e = xstrdup(v[i].error);
 	outbox_entries_free(&v, n);
 	return e;
+}
+
+/* No password configured: the one typed in this session, else ask the
+ * user through the account manager's questions (sync_glue_smtp_ask). */
+static char *ask_secret(void *ud, const char *prompt)
+{
+	struct send_job *j = ud;
+	char *secret = sync_glue_smtp_ask(j->src, prompt);
+	j->gave |= secret != NULL;
+	return secret;
 }
 
 static void run_job(struct send_job *j)
@@ -86,12 +100,17 @@ static void run_job(struct send_job *j)
 	char *err = NULL;
 	outbox_t *ob = outbox_open(j->data_dir, j->account, &err);
 	smtp_t *s = ob ? smtp_new(&j->p) : NULL;
+	if (s && j->src)
+		smtp_set_ask_secret(s, ask_secret, j);
 	pthread_mutex_lock(&S.mu);
 	S.cur = s;
 	pthread_mutex_unlock(&S.mu);
 	struct outbox_after after = { .sent_dir = j->sent_dir };
 	size_t failed = 0, sent = s ? outbox_flush(ob, s, &after, &failed) : 0;
 	char *why = failed ? last_error(ob) : err ? xasprintf("outbox: %s", err) : NULL;
+	/* a typed password the server refused is forgotten, and asked again */
+	if (failed && j->gave && s && strstr(smtp_error(s), "login as "))
+		sync_glue_smtp_refused(j->src);
 	pthread_mutex_lock(&S.mu);
 	S.cur = NULL;
 	S.sent += sent;
@@ -127,6 +146,7 @@ static void *worker(void *arg)
 		}
 		S.jobs = j->next;
 		pthread_mutex_unlock(&S.mu);
+		notify(); /* an open outbox screen shows "sending" */
 		run_job(j);
 		job_free(j);
 		notify();
@@ -170,6 +190,8 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	}
 	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
+	if (j->p.user && !j->p.pass && !j->p.pass_cmd && !j->p.oauth_cmd && !j->p.sendmail)
+		j->src = sync_glue_secret_src(u, account, j->p.user);
 	char *rec = NULL;
 	free(roles_folder(u->conf, account, IMAP_SPECIAL_SENT, &rec));
 	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec);
@@ -220,7 +242,10 @@ static bool queue_job(struct ui *u, long account, char **err)
 
 void compose_send_kick(struct ui *u)
 {
+	compose_send_outbox_changed();
 	char *err = NULL;
+	if (u->account >= 0)
+		sync_glue_smtp_ask_again(u, u->account); /* sent by hand: a declined password is asked again */
 	if (u->account < 0 || !queue_job(u, u->account, &err))
 		ui_error(u, "Cannot send now (%s); the message waits in the outbox.", err ? err : "no account");
 	free(err);
@@ -237,8 +262,10 @@ static size_t waiting_in(struct ui *u, size_t account)
 	struct stat st;
 	outbox_t *ob = stat(dir, &st) == 0 ? outbox_open(data, conf_account_name(u->conf, account), &err) : NULL;
 	struct outbox_entry *v = NULL;
-	size_t n = ob ? outbox_list(ob, &v) : 0;
-	outbox_entries_free(&v, n);
+	size_t all = ob ? outbox_list(ob, &v) : 0, n = 0;
+	for (size_t i = 0; i < all; i++)
+		n += !v[i].held; /* taken out to edit: not waiting */
+	outbox_entries_free(&v, all);
 	outbox_free(&ob);
 	free(err);
 	free(dir);
@@ -253,6 +280,37 @@ static bool sender_busy(void)
 	bool busy = (S.running && !S.finished) || S.jobs;
 	pthread_mutex_unlock(&S.mu);
 	return busy;
+}
+
+bool compose_send_busy(void)
+{
+	return sender_busy();
+}
+
+/* ---- the status line ---- */
+
+static struct {
+	long account;
+	size_t n;
+	bool fresh;
+} W = { .account = -1 };
+
+void compose_send_outbox_changed(void)
+{
+	W.fresh = false;
+}
+
+void compose_send_status(struct ui *u, struct strbuf *b)
+{
+	if (u->account < 0)
+		return;
+	if (!W.fresh || W.account != u->account) {
+		W.n = waiting_in(u, (size_t)u->account);
+		W.account = u->account;
+		W.fresh = true;
+	}
+	if (W.n)
+		strbuf_addf(b, " outbox: %zu ", W.n);
 }
 
 /* Flush every outbox that holds messages.  Not while a send is under way:
@@ -353,6 +411,8 @@ void compose_send_dispatch(struct ui *u)
 	else if (sent)
 		ui_message(u, "%zu message%s sent.", sent, sent == 1 ? "" : "s");
 	free(why);
+	compose_send_outbox_changed();
+	outbox_view_refresh(u);
 	if (failed || sent)
 		ui_draw(u);
 	if (timer_fired(u))

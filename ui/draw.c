@@ -6,6 +6,7 @@
  * are never cut in half, combining marks join the previous cell.  So even
  * a caller that forgot text_sanitize cannot send an escape sequence.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -46,6 +47,25 @@ unsigned utf8_next(const char **pp, const char *end)
 	return cp;
 }
 
+/* Outside UTF-8: the thread tree and other box drawing in ASCII, and
+ * what the locale's character set cannot show (all of it under C) as
+ * '?', one column whatever the character's width in UTF-8. */
+static unsigned shown_cp_legacy(unsigned cp)
+{
+	static const struct {
+		unsigned cp, ascii;
+	} box[] = { { 0x2500, '-' }, { 0x2502, '|' }, { 0x251C, '|' }, { 0x2514, '`' }, { 0x2192, '>' } };
+	for (size_t i = 0; i < ARRAY_SIZE(box); i++)
+		if (cp == box[i].cp)
+			return box[i].ascii;
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	if (wcwidth((wchar_t)cp) < 0 || wcrtomb(mb, (wchar_t)cp, &st) == (size_t)-1)
+		return '?';
+	return cp;
+}
+
 /* What we actually draw for a code point. */
 static unsigned shown_cp(unsigned cp)
 {
@@ -54,7 +74,7 @@ static unsigned shown_cp(unsigned cp)
 	if (cp < 0x20 || cp == 0x7f || text_is_dangerous(cp))
 		return g_utf8 ? 0xFFFD : '?';
 	if (!g_utf8 && cp > 0x7e)
-		return '?';
+		return shown_cp_legacy(cp);
 	return cp;
 }
 

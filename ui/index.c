@@ -1,15 +1,36 @@
 /* index.c - the index: one line per thread or per message of a folder or
  * query, newest first, loaded lazily (the first screen first, the rest
- * between keypresses), columns from index_format. */
+ * between keypresses), columns from index_format.
+ *
+ * In threads mode a thread is one line (folded) until collapse-thread
+ * opens it: then each of its messages is a line, in reply order with the
+ * tree.  An open thread's messages are loaded only when one of its lines
+ * is on the screen or under the cursor; until then it counts as as many
+ * lines as notmuch says it has messages.  So unfolding everything
+ * (collapse-all) on a 100,000-message folder costs nothing for the
+ * threads nobody looks at, and folding never loads anything.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "log.h"
 #include "syncglue.h"
 #include "uiint.h"
 
 #define INDEX_SLICE_MS 12
+/* open threads whose messages stay loaded when off the screen */
+#define INDEX_THREAD_CACHE 256
+/* a reload that failed (the store changing under us) is tried again after
+ * INDEX_RETRY_MS, at most INDEX_RETRIES times in a row */
+#define INDEX_RETRY_MS 300
+#define INDEX_RETRIES 5
+
+struct ithread {
+	mv_list_t *msgs; /* owned: an open thread's messages, once loaded */
+	size_t first;    /* its first row */
+};
 
 struct index_view {
 	struct view base;
@@ -17,54 +38,84 @@ struct index_view {
 	char *query;       /* owned: the folder's query */
 	char *limit;       /* owned: the limit pattern, or NULL */
 	mv_list_t *list;   /* owned, NULL without a store */
-	struct listview lv;
+	struct listview lv; /* rows: threads and the messages of open threads */
 	enum mv_mode mode;
 	enum mv_sort sort;
 	unsigned unread;
 	bool unread_known;
 	bool follow_end;   /* last-entry while loading: stay at the end */
-	char **sel;        /* owned: selected ids, sorted */
+	char **sel;        /* owned: selected ids (threads in threads mode), sorted */
 	size_t nsel;
 	char *err;         /* owned: why the list is empty */
+	struct ithread *thr; /* owned: one per loaded entry of list */
+	size_t nthr, ncached;
+	bool all_open;     /* collapse-all unfolded: threads are open unless in flip */
+	char **flip;       /* owned: ids of threads folded the other way, sorted */
+	size_t nflip;
+	bool stale;        /* the last reload failed: the list shown is older (or none) */
+	long retry_ms;
+	int retries;
 };
 
 static const char *const index_helpbar[] = { "quit", "display-message", "delete-message", "save-message",
 					     "toggle-new", "flag-message", "vfolder-from-query", "change-folder",
 					     "help", NULL };
 
-/* ---- selection (tag-entry, tag-pattern) ---- */
+/* ---- sets of ids (selection, folding) ---- */
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool sel_has(const struct index_view *iv, const char *id)
+static bool idset_has(char *const *v, size_t n, const char *id)
 {
-	return iv->nsel && bsearch(&id, iv->sel, iv->nsel, sizeof(char *), cmp_str);
+	return n && bsearch(&id, v, n, sizeof(char *), cmp_str);
 }
 
-static void sel_set(struct index_view *iv, const char *id, bool on)
+static void idset_set(char ***pv, size_t *pn, const char *id, bool on)
 {
-	size_t lo = 0, hi = iv->nsel;
+	char **v = *pv;
+	size_t n = *pn, lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (strcmp(iv->sel[mid], id) < 0)
+		if (strcmp(v[mid], id) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	bool there = lo < iv->nsel && strcmp(iv->sel[lo], id) == 0;
+	bool there = lo < n && strcmp(v[lo], id) == 0;
 	if (on && !there) {
-		iv->sel = xreallocarray(iv->sel, iv->nsel + 1, sizeof(char *));
-		memmove(iv->sel + lo + 1, iv->sel + lo, (iv->nsel - lo) * sizeof(char *));
-		iv->sel[lo] = xstrdup(id);
-		iv->nsel++;
+		v = xreallocarray(v, n + 1, sizeof(char *));
+		memmove(v + lo + 1, v + lo, (n - lo) * sizeof(char *));
+		v[lo] = xstrdup(id);
+		n++;
 	} else if (!on && there) {
-		free(iv->sel[lo]);
-		memmove(iv->sel + lo, iv->sel + lo + 1, (iv->nsel - lo - 1) * sizeof(char *));
-		iv->nsel--;
+		free(v[lo]);
+		memmove(v + lo, v + lo + 1, (n - lo - 1) * sizeof(char *));
+		n--;
 	}
+	*pv = v;
+	*pn = n;
+}
+
+static void idset_clear(char ***pv, size_t *pn)
+{
+	for (size_t i = 0; i < *pn; i++)
+		free((*pv)[i]);
+	free(*pv);
+	*pv = NULL;
+	*pn = 0;
+}
+
+static bool sel_has(const struct index_view *iv, const char *id)
+{
+	return idset_has(iv->sel, iv->nsel, id);
+}
+
+static void sel_set(struct index_view *iv, const char *id, bool on)
+{
+	idset_set(&iv->sel, &iv->nsel, id, on);
 }
 
 /* ---- formatting ---- */
@@ -166,8 +217,9 @@ static enum color_obj expand(struct ui *u, char ch, const char *arg, const struc
 			strbuf_adds(tmp, e->tree);
 		}
 		strbuf_adds(tmp, e->subject);
+		/* a folded thread: how many messages its line hides */
 		if (thread_mode && e->total > 1)
-			strbuf_addf(tmp, " (%u)", e->total);
+			strbuf_addf(tmp, " (+%u)", e->total - 1);
 		return CO_index_subject;
 	case '%': strbuf_addc(tmp, '%'); return CO_normal;
 	default: strbuf_addc(tmp, '%'); strbuf_addc(tmp, ch); return CO_normal;
@@ -261,17 +313,194 @@ void index_draw_line(struct ui *u, const struct mv_entry *e, size_t num, bool se
 	strbuf_free(&f.text);
 }
 
-int index_draw_sidebar(struct ui *u)
+int index_sidebar_width(struct ui *u)
 {
 	if (!conf_bool(u->conf, -1, OPT_ID_sidebar_visible) || COLS < 60)
 		return 0;
 	int w = (int)conf_num(u->conf, -1, OPT_ID_sidebar_width);
-	if (w > COLS / 2)
-		w = COLS / 2;
+	return w > COLS / 2 ? COLS / 2 : w;
+}
+
+bool index_click_sidebar(struct ui *u, int y, int x)
+{
+	int w = index_sidebar_width(u);
+	if (!w || x > w)
+		return false;
+	/* on the divider, or off the sidebar's rows: nothing */
+	if (x < w && y >= ui_top_row() && y < ui_top_row() + ui_content_rows())
+		sidebar_click(u, u->sb, y - ui_top_row());
+	return true;
+}
+
+int index_draw_sidebar(struct ui *u)
+{
+	int w = index_sidebar_width(u);
+	if (!w)
+		return 0;
 	sidebar_draw(u, u->sb, ui_top_row(), 0, w, ui_content_rows());
 	for (int r = 0; r < ui_content_rows(); r++)
 		draw_text(ui_top_row() + r, w, 1, u->utf8 ? "\xe2\x94\x82" : "|", theme_attr(u->th, CO_sidebar_divider));
 	return w + 1;
+}
+
+/* ---- rows: threads, and the messages of open threads ---- */
+
+static bool thr_open(const struct index_view *iv, size_t t)
+{
+	const struct mv_entry *e = mv_list_entry(iv->list, t);
+	return iv->mode == MV_THREADS && e && e->total > 1 && iv->all_open != idset_has(iv->flip, iv->nflip, e->id);
+}
+
+static size_t thr_rows(const struct index_view *iv, size_t t)
+{
+	if (!thr_open(iv, t))
+		return 1;
+	if (iv->thr[t].msgs)
+		return mv_list_count(iv->thr[t].msgs) ? mv_list_count(iv->thr[t].msgs) : 1;
+	return mv_list_entry(iv->list, t)->total;
+}
+
+/* Row positions from thread t on. */
+static void layout_from(struct index_view *iv, size_t t)
+{
+	size_t r = t > 0 && t <= iv->nthr ? iv->thr[t - 1].first + thr_rows(iv, t - 1) : 0;
+	for (size_t i = t; i < iv->nthr; i++) {
+		iv->thr[i].first = r;
+		r += thr_rows(iv, i);
+	}
+	iv->lv.count = iv->nthr ? r : 0;
+}
+
+static void thr_free_msgs(struct index_view *iv, size_t t)
+{
+	if (iv->thr[t].msgs) {
+		mv_list_free(&iv->thr[t].msgs);
+		iv->ncached--;
+	}
+}
+
+static void thr_drop(struct index_view *iv)
+{
+	for (size_t t = 0; t < iv->nthr; t++)
+		thr_free_msgs(iv, t);
+	free(iv->thr);
+	iv->thr = NULL;
+	iv->nthr = iv->ncached = 0;
+	iv->lv.count = 0;
+}
+
+/* Threads the list loaded since: rows for them. */
+static void thr_sync(struct index_view *iv)
+{
+	size_t n = iv->list ? mv_list_count(iv->list) : 0;
+	if (n <= iv->nthr)
+		return;
+	iv->thr = xreallocarray(iv->thr, n, sizeof(*iv->thr));
+	memset(iv->thr + iv->nthr, 0, (n - iv->nthr) * sizeof(*iv->thr));
+	size_t old = iv->nthr;
+	iv->nthr = n;
+	layout_from(iv, old);
+}
+
+static size_t fill(struct index_view *iv, size_t max, int budget_ms)
+{
+	bool was = mv_list_complete(iv->list);
+	size_t n = mv_list_fill(iv->list, max, budget_ms);
+	/* subject and from sorts reorder the entries when the list completes */
+	if (!was && mv_list_complete(iv->list) && (iv->sort == MV_SORT_SUBJECT || iv->sort == MV_SORT_FROM))
+		thr_drop(iv);
+	thr_sync(iv);
+	return n;
+}
+
+/* The thread row r belongs to (r < lv.count). */
+static size_t row_thread(const struct index_view *iv, size_t r)
+{
+	size_t lo = 0, hi = iv->nthr;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (iv->thr[mid].first <= r)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Load an open thread's messages.  Its rows change when the count was
+ * off (the store changed since, or a reply chain deeper than the tree's
+ * cap); the cursor and the scroll position stay on what they showed. */
+static void thr_load(struct ui *u, struct index_view *iv, size_t t)
+{
+	struct ithread *h = &iv->thr[t];
+	if (h->msgs || !u->mv || !thr_open(iv, t))
+		return;
+	size_t before = thr_rows(iv, t), end = h->first + before;
+	char *err = NULL;
+	/* without the folder's query: the lines need no match marks, and
+	 * "thread:X and (folder:...)" costs some 10 ms a thread, "thread:X" 0.1 */
+	h->msgs = mv_list_thread(u->mv, mv_list_entry(iv->list, t)->id, NULL, &err);
+	free(err);
+	if (!h->msgs)
+		return;
+	iv->ncached++;
+	size_t after = thr_rows(iv, t);
+	if (after == before)
+		return;
+	layout_from(iv, t + 1);
+	if (iv->lv.cur >= end)
+		iv->lv.cur = iv->lv.cur + after - before;
+	if (iv->lv.top >= end)
+		iv->lv.top = iv->lv.top + after - before;
+}
+
+/* What row r shows: a message of an open thread (*is_msg), else the
+ * thread's line (or a message's, in messages mode).  With u, an open
+ * thread's messages are loaded first. */
+static struct mv_entry *row_entry(struct ui *u, struct index_view *iv, size_t r, size_t *thread, bool *is_msg)
+{
+	*is_msg = false;
+	if (!iv->list || r >= iv->lv.count)
+		return NULL;
+	size_t t = row_thread(iv, r);
+	if (u && thr_open(iv, t) && !iv->thr[t].msgs) {
+		thr_load(u, iv, t);
+		if (r >= iv->lv.count)
+			return NULL;
+		t = row_thread(iv, r);
+	}
+	*thread = t;
+	struct ithread *h = &iv->thr[t];
+	size_t m = r - h->first;
+	if (thr_open(iv, t) && h->msgs && m < mv_list_count(h->msgs)) {
+		*is_msg = true;
+		return mv_list_entry(h->msgs, m);
+	}
+	return mv_list_entry(iv->list, t);
+}
+
+static struct mv_entry *cur_entry(struct ui *u, struct index_view *iv, size_t *thread, bool *is_msg)
+{
+	size_t t;
+	bool m;
+	return row_entry(u, iv, iv->lv.cur, thread ? thread : &t, is_msg ? is_msg : &m);
+}
+
+/* Keep the messages of open threads near the screen; free the rest
+ * (those whose count matched, so no row moves). */
+static void thr_evict(struct index_view *iv)
+{
+	if (iv->ncached <= INDEX_THREAD_CACHE)
+		return;
+	size_t rows = iv->lv.rows > 0 ? (size_t)iv->lv.rows : 1;
+	size_t lo = iv->lv.top > rows ? iv->lv.top - rows : 0, hi = iv->lv.top + 2 * rows;
+	for (size_t t = 0; t < iv->nthr; t++) {
+		struct ithread *h = &iv->thr[t];
+		if (!h->msgs || mv_list_count(h->msgs) != mv_list_entry(iv->list, t)->total)
+			continue;
+		if (h->first + mv_list_count(h->msgs) <= lo || h->first >= hi)
+			thr_free_msgs(iv, t);
+	}
 }
 
 /* ---- the list ---- */
@@ -289,64 +518,151 @@ static char *effective_query(const struct index_view *iv)
 	return xstrdup(iv->query);
 }
 
-/* (Re)open the list; keep the cursor on the entry with id when possible. */
-static void reload(struct ui *u, struct index_view *iv, const char *keep_id, size_t keep_pos)
+/* Where the cursor was: its thread, its message (in an open thread),
+ * and its row on the screen. */
+struct keep {
+	char *thread; /* owned */
+	char *msg;    /* owned */
+	size_t row, screen;
+};
+
+static void keep_save(struct ui *u, struct index_view *iv, struct keep *k)
 {
-	mv_list_free(&iv->list);
-	xfree(&iv->err);
-	iv->lv.count = 0;
-	if (!u->mv) {
-		iv->err = xstrdup(u->store_problem ? u->store_problem : "No mail store.");
-		return;
+	memset(k, 0, sizeof(*k));
+	size_t t;
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, &t, &is_msg);
+	if (e) {
+		k->thread = xstrdup(mv_list_entry(iv->list, t)->id);
+		k->msg = is_msg ? xstrdup(e->id) : NULL;
 	}
+	k->row = iv->lv.cur;
+	k->screen = iv->lv.cur >= iv->lv.top ? iv->lv.cur - iv->lv.top : 0;
+}
+
+static void keep_free(struct keep *k)
+{
+	free(k->thread);
+	free(k->msg);
+}
+
+/* Put the cursor back on the kept thread (and message), on the same
+ * screen row; else on the same row number. */
+static void keep_restore(struct ui *u, struct index_view *iv, const struct keep *k)
+{
+	size_t t = k->thread && iv->list ? mv_list_find(iv->list, k->thread) : (size_t)-1;
+	size_t at = k->row;
+	if (t != (size_t)-1 && t < iv->nthr) {
+		at = iv->thr[t].first;
+		if (k->msg && thr_open(iv, t)) {
+			thr_load(u, iv, t);
+			size_t m = iv->thr[t].msgs ? mv_list_find(iv->thr[t].msgs, k->msg) : (size_t)-1;
+			if (m != (size_t)-1 && m < thr_rows(iv, t))
+				at = iv->thr[t].first + m;
+		}
+	}
+	iv->lv.cur = at;
+	iv->lv.top = at >= k->screen ? at - k->screen : 0;
+	lv_set_cur(&iv->lv, at);
+}
+
+/* Open the list on the current query with its first screen loaded.  A
+ * failure while the writer commits is tried again on a reopened store. */
+static mv_list_t *open_list(struct ui *u, struct index_view *iv, size_t want, char **err)
+{
+	char *q = effective_query(iv);
+	mv_list_t *l = NULL;
+	for (int attempt = 0; attempt < 2 && !l; attempt++) {
+		if (attempt) {
+			if (mailview_reopen(u->mv) != MV_OK)
+				break;
+			xfree(err);
+		}
+		l = mv_list_open(u->mv, q, iv->mode, iv->sort, err);
+		if (l) {
+			mv_list_fill(l, want, 0);
+			if (mv_list_failed(l)) {
+				mv_list_free(&l);
+				*err = xstrdup("The mail store changed while it was read; trying again.");
+			}
+		}
+	}
+	free(q);
+	return l;
+}
+
+/* (Re)open the list and keep the cursor where k says.  When it fails and
+ * keep_old, the old list stays on the screen (marked stale, retried when
+ * idle) rather than an empty one; returns whether the new list is in. */
+static bool reload(struct ui *u, struct index_view *iv, const struct keep *k, bool keep_old)
+{
+	if (!u->mv) {
+		mv_list_free(&iv->list);
+		thr_drop(iv);
+		xfree(&iv->err);
+		iv->err = xstrdup(u->store_problem ? u->store_problem : "No mail store.");
+		return false;
+	}
+	enum mv_mode mode = iv->mode;
+	enum mv_sort sort = iv->sort;
 	iv->mode = conf_bool(u->conf, -1, OPT_ID_threads) ? MV_THREADS : MV_MESSAGES;
 	iv->sort = sort_of(u);
-	char *q = effective_query(iv);
-	iv->list = mv_list_open(u->mv, q, iv->mode, iv->sort, &iv->err);
-	iv->unread_known = false; /* counted when idle, after the first screen */
-	free(q);
-	if (!iv->list)
-		return;
 	/* the first screen now, at once; the rest in idle slices */
 	size_t want = (size_t)ui_content_rows() + 8;
-	if (keep_pos + (size_t)ui_content_rows() > want)
-		want = keep_pos + (size_t)ui_content_rows();
-	mv_list_fill(iv->list, want, 0);
-	iv->lv.count = mv_list_count(iv->list);
-	size_t at = keep_id ? mv_list_find(iv->list, keep_id) : (size_t)-1;
-	iv->lv.cur = at != (size_t)-1 ? at : keep_pos;
-	lv_set_cur(&iv->lv, iv->lv.cur);
+	if (k && k->row + (size_t)ui_content_rows() > want)
+		want = k->row + (size_t)ui_content_rows();
+	char *err = NULL;
+	mv_list_t *l = open_list(u, iv, want, &err);
+	if (!l && keep_old) {
+		iv->stale = iv->retries++ < INDEX_RETRIES;
+		iv->retry_ms = ui_now_ms() + INDEX_RETRY_MS;
+	}
+	if (!l && keep_old && iv->list) {
+		log_warn("index: reload of %s failed, keeping the list shown: %s", iv->query, err ? err : "?");
+		free(err);
+		iv->mode = mode;
+		iv->sort = sort;
+		return false;
+	}
+	thr_drop(iv);
+	mv_list_free(&iv->list);
+	xfree(&iv->err);
+	iv->list = l;
+	iv->err = err;
+	if (l) {
+		iv->stale = false;
+		iv->retries = 0;
+	}
+	iv->unread_known = false; /* counted when idle, after the first screen */
+	if (!l)
+		return false;
+	thr_sync(iv);
+	struct keep none = { 0 };
+	keep_restore(u, iv, k ? k : &none);
+	return true;
 }
 
-static struct mv_entry *cur_entry(struct index_view *iv)
+static bool index_reload_keep(struct ui *u, struct index_view *iv)
 {
-	return iv->list ? mv_list_entry(iv->list, iv->lv.cur) : NULL;
-}
-
-static void index_reload_keep(struct ui *u, struct index_view *iv)
-{
-	struct mv_entry *e = cur_entry(iv);
-	char *id = e ? xstrdup(e->id) : NULL;
-	size_t top_off = iv->lv.cur - iv->lv.top;
-	reload(u, iv, id, iv->lv.cur);
-	if (iv->lv.cur >= top_off)
-		iv->lv.top = iv->lv.cur - top_off;
-	lv_set_cur(&iv->lv, iv->lv.cur);
-	free(id);
+	struct keep k;
+	keep_save(u, iv, &k);
+	bool ok = reload(u, iv, &k, true);
+	keep_free(&k);
+	return ok;
 }
 
 /* ---- view hooks ---- */
 
-struct row_ctx {
-	struct index_view *iv;
-};
-
 static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur)
 {
 	struct index_view *iv = ctx;
-	struct mv_entry *e = mv_list_entry(iv->list, i);
-	if (e)
-		index_draw_line(u, e, i, sel_has(iv, e->id), iv->mode == MV_THREADS, y, x, w, cur);
+	size_t t;
+	bool is_msg;
+	struct mv_entry *e = row_entry(u, iv, i, &t, &is_msg);
+	if (!e)
+		return;
+	bool sel = sel_has(iv, mv_list_entry(iv->list, t)->id);
+	index_draw_line(u, e, i, sel, iv->mode == MV_THREADS && !is_msg, y, x, w, cur);
 }
 
 static void draw_empty(struct ui *u, struct index_view *iv, int x)
@@ -363,6 +679,26 @@ static void draw_empty(struct ui *u, struct index_view *iv, int x)
 	}
 }
 
+/* Load the open threads on the screen before drawing (their rows may
+ * move once), then let go of those far from it. */
+static void load_visible(struct ui *u, struct index_view *iv)
+{
+	if (iv->mode != MV_THREADS || !iv->nthr)
+		return;
+	for (int pass = 0; pass < 4; pass++) {
+		lv_set_cur(&iv->lv, iv->lv.cur);
+		size_t before = iv->lv.count, top = iv->lv.top;
+		for (size_t r = top; r < top + (size_t)iv->lv.rows && r < iv->lv.count;) {
+			size_t t = row_thread(iv, r);
+			thr_load(u, iv, t);
+			r = iv->thr[t].first + thr_rows(iv, t);
+		}
+		if (iv->lv.count == before && iv->lv.top == top)
+			break;
+	}
+	thr_evict(iv);
+}
+
 static void index_draw(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
@@ -375,6 +711,8 @@ static void index_draw(struct ui *u, struct view *v)
 		draw_empty(u, iv, x);
 		return;
 	}
+	iv->lv.rows = ui_content_rows();
+	load_visible(u, iv);
 	lv_draw(u, &iv->lv, ui_top_row(), x, COLS - x, ui_content_rows(), row, iv);
 }
 
@@ -405,6 +743,13 @@ static void index_status(struct ui *u, struct view *v, struct strbuf *b)
 static bool index_idle(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
+	if (u->mv && (iv->stale || (iv->list && mv_list_failed(iv->list)))) {
+		/* the store changed under the list: read it again, at most every INDEX_RETRY_MS */
+		if ((iv->stale && ui_now_ms() < iv->retry_ms) || (!iv->stale && iv->retries > INDEX_RETRIES))
+			return false; /* wait, or give up until the store changes again */
+		mailview_reopen(u->mv);
+		return index_reload_keep(u, iv);
+	}
 	if (iv->list && !iv->unread_known) {
 		char *q = effective_query(iv);
 		char *uq = xasprintf("(%s) and tag:unread", q);
@@ -415,10 +760,9 @@ static bool index_idle(struct ui *u, struct view *v)
 		free(q);
 		return true;
 	}
-	if (!iv->list || mv_list_complete(iv->list))
+	if (!iv->list || mv_list_complete(iv->list) || mv_list_failed(iv->list))
 		return false;
-	mv_list_fill(iv->list, (size_t)-1, INDEX_SLICE_MS);
-	iv->lv.count = mv_list_count(iv->list);
+	fill(iv, (size_t)-1, INDEX_SLICE_MS);
 	if (iv->follow_end)
 		lv_set_cur(&iv->lv, iv->lv.count ? iv->lv.count - 1 : 0);
 	if (mv_list_complete(iv->list)) {
@@ -430,13 +774,19 @@ static bool index_idle(struct ui *u, struct view *v)
 
 static void index_store_changed(struct ui *u, struct view *v)
 {
-	index_reload_keep(u, (struct index_view *)v);
+	struct index_view *iv = (struct index_view *)v;
+	iv->retries = 0;
+	index_reload_keep(u, iv);
 }
 
+/* Text of row i for "/": what the line shows (an open thread's messages
+ * not loaded yet answer with the thread's line). */
 static void index_search_text(struct view *v, size_t i, struct strbuf *b)
 {
 	struct index_view *iv = (struct index_view *)v;
-	struct mv_entry *e = mv_list_entry(iv->list, i);
+	size_t t;
+	bool is_msg;
+	struct mv_entry *e = row_entry(NULL, iv, i, &t, &is_msg);
 	if (e)
 		strbuf_addf(b, "%s\t%s\t%s", e->from, e->subject, e->tags);
 }
@@ -449,36 +799,20 @@ static struct listview *index_list(struct view *v)
 static void index_click(struct ui *u, struct view *v, int y, int x)
 {
 	struct index_view *iv = (struct index_view *)v;
-	int sw = conf_bool(u->conf, -1, OPT_ID_sidebar_visible) && COLS >= 60 ? (int)conf_num(u->conf, -1, OPT_ID_sidebar_width) : -1;
-	if (x < sw) {
-		sidebar_click(u, u->sb, y - ui_top_row());
+	if (index_click_sidebar(u, y, x))
+		return; /* a folder may have replaced this view */
+	if (y < ui_top_row() || y >= ui_top_row() + ui_content_rows())
 		return;
-	}
 	size_t i = iv->lv.top + (size_t)(y - ui_top_row());
-	if (y >= ui_top_row() && i < iv->lv.count)
+	if (i < iv->lv.count)
 		lv_set_cur(&iv->lv, i);
 }
 
-static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char **msgid)
+/* The first message of thread t (new strings); false when it has none. */
+static bool thread_first(struct ui *u, const char *thread_id, char **file, char **msgid)
 {
-	struct index_view *iv = (struct index_view *)v;
-	if (!iv->list)
-		return false;
-	size_t want = iv->lv.cur + (size_t)(dir > 0 ? 1 : 0);
-	while (dir > 0 && want >= mv_list_count(iv->list) && !mv_list_complete(iv->list))
-		mv_list_fill(iv->list, 64, 0);
-	iv->lv.count = mv_list_count(iv->list);
-	if ((dir < 0 && iv->lv.cur == 0) || (dir > 0 && iv->lv.cur + 1 >= iv->lv.count))
-		return false;
-	lv_set_cur(&iv->lv, dir > 0 ? iv->lv.cur + 1 : iv->lv.cur - 1);
-	struct mv_entry *e = cur_entry(iv);
-	if (iv->mode == MV_MESSAGES) {
-		*file = e->file ? xstrdup(e->file) : NULL;
-		*msgid = xstrdup(e->id);
-		return *file != NULL;
-	}
 	char *err = NULL;
-	mv_list_t *t = mv_list_thread(u->mv, e->id, NULL, &err);
+	mv_list_t *t = mv_list_thread(u->mv, thread_id, NULL, &err);
 	free(err);
 	struct mv_entry *m = t ? mv_list_entry(t, 0) : NULL;
 	bool ok = m && m->file;
@@ -490,6 +824,29 @@ static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char *
 	return ok;
 }
 
+static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char **msgid)
+{
+	struct index_view *iv = (struct index_view *)v;
+	if (!iv->list)
+		return false;
+	size_t want = iv->lv.cur + (size_t)(dir > 0 ? 1 : 0);
+	while (dir > 0 && want >= iv->lv.count && !mv_list_complete(iv->list) && !mv_list_failed(iv->list))
+		fill(iv, 64, 0);
+	if ((dir < 0 && iv->lv.cur == 0) || (dir > 0 && iv->lv.cur + 1 >= iv->lv.count))
+		return false;
+	lv_set_cur(&iv->lv, dir > 0 ? iv->lv.cur + 1 : iv->lv.cur - 1);
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, NULL, &is_msg);
+	if (!e)
+		return false;
+	if (iv->mode == MV_MESSAGES || is_msg) {
+		*file = e->file ? xstrdup(e->file) : NULL;
+		*msgid = xstrdup(e->id);
+		return *file != NULL;
+	}
+	return thread_first(u, e->id, file, msgid);
+}
+
 static char **index_targets(struct ui *u, struct view *v, size_t *n)
 {
 	struct index_view *iv = (struct index_view *)v;
@@ -497,7 +854,14 @@ static char **index_targets(struct ui *u, struct view *v, size_t *n)
 	char **ids = NULL;
 	if (!iv->list || !u->mv)
 		return NULL;
-	struct mv_entry *e = cur_entry(iv);
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, NULL, &is_msg);
+	if (!u->tag_prefix && e && is_msg) {
+		/* a message line of an open thread: that message */
+		ids = xcalloc(1, sizeof(char *));
+		ids[(*n)++] = xstrdup(e->id);
+		return ids;
+	}
 	char **src = u->tag_prefix ? iv->sel : (e ? &e->id : NULL);
 	size_t ns = u->tag_prefix ? iv->nsel : (e ? 1 : 0);
 	for (size_t i = 0; i < ns; i++) {
@@ -524,10 +888,10 @@ static char **index_targets(struct ui *u, struct view *v, size_t *n)
 static void index_destroy(struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
+	thr_drop(iv);
 	mv_list_free(&iv->list);
-	for (size_t i = 0; i < iv->nsel; i++)
-		free(iv->sel[i]);
-	free(iv->sel);
+	idset_clear(&iv->sel, &iv->nsel);
+	idset_clear(&iv->flip, &iv->nflip);
 	free(iv->title);
 	free(iv->query);
 	free(iv->limit);
@@ -540,10 +904,11 @@ static void index_destroy(struct view *v)
 static void open_entry(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	struct mv_entry *e = cur_entry(iv);
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, NULL, &is_msg);
 	if (!e)
 		return;
-	if (iv->mode == MV_MESSAGES) {
+	if (iv->mode == MV_MESSAGES || is_msg) {
 		if (e->file)
 			ui_push(u, pager_view_new(u, e->file, e->id));
 		return;
@@ -552,15 +917,13 @@ static void open_entry(struct ui *u, struct view *v)
 		ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
 		return;
 	}
-	char *err = NULL;
-	mv_list_t *t = mv_list_thread(u->mv, e->id, NULL, &err);
-	struct mv_entry *m = t ? mv_list_entry(t, 0) : NULL;
-	if (m && m->file)
-		ui_push(u, pager_view_new(u, m->file, m->id));
+	char *file = NULL, *id = NULL;
+	if (thread_first(u, e->id, &file, &id))
+		ui_push(u, pager_view_new(u, file, id));
 	else
-		ui_error(u, "Cannot open this message: %s", err ? err : "no file");
-	free(err);
-	mv_list_free(&t);
+		ui_error(u, "Cannot open this message: no file");
+	free(file);
+	free(id);
 }
 
 static void op_last(struct ui *u, struct view *v)
@@ -575,18 +938,72 @@ static void op_last(struct ui *u, struct view *v)
 	}
 }
 
-static void op_thread_view(struct ui *u, struct view *v)
+static bool need_threads(struct ui *u, struct index_view *iv)
+{
+	if (iv->mode == MV_THREADS)
+		return true;
+	ui_error(u, "Switch to threads (toggle-threads) to fold threads.");
+	return false;
+}
+
+/* Put row at the screen row the cursor had. */
+static void cursor_to(struct index_view *iv, size_t at, size_t screen)
+{
+	iv->lv.top = at >= screen ? at - screen : 0;
+	lv_set_cur(&iv->lv, at);
+}
+
+/* collapse-thread: fold the thread under the cursor onto its line, or
+ * open it (the cursor goes to its first message). */
+static void op_collapse(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	struct mv_entry *e = cur_entry(iv);
-	if (!e)
+	if (!need_threads(u, iv) || !iv->lv.count)
 		return;
-	if (iv->mode == MV_THREADS) {
-		ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
+	size_t t = row_thread(iv, iv->lv.cur), screen = iv->lv.cur - iv->lv.top;
+	const char *id = mv_list_entry(iv->list, t)->id;
+	if (mv_list_entry(iv->list, t)->total < 2) {
+		ui_message(u, "This thread has only one message.");
 		return;
 	}
-	ui_error(u, "Switch to threads (toggle-threads) to fold threads.");
+	bool open = thr_open(iv, t);
+	idset_set(&iv->flip, &iv->nflip, id, !idset_has(iv->flip, iv->nflip, id));
+	thr_free_msgs(iv, t);
+	layout_from(iv, t);
+	if (!open)
+		thr_load(u, iv, t);
+	cursor_to(iv, iv->thr[t].first, screen);
 }
+
+/* Fold or open every thread (each open one loads when it comes on the
+ * screen); the cursor stays on its message, or on the line of the
+ * thread that now hides it. */
+static void set_all(struct ui *u, struct index_view *iv, bool open)
+{
+	if (!need_threads(u, iv) || !iv->lv.count)
+		return;
+	struct keep k;
+	keep_save(u, iv, &k);
+	iv->all_open = open;
+	idset_clear(&iv->flip, &iv->nflip);
+	if (!open)
+		for (size_t t = 0; t < iv->nthr; t++)
+			thr_free_msgs(iv, t);
+	layout_from(iv, 0);
+	keep_restore(u, iv, &k);
+	keep_free(&k);
+	ui_message(u, open ? "All threads unfolded." : "All threads folded.");
+}
+
+/* collapse-all: fold everything when any thread is open, else unfold all. */
+static void op_collapse_all(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	set_all(u, iv, !(iv->all_open || iv->nflip));
+}
+
+static void op_fold_all(struct ui *u, struct view *v) { set_all(u, (struct index_view *)v, false); }
+static void op_unfold_all(struct ui *u, struct view *v) { set_all(u, (struct index_view *)v, true); }
 
 static void op_toggle_threads(struct ui *u, struct view *v)
 {
@@ -618,26 +1035,32 @@ static void op_limit(struct ui *u, struct view *v)
 			      HIST_QUERY, COMPLETE_QUERY);
 	if (!s)
 		return;
-	free(iv->limit);
+	char *old = iv->limit;
 	iv->limit = *s && strcmp(s, "all") != 0 && strcmp(s, "*") != 0 ? s : NULL;
 	if (!iv->limit)
 		free(s);
-	reload(u, iv, NULL, 0);
-	if (!iv->list)
-		ui_error(u, "%s", iv->err ? iv->err : "bad query");
+	if (reload(u, iv, NULL, false) || !u->mv) {
+		free(old);
+		return;
+	}
+	/* a bad query: say why and keep the old limit and its list */
+	ui_error(u, "%s", iv->err ? iv->err : "bad query");
+	free(iv->limit);
+	iv->limit = old;
+	xfree(&iv->err);
+	reload(u, iv, NULL, false);
 }
 
 static void op_tag_entry(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	struct mv_entry *e = cur_entry(iv);
-	if (!e)
+	size_t t;
+	if (!cur_entry(u, iv, &t, NULL))
 		return;
-	sel_set(iv, e->id, !sel_has(iv, e->id));
-	size_t before = iv->lv.cur;
+	/* in threads mode the selection is of threads, also from a message line */
+	const char *id = mv_list_entry(iv->list, t)->id;
+	sel_set(iv, id, !sel_has(iv, id));
 	lv_set_cur(&iv->lv, iv->lv.cur + 1);
-	(void)before;
-	(void)u;
 }
 
 static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
@@ -669,24 +1092,38 @@ static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 static void op_tag_pattern(struct ui *u, struct view *v) { tag_pattern(u, (struct index_view *)v, true); }
 static void op_untag_pattern(struct ui *u, struct view *v) { tag_pattern(u, (struct index_view *)v, false); }
 
+/* Load one more slice when row r is past what is loaded; false at the end. */
+static bool have_row(struct index_view *iv, size_t r)
+{
+	while (r >= iv->lv.count) {
+		if (mv_list_complete(iv->list) || mv_list_failed(iv->list) || !fill(iv, 256, 0))
+			return false;
+	}
+	return true;
+}
+
 static void jump_unread(struct ui *u, struct view *v, int dir)
 {
 	struct index_view *iv = (struct index_view *)v;
 	if (!iv->list)
 		return;
-	size_t i = iv->lv.cur;
+	size_t r = iv->lv.cur;
 	for (;;) {
-		if (dir > 0 && i + 1 >= mv_list_count(iv->list)) {
-			if (mv_list_complete(iv->list) || !mv_list_fill(iv->list, 256, 0))
-				break;
-			iv->lv.count = mv_list_count(iv->list);
+		if (dir > 0 && !have_row(iv, r + 1))
+			break;
+		if (dir < 0 && r == 0)
+			break;
+		r = dir > 0 ? r + 1 : r - 1;
+		/* a thread without unread messages is skipped without loading it */
+		size_t t = row_thread(iv, r);
+		if (!(mv_list_entry(iv->list, t)->flags & MV_UNREAD)) {
+			r = dir > 0 ? iv->thr[t].first + thr_rows(iv, t) - 1 : iv->thr[t].first;
 			continue;
 		}
-		if (dir < 0 && i == 0)
-			break;
-		i = dir > 0 ? i + 1 : i - 1;
-		if (mv_list_entry(iv->list, i)->flags & MV_UNREAD) {
-			lv_set_cur(&iv->lv, i);
+		bool is_msg;
+		struct mv_entry *e = row_entry(u, iv, r, &t, &is_msg);
+		if (e && (e->flags & MV_UNREAD)) {
+			lv_set_cur(&iv->lv, r);
 			return;
 		}
 	}
@@ -696,24 +1133,45 @@ static void jump_unread(struct ui *u, struct view *v, int dir)
 static void op_next_unread(struct ui *u, struct view *v) { jump_unread(u, v, 1); }
 static void op_prev_unread(struct ui *u, struct view *v) { jump_unread(u, v, -1); }
 
-/* In the threaded index a line is a thread; otherwise jump to the next line
- * of another thread the cheap way: the next entry. */
-static void run_lv(struct ui *u, struct view *v, const char *name)
+/* The first line of the next or previous thread (the next line in
+ * messages mode). */
+static void jump_thread(struct ui *u, struct view *v, int dir)
 {
-	for (const struct op *o = lv_ops; o->name; o++)
-		if (strcmp(o->name, name) == 0)
-			o->fn(u, v);
+	struct index_view *iv = (struct index_view *)v;
+	if (!iv->lv.count)
+		return;
+	size_t t = row_thread(iv, iv->lv.cur);
+	if (dir > 0) {
+		size_t next = iv->thr[t].first + thr_rows(iv, t);
+		if (!have_row(iv, next)) {
+			ui_message(u, "You are on the last thread.");
+			return;
+		}
+		lv_set_cur(&iv->lv, next);
+		return;
+	}
+	if (iv->lv.cur > iv->thr[t].first && iv->mode == MV_THREADS) {
+		lv_set_cur(&iv->lv, iv->thr[t].first);
+		return;
+	}
+	if (t == 0) {
+		ui_message(u, "You are on the first thread.");
+		return;
+	}
+	lv_set_cur(&iv->lv, iv->thr[t - 1].first);
 }
 
-static void op_next_thread(struct ui *u, struct view *v) { run_lv(u, v, "next-entry"); }
-static void op_prev_thread(struct ui *u, struct view *v) { run_lv(u, v, "previous-entry"); }
+static void op_next_thread(struct ui *u, struct view *v) { jump_thread(u, v, 1); }
+static void op_prev_thread(struct ui *u, struct view *v) { jump_thread(u, v, -1); }
 
 static const struct op index_ops[] = {
 	{ "select-entry", open_entry },
 	{ "display-message", open_entry },
 	{ "last-entry", op_last },
-	{ "collapse-thread", op_thread_view },
-	{ "collapse-all", op_toggle_threads },
+	{ "collapse-thread", op_collapse },
+	{ "collapse-all", op_collapse_all },
+	{ "fold-all", op_fold_all },
+	{ "unfold-all", op_unfold_all },
 	{ "toggle-threads", op_toggle_threads },
 	{ "sort-mailbox", op_sort },
 	{ "limit", op_limit },
@@ -761,7 +1219,7 @@ struct view *index_view_new(struct ui *u, const char *title, const char *query)
 	iv->title = xstrdup(title ? title : "");
 	iv->query = xstrdup(query && *query ? query : "*");
 	iv->lv.rows = ui_content_rows();
-	reload(u, iv, NULL, 0);
+	reload(u, iv, NULL, false);
 	return &iv->base;
 }
 

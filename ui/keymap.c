@@ -14,7 +14,7 @@
 
 #include "uiint.h"
 
-#define NMENUS 9
+#define NMENUS 10
 
 struct kbind {
 	int *keys;   /* owned */

@@ -192,7 +192,35 @@ int main(int argc, char **argv)
 	}
 	free(found);
 	setup_logging(c, a.debug);
-	rc = ui_run(c, a.account);
+	char *account = a.account ? xstrdup(a.account) : NULL;
+	bool want_setup = false;
+	/* add-account leaves the reader (workers stopped, everything on disk),
+	 * runs the wizard on the terminal, and opens the reader again: on the
+	 * new account when one was written, as it was otherwise */
+	while ((rc = ui_run(c, account, &want_setup)) == 0 && want_setup) {
+		log_close_file();
+		char *rc_path = wizard_rc_path(a.config);
+		char *added = NULL;
+		/* an extra trust anchor the user already set (a company CA) is
+		 * offered to the new account's probes too */
+		long cur = account ? conf_account_find(c, account) : 0;
+		char *ca = cur >= 0 && (size_t)cur < conf_account_count(c) ? conf_path(c, cur, OPT_ID_tls_ca_file) : NULL;
+		struct wizard_args wa = { .ca_file = ca && *ca ? ca : NULL };
+		int w = wizard_run(c, rc_path, &wa, &added);
+		free(ca);
+		if (w == 0 && added) {
+			conf_free(&c);
+			c = conf_new();
+			conf_load_file(c, rc_path);
+			free(account);
+			account = added;
+			added = NULL;
+		}
+		free(added);
+		free(rc_path);
+		setup_logging(c, a.debug);
+	}
+	free(account);
 	log_close_file();
 	conf_free(&c);
 	return rc;

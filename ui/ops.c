@@ -16,6 +16,17 @@ static void op_quit(struct ui *u, struct view *v)
 	u->quit = true;
 }
 
+/* Leave the reader cleanly (workers stopped, journal on disk), run the
+ * setup wizard, and come back on the new account (main.c). */
+static void op_add_account(struct ui *u, struct view *v)
+{
+	(void)v;
+	if (!ui_yesno(u, "Close the reader to set up another account?", true))
+		return;
+	u->want_setup = true;
+	u->quit = true;
+}
+
 static void op_exit(struct ui *u, struct view *v)
 {
 	(void)v;
@@ -182,6 +193,15 @@ static void op_sidebar_open(struct ui *u, struct view *v)
 	sidebar_open(u, u->sb);
 }
 
+static void op_view_outbox(struct ui *u, struct view *v)
+{
+	(void)v;
+	if (u->account < 0)
+		ui_error(u, "No account is configured.");
+	else
+		ui_push(u, outbox_view_new(u));
+}
+
 static void op_sync(struct ui *u, struct view *v)
 {
 	(void)v;
@@ -190,6 +210,7 @@ static void op_sync(struct ui *u, struct view *v)
 
 const struct op global_ops[] = {
 	{ "quit", op_quit },
+	{ "add-account", op_add_account },
 	{ "exit", op_exit },
 	{ "help", op_help },
 	{ "redraw-screen", op_redraw },
@@ -206,6 +227,7 @@ const struct op global_ops[] = {
 	{ "sidebar-prev", op_sidebar_prev },
 	{ "sidebar-open", op_sidebar_open },
 	{ "sync-mailbox", op_sync },
+	{ "view-outbox", op_view_outbox },
 	{ NULL, NULL },
 };
 

@@ -2,6 +2,7 @@
  * `editor` menu, history per kind of prompt, Tab completion of commands,
  * options, accounts, folders, tags, file names and addresses.  While it waits for a
  * key, ui_getkey keeps handling events, so sync progress still shows. */
+#include <ctype.h>
 #include <dirent.h>
 #include <glob.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "secret.h"
 #include "uiint.h"
 
 #define HIST_MAX 100
@@ -465,5 +467,158 @@ char *prompt_line(struct ui *u, const char *prompt, const char *initial, enum hi
 	}
 	curs_set(0);
 	free(l.cp);
+	return ret;
+}
+
+/* ---- secrets and decisions ---- */
+
+/* The longest password the masked prompt takes (code points); the buffer
+ * never grows, so no copy of the secret is left behind by a realloc. */
+#define SECRET_CHARS 1024
+
+struct secret_prompt {
+	const char *prompt;
+	size_t n;
+};
+
+/* ui_draw's overlay: the message above, the prompt, a star per character */
+static void draw_secret(struct ui *u, void *ctx)
+{
+	const struct secret_prompt *sp = ctx;
+	int y = LINES - 1;
+	if (u->msg && y > 1) {
+		attr_t ma = theme_attr(u->th, u->msg_error ? CO_error : CO_message);
+		draw_fill(y - 1, 0, COLS, ma);
+		draw_text(y - 1, 0, COLS, u->msg, ma);
+	}
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	int px = draw_text(y, 0, COLS - 2, sp->prompt, theme_attr(u->th, CO_prompt));
+	int stars = (int)sp->n < COLS - px - 1 ? (int)sp->n : COLS - px - 1;
+	for (int i = 0; i < stars; i++)
+		mvaddch(y, px + i, '*');
+	move(y, px + stars);
+	curs_set(1);
+}
+
+static char *utf8_of(const unsigned *cp, size_t n)
+{
+	/* straight into a buffer of its final size: no realloc copies */
+	char *ret = xmalloc(n * 4 + 1);
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = cp[i];
+		if (c < 0x80) {
+			ret[len++] = (char)c;
+		} else if (c < 0x800) {
+			ret[len++] = (char)(0xC0 | (c >> 6));
+			ret[len++] = (char)(0x80 | (c & 0x3F));
+		} else if (c < 0x10000) {
+			ret[len++] = (char)(0xE0 | (c >> 12));
+			ret[len++] = (char)(0x80 | ((c >> 6) & 0x3F));
+			ret[len++] = (char)(0x80 | (c & 0x3F));
+		} else {
+			ret[len++] = (char)(0xF0 | (c >> 18));
+			ret[len++] = (char)(0x80 | ((c >> 12) & 0x3F));
+			ret[len++] = (char)(0x80 | ((c >> 6) & 0x3F));
+			ret[len++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	ret[len] = '\0';
+	return ret;
+}
+
+char *prompt_secret(struct ui *u, const char *prompt)
+{
+	unsigned *cp = xcalloc(SECRET_CHARS, sizeof(unsigned));
+	struct secret_prompt sp = { .prompt = prompt };
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_secret;
+	u->overlay_ctx = &sp;
+	bool ok = false;
+	for (;;) {
+		ui_draw(u);
+		int k = ui_getkey(u, -1);
+		if (k == KEYCODE_RESIZE || k == ERR)
+			continue;
+		if (k == '\r' || k == '\n' || k == KEYCODE_ENTER) {
+			ok = true;
+			break;
+		}
+		if (k == 27 || k == 7)
+			break;
+		if ((k == KEYCODE_BACKSPACE || k == 0x7f || k == 8) && sp.n > 0)
+			cp[--sp.n] = 0;
+		else if (k == 21) /* ^U */
+			while (sp.n)
+				cp[--sp.n] = 0;
+		else if (k >= 0x20 && k < KEYCODE_BASE && k != 0x7f && sp.n < SECRET_CHARS)
+			cp[sp.n++] = (unsigned)k;
+	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
+	curs_set(0);
+	char *ret = ok ? utf8_of(cp, sp.n) : NULL;
+	secret_wipe(cp, SECRET_CHARS * sizeof(unsigned));
+	free(cp);
+	return ret;
+}
+
+struct choice_prompt {
+	const char *const *lines;
+	size_t n;
+	const char *question;
+};
+
+/* ui_draw's overlay: the lines in a framed box over the content, the
+ * question on the prompt row */
+static void draw_choice(struct ui *u, void *ctx)
+{
+	const struct choice_prompt *cp = ctx;
+	if (cp->n && COLS > 8) {
+		int w = COLS - 4, h = (int)cp->n + 2;
+		int top = ui_top_row() + (ui_content_rows() > h ? (ui_content_rows() - h) / 2 : 0);
+		attr_t a = theme_attr(u->th, CO_normal) | A_BOLD;
+		for (int r = 0; r < h && top + r < LINES - 2; r++) {
+			draw_fill(top + r, 2, w, theme_attr(u->th, CO_normal));
+			mvaddch(top + r, 1, r == 0 || r == h - 1 ? '+' : '|');
+			mvaddch(top + r, 2 + w, r == 0 || r == h - 1 ? '+' : '|');
+			if (r == 0 || r == h - 1)
+				mvhline(top + r, 2, '-', w);
+			else
+				draw_text(top + r, 3, w - 2, cp->lines[r - 1], r == 1 ? a : theme_attr(u->th, CO_normal));
+		}
+	}
+	int y = LINES - 1;
+	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
+	int px = draw_text(y, 0, COLS - 1, cp->question, theme_attr(u->th, CO_prompt));
+	move(y, px < COLS ? px : COLS - 1);
+	curs_set(1);
+}
+
+int prompt_choice(struct ui *u, const char *const *lines, size_t n, const char *question, const char *keys,
+		  int dflt)
+{
+	struct choice_prompt cp = { .lines = lines, .n = n, .question = question };
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_choice;
+	u->overlay_ctx = &cp;
+	int ret = dflt;
+	for (;;) {
+		ui_draw(u);
+		int k = ui_getkey(u, -1);
+		if (k == KEYCODE_RESIZE || k == ERR)
+			continue;
+		if (k == 27 || k == 7 || k == '\r' || k == '\n' || k == KEYCODE_ENTER)
+			break;
+		if (k > 0 && k < 0x80 && strchr(keys, tolower(k))) {
+			ret = tolower(k);
+			break;
+		}
+	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
+	curs_set(0);
 	return ret;
 }

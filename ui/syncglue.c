@@ -14,8 +14,11 @@
 
 #include "account.h"
 #include "compose.h"
+#include "imap.h"
 #include "roles.h"
+#include "secret.h"
 #include "text.h"
+#include "tls.h"
 #include "uiint.h"
 
 struct sync_glue {
@@ -26,6 +29,7 @@ struct sync_glue {
 	struct account_undo **undo; /* the last delete, for undelete-message */
 	size_t nundo;
 	char *shown;              /* the status text last drawn */
+	bool asking;              /* a question is on screen (no second one on top) */
 };
 
 static void undo_clear(struct sync_glue *g)
@@ -64,11 +68,15 @@ void sync_glue_start(struct ui *u)
 void sync_glue_stop(struct ui *u)
 {
 	struct sync_glue *g = u->sync;
+	/* the sender may be waiting for a password from the manager: wake it
+	 * and stop it before the manager goes */
+	if (g)
+		account_mgr_stop_asking(g->mgr);
+	compose_send_stop(); /* the outbox sender (issue 7) */
 	if (g) {
 		account_mgr_free(&g->mgr); /* waits at most about a second */
 		undo_clear(g);
 	}
-	compose_send_stop(); /* the outbox sender (issue 7) */
 	if (!g)
 		return;
 	for (int i = 0; i < 2; i++)
@@ -167,6 +175,10 @@ void sync_glue_status(struct ui *u, struct strbuf *b)
 		free(f);
 	} else if (st.syncing) {
 		strbuf_adds(b, " syncing ");
+	} else if (st.no_password) {
+		strbuf_adds(b, " offline: no password ");
+	} else if (st.cert_rejected) {
+		strbuf_adds(b, " offline: certificate rejected ");
 	} else if (st.offline) {
 		strbuf_adds(b, " offline ");
 	} else if (st.failed) {
@@ -183,6 +195,17 @@ void sync_glue_sync_now(struct ui *u)
 	}
 	account_mgr_sync_now(g->mgr, u->account);
 	ui_message(u, "Syncing...");
+}
+
+bool sync_glue_expunge_file(struct ui *u, const char *path, char **err)
+{
+	struct sync_glue *g = u->sync;
+	*err = NULL;
+	if (!g || !g->mgr) {
+		*err = xstrdup("changing mail needs an account in the config");
+		return false;
+	}
+	return account_mgr_expunge(g->mgr, path, err);
 }
 
 bool sync_glue_available(struct ui *u)
@@ -332,4 +355,184 @@ bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err)
 	if (req->action == SA_MOVE && !req->folder)
 		return apply_undo(g, err);
 	return apply_moves(u, g, req, err);
+}
+
+/* ---- decisions (account.h, "decisions") ---- */
+
+bool sync_glue_question_waiting(struct ui *u)
+{
+	struct sync_glue *g = u->sync;
+	return g && g->mgr && !g->asking && account_mgr_has_question(g->mgr);
+}
+
+static char *clean(const char *s)
+{
+	return text_sanitize(s ? s : "", strlen(s ? s : ""), false);
+}
+
+static void ask_password(struct ui *u, struct sync_glue *g, const struct account_question *q)
+{
+	if (q->note) {
+		char *n = clean(q->note);
+		ui_error(u, "%s", n);
+		free(n);
+	}
+	char *p = clean(q->text);
+	char *secret = prompt_secret(u, p);
+	free(p);
+	account_mgr_answer_secret(g->mgr, q->id, secret);
+	const char *acct = conf_account_name(u->conf, (size_t)q->account);
+	if (secret)
+		ui_message(u, "%s: logging in...", acct);
+	else
+		ui_error(u, "%s: no password given; offline until you sync it ($).", acct);
+	secret_free(&secret);
+}
+
+static char *fmt_date(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+	if (!t || !gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d", &tm))
+		return xstrdup("?");
+	return xstrdup(buf);
+}
+
+static void ask_cert(struct ui *u, struct sync_glue *g, const struct account_question *q)
+{
+	const struct tls_cert_info *ci = q->cert;
+	const char *acct = conf_account_name(u->conf, (size_t)q->account);
+	char *why = tls_cert_describe(ci), *fp = tls_fingerprint_pretty(ci->sha256);
+	char *from = fmt_date(ci->not_before), *to = fmt_date(ci->not_after);
+	size_t fl = strlen(fp), half = fl > 48 ? 48 : fl; /* "ab:" x 16: wrap the 95 columns */
+	char *lines[8];
+	size_t n = 0;
+	lines[n++] = xasprintf("Account %s: the server's certificate is refused", acct);
+	lines[n++] = xasprintf("Reason:   %s", why);
+	lines[n++] = xasprintf("Subject:  %s", ci->subject ? ci->subject : "");
+	lines[n++] = xasprintf("Issuer:   %s", ci->issuer ? ci->issuer : "");
+	lines[n++] = xasprintf("Valid:    %s to %s", from, to);
+	lines[n++] = xasprintf("SHA-256:  %.*s", (int)half, fp);
+	if (fl > half)
+		lines[n++] = xasprintf("          %s", fp + half);
+	/* all of it came from the server: make it safe to draw */
+	for (size_t i = 0; i < n; i++) {
+		char *c = clean(lines[i]);
+		free(lines[i]);
+		lines[i] = c;
+	}
+	int k = prompt_choice(u, (const char *const *)lines, n, "(r)eject, accept (o)nce, accept (a)lways? ", "roa",
+			      'r');
+	enum account_cert_choice c = k == 'o' ? ACCOUNT_CERT_ONCE : k == 'a' ? ACCOUNT_CERT_ALWAYS : ACCOUNT_CERT_REJECT;
+	char *err = NULL;
+	char *cwhy = clean(why);
+	if (!account_mgr_answer_cert(g->mgr, q->id, c, &err)) {
+		char *e = clean(err);
+		ui_error(u, "%s: cannot pin the certificate: %s", acct, e);
+		free(e);
+	} else if (c == ACCOUNT_CERT_REJECT) {
+		ui_error(u, "%s: offline, %s (rejected; $ asks again)", acct, cwhy);
+	} else {
+		ui_message(u, "%s: certificate accepted %s; syncing...", acct,
+			   c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
+	}
+	free(cwhy);
+	free(err);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(why);
+	free(fp);
+	free(from);
+	free(to);
+}
+
+static void ask_guard(struct ui *u, struct sync_glue *g, const struct account_question *q)
+{
+	char *f = clean(q->folder);
+	char *what = xasprintf("Folder %s: %zu of %zu messages were deleted %s.", f, q->deleted, q->total,
+			       q->local ? "locally" : "on the server");
+	const char *ask = q->local ? "Delete them on the server too? (y/N) " : "Apply the deletions? (y/N) ";
+	char *question = xasprintf("%s %s", what, ask);
+	/* one line when it fits, else the facts in a box and the question below */
+	bool fits = text_width(question, strlen(question)) < COLS;
+	const char *lines[] = { what };
+	bool yes = prompt_choice(u, fits ? NULL : lines, fits ? 0 : 1, fits ? question : ask, "yn", 'n') == 'y';
+	free(what);
+	account_mgr_answer_guard(g->mgr, q->id, yes);
+	if (yes)
+		ui_message(u, "%s: applying the deletions...", f);
+	else
+		ui_message(u, "%s: local copies kept (asked again if the counts change).", f);
+	free(question);
+	free(f);
+}
+
+void sync_glue_ask(struct ui *u)
+{
+	struct sync_glue *g = u->sync;
+	if (!g || !g->mgr || g->asking)
+		return;
+	g->asking = true;
+	struct account_question q;
+	while (account_mgr_question(g->mgr, &q)) {
+		switch (q.kind) {
+		case ACCOUNT_ASK_PASSWORD:
+		case ACCOUNT_ASK_SMTP_PASSWORD: ask_password(u, g, &q); break;
+		case ACCOUNT_ASK_CERT: ask_cert(u, g, &q); break;
+		case ACCOUNT_ASK_GUARD: ask_guard(u, g, &q); break;
+		}
+		account_question_clear(&q);
+	}
+	g->asking = false;
+	ui_draw(u);
+}
+
+/* ---- the sender's password ---- */
+
+struct sync_secret_src {
+	struct account_mgr *mgr; /* foreign: lives until sync_glue_stop, which stops the sender first */
+	long account;
+	bool same_user;
+};
+
+struct sync_secret_src *sync_glue_secret_src(struct ui *u, long account, const char *smtp_user)
+{
+	struct sync_glue *g = u->sync;
+	if (!g || !g->mgr || account < 0)
+		return NULL;
+	struct sync_secret_src *src = xcalloc(1, sizeof(*src));
+	src->mgr = g->mgr;
+	src->account = account;
+	struct imap_params p = { 0 };
+	char *err = NULL;
+	if (smtp_user && imap_params_from_conf(u->conf, account, &p, &err))
+		src->same_user = p.user && strcmp(p.user, smtp_user) == 0;
+	imap_params_clear(&p);
+	free(err);
+	return src;
+}
+
+char *sync_glue_smtp_ask(void *ud, const char *prompt)
+{
+	struct sync_secret_src *src = ud;
+	return src ? account_mgr_smtp_secret(src->mgr, src->account, src->same_user, prompt) : NULL;
+}
+
+void sync_glue_smtp_refused(struct sync_secret_src *src)
+{
+	if (src)
+		account_mgr_smtp_refused(src->mgr, src->account);
+}
+
+void sync_glue_smtp_ask_again(struct ui *u, long account)
+{
+	struct sync_glue *g = u->sync;
+	if (g && g->mgr)
+		account_mgr_smtp_ask_again(g->mgr, account);
+}
+
+void sync_glue_secret_src_free(struct sync_secret_src **src)
+{
+	free(*src);
+	*src = NULL;
 }

@@ -38,7 +38,30 @@ struct sync_req {
 	const char *folder;     /* SA_MOVE/SA_COPY: "Folder" of the current account */
 };
 bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err);
+/* Remove a message file for good (a recalled draft once its text is safe
+ * elsewhere): locally at once, on the server at the next pass (expunged,
+ * not moved to the Trash).  false with *err (caller frees). */
+bool sync_glue_expunge_file(struct ui *u, const char *path, char **err);
 /* Is there an engine to apply actions at all? */
 bool sync_glue_available(struct ui *u);
+
+/* Decisions a worker waits for (password, certificate, mass deletion):
+ * is one waiting, and ask them (from the main loop's top, not inside
+ * another prompt). */
+bool sync_glue_question_waiting(struct ui *u);
+void sync_glue_ask(struct ui *u);
+
+/* The sender's password source for an account, made on the UI thread
+ * (NULL without an account manager); sync_glue_smtp_ask is an
+ * smtp_ask_secret_fn for the sender's thread.  Valid until
+ * sync_glue_stop, which stops the sender first. */
+struct sync_secret_src;
+struct sync_secret_src *sync_glue_secret_src(struct ui *u, long account, const char *smtp_user);
+char *sync_glue_smtp_ask(void *src, const char *prompt);
+/* The server refused the password the sender was given. */
+void sync_glue_smtp_refused(struct sync_secret_src *src);
+/* The user sends now: a declined SMTP password may be asked again. */
+void sync_glue_smtp_ask_again(struct ui *u, long account);
+void sync_glue_secret_src_free(struct sync_secret_src **src);
 
 #endif

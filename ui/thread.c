@@ -46,16 +46,21 @@ static struct mv_entry *cur_entry(struct thread_view *tv)
 
 static void load(struct ui *u, struct thread_view *tv)
 {
-	char *id = cur_entry(tv) ? xstrdup(cur_entry(tv)->id) : NULL;
-	mv_list_free(&tv->list);
-	free(tv->folded);
-	tv->folded = NULL;
 	char *err = NULL;
-	if (u->mv)
-		tv->list = mv_list_thread(u->mv, tv->thread_id, tv->query, &err);
-	if (!tv->list && err)
+	mv_list_t *l = u->mv ? mv_list_thread(u->mv, tv->thread_id, tv->query, &err) : NULL;
+	if (!l && tv->list) {
+		/* the store changing under us: keep showing what we have */
+		free(err);
+		return;
+	}
+	if (!l && err)
 		ui_error(u, "%s", err);
 	free(err);
+	char *id = cur_entry(tv) ? xstrdup(cur_entry(tv)->id) : NULL;
+	mv_list_free(&tv->list);
+	tv->list = l;
+	free(tv->folded);
+	tv->folded = NULL;
 	size_t n = tv->list ? mv_list_count(tv->list) : 0;
 	tv->folded = xcalloc(n ? n : 1, sizeof(bool));
 	rebuild_vis(tv);
@@ -121,11 +126,13 @@ static struct listview *thread_list(struct view *v)
 
 static void thread_click(struct ui *u, struct view *v, int y, int x)
 {
-	(void)u;
-	(void)x;
 	struct thread_view *tv = (struct thread_view *)v;
+	if (index_click_sidebar(u, y, x))
+		return; /* a folder may have replaced this view */
+	if (y < ui_top_row() || y >= ui_top_row() + ui_content_rows())
+		return;
 	size_t i = tv->lv.top + (size_t)(y - ui_top_row());
-	if (y >= ui_top_row() && i < tv->lv.count)
+	if (i < tv->lv.count)
 		lv_set_cur(&tv->lv, i);
 }
 
@@ -188,6 +195,22 @@ static void op_collapse(struct ui *u, struct view *v)
 	rebuild_vis(tv);
 }
 
+/* Fold every subtree at the top (fold) or none; stay on the entry, or
+ * on the root that now hides it. */
+static void set_all(struct thread_view *tv, bool fold)
+{
+	size_t n = tv->list ? mv_list_count(tv->list) : 0;
+	for (size_t i = 0; i < n; i++)
+		tv->folded[i] = fold && mv_list_entry(tv->list, i)->depth == 0;
+	size_t at = tv->nvis ? tv->vis[tv->lv.cur] : 0;
+	rebuild_vis(tv);
+	size_t best = 0;
+	for (size_t k = 0; k < tv->nvis; k++)
+		if (tv->vis[k] <= at)
+			best = k;
+	lv_set_cur(&tv->lv, best);
+}
+
 static void op_collapse_all(struct ui *u, struct view *v)
 {
 	(void)u;
@@ -196,23 +219,19 @@ static void op_collapse_all(struct ui *u, struct view *v)
 	bool any = false;
 	for (size_t i = 0; i < n; i++)
 		any |= tv->folded[i];
-	for (size_t i = 0; i < n; i++)
-		tv->folded[i] = !any && mv_list_entry(tv->list, i)->depth == 0;
-	size_t at = tv->nvis ? tv->vis[tv->lv.cur] : 0;
-	rebuild_vis(tv);
-	/* stay on the entry, or on the root that now hides it */
-	size_t best = 0;
-	for (size_t k = 0; k < tv->nvis; k++)
-		if (tv->vis[k] <= at)
-			best = k;
-	lv_set_cur(&tv->lv, best);
+	set_all(tv, !any);
 }
+
+static void op_fold_all(struct ui *u, struct view *v) { (void)u; set_all((struct thread_view *)v, true); }
+static void op_unfold_all(struct ui *u, struct view *v) { (void)u; set_all((struct thread_view *)v, false); }
 
 static const struct op thread_ops[] = {
 	{ "select-entry", op_open },
 	{ "display-message", op_open },
 	{ "collapse-thread", op_collapse },
 	{ "collapse-all", op_collapse_all },
+	{ "fold-all", op_fold_all },
+	{ "unfold-all", op_unfold_all },
 	{ NULL, NULL },
 };
 

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "log.h"
 #include "syncglue.h"
 #include "text.h"
@@ -198,6 +199,7 @@ static void draw_status(struct ui *u, struct view *v)
 	int used = draw_text(y, 0, COLS, b.s ? b.s : "", a);
 	strbuf_reset(&b);
 	sync_glue_status(u, &b);
+	compose_send_status(u, &b); /* " outbox: N " while messages wait */
 	if (b.len) {
 		int w = text_width(b.s, b.len);
 		if (w < COLS - used)
@@ -222,10 +224,37 @@ void ui_draw(struct ui *u)
 	}
 	if (u->msg)
 		draw_text(LINES - 1, 0, COLS, u->msg, theme_attr(u->th, u->msg_error ? CO_error : CO_message));
+	if (u->overlay)
+		u->overlay(u, u->overlay_ctx);
 	refresh();
 }
 
 /* ---- input ---- */
+
+/* With mouse off, curses knows the terminal's report prefix (kmous)
+ * but leaves the rest of a report unread: "\e[<0;5;3m" would go on as
+ * keys, ending in m (mail).  Read it away: SGR "digits;digits;digitsM|m",
+ * or the 3 bytes of an X10 report. */
+static void swallow_mouse_report(void)
+{
+	const char *km = tigetstr("kmous");
+	bool x10 = km && km != (char *)-1 && *km && km[strlen(km) - 1] == 'M';
+	wint_t c;
+	for (int i = 0; i < 32; i++) {
+		int r = get_wch(&c);
+		if (r == ERR)
+			return;
+		if (x10 ? i == 2 : r == OK && (c == 'M' || c == 'm'))
+			return;
+		if (!x10 && (r != OK || !((c >= '0' && c <= '9') || c == ';'))) {
+			if (r == OK)
+				unget_wch((wchar_t)c);
+			else
+				ungetch((int)c);
+			return;
+		}
+	}
+}
 
 static int read_key(struct ui *u)
 {
@@ -235,12 +264,20 @@ static int read_key(struct ui *u)
 		return ERR;
 	if (r == KEY_CODE_YES && wc == KEY_MOUSE) {
 		MEVENT me;
-		if (getmouse(&me) != OK)
+		/* with mouse off, or for events we did not ask for, nothing happens */
+		if (getmouse(&me) != OK) {
+			if (!u->mouse)
+				swallow_mouse_report(); /* with mouse on, curses read it all */
+			return ERR;
+		}
+		if (!u->mouse)
 			return ERR;
 		u->mouse_y = me.y;
 		u->mouse_x = me.x;
-		u->mouse_button = (me.bstate & BUTTON4_PRESSED) ? 4 : (me.bstate & BUTTON5_PRESSED) ? 5 : 1;
-		return UI_KEY_MOUSE;
+		u->mouse_button = (me.bstate & BUTTON4_PRESSED) ? 4
+				  : (me.bstate & BUTTON5_PRESSED) ? 5
+				  : (me.bstate & BUTTON1_PRESSED) ? 1 : 0;
+		return u->mouse_button ? UI_KEY_MOUSE : ERR;
 	}
 	int k = keymap_from_curses((int)wc, r == KEY_CODE_YES);
 	return k < 0 ? ERR : k;
@@ -269,6 +306,8 @@ int ui_getkey(struct ui *u, int timeout_ms)
 		int k = read_key(u);
 		if (k != ERR)
 			return k;
+		if (u->at_top && sync_glue_question_waiting(u))
+			return UI_KEY_ASK;
 		if (u->store_dirty) {
 			u->store_dirty = false;
 			ui_store_changed(u);
@@ -361,8 +400,10 @@ static void handle_mouse(struct ui *u)
 {
 	struct view *v = u->top;
 	if (u->mouse_button == 4 || u->mouse_button == 5) {
+		/* lists move their cursor; the pager scrolls (its next-entry is the next message) */
+		bool up = u->mouse_button == 4, list = v->cls->list != NULL;
 		for (int i = 0; i < 3; i++)
-			run_function(u, u->mouse_button == 4 ? "previous-entry" : "next-entry");
+			run_function(u, list ? (up ? "previous-entry" : "next-entry") : (up ? "previous-line" : "next-line"));
 		return;
 	}
 	if (v->cls->click)
@@ -375,7 +416,13 @@ static void dispatch_one(struct ui *u)
 	int keys[8];
 	size_t n = 0;
 	for (;;) {
+		u->at_top = n == 0;
 		int k = ui_getkey(u, n ? AMBIGUOUS_KEY_MS : -1);
+		u->at_top = false;
+		if (k == UI_KEY_ASK) {
+			sync_glue_ask(u); /* a worker waits for the user's decision */
+			return;
+		}
 		if (k == ERR && n == 0)
 			continue;
 		if (k == KEYCODE_RESIZE) {
@@ -509,7 +556,10 @@ void ui_reload_config(struct ui *u)
 	bool mouse = conf_bool(u->conf, -1, OPT_ID_mouse);
 	if (mouse != u->mouse) {
 		u->mouse = mouse;
-		mousemask(mouse ? BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0, NULL);
+		/* act on the press: curses' click detection waits for the
+		 * release with a timer that does not work with nodelay input */
+		mouseinterval(0);
+		mousemask(mouse ? BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0, NULL);
 	}
 	for (struct view *v = u->top; v; v = v->below)
 		if (v->cls->store_changed)
@@ -614,7 +664,7 @@ static void ui_free(struct ui *u)
 	free(u->last_search);
 }
 
-int ui_run(conf_t *c, const char *account)
+int ui_run(conf_t *c, const char *account, bool *want_setup)
 {
 	setlocale(LC_ALL, "");
 	struct ui u = { 0 };
@@ -631,6 +681,7 @@ int ui_run(conf_t *c, const char *account)
 		free(u.mail_dir);
 		return 1;
 	}
+	int saved_stderr = dup(STDERR_FILENO);
 	redirect_stderr(c);
 	ui_reload_config(&u);
 	open_store(&u);
@@ -646,6 +697,12 @@ int ui_run(conf_t *c, const char *account)
 	}
 	endwin();
 	delscreen(g_screen);
+	if (want_setup)
+		*want_setup = u.want_setup;
 	ui_free(&u);
+	if (saved_stderr >= 0) { /* the terminal again, for what comes after the reader */
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+	}
 	return 0;
 }

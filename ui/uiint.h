@@ -81,6 +81,7 @@ struct ui {
 	char *msg;             /* owned: the message line */
 	bool msg_error;
 	bool quit;
+	bool want_setup;       /* quit to run the setup wizard (add-account) */
 	bool tag_prefix;       /* the next action applies to the selected entries */
 	char **hist[HIST_COUNT];   /* owned: prompt history, oldest first */
 	size_t nhist[HIST_COUNT];
@@ -93,11 +94,17 @@ struct ui {
 	bool mouse;
 	int mouse_y, mouse_x, mouse_button; /* 1 click, 4 wheel up, 5 wheel down */
 	bool store_dirty;      /* views want reloading (set by events, handled in the loop) */
+	bool at_top;           /* the main loop waits for a command key: a question may be asked */
+	/* a prompt over the screen that ui_draw redraws last (an event's redraw must not hide it) */
+	void (*overlay)(struct ui *u, void *ctx);
+	void *overlay_ctx;
 	struct sync_glue *sync; /* owned; NULL until the sync engine is linked */
 };
 
 /* A mouse event returned by ui_getkey (not bindable); details in u->mouse_y/x/button. */
 #define UI_KEY_MOUSE (KEYCODE_LAST + 1)
+/* ui_getkey at the main loop's top: a worker waits for the user's decision */
+#define UI_KEY_ASK (KEYCODE_LAST + 2)
 
 /* ---- ui.c ---- */
 void ui_message(struct ui *u, const char *fmt, ...) ML_PRINTF(2, 3);
@@ -212,6 +219,14 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again);
 char *prompt_line(struct ui *u, const char *prompt, const char *initial, enum hist_kind hist,
 		  enum complete_kind complete);
 void prompt_history_add(struct ui *u, enum hist_kind hist, const char *line);
+/* Read a secret, echoing '*' (no history, no completion); NULL when
+ * cancelled.  The caller frees the result with secret_free. */
+char *prompt_secret(struct ui *u, const char *prompt);
+/* Show lines (n may be 0) in a box over the content and question on the
+ * prompt row; returns the key typed (lower case) that is in keys, or
+ * dflt for Escape, ^G and Enter. */
+int prompt_choice(struct ui *u, const char *const *lines, size_t n, const char *question, const char *keys,
+		  int dflt);
 
 /* ---- views ---- */
 struct view *index_view_new(struct ui *u, const char *title, const char *query);
@@ -222,6 +237,8 @@ struct view *pager_view_new(struct ui *u, const char *file, const char *msgid);
 struct view *attach_view_new(struct ui *u, const char *file);
 struct view *help_view_new(struct ui *u, const struct view *for_view);
 struct view *urls_view_new(struct ui *u, char **urls, size_t n);
+/* outbox_view.c: the current account's outbox (view-outbox) */
+struct view *outbox_view_new(struct ui *u);
 /* Open a text page in a pager (help texts, piped output); takes text. */
 struct view *pager_view_text(struct ui *u, const char *title, char *text);
 
@@ -256,6 +273,11 @@ void index_draw_line(struct ui *u, const struct mv_entry *e, size_t num, bool se
 		     int y, int x, int w, bool cursor);
 /* Draw the sidebar (when visible) and return the x where the list starts. */
 int index_draw_sidebar(struct ui *u);
+/* Columns the sidebar takes (not its divider), 0 when hidden. */
+int index_sidebar_width(struct ui *u);
+/* A click at (y, x) on the sidebar or its divider: handled (a folder
+ * clicked is opened, which replaces the views); false elsewhere. */
+bool index_click_sidebar(struct ui *u, int y, int x);
 
 /* actions.c: the functions that change mail (through the sync engine) */
 extern const struct op action_ops[];

@@ -16,6 +16,7 @@ cannot hide itself in the check.
   imapctl.py uids FOLDER                   print "uid flags" lines
   imapctl.py create FOLDER | delete FOLDER | rename FOLDER NEWNAME
   imapctl.py count FOLDER
+  imapctl.py list                          print the selectable folders' raw names, one a line
   imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
 """
 import imaplib
@@ -109,15 +110,15 @@ def safe_rel(name):
     # must match maildir_folder_relpath()
     parts = []
     for comp in name.split("/"):
-        out = ""
+        out = b""
         reserved = comp in ("cur", "new", "tmp")
         for i, ch in enumerate(comp.encode()):
             c = chr(ch)
             if ch < 0x20 or ch == 0x7F or c in "/\\%" or (i == 0 and (c == "." or reserved)):
-                out += "%%%02X" % ch
+                out += b"%%%02X" % ch
             else:
-                out += c
-        parts.append(out if comp else "%00")
+                out += bytes([ch])  # bytes >= 0x80 stay as they are (UTF-8)
+        parts.append(out.decode("utf-8", "surrogateescape") if comp else "%00")
     return "/".join(parts)
 
 
@@ -249,6 +250,10 @@ def main(argv):
     if cmd == "count":
         typ, data = m.select(quote(argv[2]), readonly=True)
         print(int(data[0]))
+        return 0
+    if cmd == "list":
+        for f in folders(m):
+            print(f)
         return 0
     if cmd == "create":
         return 0 if m.create(quote(argv[2]))[0] == "OK" else 1

@@ -67,6 +67,28 @@ static void st_teardown_env(void)
 	memset(&E, 0, sizeof(E));
 }
 
+/* cmocka group setup/teardown for the usual environment. */
+__attribute__((unused)) static int st_group_setup(void **state)
+{
+	(void)state;
+	st_setup_env();
+	return 0;
+}
+
+__attribute__((unused)) static int st_group_teardown(void **state)
+{
+	(void)state;
+	st_teardown_env();
+	return 0;
+}
+
+/* SYNC_TEST_FILTER=NAME-GLOB runs only the matching cases. */
+__attribute__((unused)) static void st_test_filter(void)
+{
+	if (getenv("SYNC_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
+}
+
 /* Generate a corpus and load it into alice's server store. */
 __attribute__((unused)) static void st_populate(unsigned seed, unsigned count, const char *extra)
 {

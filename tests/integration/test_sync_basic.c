@@ -262,20 +262,6 @@ static void test_reader_tags_reach_the_server(void **state)
 	free(ids[1]);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	st_setup_env();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	st_teardown_env();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,7 +275,6 @@ int main(void)
 		cmocka_unit_test(test_journal_move_and_expunge),
 		cmocka_unit_test(test_reader_tags_reach_the_server),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	st_test_filter();
+	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }

@@ -139,7 +139,6 @@ int main(void)
 		cmocka_unit_test(test_guard_exit_and_hint),
 		cmocka_unit_test(test_bad_password),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
+	st_test_filter();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -192,6 +192,51 @@ static void test_incr_state_1(void **s) { (void)s; crash_incremental("state:1");
 static void test_incr_state_2(void **s) { (void)s; crash_incremental("state:2"); }
 static void test_incr_store_1(void **s) { (void)s; crash_incremental("store-batch:1"); }
 
+/* A folder made here (one message written here, one copied from
+ * INBOX's mirror with INBOX's UID in its name), a crash before
+ * (create:1) or after (create:2) its CREATE (a new folder each time: the
+ * server is shared by the cases), then a clean sync: the
+ * folder is on the server with each message exactly once. */
+static void crash_create(const char *spec, const char *folder)
+{
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	static const char *const subs[] = { "cur", "new", "tmp" };
+	for (size_t i = 0; i < 3; i++) {
+		char *d = xasprintf("%s/%s/%s", E.acctdir, folder, subs[i]);
+		assert_int_equal(util_mkdirs(d, 0700), 0);
+		free(d);
+	}
+	char *dir = xasprintf("%s/%s/cur", E.acctdir, folder);
+	free(tu_write(dir, "1700000999.made.host:2,S",
+		      "From: alice@example.org\nSubject: made here\nMessage-ID: <made-here@test>\n\nbody\n", 0600));
+	char *src = st_find_uid("INBOX", 3);
+	assert_non_null(src);
+	char *copied = message_id_of(src);
+	int st;
+	free(tu_run(&st, "cp '%s' '%s/'", src, dir));
+	assert_int_equal(st, 0);
+	free(src);
+	free(dir);
+
+	int rc = st_sync_fault(spec);
+	if (rc != 99)
+		fail_msg("%s: expected the fault to end the sync (99), got %d", spec, rc);
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	check_converged();
+	assert_int_equal(midcount(folder, "made-here@test"), 1);
+	assert_int_equal(midcount(folder, copied), 1);
+	assert_int_equal(st_count_files(folder), 2);
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.pulled + r.stats.deleted, 0);
+	free(copied);
+}
+
+static void test_create_1(void **s) { (void)s; crash_create("create:1", "Made/Here1"); }
+static void test_create_2(void **s) { (void)s; crash_create("create:2", "Made/Here2"); }
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -216,8 +261,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incr_state_1, start_fresh_local, drop_local),
 		cmocka_unit_test_setup_teardown(test_incr_state_2, start_fresh_local, drop_local),
 		cmocka_unit_test_setup_teardown(test_incr_store_1, start_fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_create_1, start_fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_create_2, start_fresh_local, drop_local),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
+	st_test_filter();
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

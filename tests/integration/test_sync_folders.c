@@ -3,7 +3,9 @@
  * A folder gone from LIST keeps its local copy while that holds mail (the
  * mail is on the server no more); an empty copy is removed; a rename
  * (same UIDVALIDITY under a new name) is followed by moving the local
- * copy, with nothing fetched again. */
+ * copy, with nothing fetched again.  A folder made here (a Maildir the
+ * server does not have and the sync never saw) is created on the server
+ * and its messages uploaded. */
 #include "sync_helpers.h"
 
 #include <sys/stat.h>
@@ -128,18 +130,99 @@ static void test_rename_onto_existing_local_dir_loses_nothing(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
-static int setup(void **state)
+/* A Maildir made here: dir (relative to the account) with cur/new/tmp. */
+static void make_local_maildir(const char *dir)
 {
-	(void)state;
-	st_setup_env();
-	return 0;
+	static const char *const subs[] = { "cur", "new", "tmp" };
+	for (size_t i = 0; i < 3; i++) {
+		char *d = xasprintf("%s/%s/%s", E.acctdir, dir, subs[i]);
+		assert_int_equal(util_mkdirs(d, 0700), 0);
+		free(d);
+	}
 }
 
-static int teardown(void **state)
+/* A message written locally (LF line ends, as an editor or MUA writes). */
+static void write_local(const char *dir, const char *sub, const char *base, const char *mid)
+{
+	char *text = xasprintf("From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: %s\n"
+			       "Message-ID: <%s>\nDate: Tue, 02 Jan 2024 10:00:00 +0000\n\nwritten here: %s\n",
+			       mid, mid, mid);
+	char *d = xasprintf("%s/%s/%s", E.acctdir, dir, sub);
+	free(tu_write(d, base, text, 0600));
+	free(d);
+	free(text);
+}
+
+static bool server_lists(const char *raw)
+{
+	char *out = st_imap("list");
+	bool hit = false;
+	for (char *save = NULL, *l = strtok_r(out, "\n", &save); l && !hit; l = strtok_r(NULL, "\n", &save))
+		hit = strcmp(l, raw) == 0;
+	free(out);
+	return hit;
+}
+
+static unsigned server_count(const char *raw)
+{
+	char *out = st_imap("count '%s'", raw);
+	unsigned n = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
+static void test_local_folder_is_created_on_the_server(void **state)
 {
 	(void)state;
-	st_teardown_env();
-	return 0;
+	/* A plain local folder: one message written here, one copied from
+	 * another folder's mirror (its name carries that folder's UID, which
+	 * means nothing here: it must be uploaded, not taken for a message
+	 * the server expunged). */
+	make_local_maildir("Local");
+	write_local("Local", "cur", "100.local:2,S", "l1@test");
+	char *src = st_find_uid("Alpha2", 1);
+	assert_non_null(src);
+	char *copy = xasprintf("%s/Local/cur/%s", E.acctdir, strrchr(src, '/') + 1);
+	int st;
+	free(tu_run(&st, "cp '%s' '%s'", src, copy));
+	assert_int_equal(st, 0);
+	free(src);
+	free(copy);
+	/* Nested under a directory that is no folder, and in new/. */
+	make_local_maildir("Proj2/Deep");
+	write_local("Proj2/Deep", "new", "101.local", "d1@test");
+	/* Non-ASCII: modified UTF-7 on the server. */
+	make_local_maildir("Caf\xc3\xa9");
+	write_local("Caf\xc3\xa9", "cur", "102.local:2,F", "c1@test");
+	/* No server name maps back to this directory: left alone, warned. */
+	make_local_maildir("Bad%zz");
+	write_local("Bad%zz", "cur", "103.local:2,", "x1@test");
+
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.pushed, 4);
+	assert_true(server_lists("Local"));
+	assert_true(server_lists("Proj2/Deep"));
+	assert_true(server_lists("Caf&AOk-"));
+	assert_false(server_lists("Bad%zz"));
+	assert_int_equal(server_count("Local"), 2);
+	assert_int_equal(server_count("Proj2/Deep"), 1);
+	assert_int_equal(server_count("Caf&AOk-"), 1);
+	/* Every local file now carries its server UID, flags as they were. */
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_count_files("Local"), 2);
+	assert_true(state_exists("Local"));
+	assert_true(state_exists("Proj2%2FDeep"));
+	assert_int_equal(st_count_files("Bad%zz"), 1);
+	assert_int_equal(st_nm_count("id:l1@test"), 1);
+	assert_int_equal(st_nm_count("id:c1@test and tag:flagged"), 1);
+	/* (The folder that is not synced is not indexed either.) */
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL) - 1);
+	/* The next pass has nothing to do. */
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.pulled + r.stats.deleted, 0);
+	assert_int_equal(server_count("Local"), 2);
 }
 
 int main(void)
@@ -149,8 +232,8 @@ int main(void)
 		cmocka_unit_test(test_renamed_folder_is_followed),
 		cmocka_unit_test(test_deleted_folder_keeps_its_mail),
 		cmocka_unit_test(test_rename_onto_existing_local_dir_loses_nothing),
+		cmocka_unit_test(test_local_folder_is_created_on_the_server),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	st_test_filter();
+	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }

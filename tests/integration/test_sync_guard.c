@@ -159,20 +159,6 @@ static void test_connection_dropped_mid_fetch(void **state)
 	free(out);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	st_setup_env();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	st_teardown_env();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,7 +169,6 @@ int main(void)
 		cmocka_unit_test(test_uidvalidity_other_messages),
 		cmocka_unit_test(test_connection_dropped_mid_fetch),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	st_test_filter();
+	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }

@@ -282,20 +282,6 @@ static void test_lost_state_keeps_keywords(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	st_setup_env();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	st_teardown_env();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,7 +298,6 @@ int main(void)
 		cmocka_unit_test(test_cli_passes_see_notmuch_tags),
 		cmocka_unit_test(test_lost_state_keeps_keywords),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	st_test_filter();
+	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }

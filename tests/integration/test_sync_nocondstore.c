@@ -52,20 +52,6 @@ static void test_no_condstore_on_the_wire(void **state)
 	free(out);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	st_setup_env();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	st_teardown_env();
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -82,7 +68,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_initial_and_changes),
 		cmocka_unit_test(test_no_condstore_on_the_wire),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, setup, teardown);
+	st_test_filter();
+	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }

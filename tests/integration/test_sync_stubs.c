@@ -178,7 +178,6 @@ int main(void)
 		cmocka_unit_test(test_fetch_full_replaces_the_stub),
 		cmocka_unit_test(test_fetch_full_refuses_bad_paths),
 	};
-	if (getenv("SYNC_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("SYNC_TEST_FILTER"));
+	st_test_filter();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,15 +13,8 @@ mkdir -p "$HOME"
 DATA=$T/data
 
 # the rig lives in its own directory: Dovecot's users must reach it, and $T is 0700
-RIGDIR=$(mktemp -d /tmp/muttlike-rig.XXXXXX)
-stop_servers() {
-	"$SRC/tests/rig/rig" stop "$RIGDIR" >/dev/null 2>&1
-	[ "${UI_KEEP:-0}" = 1 ] || rm -rf "$RIGDIR"
-	ui_cleanup
-}
-trap stop_servers EXIT
-RIG_QUIET=1 "$SRC/tests/rig/rig" start "$RIGDIR" >/dev/null || { echo "FAIL - the rig did not start"; echo "0 passed, 1 failed"; exit 1; }
-source "$RIGDIR/rig.env"
+source "$(dirname "$0")/servers.sh"
+ui_rig_start
 
 mkdir -p "$T/seed/INBOX/cur" "$T/seed/INBOX/new" "$T/seed/INBOX/tmp"
 n=0

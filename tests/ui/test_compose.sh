@@ -17,20 +17,9 @@ DATA=$T/data
 
 # ---- servers: Dovecot (IMAP) and Postfix (SMTP), both stopped on exit ----
 # their own directories: the servers' users must reach them, and $T is 0700
-RIGDIR=$(mktemp -d /tmp/muttlike-rig.XXXXXX)
-SMTPDIR=$(mktemp -d /tmp/muttlike-smtp.XXXXXX)
-stop_servers() {
-	"$SRC/tests/integration/smtp-rig" stop "$SMTPDIR" >/dev/null 2>&1
-	"$SRC/tests/rig/rig" stop "$RIGDIR" >/dev/null 2>&1
-	[ "${UI_KEEP:-0}" = 1 ] || rm -rf "$RIGDIR" "$SMTPDIR"
-	ui_cleanup
-}
-trap stop_servers EXIT
-RIG_QUIET=1 "$SRC/tests/rig/rig" start "$RIGDIR" >/dev/null || { echo "FAIL - the rig did not start"; echo "0 passed, 1 failed"; exit 1; }
-source "$RIGDIR/rig.env"
-"$SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null ||
-	{ echo "FAIL - the SMTP rig did not start"; echo "0 passed, 1 failed"; exit 1; }
-source "$SMTPDIR/smtp.env"
+source "$(dirname "$0")/servers.sh"
+ui_rig_start
+ui_smtp_start || { echo "FAIL - the SMTP rig did not start"; echo "0 passed, 1 failed"; exit 1; }
 
 # the message to answer, on the server
 mkdir -p "$T/seed/INBOX/cur" "$T/seed/INBOX/new" "$T/seed/INBOX/tmp"

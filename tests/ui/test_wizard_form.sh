@@ -2,7 +2,8 @@
 # test_wizard_form.sh - the setup wizard's curses form in a real terminal
 # (tmux, 80x24) against real servers (tests/ui/wizard_env.sh): fill it in,
 # go back with Esc, cancel with Ctrl-C leaving nothing behind, and the
-# first start of the reader with no rc running the wizard.
+# first start of the reader with no rc running the wizard, and add-account
+# from the reader (it closes, the wizard runs, it reopens on the new account).
 source "$(dirname "$0")/wizard_env.sh"
 wiz_enter_netns "$0" "$@"
 source "$(dirname "$0")/lib.sh"
@@ -82,6 +83,39 @@ ui_keys C-c
 st=$(ui_exited 10)
 check "first start, cancelled: exit 1 ($st)" [ "$st" = 1 ]
 check "first start, cancelled: no rc" [ ! -e "$T/fresh/muttlike/muttlike.rc" ]
+
+# -- add-account from the reader: it closes, the wizard runs, it reopens --
+ui_start "$M" -F "$T/form.rc"
+check "reader on the first account" ui_wait "srv.example" 20
+ui_keys Escape A
+check "add-account asks first" ui_wait "set up another account"
+ui_type y
+check "add-account: the wizard opens" ui_wait "who you are" 20
+ui_keys C-c
+check "add-account, cancelled: the reader is back" ui_wait "srv.example" 20
+check "add-account, cancelled: the rc still has one account" [ "$(grep -c '^account ' "$T/form.rc")" = 1 ]
+ui_keys Escape A
+ui_wait "set up another account" >/dev/null
+ui_type y
+check "add-account again: the wizard" ui_wait "who you are" 20
+ui_type "Alice Two"; ui_keys Tab
+ui_type "alice@srv.example"; ui_keys Tab
+ui_type "second"; ui_keys Enter Enter
+check "add-account: servers found (the reader's CA trusted)" ui_wait "(2/5): servers" 30
+ui_keys BTab Enter
+check "add-account: password page" ui_wait "(3/5): password" 20
+ui_type "$RIG_PASS"; ui_keys Enter Enter
+check "add-account: storage page" ui_wait "(4/5): keeping the password" 20
+while ! ui_screen | grep -q "< file >"; do ui_keys Right; sleep 0.1; done
+ui_keys BTab Enter
+check "add-account: summary" ui_wait "(5/5): write it"
+ui_keys Right BTab Enter
+check "add-account: the reader reopens on the new account" ui_wait "second/INBOX" 20
+check "add-account: both accounts in the rc" eval 'grep -q "^account second" "$T/form.rc" && grep -q "^account srv.example" "$T/form.rc"'
+ui_keys q
+ui_wait "Quit muttlike" 3 >/dev/null && ui_type y
+st=$(ui_exited 10)
+check "add-account: the reader quits normally ($st)" [ "$st" = 0 ]
 
 if compgen -G "$UI_TMP/asan*" >/dev/null || compgen -G "$UI_TMP/ubsan*" >/dev/null; then
 	check "no sanitizer reports from muttlike" false

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include "mailview.h"
@@ -266,6 +268,76 @@ static void test_addresses(void **state)
 	mailview_free(&mv);
 }
 
+/* A writer committing over and over while the reader reopens and reads
+ * (the index reloading on store-changed during a sync): the old revision
+ * the reader holds goes away under it (Xapian's DatabaseModifiedError).
+ * A list must then say it failed, never end early as if complete: that
+ * showed as an empty index. */
+static void test_reload_while_writing(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < 300; i++) {
+		char name[32], id[32], parent[32];
+		snprintf(name, sizeof(name), "w%03d", i);
+		snprintf(id, sizeof(id), "w%03d@t", i);
+		snprintf(parent, sizeof(parent), "w%03d@t", i - 1);
+		put_msg(f, name, id, "Fri, 05 Jan 2024 10:00:00 +0000", "Busy", i % 3 ? parent : NULL, "");
+	}
+	int st;
+	free(tu_run(&st, "NOTMUCH_CONFIG=%s notmuch new --quiet", f->nmcfg));
+	assert_int_equal(st, 0);
+	mailview_t *mv = open_mv(f);
+	char *err = NULL;
+	mv_list_t *l = mv_list_open(mv, "*", MV_THREADS, MV_NEWEST_FIRST, &err);
+	assert_non_null(l);
+	mv_list_fill(l, (size_t)-1, 0);
+	size_t threads = mv_list_count(l);
+	assert_true(mv_list_complete(l));
+	mv_list_free(&l);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *cmd = xasprintf("i=0; while [ $i -lt 60 ]; do NOTMUCH_CONFIG=%s notmuch tag +w$i -w$((i-1)) -- '*' "
+				      ">/dev/null 2>&1; i=$((i+1)); done", f->nmcfg);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	unsigned reads = 0, failed = 0;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		unsigned n = 0;
+		if (mailview_count(mv, "*", &n)) /* a count is right or says it failed */
+			assert_int_equal(n, 303);
+		mailview_reopen(mv);
+		l = mv_list_open(mv, "*", MV_THREADS, MV_NEWEST_FIRST, &err);
+		if (!l) { /* a query that failed even after the retry says so */
+			free(err);
+			err = NULL;
+			failed++;
+			continue;
+		}
+		while (!mv_list_complete(l) && !mv_list_failed(l)) {
+			mv_list_fill(l, 7, 0);
+			usleep(1000);
+		}
+		if (mv_list_failed(l))
+			failed++;
+		else
+			assert_int_equal(mv_list_count(l), threads);
+		reads++;
+		mv_list_free(&l);
+	}
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	print_message("%u reads while writing, %u stopped by a concurrent commit\n", reads, failed);
+	assert_true(reads > 0);
+	/* after the writer: a reopen reads everything again */
+	assert_int_equal(mailview_reopen(mv), MV_OK);
+	l = mv_list_open(mv, "*", MV_THREADS, MV_NEWEST_FIRST, &err);
+	mv_list_fill(l, (size_t)-1, 0);
+	assert_int_equal(mv_list_count(l), threads);
+	mv_list_free(&l);
+	mailview_free(&mv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counts_tags_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renamed_file_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_while_writing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

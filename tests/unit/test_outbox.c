@@ -3,6 +3,8 @@
  * success.  Sending goes through smtp's sendmail mode (a shell script),
  * so no server is needed here; test_send_smtp covers SMTP itself. */
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,81 @@ static void test_postpone_local(void **state)
 	assert_int_equal(outbox_mark_answered("/not/a/maildir/file", NULL), -1);
 }
 
+/* Held entries are never sent and come back unchanged; a locked entry
+ * (being sent) cannot be held, deleted, or sent a second time. */
+static void test_hold_and_lock(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	outbox_t *o = outbox_open(tmp, "work", &err);
+	static const char copy[] = "From: a@example.org\r\nBcc: z@example.org\r\n\r\nbody\r\n";
+	char *id = outbox_add(o, msg, strlen(msg), copy, strlen(copy), "a@example.org", rcpts, NULL, &err);
+	assert_non_null(id);
+	char *mf = outbox_message_file(o, id);
+	assert_non_null(strstr(mf, ".copy")); /* the user's text has the Bcc */
+	free(mf);
+	assert_null(outbox_message_file(o, "../x"));
+
+	assert_int_equal(outbox_hold(o, id), OUTBOX_OK);
+	struct outbox_entry *v;
+	assert_int_equal(outbox_list(o, &v), 1);
+	assert_true(v[0].held);
+	outbox_entries_free(&v, 1);
+	smtp_t *s = sender(true);
+	size_t failed = 9;
+	assert_int_equal(outbox_flush(o, s, NULL, &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(count_calls(), 0);
+	assert_int_equal(outbox_release(o, id), OUTBOX_OK);
+	assert_int_equal(outbox_list(o, &v), 1);
+	assert_false(v[0].held);
+	outbox_entries_free(&v, 1);
+
+	/* someone (another reader's sender) has the entry's lock */
+	char *eml = xasprintf("%s/%s.eml", outbox_dir(o), id);
+	int fd = open(eml, O_RDONLY);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_true(outbox_busy(o, id));
+	assert_int_equal(outbox_hold(o, id), OUTBOX_ERR_BUSY);
+	assert_int_equal(outbox_remove(o, id), OUTBOX_ERR_BUSY);
+	assert_int_equal(outbox_flush(o, s, NULL, &failed), 0);
+	assert_int_equal(count_calls(), 0);
+	close(fd);
+	assert_false(outbox_busy(o, id));
+
+	/* a held entry can be deleted; a crash between hold's renames lists it once */
+	assert_int_equal(outbox_hold(o, id), OUTBOX_OK);
+	char *held = xasprintf("%s/%s.held", outbox_dir(o), id), *env = xasprintf("%s/%s.env", outbox_dir(o), id);
+	assert_int_equal(link(held, env), 0);
+	assert_int_equal(outbox_list(o, &v), 1);
+	outbox_entries_free(&v, 1);
+	assert_int_equal(outbox_remove(o, id), OUTBOX_OK);
+	assert_int_equal(outbox_list(o, &v), 0);
+	assert_int_equal(access(held, F_OK), -1);
+	assert_int_equal(access(eml, F_OK), -1);
+	assert_int_equal(outbox_hold(o, id), OUTBOX_ERR_NOT_FOUND);
+	free(held);
+	free(env);
+	free(eml);
+	free(id);
+
+	/* its bytes lost (never by us): reported, and it can still be deleted */
+	id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, &err);
+	eml = xasprintf("%s/%s.eml", outbox_dir(o), id);
+	assert_int_equal(unlink(eml), 0);
+	assert_int_equal(outbox_flush(o, s, NULL, &failed), 0);
+	assert_int_equal(failed, 1);
+	assert_int_equal(outbox_list(o, &v), 1);
+	assert_non_null(v[0].error);
+	outbox_entries_free(&v, 1);
+	assert_int_equal(outbox_remove(o, id), OUTBOX_OK);
+	assert_int_equal(outbox_list(o, &v), 0);
+	free(eml);
+	smtp_free(&s);
+	free(id);
+	outbox_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_half_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postpone_local, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_lock, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

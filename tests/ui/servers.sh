@@ -1,0 +1,41 @@
+# tests/ui/servers.sh - the real servers a UI test talks to (source after lib.sh).
+#
+#   ui_rig_start        a private Dovecot (tests/rig/rig) in RIGDIR; sources
+#                       its rig.env (RIG_*).  RIG_* settings for `rig start`
+#                       (RIG_SENT_NAME, ...) pass through the environment.
+#   ui_smtp_start       a private Postfix (tests/integration/smtp-rig) in
+#                       SMTPDIR; sources smtp.env (SMTP_*).  Status 1 when it
+#                       cannot start (the caller decides whether that fails).
+#
+# Both stop, and their directories go, when the test exits (with lib.sh's
+# ui_cleanup).  They live under /tmp, not $UI_TMP: Dovecot's and Postfix's
+# users must reach them, and $UI_TMP is 0700.
+UI_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RIGDIR=
+SMTPDIR=
+
+ui_servers_stop() {
+	[ -n "$SMTPDIR" ] && "$UI_SRC/tests/integration/smtp-rig" stop "$SMTPDIR" >/dev/null 2>&1
+	[ -n "$RIGDIR" ] && "$UI_SRC/tests/rig/rig" stop "$RIGDIR" >/dev/null 2>&1
+	if [ "${UI_KEEP:-0}" != 1 ]; then
+		[ -n "$SMTPDIR" ] && rm -rf "$SMTPDIR"
+		[ -n "$RIGDIR" ] && rm -rf "$RIGDIR"
+	fi
+	ui_cleanup
+}
+trap ui_servers_stop EXIT
+
+ui_rig_start() {
+	RIGDIR=$(mktemp -d /tmp/muttlike-rig.XXXXXX)
+	RIG_QUIET=1 "$UI_SRC/tests/rig/rig" start "$RIGDIR" >/dev/null ||
+		{ echo "FAIL - the rig did not start"; echo "0 passed, 1 failed"; exit 1; }
+	# shellcheck disable=SC1091
+	source "$RIGDIR/rig.env"
+}
+
+ui_smtp_start() {
+	SMTPDIR=$(mktemp -d /tmp/muttlike-smtp.XXXXXX)
+	"$UI_SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null 2>&1 || return 1
+	# shellcheck disable=SC1091
+	source "$SMTPDIR/smtp.env"
+}
