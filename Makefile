@@ -23,7 +23,8 @@ Q           = $(if $(filter 1,$(V)),,@)
 CORE_PKGS   = gnutls libetpan libcurl expat
 UI_PKGS     = ncursesw
 CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
-CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(CORE_PKGS))) -lnotmuch -lresolv -lpthread
+# libcurl only for its headers: discover_http.c loads it with dlopen
+CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(CORE_PKGS)))) -lnotmuch -lresolv -lpthread -ldl
 UI_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(UI_PKGS))
 UI_LIBS     = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
