@@ -59,17 +59,20 @@ static bool utf8_repair(const char *in, size_t len, struct strbuf *out)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	bool bad = false;
+	size_t run = 0; /* in[run..i) is valid, copied in one go */
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq(p + i, len - i);
+		size_t n = p[i] < 0x80 ? 1 : utf8_seq(p + i, len - i);
 		if (n == 0) {
+			strbuf_add(out, in + run, i - run);
 			strbuf_adds(out, REPLACEMENT);
 			bad = true;
 			i++;
+			run = i;
 		} else {
-			strbuf_add(out, in + i, n);
 			i += n;
 		}
 	}
+	strbuf_add(out, in + run, len - run);
 	return bad;
 }
 

@@ -63,22 +63,29 @@ char *text_sanitize(const char *s, size_t len, bool keep_newlines)
 	struct strbuf b;
 	strbuf_init(&b);
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, run = 0; /* s[run..i) is kept as is, copied in one go */
 	while (i < len) {
 		unsigned cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
-		if (n == 0) {
-			strbuf_adds(&b, "\xEF\xBF\xBD"); /* U+FFFD for a bad byte */
+		size_t n;
+		if (p[i] >= 0x20 && p[i] < 0x7F) { /* printable ASCII: the common case */
 			i++;
 			continue;
 		}
-		if ((cp == '\n' && keep_newlines) || cp == '\t')
-			strbuf_addc(&b, (char)cp);
-		else if (text_is_dangerous(cp))
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n && ((cp == '\n' && keep_newlines) || cp == '\t' || !text_is_dangerous(cp))) {
+			i += n;
+			continue;
+		}
+		strbuf_add(&b, s + run, i - run);
+		if (n == 0) {
+			strbuf_adds(&b, "\xEF\xBF\xBD"); /* U+FFFD for a bad byte */
+			n = 1;
+		} else {
 			strbuf_addc(&b, '?');
-		else
-			strbuf_add(&b, s + i, n);
+		}
 		i += n;
+		run = i;
 	}
+	strbuf_add(&b, s + run, i - run);
 	return strbuf_detach(&b);
 }

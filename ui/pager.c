@@ -35,7 +35,7 @@ struct pager_view {
 	mime_view_t *mview;
 	char *text;    /* owned: a text page's content */
 	struct src_line *src;
-	size_t nsrc;
+	size_t nsrc, src_cap;
 	struct vline *vl;
 	size_t nvl;
 	int layout_width;
@@ -58,8 +58,10 @@ static void add_src(struct pager_view *p, const char *s, size_t len, enum mime_l
 	struct strbuf b;
 	strbuf_init(&b);
 	int col = 0;
-	/* expand tabs by display column */
-	for (size_t i = 0; i < len;) {
+	/* expand tabs by display column (widths matter only up to the last tab) */
+	const char *last_tab = len ? memrchr(s, '\t', len) : NULL;
+	size_t tail = last_tab ? (size_t)(last_tab - s) + 1 : 0;
+	for (size_t i = 0; i < tail;) {
 		if (s[i] == '\t') {
 			int n = 8 - col % 8;
 			for (int k = 0; k < n; k++)
@@ -74,7 +76,11 @@ static void add_src(struct pager_view *p, const char *s, size_t len, enum mime_l
 		col += cp_width(cp);
 		i = (size_t)(q - s);
 	}
-	p->src = xreallocarray(p->src, p->nsrc + 1, sizeof(*p->src));
+	strbuf_add(&b, s + tail, len - tail);
+	if (p->nsrc == p->src_cap) {
+		p->src_cap = p->src_cap ? p->src_cap * 2 : 64;
+		p->src = xreallocarray(p->src, p->src_cap, sizeof(*p->src));
+	}
 	/* mime's lines are sanitized already; raw headers and text pages are
 	 * not (draw_textn filters again anyway) */
 	p->src[p->nsrc].text = trusted ? strbuf_detach(&b) : text_sanitize(b.s ? b.s : "", b.len, false);
@@ -91,6 +97,7 @@ static void clear_src(struct pager_view *p)
 	free(p->src);
 	p->src = NULL;
 	p->nsrc = 0;
+	p->src_cap = 0;
 	free(p->vl);
 	p->vl = NULL;
 	p->nvl = 0;

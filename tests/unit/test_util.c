@@ -266,6 +266,16 @@ static void test_sanitize(void **state)
 	s = text_sanitize("\xc0\xaf", 2, false); /* overlong '/' */
 	assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd");
 	free(s);
+	/* the exact result, so that the runs copied in one go are checked too */
+	s = text_sanitize(evil, sizeof(evil) - 1, false);
+	assert_string_equal(s, "a?[31mred?]0;title? ?6n ?gpj.exe?z\xef\xbf\xbd\xef\xbf\xbd \xc3\xa9\xe6\x97\xa5\t??.");
+	free(s);
+	s = text_sanitize("", 0, false);
+	assert_string_equal(s, "");
+	free(s);
+	s = text_sanitize("end\xe2\x80", 5, false); /* truncated sequence at the end */
+	assert_string_equal(s, "end\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
 	assert_true(text_is_dangerous(0x2066));
 	assert_false(text_is_dangerous('A'));
 }
