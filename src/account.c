@@ -56,6 +56,9 @@ struct worker {
 	char *login_note;          /* why the password is asked again */
 	bool cert_rejected;
 	char *accept_once;         /* for the worker to hand to its sync before the next pass */
+	char *imap_once;           /* the last IMAP accept-once: SMTP trusts the same SHA-256 */
+	char *smtp_once;           /* the sender's accept-once (SHA-256), for the session */
+	char *smtp_rejected;       /* the SMTP certificate rejected (not asked again until a send) */
 	char **allow_next;         /* folders whose deletions the next pass applies */
 	size_t nallow_next;
 	struct sync_guard *kept;   /* guard stops the user answered "no" to (folder owned) */
@@ -73,6 +76,7 @@ struct question {
 	bool linked;               /* still in the manager's list */
 	bool answered;
 	char *secret;
+	bool trusted;              /* SMTP_CERT: the answer */
 };
 
 struct account_mgr {
@@ -223,6 +227,19 @@ static bool q_pending(struct account_mgr *m, long account, enum account_ask kind
 	return false;
 }
 
+/* Under m->mu: announce q and wait until it is answered (or nobody will
+ * answer it: quitting); q is out of the list after, the caller frees it. */
+static void wait_answer(struct account_mgr *m, struct question *q)
+{
+	pthread_mutex_unlock(&m->mu);
+	notify(m);
+	pthread_mutex_lock(&m->mu);
+	while (!q->answered && !m->stop && !m->no_asking)
+		pthread_cond_wait(&m->cond, &m->mu);
+	if (q->linked)
+		q_unlink(m, q);
+}
+
 /* Under m->mu: queue a password question and wait for its answer (the
  * UI thread is never the caller).  New secret or NULL. */
 static char *ask_and_wait(struct account_mgr *m, long account, enum account_ask kind, char *text, const char *note)
@@ -234,13 +251,7 @@ static char *ask_and_wait(struct account_mgr *m, long account, enum account_ask 
 	struct question *q = q_post(m, account, kind);
 	q->q.text = text;
 	q->q.note = note ? xstrdup(note) : NULL;
-	pthread_mutex_unlock(&m->mu);
-	notify(m);
-	pthread_mutex_lock(&m->mu);
-	while (!q->answered && !m->stop && !m->no_asking)
-		pthread_cond_wait(&m->cond, &m->mu);
-	if (q->linked)
-		q_unlink(m, q);
+	wait_answer(m, q);
 	char *secret = q->secret;
 	q->secret = NULL;
 	q_free(q);
@@ -310,6 +321,29 @@ char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_use
 	return secret;
 }
 
+static bool same_sha(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+bool account_mgr_smtp_cert(struct account_mgr *m, long account, const struct tls_cert_info *ci)
+{
+	if (!ci || !ci->sha256[0] || account < 0 || (size_t)account >= m->n)
+		return false;
+	struct worker *w = &m->w[account];
+	pthread_mutex_lock(&m->mu);
+	bool trusted = same_sha(w->smtp_once, ci->sha256) || same_sha(w->imap_once, ci->sha256);
+	if (!trusted && !same_sha(w->smtp_rejected, ci->sha256) && !m->stop && !m->no_asking) {
+		struct question *q = q_post(m, account, ACCOUNT_ASK_SMTP_CERT);
+		q->q.cert = tls_cert_info_dup(ci);
+		wait_answer(m, q);
+		trusted = q->answered && q->trusted;
+		q_free(q);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return trusted;
+}
+
 void account_mgr_smtp_refused(struct account_mgr *m, long account)
 {
 	if (account < 0 || (size_t)account >= m->n)
@@ -328,6 +362,7 @@ void account_mgr_smtp_ask_again(struct account_mgr *m, long account)
 		return;
 	pthread_mutex_lock(&m->mu);
 	m->w[account].smtp_declined = false;
+	xfree(&m->w[account].smtp_rejected);
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -396,10 +431,58 @@ static void due_now(struct account_mgr *m, struct worker *w)
 	pthread_cond_broadcast(&m->cond);
 }
 
+/* data_dir/certs, where imap_params_from_conf and smtp_params_from_conf
+ * look.  Not under m->mu: the file is written with fsync. */
+static bool pin_add(struct account_mgr *m, const char *host, const char *sha256, char **err)
+{
+	char *data = conf_data_dir(m->conf);
+	char *path = xasprintf("%s/certs", data);
+	bool ok = tls_pin_file_add(path, host, sha256, err) == 0;
+	free(path);
+	free(data);
+	return ok;
+}
+
+/* Under m->mu, which it releases: the sender waits for q and frees it,
+ * also when quitting wakes it while the pin is written, so q is looked up
+ * again afterwards. */
+static bool answer_smtp_cert(struct account_mgr *m, struct question *q, enum account_cert_choice c, char **err)
+{
+	unsigned long id = q->q.id;
+	struct worker *w = &m->w[q->q.account];
+	char sha[sizeof(q->q.cert->sha256)];
+	memcpy(sha, q->q.cert->sha256, sizeof(sha));
+	bool ok = true;
+	if (c == ACCOUNT_CERT_ALWAYS) {
+		char *host = xstrdup(q->q.cert->host ? q->q.cert->host : "");
+		pthread_mutex_unlock(&m->mu);
+		ok = pin_add(m, host, sha, err);
+		free(host);
+		pthread_mutex_lock(&m->mu);
+		q = q_find(m, id);
+	} else if (c == ACCOUNT_CERT_ONCE) {
+		free(w->smtp_once);
+		w->smtp_once = xstrdup(sha);
+	} else {
+		free(w->smtp_rejected);
+		w->smtp_rejected = xstrdup(sha);
+	}
+	if (q) {
+		q_unlink(m, q);
+		q->trusted = ok && c != ACCOUNT_CERT_REJECT;
+		q->answered = true;
+		pthread_cond_broadcast(&m->cond);
+	}
+	pthread_mutex_unlock(&m->mu);
+	return ok;
+}
+
 bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err)
 {
 	pthread_mutex_lock(&m->mu);
 	struct question *q = q_find(m, id);
+	if (q && q->q.kind == ACCOUNT_ASK_SMTP_CERT && q->q.cert)
+		return answer_smtp_cert(m, q, c, err);
 	if (!q || q->q.kind != ACCOUNT_ASK_CERT || !q->q.cert) {
 		pthread_mutex_unlock(&m->mu);
 		return true;
@@ -413,16 +496,13 @@ bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum accou
 	} else if (c == ACCOUNT_CERT_ONCE) {
 		free(w->accept_once);
 		w->accept_once = xstrdup(q->q.cert->sha256);
+		free(w->imap_once);
+		w->imap_once = xstrdup(q->q.cert->sha256);
 		due_now(m, w);
 	} else {
-		/* data_dir/certs, where imap_params_from_conf looks; the file is
-		 * written (fsync) without holding up the workers */
+		/* written without holding up the workers */
 		pthread_mutex_unlock(&m->mu);
-		char *data = conf_data_dir(m->conf);
-		char *path = xasprintf("%s/certs", data);
-		ok = tls_pin_file_add(path, q->q.cert->host, q->q.cert->sha256, err) == 0;
-		free(path);
-		free(data);
+		ok = pin_add(m, q->q.cert->host, q->q.cert->sha256, err);
 		pthread_mutex_lock(&m->mu);
 		if (ok)
 			due_now(m, w);
@@ -775,6 +855,9 @@ void account_mgr_free(struct account_mgr **pm)
 		secret_free(&w->smtp_pass);
 		free(w->login_note);
 		free(w->accept_once);
+		free(w->imap_once);
+		free(w->smtp_once);
+		free(w->smtp_rejected);
 		for (size_t k = 0; k < w->nallow_next; k++)
 			free(w->allow_next[k]);
 		free(w->allow_next);
@@ -816,6 +899,7 @@ static void schedule(struct account_mgr *m, long account, long long delay)
 			/* the user asked: ask again what was declined */
 			m->w[i].pass_declined = m->w[i].smtp_declined = false;
 			m->w[i].cert_rejected = false;
+			xfree(&m->w[i].smtp_rejected);
 			m->w[i].st.no_password = m->w[i].st.cert_rejected = false;
 		}
 	}

@@ -55,7 +55,8 @@ void account_mgr_take_news(struct account_mgr *m, bool *changed, char **msg);
  * A worker never blocks the UI: it queues a question, announces it on
  * notify_fd, and the UI thread takes the oldest with account_mgr_question()
  * and answers it by id.  A password question keeps the asking thread (an
- * account worker inside its login, or the sender) waiting for the answer;
+ * account worker inside its login, or the sender) waiting for the answer,
+ * and so does the sender's certificate question; the account workers'
  * certificate and deletion questions do not: the answer schedules a pass.
  *
  * Passwords the user types are kept (wiped at exit) for the session, for
@@ -66,6 +67,7 @@ enum account_ask {
 	ACCOUNT_ASK_PASSWORD,      /* text: the prompt; note: why again, or NULL */
 	ACCOUNT_ASK_SMTP_PASSWORD, /* the same, for the sender */
 	ACCOUNT_ASK_CERT,          /* cert: the refused certificate */
+	ACCOUNT_ASK_SMTP_CERT,     /* the same, refused by the sender (who waits) */
 	ACCOUNT_ASK_GUARD,         /* folder, deleted, total, local: the deletion guard stopped a folder */
 };
 struct tls_cert_info;
@@ -89,7 +91,9 @@ void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const ch
 enum account_cert_choice { ACCOUNT_CERT_REJECT, ACCOUNT_CERT_ONCE, ACCOUNT_CERT_ALWAYS };
 /* Reject (the account stays offline until sync-now), accept once (for
  * this session) or always (a pin in data_dir/certs); false with *err
- * (caller frees) when the pin could not be written. */
+ * (caller frees) when the pin could not be written.  For an SMTP
+ * certificate the waiting sender gets the answer (a pin that could not be
+ * written: not trusted, but not remembered as rejected either). */
 bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err);
 /* Apply the deletions (one pass with the folder in allow_deletes), or
  * keep the local copies (not asked again until the counts change). */
@@ -100,9 +104,18 @@ void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool appl
  * typed this session, else ask the user and wait.  New string for
  * secret_free, or NULL (declined, or quitting). */
 char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_user, const char *prompt);
+/* For the sender's thread: the SMTP server's certificate ci was refused.
+ * True when it is trusted for this session without asking (accepted once
+ * for SMTP, or for the IMAP server of this account with the same SHA-256:
+ * one server, one certificate), or when the user, asked now, accepts it
+ * once or always (then the pin is on disk).  False when rejected (now, or
+ * before: that certificate is not asked about again until an explicit
+ * send or sync-now) or when quitting. */
+bool account_mgr_smtp_cert(struct account_mgr *m, long account, const struct tls_cert_info *ci);
 /* The SMTP server refused the password it was given: forget it. */
 void account_mgr_smtp_refused(struct account_mgr *m, long account);
-/* The user sends explicitly: ask again even if the password was declined. */
+/* The user sends explicitly: ask again even if the password was declined
+ * or the certificate rejected. */
 void account_mgr_smtp_ask_again(struct account_mgr *m, long account);
 /* Wake every thread waiting for an answer (they get NULL) and ask
  * nothing more: before stopping a thread that may be asking. */

@@ -35,6 +35,8 @@ struct smtp_session {
 	char *accept_once;          /* owned */
 	smtp_ask_secret_fn ask;
 	void *ask_ud;
+	smtp_ask_cert_fn ask_cert;
+	void *ask_cert_ud;
 	char *hp;                   /* "host:port" for messages */
 	char *error;                /* owned, "" when none */
 	struct tls_cert_info *cert; /* owned */
@@ -294,6 +296,12 @@ void smtp_set_ask_secret(smtp_t *s, smtp_ask_secret_fn fn, void *ud)
 	s->ask_ud = ud;
 }
 
+void smtp_set_ask_cert(smtp_t *s, smtp_ask_cert_fn fn, void *ud)
+{
+	s->ask_cert = fn;
+	s->ask_cert_ud = ud;
+}
+
 void smtp_set_accept_once(smtp_t *s, const char *sha256hex)
 {
 	free(s->accept_once);
@@ -511,7 +519,7 @@ static enum smtp_status open_stream(smtp_t *s, int tmo, mailstream **out)
 	return SMTP_OK;
 }
 
-enum smtp_status smtp_connect(smtp_t *s)
+static enum smtp_status connect_once(smtp_t *s)
 {
 	close_session(s);
 	net_cancel_reset(s->cancel);
@@ -549,6 +557,23 @@ enum smtp_status smtp_connect(smtp_t *s)
 		return st;
 	log_debug("%s: connected (%s)", s->hp, *smtp_tls_version(s) ? smtp_tls_version(s) : "no TLS");
 	return SMTP_OK;
+}
+
+enum smtp_status smtp_connect(smtp_t *s)
+{
+	enum smtp_status st = connect_once(s);
+	if (st != SMTP_ERR_CERT || !s->ask_cert || !s->cert || !s->cert->sha256[0])
+		return st;
+	/* accepted already and still refused: asking again would loop */
+	if (s->accept_once && strcmp(s->accept_once, s->cert->sha256) == 0)
+		return st;
+	if (!s->ask_cert(s->ask_cert_ud, s->cert))
+		return st;
+	char sha[sizeof(s->cert->sha256)];
+	memcpy(sha, s->cert->sha256, sizeof(sha));
+	log_info("%s: certificate SHA256 %s accepted by the user", s->hp, sha);
+	smtp_set_accept_once(s, sha);
+	return connect_once(s);
 }
 
 /* ---- AUTH ---- */

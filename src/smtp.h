@@ -78,8 +78,16 @@ typedef char *(*smtp_ask_secret_fn)(void *ud, const char *prompt);
 smtp_t *smtp_new(const struct smtp_params *p);
 void smtp_free(smtp_t **s);
 void smtp_set_ask_secret(smtp_t *s, smtp_ask_secret_fn fn, void *ud);
-/* Trust this certificate (hex SHA-256) for the next connect only. */
+/* Trust this certificate (hex SHA-256) for the following connects of s
+ * (NULL: none). */
 void smtp_set_accept_once(smtp_t *s, const char *sha256hex);
+/* The front end's certificate decision, called on the connecting thread
+ * when the handshake refuses ci (the core never asks itself): true trusts
+ * that certificate (smtp_set_accept_once with its SHA-256) and connects
+ * again at once; false leaves it refused (SMTP_ERR_CERT, smtp_error says
+ * why).  Not called again for a certificate it has already accepted. */
+typedef bool (*smtp_ask_cert_fn)(void *ud, const struct tls_cert_info *ci);
+void smtp_set_ask_cert(smtp_t *s, smtp_ask_cert_fn fn, void *ud);
 
 /* Connect, secure (TLS or STARTTLS) and EHLO. */
 enum smtp_status smtp_connect(smtp_t *s);

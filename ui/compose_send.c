@@ -37,7 +37,8 @@ struct send_job {
 	char *data_dir; /* owned */
 	char *sent_dir; /* owned */
 	struct smtp_params p;
-	struct sync_secret_src *src; /* owned: asks the user for a missing password, or NULL */
+	struct sync_secret_src *src; /* owned: asks the user (missing password, refused certificate), or NULL */
+	bool ask_pass;               /* no password configured: src asks for it */
 	bool gave;                   /* the user's password was used (sender thread) */
 	struct send_job *next;
 };
@@ -100,8 +101,10 @@ static void run_job(struct send_job *j)
 	char *err = NULL;
 	outbox_t *ob = outbox_open(j->data_dir, j->account, &err);
 	smtp_t *s = ob ? smtp_new(&j->p) : NULL;
-	if (s && j->src)
+	if (s && j->src && j->ask_pass)
 		smtp_set_ask_secret(s, ask_secret, j);
+	if (s && j->src)
+		smtp_set_ask_cert(s, sync_glue_smtp_cert, j->src);
 	pthread_mutex_lock(&S.mu);
 	S.cur = s;
 	pthread_mutex_unlock(&S.mu);
@@ -190,7 +193,8 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	}
 	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
-	if (j->p.user && !j->p.pass && !j->p.pass_cmd && !j->p.oauth_cmd && !j->p.sendmail)
+	j->ask_pass = j->p.user && !j->p.pass && !j->p.pass_cmd && !j->p.oauth_cmd;
+	if (!j->p.sendmail)
 		j->src = sync_glue_secret_src(u, account, j->p.user);
 	char *rec = NULL;
 	free(roles_folder(u->conf, account, IMAP_SPECIAL_SENT, &rec));

@@ -15,6 +15,7 @@
 #include "account.h"
 #include "compose.h"
 #include "imap.h"
+#include "net.h"
 #include "roles.h"
 #include "secret.h"
 #include "text.h"
@@ -407,7 +408,14 @@ static void ask_cert(struct ui *u, struct sync_glue *g, const struct account_que
 	size_t fl = strlen(fp), half = fl > 48 ? 48 : fl; /* "ab:" x 16: wrap the 95 columns */
 	char *lines[8];
 	size_t n = 0;
-	lines[n++] = xasprintf("Account %s: the server's certificate is refused", acct);
+	bool smtp = q->kind == ACCOUNT_ASK_SMTP_CERT;
+	if (smtp) {
+		char *hp = net_host_port(ci->host ? ci->host : "", ci->port);
+		lines[n++] = xasprintf("Account %s: the certificate of the SMTP server %s is refused", acct, hp);
+		free(hp);
+	} else {
+		lines[n++] = xasprintf("Account %s: the server's certificate is refused", acct);
+	}
 	lines[n++] = xasprintf("Reason:   %s", why);
 	lines[n++] = xasprintf("Subject:  %s", ci->subject ? ci->subject : "");
 	lines[n++] = xasprintf("Issuer:   %s", ci->issuer ? ci->issuer : "");
@@ -430,8 +438,13 @@ static void ask_cert(struct ui *u, struct sync_glue *g, const struct account_que
 		char *e = clean(err);
 		ui_error(u, "%s: cannot pin the certificate: %s", acct, e);
 		free(e);
+	} else if (c == ACCOUNT_CERT_REJECT && smtp) {
+		ui_error(u, "%s: not sent, %s (rejected; sending again asks again)", acct, cwhy);
 	} else if (c == ACCOUNT_CERT_REJECT) {
 		ui_error(u, "%s: offline, %s (rejected; $ asks again)", acct, cwhy);
+	} else if (smtp) {
+		ui_message(u, "%s: SMTP certificate accepted %s; sending...", acct,
+			   c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
 	} else {
 		ui_message(u, "%s: certificate accepted %s; syncing...", acct,
 			   c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
@@ -478,7 +491,8 @@ void sync_glue_ask(struct ui *u)
 		switch (q.kind) {
 		case ACCOUNT_ASK_PASSWORD:
 		case ACCOUNT_ASK_SMTP_PASSWORD: ask_password(u, g, &q); break;
-		case ACCOUNT_ASK_CERT: ask_cert(u, g, &q); break;
+		case ACCOUNT_ASK_CERT:
+		case ACCOUNT_ASK_SMTP_CERT: ask_cert(u, g, &q); break;
 		case ACCOUNT_ASK_GUARD: ask_guard(u, g, &q); break;
 		}
 		account_question_clear(&q);
@@ -487,7 +501,7 @@ void sync_glue_ask(struct ui *u)
 	ui_draw(u);
 }
 
-/* ---- the sender's password ---- */
+/* ---- the sender's password and certificate ---- */
 
 struct sync_secret_src {
 	struct account_mgr *mgr; /* foreign: lives until sync_glue_stop, which stops the sender first */
@@ -516,6 +530,12 @@ char *sync_glue_smtp_ask(void *ud, const char *prompt)
 {
 	struct sync_secret_src *src = ud;
 	return src ? account_mgr_smtp_secret(src->mgr, src->account, src->same_user, prompt) : NULL;
+}
+
+bool sync_glue_smtp_cert(void *ud, const struct tls_cert_info *ci)
+{
+	struct sync_secret_src *src = ud;
+	return src && account_mgr_smtp_cert(src->mgr, src->account, ci);
 }
 
 void sync_glue_smtp_refused(struct sync_secret_src *src)

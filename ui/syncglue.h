@@ -51,13 +51,16 @@ bool sync_glue_available(struct ui *u);
 bool sync_glue_question_waiting(struct ui *u);
 void sync_glue_ask(struct ui *u);
 
-/* The sender's password source for an account, made on the UI thread
- * (NULL without an account manager); sync_glue_smtp_ask is an
- * smtp_ask_secret_fn for the sender's thread.  Valid until
- * sync_glue_stop, which stops the sender first. */
+/* The sender's source of decisions for an account, made on the UI
+ * thread (NULL without an account manager); sync_glue_smtp_ask is an
+ * smtp_ask_secret_fn and sync_glue_smtp_cert an smtp_ask_cert_fn for the
+ * sender's thread (both ask through the account manager's questions and
+ * wait).  Valid until sync_glue_stop, which stops the sender first. */
 struct sync_secret_src;
+struct tls_cert_info;
 struct sync_secret_src *sync_glue_secret_src(struct ui *u, long account, const char *smtp_user);
 char *sync_glue_smtp_ask(void *src, const char *prompt);
+bool sync_glue_smtp_cert(void *src, const struct tls_cert_info *ci);
 /* The server refused the password the sender was given. */
 void sync_glue_smtp_refused(struct sync_secret_src *src);
 /* The user sends now: a declined SMTP password may be asked again. */

@@ -154,6 +154,30 @@ static char *wait_delivery(const char *needle, int expect)
 	return NULL;
 }
 
+/* Is a file holding needle delivered already?  (No waiting: for "not
+ * delivered" right after a refusal, which never connected to DATA.) */
+static char *wait_delivery_quick(const char *needle)
+{
+	char *dir = xasprintf("%s/new", maildir);
+	DIR *d = opendir(dir);
+	char *hit = NULL;
+	for (struct dirent *e; d && (e = readdir(d)) && !hit;) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		char *text = tu_read(path);
+		free(path);
+		if (text && strstr(text, needle))
+			hit = text;
+		else
+			free(text);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return hit;
+}
+
 static void test_starttls_plain(void **state)
 {
 	(void)state;
@@ -283,6 +307,64 @@ static void test_certificate(void **state)
 	free(from);
 	compose_strv_free(&rcpts);
 	free(sha);
+	compose_free(&c);
+	smtp_params_clear(&p);
+}
+
+/* The front end's decision (smtp_set_ask_cert): asked once with the
+ * refused certificate; false leaves it refused, true connects again with
+ * it trusted, and later connects of the session do not ask again. */
+struct cert_asks {
+	int calls;
+	bool answer;
+	char sha[65];
+};
+static bool ask_cert(void *ud, const struct tls_cert_info *ci)
+{
+	struct cert_asks *a = ud;
+	a->calls++;
+	assert_true(ci->reasons & TLS_CERT_UNTRUSTED);
+	memcpy(a->sha, ci->sha256, sizeof(a->sha));
+	return a->answer;
+}
+
+static void test_certificate_ask(void **state)
+{
+	(void)state;
+	struct smtp_params p;
+	params(&p, sub_port, false); /* STARTTLS */
+	xfree(&p.ca_file);
+	compose_t *c = message("T5b-ask");
+	char *msg, *err = NULL, *from, **rcpts;
+	size_t len;
+	assert_int_equal(compose_render(c, NULL, false, &msg, &len, &err), COMPOSE_OK);
+	assert_int_equal(compose_envelope(c, &from, &rcpts, &err), COMPOSE_OK);
+	struct cert_asks no = { .answer = false }, yes = { .answer = true };
+	smtp_t *s = smtp_new(&p);
+	smtp_set_ask_cert(s, ask_cert, &no);
+	assert_int_equal(smtp_deliver(s, from, rcpts, msg, len), SMTP_ERR_CERT);
+	assert_int_equal(no.calls, 1);
+	assert_non_null(strstr(smtp_error(s), "SHA256"));
+	assert_null(wait_delivery_quick("T5b-ask"));
+	smtp_free(&s);
+	s = smtp_new(&p);
+	smtp_set_ask_cert(s, ask_cert, &yes);
+	enum smtp_status st = smtp_deliver(s, from, rcpts, msg, len);
+	if (st != SMTP_OK)
+		fail_msg("send: %s", smtp_error(s));
+	assert_int_equal(yes.calls, 1);
+	assert_string_equal(yes.sha, no.sha);
+	st = smtp_deliver(s, from, rcpts, msg, len);
+	if (st != SMTP_OK)
+		fail_msg("second send: %s", smtp_error(s));
+	assert_int_equal(yes.calls, 1); /* trusted for the session's later connects */
+	char *got = wait_delivery("T5b-ask", 2);
+	assert_non_null(got);
+	free(got);
+	smtp_free(&s);
+	free(msg);
+	free(from);
+	compose_strv_free(&rcpts);
 	compose_free(&c);
 	smtp_params_clear(&p);
 }
@@ -435,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_no_starttls),
 		cmocka_unit_test(test_certificate),
+		cmocka_unit_test(test_certificate_ask),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_starttls_injection),
 		cmocka_unit_test(test_oauth),
