@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -369,6 +370,88 @@ enum net_status imap_wait_input(imap_t *m, int timeout_ms)
 mailimap *imap_mailimap(imap_t *m)
 {
 	return m->authenticated ? m->imap : NULL;
+}
+
+/* libetpan 1.9.4's mailimap_select_qresync() sends "SELECT mb QRESYNC (...)"
+ * without the parentheses RFC 7162 puts around select parameters, which
+ * Dovecot accepts and ignores; so the command is written here, and
+ * libetpan still parses the whole answer (mailimap_custom_command leaves
+ * it in imap_response_info until the next command). */
+int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids,
+			clist **fetched, struct mailimap_set **vanished, uint64_t *highestmodseq)
+{
+	*fetched = NULL;
+	*vanished = NULL;
+	*highestmodseq = 0;
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return MAILIMAP_ERROR_BAD_STATE;
+	for (const char *p = raw; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return MAILIMAP_ERROR_INVAL; /* needs a literal: the caller selects without QRESYNC */
+	for (const char *p = known_uids ? known_uids : ""; *p; p++)
+		if (!isdigit((unsigned char)*p) && *p != ':' && *p != ',')
+			return MAILIMAP_ERROR_INVAL;
+	struct strbuf cmd;
+	strbuf_init(&cmd);
+	strbuf_adds(&cmd, "SELECT \"");
+	for (const char *p = raw; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addc(&cmd, '\\');
+		strbuf_addc(&cmd, *p);
+	}
+	strbuf_addf(&cmd, "\" (QRESYNC (%" PRIu32 " %" PRIu64 "%s%s))", uidvalidity, modseq,
+		      known_uids && *known_uids ? " " : "", known_uids ? known_uids : "");
+	if (mi->imap_selection_info)
+		mailimap_selection_info_free(mi->imap_selection_info);
+	mi->imap_selection_info = mailimap_selection_info_new();
+	int rc = mailimap_custom_command(mi, cmd.s);
+	strbuf_free(&cmd);
+	if (rc == MAILIMAP_ERROR_CUSTOM_COMMAND) {
+		if (mi->imap_selection_info)
+			mailimap_selection_info_free(mi->imap_selection_info);
+		mi->imap_selection_info = NULL;
+		mi->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+		return MAILIMAP_ERROR_SELECT;
+	}
+	if (rc != MAILIMAP_NO_ERROR)
+		return rc;
+	if (!mi->imap_selection_info)
+		return MAILIMAP_ERROR_MEMORY;
+	mi->imap_state = MAILIMAP_STATE_SELECTED;
+	struct mailimap_response_info *ri = mi->imap_response_info;
+	if (!ri)
+		return MAILIMAP_NO_ERROR;
+	*fetched = ri->rsp_fetch_list;
+	ri->rsp_fetch_list = NULL;
+	struct mailimap_set *v = mailimap_set_new_empty();
+	for (clistiter *it = ri->rsp_extension_list ? clist_begin(ri->rsp_extension_list) : NULL; it;
+	     it = clist_next(it)) {
+		struct mailimap_extension_data *ext = clist_content(it);
+		if (!ext || !ext->ext_extension || !ext->ext_data)
+			continue;
+		if (ext->ext_extension->ext_id == MAILIMAP_EXTENSION_QRESYNC &&
+		    ext->ext_type == MAILIMAP_QRESYNC_TYPE_VANISHED) {
+			/* Every VANISHED line (libetpan's own select keeps only the first). */
+			struct mailimap_qresync_vanished *qv = ext->ext_data;
+			for (clistiter *s = qv->qr_known_uids && qv->qr_known_uids->set_list
+						    ? clist_begin(qv->qr_known_uids->set_list)
+						    : NULL;
+			     s; s = clist_next(s)) {
+				struct mailimap_set_item *item = clist_content(s);
+				mailimap_set_add_interval(v, item->set_first, item->set_last);
+			}
+		} else if (ext->ext_extension->ext_id == MAILIMAP_EXTENSION_CONDSTORE &&
+			   ext->ext_type == MAILIMAP_CONDSTORE_TYPE_RESP_TEXT_CODE) {
+			struct mailimap_condstore_resptextcode *code = ext->ext_data;
+			if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_HIGHESTMODSEQ)
+				*highestmodseq = code->cs_data.cs_modseq_value;
+			else if (code->cs_type == MAILIMAP_CONDSTORE_RESPTEXTCODE_NOMODSEQ)
+				*highestmodseq = 0;
+		}
+	}
+	*vanished = v;
+	return MAILIMAP_NO_ERROR;
 }
 
 /* Handshake and keep what the caller may want to show. */

@@ -169,6 +169,17 @@ enum net_status imap_wait_input(imap_t *m, int timeout_ms);
 /* The libetpan session once logged in (foreign: owned by m), or NULL. */
 mailimap *imap_mailimap(imap_t *m);
 
+/* SELECT raw (QRESYNC (uidvalidity modseq [known_uids])) (RFC 7162), once
+ * QRESYNC is enabled; known_uids is a UID set ("1:5,9") or NULL.  A libetpan
+ * code: MAILIMAP_NO_ERROR (selected), MAILIMAP_ERROR_SELECT (NO/BAD),
+ * MAILIMAP_ERROR_INVAL (a name that needs a literal: select another way),
+ * or a stream error.  On success *fetched is the FETCH responses (caller
+ * frees with mailimap_fetch_list_free; may be NULL), *vanished the UIDs of
+ * every VANISHED response (caller frees with mailimap_set_free), and
+ * *highestmodseq the folder's HIGHESTMODSEQ (0: none). */
+int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids,
+			clist **fetched, struct mailimap_set **vanished, uint64_t *highestmodseq);
+
 /* LIST "" "*" (with SPECIAL-USE when offered); *out is an array of *n
  * folders (caller frees with imap_folders_free). */
 enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n);

@@ -793,6 +793,20 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* UID and FLAGS of each FETCH response in fetched, into r (sorted). */
+static void fetched_flags(clist *fetched, struct rlist *r)
+{
+	for (clistiter *it = fetched ? clist_begin(fetched) : NULL; it; it = clist_next(it)) {
+		struct fetched fm;
+		parse_msg_att(clist_content(it), &fm);
+		if (fm.uid && fm.has_flags)
+			rlist_push(r, fm.uid, fm.flags, fm.kw);
+		else
+			free(fm.kw);
+	}
+	rlist_sort(r);
+}
+
 /* UID FETCH set (UID FLAGS), optionally CHANGEDSINCE, into r. */
 static int fetch_flags(struct sync *s, struct mailimap_set *set, uint64_t changedsince, struct rlist *r)
 {
@@ -806,16 +820,8 @@ static int fetch_flags(struct sync *s, struct mailimap_set *set, uint64_t change
 	mailimap_fetch_type_free(ft);
 	if (rc != MAILIMAP_NO_ERROR)
 		return rc;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct fetched fm;
-		parse_msg_att(clist_content(it), &fm);
-		if (fm.uid && fm.has_flags)
-			rlist_push(r, fm.uid, fm.flags, fm.kw);
-		else
-			free(fm.kw);
-	}
+	fetched_flags(res, r);
 	mailimap_fetch_list_free(res);
-	rlist_sort(r);
 	return MAILIMAP_NO_ERROR;
 }
 
@@ -827,6 +833,7 @@ static int search_all(struct sync *s, uint32_t **out, size_t *n)
 	clist *res = NULL;
 	int rc = mailimap_uid_search(mi, NULL, key, &res);
 	mailimap_search_key_free(key);
+	s->stats.uid_searches++;
 	*out = NULL;
 	*n = 0;
 	if (rc != MAILIMAP_NO_ERROR)
@@ -1704,6 +1711,105 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 	return result;
 }
 
+/* ---- QRESYNC (RFC 7162) ---- */
+
+/* known-uids for SELECT (QRESYNC ...): the state's UIDs as ranges, and
+ * every UID above the highest of them ("1:5,9,10:4294967295").  Dovecot
+ * sends FETCH and VANISHED only for UIDs in this set, so the open range is
+ * what brings the messages that arrived since (and those a pass fetched
+ * before a crash kept it from saving the state).  NULL (no known-uids: no
+ * limit) when the state has no message or its UIDs are too scattered for
+ * a short command line. */
+static char *known_uids(const struct state *st)
+{
+	size_t n = state_count(st), ranges = 0;
+	if (n == 0)
+		return NULL;
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < n; ranges++) {
+		if (ranges == 256) {
+			strbuf_free(&b);
+			return NULL;
+		}
+		size_t j = i;
+		while (j + 1 < n && state_at(st, j + 1)->uid == state_at(st, j)->uid + 1)
+			j++;
+		if (j == i)
+			strbuf_addf(&b, "%s%" PRIu32, i ? "," : "", state_at(st, i)->uid);
+		else
+			strbuf_addf(&b, "%s%" PRIu32 ":%" PRIu32, i ? "," : "", state_at(st, i)->uid, state_at(st, j)->uid);
+		i = j + 1;
+	}
+	uint32_t max = state_at(st, n - 1)->uid;
+	if (max < UINT32_MAX)
+		strbuf_addf(&b, ",%" PRIu32 ":%" PRIu32, max + 1, UINT32_MAX);
+	return strbuf_detach(&b);
+}
+
+struct uidrange {
+	uint32_t first, last;
+};
+
+static int uidrange_cmp(const void *a, const void *b)
+{
+	const struct uidrange *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* Every UID the server still has, from the state, VANISHED (EARLIER) and
+ * the changed messages in r: (state - vanished) + r, sorted, unique.  The
+ * vanished set is never expanded (a server may send 1:4294967295); each
+ * state UID is looked up in its sorted ranges. */
+static uint32_t *qresync_uids(const struct state *st, const struct mailimap_set *vanished, const struct rlist *r,
+			      size_t *n)
+{
+	size_t nr = 0, cap = 0;
+	struct uidrange *rg = NULL;
+	for (clistiter *it = vanished && vanished->set_list ? clist_begin(vanished->set_list) : NULL; it;
+	     it = clist_next(it)) {
+		const struct mailimap_set_item *item = clist_content(it);
+		uint32_t a = item->set_first ? item->set_first : UINT32_MAX; /* 0 is "*" */
+		uint32_t b = item->set_last ? item->set_last : UINT32_MAX;
+		if (nr == cap) {
+			cap = cap ? cap * 2 : 16;
+			rg = xreallocarray(rg, cap, sizeof(*rg));
+		}
+		rg[nr++] = (struct uidrange){ a < b ? a : b, a < b ? b : a };
+	}
+	if (nr)
+		qsort(rg, nr, sizeof(*rg), uidrange_cmp);
+	size_t ns = state_count(st), k = 0, j = 0;
+	uint32_t maxlast = 0; /* the highest end among the ranges passed so far */
+	uint32_t *v = xreallocarray(NULL, ns + r->n + 1, sizeof(*v));
+	for (size_t i = 0; i < ns; i++) {
+		uint32_t uid = state_at(st, i)->uid; /* ascending */
+		while (j < nr && rg[j].first <= uid) {
+			if (rg[j].last > maxlast)
+				maxlast = rg[j].last;
+			j++;
+		}
+		if (maxlast >= uid)
+			continue; /* vanished */
+		v[k++] = uid;
+	}
+	free(rg);
+	for (size_t i = 0; i < r->n; i++)
+		v[k++] = r->v[i].uid;
+	if (k)
+		qsort(v, k, sizeof(*v), u32_cmp);
+	size_t w = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!w || v[w - 1] != v[i])
+			v[w++] = v[i];
+	*n = w;
+	return v;
+}
+
+static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete, uint32_t **alluids,
+			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
+			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished);
+
 /* SELECT, then learn what the server changed; fills r.  *complete tells
  * whether r lists every message or only the changed ones. */
 static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete,
@@ -1712,12 +1818,50 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 {
 	mailimap *mi = imap_mailimap(s->imap);
 	bool condstore = imap_condstore_enabled(s->imap) || imap_has_cap(s->imap, IMAP_CAP_CONDSTORE);
+	/* QRESYNC: the SELECT itself returns VANISHED (EARLIER) and the
+	 * FETCH FLAGS of what changed since the state's HIGHESTMODSEQ. */
+	bool qresync = imap_qresync_enabled(s->imap) && state_uidvalidity(c->st) && state_highestmodseq(c->st);
+	clist *qfetch = NULL;
+	struct mailimap_set *vanished = NULL;
 	*modseq = 0;
-	int rc = condstore ? mailimap_select_condstore(mi, c->f->raw, modseq) : mailimap_select(mi, c->f->raw);
+	int rc;
+	if (qresync) {
+		char *known = known_uids(c->st);
+		rc = imap_select_qresync(s->imap, c->f->raw, state_uidvalidity(c->st), state_highestmodseq(c->st), known,
+					 &qfetch, &vanished, modseq);
+		free(known);
+		if (rc != MAILIMAP_NO_ERROR) {
+			qresync = false;
+			if (rc == MAILIMAP_ERROR_SELECT || rc == MAILIMAP_ERROR_INVAL) {
+				log_debug("%s: SELECT (QRESYNC) refused (%s); selecting with CONDSTORE", c->name,
+					  server_text(mi));
+				rc = mailimap_select_condstore(mi, c->f->raw, modseq);
+			}
+		}
+	} else {
+		rc = condstore ? mailimap_select_condstore(mi, c->f->raw, modseq) : mailimap_select(mi, c->f->raw);
+	}
 	if (rc != MAILIMAP_NO_ERROR) {
 		imap_failed(s, rc, c->name, "SELECT");
 		return -1;
 	}
+	rc = learn_changes(s, c, r, complete, alluids, nall, uidvalidity, uidnext, modseq, noop, condstore, qresync,
+			   qfetch, vanished);
+	if (qfetch)
+		mailimap_fetch_list_free(qfetch);
+	if (vanished)
+		mailimap_set_free(vanished);
+	return rc;
+}
+
+/* After the SELECT of learn_remote(): qresync says it was SELECT (QRESYNC
+ * ...) with its answer in qfetch and vanished (foreign). */
+static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete, uint32_t **alluids,
+			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
+			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished)
+{
+	mailimap *mi = imap_mailimap(s->imap);
+	int rc;
 	struct mailimap_selection_info *sel = mi->imap_selection_info;
 	c->kw_ok = false;
 	for (clistiter *it = sel->sel_perm_flags ? clist_begin(sel->sel_perm_flags) : NULL; it; it = clist_next(it)) {
@@ -1734,6 +1878,7 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 	*nall = 0;
 
 	if (state_uidvalidity(c->st) && state_uidvalidity(c->st) != *uidvalidity) {
+		qresync = false; /* the server ignored the QRESYNC parameters */
 		if (remap_uidvalidity(s, c, *uidvalidity) < 0)
 			return -1;
 	}
@@ -1746,6 +1891,27 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 	}
 	if (exists == 0)
 		return 0; /* nothing there: every known UID is gone */
+	if (qresync && *modseq && have_base) {
+		fetched_flags(qfetch, r); /* the changes SELECT (QRESYNC ...) returned */
+		*complete = false;
+		s->stats.qresync_selects++;
+		*alluids = qresync_uids(c->st, vanished, r, nall);
+		log_debug("%s: SELECT (QRESYNC): %zu changed, %zu of %zu known messages left, %u on the server", c->name,
+			  r->n, *nall, state_count(c->st), exists);
+		if (*nall == exists)
+			return 0;
+		/* Not what the server counts (a VANISHED line missing or
+		 * incomplete): ask for every UID. */
+		free(*alluids);
+		*alluids = NULL;
+		*nall = 0;
+		rc = search_all(s, alluids, nall);
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_failed(s, rc, c->name, "UID SEARCH");
+			return -1;
+		}
+		return 0;
+	}
 	struct mailimap_set *all = mailimap_set_new_interval(1, 0);
 	if (condstore && *modseq && have_base) {
 		rc = fetch_flags(s, all, state_highestmodseq(c->st), r);

@@ -83,6 +83,8 @@ struct sync_stats {
 	size_t folders;
 	size_t folder_errors;
 	uint64_t bytes;
+	size_t qresync_selects; /* folders whose changes came from SELECT (QRESYNC ...) */
+	size_t uid_searches;    /* UID SEARCH ALL sent to find expunged messages */
 };
 
 struct sync_options {
