@@ -241,8 +241,14 @@ static bool scan_comment(struct scan *sc, char **err)
 static bool scan_angle(struct scan *sc, char **err)
 {
 	size_t start = ++sc->i;
-	while (sc->i < sc->n && sc->s[sc->i] != '>' && sc->s[sc->i] != '<')
+	bool quoted = false; /* a quoted local part may hold '<' and '>' */
+	while (sc->i < sc->n && (quoted || (sc->s[sc->i] != '>' && sc->s[sc->i] != '<'))) {
+		if (quoted && sc->s[sc->i] == '\\' && sc->i + 1 < sc->n)
+			sc->i++;
+		else if (sc->s[sc->i] == '"')
+			quoted = !quoted;
 		sc->i++;
+	}
 	if (sc->i >= sc->n || sc->s[sc->i] != '>')
 		return fail(err, "missing '>' after '<%s'", sc->s + start, sc->i - start);
 	const char *a = sc->s + start;
@@ -405,10 +411,18 @@ static bool needs_quotes(const char *s)
 	return strpbrk(s, ",;<>@:\"()[]\\.") != NULL;
 }
 
+/* A mailbox without a name may stand bare only when nothing in it could
+ * be read as list or group syntax (a quoted local part or a domain
+ * literal can hold ',', ';', ':' ...); otherwise it goes in <>. */
+static bool bare_ok(const char *mailbox)
+{
+	return !strpbrk(mailbox, ",;:<>()[]\" \\\t");
+}
+
 char *addr_format(const struct addr *a)
 {
 	if (!a->name || !*a->name)
-		return xstrdup(a->mailbox);
+		return bare_ok(a->mailbox) ? xstrdup(a->mailbox) : xasprintf("<%s>", a->mailbox);
 	if (!needs_quotes(a->name))
 		return xasprintf("%s <%s>", a->name, a->mailbox);
 	struct strbuf b;
@@ -447,8 +461,10 @@ char *addr_list_encode(const struct addr_list *l)
 		if (l->v[i].name && *l->v[i].name) {
 			encode_rfc2047_phrase(l->v[i].name, &b);
 			strbuf_addf(&b, " <%s>", l->v[i].mailbox);
-		} else {
+		} else if (bare_ok(l->v[i].mailbox)) {
 			strbuf_adds(&b, l->v[i].mailbox);
+		} else {
+			strbuf_addf(&b, "<%s>", l->v[i].mailbox);
 		}
 	}
 	return strbuf_detach(&b);

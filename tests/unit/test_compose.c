@@ -133,6 +133,17 @@ static void test_addr_parse(void **state)
 	assert_true(addr_parse("\"john doe\"@example.org, root@[192.0.2.1]", &l, &err));
 	assert_int_equal(l.n, 2);
 	addr_list_clear(&l);
+	/* a quoted local part holding '<' or '>' inside angle brackets (found
+	 * by fuzz_address: the editor's format of it did not parse back) */
+	assert_true(addr_parse("c <\"<a@exam\"@mail.org>, X <\"a>b\\\"\"@example.org>", &l, &err));
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].mailbox, "\"<a@exam\"@mail.org");
+	assert_string_equal(l.v[1].mailbox, "\"a>b\\\"\"@example.org");
+	addr_list_clear(&l);
+	assert_false(addr_parse("X <\"unterminated@x.org>", &l, &err));
+	free(err);
+	err = NULL;
+	addr_list_clear(&l);
 }
 
 static void test_addr_errors(void **state)
