@@ -2,6 +2,7 @@
  * resolved for the reader and the sender (roles.h). */
 #include "roles.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@ static bool role_kept(enum imap_special r)
 	return false;
 }
 
-/* One line per role: "<Role> <delimiter or -> <UTF-8 name>\n".  The name
+/* One line per role: "<Role> <delimiter as two hex digits, 00 for none>
+ * <UTF-8 name>\n" (hex, so that any delimiter byte, '-' or ' ' included,
+ * reads back unambiguously).  The name
  * is untrusted server text: a name holding a newline is not recorded. */
 int roles_save(const char *state_dir, const struct imap_folder *f, size_t n)
 {
@@ -32,8 +35,7 @@ int roles_save(const char *state_dir, const struct imap_folder *f, size_t n)
 			if (f[i].special != kept[k] || (f[i].flags & IMAP_FOLDER_NOSELECT) || !f[i].name ||
 			    strpbrk(f[i].name, "\r\n") || !f[i].name[0])
 				continue;
-			char d = f[i].delim && f[i].delim != '\n' && f[i].delim != '\r' ? f[i].delim : '-';
-			strbuf_addf(&b, "%s %c %s\n", imap_special_name(kept[k]), d, f[i].name);
+			strbuf_addf(&b, "%s %02x %s\n", imap_special_name(kept[k]), (unsigned char)f[i].delim, f[i].name);
 			break;
 		}
 	}
@@ -91,14 +93,15 @@ static char *recorded(const conf_t *c, long account, enum imap_special role)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (strncmp(line, want, wl) != 0 || line[wl] != ' ' || !line[wl + 1] || line[wl + 2] != ' ')
+		if (strncmp(line, want, wl) != 0 || line[wl] != ' ' || !isxdigit((unsigned char)line[wl + 1]) ||
+		    !isxdigit((unsigned char)line[wl + 2]) || line[wl + 3] != ' ')
 			continue;
-		char d = line[wl + 1];
-		const char *name = line + wl + 3;
+		char d = (char)strtoul((char[]){ line[wl + 1], line[wl + 2], 0 }, NULL, 16);
+		const char *name = line + wl + 4;
 		if (!*name || (d != '/' && strchr(name, '/')))
 			continue;
 		out = xstrdup(name);
-		if (d != '-' && d != '/')
+		if (d && d != '/')
 			for (char *p = out; *p; p++)
 				if (*p == d)
 					*p = '/';

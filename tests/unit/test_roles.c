@@ -118,6 +118,14 @@ static void test_hostile_recorded_names_stay_inside(void **state)
 	/* '/' inside a component of a '.'-delimited server: not usable */
 	check(c, IMAP_SPECIAL_SENT, "Sent", "Sent");
 	conf_free(&c);
+	/* a server whose delimiter is '-' (any byte reads back as itself) */
+	struct imap_folder g[] = { { .raw = "a", .name = "Mail-Junk", .delim = '-', .special = IMAP_SPECIAL_JUNK },
+				   { .raw = "b", .name = "Old-Sent", .delim = 0, .special = IMAP_SPECIAL_SENT } };
+	assert_int_equal(roles_save(sd, g, 2), 0);
+	c = load("");
+	check(c, IMAP_SPECIAL_JUNK, "Mail/Junk", "Mail/Junk");
+	check(c, IMAP_SPECIAL_SENT, "Old-Sent", "Old-Sent");
+	conf_free(&c);
 	free(sd);
 }
 
