@@ -2,6 +2,7 @@
 #include "fault.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,4 +45,12 @@ void fault_point(const char *name)
 		return;
 	if (__atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) == at)
 		_exit(99);
+}
+
+bool fault_hit(const char *name)
+{
+	pthread_once(&once, load);
+	if (at <= 0 || strcmp(name, point) != 0)
+		return false;
+	return __atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) == at;
 }

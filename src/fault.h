@@ -16,7 +16,13 @@
 #ifndef MUTTLIKE_FAULT_H
 #define MUTTLIKE_FAULT_H
 
+#include <stdbool.h>
+
 void fault_point(const char *name);
+/* The same count, without ending the process: true at the n-th arrival.
+ * "drop-fetch" (before a UID FETCH of message bodies) cuts the connection
+ * there, as a server that goes away or a network that drops would. */
+bool fault_hit(const char *name);
 /* Arm a fault from a "<point>:<n>" spec (NULL: disarm) and restart the
  * count; for tests that fork a child instead of exec'ing the binary. */
 void fault_set(const char *spec);

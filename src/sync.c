@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -631,6 +632,8 @@ struct folder_ctx {
 	struct store_tagged *tagged; /* owned, sorted by path */
 	size_t ntagged;
 	bool scan_deferred;   /* local not listed yet: see folder_key */
+	uint32_t *gone;       /* owned, sorted: UIDs this pass removed from the server */
+	size_t ngone;
 };
 
 static void ctx_clear(struct folder_ctx *c)
@@ -642,6 +645,7 @@ static void ctx_clear(struct folder_ctx *c)
 	state_free(&c->st);
 	maildir_list_clear(&c->local);
 	store_tagged_free(&c->tagged, c->ntagged);
+	free(c->gone);
 }
 
 static char *store_path(struct folder_ctx *c, const char *name)
@@ -1253,6 +1257,8 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 		}
 		clist *res = NULL;
 		long long t0 = net_now_ms();
+		if (fault_hit("drop-fetch") && mi->imap_stream)
+			shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
 		int rc = mailimap_uid_fetch(mi, set, ft, &res);
 		t_net += net_now_ms() - t0;
 		t0 = net_now_ms();
@@ -1457,7 +1463,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			   const uint32_t *alluids, size_t nall, uint32_t **fetch, size_t *nfetch)
 {
 	/* Every UID any side knows. */
-	size_t cap = state_count(c->st) + c->local.n + r->n + 1;
+	size_t cap = state_count(c->st) + c->local.n + r->n + nall + 1;
 	uint32_t *u = xreallocarray(NULL, cap, sizeof(*u));
 	size_t nu = 0;
 	for (size_t i = 0; i < state_count(c->st); i++)
@@ -1467,6 +1473,11 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			u[nu++] = c->local.v[i].uid;
 	for (size_t i = 0; i < r->n; i++)
 		u[nu++] = r->v[i].uid;
+	/* Every UID the server has, also those neither the state nor a file
+	 * knows (a gap an interrupted pass left below messages it did fetch):
+	 * those are fetched below, whatever told us of them. */
+	for (size_t i = 0; i < nall; i++)
+		u[nu++] = alluids[i];
 	qsort(u, nu, sizeof(*u), u32_cmp);
 	size_t w = 0;
 	for (size_t i = 0; i < nu; i++)
@@ -1504,10 +1515,15 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			bool exists = x->base != NULL;
 			if (alluids)
 				exists = bsearch(&x->uid, alluids, nall, sizeof(*alluids), u32_cmp) != NULL;
-			x->on_server = exists && x->base;
-			if (x->on_server) {
+			else if (!x->base && x->loc)
+				exists = true; /* unknown here: never read as expunged (see learn_changes) */
+			x->on_server = exists;
+			if (x->on_server && x->base) {
 				x->rflags = x->base->flags;
 				x->rkw = x->base->keywords;
+			} else if (x->on_server && x->loc) {
+				x->rflags = x->loc->flags; /* adopted: its name is its base */
+				x->rkw = NULL;
 			}
 		}
 		if (x->loc)
@@ -1693,6 +1709,9 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			fault_point("delete");
 			for (size_t k = 0; k < nrdel; k++)
 				state_del(c->st, rdel[k]);
+			c->gone = xreallocarray(c->gone, nrdel + 1, sizeof(*c->gone));
+			memcpy(c->gone, rdel, nrdel * sizeof(*rdel)); /* ascending, like u */
+			c->ngone = nrdel;
 			s->stats.pushed += nrdel;
 		}
 	}
@@ -1723,6 +1742,13 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 static char *known_uids(const struct state *st)
 {
 	size_t n = state_count(st), ranges = 0;
+	/* Only below the UIDNEXT of the last complete pass: above it, a
+	 * stopped pass may have fetched some messages and not others (newest
+	 * first), so everything from there on is asked for (doc/sync.md, the
+	 * invariant). */
+	uint32_t fence = state_uidnext(st);
+	while (fence && n > 0 && state_at(st, n - 1)->uid >= fence)
+		n--;
 	if (n == 0)
 		return NULL;
 	struct strbuf b;
@@ -1809,6 +1835,34 @@ static uint32_t *qresync_uids(const struct state *st, const struct mailimap_set 
 static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete, uint32_t **alluids,
 			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
 			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished);
+
+/* How many of the server's messages (alluids when asked, else those in r:
+ * the state's own are on the server by the merge) the state does not hold
+ * after the merge and the fetch: non-zero means a UIDNEXT or
+ * HIGHESTMODSEQ saved now would claim messages that are not on disk. */
+static int u32_cmp(const void *a, const void *b);
+
+static bool claimed(const struct folder_ctx *c, uint32_t uid)
+{
+	return state_get(c->st, uid) || (c->ngone && bsearch(&uid, c->gone, c->ngone, sizeof(uid), u32_cmp));
+}
+
+static size_t state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
+			       const struct rlist *r)
+{
+	size_t missing = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (!claimed(c, alluids[i]))
+			missing++;
+	if (!alluids)
+		for (size_t i = 0; i < r->n; i++)
+			if (!claimed(c, r->v[i].uid))
+				missing++;
+	if (missing)
+		log_error("invariant: %zu server messages are not in the state; UIDNEXT and HIGHESTMODSEQ not advanced",
+			  missing);
+	return missing;
+}
 
 /* SELECT, then learn what the server changed; fills r.  *complete tells
  * whether r lists every message or only the changed ones. */
@@ -2188,6 +2242,15 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		goto out;
 	if (nfetch && fetch_new(s, &c, fetch, nfetch) < 0) {
 		save_state(s, &c); /* keep what arrived */
+		goto out;
+	}
+	size_t unclaimed = state_unmirrored(&c, alluids, nall, &r);
+	if (unclaimed) {
+		/* The invariant (doc/sync.md): UIDNEXT and HIGHESTMODSEQ move
+		 * only when every message the server has is durable here. */
+		folder_error(s, f->name, "%s: %zu messages on the server were not stored; run sync again", f->name,
+			     unclaimed);
+		save_state(s, &c);
 		goto out;
 	}
 	state_set_uidvalidity(c.st, uidvalidity);

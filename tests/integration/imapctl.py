@@ -205,6 +205,15 @@ def main(argv):
         data = open(argv[3], "rb").read()
         typ, _ = m.append(quote(argv[2]), "(" + flags + ")" if flags else None, None, data)
         return 0 if typ == "OK" else 1
+    if cmd == "appendmany":
+        # appendmany FOLDER N TAG: N small messages <TAG-i@test>, i = 1..N.
+        for i in range(1, int(argv[3]) + 1):
+            data = ("From: a@example.org\r\nSubject: %s %d\r\nMessage-ID: <%s-%d@test>\r\n\r\nbody %d\r\n"
+                    % (argv[4], i, argv[4], i, i)).encode()
+            typ, _ = m.append(quote(argv[2]), None, None, data)
+            if typ != "OK":
+                return 1
+        return 0
     if cmd == "move":
         m.select(quote(argv[2]))
         typ, _ = m.uid("MOVE", argv[3], quote(argv[4]))

@@ -277,4 +277,23 @@ __attribute__((unused)) static void st_set_local_flags(const char *path, const c
 	free(nn);
 }
 
+/* Run this test binary again inside a nested rig started with var=1
+ * (RIG_NO_QRESYNC, RIG_NO_CONDSTORE); its exit status. */
+__attribute__((unused)) static int st_nested_rig(const char *var, char **argv)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv(var, "1", 1);
+		setenv("RIG_QUIET", "1", 1);
+		char *with = xasprintf("%s/tests/rig/with-rig", getenv("MUTTLIKE_SRCDIR") ? getenv("MUTTLIKE_SRCDIR") : ".");
+		execl(with, with, argv[0], (char *)NULL);
+		perror("exec with-rig");
+		_exit(1);
+	}
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
+}
+
 #endif

@@ -242,19 +242,8 @@ int main(int argc, char **argv)
 	};
 	int rc = cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 	/* The fallback, in a nested rig whose server hides QRESYNC only. */
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		setenv("RIG_NO_QRESYNC", "1", 1);
-		setenv("RIG_QUIET", "1", 1);
-		char *with = xasprintf("%s/tests/rig/with-rig", getenv("MUTTLIKE_SRCDIR") ? getenv("MUTTLIKE_SRCDIR") : ".");
-		execl(with, with, argv[0], (char *)NULL);
-		perror("exec with-rig");
-		_exit(1);
-	}
-	int ws = 0;
-	waitpid(pid, &ws, 0);
-	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+	int inner = st_nested_rig("RIG_NO_QRESYNC", argv);
+	if (inner)
 		rc = rc ? rc : 1;
 	return rc;
 }

@@ -1,0 +1,155 @@
+/* test_sync_gap.c - an interrupted pass never leaves a hole in the mirror.
+ *
+ * The case from issue 11: a folder is mirrored, many new messages arrive
+ * on the server, the next pass (which fetches newest first) is cut off
+ * after some of them, and later passes must still fetch every one in
+ * between.  The cut is made three ways: the connection drops before a
+ * UID FETCH batch (fault "drop-fetch": the socket is shut down under the
+ * session, as a server that goes away or a Wi-Fi that drops), the client
+ * is killed after a file reached cur/ ("fetch"), and the client is killed
+ * as it saves the state ("state").  Each case runs under the three server
+ * capability sets: this binary runs its cases against the default rig
+ * (QRESYNC), then again inside nested rigs with RIG_NO_QRESYNC=1
+ * (CONDSTORE only) and RIG_NO_CONDSTORE=1 (neither).  After the clean
+ * pass the oracle (imapctl.py compare: UIDs, Message-IDs, sizes, flags)
+ * finds no difference, the state holds every server UID, and one more
+ * pass fetches nothing.
+ */
+#include "sync_helpers.h"
+
+#include "state.h"
+
+#define NEW_MSGS 200 /* more than three FETCH batches of 64 */
+
+static bool populated;
+
+static int fresh_local(void **state)
+{
+	(void)state;
+	st_setup_env();
+	if (!populated) {
+		st_populate(7, 60, NULL);
+		populated = true;
+	}
+	return 0;
+}
+
+static int drop_local(void **state)
+{
+	(void)state;
+	st_teardown_env();
+	return 0;
+}
+
+/* The state's view of INBOX agrees with the server: as many records as
+ * messages, and no UIDNEXT beyond what is there. */
+static void check_state_invariant(void)
+{
+	char *path = xasprintf("%s/state/test/INBOX.state", E.data);
+	struct state *st = NULL;
+	assert_int_equal(state_load(path, &st), STATE_OK);
+	char *out = st_imap("count INBOX");
+	unsigned server = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	assert_int_equal(state_count(st), server);
+	out = st_imap("uids INBOX");
+	/* Every server UID has a state record. */
+	for (char *p = out, *line; (line = strsep(&p, "\n"));) { /* "uid flags" a line */
+		if (!*line)
+			continue;
+		uint32_t uid = (uint32_t)strtoul(line, NULL, 10);
+		if (!state_get(st, uid))
+			fail_msg("server UID %u is not in the state", uid);
+		assert_true(uid < state_uidnext(st));
+	}
+	free(out);
+	state_free(&st);
+	free(path);
+}
+
+static void converge(void)
+{
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
+	check_state_invariant();
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, 0);
+	assert_int_equal(st_compare(), 0);
+}
+
+/* A mirrored account, NEW_MSGS new messages in INBOX, a pass cut at
+ * spec; a drop fails the pass (not 0), a kill ends it with 99. */
+static void gap_case(const char *spec, bool initial)
+{
+	static unsigned round;
+	if (!initial) {
+		struct st_result r = st_sync();
+		assert_int_equal(r.status, SYNC_OK);
+	}
+	char *tag = xasprintf("gap%u-%d", round++, (int)getpid());
+	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, tag));
+	int rc = st_sync_fault(spec);
+	if (strncmp(spec, "drop-", 5) == 0) {
+		if (rc == 0 || rc == 99)
+			fail_msg("%s: expected the dropped connection to fail the pass, got %d", spec, rc);
+	} else if (rc != 99) {
+		fail_msg("%s: expected the fault to end the sync (99), got %d", spec, rc);
+	}
+	/* A cut in the fetch leaves some of the new messages behind. */
+	unsigned local = st_count_files("INBOX");
+	char *out = st_imap("count INBOX");
+	unsigned server = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	if (strncmp(spec, "state:", 6) != 0)
+		assert_true(local < server);
+	free(tag);
+	converge();
+}
+
+static void test_drop_incremental_2(void **s) { (void)s; gap_case("drop-fetch:2", false); }
+static void test_drop_incremental_3(void **s) { (void)s; gap_case("drop-fetch:3", false); }
+static void test_drop_initial_2(void **s) { (void)s; gap_case("drop-fetch:2", true); }
+static void test_kill_incremental_fetch_100(void **s) { (void)s; gap_case("fetch:100", false); }
+static void test_kill_incremental_state_2(void **s) { (void)s; gap_case("state:2", false); }
+static void test_kill_initial_fetch_70(void **s) { (void)s; gap_case("fetch:70", true); }
+
+/* Two cut passes in a row, then a clean one. */
+static void test_drop_twice(void **s)
+{
+	(void)s;
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	free(st_imap("appendmany INBOX %d twice-%d", NEW_MSGS, (int)getpid()));
+	int rc = st_sync_fault("drop-fetch:2");
+	assert_true(rc != 0 && rc != 99);
+	free(st_imap("appendmany INBOX %d twice-b-%d", NEW_MSGS, (int)getpid()));
+	rc = st_sync_fault("drop-fetch:3");
+	assert_true(rc != 0 && rc != 99);
+	converge();
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	st_test_filter();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_drop_incremental_2, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_drop_incremental_3, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_drop_initial_2, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_fetch_100, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, drop_local),
+	};
+	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
+	fprintf(stderr, "# server capabilities: %s\n", caps);
+	int rc = cmocka_run_group_tests_name(caps, tests, NULL, NULL);
+	if (getenv("RIG_NO_CONDSTORE") || getenv("RIG_NO_QRESYNC"))
+		return rc;
+	int r2 = st_nested_rig("RIG_NO_QRESYNC", argv);
+	int r3 = st_nested_rig("RIG_NO_CONDSTORE", argv);
+	return rc ? rc : r2 ? r2 : r3;
+}
