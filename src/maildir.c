@@ -2,6 +2,8 @@
 #include "maildir.h"
 
 #include <ctype.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +244,52 @@ struct maildir_entry *maildir_list_find(struct maildir_list *l, uint32_t uid)
 	return lo < l->n && l->v[lo].uid == uid && l->v[lo].has_uid ? &l->v[lo] : NULL;
 }
 
+static void host_name(char *host, size_t n)
+{
+	snprintf(host, n, "localhost");
+	gethostname(host, n - 1);
+	host[n - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p == '/' || *p == ':' || *p == ',')
+			*p = '_';
+}
+
+/* The writer's pid of one of our tmp names, or 0 when it is not ours. */
+static long our_writer(const char *name, const char *host)
+{
+	long long secs;
+	long usecs, pid;
+	unsigned q;
+	int used = 0;
+	if (sscanf(name, "%lld.M%ldP%ldQ%u.%n", &secs, &usecs, &pid, &q, &used) != 4 || used == 0)
+		return 0;
+	return strcmp(name + used, host) == 0 && pid > 0 ? pid : 0;
+}
+
+size_t maildir_clean_tmp(const char *dir, time_t now)
+{
+	char *tmp = xasprintf("%s/tmp", dir);
+	DIR *d = opendir(tmp);
+	size_t removed = 0;
+	char host[256];
+	host_name(host, sizeof(host));
+	for (struct dirent *de; d && (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		long pid = our_writer(de->d_name, host);
+		bool orphan = pid && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+		if ((orphan || now - st.st_mtime > MAILDIR_TMP_MAX_AGE) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+	}
+	if (d)
+		closedir(d);
+	free(tmp);
+	return removed;
+}
+
 /* A unique stem: time, microseconds, pid, a counter and the host name,
  * as the Maildir spec asks, with the host's '/' and ':' replaced. */
 static char *unique_stem(void)
@@ -249,12 +297,8 @@ static char *unique_stem(void)
 	static unsigned counter;
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	char host[256] = "localhost";
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	for (char *p = host; *p; p++)
-		if (*p == '/' || *p == ':' || *p == ',')
-			*p = '_';
+	char host[256];
+	host_name(host, sizeof(host));
 	unsigned n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 	return xasprintf("%lld.M%ldP%ldQ%u.%s", (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(), n,
 			 host);

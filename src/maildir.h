@@ -70,6 +70,14 @@ void maildir_find_tree(const char *root, const char *rel, char ***out, size_t *n
 /* Create dir/{cur,new,tmp} (and dir's parents).  0, or -1 with errno. */
 int maildir_create(const char *dir);
 
+/* Remove what no writer will finish from dir/tmp: any file older than
+ * MAILDIR_TMP_MAX_AGE (the Maildir rule: 36 hours), and at once a file
+ * of ours (our stem, this host) whose writer process is gone (a sync
+ * killed between write and rename).  now is the current time.  Returns
+ * how many were removed. */
+#define MAILDIR_TMP_MAX_AGE (36 * 3600)
+size_t maildir_clean_tmp(const char *dir, time_t now);
+
 /* One message file found by a scan. */
 struct maildir_entry {
 	char *name;     /* owned: "cur/<basename>" or "new/<basename>" */

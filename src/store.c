@@ -65,6 +65,8 @@ struct store {
 	size_t failures;
 	size_t added;
 	bool recovered;    /* reconcile() ran: tags may predate a crash */
+	bool reopened;     /* drop_db() ran: the next open reconciles */
+	size_t store_errors; /* Xapian errors that closed the handle */
 	char *state_dir;   /* owned */
 	char open_stamp[96]; /* store_index_stamp() when the database was opened */
 	unsigned long open_gen; /* store_tag_generation() then */
@@ -503,6 +505,7 @@ static bool apply(struct store *s, struct op *o)
 }
 
 static int ensure_db(struct store *s, char **err);
+static void drop_db(struct store *s);
 
 static notmuch_status_t open_rw(const char *root, notmuch_database_t **db, char **msg)
 {
@@ -519,6 +522,24 @@ static void set_flush_threshold(void)
 void store_global_init(void)
 {
 	pthread_once(&env_once, set_flush_threshold);
+}
+
+/* After a Xapian error (a full disk, a write error) the handle is not
+ * trusted any more: close it (what was committed stays; an open atomic
+ * section is cancelled by notmuch) and forget it.  The dirty marker stays,
+ * so the next ensure_db() reopens the database and reconciles it with the
+ * Maildirs, which re-adds whatever this batch lost. */
+static void drop_db(struct store *s)
+{
+	if (!s->db)
+		return;
+	notmuch_status_t st = notmuch_database_close(s->db);
+	if (st != NOTMUCH_STATUS_SUCCESS)
+		log_error("store: closing the notmuch database after an error: %s", notmuch_status_to_string(st));
+	notmuch_database_destroy(s->db);
+	s->db = NULL;
+	s->reopened = true;
+	s->store_errors++;
 }
 
 static void *writer_main(void *arg)
@@ -564,18 +585,32 @@ static void *writer_main(void *arg)
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		notmuch_database_begin_atomic(s->db);
-		for (struct op *o = batch, *nx; o; o = nx) {
-			nx = o->next;
-			if (!apply(s, o))
-				failed++;
-			op_free(o);
-		}
-		fault_point("store-batch");
-		notmuch_status_t st = notmuch_database_end_atomic(s->db);
+		notmuch_status_t st = notmuch_database_begin_atomic(s->db);
 		if (st != NOTMUCH_STATUS_SUCCESS) {
-			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
-			failed++;
+			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
+			drop_db(s);
+			for (struct op *o = batch, *nx; o; o = nx) {
+				nx = o->next;
+				failed++;
+				op_free(o);
+			}
+		} else {
+			for (struct op *o = batch, *nx; o; o = nx) {
+				nx = o->next;
+				if (!apply(s, o))
+					failed++;
+				op_free(o);
+			}
+			fault_point("store-batch");
+			st = notmuch_database_end_atomic(s->db);
+			if (st != NOTMUCH_STATUS_SUCCESS) {
+				/* Nothing of the batch is committed, and the
+				 * handle is not usable any more (notmuch keeps
+				 * the section open): start again from disk. */
+				log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+				failed = n;
+				drop_db(s);
+			}
 		}
 		if (s->changed)
 			s->changed(s->changed_ud);
@@ -803,7 +838,10 @@ static void reconcile(struct store *s)
 {
 	log_info("store: the last sync did not finish; checking the index against the Maildirs");
 	s->recovered = true;
-	notmuch_database_begin_atomic(s->db);
+	if (notmuch_database_begin_atomic(s->db) != NOTMUCH_STATUS_SUCCESS) {
+		drop_db(s);
+		return;
+	}
 	char **dirs = NULL;
 	size_t n = 0;
 	maildir_find_tree(s->root, "", &dirs, &n); /* "<account>/<folder...>" */
@@ -817,7 +855,13 @@ static void reconcile(struct store *s)
 	}
 	free(dirs);
 	reconcile_vanished(s);
-	notmuch_database_end_atomic(s->db);
+	notmuch_status_t st = notmuch_database_end_atomic(s->db);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		log_error("store: notmuch could not commit the reconciled index: %s", notmuch_status_to_string(st));
+		drop_db(s); /* tried again at the next batch */
+		return;
+	}
+	s->reopened = false;
 }
 
 static int write_marker(const char *path)
@@ -867,11 +911,18 @@ static int ensure_db(struct store *s, char **err)
 	 * advance_stamps). */
 	store_index_stamp(s, s->open_stamp);
 	s->open_gen = store_tag_generation(s);
-	if (access(s->dirty, F_OK) == 0)
+	if (access(s->dirty, F_OK) == 0 || s->reopened)
 		reconcile(s);
-	else
-		write_marker(s->dirty);
-	return 0;
+	else if (write_marker(s->dirty) < 0) {
+		/* Without the marker a crash would go unnoticed: no writes. */
+		log_error("store: cannot write %s: %s", s->dirty, strerror(errno));
+		if (err)
+			*err = xasprintf("cannot write %s: %s", s->dirty, strerror(errno));
+		notmuch_database_destroy(s->db);
+		s->db = NULL;
+		return -1;
+	}
+	return s->db ? 0 : -1;
 }
 
 enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err)
@@ -954,11 +1005,12 @@ static void advance_stamps(struct store *s)
 		closedir(dh);
 }
 
-void store_close(struct store **sp)
+int store_close(struct store **sp)
 {
 	struct store *s = *sp;
+	int result = 0;
 	if (!s)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->mu);
 	s->stop = true;
 	pthread_cond_signal(&s->cv_work);
@@ -973,8 +1025,15 @@ void store_close(struct store **sp)
 		if (st == NOTMUCH_STATUS_SUCCESS) {
 			unlink(s->dirty);
 			advance_stamps(s);
+		} else {
+			/* The marker stays: the next open reconciles. */
+			log_error("store: notmuch could not commit the index in %s: %s", s->root,
+				  notmuch_status_to_string(st));
+			result = -1;
 		}
 	}
+	if (s->store_errors)
+		result = -1;
 	if (getenv("MUTTLIKE_TIMING"))
 		log_info("store: timing: writer busy %.2f s in %zu batches, idle %.2f s; producers waited %.2f s for "
 			 "room; close %.2f s; %zu added",
@@ -988,4 +1047,5 @@ void store_close(struct store **sp)
 	free(s->state_dir);
 	free(s);
 	*sp = NULL;
+	return result;
 }

@@ -51,7 +51,10 @@ typedef void (*store_changed_fn)(void *ud);
 enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err);
 /* Flush, close the database (committing it), stop the thread, clear the
  * dirty marker.  NULL-safe. */
-void store_close(struct store **s);
+/* -1 when the index could not be committed, or a Xapian error made the
+ * writer close and reopen it during the run (the Maildirs hold every
+ * message; the next open reconciles): the caller says so and fails. */
+int store_close(struct store **s);
 
 void store_set_changed(struct store *s, store_changed_fn fn, void *ud);
 

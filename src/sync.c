@@ -1340,6 +1340,12 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 		free(names);
 		free(b);
 		t_local += net_now_ms() - t0;
+		if (werr == ENOSPC || werr == EDQUOT) {
+			folder_error(s, c->name,
+				     "%s: disk full at %s: %zu messages not stored; free space and run sync again",
+				     c->name, c->dir, n - done);
+			return -1;
+		}
 		if (werr) {
 			folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
 				     strerror(werr));
@@ -2149,6 +2155,9 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		folder_error(s, f->name, "%s: cannot create %s: %s", f->name, c.dir, strerror(errno));
 		goto out;
 	}
+	size_t stale = maildir_clean_tmp(c.dir, time(NULL));
+	if (stale)
+		log_info("%s: %s: removed %zu unfinished files from tmp/", s->account, f->name, stale);
 	char key[320];
 	folder_key(&c, key, sizeof(key)); /* before reading anything: see folder_key */
 	c.scan_deferred = stamp_matches(s, c.rel, key);
@@ -3090,8 +3099,14 @@ enum sync_status sync_run(struct sync *s)
 	if (s->net_failed)
 		sync_disconnect(s);
 done:
-	if (store_flush(s->store) && st == SYNC_OK) {
-		set_error(s, "%s: some messages could not be indexed (see the log)", s->account);
+	size_t unindexed = store_flush(s->store);
+	if (unindexed && st == SYNC_OK) {
+		if (util_disk_low(s->mail_dir))
+			set_error(s, "%s: disk full at %s: %zu changes not indexed; free space and run sync again",
+				  s->account, s->mail_dir, unindexed);
+		else
+			set_error(s, "%s: %zu changes could not be indexed (see the log); run sync again", s->account,
+				  unindexed);
 		st = SYNC_ERR_STORE;
 	}
 	if (s->stamps_active) {

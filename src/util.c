@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 void util_oom(void)
@@ -365,4 +366,12 @@ fail_unlink: {
 fail:
 	free(tmp);
 	return -1;
+}
+
+bool util_disk_low(const char *path)
+{
+	struct statvfs v;
+	if (statvfs(path, &v) != 0)
+		return false;
+	return (unsigned long long)v.f_bavail * v.f_frsize < UTIL_DISK_LOW_BYTES;
 }

@@ -75,4 +75,9 @@ int util_mkdirs(const char *path, unsigned mode);
  * fsync the dir.  0 on success, -1 with errno set. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
+/* Less than UTIL_DISK_LOW_BYTES free for an unprivileged writer on the
+ * file system that holds path (a full disk, for error messages). */
+#define UTIL_DISK_LOW_BYTES (8ull << 20)
+bool util_disk_low(const char *path);
+
 #endif

@@ -82,12 +82,15 @@ static struct store *store_acquire(struct shared_store *ss)
 	return s;
 }
 
-static void store_release(struct shared_store *ss)
+/* false when the index could not be committed at the close. */
+static bool store_release(struct shared_store *ss)
 {
+	bool ok = true;
 	pthread_mutex_lock(&ss->mu);
 	if (ss->users && --ss->users == 0)
-		store_close(&ss->store);
+		ok = store_close(&ss->store) == 0;
 	pthread_mutex_unlock(&ss->mu);
+	return ok;
 }
 
 static void print_progress(struct cmd_sync *cs)
@@ -197,7 +200,16 @@ static enum sync_status one_pass(struct worker *w)
 	sync_set_store(w->sync, store);
 	enum sync_status st = sync_run(w->sync);
 	sync_set_store(w->sync, NULL);
-	store_release(&cs->ss);
+	if (!store_release(&cs->ss)) {
+		pthread_mutex_lock(&cs->out_mu);
+		clear_progress(cs);
+		fprintf(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
+				"Maildir: free space and run sync again\n",
+			sync_account(w->sync), cs->ss.mail_root, util_disk_low(cs->ss.mail_root) ? " (disk full)" : "");
+		pthread_mutex_unlock(&cs->out_mu);
+		if (st == SYNC_OK)
+			st = SYNC_ERR_STORE;
+	}
 	return st;
 }
 

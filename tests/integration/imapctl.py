@@ -206,10 +206,12 @@ def main(argv):
         typ, _ = m.append(quote(argv[2]), "(" + flags + ")" if flags else None, None, data)
         return 0 if typ == "OK" else 1
     if cmd == "appendmany":
-        # appendmany FOLDER N TAG: N small messages <TAG-i@test>, i = 1..N.
+        # appendmany FOLDER N TAG [BODY-BYTES]: N messages <TAG-i@test>, i = 1..N.
+        pad = int(argv[5]) if len(argv) > 5 else 0
+        filler = "".join("line %d of the filler text\r\n" % k for k in range(pad // 28 + 1))[:pad]
         for i in range(1, int(argv[3]) + 1):
-            data = ("From: a@example.org\r\nSubject: %s %d\r\nMessage-ID: <%s-%d@test>\r\n\r\nbody %d\r\n"
-                    % (argv[4], i, argv[4], i, i)).encode()
+            data = ("From: a@example.org\r\nSubject: %s %d\r\nMessage-ID: <%s-%d@test>\r\n\r\nbody %d\r\n%s"
+                    % (argv[4], i, argv[4], i, i, filler)).encode()
             typ, _ = m.append(quote(argv[2]), None, None, data)
             if typ != "OK":
                 return 1

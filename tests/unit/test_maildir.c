@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -116,6 +118,51 @@ static void test_deliver_scan_rename(void **state)
 	free(tmp);
 }
 
+/* tmp/: a file of a writer that is gone goes at once, one of a live
+ * writer or of another program stays until it is 36 hours old. */
+static void test_clean_tmp(void **state)
+{
+	(void)state;
+	char *tmp = tu_tmpdir();
+	char *dir = xasprintf("%s/INBOX", tmp), *tdir = xasprintf("%s/INBOX/tmp", tmp);
+	assert_int_equal(maildir_create(dir), 0);
+	char host[256] = "localhost";
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	/* A pid that is gone: a reaped child's. */
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	char *gone = xasprintf("1700000000.M1P%ldQ1.%s", (long)dead, host);
+	char *live = xasprintf("1700000000.M1P%ldQ2.%s", (long)getppid(), host);
+	char *mine = xasprintf("1700000000.M1P%ldQ3.%s", (long)getpid(), host);
+	char *other = xasprintf("1700000000.M1P%ldQ4.otherhost", (long)dead);
+	const char *names[] = { gone, live, mine, other, "foreign-tool-file" };
+	for (size_t i = 0; i < 5; i++)
+		free(tu_write(tdir, names[i], "x", 0600));
+	time_t now = time(NULL);
+	assert_int_equal(maildir_clean_tmp(dir, now), 1);
+	char *p = xasprintf("%s/%s", tdir, gone);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	for (size_t i = 1; i < 5; i++) {
+		p = xasprintf("%s/%s", tdir, names[i]);
+		assert_int_equal(access(p, F_OK), 0);
+		free(p);
+	}
+	/* 36 hours later (by the clock passed in) everything old goes. */
+	assert_int_equal(maildir_clean_tmp(dir, now + MAILDIR_TMP_MAX_AGE + 10), 4);
+	free(gone);
+	free(live);
+	free(mine);
+	free(other);
+	tu_rmtree(tmp);
+	free(tdir);
+	free(dir);
+	free(tmp);
+}
+
 static void test_message_id(void **state)
 {
 	(void)state;
@@ -138,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_safe_paths),
 		cmocka_unit_test(test_deliver_scan_rename),
 		cmocka_unit_test(test_message_id),
+		cmocka_unit_test(test_clean_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
