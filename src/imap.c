@@ -372,11 +372,37 @@ mailimap *imap_mailimap(imap_t *m)
 	return m->authenticated ? m->imap : NULL;
 }
 
+int imap_command(mailimap *mi, const char *cmd)
+{
+	int r = mailimap_send_current_tag(mi); /* "<tag> " */
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	if (mailstream_write(mi->imap_stream, cmd, strlen(cmd)) == -1 || mailstream_write(mi->imap_stream, "\r\n", 2) == -1 ||
+	    mailstream_flush(mi->imap_stream) == -1)
+		return MAILIMAP_ERROR_STREAM;
+	if (mailimap_read_line(mi) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	struct mailimap_response *resp = NULL;
+	r = mailimap_parse_response(mi, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	int code = MAILIMAP_RESP_COND_STATE_BAD;
+	if (resp->rsp_resp_done && resp->rsp_resp_done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED &&
+	    resp->rsp_resp_done->rsp_data.rsp_tagged && resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state)
+		code = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	else
+		r = MAILIMAP_ERROR_STREAM; /* BYE instead of a tagged answer */
+	mailimap_response_free(resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	return code == MAILIMAP_RESP_COND_STATE_OK ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_CUSTOM_COMMAND;
+}
+
 /* libetpan 1.9.4's mailimap_select_qresync() sends "SELECT mb QRESYNC (...)"
  * without the parentheses RFC 7162 puts around select parameters, which
  * Dovecot accepts and ignores; so the command is written here, and
- * libetpan still parses the whole answer (mailimap_custom_command leaves
- * it in imap_response_info until the next command). */
+ * libetpan still parses the whole answer (imap_command() leaves it in
+ * imap_response_info until the next command). */
 int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids,
 			clist **fetched, struct mailimap_set **vanished, uint64_t *highestmodseq)
 {
@@ -405,7 +431,7 @@ int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64
 	if (mi->imap_selection_info)
 		mailimap_selection_info_free(mi->imap_selection_info);
 	mi->imap_selection_info = mailimap_selection_info_new();
-	int rc = mailimap_custom_command(mi, cmd.s);
+	int rc = imap_command(mi, cmd.s);
 	strbuf_free(&cmd);
 	if (rc == MAILIMAP_ERROR_CUSTOM_COMMAND) {
 		if (mi->imap_selection_info)
@@ -1119,7 +1145,7 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 					   : "LIST \"\" \"*\" RETURN (SPECIAL-USE)";
 		if (status)
 			tls_stream_capture_start(m->tls, 4u << 20);
-		r = mailimap_custom_command(m->imap, cmd);
+		r = imap_command(m->imap, cmd);
 		if (status)
 			captured = tls_stream_capture_end(m->tls);
 		if (r == MAILIMAP_NO_ERROR && m->imap->imap_response_info) {

@@ -1706,6 +1706,17 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		state_put(c->st, x->uid, fl, x->mkw);
 		s->stats.pushed++;
 	}
+	bool no_trash = conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0 && !s->trash_raw;
+	if (result == 0 && nrdel && no_trash) {
+		/* delete_policy = trash and nothing to move to: an expunge
+		 * here would take the only server copy.  Keep them (the state
+		 * keeps their UIDs, so every pass says so again). */
+		folder_error(s, c->name,
+			     "%s: no Trash folder on the server (none marked \\Trash, none named Trash); not deleting "
+			     "%zu messages there: set trash = \"<folder>\" or delete_policy = expunge",
+			     c->name, nrdel);
+		nrdel = 0;
+	}
 	if (result == 0 && nrdel) {
 		int rc = remote_delete(s, c, rdel, nrdel);
 		if (rc != MAILIMAP_NO_ERROR) {
@@ -3036,6 +3047,22 @@ static void pick_trash(struct sync *s)
 		const struct imap_folder *f = &s->folders[i];
 		if (want && *want ? strcmp(f->name, want) == 0 : f->special == IMAP_SPECIAL_TRASH)
 			s->trash_raw = xstrdup(f->raw);
+	}
+	/* No such name, no \Trash mark: a folder whose last component is the
+	 * name ("INBOX.Trash" on a Courier or classic Cyrus server, where every
+	 * folder lives under INBOX.), the shortest such. */
+	const char *name = want && *want ? want : "Trash";
+	size_t best = 0;
+	bool found = s->trash_raw != NULL;
+	for (size_t i = 0; i < s->nfolders && !found; i++) {
+		const struct imap_folder *f = &s->folders[i];
+		const char *last = f->delim ? strrchr(f->name, f->delim) : NULL;
+		last = last ? last + 1 : f->name;
+		if (strcasecmp(last, name) == 0 && (!s->trash_raw || strlen(f->name) < best)) {
+			free(s->trash_raw);
+			s->trash_raw = xstrdup(f->raw);
+			best = strlen(f->name);
+		}
 	}
 }
 

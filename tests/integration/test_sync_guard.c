@@ -159,6 +159,51 @@ static void test_connection_dropped_mid_fetch(void **state)
 	free(out);
 }
 
+/* delete_policy = trash with no Trash folder: nothing is expunged on the
+ * server (issue 19: on an INBOX.-namespace server a failed CREATE Trash
+ * used to end in STORE \Deleted + UID EXPUNGE).  Then a folder whose last
+ * component is the name (Courier's INBOX.Trash) is the Trash. */
+static void test_no_trash_folder_no_expunge(void **state)
+{
+	(void)state;
+	char *saved = E.rc;
+	E.rc = xasprintf("%sset trash = \"Bin\"\n", saved); /* no folder of that name */
+	free(st_imap("appendmany INBOX 3 trash-test"));
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	char *out = st_imap("count INBOX");
+	unsigned srv = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	out = st_imap("uids INBOX");
+	unsigned uid = (unsigned)strtoul(out, NULL, 10); /* the first */
+	free(out);
+	char *p = st_find_uid("INBOX", uid);
+	assert_non_null(p);
+	assert_int_equal(unlink(p), 0);
+	free(p);
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_ERR_FOLDER); /* said, not done */
+	out = st_imap("count INBOX");
+	assert_int_equal((unsigned)strtoul(out, NULL, 10), srv);
+	free(out);
+	out = st_imap("uidflags INBOX %u", uid);
+	assert_null(strstr(out, "GONE"));
+	free(out);
+	/* A folder "Archive/Bin" now exists: its last component names it. */
+	free(st_imap("create Archive/Bin"));
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	out = st_imap("count INBOX");
+	assert_int_equal((unsigned)strtoul(out, NULL, 10), srv - 1);
+	free(out);
+	out = st_imap("count Archive/Bin");
+	assert_int_equal((unsigned)strtoul(out, NULL, 10), 1);
+	free(out);
+	assert_int_equal(st_compare(), 0);
+	free(E.rc);
+	E.rc = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_uidvalidity_same_messages),
 		cmocka_unit_test(test_uidvalidity_other_messages),
 		cmocka_unit_test(test_connection_dropped_mid_fetch),
+		cmocka_unit_test(test_no_trash_folder_no_expunge),
 	};
 	st_test_filter();
 	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);

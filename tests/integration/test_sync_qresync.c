@@ -200,6 +200,36 @@ static void test_uidvalidity_change(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
+/* Every command on the wire ends in CRLF right after its last argument:
+ * Cyrus answers a space before the CRLF with BAD "Unexpected extra
+ * arguments" (libetpan's mailimap_custom_command() sends one; issue 19).
+ * Dovecot's rawlog records what the client sent. */
+static void test_wire_no_trailing_space(void **state)
+{
+	(void)state;
+	int st;
+	char *home = xasprintf("%s/home/%s", tu_env("RIG_DIR"), tu_env("RIG_USER"));
+	char *out = tu_run(&st, "mkdir -p '%s/rawlog' && chown --reference='%s' '%s/rawlog' && chmod 700 '%s/rawlog'",
+			   home, home, home, home);
+	assert_int_equal(st, 0);
+	free(out);
+	free(st_imap("flags INBOX 3 +\\Flagged"));
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_true(r.stats.qresync_selects >= 1);
+	/* The hand-built commands were sent (LIST RETURN, SELECT QRESYNC) ... */
+	out = tu_run(&st, "cat '%s'/rawlog/*.in | grep -c -e ' (QRESYNC (' -e 'RETURN ('", home);
+	assert_true(strtoul(out, NULL, 10) >= 2);
+	free(out);
+	/* ... and no line ends in a space. */
+	out = tu_run(&st, "cat '%s'/rawlog/*.in | tr -d '\r' | grep -n ' $'", home);
+	if (st == 0)
+		fail_msg("commands with a space before CRLF: %s", out);
+	free(out);
+	free(tu_run(&st, "rm -rf '%s/rawlog'", home));
+	free(home);
+}
+
 /* Inside the RIG_NO_QRESYNC=1 rig: CONDSTORE only. */
 static void test_condstore_fallback(void **state)
 {
@@ -236,6 +266,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initial),
 		cmocka_unit_test(test_server_expunge_and_flags),
+		cmocka_unit_test(test_wire_no_trailing_space),
 		cmocka_unit_test(test_local_delete_and_moves),
 		cmocka_unit_test(test_idle_sees_vanished),
 		cmocka_unit_test(test_uidvalidity_change),
