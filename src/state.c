@@ -21,6 +21,7 @@
 struct state {
 	uint32_t uidvalidity, uidnext;
 	uint64_t highestmodseq;
+	int64_t verified; /* time of the last full UID comparison; 0: due */
 	char *folder;
 	struct state_msg *v; /* owned, sorted by uid */
 	size_t n, cap;
@@ -55,6 +56,8 @@ void state_free(struct state **sp)
 uint32_t state_uidvalidity(const struct state *s) { return s->uidvalidity; }
 uint32_t state_uidnext(const struct state *s) { return s->uidnext; }
 uint64_t state_highestmodseq(const struct state *s) { return s->highestmodseq; }
+int64_t state_verified(const struct state *s) { return s->verified; }
+void state_set_verified(struct state *s, int64_t t) { s->verified = t; }
 const char *state_folder(const struct state *s) { return s->folder; }
 void state_set_uidvalidity(struct state *s, uint32_t v) { s->uidvalidity = v; }
 void state_set_uidnext(struct state *s, uint32_t v) { s->uidnext = v; }
@@ -159,6 +162,8 @@ static enum state_status parse_line(struct state *s, char *line)
 		s->uidnext = (uint32_t)n;
 	else if (strcmp(line, "highestmodseq") == 0)
 		s->highestmodseq = n;
+	else if (strcmp(line, "verified") == 0)
+		s->verified = (int64_t)n;
 	else if (strcmp(line, "muttlike-state") != 0)
 		return STATE_ERR_PARSE;
 	return STATE_OK;
@@ -193,8 +198,8 @@ int state_save(const struct state *s, const char *path)
 	struct strbuf b;
 	strbuf_init(&b);
 	strbuf_addf(&b, "muttlike-state 1\nfolder %s\nuidvalidity %" PRIu32 "\nuidnext %" PRIu32
-			"\nhighestmodseq %" PRIu64 "\n",
-		    s->folder, s->uidvalidity, s->uidnext, s->highestmodseq);
+			"\nhighestmodseq %" PRIu64 "\nverified %" PRId64 "\n",
+		    s->folder, s->uidvalidity, s->uidnext, s->highestmodseq, s->verified);
 	for (size_t i = 0; i < s->n; i++) {
 		char fl[8];
 		maildir_flags_format(s->v[i].flags, fl);

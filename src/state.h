@@ -48,6 +48,10 @@ void state_set_uidvalidity(struct state *s, uint32_t v);
 void state_set_uidnext(struct state *s, uint32_t v);
 void state_set_highestmodseq(struct state *s, uint64_t v);
 void state_set_folder(struct state *s, const char *name);
+/* When the folder was last compared with the server's full UID list
+ * (seconds since the epoch); 0: never, or a pass since then failed. */
+int64_t state_verified(const struct state *s);
+void state_set_verified(struct state *s, int64_t t);
 
 /* Messages sorted by UID. */
 size_t state_count(const struct state *s);

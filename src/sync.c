@@ -35,6 +35,7 @@
 
 struct sync {
 	const conf_t *conf;   /* foreign */
+	bool verify;          /* sync --verify: compare and repair every folder */
 	long acct;
 	char *account;        /* owned: the account name */
 	char *acct_dir;       /* owned: safe component for paths */
@@ -632,6 +633,8 @@ struct folder_ctx {
 	struct store_tagged *tagged; /* owned, sorted by path */
 	size_t ntagged;
 	bool scan_deferred;   /* local not listed yet: see folder_key */
+	bool verify;          /* compare with the server's full UID list this pass */
+	bool repair;          /* sync --verify: a missing file is damage, fetched again */
 	uint32_t *gone;       /* owned, sorted: UIDs this pass removed from the server */
 	size_t ngone;
 };
@@ -1536,6 +1539,16 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			nlocal++;
 		if (x->loc && !x->on_server)
 			ndel_local++;
+		if (!x->loc && x->on_server && x->base && c->repair) {
+			/* --verify: the state says mirrored, the file is gone:
+			 * damage, not a deletion; fetch it again. */
+			log_info("%s: %s: verify: uid %u is on the server and in the state but has no file; fetching it "
+				 "again",
+				 s->account, c->name, x->uid);
+			state_del(c->st, x->uid);
+			x->base = NULL;
+			s->stats.repaired_fetched++;
+		}
 		if (!x->loc && x->on_server && x->base)
 			ndel_remote++;
 		if (x->on_server && !x->base && !x->loc)
@@ -2145,6 +2158,41 @@ static int scan_local(struct sync *s, struct folder_ctx *c)
 	return 0;
 }
 
+/* sync --verify: the index against the files of this folder, both ways.
+ * A file the index lacks is indexed; an index entry whose file is gone is
+ * dropped (store_prune). */
+static void repair_index(struct sync *s, struct folder_ctx *c)
+{
+	maildir_list_clear(&c->local);
+	if (maildir_scan(c->dir, &c->local) < 0)
+		return;
+	struct store_tagged *tagged = NULL;
+	size_t ntagged = 0;
+	if (store_folder_tags(s->store, c->store_prefix, &tagged, &ntagged) != 0)
+		return;
+	for (size_t i = 0; i < c->local.n; i++) {
+		char *p = store_path(c, c->local.v[i].name);
+		if (!bsearch(p, tagged, ntagged, sizeof(*tagged), tagged_path_cmp)) {
+			log_info("%s: %s: verify: %s was not indexed; indexing it", s->account, c->name, p);
+			const struct state_msg *b = c->local.v[i].has_uid ? state_get(c->st, c->local.v[i].uid) : NULL;
+			store_add(s->store, p, s->account, b ? b->keywords : NULL);
+			s->stats.repaired_indexed++;
+		}
+		free(p);
+	}
+	for (size_t i = 0; i < ntagged; i++) {
+		char *abs = xasprintf("%s/%s", s->mail_root, tagged[i].path);
+		if (access(abs, F_OK) != 0) {
+			log_info("%s: %s: verify: the index names %s, which is gone; dropping it", s->account, c->name,
+				 tagged[i].path);
+			s->stats.repaired_pruned++;
+		}
+		free(abs);
+	}
+	store_tagged_free(&tagged, ntagged);
+	store_prune(s->store, c->store_prefix);
+}
+
 static int sync_folder(struct sync *s, const struct imap_folder *f)
 {
 	struct folder_ctx c = { .f = f, .name = f->name };
@@ -2182,11 +2230,21 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	state_set_folder(c.st, f->raw);
 	if (sst != STATE_OK)
 		c.scan_deferred = false;
+	/* The verify pass: asked (--verify), due (sync_verify_interval), or
+	 * the last pass over this folder did not finish (verified 0).  Until
+	 * this pass ends well, the state says a verify is due. */
+	int64_t prev_verified = state_verified(c.st);
+	long ivl = conf_num(s->conf, -1, OPT_ID_sync_verify_interval);
+	c.repair = s->verify;
+	c.verify = s->verify || ivl <= 0 || prev_verified <= 0 || (int64_t)time(NULL) - prev_verified >= ivl;
+	state_set_verified(c.st, 0);
+	if (c.verify)
+		c.scan_deferred = false;
 	/* Nothing changed here (the key), nor in the tags, nor on the server
 	 * by the STATUS that came with LIST (taken before this pass wrote
 	 * anything to the server): not even a SELECT.  The same test as the
 	 * CONDSTORE no-op in learn_remote. */
-	if (c.scan_deferred && f->has_status && !s->server_written && s->tags_unchanged &&
+	if (c.scan_deferred && !c.verify && f->has_status && !s->server_written && s->tags_unchanged &&
 	    !store_recovered(s->store) && state_highestmodseq(c.st) && f->st_uidvalidity &&
 	    f->st_uidvalidity == state_uidvalidity(c.st) && f->st_uidnext == state_uidnext(c.st) &&
 	    f->st_highestmodseq == state_highestmodseq(c.st) && f->st_messages == state_count(c.st)) {
@@ -2204,6 +2262,19 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	uint64_t modseq;
 	if (learn_remote(s, &c, &r, &complete, &alluids, &nall, &uidvalidity, &uidnext, &modseq, &noop) < 0)
 		goto out;
+	if (c.verify && !complete && !alluids) {
+		/* The server's whole UID list: whatever the state or the
+		 * extension in use says, a UID missing here is fetched. */
+		int rc = search_all(s, &alluids, &nall);
+		if (rc != MAILIMAP_NO_ERROR) {
+			imap_failed(s, rc, c.name, "UID SEARCH");
+			goto out;
+		}
+		if (!alluids)
+			alluids = xcalloc(1, sizeof(*alluids)); /* an empty folder */
+	}
+	if (c.verify)
+		s->stats.verified++;
 	/* The index's tags (the local side of the keyword merge); queued
 	 * renames of the UIDVALIDITY re-map are applied before the query. */
 	c.recovered = store_recovered(s->store);
@@ -2248,7 +2319,7 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	for (size_t i = 0; i < c.local.n; i++)
 		if (c.local.v[i].has_uid && c.local.v[i].uid)
 			nlocal_uid++;
-	if (noop && !local_changes && nlocal_uid == state_count(c.st)) {
+	if (noop && !c.verify && !local_changes && nlocal_uid == state_count(c.st)) {
 		if (*key)
 			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
 		result = 0; /* the fast path of a no-op resync */
@@ -2273,6 +2344,9 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		save_state(s, &c);
 		goto out;
 	}
+	if (c.repair)
+		repair_index(s, &c);
+	state_set_verified(c.st, c.verify ? (int64_t)time(NULL) : prev_verified);
 	state_set_uidvalidity(c.st, uidvalidity);
 	/* Our own APPENDs may have moved UIDNEXT past what SELECT said; the
 	 * next pass then sees a difference and looks, which is harmless. */
@@ -2882,6 +2956,7 @@ struct sync *sync_new(const struct sync_options *o)
 	s->state_dir = xasprintf("%s/state/%s", data, s->acct_dir);
 	free(data);
 	s->store = o->store;
+	s->verify = o->verify;
 	s->n_allow = o->n_allow;
 	s->allow = xcalloc(o->n_allow + 1, sizeof(*s->allow));
 	for (size_t i = 0; i < o->n_allow; i++)

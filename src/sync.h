@@ -85,6 +85,10 @@ struct sync_stats {
 	uint64_t bytes;
 	size_t qresync_selects; /* folders whose changes came from SELECT (QRESYNC ...) */
 	size_t uid_searches;    /* UID SEARCH ALL sent to find expunged messages */
+	size_t verified;        /* folders compared with the server's full UID list */
+	size_t repaired_fetched;   /* --verify: messages fetched again (file gone, state said mirrored) */
+	size_t repaired_indexed;   /* --verify: files the index did not know, indexed */
+	size_t repaired_pruned;    /* --verify: index entries whose file was gone, dropped */
 };
 
 struct sync_options {
@@ -93,6 +97,10 @@ struct sync_options {
 	struct store *store;         /* foreign: the writer for data_dir/mail */
 	const char *const *allow_deletes; /* folder names (UTF-8 or local path); foreign */
 	size_t n_allow;
+	/* muttlike sync --verify: every folder is compared with the server's
+	 * full UID list, a message whose file is gone is fetched again (not
+	 * deleted on the server), and the index is repaired both ways. */
+	bool verify;
 	sync_event_fn event;         /* may be NULL */
 	void *event_ud;
 	/* The front end's password prompt (imap_set_ask_secret): called on

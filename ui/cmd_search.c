@@ -9,6 +9,7 @@
  * 1 when the store cannot be read, 2 on a usage or query error.
  */
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,13 +66,31 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	notmuch_status_t st =
 		notmuch_database_open_with_config(root, NOTMUCH_DATABASE_MODE_READ_ONLY, "", NULL, &db, &msg);
 	free(msg);
+	char *nmdir = xasprintf("%s/.notmuch", root);
+	bool have_index = access(nmdir, F_OK) == 0;
+	free(nmdir);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
-		fprintf(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first\n", root,
-			notmuch_status_to_string(st));
+		if (have_index)
+			fprintf(stderr,
+				"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in "
+				"the Maildir: run 'muttlike sync' to repair it\n",
+				root, notmuch_status_to_string(st));
+		else
+			fprintf(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first\n",
+				root, notmuch_status_to_string(st));
 		free(root);
 		strbuf_free(&q);
 		return EXIT_RUNTIME;
 	}
+	/* A writer that did not finish (killed, or a full disk) leaves the
+	 * marker: the index may lack messages until the next sync. */
+	char *data2 = conf_data_dir(c);
+	char *dirty = xasprintf("%s/state/store.dirty", data2);
+	free(data2);
+	if (access(dirty, F_OK) == 0)
+		fprintf(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
+				"results may be incomplete until a sync ends\n");
+	free(dirty);
 	int rc = 0;
 	notmuch_query_t *query = NULL;
 	st = notmuch_query_create_with_syntax(db, q.s, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query);
@@ -82,9 +101,18 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	}
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		char *sq = text_sanitize(q.s, q.len, false);
-		fprintf(stderr, "muttlike: search: cannot run the query '%s': %s\n", sq, notmuch_status_to_string(st));
+		if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
+			fprintf(stderr,
+				"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in "
+				"the Maildir: run 'muttlike sync' to repair it\n",
+				root, notmuch_status_to_string(st));
+			rc = EXIT_RUNTIME;
+		} else {
+			fprintf(stderr, "muttlike: search: cannot run the query '%s': %s\n", sq,
+				notmuch_status_to_string(st));
+			rc = EXIT_USAGE;
+		}
 		free(sq);
-		rc = EXIT_USAGE;
 	}
 	for (; rc == 0 && notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
 		notmuch_message_t *m = notmuch_messages_get(ms);

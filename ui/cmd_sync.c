@@ -258,7 +258,7 @@ static void *signal_main(void *arg)
 
 static void usage(void)
 {
-	fputs("usage: muttlike sync [ACCOUNT...] [--watch] [--allow-deletes FOLDER]...\n", stderr);
+	fputs("usage: muttlike sync [ACCOUNT...] [--watch] [--verify] [--allow-deletes FOLDER]...\n", stderr);
 }
 
 static void setup_log(const conf_t *c, bool tty)
@@ -276,6 +276,7 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "watch", no_argument, NULL, 'w' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "allow-deletes", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -285,9 +286,11 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	size_t nallow = 0;
 	optind = 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+wA:h", longopts, NULL)) != -1) {
+	bool verify = false;
+	while ((ch = getopt_long(argc, argv, "+wVA:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'w': cs.watch = true; break;
+		case 'V': verify = true; break;
 		case 'A': allow[nallow++] = optarg; break;
 		case 'h': usage(); free(allow); return 0;
 		default: usage(); free(allow); return EXIT_USAGE;
@@ -341,7 +344,7 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 		struct worker *w = &cs.w[i];
 		w->cs = &cs;
 		struct sync_options o = { .conf = c, .account = which[i], .store = NULL, .allow_deletes = allow,
-					  .n_allow = nallow, .event = on_event, .event_ud = w };
+					  .n_allow = nallow, .verify = verify, .event = on_event, .event_ud = w };
 		w->sync = sync_new(&o);
 	}
 	/* The store pointer is only known once opened; sync reads it per pass. */
@@ -364,6 +367,17 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 			printf("%s: %zu new, %zu changed, %zu deleted, %zu pushed, %zu errors\n", acct,
 			       w->summary_fetched, w->summary_pulled, w->summary_deleted, w->summary_pushed,
 			       w->summary_errors);
+			free(acct);
+		}
+		if (verify) {
+			/* What the comparison found and repaired: printed on a
+			 * TTY or not (it is what the user asked for). */
+			const struct sync_stats *vs = sync_get_stats(w->sync);
+			char *acct = text_sanitize(sync_account(w->sync), strlen(sync_account(w->sync)), false);
+			printf("%s: verify: %zu folders compared with the server; %zu missing messages fetched "
+			       "(%zu whose file was gone), %zu files indexed, %zu stale index entries dropped\n",
+			       acct, vs->verified, w->summary_fetched, vs->repaired_fetched, vs->repaired_indexed,
+			       vs->repaired_pruned);
 			free(acct);
 		}
 		if (w->status == SYNC_ERR_CONFIG && rc < EXIT_USAGE)

@@ -108,6 +108,9 @@ struct st_result {
 	struct sync_stats stats;
 };
 
+/* true: the passes run as `sync --verify`. */
+static bool st_verify;
+
 /* One pass in this process: the way cmd_sync runs it. */
 __attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 {
@@ -120,7 +123,7 @@ __attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 		fail_msg("store_open: %s", err);
 	const char *allowv[1] = { allow };
 	struct sync_options o = { .conf = c, .account = 0, .store = store, .allow_deletes = allowv,
-				  .n_allow = allow ? 1 : 0 };
+				  .n_allow = allow ? 1 : 0, .verify = st_verify };
 	struct sync *s = sync_new(&o);
 	sync_set_store(s, store);
 	struct st_result r;

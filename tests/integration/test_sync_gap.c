@@ -131,6 +131,86 @@ static void test_drop_twice(void **s)
 	converge();
 }
 
+/* Remove the index entry of one file (by hand, as a damaged index would). */
+static void unindex(const char *path)
+{
+	char *mail = xasprintf("%s/mail", E.data);
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	assert_int_equal(notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg),
+			 NOTMUCH_STATUS_SUCCESS);
+	free(msg);
+	notmuch_status_t st = notmuch_database_remove_message(db, path);
+	assert_true(st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID);
+	notmuch_database_destroy(db);
+	free(mail);
+}
+
+/* sync --verify finds and repairs each kind of damage made by hand: a
+ * file removed (fetched again, not deleted on the server), a state line
+ * removed (adopted), an index entry removed (indexed again), an index
+ * entry left for a file that is gone (dropped). */
+static void test_verify_repairs(void **s)
+{
+	(void)s;
+	free(st_imap("appendmany INBOX 10 verify-%d", (int)getpid()));
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	char *out = st_imap("uids INBOX");
+	uint32_t u[4];
+	char *p = out;
+	for (int i = 0; i < 4; i++) {
+		u[i] = (uint32_t)strtoul(p, &p, 10);
+		p = strchr(p, '\n');
+		assert_non_null(p);
+		p++;
+	}
+	free(out);
+	out = st_imap("count INBOX");
+	unsigned server = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	/* 1. a file removed */
+	char *f0 = st_find_uid("INBOX", u[0]);
+	assert_non_null(f0);
+	assert_int_equal(unlink(f0), 0);
+	/* 2. a state line removed */
+	int st;
+	free(tu_run(&st, "sed -i '/^m %u /d' '%s/state/test/INBOX.state'", u[1], E.data));
+	/* 3. an index entry removed */
+	char *f2 = st_find_uid("INBOX", u[2]);
+	assert_non_null(f2);
+	unindex(f2);
+	/* 4. a file gone behind the index's back, its UID kept in a copy: the
+	 * index still names the old path */
+	char *f3 = st_find_uid("INBOX", u[3]);
+	assert_non_null(f3);
+	char *tmpcopy = xasprintf("%s/keep", E.tmp);
+	assert_int_equal(rename(f3, tmpcopy), 0);
+	assert_int_equal(st_nm_files("*") + 1, st_count_files(NULL)); /* the index lost f2 */
+	st_verify = true;
+	r = st_sync();
+	st_verify = false;
+	assert_int_equal(r.status, SYNC_OK);
+	assert_true(r.stats.verified >= 1);
+	/* f0 and f3 are fetched again: their state lines say mirrored */
+	assert_int_equal(r.stats.repaired_fetched, 2);
+	assert_true(r.stats.repaired_indexed >= 1);
+	assert_true(r.stats.repaired_pruned >= 1);
+	out = st_imap("count INBOX");
+	assert_int_equal((unsigned)strtoul(out, NULL, 10), server); /* nothing deleted on the server */
+	free(out);
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
+	check_state_invariant();
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.deleted, 0);
+	free(f0);
+	free(f2);
+	free(f3);
+	free(tmpcopy);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -143,6 +223,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, drop_local),
 		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, drop_local),
 		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_verify_repairs, fresh_local, drop_local),
 	};
 	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
 	fprintf(stderr, "# server capabilities: %s\n", caps);
