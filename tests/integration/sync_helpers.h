@@ -209,6 +209,19 @@ __attribute__((unused)) static unsigned st_nm_count(const char *query)
 	return n;
 }
 
+/* The index opened for writing, as another notmuch program would. */
+__attribute__((unused)) static notmuch_database_t *st_nm_open_rw(void)
+{
+	char *mail = xasprintf("%s/mail", E.data);
+	notmuch_database_t *db = NULL;
+	char *msg = NULL;
+	assert_int_equal(notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg),
+			 NOTMUCH_STATUS_SUCCESS);
+	free(msg);
+	free(mail);
+	return db;
+}
+
 /* Count notmuch file names (a message in two folders counts twice). */
 __attribute__((unused)) static unsigned st_nm_files(const char *query)
 {

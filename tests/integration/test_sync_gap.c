@@ -134,16 +134,10 @@ static void test_drop_twice(void **s)
 /* Remove the index entry of one file (by hand, as a damaged index would). */
 static void unindex(const char *path)
 {
-	char *mail = xasprintf("%s/mail", E.data);
-	notmuch_database_t *db = NULL;
-	char *msg = NULL;
-	assert_int_equal(notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg),
-			 NOTMUCH_STATUS_SUCCESS);
-	free(msg);
+	notmuch_database_t *db = st_nm_open_rw();
 	notmuch_status_t st = notmuch_database_remove_message(db, path);
 	assert_true(st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID);
 	notmuch_database_destroy(db);
-	free(mail);
 }
 
 /* sync --verify finds and repairs each kind of damage made by hand: a

@@ -38,12 +38,7 @@ static void reader_tag(unsigned uid, const char *changes)
 static void notmuch_tag(unsigned uid, const char *tag, bool add)
 {
 	char *mid = mid_of(uid);
-	char *mail = xasprintf("%s/mail", E.data);
-	notmuch_database_t *db = NULL;
-	char *msg = NULL;
-	assert_int_equal(notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg),
-			 NOTMUCH_STATUS_SUCCESS);
-	free(msg);
+	notmuch_database_t *db = st_nm_open_rw();
 	notmuch_message_t *m = NULL;
 	assert_int_equal(notmuch_database_find_message(db, mid, &m), NOTMUCH_STATUS_SUCCESS);
 	assert_non_null(m);
@@ -54,7 +49,6 @@ static void notmuch_tag(unsigned uid, const char *tag, bool add)
 	notmuch_message_destroy(m);
 	notmuch_database_close(db);
 	notmuch_database_destroy(db);
-	free(mail);
 	free(mid);
 }
 

@@ -142,12 +142,7 @@ static void test_notmuch_tag_is_seen(void **state)
 	char *mid = xstrndup(lt + 1, strcspn(lt + 1, ">"));
 	free(data);
 	free(p);
-	char *mail = xasprintf("%s/mail", E.data);
-	notmuch_database_t *db = NULL;
-	char *msg = NULL;
-	assert_int_equal(notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg),
-			 NOTMUCH_STATUS_SUCCESS);
-	free(msg);
+	notmuch_database_t *db = st_nm_open_rw();
 	notmuch_message_t *m = NULL;
 	assert_int_equal(notmuch_database_find_message(db, mid, &m), NOTMUCH_STATUS_SUCCESS);
 	assert_non_null(m);
@@ -155,7 +150,6 @@ static void test_notmuch_tag_is_seen(void **state)
 	notmuch_message_destroy(m);
 	notmuch_database_close(db);
 	notmuch_database_destroy(db);
-	free(mail);
 	free(mid);
 	unsigned n;
 	struct st_result r = sync_counting(&n);
