@@ -3200,8 +3200,8 @@ enum sync_status sync_run(struct sync *s)
 	tags_check_end(s, st == SYNC_OK);
 	if (s->net_failed)
 		sync_disconnect(s);
-done:
-	size_t unindexed = store_flush(s->store);
+done:;
+	size_t unindexed = store_flush(s->store); /* (a declaration cannot follow a label before C23) */
 	if (unindexed && st == SYNC_OK) {
 		if (util_disk_low(s->mail_dir))
 			set_error(s, "%s: disk full at %s: %zu changes not indexed; free space and run sync again",
