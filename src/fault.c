@@ -38,19 +38,16 @@ void fault_set(const char *spec)
 	parse(spec);
 }
 
-void fault_point(const char *name)
-{
-	pthread_once(&once, load);
-	if (at <= 0 || strcmp(name, point) != 0)
-		return;
-	if (__atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) == at)
-		_exit(99);
-}
-
 bool fault_hit(const char *name)
 {
 	pthread_once(&once, load);
 	if (at <= 0 || strcmp(name, point) != 0)
 		return false;
 	return __atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) == at;
+}
+
+void fault_point(const char *name)
+{
+	if (fault_hit(name))
+		_exit(99);
 }

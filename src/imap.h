@@ -169,6 +169,14 @@ enum net_status imap_wait_input(imap_t *m, int timeout_ms);
 /* The libetpan session once logged in (foreign: owned by m), or NULL. */
 mailimap *imap_mailimap(imap_t *m);
 
+/* Send one command written by hand ("<tag> " + cmd + CRLF, nothing
+ * else: libetpan's mailimap_custom_command() adds a space before the CRLF,
+ * which Cyrus answers with BAD "Unexpected extra arguments") and parse
+ * the answer as libetpan does, leaving the untagged data in
+ * imap_response_info.  MAILIMAP_NO_ERROR on OK, MAILIMAP_ERROR_CUSTOM_COMMAND
+ * on NO/BAD, or a stream/parse error. */
+int imap_command(mailimap *mi, const char *cmd);
+
 /* SELECT raw (QRESYNC (uidvalidity modseq [known_uids])) (RFC 7162), once
  * QRESYNC is enabled; known_uids is a UID set ("1:5,9") or NULL.  A libetpan
  * code: MAILIMAP_NO_ERROR (selected), MAILIMAP_ERROR_SELECT (NO/BAD),
@@ -177,13 +185,6 @@ mailimap *imap_mailimap(imap_t *m);
  * frees with mailimap_fetch_list_free; may be NULL), *vanished the UIDs of
  * every VANISHED response (caller frees with mailimap_set_free), and
  * *highestmodseq the folder's HIGHESTMODSEQ (0: none). */
-/* Send one command written by hand ("<tag> " + cmd + CRLF, nothing
- * else: libetpan's mailimap_custom_command() adds a space before the CRLF,
- * which Cyrus answers with BAD "Unexpected extra arguments") and parse
- * the answer as libetpan does, leaving the untagged data in
- * imap_response_info.  MAILIMAP_NO_ERROR on OK, MAILIMAP_ERROR_CUSTOM_COMMAND
- * on NO/BAD, or a stream/parse error. */
-int imap_command(mailimap *mi, const char *cmd);
 int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids,
 			clist **fetched, struct mailimap_set **vanished, uint64_t *highestmodseq);
 

@@ -2,11 +2,11 @@
 #include "maildir.h"
 
 #include <ctype.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -573,6 +573,11 @@ static void *writer_main(void *arg)
 		size_t failed = 0;
 		if (!s->db)
 			ensure_db(s, NULL);
+		notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
+		if (s->db && (st = notmuch_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
+			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
+			drop_db(s);
+		}
 		if (!s->db) {
 			for (struct op *o = batch, *nx; o; o = nx) {
 				nx = o->next;
@@ -585,32 +590,21 @@ static void *writer_main(void *arg)
 			pthread_cond_broadcast(&s->cv_done);
 			continue;
 		}
-		notmuch_status_t st = notmuch_database_begin_atomic(s->db);
-		if (st != NOTMUCH_STATUS_SUCCESS) {
-			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
-			drop_db(s);
-			for (struct op *o = batch, *nx; o; o = nx) {
-				nx = o->next;
+		for (struct op *o = batch, *nx; o; o = nx) {
+			nx = o->next;
+			if (!apply(s, o))
 				failed++;
-				op_free(o);
-			}
-		} else {
-			for (struct op *o = batch, *nx; o; o = nx) {
-				nx = o->next;
-				if (!apply(s, o))
-					failed++;
-				op_free(o);
-			}
-			fault_point("store-batch");
-			st = notmuch_database_end_atomic(s->db);
-			if (st != NOTMUCH_STATUS_SUCCESS) {
-				/* Nothing of the batch is committed, and the
-				 * handle is not usable any more (notmuch keeps
-				 * the section open): start again from disk. */
-				log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
-				failed = n;
-				drop_db(s);
-			}
+			op_free(o);
+		}
+		fault_point("store-batch");
+		st = notmuch_database_end_atomic(s->db);
+		if (st != NOTMUCH_STATUS_SUCCESS) {
+			/* Nothing of the batch is committed, and the handle is
+			 * not usable any more (notmuch keeps the section open):
+			 * start again from disk. */
+			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+			failed = n;
+			drop_db(s);
 		}
 		if (s->changed)
 			s->changed(s->changed_ud);

@@ -1031,12 +1031,17 @@ static int uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned fl
 }
 
 /* Delete uids (sorted) on the server as the account's policy says. */
+/* delete_policy = trash (not expunge). */
+static bool policy_trash(const struct sync *s)
+{
+	return conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0;
+}
+
 static int remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	s->server_written = true;
 	mailimap *mi = imap_mailimap(s->imap);
-	bool to_trash = conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0 && s->trash_raw &&
-			strcmp(s->trash_raw, c->f->raw) != 0;
+	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0;
 	struct mailimap_set *set = uid_set(uids, n);
 	int rc;
 	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE)) {
@@ -1719,8 +1724,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		state_put(c->st, x->uid, fl, x->mkw);
 		s->stats.pushed++;
 	}
-	bool no_trash = conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0 && !s->trash_raw;
-	if (result == 0 && nrdel && no_trash) {
+	if (result == 0 && nrdel && policy_trash(s) && !s->trash_raw) {
 		/* delete_policy = trash and nothing to move to: an expunge
 		 * here would take the only server copy.  Keep them (the state
 		 * keeps their UIDs, so every pass says so again). */
@@ -1866,17 +1870,16 @@ static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, 
 			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
 			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished);
 
-/* How many of the server's messages (alluids when asked, else those in r:
- * the state's own are on the server by the merge) the state does not hold
- * after the merge and the fetch: non-zero means a UIDNEXT or
- * HIGHESTMODSEQ saved now would claim messages that are not on disk. */
-static int u32_cmp(const void *a, const void *b);
-
+/* In the state, or removed from the server by this pass. */
 static bool claimed(const struct folder_ctx *c, uint32_t uid)
 {
 	return state_get(c->st, uid) || (c->ngone && bsearch(&uid, c->gone, c->ngone, sizeof(uid), u32_cmp));
 }
 
+/* How many of the server's messages (alluids when asked, else those in r:
+ * the state's own are on the server by the merge) the state does not hold
+ * after the merge and the fetch: non-zero means a UIDNEXT or
+ * HIGHESTMODSEQ saved now would claim messages that are not on disk. */
 static size_t state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
 			       const struct rlist *r)
 {
@@ -3126,19 +3129,19 @@ static void pick_trash(struct sync *s)
 	/* No such name, no \Trash mark: a folder whose last component is the
 	 * name ("INBOX.Trash" on a Courier or classic Cyrus server, where every
 	 * folder lives under INBOX.), the shortest such. */
+	if (s->trash_raw)
+		return;
 	const char *name = want && *want ? want : "Trash";
-	size_t best = 0;
-	bool found = s->trash_raw != NULL;
-	for (size_t i = 0; i < s->nfolders && !found; i++) {
+	const struct imap_folder *best = NULL;
+	for (size_t i = 0; i < s->nfolders; i++) {
 		const struct imap_folder *f = &s->folders[i];
 		const char *last = f->delim ? strrchr(f->name, f->delim) : NULL;
 		last = last ? last + 1 : f->name;
-		if (strcasecmp(last, name) == 0 && (!s->trash_raw || strlen(f->name) < best)) {
-			free(s->trash_raw);
-			s->trash_raw = xstrdup(f->raw);
-			best = strlen(f->name);
-		}
+		if (strcasecmp(last, name) == 0 && (!best || strlen(f->name) < strlen(best->name)))
+			best = f;
 	}
+	if (best)
+		s->trash_raw = xstrdup(best->raw);
 }
 
 /* INBOX first (new mail is most wanted), then LIST order, and the Trash

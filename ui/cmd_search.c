@@ -9,9 +9,9 @@
  * 1 when the store cannot be read, 2 on a usage or query error.
  */
 #include <stdio.h>
-#include <unistd.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <notmuch.h>
 
@@ -44,6 +44,14 @@ static char *folder_of(const char *root, const char *file)
 	return xstrndup(rel, n);
 }
 
+static void index_unreadable(const char *root, notmuch_status_t st)
+{
+	fprintf(stderr,
+		"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in the Maildir: "
+		"run 'muttlike sync' to repair it\n",
+		root, notmuch_status_to_string(st));
+}
+
 int cmd_search(conf_t *c, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -60,6 +68,7 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	}
 	char *data = conf_data_dir(c);
 	char *root = xasprintf("%s/mail", data);
+	char *dirty = xasprintf("%s/state/store.dirty", data);
 	free(data);
 	notmuch_database_t *db = NULL;
 	char *msg = NULL;
@@ -71,22 +80,17 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	free(nmdir);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		if (have_index)
-			fprintf(stderr,
-				"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in "
-				"the Maildir: run 'muttlike sync' to repair it\n",
-				root, notmuch_status_to_string(st));
+			index_unreadable(root, st);
 		else
 			fprintf(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first\n",
 				root, notmuch_status_to_string(st));
 		free(root);
+		free(dirty);
 		strbuf_free(&q);
 		return EXIT_RUNTIME;
 	}
 	/* A writer that did not finish (killed, or a full disk) leaves the
 	 * marker: the index may lack messages until the next sync. */
-	char *data2 = conf_data_dir(c);
-	char *dirty = xasprintf("%s/state/store.dirty", data2);
-	free(data2);
 	if (access(dirty, F_OK) == 0)
 		fprintf(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
 				"results may be incomplete until a sync ends\n");
@@ -102,10 +106,7 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		char *sq = text_sanitize(q.s, q.len, false);
 		if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
-			fprintf(stderr,
-				"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in "
-				"the Maildir: run 'muttlike sync' to repair it\n",
-				root, notmuch_status_to_string(st));
+			index_unreadable(root, st);
 			rc = EXIT_RUNTIME;
 		} else {
 			fprintf(stderr, "muttlike: search: cannot run the query '%s': %s\n", sq,

@@ -103,6 +103,20 @@ __attribute__((unused)) static void st_populate(unsigned seed, unsigned count, c
 	free(dir);
 }
 
+/* Per-case setup for suites whose cases each start from an empty local
+ * side against one server: the usual environment, and the server loaded
+ * with a corpus once per test binary (the first case).  Pair it with
+ * st_group_teardown. */
+__attribute__((unused)) static void st_fresh_local(unsigned seed, unsigned count)
+{
+	static bool populated;
+	st_setup_env();
+	if (!populated) {
+		st_populate(seed, count, NULL);
+		populated = true;
+	}
+}
+
 struct st_result {
 	enum sync_status status;
 	struct sync_stats stats;

@@ -10,23 +10,10 @@
  */
 #include "sync_helpers.h"
 
-static bool populated;
-
 static int start_fresh_local(void **state)
 {
 	(void)state;
-	st_setup_env();
-	if (!populated) {
-		st_populate(11, 400, NULL);
-		populated = true;
-	}
-	return 0;
-}
-
-static int drop_local(void **state)
-{
-	(void)state;
-	st_teardown_env();
+	st_fresh_local(11, 400);
 	return 0;
 }
 
@@ -246,23 +233,23 @@ static int group_setup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_initial_fetch_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_fetch_57, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_fetch_300, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_state_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_state_5, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_store_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_initial_store_3, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_push_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_delete_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_delete_2, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_append_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_fetch_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_state_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_state_2, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_incr_store_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_create_1, start_fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_create_2, start_fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_initial_fetch_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_fetch_57, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_fetch_300, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_state_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_state_5, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_store_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_store_3, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_push_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_delete_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_delete_2, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_append_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_fetch_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_state_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_state_2, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_incr_store_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_create_1, start_fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_create_2, start_fresh_local, st_group_teardown),
 	};
 	st_test_filter();
 	return cmocka_run_group_tests(tests, group_setup, NULL);

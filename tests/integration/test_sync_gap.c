@@ -21,23 +21,10 @@
 
 #define NEW_MSGS 200 /* more than three FETCH batches of 64 */
 
-static bool populated;
-
 static int fresh_local(void **state)
 {
 	(void)state;
-	st_setup_env();
-	if (!populated) {
-		st_populate(7, 60, NULL);
-		populated = true;
-	}
-	return 0;
-}
-
-static int drop_local(void **state)
-{
-	(void)state;
-	st_teardown_env();
+	st_fresh_local(7, 60);
 	return 0;
 }
 
@@ -210,14 +197,14 @@ int main(int argc, char **argv)
 	(void)argc;
 	st_test_filter();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_drop_incremental_2, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_drop_incremental_3, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_drop_initial_2, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_kill_incremental_fetch_100, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, drop_local),
-		cmocka_unit_test_setup_teardown(test_verify_repairs, fresh_local, drop_local),
+		cmocka_unit_test_setup_teardown(test_drop_incremental_2, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_incremental_3, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_initial_2, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_fetch_100, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_repairs, fresh_local, st_group_teardown),
 	};
 	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
 	fprintf(stderr, "# server capabilities: %s\n", caps);
