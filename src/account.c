@@ -1097,15 +1097,6 @@ char *account_mgr_file_in_dir(const char *dir, const char *id)
 	return found;
 }
 
-static void fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* Rename dir_a/name_a to dir_b/name_b durably. */
 static int move_file(const char *dir_a, const char *name_a, const char *dir_b, const char *name_b)
 {
@@ -1117,8 +1108,8 @@ static int move_file(const char *dir_a, const char *name_a, const char *dir_b, c
 	free(b);
 	if (rc == 0) {
 		char *cb = xasprintf("%s/cur", dir_b), *ca = xasprintf("%s/%.3s", dir_a, name_a);
-		fsync_dir(cb);
-		fsync_dir(ca);
+		util_fsync_dir(cb);
+		util_fsync_dir(ca);
 		free(cb);
 		free(ca);
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "encode.h"
+#include "imapcmd.h"
 #include "log.h"
 #include "mutf7.h"
 #include "net.h"
@@ -412,27 +413,14 @@ int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64
 	mailimap *mi = imap_mailimap(m);
 	if (!mi)
 		return MAILIMAP_ERROR_BAD_STATE;
-	for (const char *p = raw; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			return MAILIMAP_ERROR_INVAL; /* needs a literal: the caller selects without QRESYNC */
-	for (const char *p = known_uids ? known_uids : ""; *p; p++)
-		if (!isdigit((unsigned char)*p) && *p != ':' && *p != ',')
-			return MAILIMAP_ERROR_INVAL;
-	struct strbuf cmd;
-	strbuf_init(&cmd);
-	strbuf_adds(&cmd, "SELECT \"");
-	for (const char *p = raw; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			strbuf_addc(&cmd, '\\');
-		strbuf_addc(&cmd, *p);
-	}
-	strbuf_addf(&cmd, "\" (QRESYNC (%" PRIu32 " %" PRIu64 "%s%s))", uidvalidity, modseq,
-		      known_uids && *known_uids ? " " : "", known_uids ? known_uids : "");
+	char *cmd = imapcmd_select_qresync(raw, uidvalidity, modseq, known_uids);
+	if (!cmd)
+		return MAILIMAP_ERROR_INVAL; /* needs a literal: the caller selects without QRESYNC */
 	if (mi->imap_selection_info)
 		mailimap_selection_info_free(mi->imap_selection_info);
 	mi->imap_selection_info = mailimap_selection_info_new();
-	int rc = imap_command(mi, cmd.s);
-	strbuf_free(&cmd);
+	int rc = imap_command(mi, cmd);
+	free(cmd);
 	if (rc == MAILIMAP_ERROR_CUSTOM_COMMAND) {
 		if (mi->imap_selection_info)
 			mailimap_selection_info_free(mi->imap_selection_info);
@@ -1139,13 +1127,11 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 	char *captured = NULL;
 	if (special || status) {
 		/* RFC 6154: ask for the special-use attributes explicitly */
-		const char *cmd = special && status
-					  ? "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))"
-				  : status ? "LIST \"\" \"*\" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))"
-					   : "LIST \"\" \"*\" RETURN (SPECIAL-USE)";
+		char *cmd = imapcmd_list_return(special, status);
 		if (status)
 			tls_stream_capture_start(m->tls, 4u << 20);
 		r = imap_command(m->imap, cmd);
+		free(cmd);
 		if (status)
 			captured = tls_stream_capture_end(m->tls);
 		if (r == MAILIMAP_NO_ERROR && m->imap->imap_response_info) {

@@ -120,18 +120,6 @@ char *maildir_folder_relpath(const char *name, char delim)
 	return strbuf_detach(&b);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
 int maildir_create(const char *dir)
 {
 	static const char *const sub[] = { "cur", "new", "tmp" };
@@ -395,7 +383,7 @@ int maildir_deliver_nosync(const char *dir, const void *data, size_t len, uint32
 int maildir_sync(const char *dir)
 {
 	char *cur = xasprintf("%s/cur", dir);
-	int rc = fsync_dir(cur);
+	int rc = util_fsync_dir(cur);
 	free(cur);
 	return rc;
 }
@@ -550,7 +538,7 @@ int maildir_remove(const char *dir, const char *name)
 	if (rc == 0) {
 		char *sub = xstrndup(name, strcspn(name, "/"));
 		char *d = xasprintf("%s/%s", dir, sub);
-		fsync_dir(d);
+		util_fsync_dir(d);
 		free(d);
 		free(sub);
 	}

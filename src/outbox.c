@@ -372,16 +372,6 @@ enum outbox_status outbox_remove(outbox_t *o, const char *id)
 	return st;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 /* Rename ID.<from> to ID.<to> under the entry's lock. */
 static enum outbox_status move_state(outbox_t *o, const char *id, const char *from, const char *to)
 {
@@ -392,7 +382,7 @@ static enum outbox_status move_state(outbox_t *o, const char *id, const char *fr
 	char *a = path_of(o, id, from), *b = path_of(o, id, to);
 	if (access(a, F_OK) != 0)
 		st = access(b, F_OK) == 0 ? OUTBOX_OK : OUTBOX_ERR_NOT_FOUND; /* already there */
-	else if (rename(a, b) != 0 || fsync_dir(o->dir) != 0)
+	else if (rename(a, b) != 0 || util_fsync_dir(o->dir) != 0)
 		st = OUTBOX_ERR_IO;
 	free(a);
 	free(b);

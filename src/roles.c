@@ -22,22 +22,49 @@ static bool role_kept(enum imap_special r)
 	return false;
 }
 
+static bool usable(const struct imap_folder *f)
+{
+	return !(f->flags & IMAP_FOLDER_NOSELECT) && f->name && f->name[0] && !strpbrk(f->name, "\r\n");
+}
+
+const struct imap_folder *roles_find(const struct imap_folder *f, size_t n, enum imap_special role, const char *name)
+{
+	const struct imap_folder *best = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!usable(&f[i]))
+			continue;
+		if (name && *name ? strcmp(f[i].name, name) == 0 : f[i].special == role)
+			return &f[i];
+	}
+	const char *want = name && *name ? name : imap_special_name(role);
+	for (size_t i = 0; i < n; i++) {
+		if (!usable(&f[i]))
+			continue;
+		const char *last = f[i].delim ? strrchr(f[i].name, f[i].delim) : NULL;
+		last = last ? last + 1 : f[i].name;
+		if (strcasecmp(last, want) == 0 && (!best || strlen(f[i].name) < strlen(best->name)))
+			best = &f[i];
+	}
+	return best;
+}
+
 /* One line per role: "<Role> <delimiter as two hex digits, 00 for none>
  * <UTF-8 name>\n" (hex, so that any delimiter byte, '-' or ' ' included,
  * reads back unambiguously).  The name
  * is untrusted server text: a name holding a newline is not recorded. */
-int roles_save(const char *state_dir, const struct imap_folder *f, size_t n)
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim)
 {
 	struct strbuf b;
 	strbuf_init(&b);
 	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
-		for (size_t i = 0; i < n; i++) {
-			if (f[i].special != kept[k] || (f[i].flags & IMAP_FOLDER_NOSELECT) || !f[i].name ||
-			    strpbrk(f[i].name, "\r\n") || !f[i].name[0])
-				continue;
-			strbuf_addf(&b, "%s %02x %s\n", imap_special_name(kept[k]), (unsigned char)f[i].delim, f[i].name);
-			break;
-		}
+		const char *role = imap_special_name(kept[k]);
+		const struct imap_folder *hit = roles_find(f, n, kept[k], NULL);
+		if (hit)
+			strbuf_addf(&b, "%s %02x %s\n", role, (unsigned char)hit->delim, hit->name);
+		else if (!hit && prefix && *prefix && !strpbrk(prefix, "\r\n"))
+			/* nothing on the server yet: the folder we would make
+			 * lives in the personal namespace ("INBOX.Sent") */
+			strbuf_addf(&b, "%s %02x %s%s\n", role, (unsigned char)delim, prefix, role);
 	}
 	char *path = xasprintf("%s/roles", state_dir);
 	size_t len = 0;

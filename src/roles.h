@@ -14,9 +14,19 @@
 #include "conf.h"
 #include "imap.h"
 
+/* The folder of a LIST result that plays role: the one called name when
+ * name is set (the user's option), else the one with the SPECIAL-USE mark,
+ * else the shortest whose last component is that name or the role's usual
+ * name, without case ("INBOX.Trash" on Courier and classic Cyrus, which
+ * have no marks).  NULL when none; \Noselect folders never count. */
+const struct imap_folder *roles_find(const struct imap_folder *f, size_t n, enum imap_special role, const char *name);
+
 /* Write state_dir/roles from a LIST result (atomically; untouched when it
- * is already the same).  0, or -1 with errno. */
-int roles_save(const char *state_dir, const struct imap_folder *f, size_t n);
+ * is already the same): per role, roles_find()'s folder, else, when the
+ * server has a personal namespace prefix ("INBOX." with delimiter '.'),
+ * the usual name inside it, so that what the reader files there is
+ * created in the namespace.  0, or -1 with errno. */
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim);
 
 /* The folder for role (IMAP_SPECIAL_SENT, _DRAFTS, _TRASH, _ARCHIVE,
  * _JUNK) of account: the local relative directory (as

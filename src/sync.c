@@ -2861,6 +2861,63 @@ static int forget_uids(struct sync *s, const char *rel, const char *dir)
 	return rc;
 }
 
+/* Is name inside the personal namespace whose prefix is prefix ("INBOX."
+ * on Courier and classic Cyrus)?  INBOX itself always is; the INBOX part
+ * of a prefix compares without case (RFC 3501). */
+static bool in_namespace(const char *name, const char *prefix)
+{
+	if (!prefix || !*prefix || strcasecmp(name, "INBOX") == 0)
+		return true;
+	size_t n = strlen(prefix);
+	if (strncasecmp(prefix, "INBOX", 5) == 0)
+		return strncasecmp(name, prefix, 5) == 0 && strncmp(name + 5, prefix + 5, n - 5) == 0;
+	return strncmp(name, prefix, n) == 0;
+}
+
+/* Move the messages of the local folder rel into the local folder to
+ * (created if needed), each file by rename and told to the index, so that
+ * its tags stay.  A crash in between leaves files in both folders, which
+ * the next pass moves again.  Subfolders stay (they are moved in their
+ * own turn); an emptied rel is removed.  0, or -1 with errno. */
+static int move_local_folder(struct sync *s, const char *rel, const char *to)
+{
+	char *from_dir = xasprintf("%s/%s", s->mail_dir, rel);
+	char *to_dir = xasprintf("%s/%s", s->mail_dir, to);
+	struct maildir_list l = { 0 };
+	int rc = maildir_create(to_dir) == 0 && maildir_scan(from_dir, &l) == 0 ? 0 : -1;
+	for (size_t i = 0; i < l.n && rc == 0; i++) {
+		char *op = xasprintf("%s/%s", from_dir, l.v[i].name);
+		char *np = xasprintf("%s/%s", to_dir, l.v[i].name);
+		rc = rename(op, np);
+		free(op);
+		free(np);
+		if (rc == 0) {
+			op = xasprintf("%s/%s/%s", s->acct_dir, rel, l.v[i].name);
+			np = xasprintf("%s/%s/%s", s->acct_dir, to, l.v[i].name);
+			store_rename(s->store, op, np, s->account, NULL);
+			free(op);
+			free(np);
+		}
+	}
+	maildir_list_clear(&l);
+	char *to_new = xasprintf("%s/new", to_dir);
+	if (rc == 0 && (maildir_sync(to_dir) != 0 || util_fsync_dir(to_new) != 0))
+		rc = -1;
+	free(to_new);
+	if (rc == 0) {
+		static const char *const sub[] = { "cur", "new", "tmp" };
+		for (size_t i = 0; i < 3; i++) {
+			char *d = xasprintf("%s/%s", from_dir, sub[i]);
+			rmdir(d); /* tmp may hold a file being written: then it stays */
+			free(d);
+		}
+		rmdir(from_dir); /* fails while subfolders remain */
+	}
+	free(from_dir);
+	free(to_dir);
+	return rc;
+}
+
 /* A Maildir made here (by the user or a Maildir tool) that the server
  * does not have and the sync never saw (no state file: a folder the
  * server deleted keeps its state, see folder_gone) is created on the
@@ -2869,6 +2926,46 @@ static int forget_uids(struct sync *s, const char *rel, const char *dir)
  * (after it, a listed folder without a state would adopt such files as
  * server messages and find them expunged); a crash after the CREATE
  * leaves a listed folder whose files have no UID, which are uploaded. */
+static bool folder_listed(struct sync *s, const char *rel);
+
+/* Courier and classic Cyrus keep every folder under "INBOX.": a local
+ * folder made outside it (name) moves to where prefix+name is mirrored
+ * (*rel is replaced), with its UIDs dropped first as for any new folder.
+ * The name to create on the server (a new string), or NULL: nothing to
+ * create (the folder is already on the server, whose pass uploads the
+ * files, or the move failed, which is a folder error).  Takes name. */
+static char *into_namespace(struct sync *s, char **rel, char *name, char delim, const char *prefix)
+{
+	char *full = xasprintf("%s%s", prefix, name);
+	char *to = maildir_folder_relpath(full, delim);
+	char *dir = xasprintf("%s/%s", s->mail_dir, *rel);
+	free(name);
+	log_info("%s: the local folder %s becomes %s (the server's personal namespace is \"%s\")", s->account, *rel,
+		 full, prefix);
+	if (!to || forget_uids(s, *rel, dir) < 0 || move_local_folder(s, *rel, to) != 0) {
+		folder_error(s, full, "%s: cannot move the local folder %s into %s: %s", full, *rel, to ? to : "?",
+			     strerror(errno));
+		xfree(&full);
+	} else if (folder_listed(s, to)) {
+		xfree(&full);
+	}
+	free(dir);
+	free(*rel);
+	*rel = to;
+	return full;
+}
+
+static bool folder_listed(struct sync *s, const char *rel)
+{
+	bool listed = false;
+	for (size_t i = 0; i < s->nfolders && !listed; i++) {
+		char *r = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
+		listed = r && strcmp(r, rel) == 0;
+		free(r);
+	}
+	return listed;
+}
+
 static void pick_trash(struct sync *s);
 
 static void create_local_folders(struct sync *s)
@@ -2882,16 +2979,12 @@ static void create_local_folders(struct sync *s)
 	char delim = imap_namespace_delim(s->imap);
 	for (size_t i = 0; i < s->nfolders && !delim; i++)
 		delim = s->folders[i].delim;
+	const char *prefix = imap_namespace_prefix(s->imap);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	mailimap *mi = imap_mailimap(s->imap);
 	bool created = false;
 	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
-		bool listed = false;
-		for (size_t i = 0; i < s->nfolders && !listed; i++) {
-			char *r = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
-			listed = r && strcmp(r, rels[k]) == 0;
-			free(r);
-		}
+		bool listed = folder_listed(s, rels[k]);
 		char *spath = state_path(s->state_dir, rels[k]);
 		bool known = access(spath, F_OK) == 0;
 		free(spath);
@@ -2899,6 +2992,8 @@ static void create_local_folders(struct sync *s)
 			continue;
 		const char *why = NULL;
 		char *name = server_name_of(rels[k], delim, &why);
+		if (name && !in_namespace(name, prefix) && !(name = into_namespace(s, &rels[k], name, delim, prefix)))
+			continue;
 		char *raw = name ? mutf7_encode(name) : NULL;
 		if (!name || !raw) {
 			warn(s, rels[k], "%s: the local folder %s cannot be created on the server: %s", s->account,
@@ -3119,29 +3214,9 @@ static enum sync_status connect_login(struct sync *s)
 static void pick_trash(struct sync *s)
 {
 	free(s->trash_raw);
-	s->trash_raw = NULL;
-	const char *want = conf_str(s->conf, s->acct, OPT_ID_trash);
-	for (size_t i = 0; i < s->nfolders && !s->trash_raw; i++) {
-		const struct imap_folder *f = &s->folders[i];
-		if (want && *want ? strcmp(f->name, want) == 0 : f->special == IMAP_SPECIAL_TRASH)
-			s->trash_raw = xstrdup(f->raw);
-	}
-	/* No such name, no \Trash mark: a folder whose last component is the
-	 * name ("INBOX.Trash" on a Courier or classic Cyrus server, where every
-	 * folder lives under INBOX.), the shortest such. */
-	if (s->trash_raw)
-		return;
-	const char *name = want && *want ? want : "Trash";
-	const struct imap_folder *best = NULL;
-	for (size_t i = 0; i < s->nfolders; i++) {
-		const struct imap_folder *f = &s->folders[i];
-		const char *last = f->delim ? strrchr(f->name, f->delim) : NULL;
-		last = last ? last + 1 : f->name;
-		if (strcasecmp(last, name) == 0 && (!best || strlen(f->name) < strlen(best->name)))
-			best = f;
-	}
-	if (best)
-		s->trash_raw = xstrdup(best->raw);
+	const struct imap_folder *f =
+		roles_find(s->folders, s->nfolders, IMAP_SPECIAL_TRASH, conf_str(s->conf, s->acct, OPT_ID_trash));
+	s->trash_raw = f ? xstrdup(f->raw) : NULL;
 }
 
 /* INBOX first (new mail is most wanted), then LIST order, and the Trash
@@ -3176,7 +3251,8 @@ enum sync_status sync_run(struct sync *s)
 		goto done;
 	}
 	pick_trash(s);
-	if (roles_save(s->state_dir, s->folders, s->nfolders) != 0)
+	if (roles_save(s->state_dir, s->folders, s->nfolders, imap_namespace_prefix(s->imap),
+		       imap_namespace_delim(s->imap)) != 0)
 		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
 	replay_journal(s);
 	follow_gone_folders(s);

@@ -308,6 +308,18 @@ int util_mkdirs(const char *path, unsigned mode)
 	return 0;
 }
 
+int util_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 static int fsync_dir_of(const char *path)
 {
 	char *dir = xstrdup(path);
@@ -318,12 +330,8 @@ static int fsync_dir_of(const char *path)
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = util_fsync_dir(dir);
 	free(dir);
-	if (fd < 0)
-		return -1;
-	int r = fsync(fd);
-	close(fd);
 	return r;
 }
 

@@ -71,6 +71,9 @@ char *util_expand_path(const char *in);
 /* mkdir -p with the given mode for created components; 0 or -1/errno. */
 int util_mkdirs(const char *path, unsigned mode);
 
+/* fsync a directory (after a rename or create in it).  0, or -1 with errno. */
+int util_fsync_dir(const char *dir);
+
 /* Write data to path atomically: tmp file in the same dir, fsync, rename,
  * fsync the dir.  0 on success, -1 with errno set. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

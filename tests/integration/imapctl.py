@@ -39,6 +39,11 @@ def quote(name):
 
 
 def folders(m):
+    return [n for n, _ in folders_delim(m)]
+
+
+def folders_delim(m):
+    """(name, hierarchy delimiter or None) of every selectable folder."""
     typ, data = m.list('""', "*")
     out = []
     for line in data:
@@ -51,7 +56,8 @@ def folders(m):
         n = mm.group("n")
         if n.startswith('"'):
             n = n[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        out.append(n)
+        d = mm.group("d")
+        out.append((n, None if d == "NIL" else d[1:-1].replace("\\\\", "\\")))
     return out
 
 
@@ -106,10 +112,10 @@ def local_msgs(d):
     return msgs, others
 
 
-def safe_rel(name):
-    # must match maildir_folder_relpath()
+def safe_rel(name, delim="/"):
+    # must match maildir_folder_relpath(): components split at the server's delimiter
     parts = []
-    for comp in name.split("/"):
+    for comp in (name.split(delim) if delim else [name]):
         out = b""
         reserved = comp in ("cur", "new", "tmp")
         for i, ch in enumerate(comp.encode()):
@@ -137,11 +143,11 @@ def compare(acctdir):
     m = connect()
     bad = 0
     total = 0
-    for f in folders(m):
+    for f, delim in folders_delim(m):
         srv = server_msgs(m, f)
         if srv is None:
             continue
-        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f))))
+        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f), delim)))
         total += len(srv)
         for o in others:
             print("%s: extra local file %s" % (f, o))

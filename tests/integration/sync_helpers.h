@@ -203,6 +203,15 @@ static char *st_imap(const char *fmt, ...)
 	return out;
 }
 
+/* How many messages a server folder holds (raw name), as another client sees it. */
+__attribute__((unused)) static unsigned st_server_count(const char *raw)
+{
+	char *out = st_imap("count '%s'", raw);
+	unsigned n = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
 /* Count notmuch messages matching a query, read-only. */
 __attribute__((unused)) static unsigned st_nm_count(const char *query)
 {
@@ -309,12 +318,12 @@ __attribute__((unused)) static void st_set_local_flags(const char *path, const c
 
 /* Run this test binary again inside a nested rig started with var=1
  * (RIG_NO_QRESYNC, RIG_NO_CONDSTORE); its exit status. */
-__attribute__((unused)) static int st_nested_rig(const char *var, char **argv)
+__attribute__((unused)) static int st_nested_rig_with(const char *var, const char *value, char **argv)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		setenv(var, "1", 1);
+		setenv(var, value, 1);
 		setenv("RIG_QUIET", "1", 1);
 		char *with = xasprintf("%s/tests/rig/with-rig", getenv("MUTTLIKE_SRCDIR") ? getenv("MUTTLIKE_SRCDIR") : ".");
 		execl(with, with, argv[0], (char *)NULL);
@@ -324,6 +333,11 @@ __attribute__((unused)) static int st_nested_rig(const char *var, char **argv)
 	int ws = 0;
 	waitpid(pid, &ws, 0);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 1;
+}
+
+__attribute__((unused)) static int st_nested_rig(const char *var, char **argv)
+{
+	return st_nested_rig_with(var, "1", argv);
 }
 
 #endif

@@ -163,14 +163,6 @@ static bool server_lists(const char *raw)
 	return hit;
 }
 
-static unsigned server_count(const char *raw)
-{
-	char *out = st_imap("count '%s'", raw);
-	unsigned n = (unsigned)strtoul(out, NULL, 10);
-	free(out);
-	return n;
-}
-
 static void test_local_folder_is_created_on_the_server(void **state)
 {
 	(void)state;
@@ -205,9 +197,9 @@ static void test_local_folder_is_created_on_the_server(void **state)
 	assert_true(server_lists("Proj2/Deep"));
 	assert_true(server_lists("Caf&AOk-"));
 	assert_false(server_lists("Bad%zz"));
-	assert_int_equal(server_count("Local"), 2);
-	assert_int_equal(server_count("Proj2/Deep"), 1);
-	assert_int_equal(server_count("Caf&AOk-"), 1);
+	assert_int_equal(st_server_count("Local"), 2);
+	assert_int_equal(st_server_count("Proj2/Deep"), 1);
+	assert_int_equal(st_server_count("Caf&AOk-"), 1);
 	/* Every local file now carries its server UID, flags as they were. */
 	assert_int_equal(st_compare(), 0);
 	assert_int_equal(st_count_files("Local"), 2);
@@ -222,7 +214,7 @@ static void test_local_folder_is_created_on_the_server(void **state)
 	r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.pulled + r.stats.deleted, 0);
-	assert_int_equal(server_count("Local"), 2);
+	assert_int_equal(st_server_count("Local"), 2);
 }
 
 int main(void)

@@ -1,0 +1,90 @@
+/* test_imapcmd.c - the command lines muttlike writes itself are exactly
+ * RFC 3501/9051 syntax: one space between tokens, none after "(" or before
+ * ")", none at the end (Cyrus answers a trailing space with BAD), quoted
+ * strings escaped, and anything that would need a literal refused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "imapcmd.h"
+
+static void expect(char *got, const char *want)
+{
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void select_qresync(void **state)
+{
+	(void)state;
+	expect(imapcmd_select_qresync("INBOX", 1700000000u, 42, "1:5,9"),
+	       "SELECT \"INBOX\" (QRESYNC (1700000000 42 1:5,9))");
+	/* no known UIDs: no trailing space inside the parentheses */
+	expect(imapcmd_select_qresync("INBOX.Sent", 7, 18446744073709551615ull, NULL),
+	       "SELECT \"INBOX.Sent\" (QRESYNC (7 18446744073709551615))");
+	expect(imapcmd_select_qresync("a\"b\\c", 1, 2, ""), "SELECT \"a\\\"b\\\\c\" (QRESYNC (1 2))");
+}
+
+static void select_needs_literal(void **state)
+{
+	(void)state;
+	assert_null(imapcmd_select_qresync("bad\r\nname", 1, 2, NULL));
+	assert_null(imapcmd_select_qresync("caf\xc3\xa9", 1, 2, NULL));
+	assert_null(imapcmd_select_qresync("tab\there", 1, 2, NULL));
+	/* a known-UID list that is not a sequence set never reaches the wire */
+	assert_null(imapcmd_select_qresync("INBOX", 1, 2, "1:5 X"));
+	assert_null(imapcmd_select_qresync("INBOX", 1, 2, "0"));
+	assert_null(imapcmd_select_qresync("INBOX", 1, 2, "1,,2"));
+	assert_null(imapcmd_select_qresync("INBOX", 1, 2, "1:"));
+}
+
+static void list_return(void **state)
+{
+	(void)state;
+	expect(imapcmd_list_return(true, true),
+	       "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))");
+	expect(imapcmd_list_return(false, true), "LIST \"\" \"*\" RETURN (STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ))");
+	expect(imapcmd_list_return(true, false), "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
+}
+
+static void tokens(void **state)
+{
+	(void)state;
+	struct imapcmd c;
+	imapcmd_init(&c, "UID");
+	imapcmd_atom(&c, "STORE");
+	imapcmd_set(&c, "1:*");
+	imapcmd_atom(&c, "+FLAGS.SILENT");
+	imapcmd_open(&c);
+	imapcmd_atom(&c, "\\Seen");
+	imapcmd_atom(&c, "$Forwarded");
+	imapcmd_close(&c);
+	expect(imapcmd_finish(&c), "UID STORE 1:* +FLAGS.SILENT (\\Seen $Forwarded)");
+	imapcmd_init(&c, "NOOP");
+	expect(imapcmd_finish(&c), "NOOP");
+	/* invalid atoms and unbalanced parentheses give no line at all */
+	const char *bad_atoms[] = { "a b", "x(", "\\", "", "br]", "%", "\x7f" };
+	for (size_t i = 0; i < sizeof(bad_atoms) / sizeof(bad_atoms[0]); i++) {
+		imapcmd_init(&c, "X");
+		imapcmd_atom(&c, bad_atoms[i]);
+		assert_null(imapcmd_finish(&c));
+	}
+	imapcmd_init(&c, "X");
+	imapcmd_open(&c);
+	assert_null(imapcmd_finish(&c));
+	imapcmd_init(&c, "X");
+	imapcmd_close(&c);
+	assert_null(imapcmd_finish(&c));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(select_qresync),
+		cmocka_unit_test(select_needs_literal),
+		cmocka_unit_test(list_return),
+		cmocka_unit_test(tokens),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
