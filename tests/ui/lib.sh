@@ -42,15 +42,30 @@ ui_start() {
 		esac
 	done
 	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	# remain-on-exit keeps the last screen readable after the program ends
 	local cmd
 	printf -v cmd '%q ' "$@"
 	rm -f "$UI_TMP/exit.status"
-	# the shell wrapper records the exit status (tmux's pane_dead_status is racy)
-	tmux -L "$UI_SOCK" -f /dev/null new-session -d -s t -x "$cols" -y "$rows" \
-		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $cmd; echo \$? > $UI_TMP/exit.status.tmp && mv $UI_TMP/exit.status.tmp $UI_TMP/exit.status"
-	tmux -L "$UI_SOCK" set-option -t t remain-on-exit on >/dev/null
-	tmux -L "$UI_SOCK" set-option -t t status off >/dev/null
+	# The shell wrapper records the exit status (tmux's pane_dead_status is
+	# racy); remain-on-exit keeps the last screen readable after the end.
+	# A server that is still going away after kill-server can take the
+	# new session down with it ("server exited unexpectedly"): wait until
+	# it is gone, and try again if new-session itself failed.  The options
+	# come from a file, so they hold from the first instant (a program
+	# that ends at once still leaves its screen and status).
+	local i
+	for ((i = 0; i < 100; i++)); do
+		tmux -L "$UI_SOCK" has-session 2>/dev/null || break
+		sleep 0.05
+	done
+	printf 'set -g remain-on-exit on\nset -g status off\n' > "$UI_TMP/tmux.conf"
+	for ((i = 0; i < 5; i++)); do
+		tmux -L "$UI_SOCK" -f "$UI_TMP/tmux.conf" new-session -d -s t -x "$cols" -y "$rows" \
+			"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $cmd; echo \$? > $UI_TMP/exit.status.tmp && mv $UI_TMP/exit.status.tmp $UI_TMP/exit.status" \
+			&& break
+		echo "ui_start: tmux new-session failed (attempt $((i + 1))); again" >&2
+		tmux -L "$UI_SOCK" kill-server 2>/dev/null
+		sleep 0.2
+	done
 }
 
 ui_keys() { tmux -L "$UI_SOCK" send-keys -t t "$@"; }

@@ -42,13 +42,8 @@ check "the first sync fills the store" eval 'ls "$DATA/mail/work/INBOX/cur" | gr
 # server-side queries, through Dovecot's own tool
 srv() { "$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice "$@" 2>/dev/null | wc -l; }
 # wait (up to 20 s) until the server answers a query with N messages
-# a new session on the same tmux socket: let the old server go first
-# (kill-server then new-session at once can race: "server exited unexpectedly")
-restart_ui() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-	ui_start "$@"
-}
+# a new session on the same tmux socket (ui_start waits for the old server)
+restart_ui() { ui_start "$@"; }
 srv_wait() { # N QUERY...
 	local want=$1 i
 	shift

@@ -37,7 +37,7 @@ check "password tested, storage page" ui_wait "(4/5): keeping the password" 20
 check "the password is never on screen" eval '! ui_screen | grep -q "$RIG_PASS"'
 capture store
 ui_keys Right          # command -> the next way (file, when pass/secret-tool are absent)
-while ! ui_screen | grep -q "< file >"; do ui_keys Right; sleep 0.1; done
+for _ in $(seq 50); do ui_screen | grep -q "< file >" && break; ui_keys Right; sleep 0.1; done
 ui_keys BTab Enter
 check "summary page" ui_wait "(5/5): write it"
 capture summary
@@ -106,7 +106,7 @@ ui_keys BTab Enter
 check "add-account: password page" ui_wait "(3/5): password" 20
 ui_type "$RIG_PASS"; ui_keys Enter Enter
 check "add-account: storage page" ui_wait "(4/5): keeping the password" 20
-while ! ui_screen | grep -q "< file >"; do ui_keys Right; sleep 0.1; done
+for _ in $(seq 50); do ui_screen | grep -q "< file >" && break; ui_keys Right; sleep 0.1; done
 ui_keys BTab Enter
 check "add-account: summary" ui_wait "(5/5): write it"
 ui_keys Right BTab Enter
