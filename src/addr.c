@@ -241,12 +241,16 @@ static bool scan_comment(struct scan *sc, char **err)
 static bool scan_angle(struct scan *sc, char **err)
 {
 	size_t start = ++sc->i;
-	bool quoted = false; /* a quoted local part may hold '<' and '>' */
-	while (sc->i < sc->n && (quoted || (sc->s[sc->i] != '>' && sc->s[sc->i] != '<'))) {
-		if (quoted && sc->s[sc->i] == '\\' && sc->i + 1 < sc->n)
+	/* a quoted local part and a domain literal may hold '<' and '>' */
+	bool quoted = false, literal = false;
+	while (sc->i < sc->n && (quoted || literal || (sc->s[sc->i] != '>' && sc->s[sc->i] != '<'))) {
+		char c = sc->s[sc->i];
+		if (quoted && c == '\\' && sc->i + 1 < sc->n)
 			sc->i++;
-		else if (sc->s[sc->i] == '"')
+		else if (c == '"' && !literal)
 			quoted = !quoted;
+		else if (!quoted && (c == '[' || c == ']'))
+			literal = c == '[';
 		sc->i++;
 	}
 	if (sc->i >= sc->n || sc->s[sc->i] != '>')
