@@ -3,6 +3,7 @@
 #   make            build ./muttlike
 #   make deps       install missing Debian packages (as root), else print the command
 #   make check      deps, build, every test (unit + integration under ASan/UBSan, UI in tmux)
+#   make check T=test_sync_gap   only the matching test programs (kinds or globs, see tests/run-all)
 #   make demo       build, start a private Dovecot with sample mail, open the reader on it
 #   make bench      benchmarks with printed figures
 #   make lint       clang-tidy and cppcheck
@@ -66,10 +67,13 @@ all: muttlike
 muttlike: $(BUILD)/muttlike
 	$(Q)cp $< $@
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h src/*.def ui/*.h tests/lib/*.h) Makefile
+# -MMD -MP: each object depends on the headers it includes (build/**/*.d).
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -MMD -MP -c -o $@ $<
+
+-include $(SRC_O:.o=.d) $(UI_O:.o=.d) $(TESTLIB_O:.o=.d)
 
 $(LIB): $(SRC_O)
 	@mkdir -p $(dir $@)
@@ -83,13 +87,14 @@ $(BUILD)/muttlike: $(UI_O) $(LIB)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -MMD -MP -MF $@.d -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
-$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(wildcard tests/integration/*.h) $(TESTLIB_O) $(LIB)
+$(BUILD)/tests/integration/test_%: tests/integration/test_%.c $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -Itests/lib -MMD -MP -MF $@.d -o $@ $< $(TESTLIB_O) $(LIB) $(CMOCKA_LIBS) $(CORE_LIBS)
 
+-include $(UNIT_T:=.d) $(INTEG_T:=.d)
 -include tests/tools/Makefile.frag
 
 # ---- dependencies ----
@@ -131,7 +136,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-build
 	@$(MAKE) --no-print-directory layering
 	@$(MAKE) --no-print-directory docs-check
-	@tests/run-all $(SAN_BUILD)
+	@tests/run-all $(SAN_BUILD) $(T)
 
 check-build: all
 	@$(SAN_MAKE) $(SAN_BUILD)/muttlike $(SAN_BUILD)/gencorpus sanitized-tests
