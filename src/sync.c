@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "log.h"
 #include "maildir.h"
+#include "merge.h"
 #include "mutf7.h"
 #include "net.h"
 #include "roles.h"
@@ -153,21 +154,6 @@ static struct rmsg *rlist_find(struct rlist *r, uint32_t uid)
 }
 
 /* ---- small pure helpers (unit-tested) ---- */
-
-unsigned sync_merge_flags(unsigned base, unsigned local, unsigned remote)
-{
-	/* For each bit: local if it changed, else remote.  If both changed,
-	 * both now hold the same value, so either answer is the same. */
-	unsigned lchanged = base ^ local;
-	return (local & lchanged) | (remote & ~lchanged);
-}
-
-bool sync_guard_trips(size_t ndel, size_t nlocal, long percent)
-{
-	if (ndel < 20)
-		return false;
-	return ndel * 100 > (size_t)percent * nlocal;
-}
 
 bool sync_folder_selected(const char *patterns, const char *name)
 {
@@ -1472,6 +1458,86 @@ static const char *kw_for_state(const struct uidinfo *x)
 	return x->mkw;
 }
 
+/* MERGE_FLAGS for one UID: flags and keywords three ways; the server's
+ * side is queued in groups (pushed by the caller), the local side goes
+ * through the store writer.  True when the local side changed. */
+static bool apply_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, const struct merge_out *o,
+			struct push_group **groups, size_t *ngroups)
+{
+	unsigned merged = o->merged, add = o->push_add, rem = o->push_rem;
+	if (add || rem || o->pull)
+		log_debug("%s: %s uid %u: base %02x local %02x server %02x -> %02x", s->account, c->name,
+			  x->uid, x->base ? x->base->flags : x->loc->flags, x->loc->flags, x->rflags, merged);
+	if (add || rem)
+		push_add(groups, ngroups, add, rem, x->uid);
+	/* Keywords, three ways like the flags. */
+	const char *bkw = x->base ? x->base->keywords : NULL;
+	char *lraw = NULL;
+	char *lkw = local_keywords(c, x->loc, bkw, x->rkw, &lraw);
+	x->mkw = sync_merge_keywords(bkw, lkw, x->rkw);
+	x->kw_add = kw_minus(x->mkw, x->rkw, "");
+	x->kw_rem = kw_minus(x->rkw, x->mkw, "");
+	/* Add what the index lacks (also tags a crash lost);
+	 * remove only tags that took part in the merge. */
+	char *ladd = kw_minus(x->mkw, lraw, "+"), *lrem = kw_minus(lkw, x->mkw, "-");
+	free(lraw);
+	bool kw_pulled = ladd || lrem;
+	if (kw_pulled) {
+		/* Before any rename below: the writer finds the
+		 * message by this file name. */
+		char *ch = xasprintf("%s%s%s", ladd ? ladd : "", ladd && lrem ? " " : "", lrem ? lrem : "");
+		char *p = store_path(c, x->loc->name);
+		log_debug("%s: %s uid %u: keywords base '%s' local '%s' server '%s' -> '%s'", s->account,
+			  c->name, x->uid, bkw ? bkw : "", lkw ? lkw : "", x->rkw ? x->rkw : "",
+			  x->mkw ? x->mkw : "");
+		store_retag(s->store, p, ch);
+		free(p);
+		free(ch);
+	}
+	free(ladd);
+	free(lrem);
+	free(lkw);
+	/* A local rename by a tool that did not tell notmuch:
+	 * index the new name (which drops the old one). */
+	if (merged == x->loc->flags && x->base && x->base->flags != x->loc->flags) {
+		char *p = store_path(c, x->loc->name);
+		store_add(s->store, p, s->account, x->mkw);
+		free(p);
+	}
+	bool flags_pulled = merged != x->loc->flags;
+	if (flags_pulled) {
+		/* The store writer renames the file (through notmuch);
+		 * flushed below, before the state can say so. */
+		char *p = store_path(c, x->loc->name);
+		store_set_flags(s->store, p, merged, s->account, x->mkw);
+		free(p);
+		x->loc->flags = merged;
+	}
+	if (kw_pulled || flags_pulled)
+		s->stats.pulled++;
+	/* The state learns the merged value only once the push
+	 * is done (below), so a crash retries it; until the
+	 * keywords are stored, the state keeps the old keywords
+	 * (a crash then merges them again, never reading a
+	 * keyword added here as one the server removed). */
+	if (!(add || rem))
+		state_put(c->st, x->uid, merged, kw_for_state(x));
+	return kw_pulled || flags_pulled;
+}
+
+/* MERGE_DELETE_LOCAL: the server expunged it. */
+static void delete_local(struct sync *s, struct folder_ctx *c, const struct uidinfo *x)
+{
+	char *p = store_path(c, x->loc->name);
+	if (maildir_remove(c->dir, x->loc->name) == 0) {
+		store_remove(s->store, p);
+		s->stats.deleted++;
+		state_del(c->st, x->uid);
+		fault_point("delete");
+	}
+	free(p);
+}
+
 /* The merge: decide and apply everything but the downloads. */
 static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r, bool r_complete,
 			   const uint32_t *alluids, size_t nall, uint32_t **fetch, size_t *nfetch)
@@ -1500,7 +1566,8 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 	nu = w;
 
 	struct uidinfo *info = xreallocarray(NULL, nu + 1, sizeof(*info));
-	size_t ndel_local = 0, ndel_remote = 0, nlocal = 0, nbase = state_count(c->st);
+	size_t nbase = state_count(c->st);
+	struct merge_in *in = xreallocarray(NULL, nu + 1, sizeof(*in));
 	*fetch = xreallocarray(NULL, nu + 1, sizeof(**fetch));
 	*nfetch = 0;
 	for (size_t i = 0; i < nu; i++) {
@@ -1540,10 +1607,6 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 				x->rkw = NULL;
 			}
 		}
-		if (x->loc)
-			nlocal++;
-		if (x->loc && !x->on_server)
-			ndel_local++;
 		if (!x->loc && x->on_server && x->base && c->repair) {
 			/* --verify: the state says mirrored, the file is gone:
 			 * damage, not a deletion; fetch it again. */
@@ -1554,30 +1617,36 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			x->base = NULL;
 			s->stats.repaired_fetched++;
 		}
-		if (!x->loc && x->on_server && x->base)
-			ndel_remote++;
-		if (x->on_server && !x->base && !x->loc)
-			(*fetch)[(*nfetch)++] = x->uid;
+		in[i] = (struct merge_in){ .uid = x->uid,
+					   .has_base = x->base != NULL,
+					   .has_local = x->loc != NULL,
+					   .on_server = x->on_server,
+					   .base_flags = x->base ? x->base->flags : 0,
+					   .local_flags = x->loc ? x->loc->flags : 0,
+					   .server_flags = x->rflags };
 	}
 
-	bool guard_local = sync_guard_trips(ndel_local, nlocal, conf_num(s->conf, -1, OPT_ID_sync_delete_guard)) &&
-			   !c->allow_deletes;
-	bool guard_remote = sync_guard_trips(ndel_remote, nbase, conf_num(s->conf, -1, OPT_ID_sync_delete_guard)) &&
-			    !c->allow_deletes;
-	if (guard_local)
+	struct merge_out *plan = xreallocarray(NULL, nu + 1, sizeof(*plan));
+	struct merge_summary sum;
+	merge_decide(in, nu, nbase, conf_num(s->conf, -1, OPT_ID_sync_delete_guard), c->allow_deletes, plan, &sum);
+	free(in);
+	for (size_t i = 0; i < nu; i++)
+		if (plan[i].action == MERGE_FETCH)
+			(*fetch)[(*nfetch)++] = info[i].uid;
+	if (sum.guard_local) {
 		folder_error(s, c->name,
 			     "%s: the server no longer has %zu of the %zu local messages; not deleting them "
 			     "locally. If that is right, run: muttlike sync %s --allow-deletes '%s'",
-			     c->name, ndel_local, nlocal, s->account, c->name);
-	if (guard_remote)
+			     c->name, sum.ndel_local, sum.nlocal, s->account, c->name);
+		guard_report(s, c->name, sum.ndel_local, sum.nlocal, false);
+	}
+	if (sum.guard_remote) {
 		folder_error(s, c->name,
 			     "%s: %zu of %zu messages were deleted locally; not deleting them on the server. If "
 			     "that is right, run: muttlike sync %s --allow-deletes '%s'",
-			     c->name, ndel_remote, nbase, s->account, c->name);
-	if (guard_local)
-		guard_report(s, c->name, ndel_local, nlocal, false);
-	if (guard_remote)
-		guard_report(s, c->name, ndel_remote, nbase, true);
+			     c->name, sum.ndel_remote, nbase, s->account, c->name);
+		guard_report(s, c->name, sum.ndel_remote, nbase, true);
+	}
 
 	struct push_group *groups = NULL;
 	size_t ngroups = 0, npulled = 0;
@@ -1587,87 +1656,25 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 
 	for (size_t i = 0; i < nu; i++) {
 		struct uidinfo *x = &info[i];
-		if (x->loc && x->on_server) {
-			unsigned base = x->base ? x->base->flags : x->loc->flags;
-			unsigned merged = sync_merge_flags(base, x->loc->flags, x->rflags);
-			unsigned add = merged & ~x->rflags, rem = x->rflags & ~merged;
-			if (add || rem || merged != x->loc->flags)
-				log_debug("%s: %s uid %u: base %02x local %02x server %02x -> %02x", s->account, c->name,
-					  x->uid, base, x->loc->flags, x->rflags, merged);
-			if (add || rem)
-				push_add(&groups, &ngroups, add, rem, x->uid);
-			/* Keywords, three ways like the flags. */
-			const char *bkw = x->base ? x->base->keywords : NULL;
-			char *lraw = NULL;
-			char *lkw = local_keywords(c, x->loc, bkw, x->rkw, &lraw);
-			x->mkw = sync_merge_keywords(bkw, lkw, x->rkw);
-			x->kw_add = kw_minus(x->mkw, x->rkw, "");
-			x->kw_rem = kw_minus(x->rkw, x->mkw, "");
-			/* Add what the index lacks (also tags a crash lost);
-			 * remove only tags that took part in the merge. */
-			char *ladd = kw_minus(x->mkw, lraw, "+"), *lrem = kw_minus(lkw, x->mkw, "-");
-			free(lraw);
-			bool kw_pulled = ladd || lrem;
-			if (kw_pulled) {
-				/* Before any rename below: the writer finds the
-				 * message by this file name. */
-				char *ch = xasprintf("%s%s%s", ladd ? ladd : "", ladd && lrem ? " " : "", lrem ? lrem : "");
-				char *p = store_path(c, x->loc->name);
-				log_debug("%s: %s uid %u: keywords base '%s' local '%s' server '%s' -> '%s'", s->account,
-					  c->name, x->uid, bkw ? bkw : "", lkw ? lkw : "", x->rkw ? x->rkw : "",
-					  x->mkw ? x->mkw : "");
-				store_retag(s->store, p, ch);
-				free(p);
-				free(ch);
-			}
-			free(ladd);
-			free(lrem);
-			free(lkw);
-			/* A local rename by a tool that did not tell notmuch:
-			 * index the new name (which drops the old one). */
-			if (merged == x->loc->flags && x->base && x->base->flags != x->loc->flags) {
-				char *p = store_path(c, x->loc->name);
-				store_add(s->store, p, s->account, x->mkw);
-				free(p);
-			}
-			bool flags_pulled = merged != x->loc->flags;
-			if (flags_pulled) {
-				/* The store writer renames the file (through notmuch);
-				 * flushed below, before the state can say so. */
-				char *p = store_path(c, x->loc->name);
-				store_set_flags(s->store, p, merged, s->account, x->mkw);
-				free(p);
-				x->loc->flags = merged;
-			}
-			if (kw_pulled || flags_pulled) {
-				s->stats.pulled++;
-				npulled++;
-			}
-			/* The state learns the merged value only once the push
-			 * is done (below), so a crash retries it; until the
-			 * keywords are stored, the state keeps the old keywords
-			 * (a crash then merges them again, never reading a
-			 * keyword added here as one the server removed). */
-			if (!(add || rem))
-				state_put(c->st, x->uid, merged, kw_for_state(x));
-		} else if (x->loc && !x->on_server) {
-			if (guard_local)
-				continue;
-			char *p = store_path(c, x->loc->name);
-			if (maildir_remove(c->dir, x->loc->name) == 0) {
-				store_remove(s->store, p);
-				s->stats.deleted++;
-				state_del(c->st, x->uid);
-				fault_point("delete");
-			}
-			free(p);
-		} else if (!x->loc && x->on_server && x->base) {
-			if (!guard_remote)
-				rdel[nrdel++] = x->uid;
-		} else if (!x->loc && !x->on_server) {
+		switch (plan[i].action) {
+		case MERGE_FLAGS:
+			npulled += apply_flags(s, c, x, &plan[i], &groups, &ngroups);
+			break;
+		case MERGE_DELETE_LOCAL:
+			delete_local(s, c, x);
+			break;
+		case MERGE_DELETE_REMOTE:
+			rdel[nrdel++] = x->uid;
+			break;
+		case MERGE_FORGET:
 			state_del(c->st, x->uid);
+			break;
+		case MERGE_FETCH:
+		case MERGE_HELD:
+			break;
 		}
 	}
+	free(plan);
 
 	/* The new flags must be on disk before any state records them: a
 	 * crash in between would otherwise look like a local change and undo
@@ -1676,7 +1683,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		folder_error(s, c->name, "%s: could not apply some flag changes locally (see the log)", c->name);
 
 	/* Files deleted here by hand leave stale names in the index. */
-	if (ndel_remote)
+	if (sum.ndel_remote)
 		store_prune(s->store, c->store_prefix);
 
 	for (size_t g = 0; g < ngroups && result == 0; g++) {

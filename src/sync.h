@@ -175,10 +175,6 @@ const char *sync_error(const struct sync *s);
 const char *sync_account(const struct sync *s);
 
 /* Helpers, public for the unit tests. */
-/* Per-flag three-way merge of MAILDIR_F_* sets. */
-unsigned sync_merge_flags(unsigned base, unsigned local, unsigned remote);
-/* True when deleting ndel of nlocal messages trips the guard (percent). */
-bool sync_guard_trips(size_t ndel, size_t nlocal, long percent);
 /* Per-keyword three-way merge of space-separated keyword sets (NULL:
  * empty); keywords compare ignoring case, the server's spelling wins.
  * New string, or NULL when the result is empty. */

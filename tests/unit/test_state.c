@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "journal.h"
 #include "maildir.h"
+#include "merge.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -69,17 +70,17 @@ static void test_merge(void **state)
 	(void)state;
 	enum { S = MAILDIR_F_SEEN, F = MAILDIR_F_FLAGGED, R = MAILDIR_F_REPLIED };
 	/* No change anywhere. */
-	assert_int_equal(sync_merge_flags(S, S, S), S);
+	assert_int_equal(merge_flags(S, S, S), S);
 	/* One side changed: it wins. */
-	assert_int_equal(sync_merge_flags(S, S | F, S), S | F);
-	assert_int_equal(sync_merge_flags(S, S, S | F), S | F);
-	assert_int_equal(sync_merge_flags(S, 0, S), 0);
-	assert_int_equal(sync_merge_flags(S, S, 0), 0);
+	assert_int_equal(merge_flags(S, S | F, S), S | F);
+	assert_int_equal(merge_flags(S, S, S | F), S | F);
+	assert_int_equal(merge_flags(S, 0, S), 0);
+	assert_int_equal(merge_flags(S, S, 0), 0);
 	/* Both changed, different flags: both changes kept. */
-	assert_int_equal(sync_merge_flags(0, S, F), S | F);
-	assert_int_equal(sync_merge_flags(S | F, F, S | F | R), F | R);
+	assert_int_equal(merge_flags(0, S, F), S | F);
+	assert_int_equal(merge_flags(S | F, F, S | F | R), F | R);
 	/* Both made the same change. */
-	assert_int_equal(sync_merge_flags(0, F, F), F);
+	assert_int_equal(merge_flags(0, F, F), F);
 }
 
 static void check_kw(const char *b, const char *l, const char *r, const char *want)
@@ -124,12 +125,12 @@ static void test_merge_keywords(void **state)
 static void test_guard(void **state)
 {
 	(void)state;
-	assert_false(sync_guard_trips(19, 19, 50));  /* fewer than 20 never trips */
-	assert_true(sync_guard_trips(20, 20, 50));
-	assert_false(sync_guard_trips(20, 100, 50));
-	assert_true(sync_guard_trips(51, 100, 50));
-	assert_false(sync_guard_trips(50, 100, 50));
-	assert_true(sync_guard_trips(1000, 1000, 100) == false);
+	assert_false(merge_guard_trips(19, 19, 50));  /* fewer than 20 never trips */
+	assert_true(merge_guard_trips(20, 20, 50));
+	assert_false(merge_guard_trips(20, 100, 50));
+	assert_true(merge_guard_trips(51, 100, 50));
+	assert_false(merge_guard_trips(50, 100, 50));
+	assert_true(merge_guard_trips(1000, 1000, 100) == false);
 }
 
 static void test_folder_patterns(void **state)
