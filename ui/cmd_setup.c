@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "util.h"
 #include "wizard.h"
 
@@ -30,7 +31,7 @@ static void quiet_sink(enum log_level level, const char *line, void *ud)
 {
 	(void)ud;
 	if (level <= LOG_WARN)
-		fprintf(stderr, "muttlike: %s: %s\n", log_level_name(level), line);
+		text_print(stderr, "muttlike: %s: %s", log_level_name(level), line);
 }
 
 static int parse(int argc, char **argv, struct wizard_args *a, bool *yes, bool *plain)

@@ -150,7 +150,7 @@ static void on_event(const struct sync_event *ev, void *ud)
 	case SYNC_EV_WARNING:
 	case SYNC_EV_ERROR:
 		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s%s\n", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
+		text_print(stderr, "muttlike: %s%s", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
 			msg ? msg : "");
 		break;
 	case SYNC_EV_DONE:
@@ -193,7 +193,7 @@ static enum sync_status one_pass(struct worker *w)
 	if (!store) {
 		pthread_mutex_lock(&cs->out_mu);
 		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s\n", cs->ss.error ? cs->ss.error : "cannot open the mail store");
+		text_print(stderr, "muttlike: %s", cs->ss.error ? cs->ss.error : "cannot open the mail store");
 		pthread_mutex_unlock(&cs->out_mu);
 		return SYNC_ERR_STORE;
 	}
@@ -203,8 +203,8 @@ static enum sync_status one_pass(struct worker *w)
 	if (!store_release(&cs->ss)) {
 		pthread_mutex_lock(&cs->out_mu);
 		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
-				"Maildir: free space and run sync again\n",
+		text_print(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
+				"Maildir: free space and run sync again",
 			sync_account(w->sync), cs->ss.mail_root, util_disk_low(cs->ss.mail_root) ? " (disk full)" : "");
 		pthread_mutex_unlock(&cs->out_mu);
 		if (st == SYNC_OK)
@@ -307,7 +307,7 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		long a = conf_account_find(c, argv[i]);
 		if (a < 0) {
-			fprintf(stderr, "muttlike: sync: no account named '%s' in the config\n", argv[i]);
+			text_print(stderr, "muttlike: sync: no account named '%s' in the config", argv[i]);
 			free(which);
 			free(allow);
 			return EXIT_USAGE;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "optdoc.h"
 #include "ui.h"
+#include "text.h"
 #include "util.h"
 #include "wizard.h"
 
@@ -76,7 +77,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* Load the config; print its errors and warnings.  *c is always set. */
+static void print_error_line(const char *line, void *ud)
+{
+	(void)ud;
+	text_print(stderr, "muttlike: %s", line);
+}
+
+/* Load the config; print its warnings and errors (a long run from one
+ * file, such as a binary file read as an rc, cut short).  *c is always set. */
 static size_t load_config(const struct args *a, conf_t **c)
 {
 	*c = conf_new();
@@ -84,16 +92,15 @@ static size_t load_config(const struct args *a, conf_t **c)
 	if (!path)
 		return 0; /* no config at all: the reader offers the wizard */
 	if (a->config && access(path, F_OK) != 0) {
-		fprintf(stderr, "muttlike: %s: no such config file\n", path);
+		text_print(stderr, "muttlike: %s: no such config file", path);
 		free(path);
 		return 1;
 	}
 	conf_load_file(*c, path);
 	free(path);
 	for (size_t i = 0; i < conf_warning_count(*c); i++)
-		fprintf(stderr, "muttlike: warning: %s\n", conf_warning(*c, i));
-	for (size_t i = 0; i < conf_error_count(*c); i++)
-		fprintf(stderr, "muttlike: %s\n", conf_error(*c, i));
+		text_print(stderr, "muttlike: warning: %s", conf_warning(*c, i));
+	conf_report_errors(*c, CONF_REPORT_MAX_RUN, print_error_line, NULL);
 	return conf_error_count(*c);
 }
 
@@ -108,7 +115,7 @@ static void setup_logging(const conf_t *c, bool debug)
 	char *dir = conf_data_dir(c);
 	char *file = xasprintf("%s/log", dir);
 	if (util_mkdirs(dir, 0700) < 0 || log_open_file(file) < 0)
-		fprintf(stderr, "muttlike: cannot open log %s; logging to stderr\n", file);
+		text_print(stderr, "muttlike: cannot open log %s; logging to stderr", file);
 	free(file);
 	free(dir);
 }
@@ -158,13 +165,13 @@ int main(int argc, char **argv)
 			conf_free(&c);
 			return rc;
 		}
-		fprintf(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'\n", cmd);
+		text_print(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'", cmd);
 		conf_free(&c);
 		return EXIT_USAGE;
 	}
 
 	if (a.account && conf_account_find(c, a.account) < 0) {
-		fprintf(stderr, "muttlike: no account named '%s' in the config\n", a.account);
+		text_print(stderr, "muttlike: no account named '%s' in the config", a.account);
 		conf_free(&c);
 		return EXIT_USAGE;
 	}

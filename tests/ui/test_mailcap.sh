@@ -21,7 +21,7 @@ EOF
 chmod +x "$T/viewer"
 cat > "$T/mailcap" <<EOF
 application/x-evil; $T/viewer '%s' %{charset} %{x-opt}
-application/pdf; $T/viewer %s
+application/pdf; $T/viewer '%s'
 EOF
 
 {
