@@ -119,6 +119,14 @@ void log_close_file(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
+bool log_file_is_open(void)
+{
+	pthread_mutex_lock(&log_lock);
+	bool open = log_file && sink_fn == file_sink;
+	pthread_mutex_unlock(&log_lock);
+	return open;
+}
+
 /* Does word w (length n) equal s, ignoring case? */
 static bool word_is(const char *w, size_t n, const char *s)
 {

@@ -92,10 +92,12 @@ static enum imap_status print_folders(imap_t *m)
 				free(name);
 				break;
 			}
-			else if (msgs < 0)
-				printf("  %s%s: ? messages\n", name, tag);
+			else if (msgs < 0) /* "* STATUS INBOX ()": say so, not "?" */
+				printf("  %s%s: the server gave no message count\n", name, tag);
+			else if (unseen < 0)
+				printf("  %s%s: %ld messages (the server gave no unseen count)\n", name, tag, msgs);
 			else
-				printf("  %s%s: %ld messages, %ld unseen\n", name, tag, msgs, unseen < 0 ? 0 : unseen);
+				printf("  %s%s: %ld messages, %ld unseen\n", name, tag, msgs, unseen);
 		}
 		free(name);
 	}
@@ -128,8 +130,13 @@ int cmd_check(conf_t *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *name = conf_account_name(c, (size_t)a);
-	log_set_sink(quiet_sink, NULL);
-	log_set_level(verbose ? LOG_DEBUG : LOG_ERROR);
+	/* with -d the log is data_dir/log (main.c); else errors (-v: debug
+	 * detail) go to stderr */
+	bool own_sink = !log_file_is_open();
+	if (own_sink) {
+		log_set_sink(quiet_sink, NULL);
+		log_set_level(verbose ? LOG_DEBUG : LOG_ERROR);
+	}
 
 	struct imap_params p;
 	char *err;
@@ -165,6 +172,7 @@ int cmd_check(conf_t *c, int argc, char **argv)
 		rc = st == IMAP_ERR_CONFIG ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	imap_free(&m);
-	log_set_sink(NULL, NULL);
+	if (own_sink)
+		log_set_sink(NULL, NULL);
 	return rc;
 }

@@ -83,9 +83,13 @@ int cmd_setup(conf_t *c, const char *rc_path, int argc, char **argv)
 	if (rc)
 		return rc;
 	a.mode = yes ? WIZARD_BATCH : plain ? WIZARD_PLAIN : WIZARD_AUTO;
-	log_set_sink(quiet_sink, NULL);
-	log_set_level(LOG_WARN);
+	bool own_sink = !log_file_is_open(); /* -d: data_dir/log (main.c) */
+	if (own_sink) {
+		log_set_sink(quiet_sink, NULL);
+		log_set_level(LOG_WARN);
+	}
 	rc = wizard_run(c, rc_path, &a, NULL);
-	log_set_sink(NULL, NULL);
+	if (own_sink)
+		log_set_sink(NULL, NULL);
 	return rc;
 }
