@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,24 +24,6 @@ extern char **environ;
 #define ATT_MAX_SIZE (64u * 1024 * 1024)
 
 /* ---- ids and dates ---- */
-
-static void random_hex(char *out, size_t nbytes)
-{
-	unsigned char r[32];
-	if (nbytes > sizeof(r))
-		nbytes = sizeof(r);
-	if (getrandom(r, nbytes, 0) != (ssize_t)nbytes) {
-		/* no entropy source: still unique enough with time and pid */
-		for (size_t i = 0; i < nbytes; i++)
-			r[i] = (unsigned char)((unsigned)getpid() * 31u + (unsigned)time(NULL) + i * 7u);
-	}
-	static const char hx[] = "0123456789abcdef";
-	for (size_t i = 0; i < nbytes; i++) {
-		out[2 * i] = hx[r[i] >> 4];
-		out[2 * i + 1] = hx[r[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-}
 
 /* A host part safe inside <...>: letters, digits, '.', '-'. */
 static char *safe_host(const char *host)
@@ -60,7 +41,7 @@ static char *safe_host(const char *host)
 char *compose_new_message_id(const char *host)
 {
 	char rnd[33];
-	random_hex(rnd, 12);
+	util_random_hex(rnd, 12);
 	char *h = safe_host(host);
 	char *id = xasprintf("<%lld.%s@%s>", (long long)time(NULL), rnd, h);
 	free(h);
@@ -333,7 +314,7 @@ static enum compose_status att_part(const struct compose_att *a, struct strbuf *
 static char *new_boundary(void)
 {
 	char rnd[33];
-	random_hex(rnd, 16);
+	util_random_hex(rnd, 16);
 	return xasprintf("=_muttlike_%s", rnd);
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "text.h"
 #include "util.h"
 
 #define CONF_MAX_FILE_SIZE (4L * 1024 * 1024) /* an rc larger than this is a mistake */
@@ -48,7 +49,8 @@ struct conf {
 	struct optval global[OPT_COUNT];
 	struct account *acct;
 	size_t nacct;
-	struct strvec errors, warnings;
+	struct strvec errors, warnings; /* sanitized: safe to print */
+	struct strvec error_files;      /* the file of each error */
 	struct conf_binding *bind;
 	size_t nbind;
 	struct conf_color *color;
@@ -119,6 +121,20 @@ static void strvec_free(struct strvec *v)
 	v->n = 0;
 }
 
+/* Push s (taken) made safe to print: a config file's bytes reach the
+ * terminal only through text_sanitize(), as message content does. */
+static void push_clean(struct strvec *v, char *s)
+{
+	strvec_push(v, text_sanitize(s, strlen(s), false));
+	free(s);
+}
+
+static void add_error(conf_t *c, const char *file, char *msg)
+{
+	push_clean(&c->errors, msg);
+	strvec_push(&c->error_files, xstrdup(file));
+}
+
 static void conf_err(conf_t *c, struct ctx *x, const char *fmt, ...) ML_PRINTF(3, 4);
 static void conf_err(conf_t *c, struct ctx *x, const char *fmt, ...)
 {
@@ -126,7 +142,7 @@ static void conf_err(conf_t *c, struct ctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	strvec_push(&c->errors, xasprintf("%s:%d: %s", x->file, x->line, msg));
+	add_error(c, x->file, xasprintf("%s:%d: %s", x->file, x->line, msg));
 	free(msg);
 	x->errors++;
 }
@@ -550,6 +566,7 @@ void conf_free(conf_t **cp)
 	}
 	free(c->search);
 	strvec_free(&c->errors);
+	strvec_free(&c->error_files);
 	strvec_free(&c->warnings);
 	strvec_free(&c->stack);
 	free(c);
@@ -558,6 +575,28 @@ void conf_free(conf_t **cp)
 
 size_t conf_error_count(const conf_t *c) { return c->errors.n; }
 const char *conf_error(const conf_t *c, size_t i) { return i < c->errors.n ? c->errors.v[i] : NULL; }
+void conf_report_errors(const conf_t *c, size_t max_run, void (*fn)(const char *line, void *ud), void *ud)
+{
+	size_t i = 0;
+	while (i < c->errors.n) {
+		const char *file = c->error_files.v[i];
+		size_t end = i;
+		while (end < c->errors.n && strcmp(c->error_files.v[end], file) == 0)
+			end++;
+		for (size_t k = i; k < end && k - i < max_run; k++)
+			fn(c->errors.v[k], ud);
+		if (end - i > max_run) {
+			char *f = text_sanitize(file, strlen(file), false);
+			char *line = xasprintf("... and %zu more error%s in %s", end - i - max_run,
+					       end - i - max_run == 1 ? "" : "s", f);
+			fn(line, ud);
+			free(line);
+			free(f);
+		}
+		i = end;
+	}
+}
+
 size_t conf_warning_count(const conf_t *c) { return c->warnings.n; }
 const char *conf_warning(const conf_t *c, size_t i) { return i < c->warnings.n ? c->warnings.v[i] : NULL; }
 size_t conf_account_count(const conf_t *c) { return c->nacct; }
@@ -1237,7 +1276,7 @@ static void check_secret_perms(conf_t *c, const char *path, const char *text, co
 	has_pass = has_pass || (c->global[OPT_ID_imap_pass].val && *c->global[OPT_ID_imap_pass].val);
 	if (has_pass && strstr(text, "imap_pass") &&
 	    (strstr(text, "imap_pass ") || strstr(text, "imap_pass=") || strstr(text, "imap_pass\t")))
-		strvec_push(&c->warnings, xasprintf("%s: holds imap_pass but is readable by group or others; run: chmod 600 %s",
+		push_clean(&c->warnings, xasprintf("%s: holds imap_pass but is readable by group or others; run: chmod 600 %s",
 						    path, path));
 }
 
@@ -1266,7 +1305,7 @@ static size_t load_file(conf_t *c, struct ctx *parent, const char *path)
 		if (parent)
 			conf_err(c, &here, "%s", err);
 		else
-			strvec_push(&c->errors, xasprintf("%s", err));
+			add_error(c, path, xstrdup(err));
 		free(err);
 		free(real);
 		return here.errors + (parent ? 0 : 1);

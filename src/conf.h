@@ -83,10 +83,16 @@ size_t conf_load_string(conf_t *c, const char *name, const char *text);
 /* Run one rc command at run time (the UI's ":set ..." prompt). */
 size_t conf_command(conf_t *c, long account, const char *line);
 
-/* Errors as "file:line: message", in the order found. */
+/* Errors as "file:line: message", in the order found, already passed
+ * through text_sanitize() (a config's bytes never reach a terminal raw). */
 size_t conf_error_count(const conf_t *c);
 const char *conf_error(const conf_t *c, size_t i);
-/* Warnings (e.g. a world-readable file holding imap_pass). */
+/* The errors as they are printed: fn gets each line, but of a run of
+ * errors from one file only the first max_run, then one line
+ * "... and N more errors in FILE".  Every line is sanitized. */
+#define CONF_REPORT_MAX_RUN 10
+void conf_report_errors(const conf_t *c, size_t max_run, void (*fn)(const char *line, void *ud), void *ud);
+/* Warnings (e.g. a world-readable file holding imap_pass), sanitized. */
 size_t conf_warning_count(const conf_t *c);
 const char *conf_warning(const conf_t *c, size_t i);
 

@@ -349,6 +349,10 @@ void imap_cancel(imap_t *m)
 
 const char *imap_error(const imap_t *m) { return m->error; }
 const char *imap_warning(const imap_t *m) { return m->warning; }
+const char *imap_limit_error(const imap_t *m)
+{
+	return m->tls && tls_stream_status(m->tls) == TLS_ERR_LIMIT ? tls_stream_error(m->tls) : NULL;
+}
 const struct tls_cert_info *imap_cert(const imap_t *m) { return m->cert; }
 const char *imap_tls_version(const imap_t *m) { return m->tls_version ? m->tls_version : ""; }
 const char *imap_auth_used(const imap_t *m) { return m->auth_used ? m->auth_used : ""; }

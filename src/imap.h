@@ -143,6 +143,11 @@ void imap_cancel(imap_t *m);
 /* The last error, one line ("imap.example.org:993: connection refused"),
  * or "" when none. */
 const char *imap_error(const imap_t *m);
+/* When the transport under the session broke a size cap (a literal, a
+ * line or a response over tls_limits), the one-line reason ("the server
+ * sent a literal of 100 MiB, over the 64 MiB limit"); else NULL.  For
+ * callers that drive imap_mailimap() themselves. */
+const char *imap_limit_error(const imap_t *m);
 /* A warning for the caller to show (plaintext connection), or NULL. */
 const char *imap_warning(const imap_t *m);
 /* The certificate of the last TLS handshake (refused or accepted). */

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
+
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static log_sink_fn sink_fn;
 static void *sink_ud;
@@ -69,8 +71,12 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	char *line = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* the log is shown (stderr, a pager on data_dir/log): server and
+	 * file text in it goes through the sanitizer like everything else */
+	char *line = text_sanitize(raw, strlen(raw), false);
+	free(raw);
 	pthread_mutex_lock(&log_lock);
 	if (sink_fn)
 		sink_fn(level, line, sink_ud);
@@ -111,6 +117,14 @@ void log_close_file(void)
 	if (sink_fn == file_sink)
 		sink_fn = NULL;
 	pthread_mutex_unlock(&log_lock);
+}
+
+bool log_file_is_open(void)
+{
+	pthread_mutex_lock(&log_lock);
+	bool open = log_file && sink_fn == file_sink;
+	pthread_mutex_unlock(&log_lock);
+	return open;
 }
 
 /* Does word w (length n) equal s, ignoring case? */

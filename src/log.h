@@ -41,6 +41,8 @@ const char *log_level_name(enum log_level level);
  * quiet.  Returns 0, or -1 with errno. */
 int log_open_file(const char *path);
 void log_close_file(void);
+/* Is the sink the file of log_open_file()? */
+bool log_file_is_open(void);
 
 /* Return a copy of one IMAP/SMTP protocol line with credentials removed:
  * the arguments of a client's LOGIN, AUTHENTICATE (after the mechanism) and

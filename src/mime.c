@@ -421,6 +421,17 @@ static char *param_dup(const struct params *ps, const char *name)
 	return v ? xstrdup(v) : NULL;
 }
 
+/* Keep the raw parameters for mime_part_param() (mailcap's %{name}). */
+static void params_keep(struct mime_part *p, const struct params *ps)
+{
+	p->params = xcalloc(2 * ps->n + 1, sizeof(char *));
+	for (size_t i = 0; i < ps->n; i++) {
+		p->params[2 * i] = xstrdup(ps->name[i]);
+		p->params[2 * i + 1] = xstrdup(ps->value[i]);
+	}
+	p->nparams = ps->n;
+}
+
 static void part_kind(struct mime_part *p)
 {
 	p->kind = BODY_LEAF;
@@ -447,6 +458,7 @@ static void part_headers(struct mime_part *p, bool digest_child)
 	p->filename = params_filename(ps, "filename");
 	if (!p->filename)
 		p->filename = params_filename(ps, "name");
+	params_keep(p, ps);
 	part_kind(p);
 	if (ct)
 		mailmime_content_free(ct);
@@ -819,6 +831,9 @@ static void part_free(struct mime_part *p)
 		free(p->charset);
 		free(p->boundary);
 		free(p->filename);
+		for (size_t i = 0; i < 2 * p->nparams; i++)
+			free(p->params[i]);
+		free(p->params);
 		free(p);
 		p = next;
 	}
@@ -1002,6 +1017,44 @@ static void cut_name(struct strbuf *b, size_t max)
 	memmove(b->s + keep, b->s + b->len - ext, ext);
 	b->len = keep + ext;
 	b->s[b->len] = '\0';
+}
+
+const char *mime_part_param(const mime_part_t *p, const char *name)
+{
+	for (size_t i = 0; i < p->nparams; i++)
+		if (strcasecmp(p->params[2 * i], name) == 0)
+			return p->params[2 * i + 1];
+	return NULL;
+}
+
+static bool alnum_ascii(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+char *mime_temp_name(const char *name)
+{
+	char stem[2 * MIME_TEMP_STEM_BYTES + 1];
+	util_random_hex(stem, MIME_TEMP_STEM_BYTES);
+	const char *dot = name ? strrchr(name, '.') : NULL;
+	size_t n = dot ? strlen(dot + 1) : 0;
+	bool ext_ok = n >= 1 && n <= 8;
+	for (size_t i = 0; ext_ok && i < n; i++)
+		ext_ok = alnum_ascii((unsigned char)dot[1 + i]);
+	return ext_ok ? xasprintf("%s.%s", stem, dot + 1) : xstrdup(stem);
+}
+
+char *mime_mailcap_sanitize(const char *value)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_adds(&b, "");
+	for (const char *s = value ? value : ""; *s && b.len < MIME_MAILCAP_PARAM_MAX; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool keep = alnum_ascii(c) || (strchr("+,-.:=@_", c) && (c != '-' || b.len > 0));
+		strbuf_addc(&b, keep ? (char)c : '_');
+	}
+	return strbuf_detach(&b);
 }
 
 char *mime_safe_filename(const char *name, size_t n)

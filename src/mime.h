@@ -123,6 +123,10 @@ const char *mime_part_charset(const mime_part_t *p);
  * with continuations, or Content-Type name), sanitized for display, or
  * NULL.  NOT safe as a path: use mime_safe_filename(). */
 const char *mime_part_filename(const mime_part_t *p);
+/* A Content-Type or Content-Disposition parameter's raw value (first of
+ * that name, case-insensitive), or NULL.  Untrusted: see
+ * mime_mailcap_sanitize(). */
+const char *mime_part_param(const mime_part_t *p, const char *name);
 /* Size of the decoded body in bytes. */
 size_t mime_part_size(const mime_part_t *p);
 int mime_part_depth(const mime_part_t *p);
@@ -166,6 +170,21 @@ const struct mime_attachment *mime_msg_attachment(const mime_msg_t *m, size_t i)
  * kept); empty, "." and ".." become "attachment-N".  name may be NULL.
  * New string. */
 char *mime_safe_filename(const char *name, size_t n);
+
+/* The name of the temporary copy handed to mailcap and pipe commands: a
+ * random stem of 2*MIME_TEMP_STEM_BYTES hex digits, plus ".ext" when name
+ * ends in an extension of 1 to 8 ASCII letters and digits; nothing else
+ * of name, so no shell or option parser ever sees the sender's choice.
+ * name may be NULL.  New string. */
+#define MIME_TEMP_STEM_BYTES 8
+char *mime_temp_name(const char *name);
+
+/* A parameter value reduced for a mailcap command line (%{name}): ASCII
+ * letters, digits and "+,-.:=@_" kept, anything else (and a leading '-')
+ * becomes '_', at most MIME_MAILCAP_PARAM_MAX bytes; NULL gives "".  Safe
+ * unquoted or inside the user's own quotes.  New string. */
+#define MIME_MAILCAP_PARAM_MAX 64
+char *mime_mailcap_sanitize(const char *value);
 
 /* ---- rendering for the pager ---- */
 

@@ -37,6 +37,8 @@ struct mime_part {
 	char *charset;            /* owned or NULL (raw parameter value) */
 	char *boundary;           /* owned or NULL */
 	char *filename;           /* owned or NULL: decoded, sanitized */
+	char **params;            /* owned: name, value, name, value ... (raw) */
+	size_t nparams;
 	int encoding;             /* MAILMIME_MECHANISM_* */
 	bool attachment;          /* Content-Disposition: attachment */
 	bool flowed, delsp;       /* text/plain format=flowed; delsp=yes */

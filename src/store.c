@@ -863,6 +863,22 @@ static int write_marker(const char *path)
 	return util_write_file_atomic(path, "1\n", 2, 0600);
 }
 
+/* Why the database cannot be opened for writing, in words the user can act
+ * on: a read-only place is not "another writer". */
+static char *open_error(const char *root, notmuch_status_t st, const char *msg)
+{
+	char *xapian = xasprintf("%s/.notmuch/xapian", root);
+	const char *ro = access(root, W_OK) != 0 ? root : access(xapian, W_OK) != 0 && errno != ENOENT ? xapian : NULL;
+	char *e = ro ? xasprintf("%s is not writable (%s); muttlike keeps its mail and notmuch index there: make "
+				 "it writable or set data_dir to a writable place",
+				 ro, strerror(errno))
+		     : xasprintf("cannot open the notmuch database in %s for writing (%s%s%s); is another "
+				 "muttlike or notmuch writing to it?",
+				 root, notmuch_status_to_string(st), msg ? ": " : "", msg ? msg : "");
+	free(xapian);
+	return e;
+}
+
 /* Open (or create) the database if not open yet; on the first open of a
  * run, reconcile after a crash or leave the dirty marker.  0, or -1 with
  * *err (caller frees) when err is not NULL. */
@@ -884,9 +900,7 @@ static int ensure_db(struct store *s, char **err)
 		st = notmuch_database_create_with_config(s->root, "", NULL, &s->db, &msg);
 	}
 	if (st != NOTMUCH_STATUS_SUCCESS) {
-		char *e = xasprintf("cannot open the notmuch database in %s for writing (%s%s%s); is another "
-				    "muttlike or notmuch writing to it?",
-				    s->root, notmuch_status_to_string(st), msg ? ": " : "", msg ? msg : "");
+		char *e = open_error(s->root, st, msg);
 		size_t n = strlen(e);
 		if (n && e[n - 1] == '\n')
 			e[n - 1] = '\0';

@@ -417,6 +417,13 @@ static void imap_failed(struct sync *s, int r, const char *folder, const char *w
 		s->net_failed = true;
 		return;
 	}
+	const char *cap = imap_limit_error(s->imap);
+	if (cap) { /* not a lost connection: we ended it, and the user should know why */
+		set_error(s, "%s: %s (%s%s%s); giving up", s->account, cap, what, folder ? " of " : "",
+			  folder ? folder : "");
+		s->net_failed = true;
+		return;
+	}
 	if (is_fatal(r)) {
 		const char *why = imap_error(s->imap);
 		set_error(s, "%s: connection lost during %s%s%s", s->account, what, why && *why ? ": " : "",

@@ -1,6 +1,9 @@
 /* text.c - see text.h. */
 #include "text.h"
 
+#include <stdarg.h>
+#include <string.h>
+
 #include "util.h"
 
 bool text_is_dangerous(unsigned cp)
@@ -88,4 +91,25 @@ char *text_sanitize(const char *s, size_t len, bool keep_newlines)
 	}
 	strbuf_add(&b, s + run, i - run);
 	return strbuf_detach(&b);
+}
+
+bool text_is_clean(const char *s, size_t len)
+{
+	char *t = text_sanitize(s, len, false);
+	bool same = strlen(t) == len && memcmp(t, s, len) == 0;
+	free(t);
+	return same;
+}
+
+void text_print(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *raw = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *line = text_sanitize(raw, strlen(raw), false);
+	fprintf(f, "%s\n", line);
+	fflush(f);
+	free(line);
+	free(raw);
 }

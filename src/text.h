@@ -10,10 +10,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "util.h"
 
 /* Return a new UTF-8 string safe to print; keep_newlines keeps '\n' and
  * expands '\t' to spaces is not done here (the caller lays out tabs). */
 char *text_sanitize(const char *s, size_t len, bool keep_newlines);
+
+/* Format one line, pass it through text_sanitize() (no control character
+ * and no newline survive) and write it to f with a '\n'.  How the front end
+ * prints every message that may carry bytes from a file, a server or a
+ * message (issue 17: an rc line's ESC must not reach the terminal). */
+void text_print(FILE *f, const char *fmt, ...) ML_PRINTF(2, 3);
+
+/* Would text_sanitize() leave s as it is? */
+bool text_is_clean(const char *s, size_t len);
 
 /* Is this code point one we never show as-is? */
 bool text_is_dangerous(unsigned cp);

@@ -228,17 +228,24 @@ void tls_limits_default(struct tls_limits *l)
 
 enum { PH_NONE, PH_DIGITS, PH_PLUS, PH_CLOSED, PH_CLOSED_CR };
 
-static char *mib(uint64_t n)
+/* "100 MiB", "100.5 MiB", or for less than a MiB "N bytes" (adjective:
+ * "N-byte"). */
+static char *size_words(uint64_t n, bool adjective)
 {
 	if (n >= (1u << 20) && n % (1u << 20) == 0)
 		return xasprintf("%llu MiB", (unsigned long long)(n >> 20));
-	return xasprintf("%llu bytes", (unsigned long long)n);
+	if (n >= (1u << 20))
+		return xasprintf("%.1f MiB", (double)n / (double)(1u << 20));
+	return xasprintf(adjective ? "%llu-byte" : "%llu bytes", (unsigned long long)n);
 }
 
+/* "the server sent a literal of 100 MiB, over the 64 MiB limit": the size
+ * and the limit, so the user knows what happened and what the cap is. */
 static bool cap_error(char **err, const char *what, uint64_t got, uint64_t cap)
 {
-	char *c = mib(cap);
-	*err = xasprintf("the server sent %s of %llu bytes (limit %s)", what, (unsigned long long)got, c);
+	char *g = size_words(got, false), *c = size_words(cap, true);
+	*err = xasprintf("the server sent %s of %s, over the %s limit", what, g, c);
+	free(g);
 	free(c);
 	return false;
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 void util_oom(void)
@@ -382,4 +384,22 @@ bool util_disk_low(const char *path)
 	if (statvfs(path, &v) != 0)
 		return false;
 	return (unsigned long long)v.f_bavail * v.f_frsize < UTIL_DISK_LOW_BYTES;
+}
+
+void util_random_hex(char *out, size_t nbytes)
+{
+	unsigned char r[32];
+	if (nbytes > sizeof(r))
+		nbytes = sizeof(r);
+	if (getrandom(r, nbytes, 0) != (ssize_t)nbytes) {
+		/* no entropy source: still unique enough with time and pid */
+		for (size_t i = 0; i < nbytes; i++)
+			r[i] = (unsigned char)((unsigned)getpid() * 31u + (unsigned)time(NULL) + i * 7u);
+	}
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < nbytes; i++) {
+		out[2 * i] = hx[r[i] >> 4];
+		out[2 * i + 1] = hx[r[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
 }

@@ -39,6 +39,10 @@ void xfree(void *pp);
 /* Overwrite then free a secret (password, token). NULL-safe. */
 void util_wipe_free(char **secret);
 
+/* 2*nbytes lowercase hex digits of random bytes (getrandom; time and pid
+ * when there is no entropy source) into out, NUL-terminated; nbytes <= 32. */
+void util_random_hex(char *out, size_t nbytes);
+
 /* A growable byte buffer; always NUL-terminated after any append. */
 struct strbuf {
 	char *s;    /* owned */

@@ -1,10 +1,13 @@
 /* attach.c - the attachments of one message: view, save (safe base names,
  * never overwriting without asking), open with the user's mailcap, pipe.
  *
- * Nothing from the message reaches a shell: mailcap's %s is a temporary
- * file whose name we made (a safe base name in a fresh 0700 directory),
- * single-quoted; %t is the type only when it is plain [a-z0-9.+-/]; any
- * other %{parameter} becomes empty. */
+ * Nothing from the message reaches a shell as it came: mailcap's %s is a
+ * temporary file whose name we made (a random stem, plus the extension
+ * only when it is [A-Za-z0-9]{1,8}, in a fresh 0700 directory), so it
+ * needs no quoting and survives a mailcap that quotes '%s' itself; %t is
+ * the type only when it is plain [a-z0-9.+-/]; %{parameter} is the
+ * part's parameter reduced to [A-Za-z0-9+,-.:=@_]. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -276,8 +279,19 @@ static bool plain_type(const char *t)
 	return true;
 }
 
+/* Only characters no shell and no quoting changes: then a path goes in as
+ * it is, and a mailcap entry that quotes '%s' itself still gets one word. */
+static bool shell_plain(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("/._+,-", *s))
+			return false;
+	return true;
+}
+
 /* Expand a mailcap command; *uses_file tells whether %s appeared. */
-static char *expand_mailcap(const char *cmd, const char *type, const char *path, bool *uses_file)
+static char *expand_mailcap(const char *cmd, const mime_part_t *part, const char *type, const char *path,
+			    bool *uses_file)
 {
 	struct strbuf b;
 	strbuf_init(&b);
@@ -293,7 +307,7 @@ static char *expand_mailcap(const char *cmd, const char *type, const char *path,
 		}
 		p++;
 		if (*p == 's') {
-			char *q = shell_quote(path);
+			char *q = shell_plain(path) ? xstrdup(path) : shell_quote(path);
 			strbuf_adds(&b, q);
 			free(q);
 			*uses_file = true;
@@ -303,7 +317,11 @@ static char *expand_mailcap(const char *cmd, const char *type, const char *path,
 			free(q);
 		} else if (*p == '{') {
 			const char *e = strchr(p, '}');
-			strbuf_adds(&b, "''"); /* parameters come from the message: never */
+			char *name = e ? xstrndup(p + 1, (size_t)(e - p - 1)) : NULL;
+			char *v = mime_mailcap_sanitize(name && part ? mime_part_param(part, name) : NULL);
+			strbuf_adds(&b, *v ? v : "''");
+			free(v);
+			free(name);
 			p = e ? e : p + strlen(p) - 1;
 		} else if (*p == '%') {
 			strbuf_addc(&b, '%');
@@ -426,7 +444,7 @@ static bool mailcap_lookup(struct ui *u, const char *type, struct mailcap_entry 
 	return found;
 }
 
-/* The part in a fresh private directory under a safe name; *dir to remove. */
+/* The part in a fresh private directory under a name we made; *dir to remove. */
 static char *temp_copy(struct ui *u, const struct mime_attachment *a, char **dir)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -436,9 +454,9 @@ static char *temp_copy(struct ui *u, const struct mime_attachment *a, char **dir
 		free(tmpl);
 		return NULL;
 	}
-	char *safe = mime_safe_filename(a->filename, a->index);
-	char *path = xasprintf("%s/%s", tmpl, safe);
-	free(safe);
+	char *name = mime_temp_name(a->filename);
+	char *path = xasprintf("%s/%s", tmpl, name);
+	free(name);
 	if (!save_part(u, a, path)) {
 		rmdir(tmpl);
 		free(tmpl);
@@ -456,7 +474,7 @@ static void run_with_part(struct ui *u, const struct mime_attachment *a, const c
 	if (!path)
 		return;
 	bool uses_file;
-	char *cmd = expand_mailcap(cmd_tmpl, a->type, path, &uses_file);
+	char *cmd = expand_mailcap(cmd_tmpl, a->part, a->type, path, &uses_file);
 	int in = uses_file ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	int st = ui_run_external(u, argv, in, wait_key);

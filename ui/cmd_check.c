@@ -20,7 +20,7 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 static void quiet_sink(enum log_level level, const char *line, void *ud)
 {
 	(void)ud;
-	fprintf(stderr, "muttlike: %s: %s\n", log_level_name(level), line);
+	text_print(stderr, "muttlike: %s: %s", log_level_name(level), line);
 }
 
 /* Ask on the controlling terminal with echo off; NULL without one. */
@@ -92,10 +92,12 @@ static enum imap_status print_folders(imap_t *m)
 				free(name);
 				break;
 			}
-			else if (msgs < 0)
-				printf("  %s%s: ? messages\n", name, tag);
+			else if (msgs < 0) /* "* STATUS INBOX ()": say so, not "?" */
+				printf("  %s%s: the server gave no message count\n", name, tag);
+			else if (unseen < 0)
+				printf("  %s%s: %ld messages (the server gave no unseen count)\n", name, tag, msgs);
 			else
-				printf("  %s%s: %ld messages, %ld unseen\n", name, tag, msgs, unseen < 0 ? 0 : unseen);
+				printf("  %s%s: %ld messages, %ld unseen\n", name, tag, msgs, unseen);
 		}
 		free(name);
 	}
@@ -124,17 +126,22 @@ int cmd_check(conf_t *c, int argc, char **argv)
 	}
 	long a = acct ? conf_account_find(c, acct) : 0;
 	if (a < 0) {
-		fprintf(stderr, "muttlike: check: no account named '%s' in the config\n", acct);
+		text_print(stderr, "muttlike: check: no account named '%s' in the config", acct);
 		return EXIT_USAGE;
 	}
 	const char *name = conf_account_name(c, (size_t)a);
-	log_set_sink(quiet_sink, NULL);
-	log_set_level(verbose ? LOG_DEBUG : LOG_ERROR);
+	/* with -d the log is data_dir/log (main.c); else errors (-v: debug
+	 * detail) go to stderr */
+	bool own_sink = !log_file_is_open();
+	if (own_sink) {
+		log_set_sink(quiet_sink, NULL);
+		log_set_level(verbose ? LOG_DEBUG : LOG_ERROR);
+	}
 
 	struct imap_params p;
 	char *err;
 	if (!imap_params_from_conf(c, a, &p, &err)) {
-		fprintf(stderr, "muttlike: %s: %s\n", name, err);
+		text_print(stderr, "muttlike: %s: %s", name, err);
 		free(err);
 		return EXIT_USAGE;
 	}
@@ -146,25 +153,26 @@ int cmd_check(conf_t *c, int argc, char **argv)
 	int rc = 0;
 	enum imap_status st = imap_connect(m);
 	if (imap_warning(m))
-		fprintf(stderr, "muttlike: %s: warning: %s\n", name, imap_warning(m));
+		text_print(stderr, "muttlike: %s: warning: %s", name, imap_warning(m));
 	if (st == IMAP_OK) {
 		const struct tls_cert_info *ci = imap_cert(m);
 		if (*imap_tls_version(m))
-			printf("%s: connected with %s, certificate %s\n", name, imap_tls_version(m),
+			text_print(stdout, "%s: connected with %s, certificate %s", name, imap_tls_version(m),
 			       ci && ci->pinned ? "accepted by pin" : "verified");
 		else
-			printf("%s: connected without TLS\n", name);
+			text_print(stdout, "%s: connected without TLS", name);
 		st = imap_login(m);
 	}
 	if (st == IMAP_OK) {
-		printf("%s: logged in (%s)\n", name, imap_auth_used(m));
+		text_print(stdout, "%s: logged in (%s)", name, imap_auth_used(m));
 		st = print_folders(m);
 	}
 	if (st != IMAP_OK) {
-		fprintf(stderr, "muttlike: %s: %s\n", name, imap_error(m));
+		text_print(stderr, "muttlike: %s: %s", name, imap_error(m));
 		rc = st == IMAP_ERR_CONFIG ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	imap_free(&m);
-	log_set_sink(NULL, NULL);
+	if (own_sink)
+		log_set_sink(NULL, NULL);
 	return rc;
 }

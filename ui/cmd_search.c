@@ -82,7 +82,7 @@ int cmd_search(conf_t *c, int argc, char **argv)
 		if (have_index)
 			index_unreadable(root, st);
 		else
-			fprintf(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first\n",
+			text_print(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first",
 				root, notmuch_status_to_string(st));
 		free(root);
 		free(dirty);
@@ -92,8 +92,8 @@ int cmd_search(conf_t *c, int argc, char **argv)
 	/* A writer that did not finish (killed, or a full disk) leaves the
 	 * marker: the index may lack messages until the next sync. */
 	if (access(dirty, F_OK) == 0)
-		fprintf(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
-				"results may be incomplete until a sync ends\n");
+		text_print(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
+				"results may be incomplete until a sync ends");
 	free(dirty);
 	int rc = 0;
 	notmuch_query_t *query = NULL;
@@ -109,7 +109,7 @@ int cmd_search(conf_t *c, int argc, char **argv)
 			index_unreadable(root, st);
 			rc = EXIT_RUNTIME;
 		} else {
-			fprintf(stderr, "muttlike: search: cannot run the query '%s': %s\n", sq,
+			text_print(stderr, "muttlike: search: cannot run the query '%s': %s", sq,
 				notmuch_status_to_string(st));
 			rc = EXIT_USAGE;
 		}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "util.h"
 #include "wizard.h"
 
@@ -30,7 +31,7 @@ static void quiet_sink(enum log_level level, const char *line, void *ud)
 {
 	(void)ud;
 	if (level <= LOG_WARN)
-		fprintf(stderr, "muttlike: %s: %s\n", log_level_name(level), line);
+		text_print(stderr, "muttlike: %s: %s", log_level_name(level), line);
 }
 
 static int parse(int argc, char **argv, struct wizard_args *a, bool *yes, bool *plain)
@@ -82,9 +83,13 @@ int cmd_setup(conf_t *c, const char *rc_path, int argc, char **argv)
 	if (rc)
 		return rc;
 	a.mode = yes ? WIZARD_BATCH : plain ? WIZARD_PLAIN : WIZARD_AUTO;
-	log_set_sink(quiet_sink, NULL);
-	log_set_level(LOG_WARN);
+	bool own_sink = !log_file_is_open(); /* -d: data_dir/log (main.c) */
+	if (own_sink) {
+		log_set_sink(quiet_sink, NULL);
+		log_set_level(LOG_WARN);
+	}
 	rc = wizard_run(c, rc_path, &a, NULL);
-	log_set_sink(NULL, NULL);
+	if (own_sink)
+		log_set_sink(NULL, NULL);
 	return rc;
 }

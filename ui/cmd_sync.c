@@ -64,12 +64,20 @@ struct cmd_sync {
 	long long start_ms;
 };
 
-static struct store *store_acquire(struct shared_store *ss)
+/* NULL when the store cannot be opened; then *why is the reason to print
+ * (a new string), or NULL when it was printed already (by another
+ * account's worker, or the last pass): one line, not one per account. */
+static struct store *store_acquire(struct shared_store *ss, char **why)
 {
+	*why = NULL;
 	pthread_mutex_lock(&ss->mu);
 	if (!ss->store) {
 		char *err = NULL;
 		if (store_open(ss->mail_root, ss->state_root, &ss->store, &err) != STORE_OK) {
+			if (!err)
+				err = xstrdup("cannot open the mail store");
+			if (!ss->error || strcmp(ss->error, err) != 0)
+				*why = xstrdup(err);
 			free(ss->error);
 			ss->error = err;
 			pthread_mutex_unlock(&ss->mu);
@@ -150,7 +158,7 @@ static void on_event(const struct sync_event *ev, void *ud)
 	case SYNC_EV_WARNING:
 	case SYNC_EV_ERROR:
 		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s%s\n", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
+		text_print(stderr, "muttlike: %s%s", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
 			msg ? msg : "");
 		break;
 	case SYNC_EV_DONE:
@@ -189,12 +197,16 @@ static void nap(struct cmd_sync *cs, int secs)
 static enum sync_status one_pass(struct worker *w)
 {
 	struct cmd_sync *cs = w->cs;
-	struct store *store = store_acquire(&cs->ss);
+	char *why;
+	struct store *store = store_acquire(&cs->ss, &why);
 	if (!store) {
-		pthread_mutex_lock(&cs->out_mu);
-		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s\n", cs->ss.error ? cs->ss.error : "cannot open the mail store");
-		pthread_mutex_unlock(&cs->out_mu);
+		if (why) {
+			pthread_mutex_lock(&cs->out_mu);
+			clear_progress(cs);
+			text_print(stderr, "muttlike: %s", why);
+			pthread_mutex_unlock(&cs->out_mu);
+			free(why);
+		}
 		return SYNC_ERR_STORE;
 	}
 	sync_set_store(w->sync, store);
@@ -203,8 +215,8 @@ static enum sync_status one_pass(struct worker *w)
 	if (!store_release(&cs->ss)) {
 		pthread_mutex_lock(&cs->out_mu);
 		clear_progress(cs);
-		fprintf(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
-				"Maildir: free space and run sync again\n",
+		text_print(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
+				"Maildir: free space and run sync again",
 			sync_account(w->sync), cs->ss.mail_root, util_disk_low(cs->ss.mail_root) ? " (disk full)" : "");
 		pthread_mutex_unlock(&cs->out_mu);
 		if (st == SYNC_OK)
@@ -261,17 +273,6 @@ static void usage(void)
 	fputs("usage: muttlike sync [ACCOUNT...] [--watch] [--verify] [--allow-deletes FOLDER]...\n", stderr);
 }
 
-static void setup_log(const conf_t *c, bool tty)
-{
-	char *dir = conf_data_dir(c);
-	char *file = xasprintf("%s/log", dir);
-	if (util_mkdirs(dir, 0700) == 0)
-		log_open_file(file);
-	free(file);
-	free(dir);
-	(void)tty;
-}
-
 int cmd_sync(conf_t *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -307,7 +308,7 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		long a = conf_account_find(c, argv[i]);
 		if (a < 0) {
-			fprintf(stderr, "muttlike: sync: no account named '%s' in the config\n", argv[i]);
+			text_print(stderr, "muttlike: sync: no account named '%s' in the config", argv[i]);
 			free(which);
 			free(allow);
 			return EXIT_USAGE;
@@ -318,7 +319,6 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 		for (size_t i = 0; i < nacct; i++)
 			which[nwhich++] = (long)i;
 
-	setup_log(c, cs.tty);
 	cs.tty = isatty(STDOUT_FILENO);
 	cs.start_ms = net_now_ms();
 	char *data = conf_data_dir(c);
@@ -398,6 +398,5 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	free(cs.ss.error);
 	pthread_mutex_destroy(&cs.ss.mu);
 	pthread_mutex_destroy(&cs.out_mu);
-	log_close_file();
 	return rc;
 }

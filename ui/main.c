@@ -18,6 +18,7 @@
 #include "log.h"
 #include "optdoc.h"
 #include "ui.h"
+#include "text.h"
 #include "util.h"
 #include "wizard.h"
 
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 	      "  -F FILE       read FILE instead of the default config\n"
 	      "                ($XDG_CONFIG_HOME/muttlike/muttlike.rc, ~/.config/muttlike/muttlike.rc, ~/.muttlikerc)\n"
 	      "  -a ACCOUNT    start on this account\n"
-	      "  -d, --debug   log debug detail to data_dir/log\n"
+	      "  -d, --debug   log debug detail to data_dir/log (any command; may follow it)\n"
 	      "  --help-options  list every option with its type, default and meaning\n",
 	      f);
 }
@@ -76,7 +77,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* Load the config; print its errors and warnings.  *c is always set. */
+static void print_error_line(const char *line, void *ud)
+{
+	(void)ud;
+	text_print(stderr, "muttlike: %s", line);
+}
+
+/* Load the config; print its warnings and errors (a long run from one
+ * file, such as a binary file read as an rc, cut short).  *c is always set. */
 static size_t load_config(const struct args *a, conf_t **c)
 {
 	*c = conf_new();
@@ -84,21 +92,32 @@ static size_t load_config(const struct args *a, conf_t **c)
 	if (!path)
 		return 0; /* no config at all: the reader offers the wizard */
 	if (a->config && access(path, F_OK) != 0) {
-		fprintf(stderr, "muttlike: %s: no such config file\n", path);
+		text_print(stderr, "muttlike: %s: no such config file", path);
 		free(path);
 		return 1;
 	}
 	conf_load_file(*c, path);
 	free(path);
 	for (size_t i = 0; i < conf_warning_count(*c); i++)
-		fprintf(stderr, "muttlike: warning: %s\n", conf_warning(*c, i));
-	for (size_t i = 0; i < conf_error_count(*c); i++)
-		fprintf(stderr, "muttlike: %s\n", conf_error(*c, i));
+		text_print(stderr, "muttlike: warning: %s", conf_warning(*c, i));
+	conf_report_errors(*c, CONF_REPORT_MAX_RUN, print_error_line, NULL);
 	return conf_error_count(*c);
 }
 
-/* Send log lines to data_dir/log; on failure keep stderr and say why. */
-static void setup_logging(const conf_t *c, bool debug)
+static void drop_line(enum log_level level, const char *line, void *ud)
+{
+	(void)level;
+	(void)line;
+	(void)ud;
+}
+
+/* Send log lines to data_dir/log at log_level, at least debug with -d (the
+ * same for the reader and every command; secrets are never logged, and
+ * protocol traces are redacted).  When the file cannot be opened, the
+ * reader and -d say so and log to stderr; a headless command without -d
+ * drops the lines: what it must say it prints itself (a read-only
+ * data_dir is reported once, not once more from the log). */
+static void setup_logging(const conf_t *c, bool debug, bool headless)
 {
 	static const enum log_level levels[] = { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 	enum log_level lvl = levels[conf_enum(c, -1, OPT_ID_log_level)];
@@ -107,10 +126,58 @@ static void setup_logging(const conf_t *c, bool debug)
 	log_set_level(lvl);
 	char *dir = conf_data_dir(c);
 	char *file = xasprintf("%s/log", dir);
-	if (util_mkdirs(dir, 0700) < 0 || log_open_file(file) < 0)
-		fprintf(stderr, "muttlike: cannot open log %s; logging to stderr\n", file);
+	if (util_mkdirs(dir, 0700) < 0 || log_open_file(file) < 0) {
+		if (!headless || debug)
+			text_print(stderr, "muttlike: cannot open log %s; logging to stderr", file);
+		else
+			log_set_sink(drop_line, NULL);
+	}
 	free(file);
 	free(dir);
+}
+
+/* -d/--debug after a subcommand (`muttlike sync -d`) means what it means
+ * before it: take it out of the subcommand's arguments, up to a "--". */
+static int take_debug_flag(int argc, char **argv, int from, bool *debug)
+{
+	int out = from;
+	bool rest = false;
+	for (int i = from; i < argc; i++) {
+		if (!rest && strcmp(argv[i], "--") == 0)
+			rest = true;
+		if (!rest && (strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--debug") == 0)) {
+			*debug = true;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+/* A subcommand: argv[a->cmd_index] names it. */
+static int run_command(const struct args *a, conf_t *c, size_t errors, int argc, char **argv)
+{
+	const char *cmd = argv[a->cmd_index];
+	int n = argc - a->cmd_index;
+	char **v = argv + a->cmd_index;
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(c, n, v);
+	if (strcmp(cmd, "sync") == 0 || strcmp(cmd, "search") == 0) {
+		/* A broken config line must not make a sync run with half an
+		 * account: refuse, as design.md's exit 2 says. */
+		if (errors)
+			return EXIT_USAGE;
+		return cmd[1] == 'y' ? cmd_sync(c, n, v) : cmd_search(c, n, v);
+	}
+	if (strcmp(cmd, "setup") == 0) {
+		char *rc_path = wizard_rc_path(a->config);
+		int rc = cmd_setup(c, rc_path, n, v);
+		free(rc_path);
+		return rc;
+	}
+	text_print(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'", cmd);
+	return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -134,37 +201,18 @@ int main(int argc, char **argv)
 
 	if (a.cmd_index) {
 		const char *cmd = argv[a.cmd_index];
-		if (strcmp(cmd, "check") == 0) {
-			rc = cmd_check(c, argc - a.cmd_index, argv + a.cmd_index);
-			conf_free(&c);
-			return rc;
-		}
-		if (strcmp(cmd, "sync") == 0 || strcmp(cmd, "search") == 0) {
-			/* A broken config line must not make a sync run with half
-			 * an account: refuse, as design.md's exit 2 says. */
-			if (errors) {
-				conf_free(&c);
-				return EXIT_USAGE;
-			}
-			rc = cmd[1] == 'y' ? cmd_sync(c, argc - a.cmd_index, argv + a.cmd_index)
-					   : cmd_search(c, argc - a.cmd_index, argv + a.cmd_index);
-			conf_free(&c);
-			return rc;
-		}
-		if (strcmp(cmd, "setup") == 0) {
-			char *rc_path = wizard_rc_path(a.config);
-			rc = cmd_setup(c, rc_path, argc - a.cmd_index, argv + a.cmd_index);
-			free(rc_path);
-			conf_free(&c);
-			return rc;
-		}
-		fprintf(stderr, "muttlike: unknown command '%s'; try 'muttlike --help'\n", cmd);
+		argc = take_debug_flag(argc, argv, a.cmd_index + 1, &a.debug);
+		/* sync always keeps data_dir/log; the others only with -d */
+		if (a.debug || strcmp(cmd, "sync") == 0)
+			setup_logging(c, a.debug, true);
+		rc = run_command(&a, c, errors, argc, argv);
+		log_close_file();
 		conf_free(&c);
-		return EXIT_USAGE;
+		return rc;
 	}
 
 	if (a.account && conf_account_find(c, a.account) < 0) {
-		fprintf(stderr, "muttlike: no account named '%s' in the config\n", a.account);
+		text_print(stderr, "muttlike: no account named '%s' in the config", a.account);
 		conf_free(&c);
 		return EXIT_USAGE;
 	}
@@ -191,7 +239,7 @@ int main(int argc, char **argv)
 		}
 	}
 	free(found);
-	setup_logging(c, a.debug);
+	setup_logging(c, a.debug, false);
 	char *account = a.account ? xstrdup(a.account) : NULL;
 	bool want_setup = false;
 	/* add-account leaves the reader (workers stopped, everything on disk),
@@ -218,7 +266,7 @@ int main(int argc, char **argv)
 		}
 		free(added);
 		free(rc_path);
-		setup_logging(c, a.debug);
+		setup_logging(c, a.debug, false);
 	}
 	free(account);
 	log_close_file();

@@ -52,7 +52,9 @@ int ui_content_rows(void)
 static void set_msg(struct ui *u, bool error, const char *fmt, va_list ap)
 {
 	free(u->msg);
-	u->msg = xvasprintf(fmt, ap);
+	char *raw = xvasprintf(fmt, ap);
+	u->msg = text_sanitize(raw, strlen(raw), false); /* like every message printed */
+	free(raw);
 	u->msg_error = error;
 	if (error)
 		log_info("ui: %s", u->msg);
@@ -493,6 +495,8 @@ int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_ke
 		}
 		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
+		/* a forked child of a threaded process: no malloc, so no
+		 * text_print; argv[0] is the user's own command */
 		fprintf(stderr, "muttlike: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -676,7 +680,7 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	u.mail_dir = xasprintf("%s/mail", data);
 	free(data);
 	if (!start_curses()) {
-		fprintf(stderr, "muttlike: cannot start curses on this terminal (TERM=%s)\n",
+		text_print(stderr, "muttlike: cannot start curses on this terminal (TERM=%s)",
 			getenv("TERM") ? getenv("TERM") : "");
 		free(u.mail_dir);
 		return 1;

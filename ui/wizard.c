@@ -576,13 +576,13 @@ int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, c
 		if (account_out)
 			*account_out = xstrdup(w.account);
 		if (w.want_sync && first_sync(&w) != 0)
-			fprintf(stderr, "muttlike: setup: the first sync did not finish; run 'muttlike sync %s' later\n",
+			text_print(stderr, "muttlike: setup: the first sync did not finish; run 'muttlike sync %s' later",
 				w.account);
 	} else if (s == S_CANCEL) {
-		fprintf(stderr, "muttlike: setup cancelled; nothing was written\n");
+		text_print(stderr, "muttlike: setup cancelled; nothing was written");
 		rc = 1;
 	} else {
-		fprintf(stderr, "muttlike: setup: %s; nothing was written\n", w.failure ? w.failure : "failed");
+		text_print(stderr, "muttlike: setup: %s; nothing was written", w.failure ? w.failure : "failed");
 		rc = 1;
 	}
 	wiz_clear(&w);

@@ -33,7 +33,7 @@ def fp(name):
     return open(os.path.join(CERTS, name + ".sha256")).read().strip().replace(":", "").lower()
 
 
-def run_client(url, extra="", timeout=30):
+def run_client(url, extra="", timeout=30, cmd=("check", "h"), rc_pre=None):
     rc = os.path.join(WORK, "rc")
     with open(rc, "w") as f:
         f.write(f'set data_dir = "{WORK}/data"\nset timeout = {TIMEOUT}\naccount h\n'
@@ -44,8 +44,10 @@ def run_client(url, extra="", timeout=30):
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "detect_leaks=1") + ":exitcode=86"
     env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=87"
     t0 = time.time()
-    p = subprocess.Popen([BIN, "-F", rc, "check", "h"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL, env=env)
+    argv = [BIN, "-F", rc, *cmd]
+    if rc_pre:
+        argv = rc_pre(argv)
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
     out, err = [], []
     readers = [threading.Thread(target=lambda s=s, b=b: b.append(s.read()), daemon=True)
                for s, b in ((p.stdout, out), (p.stderr, err))]
@@ -75,12 +77,12 @@ passed = failed = 0
 
 
 def case(name, scenario, url_scheme, expect_rc=1, expect_err=None, cert="server", implicit=None,
-         extra="", no_creds=True, max_secs=None, max_rss_mb=None, post=None):
+         extra="", no_creds=True, max_secs=None, max_rss_mb=None, post=None, cmd=("check", "h"), rc_pre=None):
     global passed, failed
     implicit = url_scheme == "imaps" if implicit is None else implicit
     srv = hs.Server(scenario, hs.tls_context(CERTS, cert), implicit_tls=implicit)
     srv.cert = cert
-    r = run_client(f"{url_scheme}://alice@localhost:{srv.port}", extra)
+    r = run_client(f"{url_scheme}://alice@localhost:{srv.port}", extra, cmd=cmd, rc_pre=rc_pre)
     srv.close()
     got = srv.received()
     problems = []
@@ -293,6 +295,30 @@ def s_literal(decl, data=b"", then="hang"):
     return sc
 
 
+# 7b. the same over-cap literal in a sync, answering SELECT (issue 17)
+def s_sync_select_literal(conn, srv):
+    greet(conn, GOOD_CAPS)
+    h = good_handlers(list_extra="")
+
+    def lst(c, tag, args):
+        c.send(f'* LIST (\\HasNoChildren) "/" INBOX\r\n{tag} OK listed\r\n')
+
+    def select(c, tag, args):
+        c.send("* FLAGS (\\Seen)\r\n* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 2] ok\r\n"
+               "* 1 FETCH (BODY[] {104857600}\r\n")
+        chunk = b"x" * 65536
+        try:
+            for _ in range(1600):
+                c.send(chunk)
+        except OSError:
+            pass
+        return False
+    h["LIST"] = lst
+    h["SELECT"] = select
+    h["EXAMINE"] = select
+    hs.serve_commands(conn, srv, GOOD_CAPS, h)
+
+
 # 9. odd but survivable data
 def s_status_empty(conn, srv):
     greet(conn, GOOD_CAPS)
@@ -385,15 +411,21 @@ def main():
          expect_err=r"does not match tls_pin", extra=f'set tls_pin = "sha256:{fp("selfsigned")}"')
 
     case("7 literal {4294967296}", s_literal(4294967296), "imaps",
-         expect_err=r"literal of 4294967296 bytes \(limit 64 MiB\)", max_secs=TIMEOUT)
+         expect_err=r"literal of 4096 MiB, over the 64 MiB limit", max_secs=TIMEOUT)
     case("7 literal longer than its data", s_literal(100, b"short\r\n"), "imaps", expect_err=r"timed out")
     case("7 EOF inside a literal", s_literal(100, b"short", then="eof"), "imaps",
          expect_err=r"closed the connection")
     case("7 100 MB literal", s_literal(100 << 20, then="stream"), "imaps",
-         expect_err=r"literal of 104857600 bytes", max_rss_mb=150)
+         expect_err=r"the server sent a literal of 100 MiB, over the 64 MiB limit", max_rss_mb=150)
+
+    case("7 100 MB literal answering SELECT in a sync", s_sync_select_literal, "imaps", cmd=("sync", "h"),
+         no_creds=False, expect_err=r"^muttlike: h: the server sent a literal of 100 MiB, over the 64 MiB limit "
+         r"\(SELECT of INBOX\); giving up$", max_rss_mb=150,
+         post=lambda r, srv: "still says connection lost" if "connection lost" in r["err"] else None)
 
     case("9 * STATUS INBOX ()", s_status_empty, "imaps", expect_rc=0, no_creds=False,
-         post=lambda r, srv: None if "? messages" in r["out"] else "counts not shown as unknown")
+         post=lambda r, srv: None if re.search(r"(?m)^  INBOX: the server gave no message count$", r["out"])
+         and "?" not in r["out"] else "no 'the server gave no message count' for INBOX")
     case("9 malformed CAPABILITY", s_bad_capability, "imaps", expect_rc=1, expect_err=r"unreadable")
     case("9 * NO without text", s_no_without_text, "imaps", expect_rc=[0, 1], no_creds=False)
     case("9 sequence set ending in ','", s_seqset_comma, "imaps", expect_rc=[0, 1], no_creds=False)

@@ -625,6 +625,52 @@ static void test_keymaps_and_themes_load(void **state)
 	assert_true(load_shipped("themes/*.theme") >= 4);
 }
 
+/* issue 17: an rc's escape bytes never reach the terminal, and a run of
+ * errors from one file is cut when printed. */
+static void collect(const char *line, void *ud)
+{
+	struct strbuf *b = ud;
+	strbuf_adds(b, line);
+	strbuf_addc(b, '\n');
+}
+
+static void test_errors_sanitized_and_capped(void **state)
+{
+	(void)state;
+	conf_t *c = load("foo\x1b]0;TITLE\x07 bar\nset sort\x1b[2J = x\n");
+	assert_int_equal(conf_error_count(c), 2);
+	assert_string_equal(conf_error(c, 0), "t.rc:1: unknown command 'foo?]0;TITLE?'");
+	assert_null(strchr(conf_error(c, 1), '\x1b'));
+	conf_free(&c);
+
+	struct strbuf rc;
+	strbuf_init(&rc);
+	for (int i = 0; i < 84; i++)
+		strbuf_addf(&rc, "bogus%d\n", i);
+	strbuf_adds(&rc, "account a\nset imap_url = imaps://a@b\n");
+	c = conf_new();
+	conf_load_string(c, "bin\x1b[31m.rc", rc.s);
+	assert_int_equal(conf_error_count(c), 84); /* all kept, for :help */
+	struct strbuf out;
+	strbuf_init(&out);
+	conf_report_errors(c, CONF_REPORT_MAX_RUN, collect, &out);
+	size_t lines = 0;
+	for (const char *p = out.s; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, CONF_REPORT_MAX_RUN + 1);
+	assert_non_null(strstr(out.s, "bin?[31m.rc:10: unknown command 'bogus9'\n"));
+	assert_null(strstr(out.s, "bogus10"));
+	assert_non_null(strstr(out.s, "\n... and 74 more errors in bin?[31m.rc\n"));
+	strbuf_free(&out);
+	/* a short run is printed whole, and runs are per file */
+	strbuf_init(&out);
+	conf_report_errors(c, 100, collect, &out);
+	assert_null(strstr(out.s, "more errors"));
+	strbuf_free(&out);
+	conf_free(&c);
+	strbuf_free(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,6 +701,7 @@ int main(void)
 		cmocka_unit_test(test_option_table),
 		cmocka_unit_test(test_example_rc_documents_every_option),
 		cmocka_unit_test(test_keymaps_and_themes_load),
+		cmocka_unit_test(test_errors_sanitized_and_capped),
 	};
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
 }

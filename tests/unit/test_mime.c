@@ -665,6 +665,86 @@ static void test_safe_filename(void **state)
 	strbuf_free(&b);
 }
 
+/* issue 17: the temporary copy a mailcap or pipe command gets is named by
+ * us (random stem, a plain extension at most); %{param} is reduced. */
+static bool is_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
+static void test_temp_name(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "report.pdf", ".pdf" },
+		{ "a.dat --output=/tmp/x -e x", "" },
+		{ "x).pdf", ".pdf" },
+		{ "y.p)f", "" },
+		{ "archive.tar.gz", ".gz" },
+		{ "photo.JPEG", ".JPEG" },
+		{ "long.abcdefghi", "" },
+		{ "noext", "" },
+		{ "trailing.", "" },
+		{ "$(rm -rf ~).sh;", "" },
+		{ "dot.日本", "" },
+		{ "", "" },
+	};
+	const size_t stem = 2 * MIME_TEMP_STEM_BYTES;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *s = mime_temp_name(cases[i][0]);
+		if (strlen(s) != stem + strlen(cases[i][1]) || !is_hex(s, stem) || strcmp(s + stem, cases[i][1]) != 0)
+			fail_msg("'%s' -> '%s', wanted %zu hex digits then '%s'", cases[i][0], s, stem, cases[i][1]);
+		free(s);
+	}
+	char *a = mime_temp_name(NULL), *b = mime_temp_name(NULL);
+	assert_int_equal(strlen(a), stem);
+	assert_string_not_equal(a, b); /* random, not derived from the name */
+	free(a);
+	free(b);
+}
+
+static void test_mailcap_params(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "utf-8", "utf-8" },
+		{ "ISO-8859-1", "ISO-8859-1" },
+		{ "a.dat --output=/tmp/x -e x", "a.dat_--output=_tmp_x_-e_x" },
+		{ "-e", "_e" },
+		{ "$(rm -rf ~)", "__rm_-rf___" },
+		{ "it's `id`; x|y&z", "it_s__id___x_y_z" },
+		{ "\x1b]0;t\x07", "__0_t_" },
+		{ "日", "___" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *s = mime_mailcap_sanitize(cases[i][0]);
+		assert_string_equal(s, cases[i][1]);
+		free(s);
+	}
+	char *s = mime_mailcap_sanitize(NULL);
+	assert_string_equal(s, "");
+	free(s);
+	char big[300];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	s = mime_mailcap_sanitize(big);
+	assert_int_equal(strlen(s), MIME_MAILCAP_PARAM_MAX);
+	free(s);
+	mime_msg_t *m = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+			      "--b\nContent-Type: application/pdf; name=\"x y.pdf\"; Foo=\"-bar\"\n"
+			      "Content-Disposition: attachment; filename=\"a.dat --output=/tmp/x -e x\"\n\nx\n--b--\n");
+	const struct mime_attachment *att = mime_msg_attachment(m, 0);
+	assert_string_equal(mime_part_param(att->part, "foo"), "-bar");
+	assert_string_equal(mime_part_param(att->part, "NAME"), "x y.pdf");
+	assert_string_equal(mime_part_param(att->part, "filename"), "a.dat --output=/tmp/x -e x");
+	assert_null(mime_part_param(att->part, "charset"));
+	mime_msg_free(&m);
+}
+
 /* ---- bodies ---- */
 
 static void test_bodies_qp_base64(void **state)
@@ -978,6 +1058,8 @@ int main(void)
 		cmocka_unit_test(test_attachment_names),
 		cmocka_unit_test(test_content_type_shell_params),
 		cmocka_unit_test(test_safe_filename),
+		cmocka_unit_test(test_temp_name),
+		cmocka_unit_test(test_mailcap_params),
 		cmocka_unit_test(test_bodies_qp_base64),
 		cmocka_unit_test(test_body_hostile),
 		cmocka_unit_test(test_flowed),
