@@ -2,7 +2,7 @@
  *
  * Contract (doc/muttlike.1):
  *   muttlike [-F FILE] [-a ACCOUNT] [-d]          the reader
- *   muttlike [-F FILE] sync|setup|search|check ... subcommands
+ *   muttlike [-F FILE] sync|setup|search|check|reindex|doctor ... subcommands
  *   muttlike --version | --help | --help-options[=text|man|rc]
  * Exit: 0 ok, 1 runtime failure, 2 usage or config error.
  */
@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	      "       muttlike [-F FILE] setup [--email ADDR ...]     add an account\n"
 	      "       muttlike [-F FILE] search QUERY                 print matching messages\n"
 	      "       muttlike [-F FILE] check [ACCOUNT]              test the connection and login\n"
+	      "       muttlike [-F FILE] reindex [ACCOUNT]            rebuild the index from the Maildirs, keeping tags\n"
+	      "       muttlike [-F FILE] doctor [ACCOUNT]             check Maildirs, sync state and index offline\n"
 	      "       muttlike --version | --help | --help-options[=text|man|rc]\n"
 	      "\n"
 	      "  -F FILE       read FILE instead of the default config\n"
@@ -148,6 +150,18 @@ int main(int argc, char **argv)
 			}
 			rc = cmd[1] == 'y' ? cmd_sync(c, argc - a.cmd_index, argv + a.cmd_index)
 					   : cmd_search(c, argc - a.cmd_index, argv + a.cmd_index);
+			conf_free(&c);
+			return rc;
+		}
+		if (strcmp(cmd, "reindex") == 0 || strcmp(cmd, "doctor") == 0) {
+			if (errors) {
+				conf_free(&c);
+				return EXIT_USAGE;
+			}
+			setup_logging(c, a.debug);
+			rc = cmd[0] == 'r' ? cmd_reindex(c, argc - a.cmd_index, argv + a.cmd_index)
+					   : cmd_doctor(c, argc - a.cmd_index, argv + a.cmd_index);
+			log_close_file();
 			conf_free(&c);
 			return rc;
 		}
