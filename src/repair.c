@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -150,9 +151,23 @@ static void accts_free(struct acct *v, size_t n)
 
 enum index_health { INDEX_OK, INDEX_MISSING, INDEX_LOCKED, INDEX_BROKEN };
 
-/* Open the index for writing (which also tells whether another writer
- * holds it) and read it through; with dump set, write the tag dump from
- * it while it can still be read. */
+/* Whether another process holds Xapian's write lock (notmuch would wait
+ * for it): Xapian takes an fcntl lock on xapian/flintlock. */
+static bool index_locked(const char *mail)
+{
+	char *lock = xasprintf("%s/.notmuch/xapian/flintlock", mail);
+	int fd = open(lock, O_RDWR | O_CLOEXEC);
+	free(lock);
+	if (fd < 0)
+		return false;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	bool held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+	close(fd);
+	return held;
+}
+
+/* Open the index for writing and read it through; with dump set, write
+ * the tag dump from it while it can still be read. */
 static enum index_health index_probe(const char *mail, const char *dump, char **why)
 {
 	*why = NULL;
@@ -161,12 +176,15 @@ static enum index_health index_probe(const char *mail, const char *dump, char **
 	free(nm);
 	if (!exists)
 		return INDEX_MISSING;
+	if (index_locked(mail)) {
+		*why = xstrdup("another program holds its write lock");
+		return INDEX_LOCKED;
+	}
 	notmuch_database_t *db = NULL;
 	char *msg = NULL;
 	notmuch_status_t st =
 		notmuch_database_open_with_config(mail, NOTMUCH_DATABASE_MODE_READ_WRITE, "", NULL, &db, &msg);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
-		bool locked = msg && strstr(msg, "lock");
 		*why = xasprintf("%s", msg ? msg : notmuch_status_to_string(st));
 		size_t n = strlen(*why);
 		if (n && (*why)[n - 1] == '\n')
@@ -174,7 +192,7 @@ static enum index_health index_probe(const char *mail, const char *dump, char **
 		free(msg);
 		if (db)
 			notmuch_database_destroy(db);
-		return locked ? INDEX_LOCKED : INDEX_BROKEN;
+		return INDEX_BROKEN;
 	}
 	free(msg);
 	enum index_health h = INDEX_OK;
