@@ -118,10 +118,11 @@ char *mailview_unreadable(const char *db_path, const char *why)
 enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 {
 	*out = NULL;
-	char *xdir = xasprintf("%s/.notmuch/xapian", db_path);
+	/* .notmuch without xapian/ is a damaged index, not a new one */
+	char *nmdir = xasprintf("%s/.notmuch", db_path);
 	struct stat st;
-	bool exists = stat(xdir, &st) == 0;
-	free(xdir);
+	bool exists = stat(nmdir, &st) == 0;
+	free(nmdir);
 	if (!exists) {
 		if (err)
 			*err = xasprintf("No mail yet: run a sync first (no store at %s)", db_path);

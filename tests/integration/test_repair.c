@@ -155,9 +155,9 @@ static void damage(int how)
 {
 	int st;
 	char *out;
-	if (how == 0) /* the tables overwritten, as a torn write leaves them */
-		out = tu_run(&st, "head -c 16384 /dev/zero | tr '\\0' x | dd of='%s/mail/.notmuch/xapian/postlist.glass' "
-				  "conv=notrunc",
+	if (how == 0) /* the table overwritten (every block: which holds the root varies) */
+		out = tu_run(&st, "f='%s/mail/.notmuch/xapian/postlist.glass'; head -c $(stat -c %%s \"$f\") /dev/zero | "
+				  "tr '\\0' x | dd of=\"$f\" conv=notrunc",
 			     E.data);
 	else
 		out = tu_run(&st, "rm -r '%s/mail/.notmuch/xapian'", E.data);
