@@ -104,13 +104,25 @@ static char *clean(const char *s)
 	return text_sanitize(s, strlen(s), false);
 }
 
+char *mailview_unreadable(const char *db_path, const char *why)
+{
+	char *w = xstrdup(why);
+	w[strcspn(w, "\n")] = '\0';
+	char *line = xasprintf("The index in %s/.notmuch cannot be read (%s); every message is in the Maildir: "
+			       "run 'muttlike reindex' to rebuild it",
+			       db_path, w);
+	free(w);
+	return line;
+}
+
 enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 {
 	*out = NULL;
-	char *xdir = xasprintf("%s/.notmuch/xapian", db_path);
+	/* .notmuch without xapian/ is a damaged index, not a new one */
+	char *nmdir = xasprintf("%s/.notmuch", db_path);
 	struct stat st;
-	bool exists = stat(xdir, &st) == 0;
-	free(xdir);
+	bool exists = stat(nmdir, &st) == 0;
+	free(nmdir);
 	if (!exists) {
 		if (err)
 			*err = xasprintf("No mail yet: run a sync first (no store at %s)", db_path);
@@ -126,8 +138,7 @@ enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err)
 							       &db, &msg);
 	if (s != NOTMUCH_STATUS_SUCCESS) {
 		if (err)
-			*err = xasprintf("cannot open the mail store %s: %s", db_path,
-					 msg ? msg : notmuch_status_to_string(s));
+			*err = mailview_unreadable(db_path, msg ? msg : notmuch_status_to_string(s));
 		free(msg);
 		if (db)
 			notmuch_database_destroy(db);
@@ -478,6 +489,11 @@ mv_list_t *mv_list_open(mailview_t *mv, const char *query, enum mv_mode mode, en
 		l->threads = NULL;
 		l->msgs = NULL;
 		s = l->query ? list_search(l) : NOTMUCH_STATUS_OUT_OF_MEMORY;
+	}
+	if (s == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
+		*err = mailview_unreadable(mv->path, notmuch_status_to_string(s));
+		mv_list_free(&l);
+		return NULL;
 	}
 	if (s != NOTMUCH_STATUS_SUCCESS) {
 		*err = xasprintf("query '%s' failed: %s", l->query_str, notmuch_status_to_string(s));

@@ -63,6 +63,9 @@ struct mv_entry {
 };
 
 /* Open the database under db_path (data_dir/mail) read-only. */
+/* The one line that says the index at db_path cannot be read and how to
+ * rebuild it (`muttlike reindex`); why: notmuch's reason.  New string. */
+char *mailview_unreadable(const char *db_path, const char *why);
 enum mv_status mailview_open(const char *db_path, mailview_t **out, char **err);
 void mailview_free(mailview_t **mv);
 /* See the writer's latest commit (a few tries: a commit in progress can

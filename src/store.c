@@ -16,6 +16,7 @@
 #include "fault.h"
 #include "maildir.h"
 #include "log.h"
+#include "tagdump.h"
 #include "util.h"
 
 /* How many operations one atomic section holds, and how many may wait:
@@ -31,7 +32,7 @@
  * database (measured: 117 MB -> 48 MB on 3,000 messages, no slower). */
 #define FLUSH_THRESHOLD "2000"
 
-enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE, OP_FLAGS, OP_TAG, OP_RETAG, OP_QUERY, OP_REINDEX };
+enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE, OP_FLAGS, OP_TAG, OP_RETAG, OP_QUERY, OP_REINDEX, OP_RESTORE };
 
 struct tag_query {
 	struct store_tagged *v;
@@ -47,6 +48,7 @@ struct op {
 	char *keywords; /* owned or NULL */
 	unsigned flags; /* OP_FLAGS: MAILDIR_F_* wanted */
 	struct tag_query *query; /* OP_QUERY: foreign, filled by the writer */
+	struct tagdump_restored *restored; /* OP_RESTORE: foreign, filled by the writer */
 	struct op *next;
 };
 
@@ -68,6 +70,9 @@ struct store {
 	bool reopened;     /* drop_db() ran: the next open reconciles */
 	size_t store_errors; /* Xapian errors that closed the handle */
 	char *state_dir;   /* owned */
+	char *dump;        /* owned: state_dir/tags.dump (tagdump.h) */
+	char *dump_stamp;  /* owned: state_dir/tags.dump.stamp, the index stamp the dump is current for */
+	bool tags_dirty;   /* tags changed since the dump was written (writer thread only) */
 	char open_stamp[96]; /* store_index_stamp() when the database was opened */
 	unsigned long open_gen; /* store_tag_generation() then */
 	store_changed_fn changed;
@@ -401,7 +406,7 @@ static bool apply_reindex(struct store *s, struct op *o)
 	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
 	free(abs);
 	if (st != NOTMUCH_STATUS_SUCCESS || !m)
-		return apply_add(s, o->path, o->account, NULL); /* not indexed yet: a plain add */
+		return apply_add(s, o->path, o->account, o->keywords); /* not indexed yet: a plain add */
 	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
 	st = notmuch_message_reindex(m, io);
 	if (io)
@@ -473,6 +478,28 @@ static bool apply_query(struct store *s, struct op *o)
 	return r->ok;
 }
 
+/* Tags a rebuilt index gets from elsewhere than the dump: the flag tags
+ * from the file names (the source of truth for flags), account:<name>
+ * from the path, and the tags notmuch derives from the content. */
+static bool tag_not_from_dump(const char *t)
+{
+	static const char *const derived[] = { "unread", "flagged", "replied", "draft", "passed", "deleted",
+					       "attachment", "signed", "encrypted" };
+	for (size_t i = 0; i < ARRAY_SIZE(derived); i++)
+		if (strcmp(t, derived[i]) == 0)
+			return true;
+	return strncmp(t, "account:", 8) == 0;
+}
+
+static bool apply_restore(struct store *s, struct op *o)
+{
+	if (tagdump_restore(s->db, o->path, tag_not_from_dump, o->restored) < 0) {
+		log_error("store: cannot read the tag dump %s: %s", o->path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 static bool apply(struct store *s, struct op *o)
 {
 	switch (o->kind) {
@@ -500,6 +527,8 @@ static bool apply(struct store *s, struct op *o)
 		return apply_query(s, o);
 	case OP_REINDEX:
 		return apply_reindex(s, o);
+	case OP_RESTORE:
+		return apply_restore(s, o);
 	}
 	return false;
 }
@@ -594,6 +623,11 @@ static void *writer_main(void *arg)
 			nx = o->next;
 			if (!apply(s, o))
 				failed++;
+			/* What the Maildir and the state cannot give back
+			 * after a rebuild: the reader's tags, the merged
+			 * keywords, a restored dump. */
+			if (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE)
+				s->tags_dirty = true;
 			op_free(o);
 		}
 		fault_point("store-batch");
@@ -605,6 +639,8 @@ static void *writer_main(void *arg)
 			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
 			failed = n;
 			drop_db(s);
+		} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
+			s->tags_dirty = false;
 		}
 		if (s->changed)
 			s->changed(s->changed_ud);
@@ -698,6 +734,25 @@ void store_retag(struct store *s, const char *path, const char *changes)
 void store_reindex(struct store *s, const char *path)
 {
 	enqueue(s, op_new(OP_REINDEX, path, NULL, NULL));
+}
+
+void store_reindex_file(struct store *s, const char *path, const char *account, const char *keywords)
+{
+	enqueue(s, op_new(OP_REINDEX, path, account, keywords));
+}
+
+int store_restore_tags(struct store *s, const char *dump, struct tagdump_restored *out)
+{
+	struct op *o = op_new(OP_RESTORE, dump, NULL, NULL);
+	out->messages = (size_t)-1; /* stays so when the writer could not run it */
+	o->restored = out;
+	enqueue(s, o);
+	return store_flush(s) == 0 && out->messages != (size_t)-1 ? 0 : -1;
+}
+
+const char *store_dump_path(const struct store *s)
+{
+	return s->dump;
 }
 
 static int tagged_cmp(const void *a, const void *b)
@@ -858,6 +913,18 @@ static void reconcile(struct store *s)
 	s->reopened = false;
 }
 
+/* A stamp file's content ("" when it cannot be read). */
+static void read_stamp(const char *path, char out[96])
+{
+	out[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	size_t n = fread(out, 1, 95, f);
+	out[n] = '\0';
+	fclose(f);
+}
+
 static int write_marker(const char *path)
 {
 	return util_write_file_atomic(path, "1\n", 2, 0600);
@@ -919,6 +986,12 @@ static int ensure_db(struct store *s, char **err)
 	 * advance_stamps). */
 	store_index_stamp(s, s->open_stamp);
 	s->open_gen = store_tag_generation(s);
+	/* Someone else (notmuch tag, a store that could not finish) wrote
+	 * since the dump was current: write it after the next batch. */
+	char dumped[96];
+	read_stamp(s->dump_stamp, dumped);
+	if (!s->open_stamp[0] || strcmp(dumped, s->open_stamp) != 0)
+		s->tags_dirty = true;
 	if (access(s->dirty, F_OK) == 0 || s->reopened)
 		reconcile(s);
 	else if (write_marker(s->dirty) < 0) {
@@ -931,6 +1004,16 @@ static int ensure_db(struct store *s, char **err)
 		return -1;
 	}
 	return s->db ? 0 : -1;
+}
+
+static void store_free(struct store *s)
+{
+	free(s->root);
+	free(s->dirty);
+	free(s->state_dir);
+	free(s->dump);
+	free(s->dump_stamp);
+	free(s);
 }
 
 enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err)
@@ -946,6 +1029,8 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 	s->root = xstrdup(mail_root);
 	s->dirty = xasprintf("%s/store.dirty", state_dir);
 	s->state_dir = xstrdup(state_dir);
+	s->dump = xasprintf("%s/tags.dump", state_dir);
+	s->dump_stamp = xasprintf("%s/tags.dump.stamp", state_dir);
 	/* The database is opened now only when it must be created or a crash
 	 * left it unreconciled; otherwise on the first write, so that a
 	 * no-op sync never opens it (and never takes its lock). */
@@ -954,10 +1039,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 	free(nmdir);
 	if (!exists || access(s->dirty, F_OK) == 0) {
 		if (ensure_db(s, err) < 0) {
-			free(s->root);
-			free(s->dirty);
-			free(s->state_dir);
-			free(s);
+			store_free(s);
 			return STORE_ERR_DB;
 		}
 	}
@@ -968,10 +1050,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 		*err = xstrdup("cannot start the store writer thread");
 		if (s->db)
 			notmuch_database_destroy(s->db);
-		free(s->root);
-		free(s->dirty);
-		free(s->state_dir);
-		free(s);
+		store_free(s);
 		return STORE_ERR_IO;
 	}
 	*out = s;
@@ -998,19 +1077,27 @@ static void advance_stamps(struct store *s)
 		if (de->d_name[0] == '.')
 			continue;
 		char *p = xasprintf("%s/%s/index.stamp", s->state_dir, de->d_name);
-		FILE *f = fopen(p, "re");
-		if (f) {
-			char old[96];
-			size_t n = fread(old, 1, sizeof(old) - 1, f);
-			old[n] = '\0';
-			fclose(f);
-			if (strcmp(old, s->open_stamp) == 0)
-				util_write_file_atomic(p, now, strlen(now), 0600);
-		}
+		char old[96];
+		read_stamp(p, old);
+		if (old[0] && strcmp(old, s->open_stamp) == 0)
+			util_write_file_atomic(p, now, strlen(now), 0600);
 		free(p);
 	}
 	if (dh)
 		closedir(dh);
+}
+
+/* After a clean commit: the dump holds every tag the Maildir and the
+ * state cannot give back as of this commit, unless a change is not in it
+ * yet (its write failed).  Without a valid stamp the next open dumps. */
+static void record_dump_stamp(struct store *s)
+{
+	char now[96];
+	store_index_stamp(s, now);
+	if (!s->tags_dirty && now[0] && access(s->dump, F_OK) == 0)
+		util_write_file_atomic(s->dump_stamp, now, strlen(now), 0600);
+	else
+		unlink(s->dump_stamp);
 }
 
 int store_close(struct store **sp)
@@ -1033,6 +1120,7 @@ int store_close(struct store **sp)
 		if (st == NOTMUCH_STATUS_SUCCESS) {
 			unlink(s->dirty);
 			advance_stamps(s);
+			record_dump_stamp(s);
 		} else {
 			/* The marker stays: the next open reconciles. */
 			log_error("store: notmuch could not commit the index in %s: %s", s->root,
@@ -1050,10 +1138,7 @@ int store_close(struct store **sp)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv_work);
 	pthread_cond_destroy(&s->cv_done);
-	free(s->root);
-	free(s->dirty);
-	free(s->state_dir);
-	free(s);
+	store_free(s);
 	*sp = NULL;
 	return result;
 }

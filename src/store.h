@@ -24,12 +24,25 @@
  * (state_dir/store.dirty) while the database is open for writing; finding
  * it at open means the last writer died, and store_open() reconciles the
  * index with the Maildirs (adds missing files, drops vanished ones).
+ *
+ * Tag dump: everything but the tags can be rebuilt from the Maildirs and
+ * the sync states; the tags that cannot (the reader's, `notmuch tag`'s)
+ * are kept in state_dir/tags.dump, in notmuch's own dump format
+ * (tagdump.h), rewritten atomically after each committed batch that
+ * changed such tags (store_tag, store_retag, a restore), and after the
+ * first batch of a run when someone else wrote the index since the dump
+ * was current (state_dir/tags.dump.stamp holds the index stamp, see
+ * store_index_stamp, as of the last clean close with the dump current).
+ * `muttlike reindex` rebuilds the index and restores it
+ * (store_restore_tags).
  */
 #ifndef MUTTLIKE_STORE_H
 #define MUTTLIKE_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct tagdump_restored;
 
 enum store_status {
 	STORE_OK = 0,
@@ -95,6 +108,20 @@ void store_retag(struct store *s, const char *path, const char *changes);
 /* The file at path was replaced in place (a stub by the full message):
  * index its content again, keeping the message's tags. */
 void store_reindex(struct store *s, const char *path);
+
+/* Index the file at path again (as store_reindex), or, when the index
+ * does not know it, add it as store_add(path, account, keywords) would. */
+void store_reindex_file(struct store *s, const char *path, const char *account, const char *keywords);
+
+/* Give the messages of a tag dump (tagdump.h) the dump's tags, except
+ * those that come from the files: the flag tags (unread flagged replied
+ * draft passed deleted), account:<name>, and notmuch's attachment,
+ * signed, encrypted.  Waits for the queue (and takes store_flush()'s
+ * failure count).  0, or -1 when the dump could not be read or applied. */
+int store_restore_tags(struct store *s, const char *dump, struct tagdump_restored *out);
+
+/* state_dir/tags.dump (lent). */
+const char *store_dump_path(const struct store *s);
 
 /* The tags of the files of one folder, as the writer's own handle sees
  * them (notmuch commits lazily, so a second read-only handle could miss

@@ -16,6 +16,7 @@
 #include <notmuch.h>
 
 #include "commands.h"
+#include "mailview.h"
 #include "text.h"
 #include "util.h"
 
@@ -46,10 +47,10 @@ static char *folder_of(const char *root, const char *file)
 
 static void index_unreadable(const char *root, notmuch_status_t st)
 {
-	fprintf(stderr,
-		"muttlike: search: the index in %s/.notmuch cannot be read (%s); every message is in the Maildir: "
-		"run 'muttlike sync' to repair it\n",
-		root, notmuch_status_to_string(st));
+	char *line = mailview_unreadable(root, notmuch_status_to_string(st));
+	line[0] = 't'; /* mid-sentence here */
+	fprintf(stderr, "muttlike: search: %s\n", line);
+	free(line);
 }
 
 int cmd_search(conf_t *c, int argc, char **argv)

@@ -17,4 +17,12 @@ int cmd_sync(conf_t *c, int argc, char **argv);
  * line.  argv[0] is "search". */
 int cmd_search(conf_t *c, int argc, char **argv);
 
+/* muttlike reindex [ACCOUNT]: rebuild the index from the Maildirs and put
+ * the tags back from the tag dump.  argv[0] is "reindex". */
+int cmd_reindex(conf_t *c, int argc, char **argv);
+
+/* muttlike doctor [ACCOUNT]: check Maildir, sync state and index offline,
+ * repair what is local and safe.  argv[0] is "doctor". */
+int cmd_doctor(conf_t *c, int argc, char **argv);
+
 #endif

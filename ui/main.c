@@ -2,7 +2,7 @@
  *
  * Contract (doc/muttlike.1):
  *   muttlike [-F FILE] [-a ACCOUNT] [-d]          the reader
- *   muttlike [-F FILE] sync|setup|search|check ... subcommands
+ *   muttlike [-F FILE] sync|setup|search|check|reindex|doctor ... subcommands
  *   muttlike --version | --help | --help-options[=text|man|rc]
  * Exit: 0 ok, 1 runtime failure, 2 usage or config error.
  */
@@ -31,6 +31,8 @@ static void usage(FILE *f)
 	      "       muttlike [-F FILE] setup [--email ADDR ...]     add an account\n"
 	      "       muttlike [-F FILE] search QUERY                 print matching messages\n"
 	      "       muttlike [-F FILE] check [ACCOUNT]              test the connection and login\n"
+	      "       muttlike [-F FILE] reindex [ACCOUNT]            rebuild the index from the Maildirs, keeping tags\n"
+	      "       muttlike [-F FILE] doctor [ACCOUNT]             check Maildirs, sync state and index offline\n"
 	      "       muttlike --version | --help | --help-options[=text|man|rc]\n"
 	      "\n"
 	      "  -F FILE       read FILE instead of the default config\n"
@@ -170,6 +172,11 @@ static int run_command(const struct args *a, conf_t *c, size_t errors, int argc,
 			return EXIT_USAGE;
 		return cmd[1] == 'y' ? cmd_sync(c, n, v) : cmd_search(c, n, v);
 	}
+	if (strcmp(cmd, "reindex") == 0 || strcmp(cmd, "doctor") == 0) {
+		if (errors)
+			return EXIT_USAGE;
+		return cmd[0] == 'r' ? cmd_reindex(c, n, v) : cmd_doctor(c, n, v);
+	}
 	if (strcmp(cmd, "setup") == 0) {
 		char *rc_path = wizard_rc_path(a->config);
 		int rc = cmd_setup(c, rc_path, n, v);
@@ -202,8 +209,8 @@ int main(int argc, char **argv)
 	if (a.cmd_index) {
 		const char *cmd = argv[a.cmd_index];
 		argc = take_debug_flag(argc, argv, a.cmd_index + 1, &a.debug);
-		/* sync always keeps data_dir/log; the others only with -d */
-		if (a.debug || strcmp(cmd, "sync") == 0)
+		/* sync and reindex always keep data_dir/log; the others only with -d */
+		if (a.debug || strcmp(cmd, "sync") == 0 || strcmp(cmd, "reindex") == 0)
 			setup_logging(c, a.debug, true);
 		rc = run_command(&a, c, errors, argc, argv);
 		log_close_file();

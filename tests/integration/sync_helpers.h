@@ -245,6 +245,15 @@ __attribute__((unused)) static notmuch_database_t *st_nm_open_rw(void)
 	return db;
 }
 
+/* Forget one file in the index, as a tool that deleted it would. */
+__attribute__((unused)) static void st_nm_unindex(const char *path)
+{
+	notmuch_database_t *db = st_nm_open_rw();
+	notmuch_status_t st = notmuch_database_remove_message(db, path);
+	assert_true(st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID);
+	notmuch_database_destroy(db);
+}
+
 /* Count notmuch file names (a message in two folders counts twice). */
 __attribute__((unused)) static unsigned st_nm_files(const char *query)
 {

@@ -118,15 +118,6 @@ static void test_drop_twice(void **s)
 	converge();
 }
 
-/* Remove the index entry of one file (by hand, as a damaged index would). */
-static void unindex(const char *path)
-{
-	notmuch_database_t *db = st_nm_open_rw();
-	notmuch_status_t st = notmuch_database_remove_message(db, path);
-	assert_true(st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID);
-	notmuch_database_destroy(db);
-}
-
 /* sync --verify finds and repairs each kind of damage made by hand: a
  * file removed (fetched again, not deleted on the server), a state line
  * removed (adopted), an index entry removed (indexed again), an index
@@ -160,7 +151,7 @@ static void test_verify_repairs(void **s)
 	/* 3. an index entry removed */
 	char *f2 = st_find_uid("INBOX", u[2]);
 	assert_non_null(f2);
-	unindex(f2);
+	st_nm_unindex(f2);
 	/* 4. a file gone behind the index's back, its UID kept in a copy: the
 	 * index still names the old path */
 	char *f3 = st_find_uid("INBOX", u[3]);

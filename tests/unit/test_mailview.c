@@ -85,6 +85,32 @@ static void test_no_store(void **state)
 	free(dir);
 }
 
+/* An index that cannot be read: one line that names the fix. */
+static void test_unreadable_names_reindex(void **state)
+{
+	struct fx *f = *state;
+	int st;
+	/* every block: which one holds the root depends on the history */
+	free(tu_run(&st, "f='%s/.notmuch/xapian/postlist.glass'; head -c $(stat -c %%s \"$f\") /dev/zero | tr '\\0' x | "
+			 "dd of=\"$f\" conv=notrunc",
+		    f->mail));
+	assert_int_equal(st, 0);
+	mailview_t *mv = NULL;
+	char *err = NULL;
+	assert_int_equal(mailview_open(f->mail, &mv, &err), MV_ERR_OPEN);
+	assert_null(mv);
+	assert_non_null(strstr(err, "cannot be read"));
+	assert_non_null(strstr(err, "run 'muttlike reindex' to rebuild it"));
+	assert_null(strchr(err, '\n'));
+	xfree(&err);
+	/* the Xapian directory gone: damaged, not "no mail yet" */
+	free(tu_run(&st, "rm -r '%s/.notmuch/xapian'", f->mail));
+	assert_int_equal(st, 0);
+	assert_int_equal(mailview_open(f->mail, &mv, &err), MV_ERR_OPEN);
+	assert_non_null(strstr(err, "run 'muttlike reindex' to rebuild it"));
+	free(err);
+}
+
 static mailview_t *open_mv(struct fx *f)
 {
 	mailview_t *mv = NULL;
@@ -349,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_renamed_file_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_while_writing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_names_reindex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
