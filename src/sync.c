@@ -1037,11 +1037,26 @@ static bool policy_trash(const struct sync *s)
 	return conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0;
 }
 
+/* A label of a Gmail account: the server says it is Gmail (X-GM-EXT-1)
+ * and has an \All folder, and f is neither INBOX nor a special-use
+ * folder.  Deleting there removes the label; Gmail keeps the message in
+ * All Mail and its other labels (doc/sync.md, Gmail).  An \All folder
+ * alone is not enough: on Dovecot's virtual All an expunge is for good. */
+static bool gmail_label(const struct sync *s, const struct imap_folder *f)
+{
+	if (!imap_has_cap(s->imap, IMAP_CAP_GMAIL) || f->special != IMAP_SPECIAL_NONE || strcasecmp(f->raw, "INBOX") == 0)
+		return false;
+	for (size_t i = 0; i < s->nfolders; i++)
+		if (s->folders[i].special == IMAP_SPECIAL_ALL)
+			return true;
+	return false;
+}
+
 static int remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	s->server_written = true;
 	mailimap *mi = imap_mailimap(s->imap);
-	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0;
+	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0 && !gmail_label(s, c->f);
 	struct mailimap_set *set = uid_set(uids, n);
 	int rc;
 	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE)) {
@@ -1724,7 +1739,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		state_put(c->st, x->uid, fl, x->mkw);
 		s->stats.pushed++;
 	}
-	if (result == 0 && nrdel && policy_trash(s) && !s->trash_raw) {
+	if (result == 0 && nrdel && policy_trash(s) && !s->trash_raw && !gmail_label(s, c->f)) {
 		/* delete_policy = trash and nothing to move to: an expunge
 		 * here would take the only server copy.  Keep them (the state
 		 * keeps their UIDs, so every pass says so again). */

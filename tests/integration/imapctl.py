@@ -5,8 +5,9 @@ Talks to the rig's Dovecot (RIG_* environment, user alice) with Python's
 imaplib over TLS, never through muttlike's code, so that a bug in the sync
 cannot hide itself in the check.
 
-  imapctl.py compare MAILDIR_ACCOUNT_DIR   every server folder vs the local Maildir:
-                                           same UIDs (from ,U=), flags, sizes, Message-IDs
+  imapctl.py compare MAILDIR_ACCOUNT_DIR [SKIP...]
+                                           every server folder (but the SKIP ones) vs the local
+                                           Maildir: same UIDs (from ,U=), flags, sizes, Message-IDs
   imapctl.py flags FOLDER UID (+|-)FLAGS   e.g. flags INBOX 3 +\\Flagged
   imapctl.py flagmany FOLDER N (+|-)FLAG   change FLAG on the first N messages
   imapctl.py expunge FOLDER UID...         \\Deleted + UID EXPUNGE
@@ -144,13 +145,13 @@ def decode_mutf7(n):
     return re.sub(r"&([^-]*)-", dec, n)
 
 
-def compare(acctdir):
+def compare(acctdir, skip=()):
     m = connect()
     bad = 0
     total = 0
     attrs = {}
     for f, delim in folders_delim(m, attrs):
-        srv = server_msgs(m, f)
+        srv = server_msgs(m, f) if f not in skip else None
         if srv is None:
             continue
         loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f), delim)))
@@ -187,7 +188,7 @@ def compare(acctdir):
 def main(argv):
     cmd = argv[1]
     if cmd == "compare":
-        return compare(argv[2])
+        return compare(argv[2], argv[3:])
     m = connect()
     if cmd == "flags":
         m.select(quote(argv[2]))
