@@ -135,6 +135,9 @@ static void test_one_message_per_id(void **state)
 	/* every message once: distinct Message-IDs = inbox + work + dev + sent + archived - the 2 copies */
 	unsigned distinct = inbox + work - 2 + dev + 3 + 2;
 	assert_int_equal(st_nm_count("tag:account:test"), distinct);
+	/* each downloaded once; All Mail's and Work's copies come from here */
+	assert_int_equal(r.stats.fetched, distinct);
+	assert_int_equal(r.stats.copied, st_count_files(NULL) - distinct);
 	out = ml(&st, "search tag:account:test");
 	assert_int_equal(st, 0);
 	assert_int_equal(lines(out), distinct);
@@ -244,6 +247,19 @@ static void test_no_message_fetched_twice(void **state)
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched, 0);
 	assert_int_equal(r.stats.copied, 0);
+	/* a label put on a message mirrored in an earlier pass: the copy is
+	 * found through the index */
+	free(st_imap("appendmany INBOX 1 gm-later"));
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, 1);
+	free(st_imap("appendmany Work 1 gm-later"));
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, 0);
+	assert_int_equal(r.stats.copied, 1);
+	assert_int_equal(st_nm_files("id:gm-later-1@test"), 2);
+	assert_int_equal(compare_except(ALL), 0);
 }
 
 int main(int argc, char **argv)
