@@ -59,6 +59,7 @@ enum imap_cap {
 	IMAP_CAP_IMAP4REV1 = 1 << 17,
 	IMAP_CAP_LITERALPLUS = 1 << 18,
 	IMAP_CAP_LIST_STATUS = 1 << 19,
+	IMAP_CAP_GMAIL = 1 << 20, /* X-GM-EXT-1: the server is Gmail (its folders are labels) */
 };
 
 /* Parse a capability list ("IMAP4rev1 STARTTLS AUTH=PLAIN ...") into bits;

@@ -15,6 +15,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "copies.h"
 #include "fault.h"
 #include "imap.h"
 #include "journal.h"
@@ -83,6 +84,10 @@ struct sync {
 	struct sync_guard *guards;    /* owned: the guard stops of this pass */
 	size_t nguards;
 	struct net_cancel *wake;      /* owned: sync_wake() ends a sync_watch() */
+	/* A Gmail-shaped account (an \All folder): the files of this pass by
+	 * Message-ID, so that a message in several folders is downloaded
+	 * once (copies.h).  NULL otherwise. */
+	struct copies *copies;        /* owned, for one pass */
 };
 
 /* A message as the server has it. */
@@ -1030,11 +1035,32 @@ static bool policy_trash(const struct sync *s)
 	return conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0;
 }
 
+/* A Gmail-shaped account: LIST has a folder marked \All (All Mail), so
+ * the same message sits in several folders. */
+static bool has_all_folder(const struct sync *s)
+{
+	for (size_t i = 0; i < s->nfolders; i++)
+		if (s->folders[i].special == IMAP_SPECIAL_ALL)
+			return true;
+	return false;
+}
+
+/* A label of a Gmail account: the server says it is Gmail (X-GM-EXT-1)
+ * and has an \All folder, and f is neither INBOX nor a special-use
+ * folder.  Deleting there removes the label; Gmail keeps the message in
+ * All Mail and its other labels (doc/sync.md, Gmail).  An \All folder
+ * alone is not enough: on Dovecot's virtual All an expunge is for good. */
+static bool gmail_label(const struct sync *s, const struct imap_folder *f)
+{
+	return imap_has_cap(s->imap, IMAP_CAP_GMAIL) && f->special == IMAP_SPECIAL_NONE &&
+	       strcasecmp(f->raw, "INBOX") != 0 && has_all_folder(s);
+}
+
 static int remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	s->server_written = true;
 	mailimap *mi = imap_mailimap(s->imap);
-	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0;
+	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0 && !gmail_label(s, c->f);
 	struct mailimap_set *set = uid_set(uids, n);
 	int rc;
 	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE)) {
@@ -1278,6 +1304,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 			unsigned flags;
 			char *kw;
 			size_t len;
+			char *mid; /* owned, when s->copies */
 		} *b = xcalloc((size_t)clist_count(res) + 1, sizeof(*b));
 		size_t nb = 0;
 		int werr = 0;
@@ -1308,6 +1335,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 				b[nb].flags = fm.flags;
 				b[nb].kw = fm.kw;
 				b[nb].len = fm.len;
+				b[nb].mid = s->copies && !stubs ? maildir_message_id(fm.body, fm.len) : NULL;
 				nb++;
 			}
 			free(stub);
@@ -1328,6 +1356,11 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 			store_add(s->store, p, s->account, b[k].kw);
 			free(p);
 			state_put(c->st, b[k].uid, b[k].flags, b[k].kw);
+			if (b[k].mid) {
+				char *abs = xasprintf("%s/%s", c->dir, names[k]);
+				copies_note(s->copies, b[k].mid, b[k].len, abs);
+				free(abs);
+			}
 			s->stats.fetched++;
 			s->stats.bytes += b[k].len;
 			s->pass_bytes += b[k].len;
@@ -1336,6 +1369,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 		}
 		for (size_t k = 0; k < nb; k++) {
 			free(b[k].kw);
+			free(b[k].mid);
 			free(names[k]);
 		}
 		free(names);
@@ -1368,7 +1402,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 
 /* Download new messages; with sync_max_size, the larger ones as stubs
  * (their sizes are asked first, in one command). */
-static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	long max = conf_num(s->conf, -1, OPT_ID_sync_max_size);
 	if (max <= 0)
@@ -1412,6 +1446,94 @@ static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids,
 		r = fetch_batches(s, c, big, nbig, true);
 	free(small);
 	free(big);
+	return r;
+}
+
+/* Take the new messages of uids (sorted) that the account already has in
+ * another folder from there (copies.h): one UID FETCH of their sizes,
+ * flags, dates and Message-IDs, then each copy written as a fetched one
+ * would be (tmp -> fdatasync -> cur, the state, the index).  rest gets the
+ * UIDs still to download (*nrest of them). */
+static int reuse_copies(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, uint32_t *rest,
+			size_t *nrest)
+{
+	clist *hdrs = clist_new();
+	clist_append(hdrs, xstrdup("MESSAGE-ID"));
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(
+			    mailimap_section_new_header_fields(mailimap_header_list_new(hdrs))));
+	struct mailimap_set *set = uid_set(uids, n);
+	clist *res = NULL;
+	int rc = mailimap_uid_fetch(imap_mailimap(s->imap), set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (rc != MAILIMAP_NO_ERROR) {
+		imap_failed(s, rc, c->name, "UID FETCH (Message-ID)");
+		return -1;
+	}
+	uint32_t *taken = xcalloc(n + 1, sizeof(*taken));
+	size_t ntaken = 0;
+	int werr = 0;
+	for (clistiter *it = clist_begin(res); it && !werr; it = clist_next(it)) {
+		struct fetched fm;
+		parse_msg_att(clist_content(it), &fm);
+		char *mid = fm.body ? maildir_message_id(fm.body, fm.len) : NULL;
+		char *data = NULL;
+		if (fm.uid && bsearch(&fm.uid, uids, n, sizeof(*uids), u32_cmp) && !state_get(c->st, fm.uid))
+			data = copies_read(s->copies, mid, fm.size);
+		struct maildir_staged one;
+		char *name = NULL;
+		if (data && maildir_stage(c->dir, data, fm.size, fm.uid, true, fm.flags, fm.idate, &one) < 0)
+			werr = errno;
+		else if (data && maildir_commit(c->dir, &one, 1, &name) < 0)
+			werr = errno;
+		if (data && !werr) {
+			char *p = store_path(c, name);
+			store_add(s->store, p, s->account, fm.kw);
+			free(p);
+			state_put(c->st, fm.uid, fm.flags, fm.kw);
+			char *abs = xasprintf("%s/%s", c->dir, name);
+			copies_note(s->copies, mid, fm.size, abs);
+			free(abs);
+			taken[ntaken++] = fm.uid;
+			s->stats.copied++;
+		}
+		free(name);
+		free(data);
+		free(mid);
+		free(fm.kw);
+	}
+	mailimap_fetch_list_free(res);
+	qsort(taken, ntaken, sizeof(*taken), u32_cmp);
+	*nrest = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!bsearch(&uids[i], taken, ntaken, sizeof(*taken), u32_cmp))
+			rest[(*nrest)++] = uids[i];
+	free(taken);
+	if (werr) {
+		folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir, strerror(werr));
+		return -1;
+	}
+	return 0;
+}
+
+/* New messages: copied from the local mirror when it has them already
+ * (a Gmail-shaped account), else downloaded. */
+static int fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+{
+	if (!s->copies || !n)
+		return download_new(s, c, uids, n);
+	uint32_t *rest = xcalloc(n + 1, sizeof(*rest));
+	size_t nrest = 0;
+	int r = reuse_copies(s, c, uids, n, rest, &nrest);
+	if (r == 0 && nrest)
+		r = download_new(s, c, rest, nrest);
+	free(rest);
 	return r;
 }
 
@@ -1738,7 +1860,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		state_put(c->st, x->uid, fl, x->mkw);
 		s->stats.pushed++;
 	}
-	if (result == 0 && nrdel && policy_trash(s) && !s->trash_raw) {
+	if (result == 0 && nrdel && policy_trash(s) && !s->trash_raw && !gmail_label(s, c->f)) {
 		/* delete_policy = trash and nothing to move to: an expunge
 		 * here would take the only server copy.  Keep them (the state
 		 * keeps their UIDs, so every pass says so again). */
@@ -3265,6 +3387,9 @@ enum sync_status sync_run(struct sync *s)
 		goto done;
 	}
 	pick_trash(s);
+	copies_free(&s->copies);
+	if (has_all_folder(s))
+		s->copies = copies_new(s->mail_root, s->acct_dir);
 	if (roles_save(s->state_dir, s->folders, s->nfolders, imap_namespace_prefix(s->imap),
 		       imap_namespace_delim(s->imap)) != 0)
 		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
@@ -3309,6 +3434,7 @@ done:;
 			record_if_consistent(s, s->recheck[i]);
 		stamps_save(s);
 	}
+	copies_free(&s->copies);
 	for (size_t i = 0; i < s->nrecheck; i++)
 		free(s->recheck[i]);
 	xfree(&s->recheck);

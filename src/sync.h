@@ -77,6 +77,7 @@ typedef void (*sync_event_fn)(const struct sync_event *ev, void *ud);
 
 struct sync_stats {
 	size_t fetched;      /* new messages downloaded */
+	size_t copied;       /* new messages taken from a local copy of the same message (no download) */
 	size_t pulled;       /* local flag changes from the server */
 	size_t pushed;       /* flag changes, moves, deletions and uploads sent */
 	size_t deleted;      /* local files removed because the server expunged them */

@@ -5,14 +5,17 @@ Talks to the rig's Dovecot (RIG_* environment, user alice) with Python's
 imaplib over TLS, never through muttlike's code, so that a bug in the sync
 cannot hide itself in the check.
 
-  imapctl.py compare MAILDIR_ACCOUNT_DIR   every server folder vs the local Maildir:
-                                           same UIDs (from ,U=), flags, sizes, Message-IDs
+  imapctl.py compare MAILDIR_ACCOUNT_DIR [SKIP...]
+                                           every server folder (but the SKIP ones) vs the local
+                                           Maildir: same UIDs (from ,U=), flags, sizes, Message-IDs
   imapctl.py flags FOLDER UID (+|-)FLAGS   e.g. flags INBOX 3 +\\Flagged
   imapctl.py flagmany FOLDER N (+|-)FLAG   change FLAG on the first N messages
   imapctl.py expunge FOLDER UID...         \\Deleted + UID EXPUNGE
   imapctl.py expunge-all FOLDER            delete every message of FOLDER
   imapctl.py append FOLDER FILE [FLAGS]
   imapctl.py move FOLDER UID DEST
+  imapctl.py copy FOLDER UIDSET DEST       UID COPY (on a Gmail-shaped server: add a label)
+  imapctl.py midflags FOLDER MESSAGE-ID    the flag letters of each copy of that message, one a line
   imapctl.py uids FOLDER                   print "uid flags" lines
   imapctl.py create FOLDER | delete FOLDER | rename FOLDER NEWNAME
   imapctl.py count FOLDER
@@ -42,8 +45,9 @@ def folders(m):
     return [n for n, _ in folders_delim(m)]
 
 
-def folders_delim(m):
-    """(name, hierarchy delimiter or None) of every selectable folder."""
+def folders_delim(m, attrs=None):
+    """(name, hierarchy delimiter or None) of every selectable folder;
+    attrs (a dict) gets each one's LIST attributes."""
     typ, data = m.list('""', "*")
     out = []
     for line in data:
@@ -58,6 +62,8 @@ def folders_delim(m):
             n = n[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         d = mm.group("d")
         out.append((n, None if d == "NIL" else d[1:-1].replace("\\\\", "\\")))
+        if attrs is not None:
+            attrs[n] = mm.group("fl").split()
     return out
 
 
@@ -139,12 +145,13 @@ def decode_mutf7(n):
     return re.sub(r"&([^-]*)-", dec, n)
 
 
-def compare(acctdir):
+def compare(acctdir, skip=()):
     m = connect()
     bad = 0
     total = 0
-    for f, delim in folders_delim(m):
-        srv = server_msgs(m, f)
+    attrs = {}
+    for f, delim in folders_delim(m, attrs):
+        srv = server_msgs(m, f) if f not in skip else None
         if srv is None:
             continue
         loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f), delim)))
@@ -169,7 +176,9 @@ def compare(acctdir):
             if v[2] is not None:
                 seen.setdefault(v[2], []).append(uid)
         for mid, uids in seen.items():
-            if len(uids) > 1:
+            # Dovecot's virtual "All Mail" (the rig's gmail profile) shows
+            # a message once per folder holding a copy (Gmail: once).
+            if len(uids) > 1 and "\\All" not in attrs.get(f, []):
                 print("%s: Message-ID %s on the server %d times (uids %s)" % (f, mid, len(uids), uids)); bad += 1
     m.logout()
     print("compared %d messages, %d differences" % (total, bad))
@@ -179,7 +188,7 @@ def compare(acctdir):
 def main(argv):
     cmd = argv[1]
     if cmd == "compare":
-        return compare(argv[2])
+        return compare(argv[2], argv[3:])
     m = connect()
     if cmd == "flags":
         m.select(quote(argv[2]))
@@ -226,6 +235,16 @@ def main(argv):
         m.select(quote(argv[2]))
         typ, _ = m.uid("MOVE", argv[3], quote(argv[4]))
         return 0 if typ == "OK" else 1
+    if cmd == "copy":
+        m.select(quote(argv[2]))
+        typ, _ = m.uid("COPY", argv[3], quote(argv[4]))
+        return 0 if typ == "OK" else 1
+    if cmd == "midflags":
+        msgs = server_msgs(m, argv[2]) or {}
+        for uid, v in sorted(msgs.items()):
+            if v[2] == argv[3]:
+                print(v[0] or "-")
+        return 0
     if cmd == "uids":
         for uid, v in sorted(server_msgs(m, argv[2]).items()):
             print(uid, v[0] or "-")
