@@ -1333,12 +1333,16 @@ bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_
 	}
 	char *trash = trash_rel(m, p.account);
 	bool in_trash = trash && strcmp(trash, p.folder) == 0;
+	/* Gmail: a delete in a label folder removes that label (the sync
+	 * expunges it from that folder only); the message stays in All Mail. */
+	bool label = roles_is_label(m->conf, p.account, p.folder);
 	bool ok;
-	if (conf_enum(m->conf, p.account, OPT_ID_delete_policy) == 0 && !in_trash) {
+	if (conf_enum(m->conf, p.account, OPT_ID_delete_policy) == 0 && !in_trash && !label) {
 		ok = account_mgr_move(m, path, trash, false, undo, err);
 	} else if ((ok = lock_pass(&m->w[p.account], err))) {
-		/* delete_policy = expunge, or already in the Trash: for good (no undo) */
-		ok = remove_locked(m, &p, in_trash, err);
+		/* delete_policy = expunge, or already in the Trash: for good (no
+		 * undo); a label: the sync's pass removes it from that folder */
+		ok = remove_locked(m, &p, in_trash && !label, err);
 		pthread_mutex_unlock(&m->w[p.account].pass_mu);
 		if (ok)
 			account_mgr_touch(m, p.account);

@@ -52,10 +52,13 @@ const struct imap_folder *roles_find(const struct imap_folder *f, size_t n, enum
  * <UTF-8 name>\n" (hex, so that any delimiter byte, '-' or ' ' included,
  * reads back unambiguously).  The name
  * is untrusted server text: a name holding a newline is not recorded. */
-int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim)
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim,
+	       bool labels)
 {
 	struct strbuf b;
 	strbuf_init(&b);
+	if (labels) /* a Gmail-shaped account: its folders are labels (roles_labels) */
+		strbuf_adds(&b, "Labels 00 yes\n");
 	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
 		const char *role = imap_special_name(kept[k]);
 		const struct imap_folder *hit = roles_find(f, n, kept[k], NULL);
@@ -156,4 +159,35 @@ char *roles_folder(const conf_t *c, long account, enum imap_special role, char *
 	else
 		free(name);
 	return rel;
+}
+
+bool roles_labels(const conf_t *c, long account)
+{
+	char *data = conf_data_dir(c);
+	char *acct = maildir_safe_component(conf_account_name(c, (size_t)account));
+	char *dir = xasprintf("%s/state/%s", data, acct);
+	size_t len = 0;
+	char *text = NULL;
+	bool yes = maildir_read(dir, "roles", &text, &len) == 0 && strncmp(text, "Labels 00 yes\n", 14) == 0;
+	free(text);
+	free(dir);
+	free(acct);
+	free(data);
+	return yes;
+}
+
+bool roles_is_label(const conf_t *c, long account, const char *rel)
+{
+	if (strcmp(rel, "INBOX") == 0 || !roles_labels(c, account))
+		return false;
+	static const enum imap_special r[] = { IMAP_SPECIAL_SENT, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_TRASH,
+					       IMAP_SPECIAL_ARCHIVE, IMAP_SPECIAL_JUNK };
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		char *f = roles_folder(c, account, r[i], NULL);
+		bool same = f && strcmp(f, rel) == 0;
+		free(f);
+		if (same)
+			return false;
+	}
+	return true;
 }

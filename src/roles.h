@@ -26,7 +26,16 @@ const struct imap_folder *roles_find(const struct imap_folder *f, size_t n, enum
  * server has a personal namespace prefix ("INBOX." with delimiter '.'),
  * the usual name inside it, so that what the reader files there is
  * created in the namespace.  0, or -1 with errno. */
-int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim);
+int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, const char *prefix, char delim,
+	       bool labels);
+
+/* Did the last sync find a Gmail-shaped account (X-GM-EXT-1 and an \All
+ * folder: roles_save with labels)?  Then its other folders are labels. */
+bool roles_labels(const conf_t *c, long account);
+/* Is the local folder rel (relative directory) a label of such an
+ * account: not INBOX, not a role folder?  Deleting there removes the
+ * label (an expunge from that folder); the message stays in All Mail. */
+bool roles_is_label(const conf_t *c, long account, const char *rel);
 
 /* The folder for role (IMAP_SPECIAL_SENT, _DRAFTS, _TRASH, _ARCHIVE,
  * _JUNK) of account: the local relative directory (as

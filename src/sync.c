@@ -3391,7 +3391,7 @@ enum sync_status sync_run(struct sync *s)
 	if (has_all_folder(s))
 		s->copies = copies_new(s->mail_root, s->acct_dir);
 	if (roles_save(s->state_dir, s->folders, s->nfolders, imap_namespace_prefix(s->imap),
-		       imap_namespace_delim(s->imap)) != 0)
+		       imap_namespace_delim(s->imap), imap_has_cap(s->imap, IMAP_CAP_GMAIL) && has_all_folder(s)) != 0)
 		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
 	replay_journal(s);
 	follow_gone_folders(s);

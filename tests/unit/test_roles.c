@@ -73,13 +73,13 @@ static void test_special_use_recorded_then_option_wins(void **state)
 		{ .raw = "&AOQ-rchiv", .name = "\xc3\xa4rchiv", .delim = '.', .special = IMAP_SPECIAL_ARCHIVE },
 	};
 	char *sd = xasprintf("%s/state/work", tmp);
-	assert_int_equal(roles_save(sd, f, sizeof(f) / sizeof(f[0]), NULL, 0), 0);
+	assert_int_equal(roles_save(sd, f, sizeof(f) / sizeof(f[0]), NULL, 0, false), 0);
 	struct stat st1, st2;
 	char *rp = xasprintf("%s/roles", sd);
 	assert_int_equal(stat(rp, &st1), 0);
 	assert_int_equal(st1.st_mode & 0777, 0600);
 	/* the same list again leaves the file alone */
-	assert_int_equal(roles_save(sd, f, sizeof(f) / sizeof(f[0]), NULL, 0), 0);
+	assert_int_equal(roles_save(sd, f, sizeof(f) / sizeof(f[0]), NULL, 0, false), 0);
 	assert_int_equal(stat(rp, &st2), 0);
 	assert_int_equal(st1.st_ino, st2.st_ino);
 
@@ -118,7 +118,7 @@ static void test_namespace_fallback(void **state)
 	assert_string_equal(t->name, "INBOX.Trash");
 	assert_null(roles_find(f, 4, IMAP_SPECIAL_TRASH, "Bin"));
 	char *sd = xasprintf("%s/state/work", tmp);
-	assert_int_equal(roles_save(sd, f, 4, "INBOX.", '.'), 0);
+	assert_int_equal(roles_save(sd, f, 4, "INBOX.", '.', false), 0);
 	conf_t *c = load("");
 	check(c, IMAP_SPECIAL_TRASH, "INBOX/Trash", "INBOX/Trash");
 	check(c, IMAP_SPECIAL_DRAFTS, "INBOX/drafts", "INBOX/drafts");
@@ -126,9 +126,40 @@ static void test_namespace_fallback(void **state)
 	check(c, IMAP_SPECIAL_ARCHIVE, "INBOX/Archive", "INBOX/Archive");
 	conf_free(&c);
 	/* without a prefix the usual names stay as they were */
-	assert_int_equal(roles_save(sd, f, 1, "", '.'), 0);
+	assert_int_equal(roles_save(sd, f, 1, "", '.', false), 0);
 	c = load("");
 	check(c, IMAP_SPECIAL_SENT, "Sent", "Sent");
+	conf_free(&c);
+	free(sd);
+}
+
+/* A Gmail-shaped account (X-GM-EXT-1 and an \All folder): its other
+ * folders are labels, and a delete there only removes the label. */
+static void test_labels(void **state)
+{
+	(void)state;
+	struct imap_folder f[] = {
+		{ .raw = "INBOX", .name = "INBOX", .delim = '/', .special = IMAP_SPECIAL_INBOX },
+		{ .raw = "Work", .name = "Work", .delim = '/' },
+		{ .raw = "[Gmail]/All Mail", .name = "[Gmail]/All Mail", .delim = '/', .special = IMAP_SPECIAL_ALL },
+		{ .raw = "[Gmail]/Trash", .name = "[Gmail]/Trash", .delim = '/', .special = IMAP_SPECIAL_TRASH },
+		{ .raw = "[Gmail]/Sent Mail", .name = "[Gmail]/Sent Mail", .delim = '/', .special = IMAP_SPECIAL_SENT },
+	};
+	char *sd = xasprintf("%s/state/work", tmp);
+	assert_int_equal(roles_save(sd, f, 5, "", '/', false), 0);
+	conf_t *c = load("");
+	assert_false(roles_labels(c, 0));
+	assert_false(roles_is_label(c, 0, "Work"));
+	conf_free(&c);
+	assert_int_equal(roles_save(sd, f, 5, "", '/', true), 0);
+	c = load("");
+	assert_true(roles_labels(c, 0));
+	assert_true(roles_is_label(c, 0, "Work"));
+	assert_false(roles_is_label(c, 0, "INBOX"));
+	assert_false(roles_is_label(c, 0, "[Gmail]/Trash"));
+	assert_false(roles_is_label(c, 0, "[Gmail]/Sent Mail"));
+	/* the roles themselves still read back */
+	check(c, IMAP_SPECIAL_TRASH, "[Gmail]/Trash", "[Gmail]/Trash");
 	conf_free(&c);
 	free(sd);
 }
@@ -141,7 +172,7 @@ static void test_hostile_recorded_names_stay_inside(void **state)
 		{ .raw = "b", .name = "x/y", .delim = '.', .special = IMAP_SPECIAL_SENT },
 	};
 	char *sd = xasprintf("%s/state/work", tmp);
-	assert_int_equal(roles_save(sd, f, 2, NULL, 0), 0);
+	assert_int_equal(roles_save(sd, f, 2, NULL, 0, false), 0);
 	conf_t *c = load("");
 	char *r = roles_folder(c, 0, IMAP_SPECIAL_TRASH, NULL);
 	assert_non_null(r);
@@ -153,7 +184,7 @@ static void test_hostile_recorded_names_stay_inside(void **state)
 	/* a server whose delimiter is '-' (any byte reads back as itself) */
 	struct imap_folder g[] = { { .raw = "a", .name = "Mail-Junk", .delim = '-', .special = IMAP_SPECIAL_JUNK },
 				   { .raw = "b", .name = "Old-Sent", .delim = 0, .special = IMAP_SPECIAL_SENT } };
-	assert_int_equal(roles_save(sd, g, 2, NULL, 0), 0);
+	assert_int_equal(roles_save(sd, g, 2, NULL, 0, false), 0);
 	c = load("");
 	check(c, IMAP_SPECIAL_JUNK, "Mail/Junk", "Mail/Junk");
 	check(c, IMAP_SPECIAL_SENT, "Old-Sent", "Old-Sent");
@@ -167,6 +198,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults_without_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_special_use_recorded_then_option_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_namespace_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_recorded_names_stay_inside, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
