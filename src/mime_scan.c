@@ -30,7 +30,7 @@ struct frame {
 	bool digest;
 };
 
-enum { V_CT, V_CTE, V_N };
+enum { V_CT, V_CTE, V_CD, V_N }; /* the fields mime_part_headers() reads */
 
 struct scanner {
 	struct mime_scan *out;  /* foreign */
@@ -44,7 +44,9 @@ struct scanner {
 	bool digest_child;
 	size_t fields;
 	int cur;                /* V_* the current field feeds, or -1 */
-	struct strbuf val[V_N]; /* raw (folded) values */
+	struct strbuf val[V_N]; /* raw (folded) values, line ends kept as in the input */
+	char eol[2];            /* the last header line's end ("\r\n" or "\n") */
+	size_t eol_n;
 	bool have[V_N], over[V_N];
 	bool copy_field;        /* the current top-level field goes into header */
 	struct strbuf field;    /* the current top-level field, for header */
@@ -174,7 +176,7 @@ static void header_end(struct scanner *sc)
 	sc->top = false;
 	sc->in_header = false;
 	struct mime_field f[V_N];
-	static const char *const names[V_N] = { "Content-Type", "Content-Transfer-Encoding" };
+	static const char *const names[V_N] = { "Content-Type", "Content-Transfer-Encoding", "Content-Disposition" };
 	struct mime_part p = { .fields = { .v = f, .n = 0 }, .depth = sc->depth };
 	for (int i = 0; i < V_N; i++)
 		if (sc->have[i] && !sc->over[i])
@@ -203,12 +205,21 @@ static void header_end(struct scanner *sc)
 	free(p.filename);
 }
 
+/* The open multipart whose delimiter l is (outermost first), or -1. */
+static long delimiter_of(const struct scanner *sc, const char *l, size_t n, bool whole, bool *close)
+{
+	for (size_t i = 0; i < sc->nstack && whole; i++)
+		if (mime_delimiter(l, n, sc->stack[i].boundary, sc->stack[i].bl, close))
+			return (long)i;
+	return -1;
+}
+
 static void body_line(struct scanner *sc, const char *l, size_t n, bool whole)
 {
-	for (size_t i = 0; i < sc->nstack && whole; i++) {
-		bool close;
-		if (!mime_delimiter(l, n, sc->stack[i].boundary, sc->stack[i].bl, &close))
-			continue;
+	bool close;
+	long d = delimiter_of(sc, l, n, whole, &close);
+	if (d >= 0) {
+		size_t i = (size_t)d;
 		/* Outer boundaries win: every multipart inside this one ends. */
 		size_t keep = close ? i : i + 1;
 		struct frame parent = sc->stack[i];
@@ -219,7 +230,6 @@ static void body_line(struct scanner *sc, const char *l, size_t n, bool whole)
 		sc->text = false; /* an epilogue is not indexed */
 		if (!close)
 			entity_start(sc, parent.depth + 1, parent.digest);
-		return;
 	}
 }
 
@@ -248,8 +258,14 @@ static void header_line(struct scanner *sc, const char *l, size_t n, size_t len,
 	}
 	bool first = sc->first_line;
 	sc->first_line = false;
+	char eol[2];
+	size_t eol_n = whole ? n - end : 0;
+	memcpy(eol, l + end, eol_n);
 	if (l[0] == ' ' || l[0] == '\t') {
+		header_value(sc, sc->eol, sc->eol_n);
 		header_value(sc, l, end);
+		memcpy(sc->eol, eol, eol_n);
+		sc->eol_n = eol_n;
 		if (sc->copy_field) {
 			if (!whole || sc->field.len + len > RFC2047_MAX_INPUT)
 				sc->copy_field = false; /* a field over 64 KiB is left out */
@@ -264,8 +280,13 @@ static void header_line(struct scanner *sc, const char *l, size_t n, size_t len,
 	if (name_len == 0) {
 		if (first && end >= 5 && memcmp(l, "From ", 5) == 0)
 			return; /* an mbox separator line */
-		header_end(sc); /* neither a field nor a continuation: the body starts here */
-		if (!sc->done && !sc->in_header)
+		/* Neither a field nor a continuation: the body starts here,
+		 * and for a message/rfc822 that body is the next header
+		 * (recursion bounded by MIME_MAX_DEPTH). */
+		header_end(sc);
+		if (!sc->done && sc->in_header)
+			header_line(sc, l, n, len, whole);
+		else if (!sc->done)
 			body_line(sc, l, n, whole);
 		return;
 	}
@@ -278,10 +299,14 @@ static void header_line(struct scanner *sc, const char *l, size_t n, size_t len,
 		sc->cur = V_CT;
 	else if (name_len == 25 && strncasecmp(l, "content-transfer-encoding", 25) == 0 && !sc->have[V_CTE])
 		sc->cur = V_CTE;
+	else if (name_len == 19 && strncasecmp(l, "content-disposition", 19) == 0 && !sc->have[V_CD])
+		sc->cur = V_CD;
 	if (sc->cur >= 0)
 		sc->have[sc->cur] = true;
 	const char *colon = memchr(l, ':', end);
 	header_value(sc, colon + 1, end - (size_t)(colon + 1 - l));
+	memcpy(sc->eol, eol, eol_n);
+	sc->eol_n = eol_n;
 	if (sc->top && sc->header) {
 		copy_field_end(sc);
 		sc->copy_field = whole && len <= RFC2047_MAX_INPUT;
@@ -295,8 +320,15 @@ static void header_line(struct scanner *sc, const char *l, size_t n, size_t len,
 /* A whole line has been read (the kept part is in sc->line). */
 static void line_done(struct scanner *sc)
 {
-	bool whole = sc->keep == sc->len;
-	if (sc->in_header) {
+	bool whole = sc->keep == sc->len, close;
+	if (sc->in_header && delimiter_of(sc, sc->line, sc->keep, whole || sc->tail_blank, &close) >= 0) {
+		/* A delimiter ends the part, even inside a header (the walk
+		 * splits the multipart first): an embedded message is empty. */
+		while (sc->in_header && !sc->done)
+			header_end(sc);
+		if (!sc->done)
+			body_line(sc, sc->line, sc->keep, true);
+	} else if (sc->in_header) {
 		sc->out->header_bytes += sc->len;
 		if (sc->out->header_bytes > MIME_INDEX_MAX_HEADER_BYTES)
 			set_limit(sc, MIME_LIMIT_HEADER_BYTES);
@@ -359,7 +391,7 @@ static void scanner_finish(struct scanner *sc)
 {
 	if (!sc->done && sc->len)
 		line_done(sc); /* a last line without a line end */
-	if (!sc->done && sc->in_header)
+	while (!sc->done && sc->in_header)
 		header_end(sc); /* a message that is all header */
 	word_end(sc);
 	sc->out->terms = sc->terms_set;
