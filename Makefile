@@ -185,6 +185,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BUILD)/gencorpus
 	@tests/bench/run $(BUILD)
 	@tests/bench/reader.sh $(BUILD)
+	@tests/bench/hostile.sh $(BUILD)
 
 lint:
 	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \

@@ -157,6 +157,12 @@ static bool parse_uid(const char *base, uint32_t *uid)
 	return true;
 }
 
+bool maildir_is_index_copy_name(const char *base)
+{
+	uint32_t uid;
+	return strstr(base, ":2,") && parse_uid(base, &uid);
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct maildir_entry *x = a, *y = b;
@@ -176,6 +182,8 @@ static int scan_sub(const char *dir, const char *sub, struct maildir_list *out, 
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		if (strcmp(sub, "new") == 0 && maildir_is_index_copy_name(de->d_name))
+			continue; /* the store's, in flight or left by a crash */
 		if (out->n == *cap) {
 			*cap = *cap ? *cap * 2 : 256;
 			out->v = xreallocarray(out->v, *cap, sizeof(*out->v));

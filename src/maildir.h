@@ -91,6 +91,13 @@ struct maildir_list {
 	size_t n;
 };
 
+/* Is base, found in new/, a name only the store's header-only indexing
+ * puts there (a UID and an info part: the sync never writes to new/, and
+ * what other tools deliver there has no ",U=")?  Such a file is the
+ * header copy being indexed, or a second link to the cur/ file of the
+ * same name: maildir_scan() does not list it (store.c). */
+bool maildir_is_index_copy_name(const char *base);
+
 /* List cur/ and new/ of dir.  A missing dir gives an empty list.
  * 0, or -1 with errno. */
 int maildir_scan(const char *dir, struct maildir_list *out);

@@ -51,7 +51,7 @@ static size_t content_end(const char *s, size_t start, size_t eol)
 }
 
 /* Length of a valid field name before a ':' in line[0..n), or 0. */
-static size_t field_name_len(const char *line, size_t n)
+size_t mime_field_name_len(const char *line, size_t n)
 {
 	const char *colon = memchr(line, ':', n);
 	if (!colon)
@@ -84,7 +84,7 @@ static size_t fields_split(const char *s, size_t len, struct mime_fields *f, boo
 			i = eol;
 			continue;
 		}
-		size_t name_len = field_name_len(s + i, end - i);
+		size_t name_len = mime_field_name_len(s + i, end - i);
 		if (name_len == 0) {
 			if (i == 0 && end - i >= 5 && memcmp(s, "From ", 5) == 0) {
 				i = eol; /* an mbox separator line */
@@ -442,7 +442,7 @@ static void part_kind(struct mime_part *p)
 		p->kind = BODY_MESSAGE;
 }
 
-static void part_headers(struct mime_part *p, bool digest_child)
+void mime_part_headers(struct mime_part *p, bool digest_child)
 {
 	struct params psb = { .n = 0 }, *ps = &psb; /* gone before entity_parse recurses */
 	struct mailmime_content *ct;
@@ -550,7 +550,7 @@ static bool add_child(mime_msg_t *m, struct mime_part *p, const char *s, size_t 
 }
 
 /* Is line[0..n) "--boundary" or "--boundary--", maybe with trailing blanks? */
-static bool delimiter(const char *line, size_t n, const char *b, size_t bl, bool *close)
+bool mime_delimiter(const char *line, size_t n, const char *b, size_t bl, bool *close)
 {
 	if (n < 2 + bl || line[0] != '-' || line[1] != '-' || memcmp(line + 2, b, bl) != 0)
 		return false;
@@ -574,7 +574,7 @@ static void multipart_parse(mime_msg_t *m, struct mime_part *p)
 	while (i < len) {
 		const char *nl = memchr(s + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - s) + 1 : len;
-		if (delimiter(s + i, eol - i, p->boundary, bl, &close)) {
+		if (mime_delimiter(s + i, eol - i, p->boundary, bl, &close)) {
 			if (have && !add_child(m, p, s + part_start, content_end(s, part_start, i) - part_start, digest))
 				return;
 			if (close)
@@ -596,7 +596,7 @@ static void entity_parse(mime_msg_t *m, struct mime_part *p, const char *s, size
 		m->limits |= MIME_LIMIT_HEADERS;
 	p->body = s + off;
 	p->body_len = len - off;
-	part_headers(p, digest_child);
+	mime_part_headers(p, digest_child);
 	p->size = part_size(p);
 	if (p->kind != BODY_LEAF && p->depth >= MIME_MAX_DEPTH) {
 		p->cut = MIME_CUT_DEPTH;

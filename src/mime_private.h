@@ -68,4 +68,14 @@ const struct mime_field *mime_fields_find(const struct mime_fields *f, const cha
  * to one line; new string. */
 char *mime_field_display(const struct mime_field *fld, bool rfc2047);
 
+/* Shared with mime_scan.c, so that the pre-scan reads a message the way
+ * the walk does. */
+/* Length of a valid field name before a ':' in line[0..n), or 0. */
+size_t mime_field_name_len(const char *line, size_t n);
+/* Is line[0..n) "--b" or "--b--" (b is bl bytes), maybe with trailing blanks? */
+bool mime_delimiter(const char *line, size_t n, const char *b, size_t bl, bool *close);
+/* Type, boundary, encoding and kind of p from p->fields (owned strings
+ * set in p; the caller frees them). */
+void mime_part_headers(struct mime_part *p, bool digest_child);
+
 #endif

@@ -14,8 +14,9 @@
 #include <notmuch.h>
 
 #include "fault.h"
-#include "maildir.h"
 #include "log.h"
+#include "maildir.h"
+#include "mime.h"
 #include "tagdump.h"
 #include "util.h"
 
@@ -155,16 +156,200 @@ static void prune_message(struct store *s, notmuch_message_t *m)
 	strbuf_free(&gone);
 }
 
+/* ---- header-only indexing ----
+ *
+ * notmuch reads a file through GMime, which builds the whole part tree
+ * and holds every word of the text: a million empty parts cost 1.3 GB.
+ * It has no option to index the headers only, and no call that adds a
+ * file name to a message without reading the file.  What it has:
+ * notmuch_message_tags_to_maildir_flags() renames a known file from new/
+ * to cur/ and moves the name in the index without reading anything; and
+ * rename(2) between two links of one file does nothing and succeeds.  So
+ * for cur/NAME over the caps (mime_scan_file()):
+ *   1. a copy of its header is written as new/NAME and indexed;
+ *   2. new/NAME is replaced by a second link to cur/NAME;
+ *   3. the tags are set to NAME's flags and notmuch "renames" new/NAME to
+ *      cur/NAME: the same file, nothing moves, and the index now names
+ *      the real file;
+ *   4. the extra link is removed.
+ * All inside the batch's atomic section, so no reader sees the copy.  A
+ * crash leaves new/NAME (the copy or a link): maildir_scan() does not list
+ * it, and the reconcile after the crash removes it. */
+
+#define INDEX_COPY_MARK "X-Muttlike-Index-Copy: headers only\r\n"
+
+/* flags the tags can carry; T is ours (the deleted tag) */
+static const struct { const char *tag; unsigned bit; bool inverse; } flag_tags[] = {
+	{ "draft", MAILDIR_F_DRAFT, false },   { "flagged", MAILDIR_F_FLAGGED, false },
+	{ "passed", MAILDIR_F_PASSED, false }, { "replied", MAILDIR_F_REPLIED, false },
+	{ "unread", MAILDIR_F_SEEN, true },
+};
+#define TAG_FLAGS (MAILDIR_F_DRAFT | MAILDIR_F_FLAGGED | MAILDIR_F_PASSED | MAILDIR_F_REPLIED | MAILDIR_F_SEEN)
+
+static void set_flag_tags(notmuch_message_t *m, unsigned flags)
+{
+	notmuch_message_freeze(m);
+	for (size_t i = 0; i < ARRAY_SIZE(flag_tags); i++) {
+		bool on = ((flags & flag_tags[i].bit) != 0) != flag_tags[i].inverse;
+		if (on)
+			notmuch_message_add_tag(m, flag_tags[i].tag);
+		else
+			notmuch_message_remove_tag(m, flag_tags[i].tag);
+	}
+	notmuch_message_thaw(m);
+}
+
+/* Flags as notmuch reads them from a name (new/ without info: none);
+ * -1 when the name is not in a Maildir. */
+static int name_flags(const char *fn)
+{
+	const char *slash = strrchr(fn, '/');
+	if (!slash || slash - fn < 4 || (strncmp(slash - 4, "/cur/", 5) != 0 && strncmp(slash - 4, "/new/", 5) != 0))
+		return -1;
+	const char *info = strstr(slash, ":2,");
+	return info ? (int)maildir_flags_parse(info + 3) : 0;
+}
+
+/* 1: abs is already a name of m; 0: m's other files would keep their
+ * names when the tags become flags; -1: a file with other flags would be
+ * renamed (notmuch gives every file of a message the message's flags). */
+static int siblings_check(notmuch_message_t *m, const char *abs, const char *copy, unsigned flags)
+{
+	int r = 0;
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	for (; notmuch_filenames_valid(fns) && r == 0; notmuch_filenames_move_to_next(fns)) {
+		const char *fn = notmuch_filenames_get(fns);
+		int fl = name_flags(fn);
+		if (strcmp(fn, abs) == 0)
+			r = 1;
+		else if (strcmp(fn, copy) != 0 && fl >= 0 && access(fn, F_OK) == 0 &&
+			 ((unsigned)fl & TAG_FLAGS) != (flags & TAG_FLAGS))
+			r = -1;
+	}
+	notmuch_filenames_destroy(fns);
+	return r;
+}
+
+static bool has_filename(notmuch_message_t *m, const char *abs)
+{
+	bool found = false;
+	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
+	for (; notmuch_filenames_valid(fns) && !found; notmuch_filenames_move_to_next(fns))
+		found = strcmp(notmuch_filenames_get(fns), abs) == 0;
+	notmuch_filenames_destroy(fns);
+	return found;
+}
+
+/* Write the header copy as path (which must not exist). */
+static int write_copy(const char *path, const struct strbuf *header)
+{
+	FILE *f = fopen(path, "wxe");
+	if (!f)
+		return -1;
+	bool ok = fputs(INDEX_COPY_MARK, f) >= 0 && fwrite(header->s ? header->s : "", 1, header->len, f) == header->len;
+	if (fclose(f) != 0 || !ok) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Index abs (".../cur/NAME") by the header in header, as above.  *out is
+ * the message, or NULL with SUCCESS when the file is left unindexed for
+ * now (renamed meanwhile, or a copy elsewhere with other flags). */
+static notmuch_status_t index_headers_only(struct store *s, const char *abs, const struct strbuf *header,
+					   notmuch_message_t **out)
+{
+	*out = NULL;
+	const char *slash = strrchr(abs, '/');
+	const char *info = strstr(slash, ":2,");
+	if (name_flags(abs) < 0 || strncmp(slash - 4, "/cur/", 5) != 0 || !info) {
+		log_warn("store: %s is over the MIME caps and not a cur/ file with flags; not indexed", abs);
+		return NOTMUCH_STATUS_SUCCESS;
+	}
+	unsigned flags = maildir_flags_parse(info + 3);
+	char *copy = xasprintf("%.*s/new%s", (int)(slash - 4 - abs), abs, slash);
+	unlink(copy); /* a crash's leftover: the scan never lists it */
+	if (write_copy(copy, header) < 0) {
+		log_error("store: cannot write %s: %s", copy, strerror(errno));
+		free(copy);
+		return NOTMUCH_STATUS_FILE_ERROR;
+	}
+	notmuch_message_t *m = NULL;
+	notmuch_status_t st = notmuch_database_index_file(s->db, copy, NULL, &m);
+	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
+		unlink(copy);
+		free(copy);
+		return st;
+	}
+	bool moved = false;
+	int sib = siblings_check(m, abs, copy, flags);
+	if (sib < 0)
+		log_warn("store: %s is over the MIME caps and another copy of the message has other flags; "
+			 "not indexed (the other copy is)", abs);
+	struct stat ls;
+	if (sib == 0) {
+		set_flag_tags(m, flags);
+		/* Step 2; a failed link means abs was renamed meanwhile: the
+		 * queued operation for its new name indexes it. */
+		if (unlink(copy) == 0 && link(abs, copy) == 0 && stat(copy, &ls) == 0) {
+			notmuch_message_tags_to_maildir_flags(m);
+			moved = has_filename(m, abs);
+		}
+		struct stat as;
+		if (access(copy, F_OK) != 0 && stat(abs, &as) == 0 && as.st_ino == ls.st_ino && as.st_dev == ls.st_dev)
+			unlink(abs); /* abs vanished before step 3, which put our link back in its place */
+	}
+	unlink(copy);
+	if (!moved || has_filename(m, copy)) {
+		notmuch_message_destroy(m);
+		m = NULL;
+		notmuch_database_remove_message(s->db, copy);
+	}
+	free(copy);
+	*out = m;
+	return m ? st : NOTMUCH_STATUS_SUCCESS;
+}
+
+/* notmuch_database_index_file(), or the header-only way when the file is
+ * over the caps (*oversized). */
+static notmuch_status_t index_file(struct store *s, const char *abs, notmuch_message_t **m, bool *oversized)
+{
+	struct mime_scan sc;
+	struct strbuf header;
+	strbuf_init(&header);
+	*oversized = false;
+	notmuch_status_t st;
+	if (mime_scan_file(abs, &sc, &header) != MIME_OK)
+		st = NOTMUCH_STATUS_FILE_ERROR;
+	else if (!sc.limits)
+		st = notmuch_database_index_file(s->db, abs, NULL, m);
+	else {
+		*oversized = true;
+		log_info("store: %s is over the MIME caps (%zu parts, depth %d, %zu header bytes, %zu words, ~%zu "
+			 "distinct); indexed by its headers only",
+			 abs, sc.parts, sc.depth, sc.header_bytes, sc.words, sc.terms);
+		st = index_headers_only(s, abs, &header, m);
+	}
+	strbuf_free(&header);
+	return st;
+}
+
 static bool apply_add(struct store *s, const char *rel, const char *account, const char *keywords)
 {
 	char *abs = xasprintf("%s/%s", s->root, rel);
 	notmuch_message_t *m = NULL;
-	notmuch_status_t st = notmuch_database_index_file(s->db, abs, NULL, &m);
+	bool oversized;
+	notmuch_status_t st = index_file(s, abs, &m, &oversized);
 	bool ok = st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID;
-	if (ok) {
+	if (ok && !m) {
+		/* left unindexed for now (index_headers_only said why) */
+	} else if (ok) {
 		if (st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID)
 			prune_message(s, m);
 		sync_tags(m, account, keywords);
+		if (oversized)
+			notmuch_message_add_tag(m, STORE_TAG_OVERSIZED);
 		notmuch_message_destroy(m);
 		if (st == NOTMUCH_STATUS_SUCCESS)
 			s->added++;
@@ -404,9 +589,19 @@ static bool apply_reindex(struct store *s, struct op *o)
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
 	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
+	struct mime_scan sc;
+	bool over = mime_scan_file(abs, &sc, NULL) == MIME_OK && sc.limits;
 	free(abs);
 	if (st != NOTMUCH_STATUS_SUCCESS || !m)
 		return apply_add(s, o->path, o->account, o->keywords); /* not indexed yet: a plain add */
+	if (over) {
+		/* notmuch_message_reindex() would read the whole file: keep
+		 * what the index has (the stub's header) and say so. */
+		log_info("store: %s is over the MIME caps; not indexed again (its headers are)", o->path);
+		notmuch_message_add_tag(m, STORE_TAG_OVERSIZED);
+		notmuch_message_destroy(m);
+		return true;
+	}
 	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
 	st = notmuch_message_reindex(m, io);
 	if (io)
@@ -847,6 +1042,32 @@ void store_set_changed(struct store *s, store_changed_fn fn, void *ud)
 
 /* ---- reconciling after a crash ---- */
 
+/* new/NAME left by a crash during header-only indexing: the header copy
+ * (it starts with INDEX_COPY_MARK) or a second link to cur/NAME.  Anything
+ * else of that name is left alone (and never listed by the sync). */
+static void remove_index_copy(struct store *s, const char *rel, const char *name)
+{
+	char *p = xasprintf("%s/%s/new/%s", s->root, rel, name);
+	struct stat st;
+	char head[sizeof(INDEX_COPY_MARK) - 1];
+	bool ours = false;
+	FILE *f = fopen(p, "re");
+	if (f) {
+		ours = fread(head, 1, sizeof(head), f) == sizeof(head) && memcmp(head, INDEX_COPY_MARK, sizeof(head)) == 0;
+		fclose(f);
+	}
+	if (!ours && stat(p, &st) == 0 && st.st_nlink > 1)
+		ours = true; /* removing one of two links loses nothing */
+	if (ours) {
+		notmuch_database_remove_message(s->db, p);
+		unlink(p);
+		log_info("store: removed %s/new/%s, left by an interrupted header-only indexing", rel, name);
+	} else {
+		log_warn("store: %s/new/%s looks like a header-only indexing copy but is not one; left alone", rel, name);
+	}
+	free(p);
+}
+
 /* Index every file of one Maildir (dir relative to root) that the
  * database does not know. */
 static void reconcile_maildir(struct store *s, const char *rel, const char *account)
@@ -862,6 +1083,10 @@ static void reconcile_maildir(struct store *s, const char *rel, const char *acco
 		while ((de = readdir(dh))) {
 			if (de->d_name[0] == '.')
 				continue;
+			if (i == 1 && maildir_is_index_copy_name(de->d_name)) {
+				remove_index_copy(s, rel, de->d_name);
+				continue;
+			}
 			char *frel = xasprintf("%s/%s/%s", rel, subs[i], de->d_name);
 			char *abs = xasprintf("%s/%s", s->root, frel);
 			notmuch_message_t *m = NULL;

@@ -17,6 +17,9 @@
  *   deleted            the file has the T flag (\Deleted on the server)
  *   IMAP keywords      as tags of the same name (keywords are case-
  *                      insensitive on IMAP; tags keep the server's spelling)
+ *   oversized          (local-only) the file is over the MIME caps
+ *                      (mime_scan_file()): indexed by its headers only,
+ *                      so words of its body do not find it
  * Queries by place: folder:<account>/<folder relpath> (or path: with a trailing double star).
  *
  * Crash safety: notmuch commits lazily, so a crash can lose the index's
@@ -51,6 +54,8 @@ enum store_status {
 };
 
 struct store;
+
+#define STORE_TAG_OVERSIZED "oversized"
 
 /* Process-wide setup (Xapian's flush threshold in the environment); call
  * before starting threads.  store_open() calls it too. */

@@ -250,7 +250,7 @@ bool sync_tag_is_keyword(const char *tag)
 	 * names). */
 	static const char *const local_only[] = {
 		"inbox", "new", "attachment", "signed", "encrypted", "unread", "flagged",
-		"replied", "draft", "passed", "deleted", "$Forwarded",
+		"replied", "draft", "passed", "deleted", "$Forwarded", STORE_TAG_OVERSIZED,
 	};
 	if (!tag || !*tag || strncmp(tag, "account:", 8) == 0)
 		return false;

@@ -182,7 +182,7 @@ const char *sync_account(const struct sync *s);
 char *sync_merge_keywords(const char *base, const char *local, const char *remote);
 /* Is this notmuch tag one that travels to the server as an IMAP keyword?
  * False for local-only tags (account:*, inbox, new, attachment, signed,
- * encrypted), the tags that stand for flags, and non-atoms. */
+ * encrypted, oversized), the tags that stand for flags, and non-atoms. */
 bool sync_tag_is_keyword(const char *tag);
 /* Does a UTF-8 folder name match the sync_folders patterns? */
 bool sync_folder_selected(const char *patterns, const char *name);

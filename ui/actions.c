@@ -31,7 +31,7 @@ static char **targets(struct ui *u, struct view *v, size_t *n)
 }
 
 /* Does the message have this tag? */
-static bool has_tag(struct ui *u, const char *id, const char *tag)
+bool action_has_tag(struct ui *u, const char *id, const char *tag)
 {
 	if (!u->mv)
 		return false;
@@ -68,7 +68,7 @@ static void tags_on_targets(struct ui *u, struct view *v, const char *flag_tag, 
 	char **ids = targets(u, v, &n);
 	if (!n)
 		return;
-	bool on = !has_tag(u, ids[0], flag_tag);
+	bool on = !action_has_tag(u, ids[0], flag_tag);
 	char *tags = xasprintf("%c%s", on ? '+' : '-', flag_tag);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = tags };
 	if (apply(u, &r))
@@ -223,7 +223,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 
 void action_seen(struct ui *u, const char *msgid)
 {
-	if (!msgid || !*msgid || !sync_glue_available(u) || !has_tag(u, msgid, "unread"))
+	if (!msgid || !*msgid || !sync_glue_available(u) || !action_has_tag(u, msgid, "unread"))
 		return;
 	const char *ids[1] = { msgid };
 	struct sync_req r = { .action = SA_TAGS, .ids = ids, .nids = 1, .tags = "-unread" };

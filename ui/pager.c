@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "store.h"
 #include "text.h"
 #include "uiint.h"
 
@@ -42,6 +43,7 @@ struct pager_view {
 	size_t top;
 	bool hide_quoted;
 	bool all_headers;
+	bool oversized; /* tagged oversized: indexed by its headers only */
 	regex_t search;
 	bool have_search;
 	size_t search_line; /* vline of the last match, for n */
@@ -143,8 +145,17 @@ static void build_from_message(struct ui *u, struct pager_view *p)
 	if (p->all_headers)
 		add_raw_headers(p);
 	size_t n = mime_view_line_count(p->mview);
+	bool noted = !p->oversized;
 	for (size_t i = 0; i < n; i++) {
 		const struct mime_line *l = mime_view_line(p->mview, i);
+		if (!noted && l->kind != MIME_LINE_HEADER) {
+			/* after the header block: the one place everyone reads */
+			static const char note[] = "[-- This message is over the MIME caps (parts, nesting, header "
+						   "size or text); it was indexed by its headers only: words of its "
+						   "body do not find it in a search --]";
+			add_src(p, note, sizeof(note) - 1, MIME_LINE_ATTACHMENT, 0, true);
+			noted = true;
+		}
 		if (p->all_headers && l->kind == MIME_LINE_HEADER)
 			continue;
 		add_src(p, l->text, strlen(l->text), l->kind, l->quote_level, true);
@@ -353,6 +364,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	p->file = now ? now : xstrdup(file);
 	free(p->msgid);
 	p->msgid = xstrdup(msgid ? msgid : "");
+	p->oversized = *p->msgid && action_has_tag(u, p->msgid, STORE_TAG_OVERSIZED);
 	free(p->title);
 	const char *subj = mime_msg_header(m, MIME_H_SUBJECT);
 	p->title = xstrdup(subj ? subj : "(no subject)");

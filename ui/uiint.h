@@ -286,6 +286,8 @@ extern const struct op action_ops[];
 const struct op *ops_join(struct op *all, size_t cap, const struct op *own, const struct op *more);
 /* The message was opened: mark it read (quietly; nothing when it is read). */
 void action_seen(struct ui *u, const char *msgid);
+/* Does the message (Message-ID) have this tag in the store? */
+bool action_has_tag(struct ui *u, const char *id, const char *tag);
 void free_strv(char **v, size_t n);
 
 #endif

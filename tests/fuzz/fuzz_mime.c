@@ -28,10 +28,35 @@ static void check_safe_name(const char *name, size_t n)
 	free(safe);
 }
 
+static enum mime_walk_ret count_one(const mime_part_t *p, void *ud)
+{
+	(void)p;
+	(*(size_t *)ud)++;
+	return MIME_WALK_CONTINUE;
+}
+
+static size_t count_parts(const mime_msg_t *m)
+{
+	size_t n = 0;
+	mime_walk(m, count_one, &n);
+	return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* The indexing pre-scan must agree with the walk: whatever the
+	 * input, it never counts fewer parts than the walk builds. */
+	struct mime_scan sc;
+	struct strbuf hdr;
+	strbuf_init(&hdr);
+	mime_scan_mem((const char *)data, size, &sc, &hdr);
+	if (hdr.len > MIME_INDEX_COPY_MAX + 2)
+		abort();
+	strbuf_free(&hdr);
 	mime_msg_t *m = NULL;
 	if (mime_msg_parse((const char *)data, size, &m) != MIME_OK)
+		abort();
+	if (!sc.limits && !mime_msg_limits(m) && sc.parts != count_parts(m))
 		abort();
 	for (int h = 0; h < MIME_H_COUNT; h++) {
 		const char *v = mime_msg_header(m, (enum mime_header)h);
