@@ -109,13 +109,6 @@ struct account_undo {
 	unsigned long passes;      /* the worker's pass count at the time */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void notify(struct account_mgr *m)
 {
 	int fd = __atomic_load_n(&m->notify_fd, __ATOMIC_ACQUIRE);
@@ -559,7 +552,7 @@ static void after_pass(struct worker *w)
 			secret_free(&w->pass);
 			free(w->login_note);
 			w->login_note = xstrdup(sync_error(w->sync));
-			w->due_ms = now_ms();
+			w->due_ms = util_now_ms();
 		}
 	} else {
 		xfree(&w->login_note);
@@ -660,14 +653,14 @@ static void pass_ended(struct worker *w, enum sync_status st)
 	} else {
 		w->backoff_s = 5;
 	}
-	long long next = now_ms() + delay * 1000LL;
+	long long next = util_now_ms() + delay * 1000LL;
 	if (next < w->due_ms)
 		w->due_ms = next;
 }
 
 static void wait_until(struct account_mgr *m, long long due)
 {
-	long long left = due - now_ms();
+	long long left = due - util_now_ms();
 	if (left > 3600000)
 		left = 3600000;
 	struct timespec ts;
@@ -685,15 +678,15 @@ static void idle_wait(struct worker *w)
 {
 	struct account_mgr *m = w->m;
 	long interval = conf_num(m->conf, -1, OPT_ID_sync_interval);
-	long long left = w->due_ms - now_ms();
+	long long left = w->due_ms - util_now_ms();
 	int secs = left / 1000 + 1 < interval ? (int)(left / 1000 + 1) : (int)interval;
 	if (secs < 1)
 		secs = 1;
 	w->woken = false;
 	pthread_mutex_unlock(&m->mu);
-	long long start = now_ms();
+	long long start = util_now_ms();
 	bool news = sync_watch(w->sync, secs);
-	long long took = now_ms() - start;
+	long long took = util_now_ms() - start;
 	pthread_mutex_lock(&m->mu);
 	if (news) {
 		w->due_ms = 0; /* the server has news: a pass now */
@@ -709,8 +702,8 @@ static void *worker_main(void *arg)
 	struct account_mgr *m = w->m;
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
-		if (now_ms() < w->due_ms) {
-			if (w->connected && w->due_ms - now_ms() > 2000)
+		if (util_now_ms() < w->due_ms) {
+			if (w->connected && w->due_ms - util_now_ms() > 2000)
 				idle_wait(w);
 			else
 				wait_until(m, w->due_ms);
@@ -886,7 +879,7 @@ void account_mgr_free(struct account_mgr **pm)
 static void schedule(struct account_mgr *m, long account, long long delay)
 {
 	pthread_mutex_lock(&m->mu);
-	long long due = now_ms() + delay;
+	long long due = util_now_ms() + delay;
 	for (size_t i = 0; i < m->n; i++) {
 		if (account >= 0 && (long)i != account)
 			continue;

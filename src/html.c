@@ -433,13 +433,6 @@ void html_to_text(const char *html, size_t len, struct strbuf *out)
 
 /* ---- html_filter ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* In the child: only async-signal-safe calls until exec. */
 static void filter_child(const char *cmd, int in_fd, int out_fd, int null_fd)
 {
@@ -505,7 +498,7 @@ static int filter_reap(pid_t pid, long long deadline, enum html_filter_status *s
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (*st == HTML_FILTER_OK && now_ms() >= deadline) {
+		if (*st == HTML_FILTER_OK && util_now_ms() >= deadline) {
 			*st = HTML_FILTER_TIMEOUT;
 			kill(-pid, SIGKILL);
 		} else if (r == 0) {
@@ -543,9 +536,9 @@ enum html_filter_status html_filter_run(const char *cmd, const char *in, size_t 
 	struct filter_io io = { .in_fd = sv[0], .out_fd = po[0], .in = in, .len = len,
 				.max_out = max_out, .out = out, .out_start = out->len };
 	enum html_filter_status st = HTML_FILTER_OK;
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
+	long long deadline = util_now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
 	while (st == HTML_FILTER_OK) {
-		long long left = deadline - now_ms();
+		long long left = deadline - util_now_ms();
 		if (left <= 0) {
 			st = HTML_FILTER_TIMEOUT;
 			break;

@@ -109,24 +109,19 @@ void imap_params_clear(struct imap_params *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *dupn(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 static void params_copy(struct imap_params *d, const struct imap_params *s)
 {
 	*d = *s;
-	d->host = dupn(s->host);
-	d->user = dupn(s->user);
-	d->pass = dupn(s->pass);
-	d->pass_cmd = dupn(s->pass_cmd);
-	d->oauth_cmd = dupn(s->oauth_cmd);
-	d->auth = dupn(s->auth);
-	d->ca_file = dupn(s->ca_file);
-	d->pin = dupn(s->pin);
-	d->pin_file = dupn(s->pin_file);
-	d->label = dupn(s->label);
+	d->host = xstrdup_null(s->host);
+	d->user = xstrdup_null(s->user);
+	d->pass = xstrdup_null(s->pass);
+	d->pass_cmd = xstrdup_null(s->pass_cmd);
+	d->oauth_cmd = xstrdup_null(s->oauth_cmd);
+	d->auth = xstrdup_null(s->auth);
+	d->ca_file = xstrdup_null(s->ca_file);
+	d->pin = xstrdup_null(s->pin);
+	d->pin_file = xstrdup_null(s->pin_file);
+	d->label = xstrdup_null(s->label);
 }
 
 /* ---- capabilities ---- */

@@ -90,13 +90,6 @@ static bool store_moved(mailview_t *mv)
 	return memcmp(&now, &mv->seen, sizeof(now)) != 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static char *clean(const char *s)
 {
 	if (!s)
@@ -341,7 +334,7 @@ static void collect_addresses(mailview_t *mv)
 	notmuch_messages_t *ms = NULL;
 	if (!q || notmuch_query_search_messages(q, &ms) != NOTMUCH_STATUS_SUCCESS)
 		ms = NULL;
-	long start = now_ms();
+	long start = util_now_ms();
 	for (size_t k = 0; ms && notmuch_messages_valid(ms) && k < MV_ADDR_SCAN_MAX && mv->addrs.n < ADDR_MAX;
 	     k++, notmuch_messages_move_to_next(ms)) {
 		notmuch_message_t *m = notmuch_messages_get(ms);
@@ -350,7 +343,7 @@ static void collect_addresses(mailview_t *mv)
 			add_file_addrs(&mv->addrs, f);
 		if (m)
 			notmuch_message_destroy(m);
-		if (now_ms() - start > MV_ADDR_SCAN_MS)
+		if (util_now_ms() - start > MV_ADDR_SCAN_MS)
 			break;
 	}
 	if (q)
@@ -567,7 +560,7 @@ size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms)
 {
 	if (l->complete || l->failed)
 		return 0;
-	long start = budget_ms > 0 ? now_ms() : 0;
+	long start = budget_ms > 0 ? util_now_ms() : 0;
 	size_t added = 0;
 	while (added < max) {
 		if (!fill_one(l)) {
@@ -576,7 +569,7 @@ size_t mv_list_fill(mv_list_t *l, size_t max, int budget_ms)
 			break;
 		}
 		added++;
-		if (budget_ms > 0 && (added & 7) == 0 && now_ms() - start >= budget_ms)
+		if (budget_ms > 0 && (added & 7) == 0 && util_now_ms() - start >= budget_ms)
 			break;
 	}
 	return added;

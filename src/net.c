@@ -64,9 +64,7 @@ bool net_cancel_is_set(const struct net_cancel *c)
 
 long long net_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return util_now_ms();
 }
 
 enum net_status net_wait(int fd, bool for_write, int timeout_ms, struct net_cancel *cancel)

@@ -190,24 +190,19 @@ void smtp_params_clear(struct smtp_params *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *dupn(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 static void params_copy(struct smtp_params *d, const struct smtp_params *s)
 {
 	*d = *s;
-	d->host = dupn(s->host);
-	d->user = dupn(s->user);
+	d->host = xstrdup_null(s->host);
+	d->user = xstrdup_null(s->user);
 	d->pass = s->pass ? secret_dup(s->pass) : NULL;
-	d->pass_cmd = dupn(s->pass_cmd);
-	d->oauth_cmd = dupn(s->oauth_cmd);
-	d->ca_file = dupn(s->ca_file);
-	d->pin = dupn(s->pin);
-	d->pin_file = dupn(s->pin_file);
-	d->sendmail = dupn(s->sendmail);
-	d->label = dupn(s->label);
+	d->pass_cmd = xstrdup_null(s->pass_cmd);
+	d->oauth_cmd = xstrdup_null(s->oauth_cmd);
+	d->ca_file = xstrdup_null(s->ca_file);
+	d->pin = xstrdup_null(s->pin);
+	d->pin_file = xstrdup_null(s->pin_file);
+	d->sendmail = xstrdup_null(s->sendmail);
+	d->label = xstrdup_null(s->label);
 	if (!d->pass_what)
 		d->pass_what = "smtp_pass_cmd";
 }

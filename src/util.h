@@ -28,6 +28,8 @@ void *xrealloc(void *p, size_t n);
 /* Grow an array of nmemb elements of size bytes, checking for overflow. */
 void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
+/* xstrdup, or NULL for NULL. */
+char *xstrdup_null(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) ML_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) ML_PRINTF(1, 0);
@@ -74,6 +76,9 @@ char *util_expand_path(const char *in);
 
 /* mkdir -p with the given mode for created components; 0 or -1/errno. */
 int util_mkdirs(const char *path, unsigned mode);
+
+/* Milliseconds of the monotonic clock (for timeouts and durations). */
+long long util_now_ms(void);
 
 /* fsync a directory (after a rename or create in it).  0, or -1 with errno. */
 int util_fsync_dir(const char *dir);
