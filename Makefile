@@ -12,6 +12,7 @@
 #   make docs       regenerate the generated parts of doc/ and muttlike.rc.example
 
 CC         ?= cc
+CXX        ?= c++
 PKG_CONFIG ?= pkg-config
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -25,7 +26,7 @@ CORE_PKGS   = gnutls libetpan libcurl expat
 UI_PKGS     = ncursesw
 CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 # libcurl only for its headers: discover_http.c loads it with dlopen
-CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(CORE_PKGS)))) -lnotmuch -lresolv -lpthread -ldl
+CORE_LIBS   = $(filter-out -specs=%,$(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(CORE_PKGS)))) -lnotmuch -lresolv -lpthread -ldl -lstdc++
 UI_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(UI_PKGS))
 UI_LIBS     = $(shell $(PKG_CONFIG) --libs $(UI_PKGS))
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
@@ -39,8 +40,10 @@ ALL_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"$(VERSION)"' \
                $(WARNFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) -Isrc
 
 SRC_C   := $(sort $(wildcard src/*.c))
+# src/nmsafe.cc: the one C++ file (notmuch calls that can throw, nmsafe.h)
+SRC_CC  := $(sort $(wildcard src/*.cc))
 UI_C    := $(sort $(wildcard ui/*.c))
-SRC_O   := $(SRC_C:%.c=$(BUILD)/%.o)
+SRC_O   := $(SRC_C:%.c=$(BUILD)/%.o) $(SRC_CC:%.cc=$(BUILD)/%.o)
 UI_O    := $(UI_C:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmuttlike.a
 
@@ -52,7 +55,7 @@ TESTLIB_C := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
 
 # Debian packages: what building, testing and the demo need.
-DEB_BUILD := gcc make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev \
+DEB_BUILD := gcc g++ make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev \
              libcurl4-gnutls-dev libexpat1-dev
 DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin \
              libsasl2-modules file iproute2 ca-certificates
@@ -72,6 +75,11 @@ $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.cc Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $@")
+	$(Q)$(CXX) -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(EXTRA_CFLAGS) -Isrc -MMD -MP -c -o $@ $<
 
 -include $(SRC_O:.o=.d) $(UI_O:.o=.d) $(TESTLIB_O:.o=.d)
 

@@ -17,6 +17,7 @@
 #include "state.h"
 #include "store.h"
 #include "tagdump.h"
+#include "nmsafe.h"
 #include "util.h"
 
 /* ---- paths and folders ---- */
@@ -191,7 +192,7 @@ static enum index_health index_probe(const char *mail, const char *dump, char **
 			(*why)[n - 1] = '\0';
 		free(msg);
 		if (db)
-			notmuch_database_destroy(db);
+			nmsafe_database_destroy(db);
 		return INDEX_BROKEN;
 	}
 	free(msg);
@@ -207,7 +208,7 @@ static enum index_health index_probe(const char *mail, const char *dump, char **
 		h = INDEX_BROKEN;
 	if (h == INDEX_BROKEN)
 		*why = xstrdup("A Xapian exception occurred reading it");
-	notmuch_database_destroy(db);
+	nmsafe_database_destroy(db);
 	return h;
 }
 

@@ -18,6 +18,7 @@
 #include "maildir.h"
 #include "mime.h"
 #include "tagdump.h"
+#include "nmsafe.h"
 #include "util.h"
 
 /* How many operations one atomic section holds, and how many may wait:
@@ -105,15 +106,15 @@ static void add_keyword_tags(notmuch_message_t *m, const char *keywords)
 		return;
 	char *copy = xstrdup(keywords);
 	for (char *save = NULL, *k = strtok_r(copy, " ", &save); k; k = strtok_r(NULL, " ", &save))
-		notmuch_message_add_tag(m, k);
+		nmsafe_message_add_tag(m, k);
 	free(copy);
 }
 
 /* Make the tags follow the file names' flags; T (\Deleted) is ours. */
 static void sync_tags(notmuch_message_t *m, const char *account, const char *keywords)
 {
-	notmuch_message_freeze(m);
-	notmuch_message_maildir_flags_to_tags(m);
+	nmsafe_message_freeze(m);
+	nmsafe_message_maildir_flags_to_tags(m);
 	bool trashed = false;
 	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
 	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
@@ -123,16 +124,16 @@ static void sync_tags(notmuch_message_t *m, const char *account, const char *key
 	}
 	notmuch_filenames_destroy(fns);
 	if (trashed)
-		notmuch_message_add_tag(m, "deleted");
+		nmsafe_message_add_tag(m, "deleted");
 	else
-		notmuch_message_remove_tag(m, "deleted");
+		nmsafe_message_remove_tag(m, "deleted");
 	if (account) {
 		char *t = xasprintf("account:%s", account);
-		notmuch_message_add_tag(m, t);
+		nmsafe_message_add_tag(m, t);
 		free(t);
 	}
 	add_keyword_tags(m, keywords);
-	notmuch_message_thaw(m);
+	nmsafe_message_thaw(m);
 }
 
 /* Forget file names of m that are gone from disk (renamed or deleted by
@@ -152,7 +153,7 @@ static void prune_message(struct store *s, notmuch_message_t *m)
 	}
 	notmuch_filenames_destroy(fns);
 	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
-		notmuch_database_remove_message(s->db, fn);
+		nmsafe_database_remove_message(s->db, fn);
 	strbuf_free(&gone);
 }
 
@@ -162,7 +163,7 @@ static void prune_message(struct store *s, notmuch_message_t *m)
  * and holds every word of the text: a million empty parts cost 1.3 GB.
  * It has no option to index the headers only, and no call that adds a
  * file name to a message without reading the file.  What it has:
- * notmuch_message_tags_to_maildir_flags() renames a known file from new/
+ * nmsafe_message_tags_to_maildir_flags() renames a known file from new/
  * to cur/ and moves the name in the index without reading anything; and
  * rename(2) between two links of one file does nothing and succeeds.  So
  * for cur/NAME over the caps (mime_scan_file()):
@@ -188,15 +189,15 @@ static const struct { const char *tag; unsigned bit; bool inverse; } flag_tags[]
 
 static void set_flag_tags(notmuch_message_t *m, unsigned flags)
 {
-	notmuch_message_freeze(m);
+	nmsafe_message_freeze(m);
 	for (size_t i = 0; i < ARRAY_SIZE(flag_tags); i++) {
 		bool on = ((flags & flag_tags[i].bit) != 0) != flag_tags[i].inverse;
 		if (on)
-			notmuch_message_add_tag(m, flag_tags[i].tag);
+			nmsafe_message_add_tag(m, flag_tags[i].tag);
 		else
-			notmuch_message_remove_tag(m, flag_tags[i].tag);
+			nmsafe_message_remove_tag(m, flag_tags[i].tag);
 	}
-	notmuch_message_thaw(m);
+	nmsafe_message_thaw(m);
 }
 
 /* Flags as notmuch reads them from a name (new/ without info: none);
@@ -276,7 +277,7 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 		return NOTMUCH_STATUS_FILE_ERROR;
 	}
 	notmuch_message_t *m = NULL;
-	notmuch_status_t st = notmuch_database_index_file(s->db, copy, NULL, &m);
+	notmuch_status_t st = nmsafe_database_index_file(s->db, copy, NULL, &m);
 	if (st != NOTMUCH_STATUS_SUCCESS && st != NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID) {
 		unlink(copy);
 		free(copy);
@@ -293,7 +294,7 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 		/* Step 2; a failed link means abs was renamed meanwhile: the
 		 * queued operation for its new name indexes it. */
 		if (unlink(copy) == 0 && link(abs, copy) == 0 && stat(copy, &ls) == 0) {
-			notmuch_message_tags_to_maildir_flags(m);
+			nmsafe_message_tags_to_maildir_flags(m);
 			moved = has_filename(m, abs);
 		}
 		struct stat as;
@@ -304,14 +305,14 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 	if (!moved || has_filename(m, copy)) {
 		notmuch_message_destroy(m);
 		m = NULL;
-		notmuch_database_remove_message(s->db, copy);
+		nmsafe_database_remove_message(s->db, copy);
 	}
 	free(copy);
 	*out = m;
 	return m ? st : NOTMUCH_STATUS_SUCCESS;
 }
 
-/* notmuch_database_index_file(), or the header-only way when the file is
+/* nmsafe_database_index_file(), or the header-only way when the file is
  * over the caps (*oversized). */
 static notmuch_status_t index_file(struct store *s, const char *abs, notmuch_message_t **m, bool *oversized)
 {
@@ -323,7 +324,7 @@ static notmuch_status_t index_file(struct store *s, const char *abs, notmuch_mes
 	if (mime_scan_file(abs, &sc, &header) != MIME_OK)
 		st = NOTMUCH_STATUS_FILE_ERROR;
 	else if (!sc.limits)
-		st = notmuch_database_index_file(s->db, abs, NULL, m);
+		st = nmsafe_database_index_file(s->db, abs, NULL, m);
 	else {
 		*oversized = true;
 		log_info("store: %s is over the MIME caps (%zu parts, depth %d, %zu header bytes, %zu words, ~%zu "
@@ -349,7 +350,7 @@ static bool apply_add(struct store *s, const char *rel, const char *account, con
 			prune_message(s, m);
 		sync_tags(m, account, keywords);
 		if (oversized)
-			notmuch_message_add_tag(m, STORE_TAG_OVERSIZED);
+			nmsafe_message_add_tag(m, STORE_TAG_OVERSIZED);
 		notmuch_message_destroy(m);
 		if (st == NOTMUCH_STATUS_SUCCESS)
 			s->added++;
@@ -370,7 +371,7 @@ static bool apply_add(struct store *s, const char *rel, const char *account, con
 static bool apply_remove(struct store *s, const char *rel)
 {
 	char *abs = xasprintf("%s/%s", s->root, rel);
-	notmuch_status_t st = notmuch_database_remove_message(s->db, abs);
+	notmuch_status_t st = nmsafe_database_remove_message(s->db, abs);
 	free(abs);
 	if (st == NOTMUCH_STATUS_SUCCESS || st == NOTMUCH_STATUS_DUPLICATE_MESSAGE_ID)
 		return true;
@@ -408,7 +409,7 @@ static bool drop_vanished(struct store *s, const char *query_string)
 	/* Remove after the iteration: changing the index under a live query
 	 * is not allowed. */
 	for (char *save = NULL, *fn = gone.s ? strtok_r(gone.s, "\n", &save) : NULL; fn; fn = strtok_r(NULL, "\n", &save))
-		notmuch_database_remove_message(s->db, fn);
+		nmsafe_database_remove_message(s->db, fn);
 	strbuf_free(&gone);
 	return true;
 }
@@ -460,7 +461,7 @@ static bool flags_by_rename(struct store *s, struct op *o)
 }
 
 /* Give a file new flags through notmuch: set the tags, then let
- * notmuch_message_tags_to_maildir_flags() rename the file and update the
+ * nmsafe_message_tags_to_maildir_flags() rename the file and update the
  * index, which is far cheaper than indexing the renamed file again (it
  * re-reads the whole message). */
 static bool apply_flags(struct store *s, struct op *o)
@@ -482,17 +483,17 @@ static bool apply_flags(struct store *s, struct op *o)
 		{ "passed", MAILDIR_F_PASSED, false }, { "replied", MAILDIR_F_REPLIED, false },
 		{ "unread", MAILDIR_F_SEEN, true },
 	};
-	notmuch_message_freeze(m);
+	nmsafe_message_freeze(m);
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 		bool on = ((o->flags & map[i].bit) != 0) != map[i].inverse;
 		if (on)
-			notmuch_message_add_tag(m, map[i].tag);
+			nmsafe_message_add_tag(m, map[i].tag);
 		else
-			notmuch_message_remove_tag(m, map[i].tag);
+			nmsafe_message_remove_tag(m, map[i].tag);
 	}
 	add_keyword_tags(m, o->keywords);
-	notmuch_message_thaw(m);
-	st = notmuch_message_tags_to_maildir_flags(m);
+	nmsafe_message_thaw(m);
+	st = nmsafe_message_tags_to_maildir_flags(m);
 	notmuch_message_destroy(m);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		log_error("store: cannot rename %s for new flags: %s", o->path, notmuch_status_to_string(st));
@@ -514,7 +515,7 @@ static bool apply_tag(struct store *s, struct op *o)
 		return true; /* gone meanwhile: nothing to do */
 	}
 	int trash = 0; /* +1 set T, -1 clear T */
-	notmuch_message_freeze(m);
+	nmsafe_message_freeze(m);
 	char *copy = xstrdup(o->keywords ? o->keywords : "");
 	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		if ((*t != '+' && *t != '-') || !t[1])
@@ -522,13 +523,13 @@ static bool apply_tag(struct store *s, struct op *o)
 		if (strcmp(t + 1, "deleted") == 0)
 			trash = *t == '+' ? 1 : -1;
 		if (*t == '+')
-			notmuch_message_add_tag(m, t + 1);
+			nmsafe_message_add_tag(m, t + 1);
 		else
-			notmuch_message_remove_tag(m, t + 1);
+			nmsafe_message_remove_tag(m, t + 1);
 	}
 	free(copy);
-	notmuch_message_thaw(m);
-	notmuch_status_t st = notmuch_message_tags_to_maildir_flags(m);
+	nmsafe_message_thaw(m);
+	notmuch_status_t st = nmsafe_message_tags_to_maildir_flags(m);
 	if (trash) {
 		/* Collect first: renaming changes the message's file list. */
 		struct strbuf names;
@@ -565,23 +566,23 @@ static bool apply_retag(struct store *s, struct op *o)
 	free(abs);
 	if (st != NOTMUCH_STATUS_SUCCESS || !m)
 		return true; /* renamed or gone meanwhile: the next pass merges again */
-	notmuch_message_freeze(m);
+	nmsafe_message_freeze(m);
 	char *copy = xstrdup(o->keywords ? o->keywords : "");
 	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		if ((*t != '+' && *t != '-') || !t[1])
 			continue;
 		if (*t == '+')
-			notmuch_message_add_tag(m, t + 1);
+			nmsafe_message_add_tag(m, t + 1);
 		else
-			notmuch_message_remove_tag(m, t + 1);
+			nmsafe_message_remove_tag(m, t + 1);
 	}
 	free(copy);
-	notmuch_message_thaw(m);
+	nmsafe_message_thaw(m);
 	notmuch_message_destroy(m);
 	return true;
 }
 
-/* Index a file's new content again.  notmuch_message_reindex() keeps the
+/* Index a file's new content again.  nmsafe_message_reindex() keeps the
  * tags, which removing and adding the file would lose (the message
  * document goes away with its last file name). */
 static bool apply_reindex(struct store *s, struct op *o)
@@ -595,15 +596,15 @@ static bool apply_reindex(struct store *s, struct op *o)
 	if (st != NOTMUCH_STATUS_SUCCESS || !m)
 		return apply_add(s, o->path, o->account, o->keywords); /* not indexed yet: a plain add */
 	if (over) {
-		/* notmuch_message_reindex() would read the whole file: keep
+		/* nmsafe_message_reindex() would read the whole file: keep
 		 * what the index has (the stub's header) and say so. */
 		log_info("store: %s is over the MIME caps; not indexed again (its headers are)", o->path);
-		notmuch_message_add_tag(m, STORE_TAG_OVERSIZED);
+		nmsafe_message_add_tag(m, STORE_TAG_OVERSIZED);
 		notmuch_message_destroy(m);
 		return true;
 	}
 	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
-	st = notmuch_message_reindex(m, io);
+	st = nmsafe_message_reindex(m, io);
 	if (io)
 		notmuch_indexopts_destroy(io);
 	notmuch_message_destroy(m);
@@ -757,10 +758,10 @@ static void drop_db(struct store *s)
 {
 	if (!s->db)
 		return;
-	notmuch_status_t st = notmuch_database_close(s->db);
+	notmuch_status_t st = nmsafe_database_close(s->db);
 	if (st != NOTMUCH_STATUS_SUCCESS)
 		log_error("store: closing the notmuch database after an error: %s", notmuch_status_to_string(st));
-	notmuch_database_destroy(s->db);
+	nmsafe_database_destroy(s->db);
 	s->db = NULL;
 	s->reopened = true;
 	s->store_errors++;
@@ -798,7 +799,7 @@ static void *writer_main(void *arg)
 		if (!s->db)
 			ensure_db(s, NULL);
 		notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
-		if (s->db && (st = notmuch_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
+		if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
 			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
 			drop_db(s);
 		}
@@ -826,7 +827,7 @@ static void *writer_main(void *arg)
 			op_free(o);
 		}
 		fault_point("store-batch");
-		st = notmuch_database_end_atomic(s->db);
+		st = nmsafe_database_end_atomic(s->db);
 		if (st != NOTMUCH_STATUS_SUCCESS) {
 			/* Nothing of the batch is committed, and the handle is
 			 * not usable any more (notmuch keeps the section open):
@@ -1059,7 +1060,7 @@ static void remove_index_copy(struct store *s, const char *rel, const char *name
 	if (!ours && stat(p, &st) == 0 && st.st_nlink > 1)
 		ours = true; /* removing one of two links loses nothing */
 	if (ours) {
-		notmuch_database_remove_message(s->db, p);
+		nmsafe_database_remove_message(s->db, p);
 		unlink(p);
 		log_info("store: removed %s/new/%s, left by an interrupted header-only indexing", rel, name);
 	} else {
@@ -1112,7 +1113,7 @@ static void reconcile(struct store *s)
 {
 	log_info("store: the last sync did not finish; checking the index against the Maildirs");
 	s->recovered = true;
-	if (notmuch_database_begin_atomic(s->db) != NOTMUCH_STATUS_SUCCESS) {
+	if (nmsafe_database_begin_atomic(s->db) != NOTMUCH_STATUS_SUCCESS) {
 		drop_db(s);
 		return;
 	}
@@ -1129,7 +1130,7 @@ static void reconcile(struct store *s)
 	}
 	free(dirs);
 	reconcile_vanished(s);
-	notmuch_status_t st = notmuch_database_end_atomic(s->db);
+	notmuch_status_t st = nmsafe_database_end_atomic(s->db);
 	if (st != NOTMUCH_STATUS_SUCCESS) {
 		log_error("store: notmuch could not commit the reconciled index: %s", notmuch_status_to_string(st));
 		drop_db(s); /* tried again at the next batch */
@@ -1224,7 +1225,7 @@ static int ensure_db(struct store *s, char **err)
 		log_error("store: cannot write %s: %s", s->dirty, strerror(errno));
 		if (err)
 			*err = xasprintf("cannot write %s: %s", s->dirty, strerror(errno));
-		notmuch_database_destroy(s->db);
+		nmsafe_database_destroy(s->db);
 		s->db = NULL;
 		return -1;
 	}
@@ -1274,7 +1275,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
 		*err = xstrdup("cannot start the store writer thread");
 		if (s->db)
-			notmuch_database_destroy(s->db);
+			nmsafe_database_destroy(s->db);
 		store_free(s);
 		return STORE_ERR_IO;
 	}
@@ -1340,8 +1341,8 @@ int store_close(struct store **sp)
 	/* Only a clean commit proves the index matches the Maildirs (and a
 	 * store that never opened the database changed nothing). */
 	if (s->db) {
-		notmuch_status_t st = notmuch_database_close(s->db);
-		notmuch_database_destroy(s->db);
+		notmuch_status_t st = nmsafe_database_close(s->db);
+		nmsafe_database_destroy(s->db);
 		if (st == NOTMUCH_STATUS_SUCCESS) {
 			unlink(s->dirty);
 			advance_stamps(s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "nmsafe.h"
 
 /* notmuch's hex_encode: these bytes stand for themselves. */
 static bool tag_byte_plain(unsigned char c)
@@ -224,7 +225,7 @@ static bool in_list(const char *t, char *const *v, size_t n)
 /* Set m's tags to the dump's, leaving the kept ones alone. */
 static void restore_one(notmuch_message_t *m, char *const *tags, size_t n, tagdump_keep_fn keep)
 {
-	notmuch_message_freeze(m);
+	nmsafe_message_freeze(m);
 	/* Collect first: removing a tag while iterating would invalidate it. */
 	struct strbuf drop;
 	strbuf_init(&drop);
@@ -238,12 +239,12 @@ static void restore_one(notmuch_message_t *m, char *const *tags, size_t n, tagdu
 	}
 	notmuch_tags_destroy(ts);
 	for (size_t off = 0; off < drop.len; off += strlen(drop.s + off) + 1)
-		notmuch_message_remove_tag(m, drop.s + off);
+		nmsafe_message_remove_tag(m, drop.s + off);
 	strbuf_free(&drop);
 	for (size_t i = 0; i < n; i++)
 		if (!(keep && keep(tags[i])))
-			notmuch_message_add_tag(m, tags[i]);
-	notmuch_message_thaw(m);
+			nmsafe_message_add_tag(m, tags[i]);
+	nmsafe_message_thaw(m);
 }
 
 int tagdump_restore(notmuch_database_t *db, const char *path, tagdump_keep_fn keep, struct tagdump_restored *out)
