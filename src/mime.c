@@ -820,6 +820,18 @@ enum mime_status mime_msg_parse_file(const char *path, mime_msg_t **out)
 	return stt;
 }
 
+void mime_part_headers_clear(struct mime_part *p)
+{
+	xfree(&p->type);
+	xfree(&p->charset);
+	xfree(&p->boundary);
+	xfree(&p->filename);
+	for (size_t i = 0; i < 2 * p->nparams; i++)
+		free(p->params[i]);
+	xfree(&p->params);
+	p->nparams = 0;
+}
+
 /* Free a subtree without deep recursion on sibling chains. */
 static void part_free(struct mime_part *p)
 {
@@ -827,13 +839,7 @@ static void part_free(struct mime_part *p)
 		struct mime_part *next = p->next;
 		part_free(p->child); /* depth is capped at MIME_MAX_DEPTH + 1 */
 		free(p->fields.v);
-		free(p->type);
-		free(p->charset);
-		free(p->boundary);
-		free(p->filename);
-		for (size_t i = 0; i < 2 * p->nparams; i++)
-			free(p->params[i]);
-		free(p->params);
+		mime_part_headers_clear(p);
 		free(p);
 		p = next;
 	}

@@ -77,5 +77,8 @@ bool mime_delimiter(const char *line, size_t n, const char *b, size_t bl, bool *
 /* Type, boundary, encoding and kind of p from p->fields (owned strings
  * set in p; the caller frees them). */
 void mime_part_headers(struct mime_part *p, bool digest_child);
+/* Free what mime_part_headers() set (type, charset, boundary, filename,
+ * params), leaving p itself. */
+void mime_part_headers_clear(struct mime_part *p);
 
 #endif

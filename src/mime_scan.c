@@ -199,10 +199,7 @@ static void header_end(struct scanner *sc)
 		sc->b64 = p.encoding == MAILMIME_MECHANISM_BASE64;
 		sc->b64_bits = 0;
 	}
-	free(p.type);
-	free(p.charset);
-	free(p.boundary);
-	free(p.filename);
+	mime_part_headers_clear(&p);
 }
 
 /* The open multipart whose delimiter l is (outermost first), or -1. */

@@ -7,6 +7,9 @@
  * uninterrupted sync gives: the oracle (imapctl.py compare) finds no
  * difference and no duplicate Message-ID, the index holds exactly the
  * files, and every local change made before the crash reached the server.
+ * tests/run-all runs it under each server capability set (QRESYNC,
+ * CONDSTORE only with RIG_NO_QRESYNC=1, neither with RIG_NO_CONDSTORE=1):
+ * every fault point x initial and incremental x three capability sets.
  */
 #include "sync_helpers.h"
 
@@ -252,5 +255,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_2, start_fresh_local, st_group_teardown),
 	};
 	st_test_filter();
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
+	return cmocka_run_group_tests_name(caps, tests, group_setup, NULL);
 }
