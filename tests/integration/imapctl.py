@@ -18,6 +18,13 @@ cannot hide itself in the check.
   imapctl.py count FOLDER
   imapctl.py list                          print the selectable folders' raw names, one a line
   imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
+
+FOLDER names are written as on the Dovecot rig ("Work/Projects"); on a
+server whose personal namespace has a prefix or another separator (the
+rig's RIG_NS_PREFIX and RIG_NS_SEP: the Cyrus classic layout has "INBOX."
+and ".") they are translated, and `list` translates back.  `compare` maps
+each server folder to its local directory by splitting at the server's
+own delimiter, as maildir_folder_relpath() does.
 """
 import imaplib
 import os
@@ -34,11 +41,29 @@ def connect():
     return m
 
 
+NS_PREFIX = os.environ.get("RIG_NS_PREFIX", "")
+NS_SEP = os.environ.get("RIG_NS_SEP", "/") or "/"
+
+
+def to_server(name):
+    """A folder name as the tests write it -> the server's name."""
+    if name == "INBOX" or name.startswith("INBOX/"):
+        return name.replace("/", NS_SEP)
+    return NS_PREFIX + name.replace("/", NS_SEP)
+
+
+def from_server(name):
+    """The server's name -> the name as the tests write it."""
+    if NS_PREFIX and name.startswith(NS_PREFIX):
+        name = name[len(NS_PREFIX):]
+    return name.replace(NS_SEP, "/")
+
+
 def quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def folders(m):
+def folders(m, with_delim=False):
     typ, data = m.list('""', "*")
     out = []
     for line in data:
@@ -51,7 +76,9 @@ def folders(m):
         n = mm.group("n")
         if n.startswith('"'):
             n = n[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-        out.append(n)
+        d = mm.group("d")
+        d = "" if d == "NIL" else d[1:-1].replace("\\\\", "\\")
+        out.append((n, d) if with_delim else n)
     return out
 
 
@@ -106,10 +133,10 @@ def local_msgs(d):
     return msgs, others
 
 
-def safe_rel(name):
+def safe_rel(name, delim="/"):
     # must match maildir_folder_relpath()
     parts = []
-    for comp in name.split("/"):
+    for comp in (name.split(delim) if delim else [name]):
         out = b""
         reserved = comp in ("cur", "new", "tmp")
         for i, ch in enumerate(comp.encode()):
@@ -137,11 +164,11 @@ def compare(acctdir):
     m = connect()
     bad = 0
     total = 0
-    for f in folders(m):
+    for f, delim in folders(m, with_delim=True):
         srv = server_msgs(m, f)
         if srv is None:
             continue
-        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f))))
+        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f), delim)))
         total += len(srv)
         for o in others:
             print("%s: extra local file %s" % (f, o))
@@ -174,6 +201,13 @@ def main(argv):
     cmd = argv[1]
     if cmd == "compare":
         return compare(argv[2])
+    # Folder arguments: argv[2], and the destination of move and rename.
+    if cmd not in ("list",) and len(argv) > 2:
+        argv[2] = to_server(argv[2])
+    if cmd == "move":
+        argv[4] = to_server(argv[4])
+    if cmd == "rename":
+        argv[3] = to_server(argv[3])
     m = connect()
     if cmd == "flags":
         m.select(quote(argv[2]))
@@ -264,7 +298,7 @@ def main(argv):
         return 0
     if cmd == "list":
         for f in folders(m):
-            print(f)
+            print(from_server(f))
         return 0
     if cmd == "create":
         return 0 if m.create(quote(argv[2]))[0] == "OK" else 1
