@@ -59,6 +59,20 @@ def from_server(name):
     return name.replace(NS_SEP, "/")
 
 
+imaplib.Commands.setdefault("SETMETADATA", ("AUTH", "SELECTED"))
+
+
+def special_use(m, folder):
+    """The folder's special-use attribute (e.g. "\\Archive") or None."""
+    typ, data = m._simple_command("LIST", '""', quote(folder), "RETURN", "(SPECIAL-USE)")
+    for line in m._untagged_response(typ, data, "LIST")[1]:
+        s = line.decode() if isinstance(line, bytes) else ""
+        mm = re.search(r"\\(All|Archive|Drafts|Flagged|Junk|Sent|Trash)\b", s.split(")", 1)[0], re.I)
+        if mm:
+            return "\\" + mm.group(1).capitalize()
+    return None
+
+
 def quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -272,6 +286,7 @@ def main(argv):
         # the same messages (recreate) or none (recreate-empty).
         f = argv[2]
         tmp = f + "-old"
+        use = special_use(m, f)
         assert m.rename(quote(f), quote(tmp))[0] == "OK"
         assert m.create(quote(f))[0] == "OK"
         if cmd == "recreate":
@@ -279,6 +294,11 @@ def main(argv):
             assert m.uid("COPY", "1:*", quote(f))[0] == "OK"
             m.close()
         assert m.delete(quote(tmp))[0] == "OK"
+        # Dovecot gives the special-use by name; Cyrus moved it with the
+        # RENAME (and deleted it): give the new folder its role back.
+        if use and not special_use(m, f):
+            typ, _ = m._simple_command("SETMETADATA", quote(f), "(/private/specialuse %s)" % quote(use))
+            assert typ == "OK"
         return 0
     if cmd == "uidkw":
         # The keywords (non-system flags) of one message, sorted, lower case.

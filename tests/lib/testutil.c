@@ -73,6 +73,12 @@ const char *tu_env(const char *name)
 	return v;
 }
 
+bool tu_rig_is(const char *server)
+{
+	const char *v = getenv("RIG_SERVER");
+	return strcmp(v && *v ? v : "dovecot", server) == 0;
+}
+
 char *tu_run(int *status, const char *fmt, ...)
 {
 	va_list ap;

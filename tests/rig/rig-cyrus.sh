@@ -96,6 +96,12 @@ xlist-junk: Junk
 xlist-archive: Archive
 
 delete_mode: immediate
+# Keep 8-bit header bytes as they are (Cyrus would turn them into 'X').
+munge8bit: no
+# Special-use folders may be renamed and deleted (as on the Dovecot rig):
+# the tests recreate them to change a UIDVALIDITY.  (An empty value stops
+# the master; \Important is a role no rig folder has.)
+specialuse_protect: \Important
 # No idled: IDLE polls the mailbox, every second.
 imapidlepoll: 1
 ${suppress:+suppress_capabilities: $suppress}

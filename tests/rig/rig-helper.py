@@ -154,6 +154,14 @@ def imap_quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def multiappend(m, name, parts):
+    tag = m._new_tag()
+    m.send(tag + b" APPEND " + name.encode() + b" " + b" ".join(parts) + b"\r\n")
+    typ, data = m._command_complete("APPEND", tag)
+    if typ != "OK":
+        sys.exit("rig-helper: APPEND %s: %s %r" % (name, typ, data))
+
+
 def cmd_append_maildir(port, user, password, prefix, sep, src):
     import imaplib
     import os
@@ -174,16 +182,22 @@ def cmd_append_maildir(port, user, password, prefix, sep, src):
             p = os.path.join(src, folder, sub)
             if os.path.isdir(p):
                 files += [(f, os.path.join(p, f), sub == "cur") for f in os.listdir(p)]
+        # One MULTIAPPEND (RFC 3502) with LITERAL+ per batch: the server
+        # commits a batch at once (one APPEND each costs a commit each).
+        batch = []
         for fname, path, in_cur in sorted(files, key=lambda t: maildir_sort_key(t[0])):
             info = fname.split(":2,", 1)[1] if in_cur and ":2," in fname else ""
             flags = " ".join(MAILDIR_FLAGS[c] for c in info if c in MAILDIR_FLAGS)
             with open(path, "rb") as fh:
-                data = fh.read()  # imaplib sends it with CRLF line ends
+                data = re.sub(rb"\r?\n", b"\r\n", fh.read())
             when = imaplib.Time2Internaldate(os.stat(path).st_mtime)
-            typ, resp = m.append(name, "(" + flags + ")" if flags else None, when, data)
-            if typ != "OK":
-                sys.exit("rig-helper: APPEND %s %s: %r" % (name, fname, resp))
-            count += 1
+            batch.append(("(%s) %s {%d+}\r\n" % (flags, when, len(data))).encode() + data)
+            if len(batch) == 100:
+                multiappend(m, name, batch)
+                count, batch = count + len(batch), []
+        if batch:
+            multiappend(m, name, batch)
+            count += len(batch)
     m.logout()
     print("%d folder(s), %d message(s)" % (len(folders), count))
 
