@@ -23,8 +23,9 @@ FOLDER names are written as on the Dovecot rig ("Work/Projects"); on a
 server whose personal namespace has a prefix or another separator (the
 rig's RIG_NS_PREFIX and RIG_NS_SEP: the Cyrus classic layout has "INBOX."
 and ".") they are translated, and `list` translates back.  `compare` maps
-each server folder to its local directory by splitting at the server's
-own delimiter, as maildir_folder_relpath() does.
+each server folder to its local directory by dropping the personal
+namespace's prefix and splitting at the server's own delimiter (as
+maildir_folder_relpath() does): "INBOX.Work.Projects" is Work/Projects.
 """
 import imaplib
 import os
@@ -182,7 +183,11 @@ def compare(acctdir):
         srv = server_msgs(m, f)
         if srv is None:
             continue
-        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(f), delim)))
+        # The local directory: the name without the personal namespace's
+        # prefix, split at the server's delimiter (issue 19: a local folder
+        # "X" is "INBOX.X" on a server with that prefix, and back).
+        local = f[len(NS_PREFIX):] if NS_PREFIX and f.startswith(NS_PREFIX) else f
+        loc, others = local_msgs(os.path.join(acctdir, safe_rel(decode_mutf7(local), delim)))
         total += len(srv)
         for o in others:
             print("%s: extra local file %s" % (f, o))

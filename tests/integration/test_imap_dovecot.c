@@ -88,9 +88,11 @@ static bool has_folder(imap_t *m, const char *name, enum imap_special sp)
 	size_t n;
 	assert_int_equal(imap_list(m, &f, &n), IMAP_OK);
 	bool found = false;
+	char *want = tu_server_folder(name); /* INBOX.Sent on Cyrus's classic layout */
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0 && f[i].special == sp)
+		if (strcmp(f[i].name, want) == 0 && f[i].special == sp)
 			found = true;
+	free(want);
 	imap_folders_free(&f, n);
 	return found;
 }
