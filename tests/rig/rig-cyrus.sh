@@ -245,7 +245,7 @@ cy_cmd_start() {
 		cy_load_state
 		[[ -z $(cy_master_pid) ]] || die "a rig is already running in $DIR (pid $(cy_master_pid))"
 	fi
-	local t0=$EPOCHREALTIME imapd
+	local t0=$EPOCHREALTIME imapd u
 	S_LAYOUT=${RIG_CYRUS_LAYOUT:-alt}
 	[[ $S_LAYOUT == alt || $S_LAYOUT == classic ]] || die "RIG_CYRUS_LAYOUT must be alt or classic, not '$S_LAYOUT'"
 	chmod 755 "$DIR"
@@ -258,6 +258,11 @@ cy_cmd_start() {
 	S_SENT_NAME=${RIG_SENT_NAME:-Sent}
 	S_DRAFTS_NAME=${RIG_DRAFTS_NAME:-Drafts}
 	mkdir -p "$CY/bin" "$CY/spool" "$CY/config"/{db,proc,log,socket,lock,quota,user,sieve,ptclient,msg}
+	# RIG_RAWLOG=1: every session of every user is recorded from the start
+	# (config/log/<user>/<service>-<pid>; keep them with RIG_KEEP=1).
+	if [[ ${RIG_RAWLOG:-0} == 1 ]]; then
+		for u in "${USERS[@]}"; do mkdir -p "$CY/config/log/${u%%:*}"; done
+	fi
 	chmod 755 "$CY"
 	cp "$imapd" "$CY/bin/imapd"
 	gen_certs
