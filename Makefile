@@ -57,7 +57,7 @@ TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
 # Debian packages: what building, testing and the demo need.
 DEB_BUILD := gcc g++ make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev \
              libcurl4-gnutls-dev libexpat1-dev
-DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin \
+DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin cyrus-common \
              libsasl2-modules file iproute2 ca-certificates
 DEB_LINT  := clang-tidy cppcheck
 DEB_BENCH := isync valgrind time

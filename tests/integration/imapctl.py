@@ -21,6 +21,14 @@ cannot hide itself in the check.
   imapctl.py count FOLDER
   imapctl.py list                          print the selectable folders' raw names, one a line
   imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
+
+FOLDER names are written as on the Dovecot rig ("Work/Projects"); on a
+server whose personal namespace has a prefix or another separator (the
+rig's RIG_NS_PREFIX and RIG_NS_SEP: the Cyrus classic layout has "INBOX."
+and ".") they are translated, and `list` translates back.  `compare` maps
+each server folder to its local directory by splitting it at the server's
+own delimiter, as maildir_folder_relpath() does: "INBOX.Work.Projects" is
+INBOX/Work/Projects (the mirror keeps the namespace prefix, doc/sync.md).
 """
 import imaplib
 import os
@@ -35,6 +43,40 @@ def connect():
     m = imaplib.IMAP4_SSL(os.environ["RIG_HOST"], int(os.environ["RIG_IMAPS_PORT"]), ssl_context=ctx)
     m.login(os.environ["RIG_USER"], os.environ["RIG_PASS"])
     return m
+
+
+NS_PREFIX = os.environ.get("RIG_NS_PREFIX", "")
+NS_SEP = os.environ.get("RIG_NS_SEP", "/") or "/"
+
+
+def to_server(name):
+    """A folder name as the tests write it -> the server's name."""
+    if NS_PREFIX and name.startswith(NS_PREFIX):
+        return name  # already the server's name
+    if name == "INBOX" or name.startswith("INBOX/"):
+        return name.replace("/", NS_SEP)
+    return NS_PREFIX + name.replace("/", NS_SEP)
+
+
+def from_server(name):
+    """The server's name -> the name as the tests write it."""
+    if NS_PREFIX and name.startswith(NS_PREFIX):
+        name = name[len(NS_PREFIX):]
+    return name.replace(NS_SEP, "/")
+
+
+imaplib.Commands.setdefault("SETMETADATA", ("AUTH", "SELECTED"))
+
+
+def special_use(m, folder):
+    """The folder's special-use attribute (e.g. "\\Archive") or None."""
+    typ, data = m._simple_command("LIST", '""', quote(folder), "RETURN", "(SPECIAL-USE)")
+    for line in m._untagged_response(typ, data, "LIST")[1]:
+        s = line.decode() if isinstance(line, bytes) else ""
+        mm = re.search(r"\\(All|Archive|Drafts|Flagged|Junk|Sent|Trash)\b", s.split(")", 1)[0], re.I)
+        if mm:
+            return "\\" + mm.group(1).capitalize()
+    return None
 
 
 def quote(name):
@@ -189,6 +231,13 @@ def main(argv):
     cmd = argv[1]
     if cmd == "compare":
         return compare(argv[2], argv[3:])
+    # Folder arguments: argv[2], and the destination of move and rename.
+    if cmd not in ("list",) and len(argv) > 2:
+        argv[2] = to_server(argv[2])
+    if cmd == "move":
+        argv[4] = to_server(argv[4])
+    if cmd == "rename":
+        argv[3] = to_server(argv[3])
     m = connect()
     if cmd == "flags":
         m.select(quote(argv[2]))
@@ -263,6 +312,7 @@ def main(argv):
         # the same messages (recreate) or none (recreate-empty).
         f = argv[2]
         tmp = f + "-old"
+        use = special_use(m, f)
         assert m.rename(quote(f), quote(tmp))[0] == "OK"
         assert m.create(quote(f))[0] == "OK"
         if cmd == "recreate":
@@ -270,6 +320,11 @@ def main(argv):
             assert m.uid("COPY", "1:*", quote(f))[0] == "OK"
             m.close()
         assert m.delete(quote(tmp))[0] == "OK"
+        # Dovecot gives the special-use by name; Cyrus moved it with the
+        # RENAME (and deleted it): give the new folder its role back.
+        if use and not special_use(m, f):
+            typ, _ = m._simple_command("SETMETADATA", quote(f), "(/private/specialuse %s)" % quote(use))
+            assert typ == "OK"
         return 0
     if cmd == "uidkw":
         # The keywords (non-system flags) of one message, sorted, lower case.
@@ -289,7 +344,7 @@ def main(argv):
         return 0
     if cmd == "list":
         for f in folders(m):
-            print(f)
+            print(from_server(f))
         return 0
     if cmd == "create":
         return 0 if m.create(quote(argv[2]))[0] == "OK" else 1

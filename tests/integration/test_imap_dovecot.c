@@ -88,9 +88,11 @@ static bool has_folder(imap_t *m, const char *name, enum imap_special sp)
 	size_t n;
 	assert_int_equal(imap_list(m, &f, &n), IMAP_OK);
 	bool found = false;
+	char *want = tu_server_folder(name); /* INBOX.Sent on Cyrus's classic layout */
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0 && f[i].special == sp)
+		if (strcmp(f[i].name, want) == 0 && f[i].special == sp)
 			found = true;
+	free(want);
 	imap_folders_free(&f, n);
 	return found;
 }
@@ -187,7 +189,8 @@ static void test_wrong_password(void **state)
 		imap_t *m;
 		assert_int_equal(run(&p, &m), IMAP_ERR_AUTH);
 		/* the server's own words */
-		assert_non_null(strstr(imap_error(m), "Authentication failed"));
+		const char *words = tu_rig_is("cyrus") ? "authentication failure" : "Authentication failed";
+		assert_non_null(strstr(imap_error(m), words));
 		assert_non_null(strstr(imap_error(m), "login as alice failed"));
 		imap_free(&m);
 		imap_params_clear(&p);

@@ -5,7 +5,8 @@
  * LIST-EXTENDED or ESEARCH: the rig's RIG_PROFILE=courier (Dovecot with
  * Courier's namespace and capability list; Debian's courier-imap conflicts
  * with the other servers the tests need).  This binary re-runs itself in
- * such a rig when started in the default one.
+ * such a rig when started in the default one; tests/run-all also runs it
+ * against Cyrus in its classic layout (INBOX. prefix, '.').
  *
  *  - the first and later passes mirror every folder (INBOX/Archive locally
  *    for INBOX.Archive), flags both ways;
@@ -139,8 +140,12 @@ static void test_local_folder_created_in_namespace(void **state)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	const char *profile = getenv("RIG_PROFILE");
-	if (!profile || strcmp(profile, "courier") != 0)
+	/* Cyrus in its classic layout has the same namespace (tests/run-all's
+	 * cyrus kind runs this there too); any other rig: nest a courier one. */
+	const char *profile = getenv("RIG_PROFILE"), *server = getenv("RIG_SERVER");
+	const char *layout = getenv("RIG_CYRUS_LAYOUT");
+	bool cyrus_classic = server && strcmp(server, "cyrus") == 0 && layout && strcmp(layout, "classic") == 0;
+	if (!cyrus_classic && (!profile || strcmp(profile, "courier") != 0))
 		return st_nested_rig_with("RIG_PROFILE", "courier", argv);
 	st_test_filter();
 	const struct CMUnitTest tests[] = {
@@ -149,5 +154,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_delete_goes_to_existing_trash),
 		cmocka_unit_test(test_local_folder_created_in_namespace),
 	};
-	return cmocka_run_group_tests_name("courier", tests, st_group_setup, st_group_teardown);
+	return cmocka_run_group_tests_name(cyrus_classic ? "cyrus-classic" : "courier", tests, st_group_setup,
+					   st_group_teardown);
 }

@@ -116,7 +116,8 @@ static void kick_on_progress(const struct sync_event *ev, void *ud)
 		return;
 	*done = true;
 	int st;
-	char *out = tu_run(&st, "doveadm -c '%s' kick %s", tu_env("RIG_DOVECOT_CONF"), tu_env("RIG_USER"));
+	char *out = tu_run(&st, "'%s/tests/rig/rig' kick '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			   tu_env("RIG_USER"));
 	free(out);
 }
 

@@ -203,14 +203,15 @@ static void test_uidvalidity_change(void **state)
 /* Every command on the wire ends in CRLF right after its last argument:
  * Cyrus answers a space before the CRLF with BAD "Unexpected extra
  * arguments" (libetpan's mailimap_custom_command() sends one; issue 19).
- * Dovecot's rawlog records what the client sent. */
+ * The rig's protocol log (Dovecot's rawlog, Cyrus's telemetry) records
+ * what the client sent. */
 static void test_wire_no_trailing_space(void **state)
 {
 	(void)state;
 	int st;
-	char *home = xasprintf("%s/home/%s", tu_env("RIG_DIR"), tu_env("RIG_USER"));
-	char *out = tu_run(&st, "mkdir -p '%s/rawlog' && chown --reference='%s' '%s/rawlog' && chmod 700 '%s/rawlog'",
-			   home, home, home, home);
+	char *rig = xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			      tu_env("RIG_USER"));
+	char *out = tu_run(&st, "%s on", rig);
 	assert_int_equal(st, 0);
 	free(out);
 	free(st_imap("flags INBOX 3 +\\Flagged"));
@@ -218,16 +219,16 @@ static void test_wire_no_trailing_space(void **state)
 	assert_int_equal(r.status, SYNC_OK);
 	assert_true(r.stats.qresync_selects >= 1);
 	/* The hand-built commands were sent (LIST RETURN, SELECT QRESYNC) ... */
-	out = tu_run(&st, "cat '%s'/rawlog/*.in | grep -c -e ' (QRESYNC (' -e 'RETURN ('", home);
+	out = tu_run(&st, "%s sent | grep -c -e ' (QRESYNC (' -e 'RETURN ('", rig);
 	assert_true(strtoul(out, NULL, 10) >= 2);
 	free(out);
 	/* ... and no line ends in a space. */
-	out = tu_run(&st, "cat '%s'/rawlog/*.in | tr -d '\r' | grep -n ' $'", home);
+	out = tu_run(&st, "%s sent | tr -d '\r' | grep -n ' $'", rig);
 	if (st == 0)
 		fail_msg("commands with a space before CRLF: %s", out);
 	free(out);
-	free(tu_run(&st, "rm -rf '%s/rawlog'", home));
-	free(home);
+	free(tu_run(&st, "%s off", rig));
+	free(rig);
 }
 
 /* Inside the RIG_NO_QRESYNC=1 rig: CONDSTORE only. */

@@ -73,6 +73,23 @@ const char *tu_env(const char *name)
 	return v;
 }
 
+bool tu_rig_is(const char *server)
+{
+	const char *v = getenv("RIG_SERVER");
+	return strcmp(v && *v ? v : "dovecot", server) == 0;
+}
+
+char *tu_server_folder(const char *name)
+{
+	const char *prefix = getenv("RIG_NS_PREFIX"), *sep = getenv("RIG_NS_SEP");
+	bool inbox = strcmp(name, "INBOX") == 0 || strncmp(name, "INBOX/", 6) == 0;
+	char *out = xasprintf("%s%s", inbox || !prefix ? "" : prefix, name);
+	for (char *p = out; sep && *sep && *p; p++)
+		if (*p == '/')
+			*p = *sep;
+	return out;
+}
+
 char *tu_run(int *status, const char *fmt, ...)
 {
 	va_list ap;

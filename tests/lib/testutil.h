@@ -3,6 +3,7 @@
 #define MUTTLIKE_TESTUTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -17,6 +18,13 @@ char *tu_write(const char *dir, const char *name, const char *text, unsigned mod
 char *tu_read(const char *path);
 /* Required environment variable: fails the test if unset. */
 const char *tu_env(const char *name);
+/* True when the rig runs this server profile (RIG_SERVER: "dovecot",
+ * the default, or "cyrus"; tests/rig/README.md). */
+bool tu_rig_is(const char *server);
+/* A folder name as the tests write it ("Work/Projects") spelled in the
+ * rig server's personal namespace (RIG_NS_PREFIX, RIG_NS_SEP: the Cyrus
+ * classic layout gives "INBOX.Work.Projects"), as imapctl.py does.  New string. */
+char *tu_server_folder(const char *name);
 /* Run a command line with /bin/sh, capturing stdout+stderr (new string);
  * *status gets the exit status. */
 char *tu_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
