@@ -19,7 +19,8 @@ cannot hide itself in the check.
   imapctl.py uids FOLDER                   print "uid flags" lines
   imapctl.py create FOLDER | delete FOLDER | rename FOLDER NEWNAME
   imapctl.py count FOLDER
-  imapctl.py list                          print the selectable folders' raw names, one a line
+  imapctl.py list                          print the selectable folders' names, one a line (as the tests write them)
+  imapctl.py rawlist                       the same, the server's own names
   imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
 
 FOLDER names are written as on the Dovecot rig ("Work/Projects"); on a
@@ -232,7 +233,7 @@ def main(argv):
     if cmd == "compare":
         return compare(argv[2], argv[3:])
     # Folder arguments: argv[2], and the destination of move and rename.
-    if cmd not in ("list",) and len(argv) > 2:
+    if cmd not in ("list", "rawlist") and len(argv) > 2:
         argv[2] = to_server(argv[2])
     if cmd == "move":
         argv[4] = to_server(argv[4])
@@ -341,6 +342,10 @@ def main(argv):
     if cmd == "count":
         typ, data = m.select(quote(argv[2]), readonly=True)
         print(int(data[0]))
+        return 0
+    if cmd == "rawlist":  # the server's own names, untranslated
+        for f in folders(m):
+            print(f)
         return 0
     if cmd == "list":
         for f in folders(m):

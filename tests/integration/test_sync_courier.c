@@ -29,7 +29,7 @@ static void test_initial_and_incremental(void **state)
 {
 	(void)state;
 	st_populate(31, 300, NULL);
-	char *list = st_imap("list");
+	char *list = st_imap("rawlist");
 	assert_non_null(strstr(list, "INBOX.Trash"));
 	assert_non_null(strstr(list, "INBOX.Archive")); /* the corpus' Archive, inside the namespace */
 	free(list);
@@ -83,7 +83,7 @@ static void test_delete_goes_to_existing_trash(void **state)
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(st_server_count("INBOX"), inbox - 1);
 	assert_int_equal(st_server_count("INBOX.Trash"), trash + 1);
-	char *list = st_imap("list");
+	char *list = st_imap("rawlist");
 	/* no folder outside the namespace was made */
 	for (char *p = list, *line; (line = strsep(&p, "\n"));)
 		if (*line && strncmp(line, "INBOX", 5) != 0)
@@ -119,7 +119,7 @@ static void test_local_folder_created_in_namespace(void **state)
 
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
-	char *list = st_imap("list");
+	char *list = st_imap("rawlist");
 	assert_non_null(strstr(list, "INBOX.Projects\n"));
 	assert_null(strstr(list, "\nProjects\n"));
 	free(list);
