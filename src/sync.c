@@ -3364,6 +3364,47 @@ static int folder_order(const struct sync *s, const struct imap_folder *f)
 	return s->trash_raw && strcmp(f->raw, s->trash_raw) == 0 ? 2 : 1;
 }
 
+/* A local folder the sync does not mirror (left out by sync_folders, or
+ * one the server would not create) is still the user's mail: its files
+ * are indexed like any other, so that the reader counts and shows them,
+ * and entries whose file is gone are dropped.  One index query per such
+ * folder and pass. */
+static void index_local_only(struct sync *s)
+{
+	char **rels = NULL;
+	size_t nrels = 0;
+	find_maildirs(s->mail_dir, &rels, &nrels);
+	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
+	for (size_t k = 0; k < nrels; k++) {
+		const struct imap_folder *f = folder_by_rel(s, rels[k]);
+		bool mirrored = f && !(f->flags & IMAP_FOLDER_NOSELECT) && sync_folder_selected(patterns, f->name);
+		char *prefix = xasprintf("%s/%s", s->acct_dir, rels[k]), *dir = xasprintf("%s/%s", s->mail_dir, rels[k]);
+		struct maildir_list l = { 0 };
+		struct store_tagged *t = NULL;
+		size_t nt = 0, added = 0;
+		if (!mirrored && maildir_scan(dir, &l) == 0 && store_folder_tags(s->store, prefix, &t, &nt) == 0) {
+			for (size_t i = 0; i < l.n; i++) {
+				char *p = xasprintf("%s/%s", prefix, l.v[i].name);
+				if (!bsearch(p, t, nt, sizeof(*t), tagged_path_cmp)) {
+					store_add(s->store, p, s->account, NULL);
+					added++;
+				}
+				free(p);
+			}
+			if (nt + added != l.n)
+				store_prune(s->store, prefix);
+			if (added)
+				log_info("%s: %s: indexed %zu file(s) of this local-only folder", s->account, rels[k], added);
+		}
+		store_tagged_free(&t, nt);
+		maildir_list_clear(&l);
+		free(prefix);
+		free(dir);
+		free(rels[k]);
+	}
+	free(rels);
+}
+
 enum sync_status sync_run(struct sync *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
@@ -3396,6 +3437,7 @@ enum sync_status sync_run(struct sync *s)
 	replay_journal(s);
 	follow_gone_folders(s);
 	create_local_folders(s);
+	index_local_only(s);
 	tags_check_start(s);
 	stamps_load(s);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
