@@ -43,7 +43,7 @@ struct view_class {
 	/* optional */
 	struct listview *(*list)(struct view *v);
 	void (*status)(struct ui *u, struct view *v, struct strbuf *b);
-	bool (*idle)(struct ui *u, struct view *v); /* more work to do in the background? */
+	bool (*idle)(struct ui *u, struct view *v); /* did a slice of background work (draw, call again)? */
 	void (*store_changed)(struct ui *u, struct view *v);
 	void (*click)(struct ui *u, struct view *v, int y, int x);
 	void (*search_text)(struct view *v, size_t i, struct strbuf *b); /* text of entry i for / */

@@ -1,0 +1,42 @@
+#!/bin/bash
+# test_firsthour.sh - what a mutt user met in the first hour (issue 12,
+# items on a local store): the index finishes loading without a key, and
+# notmuch's author separator stays out of the author column.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/store.sh"
+T=$UI_TMP
+export HOME=$T/home XDG_CONFIG_HOME= XDG_DATA_HOME=
+mkdir -p "$HOME"
+DATA=$T/data
+
+# one folder big enough that the index loads it in several idle slices
+store_make "$DATA" work --seed 3 --count 1500 --one-folder INBOX >/dev/null || { echo "FAIL - cannot build the store"; exit 1; }
+printf 'From: Zed Zebra <zed@example.org>\nTo: you@example.org\nSubject: Zebra meeting notes\nDate: Tue, 01 Jan 2030 10:00:00 +0000\nMessage-ID: <zebra1@test>\n\nThe zebra body.\n' |
+	store_add_message "$DATA" work INBOX zebra1
+printf 'From: =?UTF-8?B?5p2O5aic?= <li@example.org>\nTo: zed@example.org\nSubject: Re: Zebra meeting notes\nDate: Tue, 01 Jan 2030 11:00:00 +0000\nMessage-ID: <zebra2@test>\nIn-Reply-To: <zebra1@test>\nReferences: <zebra1@test>\n\nThe reply.\n' |
+	store_add_message "$DATA" work INBOX zebra2
+store_index "$DATA" work
+
+# no account: no sync worker whose status changes would redraw the screen
+cat > "$T/a.rc" <<EOR
+set data_dir = "$DATA"
+EOR
+
+ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
+check "index opens" ui_wait "-- muttlike: (no folder) [Msgs:"
+# item 8: no key is pressed; the status line must stop saying loading
+check "the index finishes loading without a key (issue 12, item 8)" ui_wait_gone "loading..." 20
+check "and the thread count is final" eval 'ui_screen | grep -q "Threads:[0-9]*\]"'
+
+# item 7: a thread whose newer author does not match the limit
+ui_keys l
+ui_type "from:li@example.org"
+ui_keys Enter
+check "limit to the reply" ui_wait "limit: from:li@example.org"
+check "a limit on all mail finds it (not notmuch's '(*) and (...)')" ui_wait "[Msgs:1 "
+check "authors are separated by a comma, not notmuch's '|' (item 7)" \
+	eval 'ui_screen | grep "Zebra meeting" | grep -q "李娜, Zed Zebra" && ! ui_screen | grep -q "李娜|"'
+
+ui_keys q
+st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]
+finish
