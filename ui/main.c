@@ -135,9 +135,11 @@ int main(int argc, char **argv)
 	if (a.cmd_index) {
 		const char *cmd = argv[a.cmd_index];
 		if (strcmp(cmd, "check") == 0) {
+			/* the check still runs (it may say more), but a config
+			 * with errors is a usage error, as for sync */
 			rc = cmd_check(c, argc - a.cmd_index, argv + a.cmd_index);
 			conf_free(&c);
-			return rc;
+			return errors ? EXIT_USAGE : rc;
 		}
 		if (strcmp(cmd, "sync") == 0 || strcmp(cmd, "search") == 0) {
 			/* A broken config line must not make a sync run with half

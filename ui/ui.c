@@ -688,9 +688,10 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);
 	open_account(&u);
-	if (conf_error_count(c))
-		ui_error(&u, "%s (and %zu more config problems; see :help)", conf_error(c, 0),
-			 conf_error_count(c) - 1);
+	size_t nerr = conf_error_count(c);
+	if (nerr) /* the count first: the first problem may not fit the line */
+		ui_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
+			 conf_error(c, 0));
 	while (!u.quit && u.top) {
 		ui_draw(&u);
 		dispatch_one(&u);

@@ -39,4 +39,23 @@ check "authors are separated by a comma, not notmuch's '|' (item 7)" \
 
 ui_keys q
 st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]
+
+# item 6: a typo in the config is said at start, and check exits 2
+cat > "$T/typo.rc" <<EOR
+set data_dir = "$DATA"
+set sidebar_widht = 20
+account work
+set imap_url = imaps://alice@127.0.0.1:1
+EOR
+ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/typo.rc"
+check "the reader opens" ui_wait "-- muttlike: work/INBOX"
+check "the message line counts the config problems (item 6)" ui_wait "1 config problem (press ? to see)"
+ui_keys '?' End
+check "and ? lists it" ui_wait "unknown option 'sidebar_widht'"
+ui_keys q q
+ui_exited >/dev/null
+"$MUTTLIKE_BIN" -F "$T/typo.rc" check >"$T/check.out" 2>&1
+st=$?
+check "muttlike check exits 2 on config errors (got $st)" [ "$st" = 2 ]
+check "and names the problem" grep -q "sidebar_widht" "$T/check.out"
 finish
