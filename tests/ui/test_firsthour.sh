@@ -58,4 +58,29 @@ ui_exited >/dev/null
 st=$?
 check "muttlike check exits 2 on config errors (got $st)" [ "$st" = 2 ]
 check "and names the problem" grep -q "sidebar_widht" "$T/check.out"
+
+# item 5: no SMTP configured: y refuses at once, the message stays in the outbox
+cat > "$T/editor.sh" <<'EOS'
+#!/bin/sh
+sed -i 's/^To: *$/To: Bob <bob@example.org>/; s/^Subject: *$/Subject: Nowhere to go/' "$1"
+printf 'Body.\n' >> "$1"
+EOS
+chmod +x "$T/editor.sh"
+cat > "$T/nosmtp.rc" <<EOR
+set data_dir = "$DATA"
+set editor = "$T/editor.sh"
+account work
+set imap_url = imaps://alice@127.0.0.1:1
+set from = "Alice <alice@example.org>"
+EOR
+ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/nosmtp.rc"
+check "the reader opens (no SMTP)" ui_wait "-- muttlike: work/INBOX"
+ui_keys m
+check "compose screen" ui_wait "Subject: Nowhere to go"
+ui_keys y
+check "y says at once why it cannot send (item 5)" ui_wait "Not sent: neither smtp_url nor sendmail is set"
+check "not 'Sending in the background'" eval '! ui_screen | grep -q "Sending in the background"'
+check "the message waits in the outbox" eval 'grep -lq "Subject: Nowhere to go" -r "$DATA/state/work/outbox"'
+ui_keys q
+ui_exited >/dev/null
 finish
