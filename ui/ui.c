@@ -514,15 +514,23 @@ int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_ke
 	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* ui_draw's overlay: a redraw for news while asking keeps the question */
+static void draw_question(struct ui *u, void *ctx)
+{
+	draw_fill(LINES - 1, 0, COLS, A_NORMAL);
+	draw_text(LINES - 1, 0, COLS, ctx, theme_attr(u->th, CO_prompt));
+}
+
 bool ui_yesno(struct ui *u, const char *question, bool dflt)
 {
 	char *q = xasprintf("%s ([%s]/%s): ", question, dflt ? "yes" : "no", dflt ? "no" : "yes");
 	bool ans = dflt;
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_question;
+	u->overlay_ctx = q;
 	for (;;) {
 		ui_draw(u);
-		draw_fill(LINES - 1, 0, COLS, A_NORMAL);
-		draw_text(LINES - 1, 0, COLS, q, theme_attr(u->th, CO_prompt));
-		refresh();
 		int k = ui_getkey(u, -1);
 		if (k == 'y' || k == 'Y') {
 			ans = true;
@@ -535,6 +543,8 @@ bool ui_yesno(struct ui *u, const char *question, bool dflt)
 		if (k == '\r' || k == '\n')
 			break;
 	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
 	free(q);
 	return ans;
 }

@@ -254,8 +254,11 @@ void sidebar_open(struct ui *u, struct sidebar *sb);
 bool sidebar_click(struct ui *u, struct sidebar *sb, int row);
 /* Folder names for completion ("account/Folder"), NULL-terminated; borrowed. */
 const char *const *sidebar_folders(struct sidebar *sb);
-/* Query of a folder name as the user writes it ("INBOX", "acc/INBOX"). */
+/* Query of a folder name as the user writes it ("INBOX", "acc/INBOX",
+ * mutt's "=INBOX" or "+INBOX"); NULL when there is no such folder. */
 char *sidebar_folder_query(struct ui *u, const char *name);
+/* The name without mutt's "=" or "+" (the mail folder) in front; borrowed. */
+const char *sidebar_folder_name(const char *typed);
 
 /* index.c: one index line, in columns from index_format, with colour runs */
 struct fmt_seg {

@@ -15,6 +15,8 @@ printf 'From: Zed Zebra <zed@example.org>\nTo: you@example.org\nSubject: Zebra m
 	store_add_message "$DATA" work INBOX zebra1
 printf 'From: =?UTF-8?B?5p2O5aic?= <li@example.org>\nTo: zed@example.org\nSubject: Re: Zebra meeting notes\nDate: Tue, 01 Jan 2030 11:00:00 +0000\nMessage-ID: <zebra2@test>\nIn-Reply-To: <zebra1@test>\nReferences: <zebra1@test>\n\nThe reply.\n' |
 	store_add_message "$DATA" work INBOX zebra2
+printf 'From: Old <old@example.org>\nTo: you@example.org\nSubject: Archived long ago\nDate: Mon, 01 Jan 2001 10:00:00 +0000\nMessage-ID: <old1@test>\n\nOld.\n' |
+	store_add_message "$DATA" work Archive old1
 store_index "$DATA" work
 
 # no account: no sync worker whose status changes would redraw the screen
@@ -75,6 +77,36 @@ set from = "Alice <alice@example.org>"
 EOR
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/nosmtp.rc"
 check "the reader opens (no SMTP)" ui_wait "-- muttlike: work/INBOX"
+
+# item 1: mutt's =/+ folder prefixes, completion, and a question before a new folder
+ui_keys s
+check "the prompt stays while the status changes" ui_wait "Move to folder:"
+ui_type "=Arc"
+ui_keys Tab
+check "folder completion keeps mutt's '=' (item 1)" ui_wait "Move to folder: =Archive"
+ui_keys C-u
+ui_type "+Nowhere"
+ui_keys Enter
+check "an unknown folder is not created without asking" ui_wait "Create folder Nowhere?"
+ui_keys n
+check "declined: no folder made" eval 'ui_wait_gone "Create folder" && [ ! -e "$DATA/mail/work/Nowhere" ] && [ ! -e "$DATA/mail/work/+Nowhere" ]'
+ui_keys C
+ui_type "=Saved"
+ui_keys Enter
+check "copy asks too" ui_wait "Create folder Saved?"
+ui_keys y
+check "accepted: the thread is copied to the new folder, named without '='" ui_wait "2 messages copied to Saved."
+check "the folder is Saved, not =Saved" eval '[ -d "$DATA/mail/work/Saved/cur" ] && [ ! -e "$DATA/mail/work/=Saved" ]'
+ui_keys s
+ui_type "=Archive"
+ui_keys Enter
+check "an existing folder with '=' is used without a question" ui_wait "2 messages moved to Archive."
+check "and no '=Archive' folder appears" eval '[ ! -e "$DATA/mail/work/=Archive" ] && ls "$DATA/mail/work/Archive/cur" | grep -qv old1'
+ui_keys c
+ui_type "=Archive"
+ui_keys Enter
+check "change-folder takes '=' too" ui_wait "-- muttlike: Archive [Msgs:3"
+
 ui_keys m
 check "compose screen" ui_wait "Subject: Nowhere to go"
 ui_keys y
