@@ -201,9 +201,12 @@ static void draw_status(struct ui *u, struct view *v)
 	sync_glue_status(u, &b);
 	compose_send_status(u, &b); /* " outbox: N " while messages wait */
 	if (b.len) {
+		/* why the account is offline matters more than the end of the
+		 * view's status: it may cover that, up to the middle */
 		int w = text_width(b.s, b.len);
-		if (w < COLS - used)
-			draw_text(y, COLS - w, w, b.s, theme_attr(u->th, CO_offline));
+		int x = COLS - w > used ? COLS - w : used < COLS / 2 ? used : COLS / 2;
+		if (x < COLS)
+			draw_text(y, x, COLS - x, b.s, theme_attr(u->th, CO_offline));
 	}
 	strbuf_free(&b);
 }
