@@ -638,6 +638,20 @@ static void redirect_stderr(const conf_t *c)
 
 static SCREEN *g_screen;
 
+/* "/long/path/muttlike.rc:5: ..." without the directories, for one line
+ * (the help screen has it whole). */
+static const char *short_problem(const char *e)
+{
+	const char *end = e;
+	while ((end = strchr(end, ':')) && !(end[1] >= '0' && end[1] <= '9'))
+		end++;
+	const char *base = e;
+	for (const char *p = e; end && p < end; p++)
+		if (*p == '/')
+			base = p + 1;
+	return base;
+}
+
 static bool start_curses(void)
 {
 	g_screen = newterm(NULL, stdout, stdin);
@@ -704,7 +718,7 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	size_t nerr = conf_error_count(c);
 	if (nerr) /* the count first: the first problem may not fit the line */
 		ui_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
-			 conf_error(c, 0));
+			 short_problem(conf_error(c, 0)));
 	while (!u.quit && u.top) {
 		ui_draw(&u);
 		dispatch_one(&u);

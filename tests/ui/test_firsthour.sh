@@ -52,7 +52,7 @@ EOR
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/typo.rc"
 check "the reader opens" ui_wait "-- muttlike: work/INBOX"
 check "the message line counts the config problems (item 6)" ui_wait "1 config problem (press ? to see)"
-ui_keys '?' End
+ui_keys '?' '*'
 check "and ? lists it" ui_wait "unknown option 'sidebar_widht'"
 ui_keys q q
 ui_exited >/dev/null
