@@ -73,6 +73,8 @@ struct sync {
 	struct strbuf stamps_new;
 	bool stamps_active;           /* stamps_load() ran this pass */
 	bool server_written;          /* this pass changed something on the server */
+	char **held;                  /* owned: "rel\nuid" of moves not confirmed this pass */
+	size_t nheld;
 	char **recheck;               /* owned: folders synced in full this pass */
 	size_t nrecheck;
 	/* the reader's decisions (sync.h, near connect_login) */
@@ -1587,6 +1589,8 @@ static const char *kw_for_state(const struct uidinfo *x)
 	return x->mkw;
 }
 
+static bool held(const struct sync *s, const char *rel, uint32_t uid);
+
 /* MERGE_FLAGS for one UID: flags and keywords three ways; the server's
  * side is queued in groups (pushed by the caller), the local side goes
  * through the store writer.  True when the local side changed. */
@@ -1759,9 +1763,12 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 	struct merge_summary sum;
 	merge_decide(in, nu, nbase, conf_num(s->conf, -1, OPT_ID_sync_delete_guard), c->allow_deletes, plan, &sum);
 	free(in);
-	for (size_t i = 0; i < nu; i++)
+	for (size_t i = 0; i < nu; i++) {
 		if (plan[i].action == MERGE_FETCH)
 			(*fetch)[(*nfetch)++] = info[i].uid;
+		else if (plan[i].action == MERGE_DELETE_REMOTE && held(s, c->rel, info[i].uid))
+			plan[i].action = MERGE_HELD; /* a move the server has not confirmed */
+	}
 	if (sum.guard_local) {
 		folder_error(s, c->name,
 			     "%s: the server no longer has %zu of the %zu local messages; not deleting them "
@@ -2519,13 +2526,93 @@ static const struct imap_folder *folder_by_rel(struct sync *s, const char *rel)
 	return NULL;
 }
 
+static bool in_namespace(const char *name, const char *prefix);
+static char *server_name_of(const char *rel, char delim, const char **why);
+static bool is_dir_at(const char *root, const char *rel, const char *leaf);
+static void pick_trash(struct sync *s);
+
+/* A move's source UID whose copy the server has not confirmed: the
+ * folder pass must not delete it there (it stays until a later pass has
+ * moved it). */
+static void hold(struct sync *s, const char *rel, uint32_t uid)
+{
+	s->held = xreallocarray(s->held, s->nheld + 1, sizeof(*s->held));
+	s->held[s->nheld++] = xasprintf("%s\n%" PRIu32, rel, uid);
+}
+
+static bool held(const struct sync *s, const char *rel, uint32_t uid)
+{
+	char *key = xasprintf("%s\n%" PRIu32, rel, uid);
+	bool yes = false;
+	for (size_t i = 0; i < s->nheld && !yes; i++)
+		yes = strcmp(s->held[i], key) == 0;
+	free(key);
+	return yes;
+}
+
+/* The destination of a move is a folder made here that the server does
+ * not have yet (the reader filed into a new folder, or into a role folder
+ * that does not exist there): create it now, in the personal namespace,
+ * so that the move is a server-side MOVE/COPY the server confirms, not an
+ * upload after the source was deleted.  The listed folder, or NULL with
+ * *tried set when a CREATE was refused (the move then waits). */
+static const struct imap_folder *create_for_move(struct sync *s, const char *rel, bool *tried)
+{
+	*tried = false;
+	char *spath = state_path(s->state_dir, rel);
+	bool known = access(spath, F_OK) == 0;
+	free(spath);
+	if (known || !is_dir_at(s->mail_dir, rel, "cur"))
+		return NULL;
+	char delim = imap_namespace_delim(s->imap);
+	for (size_t i = 0; i < s->nfolders && !delim; i++)
+		delim = s->folders[i].delim;
+	const char *why = NULL;
+	char *name = server_name_of(rel, delim, &why);
+	char *raw = name && in_namespace(name, imap_namespace_prefix(s->imap)) &&
+				    sync_folder_selected(conf_str(s->conf, s->acct, OPT_ID_sync_folders), name)
+			    ? mutf7_encode(name)
+			    : NULL;
+	const struct imap_folder *f = NULL;
+	if (raw) {
+		*tried = true;
+		int r = mailimap_create(imap_mailimap(s->imap), raw);
+		struct imap_folder *nf = NULL;
+		size_t n = 0;
+		if (r != MAILIMAP_NO_ERROR) {
+			imap_failed(s, r, name, "CREATE");
+		} else if (imap_list(s->imap, &nf, &n) == IMAP_OK) {
+			log_info("%s: created %s on the server for a move into it", s->account, name);
+			imap_folders_free(&s->folders, s->nfolders);
+			s->folders = nf;
+			s->nfolders = n;
+			pick_trash(s);
+			f = folder_by_rel(s, rel);
+		} else {
+			set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
+			s->net_failed = true;
+		}
+	}
+	free(raw);
+	free(name);
+	return f;
+}
+
 /* Replay one move: UID MOVE, then give the moved local file its new UID. */
 static int replay_move(struct sync *s, const struct journal_entry *e)
 {
 	s->server_written = true;
 	const struct imap_folder *src = folder_by_rel(s, e->folder), *dst = folder_by_rel(s, e->dest);
+	bool tried = false;
+	if (src && !dst)
+		dst = create_for_move(s, e->dest, &tried);
+	if (src && !dst && tried) {
+		hold(s, e->folder, e->uid); /* the server refused the folder: keep the source */
+		return -1;
+	}
 	if (!src || !dst)
 		return 0; /* the folder is gone: the local file is uploaded as new */
+	src = folder_by_rel(s, e->folder); /* the LIST may have moved it */
 	mailimap *mi = imap_mailimap(s->imap);
 	int rc = mailimap_select(mi, src->raw);
 	if (rc != MAILIMAP_NO_ERROR) {
@@ -2550,6 +2637,7 @@ static int replay_move(struct sync *s, const struct journal_entry *e)
 		if (to)
 			mailimap_set_free(to);
 		imap_failed(s, rc, src->name, "UID MOVE");
+		hold(s, e->folder, e->uid);
 		return -1;
 	}
 	uint32_t newuid = 0;
@@ -3235,6 +3323,9 @@ void sync_free(struct sync **sp)
 	strbuf_free(&s->stamps_new);
 	tls_cert_info_free(&s->refused);
 	guards_clear(s);
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i]);
+	free(s->held);
 	net_cancel_free(&s->wake);
 	free(s);
 	*sp = NULL;
@@ -3409,6 +3500,10 @@ enum sync_status sync_run(struct sync *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
 	guards_clear(s);
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i]);
+	xfree(&s->held);
+	s->nheld = 0;
 	s->pass_bytes = 0;
 	s->net_failed = false;
 	s->server_written = false;

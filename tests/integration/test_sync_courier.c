@@ -17,12 +17,16 @@
  *    the server as INBOX.Projects and its message uploaded; the local
  *    folder moves to INBOX/Projects, keeping its index entry;
  *  - the roles file names INBOX.Trash, and INBOX.Sent... for the roles the
- *    reader files into.
+ *    reader files into;
+ *  - a move into a folder the server does not have yet creates it first
+ *    and copies server-side; with delete_policy = expunge the source goes
+ *    only after that.
  */
 #include "sync_helpers.h"
 
 #include <sys/stat.h>
 
+#include "journal.h"
 #include "maildir.h"
 
 static void test_initial_and_incremental(void **state)
@@ -137,6 +141,70 @@ static void test_local_folder_created_in_namespace(void **state)
 	free(dir);
 }
 
+/* The reader files a message into a folder the server does not have yet
+ * (INBOX/Later here): with delete_policy = expunge the source may only go
+ * once the server holds the copy, so the folder is created first and the
+ * message copied server-side (COPY, no MOVE on Courier), not uploaded
+ * after the source was expunged. */
+static void test_move_into_new_folder(void **state)
+{
+	(void)state;
+	char *saved = E.rc;
+	E.rc = xasprintf("%sset delete_policy = expunge\n", saved);
+	char *src = st_find_uid("INBOX", 10);
+	assert_non_null(src);
+	char *base = strrchr(src, '/') + 1;
+	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
+	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
+	char *dir = xasprintf("%s/INBOX/Later", E.acctdir);
+	assert_int_equal(maildir_create(dir), 0);
+	char *dst = xasprintf("%s/%s", dir, dest_file);
+	assert_int_equal(rename(src, dst), 0);
+	char *jpath = xasprintf("%s/state/test/journal", E.data);
+	struct journal *j;
+	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 10, .dest = "INBOX/Later",
+				   .dest_file = dest_file };
+	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
+	journal_free(&j);
+	unsigned inbox = st_server_count("INBOX"), trash = st_server_count("INBOX.Trash");
+	int st;
+	char *rig = xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			      tu_env("RIG_USER"));
+	free(tu_run(&st, "%s on", rig));
+	assert_int_equal(st, 0);
+
+	struct st_result r = st_sync();
+	/* the copy was made on the server (COPY), never uploaded (APPEND) */
+	char *out = tu_run(&st, "%s sent | tr -d '\r' | grep -c -E 'UID COPY 10 \"?INBOX\\.Later'", rig);
+	assert_int_equal(strtoul(out, NULL, 10), 1);
+	free(out);
+	out = tu_run(&st, "%s sent | grep -c -E 'APPEND \"?INBOX\\.Later'", rig);
+	assert_int_equal(strtoul(out, NULL, 10), 0);
+	free(out);
+	free(tu_run(&st, "%s off", rig));
+	free(rig);
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, 0);
+	assert_int_equal(st_server_count("INBOX.Later"), 1);
+	assert_int_equal(st_server_count("INBOX"), inbox - 1);
+	assert_int_equal(st_server_count("INBOX.Trash"), trash);
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_count_files("INBOX/Later"), 1);
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
+	r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(st_server_count("INBOX.Later"), 1); /* not uploaded again */
+	free(E.rc);
+	E.rc = saved;
+	free(jpath);
+	free(dst);
+	free(dir);
+	free(dest_file);
+	free(stem);
+	free(src);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -153,6 +221,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_roles_in_namespace),
 		cmocka_unit_test(test_delete_goes_to_existing_trash),
 		cmocka_unit_test(test_local_folder_created_in_namespace),
+		cmocka_unit_test(test_move_into_new_folder),
 	};
 	return cmocka_run_group_tests_name(cyrus_classic ? "cyrus-classic" : "courier", tests, st_group_setup,
 					   st_group_teardown);
