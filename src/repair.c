@@ -519,7 +519,7 @@ static void doctor_index(struct doctor *d, struct folder *f)
 	}
 	for (size_t i = 0; i < f->files.n; i++) {
 		char *path = xasprintf("%s/%s", f->rel, f->files.v[i].name);
-		if (!bsearch(&path, t, nt, sizeof(*t), tagged_cmp)) {
+		if (!nt || !bsearch(&path, t, nt, sizeof(*t), tagged_cmp)) {
 			store_add(d->store, path, f->account, file_keywords(f, &f->files.v[i]));
 			found(d, REPAIR_UNINDEXED, f->rel, f->files.v[i].name, f->files.v[i].uid, true);
 		}

@@ -2318,7 +2318,7 @@ static void repair_index(struct sync *s, struct folder_ctx *c)
 		return;
 	for (size_t i = 0; i < c->local.n; i++) {
 		char *p = store_path(c, c->local.v[i].name);
-		if (!bsearch(p, tagged, ntagged, sizeof(*tagged), tagged_path_cmp)) {
+		if (!ntagged || !bsearch(p, tagged, ntagged, sizeof(*tagged), tagged_path_cmp)) {
 			log_info("%s: %s: verify: %s was not indexed; indexing it", s->account, c->name, p);
 			const struct state_msg *b = c->local.v[i].has_uid ? state_get(c->st, c->local.v[i].uid) : NULL;
 			store_add(s->store, p, s->account, b ? b->keywords : NULL);
@@ -3476,7 +3476,7 @@ static void index_local_only(struct sync *s)
 		if (!mirrored && maildir_scan(dir, &l) == 0 && store_folder_tags(s->store, prefix, &t, &nt) == 0) {
 			for (size_t i = 0; i < l.n; i++) {
 				char *p = xasprintf("%s/%s", prefix, l.v[i].name);
-				if (!bsearch(p, t, nt, sizeof(*t), tagged_path_cmp)) {
+				if (!nt || !bsearch(p, t, nt, sizeof(*t), tagged_path_cmp)) {
 					store_add(s->store, p, s->account, NULL);
 					added++;
 				}
