@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -141,6 +143,7 @@ static const struct {
 	{ "COMPRESS=DEFLATE", IMAP_CAP_COMPRESS }, { "ID", IMAP_CAP_ID },
 	{ "IMAP4REV1", IMAP_CAP_IMAP4REV1 },   { "LITERAL+", IMAP_CAP_LITERALPLUS },
 	{ "LIST-STATUS", IMAP_CAP_LIST_STATUS }, { "X-GM-EXT-1", IMAP_CAP_GMAIL },
+	{ "OBJECTID", IMAP_CAP_OBJECTID },
 };
 
 unsigned imap_caps_parse(const char *words)
@@ -256,10 +259,104 @@ static enum imap_status lib_fail(imap_t *m, int r, const char *doing)
 	return IMAP_ERR_SERVER;
 }
 
+/* ---- RFC 8474 MAILBOXID ---- */
+
+static bool objectid_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+size_t imap_parse_mailboxid(const char *p, size_t len, char out[IMAP_OBJECTID_MAX + 1])
+{
+	static const char kw[] = "MAILBOXID (";
+	const size_t k = sizeof(kw) - 1;
+	out[0] = '\0';
+	if (len < k + 2 || strncasecmp(p, kw, k) != 0)
+		return 0;
+	size_t i = k, n = 0;
+	for (; i < len && objectid_char(p[i]); i++) {
+		if (n == IMAP_OBJECTID_MAX)
+			return 0; /* longer than an objectid may be */
+		out[n++] = p[i];
+	}
+	if (n == 0 || i >= len || p[i] != ')') {
+		out[0] = '\0';
+		return 0;
+	}
+	out[n] = '\0';
+	return i + 1;
+}
+
+static struct mailimap_extension_api objectid_api;
+
+/* libetpan's extension hook: a MAILBOXID response code (SELECT, EXAMINE,
+ * CREATE) or STATUS attribute becomes extension data holding the id (a
+ * string).  Reads only the line libetpan already holds (an objectid is
+ * never a literal). */
+static int objectid_parse(int calling_parser, mailstream *fd, MMAPString *buffer,
+			  struct mailimap_parser_context *parser_ctx, size_t *indx,
+			  struct mailimap_extension_data **result, size_t progr_rate, progress_function *progr_fun)
+{
+	(void)fd;
+	(void)parser_ctx;
+	(void)progr_rate;
+	(void)progr_fun;
+	if ((calling_parser != MAILIMAP_EXTENDED_PARSER_RESP_TEXT_CODE &&
+	     calling_parser != MAILIMAP_EXTENDED_PARSER_STATUS_ATT) ||
+	    !buffer || *indx >= buffer->len)
+		return MAILIMAP_ERROR_PARSE;
+	char id[IMAP_OBJECTID_MAX + 1];
+	size_t used = imap_parse_mailboxid(buffer->str + *indx, buffer->len - *indx, id);
+	if (!used)
+		return MAILIMAP_ERROR_PARSE;
+	char *copy = strdup(id);
+	struct mailimap_extension_data *d = copy ? mailimap_extension_data_new(&objectid_api, 0, copy) : NULL;
+	if (!d) {
+		free(copy);
+		return MAILIMAP_ERROR_MEMORY;
+	}
+	*result = d;
+	*indx += used;
+	return MAILIMAP_NO_ERROR;
+}
+
+static void objectid_free(struct mailimap_extension_data *d)
+{
+	if (!d)
+		return;
+	free(d->ext_data);
+	free(d);
+}
+
+static struct mailimap_extension_api objectid_api = {
+	.ext_name = (char *)"OBJECTID",
+	.ext_id = -1,
+	.ext_parser = objectid_parse,
+	.ext_free = objectid_free,
+};
+
+const struct mailimap_extension_api *imap_objectid_extension(void)
+{
+	return &objectid_api;
+}
+
+static void objectid_register(void)
+{
+	mailimap_extension_register(&objectid_api);
+}
+
+/* The id of our extension data, or NULL. */
+static const char *objectid_of(const struct mailimap_extension_data *d)
+{
+	return d && d->ext_extension == &objectid_api ? d->ext_data : NULL;
+}
+
 /* ---- session ---- */
 
 imap_t *imap_new(const struct imap_params *p)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, objectid_register);
 	imap_t *m = xcalloc(1, sizeof(*m));
 	params_copy(&m->p, p);
 	m->cancel = net_cancel_new();
@@ -1022,14 +1119,19 @@ static void folder_from(struct imap_folder *f, const struct mailimap_mailbox_lis
 	}
 }
 
-/* One "* STATUS <mailbox> (<name> <number> ...)" line of a LIST-STATUS
- * response (p at "* STATUS ", end at its CRLF): the mailbox as an atom or
- * a quoted string (a literal is not parsed: that folder just gets no
- * status).  Attached to the folder of the same name; anything malformed
- * or out of range is ignored. */
-static void parse_status_line(const char *p, const char *end, struct imap_folder *f, size_t n)
+void imap_status_line_clear(struct imap_status_line *st)
 {
-	p += 9; /* "* STATUS " */
+	free(st->mailbox);
+	memset(st, 0, sizeof(*st));
+}
+
+bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *p = line, *end = line + len;
+	if (len < 9 || strncasecmp(p, "* STATUS ", 9) != 0)
+		return false;
+	p += 9;
 	struct strbuf name;
 	strbuf_init(&name);
 	if (p < end && *p == '"') {
@@ -1039,68 +1141,95 @@ static void parse_status_line(const char *p, const char *end, struct imap_folder
 			strbuf_addc(&name, *p);
 		}
 		if (p >= end)
-			goto out;
+			goto bad;
 		p++;
 	} else {
 		const char *a = p;
 		while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
 			p++;
 		if (p == a || (p < end && *p != ' '))
-			goto out;
+			goto bad; /* empty, or a literal */
 		strbuf_add(&name, a, (size_t)(p - a));
 	}
 	if (end - p < 2 || p[0] != ' ' || p[1] != '(')
-		goto out;
+		goto bad;
 	p += 2;
-	unsigned long long v[4] = { 0 };
-	unsigned seen = 0;
 	static const char *const keys[4] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ" };
+	unsigned long long v[4] = { 0 };
 	while (p < end && *p != ')') {
-		const char *k = p;
-		while (p < end && *p != ' ')
+		char id[IMAP_OBJECTID_MAX + 1];
+		size_t used = imap_parse_mailboxid(p, (size_t)(end - p), id);
+		if (used) {
+			memcpy(out->mailboxid, id, sizeof(id));
+			out->seen |= IMAP_STATUS_MAILBOXID;
+			p += used;
+		} else {
+			const char *k = p;
+			while (p < end && *p != ' ' && *p != ')')
+				p++;
+			size_t kl = (size_t)(p - k);
+			if (p >= end || *p != ' ' || kl == 0)
+				goto bad;
 			p++;
-		size_t kl = (size_t)(p - k);
-		if (p >= end || *p != ' ')
-			goto out;
-		p++;
-		unsigned long long x = 0;
-		const char *d = p;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == d || p - d > 19)
-			goto out; /* not a number, or beyond 64 bits */
-		for (const char *q = d; q < p; q++)
-			x = x * 10 + (unsigned)(*q - '0');
-		for (unsigned i = 0; i < 4; i++)
-			if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
-				v[i] = x;
-				seen |= 1u << i;
-			}
+			unsigned long long x = 0;
+			const char *d = p;
+			while (p < end && *p >= '0' && *p <= '9')
+				p++;
+			if (p == d || p - d > 19)
+				goto bad; /* not a number, or beyond 64 bits */
+			for (const char *q = d; q < p; q++)
+				x = x * 10 + (unsigned)(*q - '0');
+			for (unsigned i = 0; i < 4; i++)
+				if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
+					if (i < 3 && x > UINT32_MAX)
+						goto bad;
+					v[i] = x;
+					out->seen |= 1u << i;
+				}
+		}
 		if (p < end && *p == ' ')
 			p++;
+		else if (p < end && *p != ')')
+			goto bad;
 	}
-	if (p >= end || seen != 0xf || v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[2] > UINT32_MAX)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (name.s && f[i].raw && strcmp(f[i].raw, name.s) == 0) {
-			f[i].has_status = true;
-			f[i].st_messages = (uint32_t)v[0];
-			f[i].st_uidnext = (uint32_t)v[1];
-			f[i].st_uidvalidity = (uint32_t)v[2];
-			f[i].st_highestmodseq = v[3];
-		}
-	}
-out:
+	if (p >= end)
+		goto bad;
+	out->messages = (uint32_t)v[0];
+	out->uidnext = (uint32_t)v[1];
+	out->uidvalidity = (uint32_t)v[2];
+	out->highestmodseq = v[3];
+	out->mailbox = strbuf_detach(&name);
 	strbuf_free(&name);
+	return true;
+bad:
+	strbuf_free(&name);
+	memset(out, 0, sizeof(*out));
+	return false;
 }
 
+/* Each "* STATUS" line of a LIST-STATUS response, attached to the folder
+ * of the same name when all four counts came; a malformed line gives its
+ * folder nothing. */
 static void apply_list_status(const char *text, struct imap_folder *f, size_t n)
 {
+	const unsigned counts = IMAP_STATUS_MESSAGES | IMAP_STATUS_UIDNEXT | IMAP_STATUS_UIDVALIDITY |
+				IMAP_STATUS_HIGHESTMODSEQ;
 	for (const char *p = text; *p;) {
 		const char *eol = strstr(p, "\r\n");
 		const char *end = eol ? eol : p + strlen(p);
-		if (end - p > 9 && strncasecmp(p, "* STATUS ", 9) == 0)
-			parse_status_line(p, end, f, n);
+		struct imap_status_line st;
+		if (imap_parse_status_line(p, (size_t)(end - p), &st) && (st.seen & counts) == counts) {
+			for (size_t i = 0; i < n; i++) {
+				if (f[i].raw && strcmp(f[i].raw, st.mailbox) == 0) {
+					f[i].has_status = true;
+					f[i].st_messages = st.messages;
+					f[i].st_uidnext = st.uidnext;
+					f[i].st_uidvalidity = st.uidvalidity;
+					f[i].st_highestmodseq = st.highestmodseq;
+				}
+			}
+		}
+		imap_status_line_clear(&st);
 		if (!eol)
 			break;
 		p = eol + 2;
@@ -1126,6 +1255,8 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 	char *captured = NULL;
 	if (special || status) {
 		/* RFC 6154: ask for the special-use attributes explicitly */
+		/* (Not MAILBOXID: Cyrus 3.6 answers it here with bytes of
+		 * memory instead of the id; STATUS gives the right one.) */
 		char *cmd = imapcmd_list_return(special, status);
 		if (status)
 			tls_stream_capture_start(m->tls, 4u << 20);
@@ -1159,6 +1290,63 @@ enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n)
 	*out = f;
 	*n = i;
 	return IMAP_OK;
+}
+
+int imap_status_ids(imap_t *m, const char *raw, uint32_t *uidvalidity, char **mailboxid)
+{
+	*uidvalidity = 0;
+	*mailboxid = NULL;
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return MAILIMAP_ERROR_BAD_STATE;
+	static const char *const both[] = { "UIDVALIDITY", "MAILBOXID" };
+	char *cmd = imapcmd_status(raw, both, (m->caps & IMAP_CAP_OBJECTID) ? 2 : 1);
+	int rc;
+	struct mailimap_mailbox_data_status *res = NULL;
+	if (cmd) {
+		rc = imap_command(mi, cmd);
+		free(cmd);
+		if (rc == MAILIMAP_ERROR_CUSTOM_COMMAND)
+			return MAILIMAP_ERROR_STATUS;
+		if (rc == MAILIMAP_NO_ERROR && mi->imap_response_info) {
+			res = mi->imap_response_info->rsp_status; /* libetpan keeps the last STATUS */
+			mi->imap_response_info->rsp_status = NULL;
+		}
+	} else {
+		/* A name that needs a literal: libetpan writes it (no MAILBOXID). */
+		struct mailimap_status_att_list *al = mailimap_status_att_list_new_empty();
+		mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY);
+		rc = mailimap_status(mi, raw, al, &res);
+		mailimap_status_att_list_free(al);
+	}
+	if (rc != MAILIMAP_NO_ERROR) {
+		if (res)
+			mailimap_mailbox_data_status_free(res);
+		return rc;
+	}
+	for (clistiter *it = res && res->st_info_list ? clist_begin(res->st_info_list) : NULL; it;
+	     it = clist_next(it)) {
+		struct mailimap_status_info *si = clist_content(it);
+		if (si->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
+			*uidvalidity = si->st_value;
+		else if (si->st_att == MAILIMAP_STATUS_ATT_EXTENSION && objectid_of(si->st_ext_data) && !*mailboxid)
+			*mailboxid = xstrdup(objectid_of(si->st_ext_data));
+	}
+	if (res)
+		mailimap_mailbox_data_status_free(res);
+	return MAILIMAP_NO_ERROR;
+}
+
+char *imap_selected_mailboxid(imap_t *m)
+{
+	mailimap *mi = imap_mailimap(m);
+	struct mailimap_response_info *ri = mi ? mi->imap_response_info : NULL;
+	const char *id = NULL;
+	for (clistiter *it = ri && ri->rsp_extension_list ? clist_begin(ri->rsp_extension_list) : NULL; it;
+	     it = clist_next(it))
+		if (objectid_of(clist_content(it)))
+			id = objectid_of(clist_content(it));
+	return id ? xstrdup(id) : NULL;
 }
 
 enum imap_status imap_status_counts(imap_t *m, const char *raw, long *messages, long *unseen)

@@ -60,6 +60,7 @@ enum imap_cap {
 	IMAP_CAP_LITERALPLUS = 1 << 18,
 	IMAP_CAP_LIST_STATUS = 1 << 19,
 	IMAP_CAP_GMAIL = 1 << 20, /* X-GM-EXT-1: the server is Gmail (its folders are labels) */
+	IMAP_CAP_OBJECTID = 1 << 21, /* RFC 8474: MAILBOXID, kept across RENAME */
 };
 
 /* Parse a capability list ("IMAP4rev1 STARTTLS AUTH=PLAIN ...") into bits;
@@ -197,6 +198,50 @@ int imap_select_qresync(imap_t *m, const char *raw, uint32_t uidvalidity, uint64
 /* LIST "" "*" (with SPECIAL-USE when offered); *out is an array of *n
  * folders (caller frees with imap_folders_free). */
 enum imap_status imap_list(imap_t *m, struct imap_folder **out, size_t *n);
+/* STATUS (UIDVALIDITY[ MAILBOXID]): MAILBOXID only when the server has
+ * OBJECTID.  *uidvalidity 0 and *mailboxid NULL (else a new string) for
+ * what the server did not give; a libetpan code (MAILIMAP_NO_ERROR, or
+ * an error: NO, stream). */
+int imap_status_ids(imap_t *m, const char *raw, uint32_t *uidvalidity, char **mailboxid);
+/* The MAILBOXID the last SELECT or EXAMINE answered with (RFC 8474 response
+ * code), as a new string, or NULL; read it before the next command. */
+char *imap_selected_mailboxid(imap_t *m);
+
+/* RFC 8474 objectid: 1 to 255 of ALPHA / DIGIT / "_" / "-". */
+enum { IMAP_OBJECTID_MAX = 255 };
+/* "MAILBOXID (<objectid>)" at p (case-insensitive keyword, at most len
+ * bytes read): the bytes it takes, with the id in out (NUL-terminated);
+ * 0 when p does not start with one.  Public for tests. */
+size_t imap_parse_mailboxid(const char *p, size_t len, char out[IMAP_OBJECTID_MAX + 1]);
+
+/* One "* STATUS <mailbox> (<att> <value> ...)" line (without CRLF), as a
+ * LIST-STATUS or a STATUS command answers: the mailbox as an atom or a
+ * quoted string, numbers for MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ
+ * (others skipped), MAILBOXID (<objectid>).  False when malformed (a
+ * literal name, a number out of range, an attribute whose value is
+ * neither).  Public for tests. */
+struct imap_status_line {
+	char *mailbox; /* owned */
+	unsigned seen; /* IMAP_STATUS_* bits given */
+	uint32_t messages, uidnext, uidvalidity;
+	uint64_t highestmodseq;
+	char mailboxid[IMAP_OBJECTID_MAX + 1];
+};
+enum {
+	IMAP_STATUS_MESSAGES = 1,
+	IMAP_STATUS_UIDNEXT = 2,
+	IMAP_STATUS_UIDVALIDITY = 4,
+	IMAP_STATUS_HIGHESTMODSEQ = 8,
+	IMAP_STATUS_MAILBOXID = 16,
+};
+bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out);
+void imap_status_line_clear(struct imap_status_line *st);
+
+/* The libetpan extension that reads MAILBOXID (as a SELECT response code
+ * and a STATUS attribute; libetpan 1.9 knows neither and would fail the
+ * whole response).  Registered once by imap_new(); public for tests. */
+const struct mailimap_extension_api *imap_objectid_extension(void);
+
 /* STATUS (MESSAGES UNSEEN); -1 for a count the server did not give. */
 enum imap_status imap_status_counts(imap_t *m, const char *raw, long *messages, long *unseen);
 

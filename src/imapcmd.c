@@ -152,3 +152,17 @@ char *imapcmd_list_return(bool special_use, bool status)
 	imapcmd_close(&c);
 	return imapcmd_finish(&c);
 }
+
+char *imapcmd_status(const char *raw, const char *const *items, size_t n)
+{
+	struct imapcmd c;
+	imapcmd_init(&c, "STATUS");
+	imapcmd_string(&c, raw);
+	imapcmd_open(&c);
+	if (!n)
+		c.bad = true; /* RFC 3501: at least one status-att */
+	for (size_t i = 0; i < n; i++)
+		imapcmd_atom(&c, items[i]);
+	imapcmd_close(&c);
+	return imapcmd_finish(&c);
+}

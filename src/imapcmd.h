@@ -19,6 +19,7 @@
 #define MUTTLIKE_IMAPCMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -46,11 +47,14 @@ void imapcmd_close(struct imapcmd *c);
  * parenthesis is left open.  c is reset either way. */
 char *imapcmd_finish(struct imapcmd *c);
 
-/* The two commands muttlike writes itself (new strings, or NULL when the
- * mailbox name needs a literal or known_uids is not a set):
+/* The commands muttlike writes itself (new strings, or NULL when the
+ * mailbox name needs a literal, known_uids is not a set or an item is no
+ * atom):
  *   SELECT "<raw>" (QRESYNC (<uidvalidity> <modseq>[ <known_uids>]))   RFC 7162
- *   LIST "" "*" RETURN ([SPECIAL-USE][ STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)])   RFC 5258/5819/6154 */
+ *   LIST "" "*" RETURN ([SPECIAL-USE][ STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)])   RFC 5258/5819/6154
+ *   STATUS "<raw>" (<item> ...)   RFC 3501, for items libetpan cannot write (MAILBOXID, RFC 8474) */
 char *imapcmd_select_qresync(const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids);
 char *imapcmd_list_return(bool special_use, bool status);
+char *imapcmd_status(const char *raw, const char *const *items, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
  *   uidvalidity <n>
  *   uidnext <n>
  *   highestmodseq <n>
+ *   mailboxid <RFC 8474 objectid>   (only when the server gave one)
  *   m <uid> <flag letters or -> [keyword ...]
  */
 #include "state.h"
@@ -23,6 +24,7 @@ struct state {
 	uint64_t highestmodseq;
 	int64_t verified; /* time of the last full UID comparison; 0: due */
 	char *folder;
+	char *mailboxid; /* "" when unknown */
 	struct state_msg *v; /* owned, sorted by uid */
 	size_t n, cap;
 };
@@ -31,6 +33,7 @@ struct state *state_new(void)
 {
 	struct state *s = xcalloc(1, sizeof(*s));
 	s->folder = xstrdup("");
+	s->mailboxid = xstrdup("");
 	return s;
 }
 
@@ -49,6 +52,7 @@ void state_free(struct state **sp)
 	state_clear_msgs(s);
 	free(s->v);
 	free(s->folder);
+	free(s->mailboxid);
 	free(s);
 	*sp = NULL;
 }
@@ -67,6 +71,21 @@ void state_set_folder(struct state *s, const char *name)
 {
 	free(s->folder);
 	s->folder = xstrdup(name ? name : "");
+}
+
+const char *state_mailboxid(const struct state *s) { return s->mailboxid; }
+
+void state_set_mailboxid(struct state *s, const char *id)
+{
+	/* An objectid is 1*255 of ALPHA / DIGIT / "_" / "-" (RFC 8474); anything
+	 * else is not kept (it would not survive the line format either). */
+	size_t n = id ? strlen(id) : 0;
+	bool ok = n > 0 && n <= 255;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+		     id[i] == '_' || id[i] == '-';
+	free(s->mailboxid);
+	s->mailboxid = xstrdup(ok ? id : "");
 }
 
 size_t state_count(const struct state *s) { return s->n; }
@@ -138,6 +157,10 @@ static enum state_status parse_line(struct state *s, char *line)
 		state_set_folder(s, val);
 		return STATE_OK;
 	}
+	if (strcmp(line, "mailboxid") == 0) {
+		state_set_mailboxid(s, val);
+		return STATE_OK;
+	}
 	if (strcmp(line, "m") == 0) {
 		char *end;
 		errno = 0;
@@ -200,6 +223,8 @@ int state_save(const struct state *s, const char *path)
 	strbuf_addf(&b, "muttlike-state 1\nfolder %s\nuidvalidity %" PRIu32 "\nuidnext %" PRIu32
 			"\nhighestmodseq %" PRIu64 "\nverified %" PRId64 "\n",
 		    s->folder, s->uidvalidity, s->uidnext, s->highestmodseq, s->verified);
+	if (*s->mailboxid)
+		strbuf_addf(&b, "mailboxid %s\n", s->mailboxid);
 	for (size_t i = 0; i < s->n; i++) {
 		char fl[8];
 		maildir_flags_format(s->v[i].flags, fl);

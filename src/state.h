@@ -2,8 +2,9 @@
  *
  * The sync merges flags three ways: local now, server now, and the value
  * both sides agreed on last time, which lives here.  A folder's state is
- * UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, the server's folder name and, per
- * UID, the flags and keywords last synced.  It is kept in
+ * UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, the server's folder name, its
+ * MAILBOXID (RFC 8474, when the server has OBJECTID) and, per UID, the
+ * flags and keywords last synced.  It is kept in
  * data_dir/state/<account>/<folder>.state as text and always replaced
  * atomically (tmp, fsync, rename), so a crash leaves the old or the new
  * state, never a mix.  The Maildir file names carry the UIDs too, so a lost
@@ -48,6 +49,11 @@ void state_set_uidvalidity(struct state *s, uint32_t v);
 void state_set_uidnext(struct state *s, uint32_t v);
 void state_set_highestmodseq(struct state *s, uint64_t v);
 void state_set_folder(struct state *s, const char *name);
+/* The folder's MAILBOXID (RFC 8474: the same across RENAME); "" when
+ * unknown (a server without OBJECTID, or a state from before).  An id
+ * that is not an RFC 8474 objectid is stored as "". */
+const char *state_mailboxid(const struct state *s);
+void state_set_mailboxid(struct state *s, const char *id);
 /* When the folder was last compared with the server's full UID list
  * (seconds since the epoch); 0: never, or a pass since then failed. */
 int64_t state_verified(const struct state *s);

@@ -635,6 +635,7 @@ struct folder_ctx {
 	bool scan_deferred;   /* local not listed yet: see folder_key */
 	bool verify;          /* compare with the server's full UID list this pass */
 	bool repair;          /* sync --verify: a missing file is damage, fetched again */
+	bool mailboxid_new;   /* the state learned its MAILBOXID this pass */
 	uint32_t *gone;       /* owned, sorted: UIDs this pass removed from the server */
 	size_t ngone;
 };
@@ -2075,6 +2076,14 @@ static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, b
 		imap_failed(s, rc, c->name, "SELECT");
 		return -1;
 	}
+	/* RFC 8474: the folder's MAILBOXID (the SELECT's response code),
+	 * which follows it through a RENAME (folder_gone). */
+	char *mbid = imap_selected_mailboxid(s->imap);
+	if (mbid && strcmp(state_mailboxid(c->st), mbid) != 0) {
+		state_set_mailboxid(c->st, mbid);
+		c->mailboxid_new = true;
+	}
+	free(mbid);
 	rc = learn_changes(s, c, r, complete, alluids, nall, uidvalidity, uidnext, modseq, noop, condstore, qresync,
 			   qfetch, vanished);
 	if (qfetch)
@@ -2339,6 +2348,17 @@ static void repair_index(struct sync *s, struct folder_ctx *c)
 	store_prune(s->store, c->store_prefix);
 }
 
+/* A pass that finds nothing to do still keeps the MAILBOXID the state
+ * learned (a state from before they were kept): saved with the verify
+ * time it had, since the pass ended well. */
+static void keep_mailboxid(struct sync *s, struct folder_ctx *c, int64_t prev_verified)
+{
+	if (!c->mailboxid_new)
+		return;
+	state_set_verified(c->st, prev_verified);
+	save_state(s, c);
+}
+
 static int sync_folder(struct sync *s, const struct imap_folder *f)
 {
 	struct folder_ctx c = { .f = f, .name = f->name };
@@ -2399,6 +2419,19 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 			  "not listed",
 			  s->account, f->name);
 		result = 0;
+		if (imap_has_cap(s->imap, IMAP_CAP_OBJECTID) && !*state_mailboxid(c.st)) {
+			/* A state from before MAILBOXIDs were kept learns it
+			 * (once: one STATUS). */
+			uint32_t uv;
+			char *id = NULL;
+			if (imap_status_ids(s->imap, f->raw, &uv, &id) == MAILIMAP_NO_ERROR && id &&
+			    uv == state_uidvalidity(c.st)) {
+				state_set_mailboxid(c.st, id);
+				c.mailboxid_new = true;
+			}
+			free(id);
+		}
+		keep_mailboxid(s, &c, prev_verified);
 		goto out;
 	}
 	if (!c.scan_deferred && scan_local(s, &c) < 0)
@@ -2430,6 +2463,7 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 			log_debug("%s: %s: no change here or on the server since the last pass; not listed", s->account,
 				  f->name);
 			result = 0; /* nothing changed on either side: nothing to list */
+			keep_mailboxid(s, &c, prev_verified);
 			goto out;
 		}
 		if (scan_local(s, &c) < 0)
@@ -2469,6 +2503,7 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 		if (*key)
 			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
 		result = 0; /* the fast path of a no-op resync */
+		keep_mailboxid(s, &c, prev_verified);
 		goto out;
 	}
 	if (merge_and_apply(s, &c, &r, complete, alluids, nall, &fetch, &nfetch) < 0)
@@ -2764,28 +2799,23 @@ static bool is_dir_at(const char *root, const char *rel, const char *leaf)
 	return yes;
 }
 
-/* The UIDVALIDITY of a folder by STATUS (without selecting it); 0 when
- * the server does not say. */
-static uint32_t status_uidvalidity(struct sync *s, const struct imap_folder *f)
+/* What folder_gone() learned of a listed folder by STATUS (without
+ * selecting it), asked once a pass. */
+struct folder_ids {
+	bool asked;
+	uint32_t uidvalidity; /* 0: the server did not say */
+	char *mailboxid;      /* owned; NULL: unknown */
+};
+
+static const struct folder_ids *folder_ids_of(struct sync *s, const struct imap_folder *f, struct folder_ids *ids)
 {
-	struct mailimap_status_att_list *al = mailimap_status_att_list_new_empty();
-	mailimap_status_att_list_add(al, MAILIMAP_STATUS_ATT_UIDVALIDITY);
-	struct mailimap_mailbox_data_status *res = NULL;
-	int rc = mailimap_status(imap_mailimap(s->imap), f->raw, al, &res);
-	mailimap_status_att_list_free(al);
-	uint32_t v = 0;
-	if (rc == MAILIMAP_NO_ERROR && res) {
-		for (clistiter *it = res->st_info_list ? clist_begin(res->st_info_list) : NULL; it; it = clist_next(it)) {
-			struct mailimap_status_info *si = clist_content(it);
-			if (si->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY)
-				v = si->st_value;
-		}
-	} else if (is_fatal(rc)) {
+	if (ids->asked)
+		return ids;
+	ids->asked = true;
+	int rc = imap_status_ids(s->imap, f->raw, &ids->uidvalidity, &ids->mailboxid);
+	if (rc != MAILIMAP_NO_ERROR && is_fatal(rc))
 		imap_failed(s, rc, f->name, "STATUS");
-	}
-	if (res)
-		mailimap_mailbox_data_status_free(res);
-	return v;
+	return ids;
 }
 
 /* Tell the store that every file of dir (relative to the account) now
@@ -2848,20 +2878,25 @@ static void remove_empty_mirror(const char *dir)
 }
 
 /* One folder that has a state here but is not in LIST any more. */
-static void folder_gone(struct sync *s, const char *rel, char **listed, uint32_t *uvcache)
+static void folder_gone(struct sync *s, const char *rel, char **listed, struct folder_ids *ids)
 {
 	char *spath = state_path(s->state_dir, rel);
 	struct state *st = NULL;
 	state_load(spath, &st);
 	uint32_t uv = state_uidvalidity(st);
+	/* RFC 8474: a MAILBOXID is unique and kept across RENAME, so with one
+	 * known (and a server that still has OBJECTID) it alone decides. */
+	const char *mbid = imap_has_cap(s->imap, IMAP_CAP_OBJECTID) && *state_mailboxid(st) ? state_mailboxid(st) : NULL;
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
-	/* Renamed?  RENAME keeps UIDVALIDITY (RFC 3501 6.3.5), so a listed
-	 * folder we have never synced with the same UIDVALIDITY is the same
-	 * folder under its new name.  Two candidates: not detectable. */
+	/* Renamed?  Without MAILBOXID: RENAME keeps UIDVALIDITY (RFC 3501
+	 * 6.3.5), so a listed folder we have never synced with the same
+	 * UIDVALIDITY is the same folder under its new name.  Two candidates:
+	 * not detectable (Cyrus gives folders made in the same second one
+	 * UIDVALIDITY; hence MAILBOXID first). */
 	const struct imap_folder *to = NULL;
 	size_t ncand = 0, to_i = 0;
-	for (size_t i = 0; uv && i < s->nfolders && !s->net_failed; i++) {
+	for (size_t i = 0; (mbid || uv) && i < s->nfolders && !s->net_failed; i++) {
 		const struct imap_folder *f = &s->folders[i];
 		if ((f->flags & IMAP_FOLDER_NOSELECT) || !listed[i] || !sync_folder_selected(patterns, f->name))
 			continue;
@@ -2870,9 +2905,14 @@ static void folder_gone(struct sync *s, const char *rel, char **listed, uint32_t
 		free(fs);
 		if (known)
 			continue;
-		if (!uvcache[i])
-			uvcache[i] = status_uidvalidity(s, f);
-		if (uvcache[i] == uv) {
+		bool same;
+		if (mbid) {
+			const char *id = folder_ids_of(s, f, &ids[i])->mailboxid;
+			same = id && strcmp(id, mbid) == 0;
+		} else {
+			same = folder_ids_of(s, f, &ids[i])->uidvalidity == uv;
+		}
+		if (same) {
 			to = f;
 			to_i = i;
 			ncand++;
@@ -2976,7 +3016,7 @@ static void follow_gone_folders(struct sync *s)
 		return;
 	qsort(rels, nrels, sizeof(*rels), str_cmp);
 	char **listed = xcalloc(s->nfolders + 1, sizeof(*listed));
-	uint32_t *uvcache = xcalloc(s->nfolders + 1, sizeof(*uvcache));
+	struct folder_ids *ids = xcalloc(s->nfolders + 1, sizeof(*ids));
 	for (size_t i = 0; i < s->nfolders; i++)
 		listed[i] = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
 	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
@@ -2984,12 +3024,14 @@ static void follow_gone_folders(struct sync *s)
 		for (size_t i = 0; i < s->nfolders && !present; i++)
 			present = listed[i] && strcmp(listed[i], rels[k]) == 0;
 		if (!present)
-			folder_gone(s, rels[k], listed, uvcache);
+			folder_gone(s, rels[k], listed, ids);
 	}
-	for (size_t i = 0; i < s->nfolders; i++)
+	for (size_t i = 0; i < s->nfolders; i++) {
 		free(listed[i]);
+		free(ids[i].mailboxid);
+	}
 	free(listed);
-	free(uvcache);
+	free(ids);
 	for (size_t k = 0; k < nrels; k++)
 		free(rels[k]);
 	free(rels);

@@ -67,6 +67,46 @@ static void st_teardown_env(void)
 	memset(&E, 0, sizeof(E));
 }
 
+/* ---- folder names in the rig's personal namespace ----
+ *
+ * The tests write a folder as on the Dovecot rig: "INBOX", "Sent",
+ * "Work/Projects".  On a server whose personal namespace has a prefix
+ * (Cyrus classic, RIG_PROFILE=courier: RIG_NS_PREFIX "INBOX.", RIG_NS_SEP
+ * ".") the server's name is "INBOX.Work.Projects" and the local mirror
+ * keeps the prefix in its path, split at the server's separator:
+ * INBOX/Work/Projects (doc/sync.md, "Folders made here").  INBOX itself
+ * is INBOX everywhere.  (imapctl.py translates names the same way for its
+ * own commands.)  Plain ASCII names only: no Maildir escaping is done.
+ * Each returns a string owned by a small ring, valid for the next 15
+ * calls, so that a test can write st_count_files(st_local("Trash")). */
+static const char *st_ring(char *s)
+{
+	static char *ring[16];
+	static unsigned next;
+	unsigned i = next++ % 16;
+	free(ring[i]);
+	ring[i] = s;
+	return s;
+}
+
+/* The server's name (before modified UTF-7) of a folder as the tests write it. */
+__attribute__((unused)) static const char *st_server(const char *name)
+{
+	return st_ring(tu_server_folder(name));
+}
+
+/* The folder's directory relative to the account's Maildir root (and the
+ * journal's and notmuch's folder: test/<this>). */
+__attribute__((unused)) static const char *st_local(const char *name)
+{
+	char *rel = tu_server_folder(name);
+	const char *sep = getenv("RIG_NS_SEP");
+	for (char *p = rel; sep && *sep && *p; p++)
+		if (*p == *sep)
+			*p = '/';
+	return st_ring(rel);
+}
+
 /* cmocka group setup/teardown for the usual environment. */
 __attribute__((unused)) static int st_group_setup(void **state)
 {

@@ -93,7 +93,7 @@ static void test_new_mail_both_sides(void **state)
 	free(out);
 	free(msg);
 	/* A message written locally into Sent (no UID yet): uploaded. */
-	char *sent = xasprintf("%s/Sent/cur", E.acctdir);
+	char *sent = xasprintf("%s/%s/cur", E.acctdir, st_local("Sent"));
 	char *local = tu_write(sent, "1700000000.local1.host:2,S",
 			       "From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: written here\r\n"
 			       "Message-ID: <local-1@test>\r\nDate: Mon, 01 Jan 2024 11:00:00 +0000\r\n\r\nhi bob\r\n",
@@ -117,7 +117,7 @@ static void test_deletions(void **state)
 	free(st_imap("expunge INBOX 5"));
 	char *p6 = st_find_uid("INBOX", 6);
 	assert_non_null(p6);
-	unsigned trash_before = st_count_files("Trash");
+	unsigned trash_before = st_count_files(st_local("Trash"));
 	assert_int_equal(unlink(p6), 0);
 	free(p6);
 	struct st_result r = st_sync();
@@ -127,7 +127,7 @@ static void test_deletions(void **state)
 	assert_null(p5);
 	/* Trash is synced after INBOX in the same pass, so the moved message
 	 * is already here. */
-	assert_int_equal(st_count_files("Trash"), trash_before + 1);
+	assert_int_equal(st_count_files(st_local("Trash")), trash_before + 1);
 	assert_int_equal(st_compare(), 0);
 	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
 }
@@ -140,7 +140,7 @@ static void test_server_move_and_new_folder(void **state)
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(st_compare(), 0);
-	assert_int_equal(st_count_files("Projects/New"), 1);
+	assert_int_equal(st_count_files(st_local("Projects/New")), 1);
 	assert_null(st_find_uid("INBOX", 7));
 	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
 }
@@ -170,12 +170,12 @@ static void test_journal_move_and_expunge(void **state)
 	char *base = strrchr(src, '/') + 1;
 	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
 	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
-	char *dst = xasprintf("%s/Archive/%s", E.acctdir, dest_file);
+	char *dst = xasprintf("%s/%s/%s", E.acctdir, st_local("Archive"), dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
 	struct journal *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
-	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 8, .dest = "Archive",
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 8, .dest = (char *)st_local("Archive"),
 				   .dest_file = dest_file };
 	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
 	/* And "expunge uid 9 for good". */
@@ -191,13 +191,13 @@ static void test_journal_move_and_expunge(void **state)
 	assert_int_equal(unlink(p9), 0);
 	struct journal_entry x = { .op = JOURNAL_EXPUNGE, .folder = "INBOX", .uid = 9 };
 	assert_int_equal(journal_add(j, &x), JOURNAL_OK);
-	unsigned archive_before = st_count_files("Archive");
+	unsigned archive_before = st_count_files(st_local("Archive"));
 
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched, 0); /* the move did not download anything */
 	assert_int_equal(st_compare(), 0);
-	assert_int_equal(st_count_files("Archive"), archive_before);
+	assert_int_equal(st_count_files(st_local("Archive")), archive_before);
 	assert_null(st_find_uid("INBOX", 8));
 	char *out = st_imap("midcount Trash '%s'", mid9);
 	assert_int_equal(strtoul(out, NULL, 10), 0); /* expunged, not trashed */

@@ -82,12 +82,12 @@ static void test_local_delete_and_moves(void **state)
 	char *base = strrchr(src, '/') + 1;
 	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
 	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
-	char *dst = xasprintf("%s/Archive/%s", E.acctdir, dest_file);
+	char *dst = xasprintf("%s/%s/%s", E.acctdir, st_local("Archive"), dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
 	struct journal *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
-	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 7, .dest = "Archive",
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 7, .dest = (char *)st_local("Archive"),
 				   .dest_file = dest_file };
 	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
 	char *p8 = st_find_uid("INBOX", 8);
@@ -96,14 +96,14 @@ static void test_local_delete_and_moves(void **state)
 	free(p8);
 	struct journal_entry x = { .op = JOURNAL_EXPUNGE, .folder = "INBOX", .uid = 8 };
 	assert_int_equal(journal_add(j, &x), JOURNAL_OK);
-	unsigned trash_before = st_count_files("Trash");
+	unsigned trash_before = st_count_files(st_local("Trash"));
 
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched, 1); /* the Trash's copy of uid 6; the move downloads nothing */
 	assert_true(r.stats.pushed >= 1);
 	assert_int_equal(r.stats.uid_searches, 0);
-	assert_int_equal(st_count_files("Trash"), trash_before + 1);
+	assert_int_equal(st_count_files(st_local("Trash")), trash_before + 1);
 	assert_int_equal(st_compare(), 0);
 	char *out = st_imap("uidflags INBOX 6");
 	assert_int_equal(strncmp(out, "GONE", 4), 0);

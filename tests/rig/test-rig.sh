@@ -256,6 +256,21 @@ m = imaplib.IMAP4(H, PLAIN_PORT, timeout=10)
 assert "CONDSTORE" not in m.capabilities and "STARTTLS" in m.capabilities, m.capabilities'
 }
 
+# Checks inside a RIG_PROFILE=courier rig: rig.env names the namespace the
+# server has (the tests spell folders by it).
+inner_courier() {
+	check "RIG_PROFILE=courier: rig.env exports the INBOX. namespace" \
+		test "$RIG_PROFILE:$RIG_NS_PREFIX:$RIG_NS_SEP" = "courier:INBOX.:."
+	check "RIG_PROFILE=courier: NAMESPACE and LIST agree with rig.env" py '
+m = login()
+typ, ns = m.namespace()
+pre, sep = os.environ["RIG_NS_PREFIX"], os.environ["RIG_NS_SEP"]
+assert ns[0].decode().startswith("((\"%s\" \"%s\"))" % (pre, sep)), ns
+typ, l = m.list()
+assert any(x.decode().endswith("\"%s\" %sTrash" % (sep, pre)) for x in l), l
+m.logout()'
+}
+
 # ---------------------------------------------------------------------------
 # Checks of the rig's own life cycle (run outside any rig).
 
@@ -352,6 +367,7 @@ outer_lifecycle() {
 case ${1:-} in
 	--inner-main) inner_main; exit 0 ;;
 	--inner-nocondstore) inner_nocondstore; exit 0 ;;
+	--inner-courier) inner_courier; exit 0 ;;
 	"") ;;
 	*) echo "usage: $0" >&2; exit 2 ;;
 esac
@@ -374,6 +390,8 @@ echo "# default rig"
 "$WITH" "$self" --inner-main || fail "with-rig run of the main checks"
 echo "# RIG_NO_CONDSTORE=1 rig"
 RIG_NO_CONDSTORE=1 "$WITH" "$self" --inner-nocondstore || fail "with-rig run of the no-condstore checks"
+echo "# RIG_PROFILE=courier rig"
+RIG_PROFILE=courier "$WITH" "$self" --inner-courier || fail "with-rig run of the courier checks"
 echo "# life cycle"
 outer_lifecycle
 

@@ -48,6 +48,20 @@ static void list_return(void **state)
 	expect(imapcmd_list_return(true, false), "LIST \"\" \"*\" RETURN (SPECIAL-USE)");
 }
 
+static void status(void **state)
+{
+	(void)state;
+	const char *items[] = { "UIDVALIDITY", "MAILBOXID" };
+	expect(imapcmd_status("INBOX.Work", items, 2), "STATUS \"INBOX.Work\" (UIDVALIDITY MAILBOXID)");
+	expect(imapcmd_status("Caf&AOk-", items, 1), "STATUS \"Caf&AOk-\" (UIDVALIDITY)");
+	expect(imapcmd_status("a \"q\"", items + 1, 1), "STATUS \"a \\\"q\\\"\" (MAILBOXID)");
+	/* no items, an item that is no atom, a name that needs a literal */
+	assert_null(imapcmd_status("INBOX", items, 0));
+	const char *bad[] = { "UID VALIDITY" };
+	assert_null(imapcmd_status("INBOX", bad, 1));
+	assert_null(imapcmd_status("line\r\nbreak", items, 2));
+}
+
 static void tokens(void **state)
 {
 	(void)state;
@@ -84,6 +98,7 @@ int main(void)
 		cmocka_unit_test(select_qresync),
 		cmocka_unit_test(select_needs_literal),
 		cmocka_unit_test(list_return),
+		cmocka_unit_test(status),
 		cmocka_unit_test(tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,6 +65,56 @@ static void test_roundtrip(void **state)
 	free(tmp);
 }
 
+/* RFC 8474 MAILBOXID: kept when the server gave one; a state file from
+ * before (no such line) loads with "" and saves without the line. */
+static void test_mailboxid(void **state)
+{
+	(void)state;
+	char *tmp = tu_tmpdir();
+	char *path = state_path(tmp, "Work");
+	struct state *s = state_new();
+	assert_string_equal(state_mailboxid(s), "");
+	state_set_mailboxid(s, "F2212ea87-6097_4256");
+	assert_int_equal(state_save(s, path), 0);
+	state_free(&s);
+	struct state *t;
+	assert_int_equal(state_load(path, &t), STATE_OK);
+	assert_string_equal(state_mailboxid(t), "F2212ea87-6097_4256");
+	/* not an objectid: not kept (it could break the line format) */
+	state_set_mailboxid(t, "a b");
+	assert_string_equal(state_mailboxid(t), "");
+	state_set_mailboxid(t, "x\nm 1 S");
+	assert_string_equal(state_mailboxid(t), "");
+	char *long_id = xcalloc(1, 257);
+	memset(long_id, 'a', 256);
+	state_set_mailboxid(t, long_id);
+	assert_string_equal(state_mailboxid(t), "");
+	long_id[255] = '\0';
+	state_set_mailboxid(t, long_id);
+	assert_string_equal(state_mailboxid(t), long_id);
+	free(long_id);
+	state_set_mailboxid(t, NULL);
+	assert_int_equal(state_save(t, path), 0);
+	state_free(&t);
+	char *text = tu_read(path);
+	assert_null(strstr(text, "mailboxid"));
+	free(text);
+	/* a state written before this field existed */
+	free(tu_write(tmp, "old.state",
+		      "muttlike-state 1\nfolder Work\nuidvalidity 7\nuidnext 3\nhighestmodseq 9\nverified 0\nm 1 S\n",
+		      0600));
+	char *old = xasprintf("%s/old.state", tmp);
+	assert_int_equal(state_load(old, &t), STATE_OK);
+	assert_string_equal(state_mailboxid(t), "");
+	assert_int_equal(state_uidvalidity(t), 7);
+	assert_int_equal(state_count(t), 1);
+	state_free(&t);
+	free(old);
+	free(path);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
 static void test_merge(void **state)
 {
 	(void)state;
@@ -202,6 +252,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_mailboxid),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_keywords),
 		cmocka_unit_test(test_guard),
