@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pattern.h"
 #include "syncglue.h"
 #include "uiint.h"
 
@@ -513,9 +514,16 @@ static enum mv_sort sort_of(struct ui *u)
 
 static char *effective_query(const struct index_view *iv)
 {
-	if (iv->limit)
-		return xasprintf("(%s) and (%s)", iv->query, iv->limit);
-	return xstrdup(iv->query);
+	if (!iv->limit)
+		return xstrdup(iv->query);
+	/* the limit is kept as typed (shown again at the prompt and on the
+	 * status line); op_limit checked that it translates */
+	char *err = NULL;
+	char *l = pattern_to_notmuch(iv->limit, &err);
+	char *q = xasprintf("(%s) and (%s)", iv->query, l ? l : iv->limit);
+	free(l);
+	free(err);
+	return q;
 }
 
 /* Where the cursor was: its thread, its message (in an open thread),
@@ -791,6 +799,44 @@ static void index_search_text(struct view *v, size_t i, struct strbuf *b)
 		strbuf_addf(b, "%s\t%s\t%s", e->from, e->subject, e->tags);
 }
 
+/* "/" with a mutt pattern: the rows whose thread or message matches
+ * the translated query within the folder's (and limit's) query. */
+static void index_search_query(struct ui *u, struct view *v, const char *query, bool forward)
+{
+	struct index_view *iv = (struct index_view *)v;
+	char *base = effective_query(iv);
+	char *q = xasprintf("(%s) and (%s)", base, query);
+	char *err = NULL;
+	mv_list_t *th = iv->mode == MV_THREADS ? mv_list_open(u->mv, q, MV_THREADS, MV_NEWEST_FIRST, &err) : NULL;
+	mv_list_t *ms = err ? NULL : mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err);
+	bool found = false;
+	if (ms) {
+		mv_list_fill(ms, (size_t)-1, 0);
+		if (th)
+			mv_list_fill(th, (size_t)-1, 0);
+		size_t n = iv->lv.count;
+		for (size_t k = 1; k <= n && !found; k++) {
+			size_t i = forward ? (iv->lv.cur + k) % n : (iv->lv.cur + n - k % n) % n;
+			size_t t;
+			bool is_msg;
+			struct mv_entry *e = row_entry(u, iv, i, &t, &is_msg);
+			if (e && mv_list_find(is_msg || !th ? ms : th, e->id) != (size_t)-1) {
+				lv_set_cur(&iv->lv, i);
+				found = true;
+			}
+		}
+	}
+	if (err)
+		ui_error(u, "%s", err);
+	else if (!found)
+		ui_error(u, "Not found.");
+	mv_list_free(&th);
+	mv_list_free(&ms);
+	free(err);
+	free(q);
+	free(base);
+}
+
 static struct listview *index_list(struct view *v)
 {
 	return &((struct index_view *)v)->lv;
@@ -1031,10 +1077,16 @@ static void op_sort(struct ui *u, struct view *v)
 static void op_limit(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	char *s = prompt_line(u, "Limit to (notmuch query, empty for all): ", iv->limit ? iv->limit : "",
+	char *s = prompt_line(u, "Limit to (pattern or notmuch query, empty for all): ", iv->limit ? iv->limit : "",
 			      HIST_QUERY, COMPLETE_QUERY);
 	if (!s)
 		return;
+	char *checked = ui_pattern_query(u, s);
+	if (!checked) {
+		free(s);
+		return;
+	}
+	free(checked);
 	char *old = iv->limit;
 	iv->limit = *s && strcmp(s, "all") != 0 && strcmp(s, "*") != 0 ? s : NULL;
 	if (!iv->limit)
@@ -1065,12 +1117,12 @@ static void op_tag_entry(struct ui *u, struct view *v)
 
 static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 {
-	char *pat = prompt_line(u, on ? "Select messages matching: " : "Unselect messages matching: ", "",
-				HIST_QUERY, COMPLETE_QUERY);
-	if (!pat || !*pat || !u->mv) {
-		free(pat);
+	char *typed = prompt_line(u, on ? "Select messages matching: " : "Unselect messages matching: ", "",
+				  HIST_QUERY, COMPLETE_QUERY);
+	char *pat = typed && *typed && u->mv ? ui_pattern_query(u, typed) : NULL;
+	free(typed);
+	if (!pat)
 		return;
-	}
 	char *q = xasprintf("(%s) and (%s)", iv->query, pat);
 	char *err = NULL;
 	mv_list_t *l = mv_list_open(u->mv, q, iv->mode, MV_NEWEST_FIRST, &err);
@@ -1202,6 +1254,7 @@ static const struct view_class index_class = {
 	.store_changed = index_store_changed,
 	.click = index_click,
 	.search_text = index_search_text,
+	.search_query = index_search_query,
 	.helpbar = index_helpbar,
 	.nav = index_nav,
 	.targets = index_targets,

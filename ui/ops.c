@@ -157,13 +157,15 @@ static void op_vfolder(struct ui *u, struct view *v)
 		ui_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
 		return;
 	}
-	char *q = prompt_line(u, "Query (notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
-	if (q && *q) {
-		char *title = xasprintf("search: %s", q);
+	char *typed = prompt_line(u, "Query (pattern or notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
+	char *q = typed && *typed ? ui_pattern_query(u, typed) : NULL;
+	if (q) {
+		char *title = xasprintf("search: %s", typed);
 		ui_open_query(u, title, q);
 		free(title);
 	}
 	free(q);
+	free(typed);
 }
 
 static void op_sidebar_toggle(struct ui *u, struct view *v)

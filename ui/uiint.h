@@ -47,6 +47,9 @@ struct view_class {
 	void (*store_changed)(struct ui *u, struct view *v);
 	void (*click)(struct ui *u, struct view *v, int y, int x);
 	void (*search_text)(struct view *v, size_t i, struct strbuf *b); /* text of entry i for / */
+	/* "/" with a mutt pattern (~f ...): move to the next row matching the
+	 * notmuch query, or say why not */
+	void (*search_query)(struct ui *u, struct view *v, const char *query, bool forward);
 	const char *const *helpbar; /* functions shown on the top row, NULL-terminated */
 	/* the pager asks the view it was opened from for the next/previous message */
 	bool (*nav)(struct ui *u, struct view *v, int dir, char **file, char **msgid);
@@ -213,6 +216,10 @@ void lv_set_cur(struct listview *lv, size_t i);
 extern const struct op lv_ops[];
 /* Generic "/" over a list using the class's search_text. */
 void lv_search(struct ui *u, struct view *v, bool forward, bool again);
+/* What the user typed at a query prompt as a notmuch query: mutt patterns
+ * translated (pattern.h), notmuch syntax as is; NULL after saying on the
+ * message line what is not supported. */
+char *ui_pattern_query(struct ui *u, const char *typed);
 
 /* ---- prompt.c ---- */
 /* Read a line; NULL when cancelled (Esc, ^G).  New string. */
