@@ -319,6 +319,12 @@ int index_sidebar_width(struct ui *u)
 	if (!conf_bool(u->conf, -1, OPT_ID_sidebar_visible) || COLS < 60)
 		return 0;
 	int w = (int)conf_num(u->conf, -1, OPT_ID_sidebar_width);
+	/* 0 (the default): a fifth of the screen, 14 to 28 columns, so that
+	 * 80 columns leave the subject about 25 instead of 13 */
+	if (w == 0)
+		w = COLS / 5 < 14 ? 14 : COLS / 5 > 28 ? 28 : COLS / 5;
+	else if (w < 8)
+		w = 8;
 	return w > COLS / 2 ? COLS / 2 : w;
 }
 

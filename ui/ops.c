@@ -175,6 +175,7 @@ static void op_sidebar_toggle(struct ui *u, struct view *v)
 	char *err = NULL;
 	conf_set(u->conf, -1, "sidebar_visible", on ? "no" : "yes", &err);
 	free(err);
+	sidebar_save_visible(u, !on);
 }
 
 static void op_sidebar_next(struct ui *u, struct view *v)

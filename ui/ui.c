@@ -688,6 +688,7 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	int saved_stderr = dup(STDERR_FILENO);
 	redirect_stderr(c);
 	ui_reload_config(&u);
+	sidebar_restore_visible(&u);
 	open_store(&u);
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);

@@ -259,6 +259,9 @@ bool sidebar_idle(struct ui *u, struct sidebar *sb);
 void sidebar_move(struct ui *u, struct sidebar *sb, int dir);
 void sidebar_open(struct ui *u, struct sidebar *sb);
 bool sidebar_click(struct ui *u, struct sidebar *sb, int row);
+/* sidebar_visible as last toggled (data_dir/state/@reader), over the rc's. */
+void sidebar_restore_visible(struct ui *u);
+void sidebar_save_visible(struct ui *u, bool on);
 /* Folder names for completion ("account/Folder"), NULL-terminated; borrowed. */
 const char *const *sidebar_folders(struct sidebar *sb);
 /* Query of a folder name as the user writes it ("INBOX", "acc/INBOX"). */

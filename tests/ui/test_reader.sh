@@ -97,7 +97,7 @@ check "help shows keys and functions from the keymap" eval 'ui_screen | grep -q 
 ui_keys q
 
 ui_keys Escape /
-check "vfolder prompt" ui_wait "Query (notmuch syntax):"
+check "vfolder prompt" ui_wait "Query (pattern or notmuch syntax):"
 ui_type "subject:zebra"
 ui_keys Enter
 check "search results as a virtual folder" ui_wait "-- muttlike: search: subject:zebra [Msgs:2"

@@ -73,6 +73,8 @@ static const struct {
 	{ "~d 32/13/2024", "DD/MM/YYYY" },
 	{ "~b inv.*ice", "regular expressions" },
 	{ "~f (", "regular expression" },
+	{ "~s t+++++++++++++++", "too complex" },
+	{ "~s a{1000}", "too complex" },
 	{ "~F =s x", "=s" },
 	{ "~", "letter" },
 	{ "~F |", "ends" },
