@@ -1147,6 +1147,103 @@ static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 	free(pat);
 }
 
+/* Message-IDs of the messages matching q (a new array of new strings);
+ * NULL after saying why when the query fails. */
+static char **query_message_ids(struct ui *u, const char *q, size_t *n)
+{
+	*n = 0;
+	char *err = NULL;
+	mv_list_t *l = u->mv ? mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err) : NULL;
+	if (!l) {
+		ui_error(u, "%s", err ? err : "No mail store.");
+		free(err);
+		return NULL;
+	}
+	mv_list_fill(l, (size_t)-1, 0);
+	char **ids = xcalloc(mv_list_count(l) + 1, sizeof(char *));
+	for (size_t i = 0; i < mv_list_count(l); i++)
+		ids[(*n)++] = xstrdup(mv_list_entry(l, i)->id);
+	mv_list_free(&l);
+	return ids;
+}
+
+/* The messages of the current line's thread in this folder (a query). */
+static char *cur_thread_query(struct ui *u, struct index_view *iv)
+{
+	size_t t;
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, &t, &is_msg);
+	if (!e)
+		return NULL;
+	if (iv->mode == MV_THREADS)
+		return xasprintf("(%s) and thread:%s", iv->query, mv_list_entry(iv->list, t)->id);
+	if (strpbrk(e->id, "\"{}")) {
+		ui_error(u, "This message's Message-ID cannot be searched for.");
+		return NULL;
+	}
+	return xasprintf("(%s) and thread:{id:\"%s\"}", iv->query, e->id);
+}
+
+/* mutt's D: delete the messages matching a pattern. */
+static void op_delete_pattern(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	char *typed = prompt_line(u, "Delete messages matching: ", "", HIST_QUERY, COMPLETE_QUERY);
+	char *pat = typed && *typed ? ui_pattern_query(u, typed) : NULL;
+	free(typed);
+	if (!pat)
+		return;
+	char *base = effective_query(iv);
+	char *q = xasprintf("(%s) and (%s)", base, pat);
+	size_t n;
+	char **ids = query_message_ids(u, q, &n);
+	if (ids && !n)
+		ui_error(u, "No message matches.");
+	if (n)
+		action_delete(u, ids, n);
+	else
+		free(ids);
+	free(q);
+	free(base);
+	free(pat);
+}
+
+/* mutt's ^D: delete the current thread's messages in this folder. */
+static void op_delete_thread(struct ui *u, struct view *v)
+{
+	char *q = cur_thread_query(u, (struct index_view *)v);
+	size_t n = 0;
+	char **ids = q ? query_message_ids(u, q, &n) : NULL;
+	if (n)
+		action_delete(u, ids, n);
+	else
+		free(ids);
+	free(q);
+}
+
+/* mutt's Esc t: select or unselect the current line's whole thread. */
+static void op_tag_thread(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	size_t t;
+	if (!cur_entry(u, iv, &t, NULL))
+		return;
+	if (iv->mode == MV_THREADS) {
+		const char *id = mv_list_entry(iv->list, t)->id;
+		sel_set(iv, id, !sel_has(iv, id));
+	} else {
+		char *q = cur_thread_query(u, iv);
+		size_t n = 0;
+		char **ids = q ? query_message_ids(u, q, &n) : NULL;
+		bool on = n && !sel_has(iv, mv_list_entry(iv->list, t)->id);
+		for (size_t i = 0; i < n; i++)
+			sel_set(iv, ids[i], on);
+		free_strv(ids, n);
+		free(q);
+	}
+	lv_set_cur(&iv->lv, iv->lv.cur + 1);
+}
+
 static void op_tag_pattern(struct ui *u, struct view *v) { tag_pattern(u, (struct index_view *)v, true); }
 static void op_untag_pattern(struct ui *u, struct view *v) { tag_pattern(u, (struct index_view *)v, false); }
 
@@ -1235,6 +1332,9 @@ static const struct op index_ops[] = {
 	{ "limit", op_limit },
 	{ "tag-entry", op_tag_entry },
 	{ "tag-pattern", op_tag_pattern },
+	{ "tag-thread", op_tag_thread },
+	{ "delete-pattern", op_delete_pattern },
+	{ "delete-thread", op_delete_thread },
 	{ "untag-pattern", op_untag_pattern },
 	{ "next-unread", op_next_unread },
 	{ "previous-unread", op_prev_unread },

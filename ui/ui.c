@@ -347,7 +347,6 @@ int ui_getkey(struct ui *u, int timeout_ms)
 
 /* ---- dispatch ---- */
 
-static void run_function(struct ui *u, const char *fn);
 
 static const struct op *find_op(const struct op *t, const char *fn)
 {
@@ -359,7 +358,7 @@ static const struct op *find_op(const struct op *t, const char *fn)
 
 extern const struct op global_ops[];
 
-static void push_macro(struct ui *u, const char *macro)
+void ui_push_keys(struct ui *u, const char *macro)
 {
 	size_t n;
 	char *err = NULL;
@@ -382,7 +381,7 @@ static void push_macro(struct ui *u, const char *macro)
 	free(keys);
 }
 
-static void run_function(struct ui *u, const char *fn)
+void ui_run_function(struct ui *u, const char *fn)
 {
 	struct view *v = u->top;
 	const struct op *op = find_op(v->cls->ops, fn);
@@ -405,7 +404,7 @@ static void handle_mouse(struct ui *u)
 		/* lists move their cursor; the pager scrolls (its next-entry is the next message) */
 		bool up = u->mouse_button == 4, list = v->cls->list != NULL;
 		for (int i = 0; i < 3; i++)
-			run_function(u, list ? (up ? "previous-entry" : "next-entry") : (up ? "previous-line" : "next-line"));
+			ui_run_function(u, list ? (up ? "previous-entry" : "next-entry") : (up ? "previous-line" : "next-line"));
 		return;
 	}
 	if (v->cls->click)
@@ -446,7 +445,7 @@ static void dispatch_one(struct ui *u)
 			size_t nf;
 			const struct fn_def *all = keys_functions(&nf);
 			if ((size_t)(k - KEYCODE_FUNCTION) < nf)
-				run_function(u, all[k - KEYCODE_FUNCTION].name);
+				ui_run_function(u, all[k - KEYCODE_FUNCTION].name);
 			return;
 		}
 		keys[n++] = k;
@@ -466,9 +465,9 @@ static void dispatch_one(struct ui *u)
 		if (fn) {
 			if (u->msg && !u->msg_error)
 				xfree(&u->msg);
-			run_function(u, fn);
+			ui_run_function(u, fn);
 		} else if (macro) {
-			push_macro(u, macro);
+			ui_push_keys(u, macro);
 		}
 		return;
 	}

@@ -124,6 +124,11 @@ int ui_top_row(void);
 int ui_content_rows(void);
 /* Ask a yes/no question; dflt when the user just presses Enter. */
 bool ui_yesno(struct ui *u, const char *question, bool dflt);
+/* Run a bindable function on the top view (`:exec`, key dispatch). */
+void ui_run_function(struct ui *u, const char *fn);
+/* Queue keys in macro syntax ("<limit>~N<Enter>") before anything pending
+ * (`:push`, macros). */
+void ui_push_keys(struct ui *u, const char *keys);
 /* Run a command with the terminal given back to it (shell escape,
  * mailcap, pipe); waits for a key afterwards when wait_key. */
 int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_key);
@@ -298,6 +303,8 @@ const struct op *ops_join(struct op *all, size_t cap, const struct op *own, cons
 void action_seen(struct ui *u, const char *msgid);
 /* Does the message (Message-ID) have this tag in the store? */
 bool action_has_tag(struct ui *u, const char *id, const char *tag);
+/* Delete these messages (asking per confirm_delete; undo-able); takes ids. */
+void action_delete(struct ui *u, char **ids, size_t n);
 void free_strv(char **v, size_t n);
 
 #endif

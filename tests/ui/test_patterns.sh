@@ -60,7 +60,7 @@ ui_keys Enter Enter
 check "/ with a pattern moves to the match" ui_wait "frank@example.org"
 ui_keys q
 ui_wait "-- muttlike: work/INBOX"
-ui_keys Escape /
+ui_type '\'
 ui_type "~F"
 ui_keys Enter
 check "the query prompt takes a pattern" ui_wait "search: ~F [Msgs:1 New:1]"

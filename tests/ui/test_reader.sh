@@ -96,7 +96,7 @@ check "help lists the index bindings" ui_wait "Help for index"
 check "help shows keys and functions from the keymap" eval 'ui_screen | grep -q "display-message"'
 ui_keys q
 
-ui_keys Escape /
+ui_type '\'
 check "vfolder prompt" ui_wait "Query (pattern or notmuch syntax):"
 ui_type "subject:zebra"
 ui_keys Enter
