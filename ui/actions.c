@@ -62,13 +62,15 @@ static bool apply(struct ui *u, struct sync_req *r)
 	return true;
 }
 
-static void tags_on_targets(struct ui *u, struct view *v, const char *flag_tag, const char *what)
+/* Add (on) or remove one flag tag on the targets; -1 toggles by the first. */
+static void flag_targets(struct ui *u, struct view *v, const char *flag_tag, const char *what, int on)
 {
 	size_t n;
 	char **ids = targets(u, v, &n);
 	if (!n)
 		return;
-	bool on = !action_has_tag(u, ids[0], flag_tag);
+	if (on < 0)
+		on = !action_has_tag(u, ids[0], flag_tag);
 	char *tags = xasprintf("%c%s", on ? '+' : '-', flag_tag);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = tags };
 	if (apply(u, &r))
@@ -77,8 +79,22 @@ static void tags_on_targets(struct ui *u, struct view *v, const char *flag_tag, 
 	free_strv(ids, n);
 }
 
-static void op_toggle_new(struct ui *u, struct view *v) { tags_on_targets(u, v, "unread", "marked unread"); }
-static void op_flag(struct ui *u, struct view *v) { tags_on_targets(u, v, "flagged", "flagged"); }
+static void op_toggle_new(struct ui *u, struct view *v) { flag_targets(u, v, "unread", "marked unread", -1); }
+static void op_flag(struct ui *u, struct view *v) { flag_targets(u, v, "flagged", "flagged", -1); }
+
+/* mutt's w / W: which flag is asked with one key (! flagged, N unread). */
+static void set_or_clear_flag(struct ui *u, struct view *v, bool on)
+{
+	int k = prompt_choice(u, NULL, 0, on ? "Set flag (! flagged, N unread): " : "Clear flag (! flagged, N unread): ",
+			      "!n", 0);
+	if (k == '!')
+		flag_targets(u, v, "flagged", "flagged", on);
+	else if (k == 'n')
+		flag_targets(u, v, "unread", "marked unread", on);
+}
+
+static void op_set_flag(struct ui *u, struct view *v) { set_or_clear_flag(u, v, true); }
+static void op_clear_flag(struct ui *u, struct view *v) { set_or_clear_flag(u, v, false); }
 
 static void op_modify_tags(struct ui *u, struct view *v)
 {
@@ -106,8 +122,12 @@ static void op_delete(struct ui *u, struct view *v)
 {
 	size_t n;
 	char **ids = targets(u, v, &n);
-	if (!n)
-		return;
+	if (n)
+		action_delete(u, ids, n);
+}
+
+void action_delete(struct ui *u, char **ids, size_t n)
+{
 	enum quad q = conf_quad(u->conf, -1, OPT_ID_confirm_delete);
 	char *question = xasprintf("Delete %zu message%s?", n, n == 1 ? "" : "s");
 	bool go = q == QUAD_NO || ui_yesno(u, question, q != QUAD_ASK_NO);
@@ -298,6 +318,8 @@ static void op_attachments(struct ui *u, struct view *v)
 const struct op action_ops[] = {
 	{ "toggle-new", op_toggle_new },
 	{ "flag-message", op_flag },
+	{ "set-flag", op_set_flag },
+	{ "clear-flag", op_clear_flag },
 	{ "modify-tags", op_modify_tags },
 	{ "delete-message", op_delete },
 	{ "undelete-message", op_undelete },

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pattern.h"
 #include "syncglue.h"
 #include "uiint.h"
 
@@ -318,6 +319,12 @@ int index_sidebar_width(struct ui *u)
 	if (!conf_bool(u->conf, -1, OPT_ID_sidebar_visible) || COLS < 60)
 		return 0;
 	int w = (int)conf_num(u->conf, -1, OPT_ID_sidebar_width);
+	/* 0 (the default): a fifth of the screen, 14 to 28 columns, so that
+	 * 80 columns leave the subject about 25 instead of 13 */
+	if (w == 0)
+		w = COLS / 5 < 14 ? 14 : COLS / 5 > 28 ? 28 : COLS / 5;
+	else if (w < 8)
+		w = 8;
 	return w > COLS / 2 ? COLS / 2 : w;
 }
 
@@ -513,12 +520,18 @@ static enum mv_sort sort_of(struct ui *u)
 
 static char *effective_query(const struct index_view *iv)
 {
+	if (!iv->limit)
+		return xstrdup(iv->query);
+	/* the limit is kept as typed (shown again at the prompt and on the
+	 * status line); op_limit checked that it translates */
+	char *err = NULL;
+	char *l = pattern_to_notmuch(iv->limit, &err);
+	const char *lim = l ? l : iv->limit;
 	/* notmuch reads "(*) and (x)" as a wildcard term: all mail is just x */
-	if (iv->limit && strcmp(iv->query, "*") == 0)
-		return xstrdup(iv->limit);
-	if (iv->limit)
-		return xasprintf("(%s) and (%s)", iv->query, iv->limit);
-	return xstrdup(iv->query);
+	char *q = strcmp(iv->query, "*") == 0 ? xstrdup(lim) : xasprintf("(%s) and (%s)", iv->query, lim);
+	free(l);
+	free(err);
+	return q;
 }
 
 /* Where the cursor was: its thread, its message (in an open thread),
@@ -794,6 +807,44 @@ static void index_search_text(struct view *v, size_t i, struct strbuf *b)
 		strbuf_addf(b, "%s\t%s\t%s", e->from, e->subject, e->tags);
 }
 
+/* "/" with a mutt pattern: the rows whose thread or message matches
+ * the translated query within the folder's (and limit's) query. */
+static void index_search_query(struct ui *u, struct view *v, const char *query, bool forward)
+{
+	struct index_view *iv = (struct index_view *)v;
+	char *base = effective_query(iv);
+	char *q = xasprintf("(%s) and (%s)", base, query);
+	char *err = NULL;
+	mv_list_t *th = iv->mode == MV_THREADS ? mv_list_open(u->mv, q, MV_THREADS, MV_NEWEST_FIRST, &err) : NULL;
+	mv_list_t *ms = err ? NULL : mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err);
+	bool found = false;
+	if (ms) {
+		mv_list_fill(ms, (size_t)-1, 0);
+		if (th)
+			mv_list_fill(th, (size_t)-1, 0);
+		size_t n = iv->lv.count;
+		for (size_t k = 1; k <= n && !found; k++) {
+			size_t i = forward ? (iv->lv.cur + k) % n : (iv->lv.cur + n - k % n) % n;
+			size_t t;
+			bool is_msg;
+			struct mv_entry *e = row_entry(u, iv, i, &t, &is_msg);
+			if (e && mv_list_find(is_msg || !th ? ms : th, e->id) != (size_t)-1) {
+				lv_set_cur(&iv->lv, i);
+				found = true;
+			}
+		}
+	}
+	if (err)
+		ui_error(u, "%s", err);
+	else if (!found)
+		ui_error(u, "Not found.");
+	mv_list_free(&th);
+	mv_list_free(&ms);
+	free(err);
+	free(q);
+	free(base);
+}
+
 static struct listview *index_list(struct view *v)
 {
 	return &((struct index_view *)v)->lv;
@@ -1034,10 +1085,16 @@ static void op_sort(struct ui *u, struct view *v)
 static void op_limit(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	char *s = prompt_line(u, "Limit to (notmuch query, empty for all): ", iv->limit ? iv->limit : "",
+	char *s = prompt_line(u, "Limit to (pattern or notmuch query, empty for all): ", iv->limit ? iv->limit : "",
 			      HIST_QUERY, COMPLETE_QUERY);
 	if (!s)
 		return;
+	char *checked = ui_pattern_query(u, s);
+	if (!checked) {
+		free(s);
+		return;
+	}
+	free(checked);
 	char *old = iv->limit;
 	iv->limit = *s && strcmp(s, "all") != 0 && strcmp(s, "*") != 0 ? s : NULL;
 	if (!iv->limit)
@@ -1068,12 +1125,12 @@ static void op_tag_entry(struct ui *u, struct view *v)
 
 static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 {
-	char *pat = prompt_line(u, on ? "Select messages matching: " : "Unselect messages matching: ", "",
-				HIST_QUERY, COMPLETE_QUERY);
-	if (!pat || !*pat || !u->mv) {
-		free(pat);
+	char *typed = prompt_line(u, on ? "Select messages matching: " : "Unselect messages matching: ", "",
+				  HIST_QUERY, COMPLETE_QUERY);
+	char *pat = typed && *typed && u->mv ? ui_pattern_query(u, typed) : NULL;
+	free(typed);
+	if (!pat)
 		return;
-	}
 	char *q = xasprintf("(%s) and (%s)", iv->query, pat);
 	char *err = NULL;
 	mv_list_t *l = mv_list_open(u->mv, q, iv->mode, MV_NEWEST_FIRST, &err);
@@ -1090,6 +1147,103 @@ static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 	free(err);
 	free(q);
 	free(pat);
+}
+
+/* Message-IDs of the messages matching q (a new array of new strings);
+ * NULL after saying why when the query fails. */
+static char **query_message_ids(struct ui *u, const char *q, size_t *n)
+{
+	*n = 0;
+	char *err = NULL;
+	mv_list_t *l = u->mv ? mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err) : NULL;
+	if (!l) {
+		ui_error(u, "%s", err ? err : "No mail store.");
+		free(err);
+		return NULL;
+	}
+	mv_list_fill(l, (size_t)-1, 0);
+	char **ids = xcalloc(mv_list_count(l) + 1, sizeof(char *));
+	for (size_t i = 0; i < mv_list_count(l); i++)
+		ids[(*n)++] = xstrdup(mv_list_entry(l, i)->id);
+	mv_list_free(&l);
+	return ids;
+}
+
+/* The messages of the current line's thread in this folder (a query). */
+static char *cur_thread_query(struct ui *u, struct index_view *iv)
+{
+	size_t t;
+	bool is_msg;
+	struct mv_entry *e = cur_entry(u, iv, &t, &is_msg);
+	if (!e)
+		return NULL;
+	if (iv->mode == MV_THREADS)
+		return xasprintf("(%s) and thread:%s", iv->query, mv_list_entry(iv->list, t)->id);
+	if (strpbrk(e->id, "\"{}")) {
+		ui_error(u, "This message's Message-ID cannot be searched for.");
+		return NULL;
+	}
+	return xasprintf("(%s) and thread:{id:\"%s\"}", iv->query, e->id);
+}
+
+/* mutt's D: delete the messages matching a pattern. */
+static void op_delete_pattern(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	char *typed = prompt_line(u, "Delete messages matching: ", "", HIST_QUERY, COMPLETE_QUERY);
+	char *pat = typed && *typed ? ui_pattern_query(u, typed) : NULL;
+	free(typed);
+	if (!pat)
+		return;
+	char *base = effective_query(iv);
+	char *q = xasprintf("(%s) and (%s)", base, pat);
+	size_t n;
+	char **ids = query_message_ids(u, q, &n);
+	if (ids && !n)
+		ui_error(u, "No message matches.");
+	if (n)
+		action_delete(u, ids, n);
+	else
+		free(ids);
+	free(q);
+	free(base);
+	free(pat);
+}
+
+/* mutt's ^D: delete the current thread's messages in this folder. */
+static void op_delete_thread(struct ui *u, struct view *v)
+{
+	char *q = cur_thread_query(u, (struct index_view *)v);
+	size_t n = 0;
+	char **ids = q ? query_message_ids(u, q, &n) : NULL;
+	if (n)
+		action_delete(u, ids, n);
+	else
+		free(ids);
+	free(q);
+}
+
+/* mutt's Esc t: select or unselect the current line's whole thread. */
+static void op_tag_thread(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	size_t t;
+	if (!cur_entry(u, iv, &t, NULL))
+		return;
+	if (iv->mode == MV_THREADS) {
+		const char *id = mv_list_entry(iv->list, t)->id;
+		sel_set(iv, id, !sel_has(iv, id));
+	} else {
+		char *q = cur_thread_query(u, iv);
+		size_t n = 0;
+		char **ids = q ? query_message_ids(u, q, &n) : NULL;
+		bool on = n && !sel_has(iv, mv_list_entry(iv->list, t)->id);
+		for (size_t i = 0; i < n; i++)
+			sel_set(iv, ids[i], on);
+		free_strv(ids, n);
+		free(q);
+	}
+	lv_set_cur(&iv->lv, iv->lv.cur + 1);
 }
 
 static void op_tag_pattern(struct ui *u, struct view *v) { tag_pattern(u, (struct index_view *)v, true); }
@@ -1180,6 +1334,9 @@ static const struct op index_ops[] = {
 	{ "limit", op_limit },
 	{ "tag-entry", op_tag_entry },
 	{ "tag-pattern", op_tag_pattern },
+	{ "tag-thread", op_tag_thread },
+	{ "delete-pattern", op_delete_pattern },
+	{ "delete-thread", op_delete_thread },
 	{ "untag-pattern", op_untag_pattern },
 	{ "next-unread", op_next_unread },
 	{ "previous-unread", op_prev_unread },
@@ -1205,6 +1362,7 @@ static const struct view_class index_class = {
 	.store_changed = index_store_changed,
 	.click = index_click,
 	.search_text = index_search_text,
+	.search_query = index_search_query,
 	.helpbar = index_helpbar,
 	.nav = index_nav,
 	.targets = index_targets,

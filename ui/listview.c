@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pattern.h"
 #include "uiint.h"
 
 static void clamp(struct listview *lv)
@@ -163,7 +164,7 @@ const struct op lv_ops[] = {
 };
 
 /* Search the entries' text with a case-insensitive extended regex,
- * wrapping around. */
+ * wrapping around; a mutt pattern goes to the view's search_query. */
 void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 {
 	struct listview *lv = lv_of(v);
@@ -180,6 +181,13 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 		}
 		free(u->last_search);
 		u->last_search = s;
+	}
+	if (v->cls->search_query && pattern_is_mutt(u->last_search)) {
+		char *q = ui_pattern_query(u, u->last_search);
+		if (q)
+			v->cls->search_query(u, v, q, forward);
+		free(q);
+		return;
 	}
 	regex_t re;
 	if (regcomp(&re, u->last_search, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
@@ -202,4 +210,14 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 	regfree(&re);
 	if (!found)
 		ui_error(u, "Not found.");
+}
+
+char *ui_pattern_query(struct ui *u, const char *typed)
+{
+	char *err = NULL;
+	char *q = pattern_to_notmuch(typed, &err);
+	if (!q)
+		ui_error(u, "Pattern: %s", err);
+	free(err);
+	return q;
 }

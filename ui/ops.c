@@ -69,6 +69,34 @@ static void op_what_key(struct ui *u, struct view *v)
 }
 
 /* ":account NAME" switches the reader; everything else is an rc command. */
+/* mutt's `exec f1 f2 ...` (run functions) and `push "keys"` (queue keys,
+ * macro syntax); both in `:` and therefore in macros that type `:`. */
+static void run_exec_push(struct ui *u, bool exec, const char *arg)
+{
+	while (*arg == ' ')
+		arg++;
+	if (!exec) {
+		size_t len = strlen(arg);
+		if (len >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg[len - 1] == arg[0]) {
+			char *inner = xstrndup(arg + 1, len - 2);
+			ui_push_keys(u, inner);
+			free(inner);
+		} else if (*arg) {
+			ui_push_keys(u, arg);
+		}
+		return;
+	}
+	char *copy = xstrdup(arg), *save = NULL;
+	for (char *fn = strtok_r(copy, " ", &save); fn; fn = strtok_r(NULL, " ", &save)) {
+		if (!keys_function(fn)) {
+			ui_error(u, "exec: unknown function '%s'.", fn);
+			break;
+		}
+		ui_run_function(u, fn);
+	}
+	free(copy);
+}
+
 static void run_command(struct ui *u, const char *line)
 {
 	while (*line == ' ')
@@ -84,6 +112,10 @@ static void run_command(struct ui *u, const char *line)
 		}
 		ui_switch_account(u, a);
 		ui_message(u, "Account %s.", name);
+		return;
+	}
+	if (strncmp(line, "exec ", 5) == 0 || strncmp(line, "push ", 5) == 0) {
+		run_exec_push(u, line[0] == 'e', line + 5);
 		return;
 	}
 	size_t before = conf_error_count(u->conf);
@@ -157,13 +189,15 @@ static void op_vfolder(struct ui *u, struct view *v)
 		ui_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
 		return;
 	}
-	char *q = prompt_line(u, "Query (notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
-	if (q && *q) {
-		char *title = xasprintf("search: %s", q);
+	char *typed = prompt_line(u, "Query (pattern or notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
+	char *q = typed && *typed ? ui_pattern_query(u, typed) : NULL;
+	if (q) {
+		char *title = xasprintf("search: %s", typed);
 		ui_open_query(u, title, q);
 		free(title);
 	}
 	free(q);
+	free(typed);
 }
 
 static void op_sidebar_toggle(struct ui *u, struct view *v)
@@ -173,6 +207,7 @@ static void op_sidebar_toggle(struct ui *u, struct view *v)
 	char *err = NULL;
 	conf_set(u->conf, -1, "sidebar_visible", on ? "no" : "yes", &err);
 	free(err);
+	sidebar_save_visible(u, !on);
 }
 
 static void op_sidebar_next(struct ui *u, struct view *v)

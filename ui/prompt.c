@@ -194,7 +194,7 @@ static void complete_addresses(struct ui *u, struct cands *c, const char *word)
 static void complete_cmd(struct ui *u, struct cands *c, const char *line, const char *word)
 {
 	static const char *const cmds[] = { "set", "unset", "toggle", "reset", "source", "account",
-					    "bind", "macro", "color", "search" };
+					    "bind", "macro", "color", "search", "exec", "push" };
 	const char *sp = strchr(line, ' ');
 	if (!sp) {
 		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
@@ -207,6 +207,11 @@ static void complete_cmd(struct ui *u, struct cands *c, const char *line, const 
 			cand_add(c, conf_account_name(u->conf, i), word);
 	} else if (cl == 6 && strncmp(line, "source", 6) == 0) {
 		complete_files(c, word);
+	} else if (cl == 4 && strncmp(line, "exec", 4) == 0) {
+		size_t nf;
+		const struct fn_def *f = keys_functions(&nf);
+		for (size_t i = 0; i < nf; i++)
+			cand_add(c, f[i].name, word);
 	} else {
 		const struct opt_def *o = conf_options();
 		for (size_t i = 0; i < OPT_COUNT; i++)

@@ -5,10 +5,12 @@
  * directories are the folder hierarchy); counts are notmuch queries
  * (folder:"<account>/<folder>"), refreshed whenever the store changes. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "uiint.h"
 
 #define SIDEBAR_MAX_FOLDERS 2000
@@ -331,4 +333,46 @@ char *sidebar_folder_query(struct ui *u, const char *name)
 	}
 	(void)sb;
 	return NULL;
+}
+
+/* ---- sidebar-toggle-visible, remembered across starts ----
+ * data_dir/state/@reader holds "sidebar_visible = yes|no" once the user
+ * toggled it ('@' is never in an account name, so it cannot meet an
+ * account's state directory).  It wins over the rc's value. */
+
+static char *reader_state_file(const struct ui *u, bool mkdir_too)
+{
+	char *data = conf_data_dir(u->conf);
+	char *dir = xasprintf("%s/state", data);
+	if (mkdir_too)
+		util_mkdirs(dir, 0700);
+	char *f = xasprintf("%s/@reader", dir);
+	free(dir);
+	free(data);
+	return f;
+}
+
+void sidebar_restore_visible(struct ui *u)
+{
+	char *f = reader_state_file(u, false);
+	FILE *fp = fopen(f, "re");
+	char line[64], val[8];
+	if (fp && fgets(line, sizeof(line), fp) && sscanf(line, "sidebar_visible = %7s", val) == 1 &&
+	    (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)) {
+		char *err = NULL;
+		conf_set(u->conf, -1, "sidebar_visible", val, &err);
+		free(err);
+	}
+	if (fp)
+		fclose(fp);
+	free(f);
+}
+
+void sidebar_save_visible(struct ui *u, bool on)
+{
+	char *f = reader_state_file(u, true);
+	const char *line = on ? "sidebar_visible = yes\n" : "sidebar_visible = no\n";
+	if (util_write_file_atomic(f, line, strlen(line), 0600) != 0)
+		log_warn("sidebar: cannot remember the sidebar in %s", f);
+	free(f);
 }

@@ -350,7 +350,6 @@ int ui_getkey(struct ui *u, int timeout_ms)
 
 /* ---- dispatch ---- */
 
-static void run_function(struct ui *u, const char *fn);
 
 static const struct op *find_op(const struct op *t, const char *fn)
 {
@@ -362,7 +361,7 @@ static const struct op *find_op(const struct op *t, const char *fn)
 
 extern const struct op global_ops[];
 
-static void push_macro(struct ui *u, const char *macro)
+void ui_push_keys(struct ui *u, const char *macro)
 {
 	size_t n;
 	char *err = NULL;
@@ -385,7 +384,7 @@ static void push_macro(struct ui *u, const char *macro)
 	free(keys);
 }
 
-static void run_function(struct ui *u, const char *fn)
+void ui_run_function(struct ui *u, const char *fn)
 {
 	struct view *v = u->top;
 	const struct op *op = find_op(v->cls->ops, fn);
@@ -408,7 +407,7 @@ static void handle_mouse(struct ui *u)
 		/* lists move their cursor; the pager scrolls (its next-entry is the next message) */
 		bool up = u->mouse_button == 4, list = v->cls->list != NULL;
 		for (int i = 0; i < 3; i++)
-			run_function(u, list ? (up ? "previous-entry" : "next-entry") : (up ? "previous-line" : "next-line"));
+			ui_run_function(u, list ? (up ? "previous-entry" : "next-entry") : (up ? "previous-line" : "next-line"));
 		return;
 	}
 	if (v->cls->click)
@@ -449,7 +448,7 @@ static void dispatch_one(struct ui *u)
 			size_t nf;
 			const struct fn_def *all = keys_functions(&nf);
 			if ((size_t)(k - KEYCODE_FUNCTION) < nf)
-				run_function(u, all[k - KEYCODE_FUNCTION].name);
+				ui_run_function(u, all[k - KEYCODE_FUNCTION].name);
 			return;
 		}
 		keys[n++] = k;
@@ -469,9 +468,9 @@ static void dispatch_one(struct ui *u)
 		if (fn) {
 			if (u->msg && !u->msg_error)
 				xfree(&u->msg);
-			run_function(u, fn);
+			ui_run_function(u, fn);
 		} else if (macro) {
-			push_macro(u, macro);
+			ui_push_keys(u, macro);
 		}
 		return;
 	}
@@ -715,6 +714,7 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	int saved_stderr = dup(STDERR_FILENO);
 	redirect_stderr(c);
 	ui_reload_config(&u);
+	sidebar_restore_visible(&u);
 	open_store(&u);
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);

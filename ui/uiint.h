@@ -47,6 +47,9 @@ struct view_class {
 	void (*store_changed)(struct ui *u, struct view *v);
 	void (*click)(struct ui *u, struct view *v, int y, int x);
 	void (*search_text)(struct view *v, size_t i, struct strbuf *b); /* text of entry i for / */
+	/* "/" with a mutt pattern (~f ...): move to the next row matching the
+	 * notmuch query, or say why not */
+	void (*search_query)(struct ui *u, struct view *v, const char *query, bool forward);
 	const char *const *helpbar; /* functions shown on the top row, NULL-terminated */
 	/* the pager asks the view it was opened from for the next/previous message */
 	bool (*nav)(struct ui *u, struct view *v, int dir, char **file, char **msgid);
@@ -121,6 +124,11 @@ int ui_top_row(void);
 int ui_content_rows(void);
 /* Ask a yes/no question; dflt when the user just presses Enter. */
 bool ui_yesno(struct ui *u, const char *question, bool dflt);
+/* Run a bindable function on the top view (`:exec`, key dispatch). */
+void ui_run_function(struct ui *u, const char *fn);
+/* Queue keys in macro syntax ("<limit>~N<Enter>") before anything pending
+ * (`:push`, macros). */
+void ui_push_keys(struct ui *u, const char *keys);
 /* Run a command with the terminal given back to it (shell escape,
  * mailcap, pipe); waits for a key afterwards when wait_key. */
 int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_key);
@@ -213,6 +221,10 @@ void lv_set_cur(struct listview *lv, size_t i);
 extern const struct op lv_ops[];
 /* Generic "/" over a list using the class's search_text. */
 void lv_search(struct ui *u, struct view *v, bool forward, bool again);
+/* What the user typed at a query prompt as a notmuch query: mutt patterns
+ * translated (pattern.h), notmuch syntax as is; NULL after saying on the
+ * message line what is not supported. */
+char *ui_pattern_query(struct ui *u, const char *typed);
 
 /* ---- prompt.c ---- */
 /* Read a line; NULL when cancelled (Esc, ^G).  New string. */
@@ -252,6 +264,9 @@ bool sidebar_idle(struct ui *u, struct sidebar *sb);
 void sidebar_move(struct ui *u, struct sidebar *sb, int dir);
 void sidebar_open(struct ui *u, struct sidebar *sb);
 bool sidebar_click(struct ui *u, struct sidebar *sb, int row);
+/* sidebar_visible as last toggled (data_dir/state/@reader), over the rc's. */
+void sidebar_restore_visible(struct ui *u);
+void sidebar_save_visible(struct ui *u, bool on);
 /* Folder names for completion ("account/Folder"), NULL-terminated; borrowed. */
 const char *const *sidebar_folders(struct sidebar *sb);
 /* Query of a folder name as the user writes it ("INBOX", "acc/INBOX",
@@ -291,6 +306,8 @@ const struct op *ops_join(struct op *all, size_t cap, const struct op *own, cons
 void action_seen(struct ui *u, const char *msgid);
 /* Does the message (Message-ID) have this tag in the store? */
 bool action_has_tag(struct ui *u, const char *id, const char *tag);
+/* Delete these messages (asking per confirm_delete; undo-able); takes ids. */
+void action_delete(struct ui *u, char **ids, size_t n);
 void free_strv(char **v, size_t n);
 
 #endif

@@ -96,8 +96,8 @@ check "help lists the index bindings" ui_wait "Help for index"
 check "help shows keys and functions from the keymap" eval 'ui_screen | grep -q "display-message"'
 ui_keys q
 
-ui_keys Escape /
-check "vfolder prompt" ui_wait "Query (notmuch syntax):"
+ui_type '\'
+check "vfolder prompt" ui_wait "Query (pattern or notmuch syntax):"
 ui_type "subject:zebra"
 ui_keys Enter
 check "search results as a virtual folder" ui_wait "-- muttlike: search: subject:zebra [Msgs:2"
