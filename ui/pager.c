@@ -27,6 +27,7 @@ struct vline {
 	size_t src;
 	size_t off, len;
 	bool cont; /* a wrapped continuation */
+	unsigned hidden; /* > 0: stands for this many hidden quoted lines (from src on) */
 };
 
 struct pager_view {
@@ -257,6 +258,7 @@ static void push_vl(struct pager_view *p, size_t src, size_t off, size_t len, bo
 	p->vl[p->nvl].off = off;
 	p->vl[p->nvl].len = len;
 	p->vl[p->nvl].cont = cont;
+	p->vl[p->nvl].hidden = 0;
 	p->nvl++;
 }
 
@@ -289,6 +291,20 @@ static void wrap_line(struct pager_view *p, size_t i, int width, bool markers)
 	} while (off < len);
 }
 
+/* The end of the quoted block that starts at i: quoted lines, and the
+ * empty lines between two of them. */
+static size_t quoted_run(const struct pager_view *p, size_t i)
+{
+	size_t end = i;
+	for (size_t j = i; j < p->nsrc; j++) {
+		if (p->src[j].kind == MIME_LINE_QUOTED)
+			end = j + 1;
+		else if (p->src[j].text[0] != '\0')
+			break;
+	}
+	return end;
+}
+
 static void layout(struct ui *u, struct pager_view *p, int width)
 {
 	long wrap = conf_num(u->conf, -1, OPT_ID_wrap);
@@ -301,8 +317,13 @@ static void layout(struct ui *u, struct pager_view *p, int width)
 	p->vl = NULL;
 	p->nvl = 0;
 	for (size_t i = 0; i < p->nsrc; i++) {
-		if (p->hide_quoted && p->src[i].kind == MIME_LINE_QUOTED)
+		if (p->hide_quoted && p->src[i].kind == MIME_LINE_QUOTED) {
+			size_t j = quoted_run(p, i);
+			push_vl(p, i, 0, 0, false);
+			p->vl[p->nvl - 1].hidden = (unsigned)(j - i);
+			i = j - 1;
 			continue;
+		}
 		wrap_line(p, i, width, markers);
 	}
 	p->layout_width = width;
@@ -342,6 +363,15 @@ static void draw_vline(struct ui *u, struct pager_view *p, const struct vline *v
 	const struct src_line *s = &p->src[v->src];
 	const char *t = s->text + v->off;
 	attr_t base = kind_attr(u, s);
+	if (v->hidden) { /* mutt's marker for hidden quoted text */
+		char mark[64];
+		unsigned n = 0;
+		for (size_t i = v->src; i < v->src + v->hidden; i++)
+			n += p->src[i].kind == MIME_LINE_QUOTED;
+		snprintf(mark, sizeof(mark), "[-- %u line%s of quoted text --]", n, n == 1 ? "" : "s");
+		draw_text(y, 0, COLS, mark, base);
+		return;
+	}
 	int x = 0, w = COLS;
 	if (v->cont && conf_bool(u->conf, -1, OPT_ID_markers)) {
 		draw_text(y, 0, 1, "+", theme_attr(u->th, CO_markers));
@@ -464,8 +494,13 @@ static void step(struct ui *u, struct view *v, int dir)
 	struct pager_view *p = PV(v);
 	struct view *below = v->below;
 	char *file = NULL, *id = NULL;
-	if (!below || !below->cls->nav || !below->cls->nav(u, below, dir, &file, &id)) {
-		ui_error(u, dir > 0 ? "No next message." : "No previous message.");
+	bool unread = dir == NAV_NEXT_UNREAD || dir == NAV_PREV_UNREAD;
+	bool found = below && below->cls->nav && below->cls->nav(u, below, dir, &file, &id);
+	/* no unread message left in a thread view: go on in the list under it */
+	if (!found && unread && below && below->below && below->below->cls->nav)
+		found = below->below->cls->nav(u, below->below, dir, &file, &id);
+	if (!found) {
+		ui_error(u, unread ? "No more unread messages." : dir > 0 ? "No next message." : "No previous message.");
 		return;
 	}
 	if (load_message(u, p, file, id))
@@ -476,13 +511,15 @@ static void step(struct ui *u, struct view *v, int dir)
 
 static void op_next_entry(struct ui *u, struct view *v) { step(u, v, 1); }
 static void op_prev_entry(struct ui *u, struct view *v) { step(u, v, -1); }
+static void op_next_unread(struct ui *u, struct view *v) { step(u, v, NAV_NEXT_UNREAD); }
+static void op_prev_unread(struct ui *u, struct view *v) { step(u, v, NAV_PREV_UNREAD); }
 
 static void op_next_page(struct ui *u, struct view *v)
 {
 	struct pager_view *p = PV(v);
 	if (p->top + (size_t)page_rows() >= p->nvl) {
 		if (p->msg)
-			step(u, v, 1); /* mutt: Space at the end goes on to the next message */
+			step(u, v, NAV_NEXT_UNREAD); /* mutt: Space at the end goes on to the next unread message */
 		return;
 	}
 	pager_scroll(p, page_rows() - 1);
@@ -649,8 +686,8 @@ static const struct op pager_ops[] = {
 	{ "last-entry", op_bottom },
 	{ "next-entry", op_next_entry },
 	{ "previous-entry", op_prev_entry },
-	{ "next-unread", op_next_entry },
-	{ "previous-unread", op_prev_entry },
+	{ "next-unread", op_next_unread },
+	{ "previous-unread", op_prev_unread },
 	{ "next-thread", op_next_entry },
 	{ "previous-thread", op_prev_entry },
 	{ "toggle-quoted", op_toggle_quoted },

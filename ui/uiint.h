@@ -50,11 +50,16 @@ struct view_class {
 	void (*search_text)(struct view *v, size_t i, struct strbuf *b); /* text of entry i for / */
 	const char *const *helpbar; /* functions shown on the top row, NULL-terminated */
 	/* the pager asks the view it was opened from for the next/previous message */
+	/* dir: +1/-1 the next/previous entry, NAV_NEXT_UNREAD/NAV_PREV_UNREAD
+	 * the next/previous unread message */
 	bool (*nav)(struct ui *u, struct view *v, int dir, char **file, char **msgid);
 	/* Message-IDs an action applies to: the current entry, or the selected
 	 * ones when tag-prefix is on (new array of new strings) */
 	char **(*targets)(struct ui *u, struct view *v, size_t *n);
 };
+
+#define NAV_NEXT_UNREAD 2
+#define NAV_PREV_UNREAD (-2)
 
 struct view {
 	const struct view_class *cls;
