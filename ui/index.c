@@ -926,22 +926,15 @@ static void index_destroy(struct view *v)
 
 /* ---- ops ---- */
 
+/* A message opens in the pager; a folded thread at its newest unread
+ * message (else its newest), as in mutt; view-thread shows the tree. */
 static void open_entry(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
-	bool is_msg;
-	struct mv_entry *e = cur_entry(u, iv, NULL, &is_msg);
-	if (!e)
-		return;
-	if (iv->mode == MV_MESSAGES || is_msg) {
-		if (e->file)
-			ui_push(u, pager_view_new(u, e->file, e->id));
-		return;
-	}
-	/* mutt: a folded thread opens at its newest unread message (else its
-	 * newest); view-thread shows the tree */
 	char *file = NULL, *id = NULL;
-	if (thread_pick(u, e->id, true, &file, &id))
+	if (!cur_entry(u, iv, NULL, &(bool){ false }))
+		return;
+	if (nav_current(u, iv, true, &file, &id))
 		ui_push(u, pager_view_new(u, file, id));
 	else
 		ui_error(u, "Cannot open this message: no file");
