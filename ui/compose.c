@@ -119,9 +119,9 @@ static const char *editor_command(struct ui *u)
 /* The user's editor command comes from their own config and may hold
  * arguments, so the shell parses it; the file name is "$1", never part of
  * the command text. */
-static int run_editor(struct ui *u, const char *path)
+static int run_editor(struct ui *u, const char *command, const char *path)
 {
-	char *cmd = xasprintf("%s \"$1\"", editor_command(u));
+	char *cmd = xasprintf("%s \"$1\"", command);
 	char *argv[] = { "/bin/sh", "-c", cmd, "sh", (char *)path, NULL };
 	int st = ui_run_external(u, argv, -1, false);
 	free(cmd);
@@ -160,15 +160,22 @@ bool compose_save_file(struct ui *u, compose_t *c, char **edit_file)
 
 enum compose_edit_result compose_edit(struct ui *u, compose_t *c, char **edit_file, bool file_ahead)
 {
+	return compose_edit_with(u, c, edit_file, file_ahead, editor_command(u));
+}
+
+enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **edit_file, bool file_ahead,
+					   const char *command)
+{
 	if ((!*edit_file || !file_ahead) && !write_edit_file(u, c, edit_file))
 		return EDIT_FAILED;
 	char *err = NULL;
 	char *before = read_text_file(*edit_file, &err);
-	int st = run_editor(u, *edit_file);
+	int st = run_editor(u, command, *edit_file);
 	char *after = st == 0 ? read_text_file(*edit_file, &err) : NULL;
 	enum compose_edit_result r = EDIT_OK;
 	if (st != 0) {
-		ui_error(u, "The editor failed (%s %d); your text is kept in %s.", st < 0 ? "signal or" : "status",
+		ui_error(u, "%s failed (%s %d); your text is kept in %s.",
+			 strcmp(command, editor_command(u)) == 0 ? "The editor" : command, st < 0 ? "signal or" : "status",
 			 st, *edit_file);
 		r = EDIT_FAILED;
 	} else if (!after) {
