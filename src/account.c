@@ -530,12 +530,37 @@ void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool appl
 	q_free(q);
 }
 
+/* The server's words in "acc: host:port: login as U failed (MECH): words",
+ * or the message without "acc: " (imap_pass_cmd failed, no usable method). */
+static const char *login_why(const char *err, const char *account)
+{
+	size_t al = strlen(account);
+	if (strncmp(err, account, al) == 0 && strncmp(err + al, ": ", 2) == 0)
+		err += al + 2;
+	const char *login = strstr(err, "login as ");
+	const char *p = login ? strstr(login, "): ") : NULL;
+	return p ? p + 3 : err;
+}
+
+/* Under m->mu: a configured password was refused. */
+static void refused_login(struct worker *w)
+{
+	struct account_mgr *m = w->m;
+	const char *acc = conf_account_name(m->conf, (size_t)w->idx);
+	const char *err = sync_error(w->sync);
+	snprintf(w->st.why, sizeof(w->st.why), "%s", login_why(err && *err ? err : "refused", acc));
+	w->st.auth_refused = true;
+	w->due_ms = LLONG_MAX;
+	log_warn("%s: login refused: %s", acc, err && *err ? err : "?");
+	set_news(m, xasprintf("%s: login refused: %s (fix the password, then sync-now)", acc, w->st.why));
+}
+
 /* Under m->mu, after a pass: what the user must decide. */
 static void after_pass(struct worker *w)
 {
 	struct account_mgr *m = w->m;
 	const struct tls_cert_info *ci = sync_refused_cert(w->sync);
-	w->st.no_password = false;
+	w->st.no_password = w->st.auth_refused = false;
 	if (ci) {
 		/* no retries with this certificate until the user decided */
 		w->due_ms = LLONG_MAX;
@@ -547,6 +572,10 @@ static void after_pass(struct worker *w)
 		if (w->pass_declined) {
 			w->st.no_password = true;
 			w->due_ms = LLONG_MAX;
+		} else if (!w->gave_pass) {
+			/* the rc's password or imap_pass_cmd: say why, once, and do
+			 * not try it again by itself (refused logins lock accounts) */
+			refused_login(w);
 		} else if (w->gave_pass) {
 			/* the server refused what the user typed: ask again at once */
 			secret_free(&w->pass);
@@ -883,6 +912,8 @@ static void schedule(struct account_mgr *m, long account, long long delay)
 	for (size_t i = 0; i < m->n; i++) {
 		if (account >= 0 && (long)i != account)
 			continue;
+		if (delay && m->w[i].st.auth_refused)
+			continue; /* a refused password is tried again only when asked */
 		if (due < m->w[i].due_ms)
 			m->w[i].due_ms = due;
 		m->w[i].backoff_s = 5; /* asked for: try the network again at once */
@@ -893,7 +924,7 @@ static void schedule(struct account_mgr *m, long account, long long delay)
 			m->w[i].pass_declined = m->w[i].smtp_declined = false;
 			m->w[i].cert_rejected = false;
 			xfree(&m->w[i].smtp_rejected);
-			m->w[i].st.no_password = m->w[i].st.cert_rejected = false;
+			m->w[i].st.no_password = m->w[i].st.cert_rejected = m->w[i].st.auth_refused = false;
 		}
 	}
 	pthread_cond_broadcast(&m->cond);

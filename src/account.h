@@ -42,6 +42,8 @@ struct account_status {
 	bool failed;         /* the last pass ended with another error */
 	bool no_password;    /* the user declined to give a password (until sync-now) */
 	bool cert_rejected;  /* the user rejected the server's certificate (until sync-now) */
+	bool auth_refused;   /* the server refused the configured password (until sync-now) */
+	char why[128];       /* with auth_refused: the server's words (raw UTF-8: sanitize) */
 	char folder[64];     /* the folder being synced (raw UTF-8: sanitize) */
 	size_t done, total;  /* fetch progress in that folder */
 };

@@ -125,7 +125,7 @@ bool disc_hostname_ok(const char *host)
 	return true;
 }
 
-bool disc_email_split(const char *email, char **local, char **domain, char **err)
+static bool email_split(const char *email, bool dotless_ok, char **local, char **domain, char **err)
 {
 	*local = *domain = NULL;
 	const char *at = email ? strrchr(email, '@') : NULL;
@@ -140,7 +140,7 @@ bool disc_email_split(const char *email, char **local, char **domain, char **err
 		}
 	}
 	const char *d = at + 1;
-	if (!disc_hostname_ok(d) || !strchr(d, '.') || d[strlen(d) - 1] == '.') {
+	if (!disc_hostname_ok(d) || (!dotless_ok && !strchr(d, '.')) || d[strlen(d) - 1] == '.') {
 		*err = xasprintf("'%s' is not a valid mail domain", d);
 		return false;
 	}
@@ -150,6 +150,16 @@ bool disc_email_split(const char *email, char **local, char **domain, char **err
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 	return true;
+}
+
+bool disc_email_split(const char *email, char **local, char **domain, char **err)
+{
+	return email_split(email, false, local, domain, err);
+}
+
+bool disc_email_split_local(const char *email, char **local, char **domain, char **err)
+{
+	return email_split(email, true, local, domain, err);
 }
 
 int disc_port(const struct disc_opts *o, int port)

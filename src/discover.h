@@ -73,6 +73,9 @@ char *disc_server_url(const struct disc_server *s, const char *user);
  * checking it: one '@', a non-empty local part without spaces or control
  * characters, a domain that is a valid host name with a dot. */
 bool disc_email_split(const char *email, char **local, char **domain, char **err);
+/* The same, but a domain without a dot ("localhost") is fine: for when
+ * the servers are given by hand and nothing is looked up. */
+bool disc_email_split_local(const char *email, char **local, char **domain, char **err);
 /* A valid DNS host name (letters, digits, '-', '.', 253 at most). */
 bool disc_hostname_ok(const char *host);
 

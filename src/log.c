@@ -65,6 +65,14 @@ static void file_sink(enum log_level level, const char *line, void *ud)
 	fflush(log_file);
 }
 
+void log_get_sink(log_sink_fn *fn, void **ud)
+{
+	pthread_mutex_lock(&log_lock);
+	*fn = sink_fn;
+	*ud = sink_ud;
+	pthread_mutex_unlock(&log_lock);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	if (!log_enabled(level))

@@ -24,6 +24,8 @@ typedef void (*log_sink_fn)(enum log_level level, const char *line, void *ud);
 
 /* Install a sink (NULL: the default, which writes to stderr). */
 void log_set_sink(log_sink_fn fn, void *ud);
+/* The sink installed now (to put it back later). */
+void log_get_sink(log_sink_fn *fn, void **ud);
 /* Messages above this level are dropped before formatting. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);

@@ -406,10 +406,28 @@ static struct mv_entry *push_entry(mv_list_t *l)
 	return e;
 }
 
+/* notmuch_thread_get_authors joins the authors of matched messages with
+ * ", " and puts "| " before those of the others ("Ann, Bob| Carol"); the
+ * index lists them all alike.  notmuch writes the separator once, after
+ * the matched authors, so the first "| " is it. */
+static char *thread_authors(notmuch_thread_t *t)
+{
+	const char *a = notmuch_thread_get_authors(t);
+	if (!a)
+		return xstrdup("");
+	const char *bar = strstr(a, "| ");
+	if (!bar)
+		return clean(a);
+	char *joined = xasprintf("%.*s, %s", (int)(bar - a), a, bar + 2);
+	char *out = clean(joined);
+	free(joined);
+	return out;
+}
+
 static void entry_from_thread(struct mv_entry *e, notmuch_thread_t *t)
 {
 	e->id = xstrdup(notmuch_thread_get_thread_id(t));
-	e->from = clean(notmuch_thread_get_authors(t));
+	e->from = thread_authors(t);
 	e->subject = clean(notmuch_thread_get_subject(t));
 	e->date = notmuch_thread_get_newest_date(t);
 	e->total = (unsigned)notmuch_thread_get_total_messages(t);

@@ -140,14 +140,39 @@ static void op_undelete(struct ui *u, struct view *v)
 	}
 }
 
+/* The folder of the current account that the user means: without mutt's
+ * "=" or "+" and without "account/" (completion offers both forms); NULL
+ * when the answer was empty or a new folder was not wanted. */
+static char *dest_folder(struct ui *u, const char *typed)
+{
+	const char *name = sidebar_folder_name(typed);
+	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
+	size_t al = acc ? strlen(acc) : 0;
+	if (acc && strncmp(name, acc, al) == 0 && name[al] == '/' && name[al + 1])
+		name += al + 1;
+	if (!*name)
+		return NULL;
+	char *q = sidebar_folder_query(u, name);
+	if (q) {
+		free(q);
+		return xstrdup(name);
+	}
+	/* mutt asks before it creates a mailbox; an unknown name is most
+	 * often a typo or another client's habit ("=Archive") */
+	char *ask = xasprintf("Create folder %s?", name);
+	bool yes = ui_yesno(u, ask, true);
+	free(ask);
+	return yes ? xstrdup(name) : NULL;
+}
+
 static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
-	char *f = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
-			      COMPLETE_FOLDER);
-	if (!f || !*f) {
-		free(f);
+	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
+				  COMPLETE_FOLDER);
+	char *f = typed && *typed ? dest_folder(u, typed) : NULL;
+	free(typed);
+	if (!f)
 		return;
-	}
 	size_t n;
 	char **ids = targets(u, v, &n);
 	if (n) {

@@ -219,8 +219,9 @@ static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len,
 	return st == COMPOSE_OK;
 }
 
-bool compose_queue(struct ui *u, compose_t *c)
+bool compose_queue(struct ui *u, compose_t *c, bool *sending)
 {
+	*sending = false;
 	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
 	size_t len = 0, clen = 0;
 	if (compose_envelope(c, &sender, &rcpts, &err) != COMPOSE_OK) {
@@ -244,7 +245,7 @@ bool compose_queue(struct ui *u, compose_t *c)
 	if (!id)
 		return false;
 	free(id);
-	compose_send_kick(u);
+	*sending = compose_send_kick(u);
 	return true;
 }
 
@@ -339,13 +340,14 @@ static compose_t *recover_leftover(struct ui *u, const struct compose_identity *
 static void run_bounce(struct ui *u, compose_t *c)
 {
 	char *to = prompt_line(u, "Bounce message to: ", "", HIST_CMD, COMPLETE_ADDRESS), *err = NULL;
+	bool sending;
 	if (!to || !*to) {
 		free(to);
 		return;
 	}
 	if (!compose_set_addrs(c, CF_TO, to, &err))
 		ui_error(u, "%s", err ? err : "bad address");
-	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c))
+	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, &sending) && sending)
 		ui_message(u, "Message bounced; sending in the background.");
 	free(err);
 	free(to);

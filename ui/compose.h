@@ -90,8 +90,10 @@ enum compose_edit_result compose_edit_with(struct ui *u, struct compose *c, char
  * change on the screen), so a crash keeps the latest state. */
 bool compose_save_file(struct ui *u, struct compose *c, char **edit_file);
 /* Queue the message for sending and kick the worker; false with the
- * reason on the message line (nothing queued). */
-bool compose_queue(struct ui *u, struct compose *c);
+ * reason on the message line (nothing queued).  *sending says whether a
+ * sender took it; when not (no SMTP settings), the reason is on the
+ * message line and the message waits in the outbox. */
+bool compose_queue(struct ui *u, struct compose *c, bool *sending);
 /* Save it as a draft in the account's postponed folder (flags DS, no UID:
  * the sync uploads it). */
 bool compose_postpone(struct ui *u, struct compose *c);
@@ -102,7 +104,7 @@ bool compose_postpone(struct ui *u, struct compose *c);
  * when it is readable; that shows the outcome on the message line.  The
  * fd also carries a retry timer: at start-up and every sync_interval the
  * dispatch flushes every outbox that holds messages. */
-void compose_send_kick(struct ui *u);
+bool compose_send_kick(struct ui *u); /* false: cannot send, reason shown */
 /* Is the sender at work (a flush running or queued)? */
 bool compose_send_busy(void);
 /* The status line's " outbox: N " (messages of the current account

@@ -178,9 +178,11 @@ static void op_send(struct ui *u, struct view *v)
 	}
 	if (!*compose_subject(cv->c) && !ui_yesno(u, "No subject. Send anyway?", false))
 		return;
-	if (!compose_queue(u, cv->c))
+	bool sending;
+	if (!compose_queue(u, cv->c, &sending))
 		return;
-	ui_message(u, "Sending in the background...");
+	if (sending) /* else the reason is on the message line */
+		ui_message(u, "Sending in the background...");
 	close_screen(u, cv, true); /* after: a problem with the origin is the newer news */
 }
 

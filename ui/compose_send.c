@@ -244,15 +244,17 @@ static bool queue_job(struct ui *u, long account, char **err)
 	return false;
 }
 
-void compose_send_kick(struct ui *u)
+bool compose_send_kick(struct ui *u)
 {
 	compose_send_outbox_changed();
 	char *err = NULL;
 	if (u->account >= 0)
 		sync_glue_smtp_ask_again(u, u->account); /* sent by hand: a declined password is asked again */
-	if (u->account < 0 || !queue_job(u, u->account, &err))
-		ui_error(u, "Cannot send now (%s); the message waits in the outbox.", err ? err : "no account");
+	bool ok = u->account >= 0 && queue_job(u, u->account, &err);
+	if (!ok)
+		ui_error(u, "Not sent: %s; the message waits in the outbox.", err ? err : "no account");
 	free(err);
+	return ok;
 }
 
 /* ---- retries ---- */

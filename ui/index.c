@@ -513,6 +513,9 @@ static enum mv_sort sort_of(struct ui *u)
 
 static char *effective_query(const struct index_view *iv)
 {
+	/* notmuch reads "(*) and (x)" as a wildcard term: all mail is just x */
+	if (iv->limit && strcmp(iv->query, "*") == 0)
+		return xstrdup(iv->limit);
 	if (iv->limit)
 		return xasprintf("(%s) and (%s)", iv->query, iv->limit);
 	return xstrdup(iv->query);
@@ -765,10 +768,10 @@ static bool index_idle(struct ui *u, struct view *v)
 	fill(iv, (size_t)-1, INDEX_SLICE_MS);
 	if (iv->follow_end)
 		lv_set_cur(&iv->lv, iv->lv.count ? iv->lv.count - 1 : 0);
-	if (mv_list_complete(iv->list)) {
+	if (mv_list_complete(iv->list))
 		iv->follow_end = false;
-		return false;
-	}
+	/* true even for the slice that completed the list: the caller draws
+	 * only then, and the status line still says "loading..." (issue 12) */
 	return true;
 }
 

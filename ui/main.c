@@ -163,8 +163,12 @@ static int run_command(const struct args *a, conf_t *c, size_t errors, int argc,
 	const char *cmd = argv[a->cmd_index];
 	int n = argc - a->cmd_index;
 	char **v = argv + a->cmd_index;
-	if (strcmp(cmd, "check") == 0)
-		return cmd_check(c, n, v);
+	if (strcmp(cmd, "check") == 0) {
+		/* the check still runs (it may say more), but a config with
+		 * errors is a usage error, as for sync */
+		int rc = cmd_check(c, n, v);
+		return errors ? EXIT_USAGE : rc;
+	}
 	if (strcmp(cmd, "sync") == 0 || strcmp(cmd, "search") == 0) {
 		/* A broken config line must not make a sync run with half an
 		 * account: refuse, as design.md's exit 2 says. */

@@ -142,7 +142,7 @@ static void op_change_folder(struct ui *u, struct view *v)
 	if (f && *f) {
 		char *q = sidebar_folder_query(u, f);
 		if (q)
-			ui_open_query(u, f, q);
+			ui_open_query(u, sidebar_folder_name(f), q);
 		else
 			ui_error(u, "No folder named '%s'.", f);
 		free(q);

@@ -235,8 +235,8 @@ static void op_send(struct ui *u, struct view *v)
 	if (ob && outbox_release(ob, e->id) != OUTBOX_OK)
 		ui_error(u, "Cannot put the message back in the queue.");
 	outbox_free(&ob);
-	ui_message(u, "Sending the outbox in the background...");
-	compose_send_kick(u);
+	if (compose_send_kick(u))
+		ui_message(u, "Sending the outbox in the background...");
 	load(u, ov);
 }
 

@@ -227,7 +227,9 @@ static void gather(struct ui *u, enum complete_kind kind, const char *line, cons
 {
 	switch (kind) {
 	case COMPLETE_CMD: complete_cmd(u, c, line, word); break;
-	case COMPLETE_FOLDER: complete_folders(u, c, word, ""); break;
+	case COMPLETE_FOLDER: /* mutt's "=" and "+" stay in front */
+		complete_folders(u, c, word, word[0] == '=' ? "=" : word[0] == '+' ? "+" : "");
+		break;
 	case COMPLETE_FILE: complete_files(c, word); break;
 	case COMPLETE_TAGS:
 		if (word[0] == '+' || word[0] == '-')
@@ -336,9 +338,18 @@ static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
 
 /* ---- drawing and editing ---- */
 
-static void draw_prompt(struct ui *u, const char *prompt, const struct line *l)
+struct line_prompt {
+	const char *prompt;
+	const struct line *l;
+};
+
+/* ui_draw's overlay, so that a redraw for news (the sync status, a sent
+ * message) while the line is edited keeps the prompt on the screen */
+static void draw_prompt(struct ui *u, void *ctx)
 {
-	ui_draw(u);
+	const struct line_prompt *lp = ctx;
+	const char *prompt = lp->prompt;
+	const struct line *l = lp->l;
 	int y = LINES - 1;
 	/* the prompt takes the message row: what completion says (the
 	 * choices, "No completions.") goes on the status row above it */
@@ -363,7 +374,6 @@ static void draw_prompt(struct ui *u, const char *prompt, const struct line *l)
 	free(s);
 	move(y, px + wcur);
 	curs_set(1);
-	refresh();
 }
 
 enum edit_ret { ED_CONTINUE, ED_ACCEPT, ED_CANCEL };
@@ -451,8 +461,13 @@ char *prompt_line(struct ui *u, const char *prompt, const char *initial, enum hi
 	char *ret = NULL;
 	free(u->msg);
 	u->msg = NULL;
+	struct line_prompt lp = { prompt, &l };
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_prompt;
+	u->overlay_ctx = &lp;
 	for (;;) {
-		draw_prompt(u, prompt, &l);
+		ui_draw(u);
 		int k = ui_getkey(u, -1);
 		if (k == KEYCODE_RESIZE || k == ERR)
 			continue;
@@ -465,6 +480,8 @@ char *prompt_line(struct ui *u, const char *prompt, const char *initial, enum hi
 			break;
 		}
 	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
 	curs_set(0);
 	free(l.cp);
 	return ret;

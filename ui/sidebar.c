@@ -305,9 +305,15 @@ const char *const *sidebar_folders(struct sidebar *sb)
 	return sb ? (const char *const *)sb->folders : NULL;
 }
 
+const char *sidebar_folder_name(const char *typed)
+{
+	return typed[0] == '=' || typed[0] == '+' ? typed + 1 : typed;
+}
+
 char *sidebar_folder_query(struct ui *u, const char *name)
 {
 	struct sidebar *sb = u->sb;
+	name = sidebar_folder_name(name);
 	/* "acc/Folder" as listed, or "Folder" of the current account */
 	for (size_t pass = 0; pass < 2; pass++) {
 		char *full = pass == 0 || u->account < 0

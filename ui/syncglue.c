@@ -180,6 +180,10 @@ void sync_glue_status(struct ui *u, struct strbuf *b)
 		strbuf_adds(b, " offline: no password ");
 	} else if (st.cert_rejected) {
 		strbuf_adds(b, " offline: certificate rejected ");
+	} else if (st.auth_refused) {
+		char *why = text_sanitize(st.why, strlen(st.why), false);
+		strbuf_addf(b, " offline: login refused: %s ", why);
+		free(why);
 	} else if (st.offline) {
 		strbuf_adds(b, " offline ");
 	} else if (st.failed) {

@@ -203,9 +203,12 @@ static void draw_status(struct ui *u, struct view *v)
 	sync_glue_status(u, &b);
 	compose_send_status(u, &b); /* " outbox: N " while messages wait */
 	if (b.len) {
+		/* why the account is offline matters more than the end of the
+		 * view's status: it may cover that, up to the middle */
 		int w = text_width(b.s, b.len);
-		if (w < COLS - used)
-			draw_text(y, COLS - w, w, b.s, theme_attr(u->th, CO_offline));
+		int x = COLS - w > used ? COLS - w : used < COLS / 2 ? used : COLS / 2;
+		if (x < COLS)
+			draw_text(y, x, COLS - x, b.s, theme_attr(u->th, CO_offline));
 	}
 	strbuf_free(&b);
 }
@@ -519,15 +522,23 @@ int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_ke
 	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* ui_draw's overlay: a redraw for news while asking keeps the question */
+static void draw_question(struct ui *u, void *ctx)
+{
+	draw_fill(LINES - 1, 0, COLS, A_NORMAL);
+	draw_text(LINES - 1, 0, COLS, ctx, theme_attr(u->th, CO_prompt));
+}
+
 bool ui_yesno(struct ui *u, const char *question, bool dflt)
 {
 	char *q = xasprintf("%s ([%s]/%s): ", question, dflt ? "yes" : "no", dflt ? "no" : "yes");
 	bool ans = dflt;
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_question;
+	u->overlay_ctx = q;
 	for (;;) {
 		ui_draw(u);
-		draw_fill(LINES - 1, 0, COLS, A_NORMAL);
-		draw_text(LINES - 1, 0, COLS, q, theme_attr(u->th, CO_prompt));
-		refresh();
 		int k = ui_getkey(u, -1);
 		if (k == 'y' || k == 'Y') {
 			ans = true;
@@ -540,6 +551,8 @@ bool ui_yesno(struct ui *u, const char *question, bool dflt)
 		if (k == '\r' || k == '\n')
 			break;
 	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
 	free(q);
 	return ans;
 }
@@ -630,6 +643,20 @@ static void redirect_stderr(const conf_t *c)
 
 static SCREEN *g_screen;
 
+/* "/long/path/muttlike.rc:5: ..." without the directories, for one line
+ * (the help screen has it whole). */
+static const char *short_problem(const char *e)
+{
+	const char *end = e;
+	while ((end = strchr(end, ':')) && !(end[1] >= '0' && end[1] <= '9'))
+		end++;
+	const char *base = e;
+	for (const char *p = e; end && p < end; p++)
+		if (*p == '/')
+			base = p + 1;
+	return base;
+}
+
 static bool start_curses(void)
 {
 	g_screen = newterm(NULL, stdout, stdin);
@@ -695,9 +722,10 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);
 	open_account(&u);
-	if (conf_error_count(c))
-		ui_error(&u, "%s (and %zu more config problems; see :help)", conf_error(c, 0),
-			 conf_error_count(c) - 1);
+	size_t nerr = conf_error_count(c);
+	if (nerr) /* the count first: the first problem may not fit the line */
+		ui_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
+			 short_problem(conf_error(c, 0)));
 	while (!u.quit && u.top) {
 		ui_draw(&u);
 		dispatch_one(&u);

@@ -44,7 +44,7 @@ struct view_class {
 	/* optional */
 	struct listview *(*list)(struct view *v);
 	void (*status)(struct ui *u, struct view *v, struct strbuf *b);
-	bool (*idle)(struct ui *u, struct view *v); /* more work to do in the background? */
+	bool (*idle)(struct ui *u, struct view *v); /* did a slice of background work (draw, call again)? */
 	void (*store_changed)(struct ui *u, struct view *v);
 	void (*click)(struct ui *u, struct view *v, int y, int x);
 	void (*search_text)(struct view *v, size_t i, struct strbuf *b); /* text of entry i for / */
@@ -264,8 +264,11 @@ void sidebar_open(struct ui *u, struct sidebar *sb);
 bool sidebar_click(struct ui *u, struct sidebar *sb, int row);
 /* Folder names for completion ("account/Folder"), NULL-terminated; borrowed. */
 const char *const *sidebar_folders(struct sidebar *sb);
-/* Query of a folder name as the user writes it ("INBOX", "acc/INBOX"). */
+/* Query of a folder name as the user writes it ("INBOX", "acc/INBOX",
+ * mutt's "=INBOX" or "+INBOX"); NULL when there is no such folder. */
 char *sidebar_folder_query(struct ui *u, const char *name);
+/* The name without mutt's "=" or "+" (the mail folder) in front; borrowed. */
+const char *sidebar_folder_name(const char *typed);
 
 /* index.c: one index line, in columns from index_format, with colour runs */
 struct fmt_seg {

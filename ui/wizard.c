@@ -125,7 +125,11 @@ static enum step identity(struct wiz *w)
 		free(err);
 		err = NULL;
 		char *local, *domain;
-		if (disc_email_split(w->email, &local, &domain, &err)) {
+		/* with the servers given by hand nothing is looked up in the
+		 * domain, so a local one ("alice@localhost") is fine */
+		bool split = w->a.imap_url ? disc_email_split_local(w->email, &local, &domain, &err)
+					   : disc_email_split(w->email, &local, &domain, &err);
+		if (split) {
 			snprintf(w->domain, sizeof(w->domain), "%s", domain);
 			snprintf(w->local, sizeof(w->local), "%s", local);
 			free(local);

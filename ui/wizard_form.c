@@ -15,16 +15,20 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "log.h"
 #include "secret.h"
+#include "text.h"
 #include "util.h"
 #include "wizard_fe.h"
 
-enum { NOTES = 12, LABEL_W = 16, CTRL_C = 3, CTRL_U = 21, ESC = 27 };
+enum { NOTES = 12, LABEL_W = 16, CTRL_C = 3, CTRL_L = 12, CTRL_U = 21, ESC = 27 };
 
 struct form {
 	struct wiz_fe fe;
 	SCREEN *scr;
 	pthread_mutex_t lock;        /* guards notes (written from the job thread) */
+	log_sink_fn old_sink;        /* the log sink before the form, put back at the end */
+	void *old_sink_ud;
 	char *notes[NOTES];          /* newest last */
 	bool ended;
 };
@@ -39,6 +43,27 @@ static void note(struct wiz_fe *fe, const char *line)
 	memmove(f->notes, f->notes + 1, (NOTES - 1) * sizeof(f->notes[0]));
 	f->notes[NOTES - 1] = xstrdup(line);
 	pthread_mutex_unlock(&f->lock);
+}
+
+/* The core's log while the form is up: nothing may write to the terminal
+ * behind curses (discover's "trying ..." went straight over the form).
+ * Warnings and errors become notes; the rest is what the progress notes
+ * already say.  Called under the log's lock, from any thread. */
+static void form_log(enum log_level level, const char *line, void *ud)
+{
+	struct form *f = ud;
+	if (f->ended) {
+		if (f->old_sink)
+			f->old_sink(level, line, f->old_sink_ud);
+		return;
+	}
+	if (level > LOG_WARN)
+		return;
+	char *s = text_sanitize(line, strlen(line), false);
+	char *n = xasprintf("%s: %s", log_level_name(level), s);
+	note(&f->fe, n);
+	free(n);
+	free(s);
 }
 
 /* ---- drawing ---- */
@@ -238,6 +263,10 @@ static enum wiz_result page(struct wiz_fe *fe, struct wiz_page *p)
 			continue;
 		if (r == KEY_CODE_YES && ch == KEY_RESIZE)
 			continue;
+		if (r == OK && ch == CTRL_L) {
+			clearok(curscr, TRUE); /* the next refresh repaints everything */
+			continue;
+		}
 		int res = key(p, &focus, r, ch);
 		if (res >= 0)
 			return (enum wiz_result)res;
@@ -298,6 +327,8 @@ static bool busy(struct wiz_fe *fe, const char *title, const struct wiz_job *job
 		draw_busy(f, title, tick, cancelled);
 		wint_t ch;
 		int k = get_wch(&ch);
+		if (k == OK && ch == CTRL_L)
+			clearok(curscr, TRUE);
 		if (k == OK && (ch == CTRL_C || ch == ESC) && !cancelled) {
 			cancelled = true;
 			if (job->cancel)
@@ -325,6 +356,7 @@ static void form_free(struct wiz_fe *fe)
 {
 	struct form *f = (struct form *)fe;
 	end(fe);
+	log_set_sink(f->old_sink, f->old_sink_ud);
 	delscreen(f->scr);
 	for (size_t i = 0; i < NOTES; i++)
 		free(f->notes[i]);
@@ -351,5 +383,7 @@ struct wiz_fe *wizard_form_new(void)
 	f->fe.note = note;
 	f->fe.end = end;
 	f->fe.free = form_free;
+	log_get_sink(&f->old_sink, &f->old_sink_ud);
+	log_set_sink(form_log, f);
 	return &f->fe;
 }
