@@ -27,6 +27,10 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
+/* postponed.c: recall-message away from the Drafts folder: none, the
+ * only draft at once, or the list of postponed messages to choose from. */
+void postponed_offer(struct ui *u, const char *drafts_dir);
+
 /* account's outbox (errors, including "no account", go to the message
  * line: NULL).  The caller frees it with outbox_free. */
 struct outbox;
