@@ -216,7 +216,9 @@ static enum color_obj expand(struct ui *u, char ch, const char *arg, const struc
 		if (e->tree) {
 			strbuf_adds(tmp, e->tree);
 		}
-		strbuf_adds(tmp, e->subject);
+		/* mutt's hide_thread_subject: a reply's tree line without its parent's subject again */
+		if (!e->tree || !e->same_subject || !conf_bool(u->conf, -1, OPT_ID_hide_thread_subject))
+			strbuf_adds(tmp, e->subject);
 		/* a folded thread: how many messages its line hides */
 		if (thread_mode && e->total > 1)
 			strbuf_addf(tmp, " (+%u)", e->total - 1);
@@ -407,7 +409,7 @@ static size_t fill(struct index_view *iv, size_t max, int budget_ms)
 	bool was = mv_list_complete(iv->list);
 	size_t n = mv_list_fill(iv->list, max, budget_ms);
 	/* subject and from sorts reorder the entries when the list completes */
-	if (!was && mv_list_complete(iv->list) && (iv->sort == MV_SORT_SUBJECT || iv->sort == MV_SORT_FROM))
+	if (!was && mv_list_complete(iv->list) && mv_sort_reorders(iv->sort))
 		thr_drop(iv);
 	thr_sync(iv);
 	return n;
@@ -507,7 +509,11 @@ static void thr_evict(struct index_view *iv)
 
 static enum mv_sort sort_of(struct ui *u)
 {
-	static const enum mv_sort s[] = { MV_NEWEST_FIRST, MV_OLDEST_FIRST, MV_SORT_SUBJECT, MV_SORT_FROM };
+	/* in the order of the option's values (options.def) */
+	static const enum mv_sort s[] = { MV_NEWEST_FIRST,	   MV_OLDEST_FIRST,	   MV_SORT_SUBJECT,
+					  MV_SORT_FROM,		   MV_OLDEST_FIRST,	   MV_NEWEST_FIRST,
+					  MV_SORT_REVERSE_SUBJECT, MV_SORT_REVERSE_FROM, MV_SORT_LAST_DATE,
+					  MV_NEWEST_FIRST };
 	return s[conf_enum(u->conf, -1, OPT_ID_sort)];
 }
 
@@ -1053,7 +1059,7 @@ static void op_toggle_threads(struct ui *u, struct view *v)
 static void op_sort(struct ui *u, struct view *v)
 {
 	(void)v;
-	char *s = prompt_line(u, "Sort (newest-first, oldest-first, subject, from): ", "", HIST_CMD, COMPLETE_NONE);
+	char *s = prompt_line(u, "Sort (date, subject, from, last-date, or reverse- one of them): ", "", HIST_CMD, COMPLETE_NONE);
 	if (s && *s) {
 		char *err = NULL;
 		if (!conf_set(u->conf, -1, "sort", s, &err))

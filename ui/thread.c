@@ -88,6 +88,7 @@ static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur
 		size_t hidden = (i + 1 < tv->nvis ? tv->vis[i + 1] : mv_list_count(tv->list)) - idx - 1;
 		subj = xasprintf("%s (+%zu)", e->subject, hidden);
 		shown.subject = subj;
+		shown.same_subject = false; /* the count needs the subject */
 	}
 	index_draw_line(u, &shown, idx, false, false, y, x, w, cur);
 	free(subj);

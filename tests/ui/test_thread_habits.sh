@@ -27,6 +27,9 @@ msg a2 "" "Tue, 01 Jan 2030 11:00:00 +0000" "Re: Alpha plan" "Bob Beta" alpha2 a
 msg a3 "" "Tue, 01 Jan 2030 12:00:00 +0000" "Re: Alpha plan" "Cy Gamma" alpha3 alpha2
 msg a4 S "Tue, 01 Jan 2030 13:00:00 +0000" "Re: Alpha plan" "Dee Delta" alpha4 alpha3
 msg b1 S "Mon, 31 Dec 2029 10:00:00 +0000" "Beta single" "Dee Delta" beta1
+# Omega: started first, active after Beta; its reply changes the subject
+msg o1 S "Fri, 28 Dec 2029 10:00:00 +0000" "Omega root" "Fay Phi" omega1
+msg o2 S "Mon, 31 Dec 2029 12:00:00 +0000" "Re: Omega branch" "Gus Psi" omega2 omega1
 msg c1 "" "Sun, 30 Dec 2029 10:00:00 +0000" "Gamma talk" "Eve Eps" gamma1 "" \
 	'Intro line.
 
@@ -63,6 +66,51 @@ ui_keys Space
 check "no unread message after the last one" ui_wait "No more unread messages."
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
+
+# ---- repeated subjects in the tree (hide_thread_subject) ----
+ui_keys =
+ui_keys Escape Enter
+check "view-thread shows the tree" ui_wait "-- thread: Alpha plan [4 messages] --"
+check "the root keeps its subject" eval 'ui_screen | grep "Ann Alpha" | grep -q "Alpha plan"'
+check "a reply with its parent's subject (after Re:) shows none" \
+	eval 'ui_screen | grep -q "Bob Beta" && ! ui_screen | grep "Bob Beta" | grep -q "Alpha plan" && ! ui_screen | grep "Dee Delta" | grep -q "Alpha plan"'
+ui_keys q
+ui_wait "-- muttlike: work/INBOX" >/dev/null
+ui_keys Down Escape Enter
+check "a reply with a subject of its own" ui_wait "Omega branch [2 messages] --"
+check "keeps it" eval 'ui_screen | grep "Gus Psi" | grep -q "Re: Omega branch"'
+ui_keys q
+ui_wait "-- muttlike: work/INBOX" >/dev/null
+
+# ---- sort orders ----
+order_is() { # the threads' subjects from the top, as words
+	local got="" i
+	for i in $(seq 200); do
+		got=$(ui_screen | sed -n '2,5p' | grep -oE "Alpha plan|Omega|Beta single|Gamma talk" | tr '\n' ' ')
+		[ "$got" = "$* " ] && return 0
+		sleep 0.05
+	done
+	echo "order: $got" >&2
+	return 1
+}
+sort_by() {
+	ui_keys :
+	ui_type "set sort=$1"
+	ui_keys Enter
+}
+check "newest-first: threads by their newest message" order_is Alpha plan Omega Beta single Gamma talk
+sort_by last-date
+check "last-date: the least recently active thread first" order_is Gamma talk Beta single Omega Alpha plan
+sort_by date
+check "date (mutt's; oldest-first): threads by their first message" order_is Omega Gamma talk Beta single Alpha plan
+sort_by reverse-date
+check "reverse-date: newest first" order_is Alpha plan Omega Beta single Gamma talk
+sort_by subject
+check "subject: A to Z" order_is Alpha plan Beta single Gamma talk Omega
+sort_by reverse-subject
+check "reverse-subject: Z to A" order_is Omega Gamma talk Beta single Alpha plan
+sort_by reverse-last-date
+check "reverse-last-date: the most recently active first" order_is Alpha plan Omega Beta single Gamma talk
 
 ui_keys q
 finish
