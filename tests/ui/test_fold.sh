@@ -32,6 +32,8 @@ store_index "$DATA" work || { echo "FAIL - cannot build the store"; exit 1; }
 cat > "$T/a.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 account work
 set imap_url = imaps://alice@imap.work.example
 EOF2
@@ -141,6 +143,8 @@ restart() {
 cat > "$T/v.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 set keymap = vim
 account work
 set imap_url = imaps://alice@imap.work.example
@@ -165,6 +169,8 @@ st=$(ui_exited); check "vim: quits cleanly (got $st)" [ "$st" = 0 ]
 cat > "$T/e.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 set keymap = emacs
 account work
 set imap_url = imaps://alice@imap.work.example

@@ -22,6 +22,7 @@ store_index "$DATA" work
 cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
 set attach_save_dir = "$T/save"
+set hide_thread_subject = no
 set mouse = yes
 search "Zebras" "subject:zebra"
 account work
