@@ -1213,6 +1213,33 @@ static uint64_t journal_move(struct account_mgr *m, long account, const char *fr
 	return seq;
 }
 
+/* Index a file just delivered into folder/name (no ",U=": the next pass
+ * uploads it).  No store (it is busy or broken): the next open reconciles. */
+static size_t index_new(struct account_mgr *m, long account, const char *folder, const char *name)
+{
+	struct store *s = store_acquire(m, NULL);
+	if (!s)
+		return 1;
+	char *rel = store_rel(m, account, folder, name);
+	store_add(s, rel, conf_account_name(m->conf, (size_t)account), NULL);
+	size_t failed = store_flush(s);
+	store_release(m);
+	free(rel);
+	return failed;
+}
+
+bool account_mgr_index_file(struct account_mgr *m, const char *path, char **err)
+{
+	struct msg_path p;
+	bool ok = msg_path_parse(m, path, &p);
+	if (!ok)
+		*err = xstrdup("the file is not in an account's folder");
+	else if (!(ok = index_new(m, p.account, p.folder, p.name) == 0))
+		*err = xstrdup("it could not be indexed now (see the log); the next sync indexes it");
+	msg_path_clear(&p);
+	return ok;
+}
+
 static bool copy_msg(struct account_mgr *m, const struct msg_path *p, const char *dest_rel, char **err)
 {
 	char *src = acct_path(m, p->account, p->folder), *dst = acct_path(m, p->account, dest_rel);
@@ -1221,15 +1248,7 @@ static bool copy_msg(struct account_mgr *m, const struct msg_path *p, const char
 	bool ok = maildir_read(src, p->name, &data, &len) == 0 && maildir_create(dst) == 0 &&
 		  maildir_deliver(dst, data, len, 0, false, name_flags(p->name), 0, &nn) == 0;
 	if (ok) {
-		/* No ",U=": the next pass uploads it. */
-		struct store *s = store_acquire(m, NULL);
-		char *rel = store_rel(m, p->account, dest_rel, nn);
-		if (s) {
-			store_add(s, rel, conf_account_name(m->conf, (size_t)p->account), NULL);
-			store_flush(s);
-			store_release(m);
-		}
-		free(rel);
+		index_new(m, p->account, dest_rel, nn);
 	} else {
 		*err = xasprintf("cannot copy the message: %s", strerror(errno));
 	}

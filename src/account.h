@@ -146,6 +146,11 @@ bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_
  * a recalled draft once its text is safe elsewhere.  path may predate a
  * rename (flags, or the UID an upload gave it). */
 bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err);
+/* Index a message file just written into an account's folder (a
+ * postponed draft): the index and the folder list show it at once,
+ * online or not; the next pass uploads it.  false with *err (caller
+ * frees). */
+bool account_mgr_index_file(struct account_mgr *m, const char *path, char **err);
 /* Put a deleted or moved message back where it was.  Frees *u. */
 bool account_mgr_undo(struct account_mgr *m, struct account_undo **u, char **err);
 void account_undo_free(struct account_undo **u);

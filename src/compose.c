@@ -165,6 +165,11 @@ const char *compose_message_id(const compose_t *c)
 	return c->message_id;
 }
 
+bool compose_flowed(const compose_t *c)
+{
+	return c->flowed;
+}
+
 void compose_set_flowed(compose_t *c, bool flowed)
 {
 	c->flowed = flowed;

@@ -115,6 +115,7 @@ const char *compose_orig_path(const compose_t *c);
  * NULL: none).  A path with a line break is ignored. */
 void compose_set_orig_path(compose_t *c, const char *path);
 void compose_set_flowed(compose_t *c, bool flowed);
+bool compose_flowed(const compose_t *c);
 
 /* Extra headers the user wrote in the editor (X-Foo: bar), in order. */
 size_t compose_extra_count(const compose_t *c);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "encode.h"
+#include "text.h"
 
 void compose_orig_clear(struct compose_orig *o)
 {
@@ -37,43 +38,11 @@ void compose_orig_clear(struct compose_orig *o)
 
 /* ---- subjects and threading ---- */
 
-/* Length of a leading "Re:", "RE:", "Re[2]:", "Aw:", "Fwd:", "Fw:" ... */
-static size_t prefix_len(const char *s, const char *const *words)
-{
-	for (size_t w = 0; words[w]; w++) {
-		size_t n = strlen(words[w]);
-		if (strncasecmp(s, words[w], n) != 0)
-			continue;
-		const char *p = s + n;
-		if (*p == '[') {
-			while (isdigit((unsigned char)*++p))
-				;
-			if (*p++ != ']')
-				continue;
-		}
-		if (*p == ':')
-			return (size_t)(p + 1 - s);
-	}
-	return 0;
-}
-
-static const char *strip_prefixes(const char *s, const char *const *words)
-{
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		size_t n = prefix_len(s, words);
-		if (!n)
-			return s;
-		s += n;
-	}
-}
-
 char *compose_reply_subject(const char *subject)
 {
 	static const char *const re[] = { "re", "aw", "sv", NULL };
 	char *clean = encode_header_clean(subject ? subject : "");
-	char *out = xasprintf("Re: %s", strip_prefixes(clean, re));
+	char *out = xasprintf("Re: %s", text_subject_strip(clean, re));
 	free(clean);
 	return out;
 }
@@ -82,7 +51,7 @@ char *compose_forward_subject(const char *subject)
 {
 	static const char *const fw[] = { "fwd", "fw", NULL };
 	char *clean = encode_header_clean(subject ? subject : "");
-	char *out = xasprintf("Fwd: %s", strip_prefixes(clean, fw));
+	char *out = xasprintf("Fwd: %s", text_subject_strip(clean, fw));
 	free(clean);
 	return out;
 }

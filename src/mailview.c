@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -460,10 +461,16 @@ static void entry_from_message(struct mv_entry *e, notmuch_message_t *m)
 static notmuch_query_t *make_query(mailview_t *mv, const char *query, enum mv_sort sort)
 {
 	notmuch_query_t *q = notmuch_query_create(mv->db, query && *query ? query : "*");
+	/* LAST_DATE reverses the newest-first list */
 	if (q)
 		notmuch_query_set_sort(q, sort == MV_OLDEST_FIRST ? NOTMUCH_SORT_OLDEST_FIRST
 								  : NOTMUCH_SORT_NEWEST_FIRST);
 	return q;
+}
+
+bool mv_sort_reorders(enum mv_sort sort)
+{
+	return sort != MV_NEWEST_FIRST && sort != MV_OLDEST_FIRST;
 }
 
 static notmuch_status_t list_search(mv_list_t *l)
@@ -533,13 +540,25 @@ static int cmp_from(const void *a, const void *b)
 	return c ? c : (x->date < y->date) - (x->date > y->date);
 }
 
+static void reverse(struct mv_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct mv_entry t = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+}
+
 static void finish_list(mv_list_t *l)
 {
 	l->complete = true;
-	if (l->n && l->sort == MV_SORT_SUBJECT)
+	enum mv_sort s = l->sort;
+	if (l->n && (s == MV_SORT_SUBJECT || s == MV_SORT_REVERSE_SUBJECT))
 		qsort(l->v, l->n, sizeof(*l->v), cmp_subject);
-	else if (l->n && l->sort == MV_SORT_FROM)
+	else if (l->n && (s == MV_SORT_FROM || s == MV_SORT_REVERSE_FROM))
 		qsort(l->v, l->n, sizeof(*l->v), cmp_from);
+	if (s == MV_SORT_REVERSE_SUBJECT || s == MV_SORT_REVERSE_FROM || s == MV_SORT_LAST_DATE)
+		reverse(l->v, l->n);
 }
 
 static bool fill_one(mv_list_t *l)
@@ -671,12 +690,15 @@ static char *tree_prefix(const bool *more, int depth, bool last)
 	return strbuf_detach(&b);
 }
 
+static const char *const subject_prefixes[] = { "re", "aw", "sv", "fwd", "fw", NULL };
+
 /* Depth-first walk with an explicit stack: a reply chain thousands deep
  * must not overflow the C stack.  Depth beyond the cap is shown at the cap. */
 static void walk_thread(mv_list_t *l, notmuch_messages_t *top)
 {
 	notmuch_messages_t *stack[MV_TREE_MAX_DEPTH + 1];
 	bool more[MV_TREE_MAX_DEPTH + 1] = { 0 };
+	const char *subj[MV_TREE_MAX_DEPTH + 1] = { 0 }; /* each level's last subject, stripped (in l->v's strings) */
 	int sp = 0;
 	stack[0] = top;
 	while (sp >= 0) {
@@ -694,6 +716,8 @@ static void walk_thread(mv_list_t *l, notmuch_messages_t *top)
 		e->depth = sp;
 		e->last_child = last;
 		e->tree = tree_prefix(more, sp, last);
+		subj[sp] = text_subject_strip(e->subject, subject_prefixes);
+		e->same_subject = sp > 0 && subj[sp - 1] && strcasecmp(subj[sp], subj[sp - 1]) == 0;
 		notmuch_messages_t *replies = notmuch_message_get_replies(m);
 		if (replies && notmuch_messages_valid(replies)) {
 			if (sp < MV_TREE_MAX_DEPTH)

@@ -34,7 +34,22 @@ typedef struct mailview mailview_t;
 typedef struct mv_list mv_list_t;
 
 enum mv_mode { MV_THREADS, MV_MESSAGES };
-enum mv_sort { MV_NEWEST_FIRST, MV_OLDEST_FIRST, MV_SORT_SUBJECT, MV_SORT_FROM };
+/* In threads mode notmuch orders threads by their newest message for
+ * NEWEST_FIRST (thread activity) and by their oldest for OLDEST_FIRST.
+ * The others reorder the list when it completes (mv_sort_reorders):
+ * subject or From (either way), or LAST_DATE, threads by their newest
+ * message, least recently active first. */
+enum mv_sort {
+	MV_NEWEST_FIRST,
+	MV_OLDEST_FIRST,
+	MV_SORT_SUBJECT,
+	MV_SORT_FROM,
+	MV_SORT_REVERSE_SUBJECT,
+	MV_SORT_REVERSE_FROM,
+	MV_SORT_LAST_DATE,
+};
+/* Does the sort reorder the entries when the list completes? */
+bool mv_sort_reorders(enum mv_sort sort);
 
 enum mv_flag {
 	MV_UNREAD = 1 << 0,
@@ -60,6 +75,7 @@ struct mv_entry {
 	int depth;         /* reply depth in a thread list, 0 elsewhere */
 	bool last_child;   /* thread list: no later sibling at this depth */
 	char *tree;        /* thread list: the tree prefix ("├─>" ...) in UTF-8; owned */
+	bool same_subject; /* thread list: the parent's subject, after Re:/Fwd: prefixes */
 };
 
 /* Open the database under db_path (data_dir/mail) read-only. */

@@ -1,8 +1,10 @@
 /* text.c - see text.h. */
 #include "text.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -112,4 +114,38 @@ void text_print(FILE *f, const char *fmt, ...)
 	fflush(f);
 	free(line);
 	free(raw);
+}
+
+/* ---- subjects ---- */
+
+/* Length of a leading "Re:", "RE:", "Re[2]:", "Aw:", "Fwd:", "Fw:" ... */
+static size_t prefix_len(const char *s, const char *const *words)
+{
+	for (size_t w = 0; words[w]; w++) {
+		size_t n = strlen(words[w]);
+		if (strncasecmp(s, words[w], n) != 0)
+			continue;
+		const char *p = s + n;
+		if (*p == '[') {
+			while (isdigit((unsigned char)*++p))
+				;
+			if (*p++ != ']')
+				continue;
+		}
+		if (*p == ':')
+			return (size_t)(p + 1 - s);
+	}
+	return 0;
+}
+
+const char *text_subject_strip(const char *s, const char *const *words)
+{
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		size_t n = prefix_len(s, words);
+		if (!n)
+			return s;
+		s += n;
+	}
 }

@@ -30,4 +30,9 @@ bool text_is_clean(const char *s, size_t len);
 /* Is this code point one we never show as-is? */
 bool text_is_dangerous(unsigned cp);
 
+/* s after its leading reply or forward prefixes, any number of them, each
+ * one of words ("re", "fwd", ...) case-insensitively, with an optional
+ * "[N]", then ':' ("Re: Fwd: RE[2]: x" -> "x").  Points into s. */
+const char *text_subject_strip(const char *s, const char *const *words);
+
 #endif

@@ -119,9 +119,9 @@ static const char *editor_command(struct ui *u)
 /* The user's editor command comes from their own config and may hold
  * arguments, so the shell parses it; the file name is "$1", never part of
  * the command text. */
-static int run_editor(struct ui *u, const char *path)
+static int run_editor(struct ui *u, const char *command, const char *path)
 {
-	char *cmd = xasprintf("%s \"$1\"", editor_command(u));
+	char *cmd = xasprintf("%s \"$1\"", command);
 	char *argv[] = { "/bin/sh", "-c", cmd, "sh", (char *)path, NULL };
 	int st = ui_run_external(u, argv, -1, false);
 	free(cmd);
@@ -160,15 +160,22 @@ bool compose_save_file(struct ui *u, compose_t *c, char **edit_file)
 
 enum compose_edit_result compose_edit(struct ui *u, compose_t *c, char **edit_file, bool file_ahead)
 {
+	return compose_edit_with(u, c, edit_file, file_ahead, editor_command(u));
+}
+
+enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **edit_file, bool file_ahead,
+					   const char *command)
+{
 	if ((!*edit_file || !file_ahead) && !write_edit_file(u, c, edit_file))
 		return EDIT_FAILED;
 	char *err = NULL;
 	char *before = read_text_file(*edit_file, &err);
-	int st = run_editor(u, *edit_file);
+	int st = run_editor(u, command, *edit_file);
 	char *after = st == 0 ? read_text_file(*edit_file, &err) : NULL;
 	enum compose_edit_result r = EDIT_OK;
 	if (st != 0) {
-		ui_error(u, "The editor failed (%s %d); your text is kept in %s.", st < 0 ? "signal or" : "status",
+		ui_error(u, "%s failed (%s %d); your text is kept in %s.",
+			 strcmp(command, editor_command(u)) == 0 ? "The editor" : command, st < 0 ? "signal or" : "status",
 			 st, *edit_file);
 		r = EDIT_FAILED;
 	} else if (!after) {
@@ -256,12 +263,17 @@ bool compose_postpone(struct ui *u, compose_t *c)
 		free(err);
 		return false;
 	}
-	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS);
-	bool ok = outbox_deliver_local(dir, msg, len, "DS", NULL) == 0;
-	if (ok)
+	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS), *file = NULL;
+	bool ok = outbox_deliver_local(dir, msg, len, "DS", &file) == 0;
+	/* indexed now, online or not: the folder list and recall see it */
+	if (ok && !sync_glue_index_file(u, file, &err))
+		ui_error(u, "Message postponed to %s, but %s.", dir, err ? err : "?");
+	else if (ok)
 		ui_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
 	else
 		ui_error(u, "Cannot save the draft in %s: %s", dir, strerror(errno));
+	free(err);
+	free(file);
 	free(dir);
 	free(msg);
 	return ok;
@@ -536,25 +548,12 @@ static char *current_file(struct ui *u, struct view *v)
 	return file;
 }
 
-/* A draft is recalled from the postponed folder only: anything else is
- * edit-as-new. */
-static bool in_drafts(struct ui *u, const char *file)
-{
-	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS);
-	size_t n = strlen(dir);
-	bool in = strncmp(file, dir, n) == 0 && file[n] == '/';
-	free(dir);
-	if (!in)
-		ui_error(u, "Open the Drafts folder and choose the draft to recall (or use edit-as-new).");
-	return in;
-}
-
 static void run_on_current(struct ui *u, struct view *v, const char *function)
 {
 	char *file = current_file(u, v);
 	if (!file)
 		ui_error(u, "No message selected.");
-	else if (strcmp(function, "recall-message") != 0 || (account_name(u) && in_drafts(u, file)))
+	else
 		compose_run(u, function, file);
 	free(file);
 }
@@ -571,4 +570,21 @@ void compose_op_list_reply(struct ui *u, struct view *v) { run_on_current(u, v, 
 void compose_op_forward(struct ui *u, struct view *v) { run_on_current(u, v, "forward-message"); }
 void compose_op_bounce(struct ui *u, struct view *v) { run_on_current(u, v, "bounce-message"); }
 void compose_op_edit_as_new(struct ui *u, struct view *v) { run_on_current(u, v, "edit-as-new"); }
-void compose_op_recall(struct ui *u, struct view *v) { run_on_current(u, v, "recall-message"); }
+/* A draft is recalled from the postponed folder only (anything else is
+ * edit-as-new): the current message when it is one, else the postponed
+ * messages to choose from, as mutt offers them. */
+void compose_op_recall(struct ui *u, struct view *v)
+{
+	if (!account_name(u)) {
+		ui_error(u, "No account is configured.");
+		return;
+	}
+	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS), *file = current_file(u, v);
+	size_t n = strlen(dir);
+	if (file && strncmp(file, dir, n) == 0 && file[n] == '/')
+		compose_run(u, "recall-message", file);
+	else
+		postponed_offer(u, dir);
+	free(file);
+	free(dir);
+}

@@ -27,6 +27,10 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
+/* postponed.c: recall-message away from the Drafts folder: none, the
+ * only draft at once, or the list of postponed messages to choose from. */
+void postponed_offer(struct ui *u, const char *drafts_dir);
+
 /* account's outbox (errors, including "no account", go to the message
  * line: NULL).  The caller frees it with outbox_free. */
 struct outbox;
@@ -82,6 +86,10 @@ enum compose_edit_result {
 /* Run the editor on the draft: on a new file written from c, or on the
  * existing *edit_file when file_ahead. */
 enum compose_edit_result compose_edit(struct ui *u, struct compose *c, char **edit_file, bool file_ahead);
+/* The same round trip with another command on the file (the spell
+ * checker: `ispell`); command is parsed by the shell, the file is "$1". */
+enum compose_edit_result compose_edit_with(struct ui *u, struct compose *c, char **edit_file, bool file_ahead,
+					   const char *command);
 /* Rewrite the editor's file from the draft (after a header or attachment
  * change on the screen), so a crash keeps the latest state. */
 bool compose_save_file(struct ui *u, struct compose *c, char **edit_file);

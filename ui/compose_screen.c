@@ -91,8 +91,10 @@ static void draw_body_line(struct ui *u, struct compose_view *cv, int y)
 	size_t lines = 0;
 	for (const char *p = b; p && *p; p++)
 		lines += *p == '\n';
-	char *s = xasprintf("  - %-30s %8zu  (the text, %zu line%s)", "text/plain", b ? strlen(b) : 0, lines,
-			    lines == 1 ? "" : "s");
+	/* what compose_render writes: UTF-8 always, flowed when format_flowed */
+	char *s = xasprintf("  - %-30s %8zu  (the text, %zu line%s)",
+			    compose_flowed(cv->c) ? "text/plain; charset=utf-8; format=flowed" : "text/plain; charset=utf-8",
+			    b ? strlen(b) : 0, lines, lines == 1 ? "" : "s");
 	draw_fill(y, 0, COLS, theme_attr(u->th, CO_normal));
 	draw_text(y, 0, COLS, s, theme_attr(u->th, CO_normal));
 	free(s);
@@ -246,9 +248,28 @@ static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const
 }
 
 static void op_edit_to(struct ui *u, struct view *v) { edit_addrs(u, v, CF_TO, "To: "); }
+static void op_edit_reply_to(struct ui *u, struct view *v) { edit_addrs(u, v, CF_REPLY_TO, "Reply-To: "); }
 static void op_edit_cc(struct ui *u, struct view *v) { edit_addrs(u, v, CF_CC, "Cc: "); }
 static void op_edit_bcc(struct ui *u, struct view *v) { edit_addrs(u, v, CF_BCC, "Bcc: "); }
 static void op_edit_from(struct ui *u, struct view *v) { edit_addrs(u, v, CF_FROM, "From: "); }
+
+/* mutt's ispell: the spell checker works on the editor's file, then it is
+ * read back as after the editor. */
+static void op_ispell(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	const char *cmd = conf_str(u->conf, -1, OPT_ID_ispell);
+	if (!cmd || !*cmd) {
+		ui_error(u, "ispell is not set.");
+		return;
+	}
+	enum compose_edit_result r = compose_edit_with(u, cv->c, &cv->edit_file, cv->file_ahead, cmd);
+	cv->file_ahead = r == EDIT_BAD || r == EDIT_FAILED;
+	if (r == EDIT_OK)
+		ui_message(u, "Spell check done: the text was changed.");
+	else if (r == EDIT_UNCHANGED)
+		ui_message(u, "Spell check done: nothing changed.");
+}
 
 static void op_edit_subject(struct ui *u, struct view *v)
 {
@@ -327,6 +348,8 @@ static const struct op compose_ops[] = {
 	{ "edit-bcc", op_edit_bcc },
 	{ "edit-subject", op_edit_subject },
 	{ "edit-from", op_edit_from },
+	{ "edit-reply-to", op_edit_reply_to },
+	{ "ispell", op_ispell },
 	{ "exit", op_abort },
 	{ NULL, NULL },
 };

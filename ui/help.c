@@ -1,12 +1,15 @@
 /* help.c - two small list screens: the help screen, generated from the
  * live keymap of the screen it was opened from (bound keys first, then
  * the functions of that screen with no key), and the message's links. */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "encode.h"
 #include "uiint.h"
 
 struct text_list {
@@ -151,13 +154,86 @@ struct view *help_view_new(struct ui *u, const struct view *for_view)
 
 /* ---- links ---- */
 
-/* Start url_opener with the URL as one argument, detached: no shell, no
- * terminal, nothing to wait for. */
+/* The URL as it may go to the terminal: printable ASCII kept, every other
+ * byte (controls, ESC, BEL, spaces, UTF-8) percent-encoded, so the OSC 52
+ * payload and the message line carry nothing a terminal would act on. */
+static char *url_sanitize(const char *url)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p > 0x20 && *p < 0x7f)
+			strbuf_addc(&b, (char)*p);
+		else
+			strbuf_addf(&b, "%%%02X", *p);
+	}
+	return strbuf_detach(&b);
+}
+
+/* Copy through OSC 52 (the terminal, or tmux with set-clipboard, puts it
+ * on the clipboard; over SSH it is the local terminal's clipboard). */
+static void url_copy(const char *clean)
+{
+	char *b64 = encode_base64_line(clean, strlen(clean));
+	char *seq = xasprintf("\033]52;c;%s\a", b64);
+	fflush(stdout); /* after what curses has buffered */
+	for (size_t off = 0, n = strlen(seq); off < n;) {
+		ssize_t w = write(STDOUT_FILENO, seq + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(seq);
+	free(b64);
+}
+
+/* xdg-open needs a display; over SSH there is none. */
+static bool no_display(const char *opener)
+{
+	const char *d = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+	if ((d && *d) || (w && *w))
+		return false;
+	const char *base = strrchr(opener, '/');
+	return strcmp(base ? base + 1 : opener, "xdg-open") == 0;
+}
+
+/* The URL could not be opened here: copy it when url_copy allows, and
+ * print it either way. */
+static void url_fallback(struct ui *u, const char *why, const char *url)
+{
+	char *clean = url_sanitize(url);
+	if (conf_bool(u->conf, -1, OPT_ID_url_copy)) {
+		url_copy(clean);
+		ui_error(u, "%s; copied (OSC 52): %s", why, clean);
+	} else {
+		ui_error(u, "%s (set url_copy to copy it): %s", why, clean);
+	}
+	free(clean);
+}
+
+/* Start url_opener with the URL as one argument: no shell, no terminal.
+ * An exec failure comes back through a close-on-exec pipe at once; the
+ * exit status is collected by urls_reap from the main loop. */
 static void open_url(struct ui *u, const char *url)
 {
 	const char *opener = conf_str(u->conf, -1, OPT_ID_url_opener);
 	if (!opener || !*opener) {
-		ui_error(u, "url_opener is not set.");
+		url_fallback(u, "url_opener is not set", url);
+		return;
+	}
+	if (no_display(opener)) {
+		url_fallback(u, "No display to open it on", url);
+		return;
+	}
+	if (u->opener_pid > 0) {
+		ui_error(u, "%s is still running.", u->opener);
+		return;
+	}
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		ui_error(u, "Cannot start %s: %s", opener, strerror(errno));
 		return;
 	}
 	pid_t pid = fork();
@@ -169,15 +245,49 @@ static void open_url(struct ui *u, const char *url)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		if (fork() == 0) {
-			execlp(opener, opener, url, (char *)NULL);
-			_exit(127);
-		}
-		_exit(0);
+		execlp(opener, opener, url, (char *)NULL);
+		int e = errno;
+		(void)!write(pfd[1], &e, sizeof(e));
+		_exit(127);
 	}
-	if (pid > 0)
+	close(pfd[1]);
+	int err = 0;
+	ssize_t r = pid > 0 ? read(pfd[0], &err, sizeof(err)) : -1;
+	close(pfd[0]);
+	if (pid < 0) {
+		ui_error(u, "Cannot start %s: %s", opener, strerror(errno));
+		return;
+	}
+	if (r == (ssize_t)sizeof(err)) {
 		waitpid(pid, NULL, 0);
-	ui_message(u, "Opened with %s.", opener);
+		char *why = xasprintf("Cannot run %s: %s", opener, strerror(err));
+		url_fallback(u, why, url);
+		free(why);
+		return;
+	}
+	u->opener_pid = pid;
+	free(u->opener);
+	u->opener = xstrdup(opener);
+	free(u->opener_url);
+	u->opener_url = xstrdup(url);
+	ui_message(u, "Opening with %s...", opener);
+}
+
+void urls_reap(struct ui *u)
+{
+	int st;
+	if (u->opener_pid <= 0 || waitpid(u->opener_pid, &st, WNOHANG) != u->opener_pid)
+		return;
+	u->opener_pid = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		ui_message(u, "Opened with %s.", u->opener);
+	} else {
+		char *why = WIFEXITED(st) ? xasprintf("%s failed (exit status %d)", u->opener, WEXITSTATUS(st))
+					  : xasprintf("%s was killed (signal %d)", u->opener, WTERMSIG(st));
+		url_fallback(u, why, u->opener_url);
+		free(why);
+	}
+	ui_draw(u);
 }
 
 static void op_open_url(struct ui *u, struct view *v)

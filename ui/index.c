@@ -217,7 +217,9 @@ static enum color_obj expand(struct ui *u, char ch, const char *arg, const struc
 		if (e->tree) {
 			strbuf_adds(tmp, e->tree);
 		}
-		strbuf_adds(tmp, e->subject);
+		/* mutt's hide_thread_subject: a reply's tree line without its parent's subject again */
+		if (!e->tree || !e->same_subject || !conf_bool(u->conf, -1, OPT_ID_hide_thread_subject))
+			strbuf_adds(tmp, e->subject);
 		/* a folded thread: how many messages its line hides */
 		if (thread_mode && e->total > 1)
 			strbuf_addf(tmp, " (+%u)", e->total - 1);
@@ -414,7 +416,7 @@ static size_t fill(struct index_view *iv, size_t max, int budget_ms)
 	bool was = mv_list_complete(iv->list);
 	size_t n = mv_list_fill(iv->list, max, budget_ms);
 	/* subject and from sorts reorder the entries when the list completes */
-	if (!was && mv_list_complete(iv->list) && (iv->sort == MV_SORT_SUBJECT || iv->sort == MV_SORT_FROM))
+	if (!was && mv_list_complete(iv->list) && mv_sort_reorders(iv->sort))
 		thr_drop(iv);
 	thr_sync(iv);
 	return n;
@@ -514,7 +516,11 @@ static void thr_evict(struct index_view *iv)
 
 static enum mv_sort sort_of(struct ui *u)
 {
-	static const enum mv_sort s[] = { MV_NEWEST_FIRST, MV_OLDEST_FIRST, MV_SORT_SUBJECT, MV_SORT_FROM };
+	/* in the order of the option's values (options.def) */
+	static const enum mv_sort s[] = { MV_NEWEST_FIRST,	   MV_OLDEST_FIRST,	   MV_SORT_SUBJECT,
+					  MV_SORT_FROM,		   MV_OLDEST_FIRST,	   MV_NEWEST_FIRST,
+					  MV_SORT_REVERSE_SUBJECT, MV_SORT_REVERSE_FROM, MV_SORT_LAST_DATE,
+					  MV_NEWEST_FIRST };
 	return s[conf_enum(u->conf, -1, OPT_ID_sort)];
 }
 
@@ -862,33 +868,36 @@ static void index_click(struct ui *u, struct view *v, int y, int x)
 		lv_set_cur(&iv->lv, i);
 }
 
-/* The first message of thread t (new strings); false when it has none. */
-static bool thread_first(struct ui *u, const char *thread_id, char **file, char **msgid)
+/* The newest unread message of thread t, else its newest (newest: false
+ * takes the first); new strings; false when it has none. */
+static bool thread_pick(struct ui *u, const char *thread_id, bool newest, char **file, char **msgid)
 {
 	char *err = NULL;
 	mv_list_t *t = mv_list_thread(u->mv, thread_id, NULL, &err);
 	free(err);
-	struct mv_entry *m = t ? mv_list_entry(t, 0) : NULL;
-	bool ok = m && m->file;
+	struct mv_entry *best = NULL;
+	bool best_unread = false;
+	for (size_t i = 0; t && i < (newest ? mv_list_count(t) : 1); i++) {
+		struct mv_entry *m = mv_list_entry(t, i);
+		bool unread = m->flags & MV_UNREAD;
+		if (!m->file || (best && (best_unread > unread || (best_unread == unread && m->date < best->date))))
+			continue;
+		best = m;
+		best_unread = unread;
+	}
+	bool ok = best != NULL;
 	if (ok) {
-		*file = xstrdup(m->file);
-		*msgid = xstrdup(m->id);
+		*file = xstrdup(best->file);
+		*msgid = xstrdup(best->id);
 	}
 	mv_list_free(&t);
 	return ok;
 }
 
-static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char **msgid)
+/* The message the cursor's line stands for: itself, or of a folded thread
+ * its first message (its newest unread when unread). */
+static bool nav_current(struct ui *u, struct index_view *iv, bool unread, char **file, char **msgid)
 {
-	struct index_view *iv = (struct index_view *)v;
-	if (!iv->list)
-		return false;
-	size_t want = iv->lv.cur + (size_t)(dir > 0 ? 1 : 0);
-	while (dir > 0 && want >= iv->lv.count && !mv_list_complete(iv->list) && !mv_list_failed(iv->list))
-		fill(iv, 64, 0);
-	if ((dir < 0 && iv->lv.cur == 0) || (dir > 0 && iv->lv.cur + 1 >= iv->lv.count))
-		return false;
-	lv_set_cur(&iv->lv, dir > 0 ? iv->lv.cur + 1 : iv->lv.cur - 1);
 	bool is_msg;
 	struct mv_entry *e = cur_entry(u, iv, NULL, &is_msg);
 	if (!e)
@@ -898,7 +907,29 @@ static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char *
 		*msgid = xstrdup(e->id);
 		return *file != NULL;
 	}
-	return thread_first(u, e->id, file, msgid);
+	return thread_pick(u, e->id, unread, file, msgid);
+}
+
+static bool find_unread(struct ui *u, struct index_view *iv, int dir);
+
+static bool index_nav(struct ui *u, struct view *v, int dir, char **file, char **msgid)
+{
+	struct index_view *iv = (struct index_view *)v;
+	if (!iv->list)
+		return false;
+	bool unread = dir == NAV_NEXT_UNREAD || dir == NAV_PREV_UNREAD;
+	if (unread) {
+		if (!find_unread(u, iv, dir > 0 ? 1 : -1))
+			return false;
+		return nav_current(u, iv, true, file, msgid);
+	}
+	size_t want = iv->lv.cur + (size_t)(dir > 0 ? 1 : 0);
+	while (dir > 0 && want >= iv->lv.count && !mv_list_complete(iv->list) && !mv_list_failed(iv->list))
+		fill(iv, 64, 0);
+	if ((dir < 0 && iv->lv.cur == 0) || (dir > 0 && iv->lv.cur + 1 >= iv->lv.count))
+		return false;
+	lv_set_cur(&iv->lv, dir > 0 ? iv->lv.cur + 1 : iv->lv.cur - 1);
+	return nav_current(u, iv, false, file, msgid);
 }
 
 static char **index_targets(struct ui *u, struct view *v, size_t *n)
@@ -955,7 +986,25 @@ static void index_destroy(struct view *v)
 
 /* ---- ops ---- */
 
+/* A message opens in the pager; a folded thread at its newest unread
+ * message (else its newest), as in mutt; view-thread shows the tree. */
 static void open_entry(struct ui *u, struct view *v)
+{
+	struct index_view *iv = (struct index_view *)v;
+	char *file = NULL, *id = NULL;
+	if (!cur_entry(u, iv, NULL, &(bool){ false }))
+		return;
+	if (nav_current(u, iv, true, &file, &id))
+		ui_push(u, pager_view_new(u, file, id));
+	else
+		ui_error(u, "Cannot open this message: no file");
+	free(file);
+	free(id);
+}
+
+/* The thread under the cursor as a tree of its own (what Enter did before
+ * it opened the message, as mutt does). */
+static void op_view_thread(struct ui *u, struct view *v)
 {
 	struct index_view *iv = (struct index_view *)v;
 	bool is_msg;
@@ -963,21 +1012,10 @@ static void open_entry(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (iv->mode == MV_MESSAGES || is_msg) {
-		if (e->file)
-			ui_push(u, pager_view_new(u, e->file, e->id));
+		ui_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
 		return;
 	}
-	if (e->total > 1) {
-		ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
-		return;
-	}
-	char *file = NULL, *id = NULL;
-	if (thread_first(u, e->id, &file, &id))
-		ui_push(u, pager_view_new(u, file, id));
-	else
-		ui_error(u, "Cannot open this message: no file");
-	free(file);
-	free(id);
+	ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
 }
 
 static void op_last(struct ui *u, struct view *v)
@@ -1072,7 +1110,7 @@ static void op_toggle_threads(struct ui *u, struct view *v)
 static void op_sort(struct ui *u, struct view *v)
 {
 	(void)v;
-	char *s = prompt_line(u, "Sort (newest-first, oldest-first, subject, from): ", "", HIST_CMD, COMPLETE_NONE);
+	char *s = prompt_line(u, "Sort (date, subject, from, last-date, or reverse- one of them): ", "", HIST_CMD, COMPLETE_NONE);
 	if (s && *s) {
 		char *err = NULL;
 		if (!conf_set(u->conf, -1, "sort", s, &err))
@@ -1259,11 +1297,12 @@ static bool have_row(struct index_view *iv, size_t r)
 	return true;
 }
 
-static void jump_unread(struct ui *u, struct view *v, int dir)
+/* Move the cursor to the next or previous line with an unread message;
+ * false when there is none. */
+static bool find_unread(struct ui *u, struct index_view *iv, int dir)
 {
-	struct index_view *iv = (struct index_view *)v;
 	if (!iv->list)
-		return;
+		return false;
 	size_t r = iv->lv.cur;
 	for (;;) {
 		if (dir > 0 && !have_row(iv, r + 1))
@@ -1281,10 +1320,16 @@ static void jump_unread(struct ui *u, struct view *v, int dir)
 		struct mv_entry *e = row_entry(u, iv, r, &t, &is_msg);
 		if (e && (e->flags & MV_UNREAD)) {
 			lv_set_cur(&iv->lv, r);
-			return;
+			return true;
 		}
 	}
-	ui_error(u, "No more unread messages.");
+	return false;
+}
+
+static void jump_unread(struct ui *u, struct view *v, int dir)
+{
+	if (!find_unread(u, (struct index_view *)v, dir))
+		ui_error(u, "No more unread messages.");
 }
 
 static void op_next_unread(struct ui *u, struct view *v) { jump_unread(u, v, 1); }
@@ -1324,6 +1369,7 @@ static void op_prev_thread(struct ui *u, struct view *v) { jump_thread(u, v, -1)
 static const struct op index_ops[] = {
 	{ "select-entry", open_entry },
 	{ "display-message", open_entry },
+	{ "view-thread", op_view_thread },
 	{ "last-entry", op_last },
 	{ "collapse-thread", op_collapse },
 	{ "collapse-all", op_collapse_all },

@@ -9,11 +9,13 @@
 
 #include "log.h"
 #include "mime.h"
+#include "rfc2047.h"
 #include "store.h"
 #include "text.h"
 #include "uiint.h"
 
 #define RAW_HEADER_MAX (256 * 1024)
+#define RAW_MESSAGE_MAX (4 * 1024 * 1024)
 
 struct src_line {
 	char *text; /* owned: tabs expanded, sanitized */
@@ -25,6 +27,7 @@ struct vline {
 	size_t src;
 	size_t off, len;
 	bool cont; /* a wrapped continuation */
+	unsigned hidden; /* > 0: stands for this many hidden quoted lines (from src on) */
 };
 
 struct pager_view {
@@ -106,28 +109,87 @@ static void clear_src(struct pager_view *p)
 	p->layout_width = 0;
 }
 
-/* Every header as in the file (display-toggle-weed), unfolded. */
-static void add_raw_headers(struct pager_view *p)
+/* Read up to max bytes of the message file.  A flag change (reading it
+ * marks it seen: ":2," becomes ":2,S") renames the file under the pager,
+ * so a name that is gone is looked up again and kept.  NULL when
+ * unreadable; *n gets the length (the buffer is NUL-terminated). */
+static char *read_message_file(struct pager_view *p, size_t max, size_t *n)
 {
-	FILE *f = fopen(p->file, "r");
-	if (!f)
-		return;
-	char *buf = xmalloc(RAW_HEADER_MAX + 1);
-	size_t n = fread(buf, 1, RAW_HEADER_MAX, f);
-	fclose(f);
-	buf[n] = 0;
-	size_t start = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && buf[i] != '\n')
-			continue;
-		size_t len = i - start;
-		if (len && buf[start + len - 1] == '\r')
-			len--;
-		if (len == 0)
-			break;
-		add_src(p, buf + start, len, MIME_LINE_HEADER, 0, false);
-		start = i + 1;
+	FILE *f = p->file ? fopen(p->file, "r") : NULL;
+	if (!f && p->file) {
+		char *now = mailview_current_file(p->file);
+		if (now) {
+			f = fopen(now, "r");
+			free(p->file);
+			p->file = now;
+		}
 	}
+	if (!f)
+		return NULL;
+	char *buf = xmalloc(max + 1);
+	*n = fread(buf, 1, max, f);
+	fclose(f);
+	buf[*n] = 0;
+	return buf;
+}
+
+/* Every header of the message (display-toggle-weed), in file order, each
+ * field unfolded and its value decoded (RFC 2047, raw 8-bit); add_src
+ * sanitizes what came encoded. */
+static void add_all_headers(struct pager_view *p)
+{
+	size_t n;
+	char *buf = read_message_file(p, RAW_HEADER_MAX, &n);
+	if (!buf) {
+		static const char gone[] = "[-- The message file is gone; its headers cannot be shown --]";
+		add_src(p, gone, sizeof(gone) - 1, MIME_LINE_ATTACHMENT, 0, true);
+		return;
+	}
+	size_t end = 0; /* the header block: up to the first empty line */
+	while (end < n && buf[end] != '\n' && !(buf[end] == '\r' && end + 1 < n && buf[end + 1] == '\n')) {
+		const char *nl = memchr(buf + end, '\n', n - end);
+		end = nl ? (size_t)(nl - buf) + 1 : n;
+	}
+	struct strbuf line;
+	strbuf_init(&line);
+	for (size_t i = 0; i < end;) {
+		size_t j = i; /* one field: its line and the continuation lines */
+		do {
+			const char *nl = memchr(buf + j, '\n', end - j);
+			j = nl ? (size_t)(nl - buf) + 1 : end;
+		} while (j < end && (buf[j] == ' ' || buf[j] == '\t'));
+		const char *colon = memchr(buf + i, ':', j - i);
+		strbuf_reset(&line);
+		if (colon) {
+			strbuf_add(&line, buf + i, (size_t)(colon - (buf + i)) + 1);
+			const char *v = colon + 1;
+			while (v < buf + j && (*v == ' ' || *v == '\t'))
+				v++;
+			strbuf_addc(&line, ' ');
+			/* unfold: a line break and the blanks after it become one space */
+			struct strbuf val;
+			strbuf_init(&val);
+			for (const char *c = v; c < buf + j; c++) {
+				if (*c == '\r' || *c == '\n') {
+					while (c + 1 < buf + j && (c[1] == '\r' || c[1] == '\n' || c[1] == ' ' || c[1] == '\t'))
+						c++;
+					strbuf_addc(&val, ' ');
+				} else {
+					strbuf_addc(&val, *c);
+				}
+			}
+			rfc2047_decode(val.s ? val.s : "", val.len, &line);
+			strbuf_free(&val);
+		} else {
+			rfc2047_unfold(buf + i, j - i, &line);
+		}
+		while (line.len && (line.s[line.len - 1] == '\n' || line.s[line.len - 1] == '\r' ||
+				    line.s[line.len - 1] == ' '))
+			line.s[--line.len] = 0;
+		add_src(p, line.s ? line.s : "", line.len, MIME_LINE_HEADER, 0, false);
+		i = j;
+	}
+	strbuf_free(&line);
 	add_src(p, "", 0, MIME_LINE_NORMAL, 0, true);
 	free(buf);
 }
@@ -143,7 +205,7 @@ static void build_from_message(struct ui *u, struct pager_view *p)
 	if (!p->mview)
 		p->mview = mime_render(p->msg, &o);
 	if (p->all_headers)
-		add_raw_headers(p);
+		add_all_headers(p);
 	size_t n = mime_view_line_count(p->mview);
 	bool noted = !p->oversized;
 	for (size_t i = 0; i < n; i++) {
@@ -196,6 +258,7 @@ static void push_vl(struct pager_view *p, size_t src, size_t off, size_t len, bo
 	p->vl[p->nvl].off = off;
 	p->vl[p->nvl].len = len;
 	p->vl[p->nvl].cont = cont;
+	p->vl[p->nvl].hidden = 0;
 	p->nvl++;
 }
 
@@ -228,6 +291,20 @@ static void wrap_line(struct pager_view *p, size_t i, int width, bool markers)
 	} while (off < len);
 }
 
+/* The end of the quoted block that starts at i: quoted lines, and the
+ * empty lines between two of them. */
+static size_t quoted_run(const struct pager_view *p, size_t i)
+{
+	size_t end = i;
+	for (size_t j = i; j < p->nsrc; j++) {
+		if (p->src[j].kind == MIME_LINE_QUOTED)
+			end = j + 1;
+		else if (p->src[j].text[0] != '\0')
+			break;
+	}
+	return end;
+}
+
 static void layout(struct ui *u, struct pager_view *p, int width)
 {
 	long wrap = conf_num(u->conf, -1, OPT_ID_wrap);
@@ -240,8 +317,13 @@ static void layout(struct ui *u, struct pager_view *p, int width)
 	p->vl = NULL;
 	p->nvl = 0;
 	for (size_t i = 0; i < p->nsrc; i++) {
-		if (p->hide_quoted && p->src[i].kind == MIME_LINE_QUOTED)
+		if (p->hide_quoted && p->src[i].kind == MIME_LINE_QUOTED) {
+			size_t j = quoted_run(p, i);
+			push_vl(p, i, 0, 0, false);
+			p->vl[p->nvl - 1].hidden = (unsigned)(j - i);
+			i = j - 1;
 			continue;
+		}
 		wrap_line(p, i, width, markers);
 	}
 	p->layout_width = width;
@@ -281,6 +363,15 @@ static void draw_vline(struct ui *u, struct pager_view *p, const struct vline *v
 	const struct src_line *s = &p->src[v->src];
 	const char *t = s->text + v->off;
 	attr_t base = kind_attr(u, s);
+	if (v->hidden) { /* mutt's marker for hidden quoted text */
+		char mark[64];
+		unsigned n = 0;
+		for (size_t i = v->src; i < v->src + v->hidden; i++)
+			n += p->src[i].kind == MIME_LINE_QUOTED;
+		snprintf(mark, sizeof(mark), "[-- %u line%s of quoted text --]", n, n == 1 ? "" : "s");
+		draw_text(y, 0, COLS, mark, base);
+		return;
+	}
 	int x = 0, w = COLS;
 	if (v->cont && conf_bool(u->conf, -1, OPT_ID_markers)) {
 		draw_text(y, 0, 1, "+", theme_attr(u->th, CO_markers));
@@ -403,8 +494,13 @@ static void step(struct ui *u, struct view *v, int dir)
 	struct pager_view *p = PV(v);
 	struct view *below = v->below;
 	char *file = NULL, *id = NULL;
-	if (!below || !below->cls->nav || !below->cls->nav(u, below, dir, &file, &id)) {
-		ui_error(u, dir > 0 ? "No next message." : "No previous message.");
+	bool unread = dir == NAV_NEXT_UNREAD || dir == NAV_PREV_UNREAD;
+	bool found = below && below->cls->nav && below->cls->nav(u, below, dir, &file, &id);
+	/* no unread message left in a thread view: go on in the list under it */
+	if (!found && unread && below && below->below && below->below->cls->nav)
+		found = below->below->cls->nav(u, below->below, dir, &file, &id);
+	if (!found) {
+		ui_error(u, unread ? "No more unread messages." : dir > 0 ? "No next message." : "No previous message.");
 		return;
 	}
 	if (load_message(u, p, file, id))
@@ -415,13 +511,15 @@ static void step(struct ui *u, struct view *v, int dir)
 
 static void op_next_entry(struct ui *u, struct view *v) { step(u, v, 1); }
 static void op_prev_entry(struct ui *u, struct view *v) { step(u, v, -1); }
+static void op_next_unread(struct ui *u, struct view *v) { step(u, v, NAV_NEXT_UNREAD); }
+static void op_prev_unread(struct ui *u, struct view *v) { step(u, v, NAV_PREV_UNREAD); }
 
 static void op_next_page(struct ui *u, struct view *v)
 {
 	struct pager_view *p = PV(v);
 	if (p->top + (size_t)page_rows() >= p->nvl) {
 		if (p->msg)
-			step(u, v, 1); /* mutt: Space at the end goes on to the next message */
+			step(u, v, NAV_NEXT_UNREAD); /* mutt: Space at the end goes on to the next unread message */
 		return;
 	}
 	pager_scroll(p, page_rows() - 1);
@@ -442,6 +540,33 @@ static void op_weed(struct ui *u, struct view *v)
 	p->all_headers = !p->all_headers;
 	mime_view_free(&p->mview);
 	build(u, p);
+}
+
+/* The message as it is in the file (view-raw-message), in a text page:
+ * encoded words, folding, transfer encodings as they are; sanitized like
+ * every text page. */
+static void op_raw(struct ui *u, struct view *v)
+{
+	struct pager_view *p = PV(v);
+	if (!p->msg)
+		return;
+	size_t n;
+	char *buf = read_message_file(p, RAW_MESSAGE_MAX, &n);
+	if (!buf) {
+		ui_error(u, "The message file is gone.");
+		return;
+	}
+	struct strbuf t; /* CRLF as LF: a CR would show as a replacement character */
+	strbuf_init(&t);
+	for (size_t i = 0; i < n; i++)
+		if (!(buf[i] == '\r' && i + 1 < n && buf[i + 1] == '\n'))
+			strbuf_addc(&t, buf[i]);
+	if (n == RAW_MESSAGE_MAX)
+		strbuf_adds(&t, "\n[-- cut: the message is larger than what is shown --]\n");
+	free(buf);
+	char *title = xasprintf("Raw: %s", p->title);
+	ui_push(u, pager_view_text(u, title, strbuf_detach(&t)));
+	free(title);
 }
 
 static void search(struct ui *u, struct pager_view *p, bool again, int dir)
@@ -561,8 +686,8 @@ static const struct op pager_ops[] = {
 	{ "last-entry", op_bottom },
 	{ "next-entry", op_next_entry },
 	{ "previous-entry", op_prev_entry },
-	{ "next-unread", op_next_entry },
-	{ "previous-unread", op_prev_entry },
+	{ "next-unread", op_next_unread },
+	{ "previous-unread", op_prev_unread },
 	{ "next-thread", op_next_entry },
 	{ "previous-thread", op_prev_entry },
 	{ "toggle-quoted", op_toggle_quoted },
@@ -572,6 +697,7 @@ static const struct op pager_ops[] = {
 	{ "search-next", op_search_next },
 	{ "search-opposite", op_search_opp },
 	{ "view-urls", op_urls },
+	{ "view-raw-message", op_raw },
 	{ "view-attachments", op_attachments },
 	{ NULL, NULL },
 };

@@ -202,15 +202,26 @@ void sync_glue_sync_now(struct ui *u)
 	ui_message(u, "Syncing...");
 }
 
-bool sync_glue_expunge_file(struct ui *u, const char *path, char **err)
+/* The account manager, or NULL with *err. */
+static struct account_mgr *mgr_or_err(struct ui *u, char **err)
 {
 	struct sync_glue *g = u->sync;
 	*err = NULL;
-	if (!g || !g->mgr) {
+	if (!g || !g->mgr)
 		*err = xstrdup("changing mail needs an account in the config");
-		return false;
-	}
-	return account_mgr_expunge(g->mgr, path, err);
+	return g ? g->mgr : NULL;
+}
+
+bool sync_glue_expunge_file(struct ui *u, const char *path, char **err)
+{
+	struct account_mgr *m = mgr_or_err(u, err);
+	return m && account_mgr_expunge(m, path, err);
+}
+
+bool sync_glue_index_file(struct ui *u, const char *path, char **err)
+{
+	struct account_mgr *m = mgr_or_err(u, err);
+	return m && account_mgr_index_file(m, path, err);
 }
 
 bool sync_glue_available(struct ui *u)

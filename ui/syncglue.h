@@ -42,6 +42,9 @@ bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err);
  * elsewhere): locally at once, on the server at the next pass (expunged,
  * not moved to the Trash).  false with *err (caller frees). */
 bool sync_glue_expunge_file(struct ui *u, const char *path, char **err);
+/* Index a message file just written into a folder of an account (a
+ * postponed draft), at once, online or not.  false with *err. */
+bool sync_glue_index_file(struct ui *u, const char *path, char **err);
 /* Is there an engine to apply actions at all? */
 bool sync_glue_available(struct ui *u);
 

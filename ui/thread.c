@@ -88,6 +88,7 @@ static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur
 		size_t hidden = (i + 1 < tv->nvis ? tv->vis[i + 1] : mv_list_count(tv->list)) - idx - 1;
 		subj = xasprintf("%s (+%zu)", e->subject, hidden);
 		shown.subject = subj;
+		shown.same_subject = false; /* the count needs the subject */
 	}
 	index_draw_line(u, &shown, idx, false, false, y, x, w, cur);
 	free(subj);
@@ -140,9 +141,15 @@ static bool thread_nav(struct ui *u, struct view *v, int dir, char **file, char 
 {
 	(void)u;
 	struct thread_view *tv = (struct thread_view *)v;
-	if ((dir < 0 && tv->lv.cur == 0) || (dir > 0 && tv->lv.cur + 1 >= tv->nvis))
-		return false;
-	lv_set_cur(&tv->lv, dir > 0 ? tv->lv.cur + 1 : tv->lv.cur - 1);
+	size_t r = tv->lv.cur;
+	for (;;) {
+		if ((dir < 0 && r == 0) || (dir > 0 && r + 1 >= tv->nvis))
+			return false;
+		r = dir > 0 ? r + 1 : r - 1;
+		if (dir == 1 || dir == -1 || (mv_list_entry(tv->list, tv->vis[r])->flags & MV_UNREAD))
+			break;
+	}
+	lv_set_cur(&tv->lv, r);
 	struct mv_entry *e = cur_entry(tv);
 	if (!e->file)
 		return false;

@@ -345,6 +345,7 @@ int ui_getkey(struct ui *u, int timeout_ms)
 		if (n > 0 && nfds > 1 && (fds[1].revents & POLLIN))
 			sync_glue_dispatch(u);
 		check_store(u);
+		urls_reap(u);
 	}
 }
 
@@ -692,6 +693,8 @@ static void ui_free(struct ui *u)
 	free(u->mail_dir);
 	free(u->store_problem);
 	free(u->last_search);
+	free(u->opener);
+	free(u->opener_url);
 }
 
 int ui_run(conf_t *c, const char *account, bool *want_setup)

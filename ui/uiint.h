@@ -15,6 +15,7 @@
 #include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "conf.h"
@@ -52,11 +53,16 @@ struct view_class {
 	void (*search_query)(struct ui *u, struct view *v, const char *query, bool forward);
 	const char *const *helpbar; /* functions shown on the top row, NULL-terminated */
 	/* the pager asks the view it was opened from for the next/previous message */
+	/* dir: +1/-1 the next/previous entry, NAV_NEXT_UNREAD/NAV_PREV_UNREAD
+	 * the next/previous unread message */
 	bool (*nav)(struct ui *u, struct view *v, int dir, char **file, char **msgid);
 	/* Message-IDs an action applies to: the current entry, or the selected
 	 * ones when tag-prefix is on (new array of new strings) */
 	char **(*targets)(struct ui *u, struct view *v, size_t *n);
 };
+
+#define NAV_NEXT_UNREAD 2
+#define NAV_PREV_UNREAD (-2)
 
 struct view {
 	const struct view_class *cls;
@@ -102,6 +108,8 @@ struct ui {
 	void (*overlay)(struct ui *u, void *ctx);
 	void *overlay_ctx;
 	struct sync_glue *sync; /* owned; NULL until the sync engine is linked */
+	pid_t opener_pid;      /* url_opener still running, 0 none (help.c) */
+	char *opener, *opener_url; /* owned: its name and URL, for the report */
 };
 
 /* A mouse event returned by ui_getkey (not bindable); details in u->mouse_y/x/button. */
@@ -249,6 +257,8 @@ struct view *pager_view_new(struct ui *u, const char *file, const char *msgid);
 struct view *attach_view_new(struct ui *u, const char *file);
 struct view *help_view_new(struct ui *u, const struct view *for_view);
 struct view *urls_view_new(struct ui *u, char **urls, size_t n);
+/* Collect a finished url_opener and report a failure (main loop). */
+void urls_reap(struct ui *u);
 /* outbox_view.c: the current account's outbox (view-outbox) */
 struct view *outbox_view_new(struct ui *u);
 /* Open a text page in a pager (help texts, piped output); takes text. */

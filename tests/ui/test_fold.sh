@@ -32,6 +32,8 @@ store_index "$DATA" work || { echo "FAIL - cannot build the store"; exit 1; }
 cat > "$T/a.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 account work
 set imap_url = imaps://alice@imap.work.example
 EOF2
@@ -61,8 +63,8 @@ ui_wait "-- muttlike: work/INBOX" >/dev/null
 ui_keys Escape v
 check "collapse-thread on a reply folds the thread again" ui_wait "Alpha plan (+2)"
 check "the folded thread is one line again" eval 'ui_row 2 | grep -q "Beta single"'
-ui_keys Enter
-check "the cursor moved to the folded line (Enter opens the thread view)" ui_wait "-- thread: Alpha plan [3 messages]"
+ui_keys Escape Enter
+check "the cursor moved to the folded line (view-thread, Esc Enter, opens the thread view)" ui_wait "-- thread: Alpha plan [3 messages]"
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 
@@ -78,7 +80,7 @@ ui_keys j
 ui_keys Escape V
 check "collapse-all again folds them all" ui_wait "All threads folded."
 check "every thread is one line" eval 'ui_row 1 | grep -q "Alpha plan (+2)" && ui_row 3 | grep -q "Gamma talk (+1)" && ! ui_screen | grep -q "└─>"'
-ui_keys Enter
+ui_keys Escape Enter
 check "the cursor is on the line of the thread that hid its message" ui_wait "-- thread: Gamma talk [2 messages]"
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
@@ -141,6 +143,8 @@ restart() {
 cat > "$T/v.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 set keymap = vim
 account work
 set imap_url = imaps://alice@imap.work.example
@@ -165,6 +169,8 @@ st=$(ui_exited); check "vim: quits cleanly (got $st)" [ "$st" = 0 ]
 cat > "$T/e.rc" <<EOF2
 set data_dir = "$DATA"
 set sidebar_visible = no
+# the tree lines are matched with their subjects
+set hide_thread_subject = no
 set keymap = emacs
 account work
 set imap_url = imaps://alice@imap.work.example

@@ -22,6 +22,7 @@ store_index "$DATA" work
 cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
 set attach_save_dir = "$T/save"
+set hide_thread_subject = no
 set mouse = yes
 search "Zebras" "subject:zebra"
 account work
@@ -38,8 +39,8 @@ check "the hostile subject has no escape sequence" eval 'ui_row 2 | grep -q "Hos
 check "the terminal title was not changed" eval '! tmux -L "$UI_SOCK" display -p "#{pane_title}" | grep -q pwned'
 check "help bar on the top row" eval 'ui_row 0 | grep -q "?:Help"'
 
-ui_keys Enter
-check "Enter on a thread opens the thread view" ui_wait "-- thread: Zebra meeting notes [2 messages]"
+ui_keys Escape Enter
+check "view-thread (Esc Enter) on a thread opens the thread view" ui_wait "-- thread: Zebra meeting notes [2 messages]"
 check "the reply is drawn under its parent" eval 'ui_row 2 | grep -q "└─>Re: Zebra meeting notes"'
 check "the display name, not the address" eval 'ui_row 1 | grep -q "Zed Zebra" && ! ui_row 1 | grep -q "zed@example.org"'
 ui_keys Escape v
