@@ -174,7 +174,7 @@ static void test_errors(void **state)
 	assert_one_error("set timout = 5", "t.rc:1: unknown option 'timout' (did you mean timeout?)");
 	assert_one_error("\nset mouse = maybe", "t.rc:2: mouse is a boolean: 'maybe' is not yes or no");
 	assert_one_error("set tls = maybe", "tls is one of required or none, not 'maybe'");
-	assert_one_error("set sort = random", "sort is one of newest-first, oldest-first, subject or from");
+	assert_one_error("set sort = random", "sort is one of newest-first, oldest-first, subject, from, date, reverse-date");
 	assert_one_error("set timeout = 0", "timeout takes a number from 1 to 3600, not '0'");
 	assert_one_error("set timeout = 12abc", "takes a number");
 	assert_one_error("set timeout", "timeout needs a value");
