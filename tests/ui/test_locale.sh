@@ -34,6 +34,7 @@ store_index "$DATA" work || { echo "FAIL - cannot build the store"; exit 1; }
 
 cat > "$T/a.rc" <<EOF2
 set data_dir = "$DATA"
+set hide_thread_subject = no
 set index_format = "%4C %-12.12F#%s"
 account work
 set imap_url = imaps://alice@imap.work.example
