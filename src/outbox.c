@@ -83,6 +83,10 @@ static char *env_text(const struct outbox_entry *e)
 		strbuf_addf(&b, "rcpt %s\n", e->rcpts[i]);
 	if (e->answered)
 		strbuf_addf(&b, "answered %s\n", e->answered);
+	if (e->fcc && *e->fcc)
+		strbuf_addf(&b, "fcc %s\n", e->fcc);
+	else if (e->fcc)
+		strbuf_adds(&b, "nofcc yes\n");
 	strbuf_addf(&b, "created %lld\nattempts %d\n", (long long)e->created, e->attempts);
 	if (e->error) {
 		char *clean = encode_header_clean(e->error);
@@ -123,15 +127,21 @@ static void unlink_parts(outbox_t *o, const char *id)
 }
 
 char *outbox_add(outbox_t *o, const char *msg, size_t len, const char *copy, size_t copy_len, const char *from,
-		 char *const *rcpts, const char *answered, char **err)
+		 char *const *rcpts, const char *answered, const char *fcc, char **err)
 {
 	*err = NULL;
+	if (fcc && strpbrk(fcc, "\r\n")) {
+		/* refused, not dropped: the user asked for a copy there */
+		*err = xstrdup("the Fcc folder's name has a line break");
+		return NULL;
+	}
 	struct outbox_entry e = { 0 };
 	e.id = new_id();
 	e.from = (char *)from;
 	e.rcpts = (char **)rcpts;
 	/* a path with a line break cannot be ours; \Answered is not worth a forged line */
 	e.answered = answered && !strpbrk(answered, "\r\n") ? (char *)answered : NULL;
+	e.fcc = (char *)fcc;
 	e.created = time(NULL);
 	if (write_part(o, e.id, "eml", msg, len, err) != 0 ||
 	    (copy && write_part(o, e.id, "copy", copy, copy_len, err) != 0)) {
@@ -159,6 +169,7 @@ void outbox_entries_free(struct outbox_entry **vp, size_t n)
 		free(v[i].rcpts);
 		free(v[i].answered);
 		free(v[i].error);
+		free(v[i].fcc);
 	}
 	free(v);
 	*vp = NULL;
@@ -179,6 +190,10 @@ static void parse_env_line(struct outbox_entry *e, const char *line, size_t *nr)
 		e->rcpts[*nr] = NULL;
 	} else if (kl == 8 && strncmp(line, "answered", 8) == 0 && !e->answered) {
 		e->answered = xstrdup(v);
+	} else if (kl == 3 && strncmp(line, "fcc", 3) == 0 && !e->fcc) {
+		e->fcc = xstrdup(v);
+	} else if (kl == 5 && strncmp(line, "nofcc", 5) == 0 && !e->fcc) {
+		e->fcc = xstrdup("");
 	} else if (kl == 7 && strncmp(line, "created", 7) == 0) {
 		e->created = (time_t)strtoll(v, NULL, 10);
 	} else if (kl == 8 && strncmp(line, "attempts", 8) == 0) {
@@ -479,11 +494,12 @@ int outbox_mark_answered(const char *path, char **new_path)
 
 /* ---- sending ---- */
 
-/* After the server took it: Sent copy, \Answered, then forget it.  A
- * failure here keeps the entry (marked sent, so it is never resent). */
-static bool finish(outbox_t *o, const struct outbox_entry *e, const struct outbox_after *after)
+/* After the server took it: the copy into sent_dir (none when NULL),
+ * \Answered, then forget it.  A failure here keeps the entry (marked
+ * sent, so it is never resent). */
+static bool finish_in(outbox_t *o, const struct outbox_entry *e, const char *sent_dir)
 {
-	if (after && after->sent_dir) {
+	if (sent_dir) {
 		char *msg = NULL;
 		size_t len = 0;
 		char *cp = path_of(o, e->id, "copy");
@@ -506,10 +522,10 @@ static bool finish(outbox_t *o, const struct outbox_entry *e, const struct outbo
 		} else if (outbox_read(o, e->id, &msg, &len) != OUTBOX_OK) {
 			return false;
 		}
-		int r = outbox_deliver_local(after->sent_dir, msg, len, "S", NULL);
+		int r = outbox_deliver_local(sent_dir, msg, len, "S", NULL);
 		free(msg);
 		if (r != 0) {
-			char *why = xasprintf("sent, but the copy to %s failed: %s", after->sent_dir, strerror(errno));
+			char *why = xasprintf("sent, but the copy to %s failed: %s", sent_dir, strerror(errno));
 			outbox_set_error(o, e->id, why);
 			free(why);
 			return false;
@@ -519,6 +535,18 @@ static bool finish(outbox_t *o, const struct outbox_entry *e, const struct outbo
 		log_warn("could not mark %s as answered: %s", e->answered, strerror(errno));
 	unlink_parts(o, e->id);
 	return true;
+}
+
+/* finish_in() in the entry's Fcc folder: its own, none, or record. */
+static bool finish(outbox_t *o, const struct outbox_entry *e, const struct outbox_after *after)
+{
+	char *own = e->fcc && *e->fcc && after && after->data_dir && after->account
+			    ? outbox_folder_dir(after->data_dir, after->account, e->fcc)
+			    : NULL;
+	const char *dir = own ? own : e->fcc && !*e->fcc ? NULL : after ? after->sent_dir : NULL;
+	bool ok = finish_in(o, e, dir);
+	free(own);
+	return ok;
 }
 
 static bool send_entry(outbox_t *o, const struct outbox_entry *e, smtp_t *s)

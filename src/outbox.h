@@ -10,7 +10,10 @@
  * Per message ID (time.pid.random):
  *   ID.eml   the bytes SMTP sends (no Bcc), CRLF
  *   ID.copy  the copy for Sent (with Bcc), when it differs
- *   ID.env   envelope and state, written last: an entry exists from then on
+ *   ID.env   envelope and state, written last: an entry exists from then on;
+ *            also the entry's Fcc ("fcc FOLDER", or "nofcc yes" for no
+ *            copy), so the folder is committed with the entry; an entry
+ *            without either (older versions) files its copy in record
  *   ID.sent  the server accepted it: never send again, only finish the
  *            Sent copy and \Answered (a crash between SMTP's 250 and this
  *            file can still send twice; that window is one rename wide)
@@ -50,6 +53,7 @@ struct outbox_entry {
 	char **rcpts;   /* owned, NULL-terminated */
 	char *answered; /* owned: the replied-to Maildir file, or NULL */
 	char *error;    /* owned: why the last attempt failed, or NULL */
+	char *fcc;      /* owned: the folder for the sent copy ("" none), or NULL: the account's record */
 	int attempts;
 	time_t created;
 	bool sent;      /* accepted by the server; Sent copy still to do */
@@ -65,10 +69,13 @@ outbox_t *outbox_open(const char *data_dir, const char *account, char **err);
 void outbox_free(outbox_t **o);
 const char *outbox_dir(const outbox_t *o);
 
-/* Queue a message: copy (NULL: msg) is what goes to Sent.  Returns the new
- * entry's id, or NULL with *err (nothing half-written stays behind). */
+/* Queue a message: copy (NULL: msg) is what goes to Sent.  fcc is the
+ * folder for that copy: NULL the account's record (outbox_after.sent_dir),
+ * "" no copy at all, else a folder name (refused with *err when it holds a
+ * line break).  Returns the new entry's id, or NULL with *err (nothing
+ * half-written stays behind). */
 char *outbox_add(outbox_t *o, const char *msg, size_t len, const char *copy, size_t copy_len, const char *from,
-		 char *const *rcpts, const char *answered, char **err);
+		 char *const *rcpts, const char *answered, const char *fcc, char **err);
 /* Entries, oldest first. */
 size_t outbox_list(outbox_t *o, struct outbox_entry **out);
 enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *len);
@@ -91,9 +98,12 @@ char *outbox_message_file(outbox_t *o, const char *id);
 /* Where finished messages go locally. */
 struct outbox_after {
 	const char *sent_dir;   /* the Sent folder's Maildir directory, or NULL */
+	const char *data_dir;   /* with account: where an entry's own Fcc folder is */
+	const char *account;    /* (outbox_folder_dir); NULL: such copies go to sent_dir */
 };
 /* Send every entry through s (smtp_deliver), oldest first.  After each
- * success: the copy into sent_dir (flag S, no UID), the R flag on the
+ * success: the copy into the entry's Fcc folder, else sent_dir (flag S,
+ * no UID; none when the Fcc is ""), the R flag on the
  * replied-to file, then the entry is removed.  Held entries and entries
  * locked by someone else are skipped.  Returns the number sent; *failed
  * counts those kept with an error. */

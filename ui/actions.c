@@ -163,7 +163,7 @@ static void op_undelete(struct ui *u, struct view *v)
 /* The folder of the current account that the user means: without mutt's
  * "=" or "+" and without "account/" (completion offers both forms); NULL
  * when the answer was empty or a new folder was not wanted. */
-static char *dest_folder(struct ui *u, const char *typed)
+char *ui_dest_folder(struct ui *u, const char *typed)
 {
 	const char *name = sidebar_folder_name(typed);
 	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
@@ -189,7 +189,7 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
 	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
 				  COMPLETE_FOLDER);
-	char *f = typed && *typed ? dest_folder(u, typed) : NULL;
+	char *f = typed && *typed ? ui_dest_folder(u, typed) : NULL;
 	free(typed);
 	if (!f)
 		return;

@@ -219,7 +219,7 @@ static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len,
 	return st == COMPOSE_OK;
 }
 
-bool compose_queue(struct ui *u, compose_t *c, bool *sending)
+bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
 {
 	*sending = false;
 	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
@@ -232,7 +232,7 @@ bool compose_queue(struct ui *u, compose_t *c, bool *sending)
 	outbox_t *ob = NULL;
 	char *id = NULL;
 	if (render_for_send(u, c, &msg, &len, &copy, &clen) && (ob = open_outbox(u))) {
-		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), &err);
+		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), fcc, &err);
 		if (!id)
 			ui_error(u, "Cannot queue the message: %s", err ? err : "?");
 	}
@@ -352,7 +352,7 @@ static void run_bounce(struct ui *u, compose_t *c)
 	}
 	if (!compose_set_addrs(c, CF_TO, to, &err))
 		ui_error(u, "%s", err ? err : "bad address");
-	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, &sending) && sending)
+	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, &sending) && sending)
 		ui_message(u, "Message bounced; sending in the background.");
 	free(err);
 	free(to);
@@ -430,7 +430,7 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 		struct compose_origin o = { .account = u->account };
 		if (kind == COMPOSE_RECALL && !recovered)
 			o.draft_file = xstrdup(orig_file);
-		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o));
+		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o, NULL));
 		return; /* the screen owns both now */
 	}
 	compose_free(&c);
@@ -515,7 +515,7 @@ void compose_edit_queued(struct ui *u, const char *qid)
 	}
 	if (c && first_edit(u, c, &edit_file, &file_ahead, false)) {
 		struct compose_origin o = { .outbox_id = xstrdup(qid), .account = u->account };
-		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o));
+		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o, v[i].fcc)); /* its Fcc stays */
 		c = NULL;
 		edit_file = NULL;
 	} else if (st == OUTBOX_OK) {

@@ -65,9 +65,10 @@ void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe);
  * (the draft's editor file, kept until the message is sent, postponed or
  * aborted) and *origin (may be NULL).  file_ahead: the file holds text
  * that c does not (the last edit could not be read back), so the next
- * edit reopens it as is. */
+ * edit reopens it as is.  fcc: the folder for the sent copy ("" none),
+ * NULL for the account's record folder. */
 struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
-			      struct compose_origin *origin);
+			      struct compose_origin *origin, const char *fcc);
 /* The outbox entry the compose screen v edits, or NULL (v may be any view). */
 const char *compose_view_outbox_id(const struct view *v);
 
@@ -94,10 +95,11 @@ enum compose_edit_result compose_edit_with(struct ui *u, struct compose *c, char
  * change on the screen), so a crash keeps the latest state. */
 bool compose_save_file(struct ui *u, struct compose *c, char **edit_file);
 /* Queue the message for sending and kick the worker; false with the
- * reason on the message line (nothing queued).  *sending says whether a
+ * reason on the message line (nothing queued).  fcc: the folder for the
+ * sent copy, kept with the outbox entry ("" none, NULL the record).  *sending says whether a
  * sender took it; when not (no SMTP settings), the reason is on the
  * message line and the message waits in the outbox. */
-bool compose_queue(struct ui *u, struct compose *c, bool *sending);
+bool compose_queue(struct ui *u, struct compose *c, const char *fcc, bool *sending);
 /* Save it as a draft in the account's postponed folder (flags DS, no UID:
  * the sync uploads it). */
 bool compose_postpone(struct ui *u, struct compose *c);

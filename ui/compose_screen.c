@@ -12,9 +12,10 @@
 
 #include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
 #include "compose.h"
+#include "roles.h"
 #include "uiint.h"
 
-#define HEADER_ROWS 6
+#define HEADER_ROWS 7
 
 struct compose_view {
 	struct view base;
@@ -22,6 +23,7 @@ struct compose_view {
 	char *edit_file;  /* owned: the text's safe copy on disk */
 	bool file_ahead;  /* the file has text the draft could not take */
 	struct compose_origin origin; /* owned: a recalled draft, a held outbox entry */
+	char *fcc;        /* owned: the folder for the sent copy, "" for none */
 	struct listview lv;
 };
 
@@ -57,6 +59,7 @@ static void draw_headers(struct ui *u, struct compose_view *cv, int y)
 		free(v);
 	}
 	draw_field(u, y + 4, "Subject:", compose_subject(cv->c));
+	draw_field(u, y + 6, "Fcc:", *cv->fcc ? cv->fcc : "(none: no copy is kept)");
 }
 
 static void human_size(char *buf, size_t n, size_t size)
@@ -154,6 +157,7 @@ static void compose_destroy(struct view *v)
 	free(cv->edit_file);
 	free(cv->origin.draft_file);
 	free(cv->origin.outbox_id);
+	free(cv->fcc);
 	free(cv);
 }
 
@@ -179,7 +183,7 @@ static void op_send(struct ui *u, struct view *v)
 	if (!*compose_subject(cv->c) && !ui_yesno(u, "No subject. Send anyway?", false))
 		return;
 	bool sending;
-	if (!compose_queue(u, cv->c, &sending))
+	if (!compose_queue(u, cv->c, cv->fcc, &sending))
 		return;
 	if (sending) /* else the reason is on the message line */
 		ui_message(u, "Sending in the background...");
@@ -282,6 +286,29 @@ static void op_edit_subject(struct ui *u, struct view *v)
 	free(line);
 }
 
+/* mutt's edit-fcc: the folder for the sent copy, "=" / "+" as for save
+ * (an unknown folder is created after asking); empty keeps no copy.  The
+ * outbox entry carries it (outbox.h). */
+static void op_edit_fcc(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	char *cur = *cv->fcc ? xasprintf("=%s", cv->fcc) : xstrdup("");
+	char *line = prompt_line(u, "Fcc: ", cur, HIST_FOLDER, COMPLETE_FOLDER);
+	free(cur);
+	if (line && !*line) {
+		free(cv->fcc);
+		cv->fcc = xstrdup("");
+		ui_message(u, "No copy of this message will be kept.");
+	} else if (line) {
+		char *f = ui_dest_folder(u, line);
+		if (f) {
+			free(cv->fcc);
+			cv->fcc = f;
+		}
+	}
+	free(line);
+}
+
 static void op_attach(struct ui *u, struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
@@ -350,6 +377,7 @@ static const struct op compose_ops[] = {
 	{ "edit-from", op_edit_from },
 	{ "edit-reply-to", op_edit_reply_to },
 	{ "ispell", op_ispell },
+	{ "edit-fcc", op_edit_fcc },
 	{ "exit", op_abort },
 	{ NULL, NULL },
 };
@@ -372,9 +400,8 @@ const char *compose_view_outbox_id(const struct view *v)
 }
 
 struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool file_ahead,
-			      struct compose_origin *origin)
+			      struct compose_origin *origin, const char *fcc)
 {
-	(void)u;
 	struct compose_view *cv = xcalloc(1, sizeof(*cv));
 	cv->base.cls = &compose_class;
 	if (origin) {
@@ -384,6 +411,14 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 	cv->c = c;
 	cv->edit_file = edit_file;
 	cv->file_ahead = file_ahead;
+	if (fcc) {
+		cv->fcc = xstrdup(fcc);
+	} else {
+		/* the account's record folder, as the sender would choose it */
+		free(roles_folder(u->conf, u->account, IMAP_SPECIAL_SENT, &cv->fcc));
+		if (!cv->fcc)
+			cv->fcc = xstrdup("Sent");
+	}
 	cv->lv.count = compose_att_count(c);
 	return &cv->base;
 }

@@ -108,7 +108,7 @@ static void run_job(struct send_job *j)
 	pthread_mutex_lock(&S.mu);
 	S.cur = s;
 	pthread_mutex_unlock(&S.mu);
-	struct outbox_after after = { .sent_dir = j->sent_dir };
+	struct outbox_after after = { .sent_dir = j->sent_dir, .data_dir = j->data_dir, .account = j->account };
 	size_t failed = 0, sent = s ? outbox_flush(ob, s, &after, &failed) : 0;
 	char *why = failed ? last_error(ob) : err ? xasprintf("outbox: %s", err) : NULL;
 	/* a typed password the server refused is forgotten, and asked again */

@@ -284,6 +284,10 @@ const char *const *sidebar_folders(struct sidebar *sb);
 char *sidebar_folder_query(struct ui *u, const char *name);
 /* The name without mutt's "=" or "+" (the mail folder) in front; borrowed. */
 const char *sidebar_folder_name(const char *typed);
+/* actions.c: the current account's folder the user typed (save, copy,
+ * Fcc): without "=", "+" or "account/"; asks "Create folder X?" for an
+ * unknown one.  New string, or NULL (empty, or not wanted). */
+char *ui_dest_folder(struct ui *u, const char *typed);
 
 /* index.c: one index line, in columns from index_format, with colour runs */
 struct fmt_seg {

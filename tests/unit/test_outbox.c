@@ -82,7 +82,7 @@ static void test_queue_and_fail(void **state)
 	struct stat st;
 	assert_int_equal(stat(outbox_dir(o), &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	char *id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, "/no/such\nforged 1", &err);
+	char *id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, "/no/such\nforged 1", NULL, &err);
 	assert_non_null(id);
 	struct outbox_entry *v;
 	assert_int_equal(outbox_list(o, &v), 1);
@@ -136,7 +136,7 @@ static void test_send_sent_answered(void **state)
 	assert_int_equal(util_mkdirs(cur, 0700), 0);
 	free(tu_write(cur, "1700000000.M1P1Q1.host,U=42:2,S", "orig\n", 0600));
 	const char *copy = "Bcc: hidden@example.org\r\nSubject: s\r\n\r\nbody\r\n";
-	char *id = outbox_add(o, msg, strlen(msg), copy, strlen(copy), "a@example.org", rcpts, orig, &err);
+	char *id = outbox_add(o, msg, strlen(msg), copy, strlen(copy), "a@example.org", rcpts, orig, NULL, &err);
 	assert_non_null(id);
 	char *sent_dir = outbox_folder_dir(tmp, "work", "Sent");
 	struct outbox_after after = { .sent_dir = sent_dir };
@@ -192,7 +192,7 @@ static void test_never_twice(void **state)
 	(void)state;
 	char *err = NULL;
 	outbox_t *o = outbox_open(tmp, "work", &err);
-	char *id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, &err);
+	char *id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, NULL, &err);
 	char *blocker = xasprintf("%s/not-a-dir", tmp);
 	free(tu_write(tmp, "not-a-dir", "x", 0600));
 	struct outbox_after bad = { .sent_dir = blocker };
@@ -280,7 +280,7 @@ static void test_hold_and_lock(void **state)
 	char *err = NULL;
 	outbox_t *o = outbox_open(tmp, "work", &err);
 	static const char copy[] = "From: a@example.org\r\nBcc: z@example.org\r\n\r\nbody\r\n";
-	char *id = outbox_add(o, msg, strlen(msg), copy, strlen(copy), "a@example.org", rcpts, NULL, &err);
+	char *id = outbox_add(o, msg, strlen(msg), copy, strlen(copy), "a@example.org", rcpts, NULL, NULL, &err);
 	assert_non_null(id);
 	char *mf = outbox_message_file(o, id);
 	assert_non_null(strstr(mf, ".copy")); /* the user's text has the Bcc */
@@ -331,7 +331,7 @@ static void test_hold_and_lock(void **state)
 	free(id);
 
 	/* its bytes lost (never by us): reported, and it can still be deleted */
-	id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, &err);
+	id = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, NULL, &err);
 	eml = xasprintf("%s/%s.eml", outbox_dir(o), id);
 	assert_int_equal(unlink(eml), 0);
 	assert_int_equal(outbox_flush(o, s, NULL, &failed), 0);
@@ -347,12 +347,86 @@ static void test_hold_and_lock(void **state)
 	outbox_free(&o);
 }
 
+/* Files (cur/ and new/) of a folder's local Maildir. */
+static size_t folder_files(const char *folder)
+{
+	char *dir = outbox_folder_dir(tmp, "work", folder);
+	char *cur = xasprintf("%s/cur", dir), *nw = xasprintf("%s/new", dir);
+	size_t n = count_files(cur) + count_files(nw);
+	free(nw);
+	free(cur);
+	free(dir);
+	return n;
+}
+
+/* The Fcc is part of the entry's metadata: it survives a failed attempt
+ * (ID.env rewritten), a hold/release and a reload; the copy lands in that
+ * folder, none for "", and an entry written without it (an older version's)
+ * reads as NULL and files its copy in record (sent_dir). */
+static void test_fcc(void **state)
+{
+	(void)state;
+	char *err = NULL;
+	outbox_t *o = outbox_open(tmp, "work", &err);
+	char *a = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, "Projects/Fcc", &err);
+	char *b = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, "", &err);
+	char *c = outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, NULL, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	/* a name that could forge a line is refused, not dropped */
+	assert_null(outbox_add(o, msg, strlen(msg), NULL, 0, "a@example.org", rcpts, NULL, "X\nfrom evil", &err));
+	assert_non_null(strstr(err, "Fcc"));
+	free(err);
+	err = NULL;
+	/* an older version's entry: the same lines without fcc */
+	char *old_env = xasprintf("%s/%s.env", outbox_dir(o), c);
+	char *t = tu_read(old_env);
+	assert_null(strstr(t, "fcc"));
+	free(t);
+	free(old_env);
+	smtp_t *bad = sender(false);
+	size_t failed;
+	assert_int_equal(outbox_flush(o, bad, NULL, &failed), 0);
+	assert_int_equal(failed, 3);
+	assert_int_equal(outbox_hold(o, a), OUTBOX_OK);
+	assert_int_equal(outbox_release(o, a), OUTBOX_OK);
+	struct outbox_entry *v;
+	assert_int_equal(outbox_list(o, &v), 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(v[i].attempts, 1);
+		if (strcmp(v[i].id, a) == 0)
+			assert_string_equal(v[i].fcc, "Projects/Fcc");
+		else if (strcmp(v[i].id, b) == 0)
+			assert_string_equal(v[i].fcc, "");
+		else
+			assert_null(v[i].fcc);
+	}
+	outbox_entries_free(&v, 3);
+	char *sent_dir = outbox_folder_dir(tmp, "work", "Sent");
+	struct outbox_after after = { .sent_dir = sent_dir, .data_dir = tmp, .account = "work" };
+	smtp_t *good = sender(true);
+	assert_int_equal(outbox_flush(o, good, &after, &failed), 3);
+	assert_int_equal(failed, 0);
+	assert_int_equal(folder_files("Projects/Fcc"), 1); /* a's copy */
+	assert_int_equal(folder_files("Sent"), 1);         /* c's: the old entry's default; b kept none */
+	assert_int_equal(outbox_list(o, &v), 0);
+	smtp_free(&good);
+	smtp_free(&bad);
+	free(sent_dir);
+	free(a);
+	free(b);
+	free(c);
+	outbox_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_queue_and_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_sent_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_never_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fcc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edit_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postpone_local, setup, teardown),
