@@ -35,6 +35,8 @@ case "$(cat "$EDITOR_MODE_FILE")" in
 reply) printf 'This is my reply, typed in the editor.\n' >> "$f" ;;
 new) sed -i 's/^To: *$/To: Bob Builder <bob@example.org>/; s/^Subject: *$/Subject: Hello from the test/' "$f"
      printf 'A new message body.\n' >> "$f" ;;
+fcc) sed -i "s/^To: *$/To: Bob Builder <bob@example.org>/; s/^Subject: *$/Subject: $(cat "$EDITOR_MODE_FILE.subject")/" "$f"
+     printf 'Filed by its Fcc.\n' >> "$f" ;;
 fail) printf 'Text that must survive.\n' >> "$f"; exit 3 ;;
 keep) ;;
 esac
@@ -96,6 +98,41 @@ check "the replied-to original opens in the pager after its rename" ui_wait "Sha
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 check "the editor's file is gone once queued" eval '[ -z "$(ls "$DATA"/state/work/outbox/edit/)" ]'
+
+# ---- Fcc (edit-fcc, f): the sent copy goes to the folder chosen, or nowhere ----
+prompt_is() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
+at_smtp() { grep -l "^Subject: $1" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
+in_folder() { grep -l "^Subject: $2" "$DATA/mail/work/$1"/cur/* "$DATA/mail/work/$1"/new/* 2>/dev/null | head -1; }
+mode fcc
+echo "Filed in Projects" > "$T/editor.mode.subject"
+ui_keys m
+check "the compose screen shows the Fcc: the record folder by default" ui_wait "     Fcc: Sent"
+ui_keys f
+check "edit-fcc (f) asks with the current folder" prompt_is "Fcc: =Sent"
+ui_keys C-u
+ui_type "=Projects"
+ui_keys Enter
+check "an unknown folder is created only after asking" ui_wait "Create folder Projects?"
+ui_keys y
+check "the Fcc shown is the new folder (without its =)" ui_wait "     Fcc: Projects"
+ui_keys y
+for _ in $(seq 300); do [ -n "$(in_folder Projects "Filed in Projects")" ] && break; sleep 0.1; done
+check "the sent copy is in the Fcc folder" [ -n "$(in_folder Projects "Filed in Projects")" ]
+check "and not in Sent" [ -z "$(in_folder Sent "Filed in Projects")" ]
+check "Postfix delivered it" [ -n "$(at_smtp "Filed in Projects")" ]
+check "the outbox is empty" eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
+echo "Filed nowhere" > "$T/editor.mode.subject"
+ui_keys m
+ui_wait "     Fcc: Sent" >/dev/null
+ui_keys f
+prompt_is "Fcc: =Sent"
+ui_keys C-u Enter
+check "an empty Fcc keeps no copy" ui_wait "Fcc: (none: no copy is kept)"
+ui_keys y
+for _ in $(seq 300); do [ -n "$(at_smtp "Filed nowhere")" ] && break; sleep 0.1; done
+check "sent without a copy: Postfix has it" [ -n "$(at_smtp "Filed nowhere")" ]
+for _ in $(seq 100); do ls "$DATA"/state/work/outbox/ | grep -q "\.env$" || break; sleep 0.1; done
+check "no copy in Sent or Projects" eval '[ -z "$(in_folder Sent "Filed nowhere")$(in_folder Projects "Filed nowhere")" ]'
 
 # ---- abort asks when there is text ----
 mode new
@@ -253,6 +290,8 @@ st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]
 "$MUTTLIKE_BIN" -F "$T/a.rc" sync >"$T/sync2.log" 2>&1
 check "after a sync the server's Sent holds the reply" \
 	eval '"$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox Sent subject "Re: Lunch plans" | grep -q .'
+check "after a sync the server has the Fcc folder with its copy" \
+	eval '"$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox Projects subject "Filed in Projects" | grep -q .'
 check "after a sync the server's Drafts holds the draft" \
 	eval '"$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox Drafts subject "Hello from the test" | grep -q .'
 check "after a sync the original is \\Answered on the server" \
