@@ -576,7 +576,7 @@ static void after_pass(struct worker *w)
 			/* the rc's password or imap_pass_cmd: say why, once, and do
 			 * not try it again by itself (refused logins lock accounts) */
 			refused_login(w);
-		} else if (w->gave_pass) {
+		} else {
 			/* the server refused what the user typed: ask again at once */
 			secret_free(&w->pass);
 			free(w->login_note);

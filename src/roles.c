@@ -64,7 +64,7 @@ int roles_save(const char *state_dir, const struct imap_folder *f, size_t n, con
 		const struct imap_folder *hit = roles_find(f, n, kept[k], NULL);
 		if (hit)
 			strbuf_addf(&b, "%s %02x %s\n", role, (unsigned char)hit->delim, hit->name);
-		else if (!hit && prefix && *prefix && !strpbrk(prefix, "\r\n"))
+		else if (prefix && *prefix && !strpbrk(prefix, "\r\n"))
 			/* nothing on the server yet: the folder we would make
 			 * lives in the personal namespace ("INBOX.Sent") */
 			strbuf_addf(&b, "%s %02x %s%s\n", role, (unsigned char)delim, prefix, role);
@@ -103,18 +103,26 @@ static enum opt_id role_option(enum imap_special role)
 
 /* The recorded name for role, with the server's delimiter turned into
  * '/' (a '/' inside a component would change the folder: then NULL). */
-static char *recorded(const conf_t *c, long account, enum imap_special role)
+/* The account's roles file (a new string), or NULL when there is none. */
+static char *read_roles(const conf_t *c, long account)
 {
 	char *data = conf_data_dir(c);
 	char *acct = maildir_safe_component(conf_account_name(c, (size_t)account));
 	char *dir = xasprintf("%s/state/%s", data, acct);
 	size_t len = 0;
 	char *text = NULL;
-	int rc = maildir_read(dir, "roles", &text, &len);
+	if (maildir_read(dir, "roles", &text, &len) != 0)
+		xfree(&text);
 	free(dir);
 	free(acct);
 	free(data);
-	if (rc != 0)
+	return text;
+}
+
+static char *recorded(const conf_t *c, long account, enum imap_special role)
+{
+	char *text = read_roles(c, account);
+	if (!text)
 		return NULL;
 	const char *want = imap_special_name(role);
 	size_t wl = strlen(want);
@@ -163,16 +171,9 @@ char *roles_folder(const conf_t *c, long account, enum imap_special role, char *
 
 bool roles_labels(const conf_t *c, long account)
 {
-	char *data = conf_data_dir(c);
-	char *acct = maildir_safe_component(conf_account_name(c, (size_t)account));
-	char *dir = xasprintf("%s/state/%s", data, acct);
-	size_t len = 0;
-	char *text = NULL;
-	bool yes = maildir_read(dir, "roles", &text, &len) == 0 && strncmp(text, "Labels 00 yes\n", 14) == 0;
+	char *text = read_roles(c, account);
+	bool yes = text && strncmp(text, "Labels 00 yes\n", 14) == 0;
 	free(text);
-	free(dir);
-	free(acct);
-	free(data);
 	return yes;
 }
 
@@ -180,10 +181,8 @@ bool roles_is_label(const conf_t *c, long account, const char *rel)
 {
 	if (strcmp(rel, "INBOX") == 0 || !roles_labels(c, account))
 		return false;
-	static const enum imap_special r[] = { IMAP_SPECIAL_SENT, IMAP_SPECIAL_DRAFTS, IMAP_SPECIAL_TRASH,
-					       IMAP_SPECIAL_ARCHIVE, IMAP_SPECIAL_JUNK };
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		char *f = roles_folder(c, account, r[i], NULL);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char *f = roles_folder(c, account, kept[i], NULL);
 		bool same = f && strcmp(f, rel) == 0;
 		free(f);
 		if (same)

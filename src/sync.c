@@ -2566,6 +2566,53 @@ static char *server_name_of(const char *rel, char delim, const char **why);
 static bool is_dir_at(const char *root, const char *rel, const char *leaf);
 static void pick_trash(struct sync *s);
 
+/* The hierarchy delimiter for names we make: the personal namespace's,
+ * else that of any listed folder (0: a flat server). */
+static char server_delim(struct sync *s)
+{
+	char delim = imap_namespace_delim(s->imap);
+	for (size_t i = 0; i < s->nfolders && !delim; i++)
+		delim = s->folders[i].delim;
+	return delim;
+}
+
+/* Has the sync a state for the local folder rel (it saw it on the
+ * server once)? */
+static bool has_state(struct sync *s, const char *rel)
+{
+	char *spath = state_path(s->state_dir, rel);
+	bool known = access(spath, F_OK) == 0;
+	free(spath);
+	return known;
+}
+
+/* LIST again after a CREATE: the new folders join this pass (with the
+ * server's spelling, flags and delimiter).  false when LIST failed (the
+ * pass ends as on a dropped connection). */
+static bool relist(struct sync *s)
+{
+	struct imap_folder *f = NULL;
+	size_t nf = 0;
+	if (imap_list(s->imap, &f, &nf) != IMAP_OK) {
+		set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
+		s->net_failed = true;
+		return false;
+	}
+	imap_folders_free(&s->folders, s->nfolders);
+	s->folders = f;
+	s->nfolders = nf;
+	pick_trash(s);
+	return true;
+}
+
+static void held_clear(struct sync *s)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i]);
+	xfree(&s->held);
+	s->nheld = 0;
+}
+
 /* A move's source UID whose copy the server has not confirmed: the
  * folder pass must not delete it there (it stays until a later pass has
  * moved it). */
@@ -2594,16 +2641,10 @@ static bool held(const struct sync *s, const char *rel, uint32_t uid)
 static const struct imap_folder *create_for_move(struct sync *s, const char *rel, bool *tried)
 {
 	*tried = false;
-	char *spath = state_path(s->state_dir, rel);
-	bool known = access(spath, F_OK) == 0;
-	free(spath);
-	if (known || !is_dir_at(s->mail_dir, rel, "cur"))
+	if (has_state(s, rel) || !is_dir_at(s->mail_dir, rel, "cur"))
 		return NULL;
-	char delim = imap_namespace_delim(s->imap);
-	for (size_t i = 0; i < s->nfolders && !delim; i++)
-		delim = s->folders[i].delim;
 	const char *why = NULL;
-	char *name = server_name_of(rel, delim, &why);
+	char *name = server_name_of(rel, server_delim(s), &why);
 	char *raw = name && in_namespace(name, imap_namespace_prefix(s->imap)) &&
 				    sync_folder_selected(conf_str(s->conf, s->acct, OPT_ID_sync_folders), name)
 			    ? mutf7_encode(name)
@@ -2612,20 +2653,11 @@ static const struct imap_folder *create_for_move(struct sync *s, const char *rel
 	if (raw) {
 		*tried = true;
 		int r = mailimap_create(imap_mailimap(s->imap), raw);
-		struct imap_folder *nf = NULL;
-		size_t n = 0;
 		if (r != MAILIMAP_NO_ERROR) {
 			imap_failed(s, r, name, "CREATE");
-		} else if (imap_list(s->imap, &nf, &n) == IMAP_OK) {
+		} else if (relist(s)) {
 			log_info("%s: created %s on the server for a move into it", s->account, name);
-			imap_folders_free(&s->folders, s->nfolders);
-			s->folders = nf;
-			s->nfolders = n;
-			pick_trash(s);
 			f = folder_by_rel(s, rel);
-		} else {
-			set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
-			s->net_failed = true;
 		}
 	}
 	free(raw);
@@ -3234,27 +3266,15 @@ static bool folder_listed(struct sync *s, const char *rel)
 
 static void pick_trash(struct sync *s);
 
-static void create_local_folders(struct sync *s)
+static void create_local_folders(struct sync *s, char **rels, size_t nrels)
 {
-	char **rels = NULL;
-	size_t nrels = 0;
-	find_maildirs(s->mail_dir, &rels, &nrels);
-	if (!nrels)
-		return;
-	qsort(rels, nrels, sizeof(*rels), str_cmp); /* parents first */
-	char delim = imap_namespace_delim(s->imap);
-	for (size_t i = 0; i < s->nfolders && !delim; i++)
-		delim = s->folders[i].delim;
+	char delim = server_delim(s);
 	const char *prefix = imap_namespace_prefix(s->imap);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	mailimap *mi = imap_mailimap(s->imap);
 	bool created = false;
 	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
-		bool listed = folder_listed(s, rels[k]);
-		char *spath = state_path(s->state_dir, rels[k]);
-		bool known = access(spath, F_OK) == 0;
-		free(spath);
-		if (listed || known)
+		if (!rels[k] || folder_listed(s, rels[k]) || has_state(s, rels[k]))
 			continue;
 		const char *why = NULL;
 		char *name = server_name_of(rels[k], delim, &why);
@@ -3285,24 +3305,8 @@ static void create_local_folders(struct sync *s)
 		free(raw);
 		free(name);
 	}
-	for (size_t k = 0; k < nrels; k++)
-		free(rels[k]);
-	free(rels);
-	if (!created || s->net_failed)
-		return;
-	/* LIST again: the new folders join the folder loop (with the
-	 * server's spelling, flags and delimiter). */
-	struct imap_folder *f = NULL;
-	size_t nf = 0;
-	if (imap_list(s->imap, &f, &nf) != IMAP_OK) {
-		set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
-		s->net_failed = true;
-		return;
-	}
-	imap_folders_free(&s->folders, s->nfolders);
-	s->folders = f;
-	s->nfolders = nf;
-	pick_trash(s);
+	if (created && !s->net_failed)
+		relist(s);
 }
 
 /* ---- the account pass ---- */
@@ -3365,9 +3369,7 @@ void sync_free(struct sync **sp)
 	strbuf_free(&s->stamps_new);
 	tls_cert_info_free(&s->refused);
 	guards_clear(s);
-	for (size_t i = 0; i < s->nheld; i++)
-		free(s->held[i]);
-	free(s->held);
+	held_clear(s);
 	net_cancel_free(&s->wake);
 	free(s);
 	*sp = NULL;
@@ -3502,13 +3504,12 @@ static int folder_order(const struct sync *s, const struct imap_folder *f)
  * are indexed like any other, so that the reader counts and shows them,
  * and entries whose file is gone are dropped.  One index query per such
  * folder and pass. */
-static void index_local_only(struct sync *s)
+static void index_local_only(struct sync *s, char *const *rels, size_t nrels)
 {
-	char **rels = NULL;
-	size_t nrels = 0;
-	find_maildirs(s->mail_dir, &rels, &nrels);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	for (size_t k = 0; k < nrels; k++) {
+		if (!rels[k])
+			continue; /* a folder create_local_folders could not move */
 		const struct imap_folder *f = folder_by_rel(s, rels[k]);
 		bool mirrored = f && !(f->flags & IMAP_FOLDER_NOSELECT) && sync_folder_selected(patterns, f->name);
 		char *prefix = xasprintf("%s/%s", s->acct_dir, rels[k]), *dir = xasprintf("%s/%s", s->mail_dir, rels[k]);
@@ -3533,19 +3534,14 @@ static void index_local_only(struct sync *s)
 		maildir_list_clear(&l);
 		free(prefix);
 		free(dir);
-		free(rels[k]);
 	}
-	free(rels);
 }
 
 enum sync_status sync_run(struct sync *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
 	guards_clear(s);
-	for (size_t i = 0; i < s->nheld; i++)
-		free(s->held[i]);
-	xfree(&s->held);
-	s->nheld = 0;
+	held_clear(s);
 	s->pass_bytes = 0;
 	s->net_failed = false;
 	s->server_written = false;
@@ -3573,8 +3569,18 @@ enum sync_status sync_run(struct sync *s)
 		warn(s, NULL, "%s: cannot record the special-use folders: %s", s->account, strerror(errno));
 	replay_journal(s);
 	follow_gone_folders(s);
-	create_local_folders(s);
-	index_local_only(s);
+	/* One walk of the local tree serves both: folders made here, then
+	 * the local-only ones (after the moves into the namespace). */
+	char **rels = NULL;
+	size_t nrels = 0;
+	find_maildirs(s->mail_dir, &rels, &nrels);
+	if (nrels)
+		qsort(rels, nrels, sizeof(*rels), str_cmp); /* parents first */
+	create_local_folders(s, rels, nrels);
+	index_local_only(s, rels, nrels);
+	for (size_t k = 0; k < nrels; k++)
+		free(rels[k]);
+	free(rels);
 	tags_check_start(s);
 	stamps_load(s);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
