@@ -2652,7 +2652,13 @@ static const struct imap_folder *create_for_move(struct sync *s, const char *rel
 	const struct imap_folder *f = NULL;
 	if (raw) {
 		*tried = true;
-		int r = mailimap_create(imap_mailimap(s->imap), raw);
+		mailimap *mi = imap_mailimap(s->imap);
+		fault_point("create");
+		if (fault_hit("drop-create") && mi->imap_stream) /* the server goes away (tests) */
+			shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
+		int r = mailimap_create(mi, raw);
+		if (r == MAILIMAP_NO_ERROR)
+			fault_point("create");
 		if (r != MAILIMAP_NO_ERROR) {
 			imap_failed(s, r, name, "CREATE");
 		} else if (relist(s)) {

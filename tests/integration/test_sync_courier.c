@@ -206,6 +206,69 @@ static void test_move_into_new_folder(void **state)
 	free(src);
 }
 
+/* The same move cut short: the client killed before and after the
+ * CREATE, and the connection dropped at it (the server going away); the
+ * next pass ends with the message once on the server, in the new folder,
+ * and nothing lost or doubled. */
+static void move_cut(const char *spec, const char *folder, unsigned uid)
+{
+	char *saved = E.rc;
+	E.rc = xasprintf("%sset delete_policy = expunge\n", saved);
+	char *src = st_find_uid("INBOX", uid);
+	assert_non_null(src);
+	char *data = tu_read(src);
+	char *lt = strchr(strcasestr(data, "\nMessage-ID:"), '<');
+	char *mid = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+	free(data);
+	char *base = strrchr(src, '/') + 1;
+	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
+	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
+	char *rel = xasprintf("INBOX/%s", folder), *raw = xasprintf("INBOX.%s", folder);
+	char *dir = xasprintf("%s/%s", E.acctdir, rel);
+	assert_int_equal(maildir_create(dir), 0);
+	char *dst = xasprintf("%s/%s", dir, dest_file);
+	assert_int_equal(rename(src, dst), 0);
+	char *jpath = xasprintf("%s/state/test/journal", E.data);
+	struct journal *j;
+	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = uid, .dest = rel,
+				   .dest_file = dest_file };
+	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
+	journal_free(&j);
+
+	int rc = st_sync_fault(spec);
+	assert_int_not_equal(rc, 0); /* killed (99) or failed (the dropped connection) */
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	char *out = st_imap("midcount INBOX '%s'", mid);
+	assert_int_equal(strtoul(out, NULL, 10), 0);
+	free(out);
+	out = st_imap("midcount %s '%s'", raw, mid);
+	assert_int_equal(strtoul(out, NULL, 10), 1);
+	free(out);
+	assert_int_equal(st_compare(), 0);
+	assert_int_equal(st_nm_files("*"), st_count_files(NULL));
+	free(E.rc);
+	E.rc = saved;
+	free(jpath);
+	free(dst);
+	free(dir);
+	free(rel);
+	free(raw);
+	free(dest_file);
+	free(stem);
+	free(mid);
+	free(src);
+}
+
+static void test_move_cut(void **state)
+{
+	(void)state;
+	move_cut("create:1", "Cut1", 11);
+	move_cut("create:2", "Cut2", 12);
+	move_cut("drop-create:1", "Cut3", 13);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -223,6 +286,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_delete_goes_to_existing_trash),
 		cmocka_unit_test(test_local_folder_created_in_namespace),
 		cmocka_unit_test(test_move_into_new_folder),
+		cmocka_unit_test(test_move_cut),
 	};
 	return cmocka_run_group_tests_name(cyrus_classic ? "cyrus-classic" : "courier", tests, st_group_setup,
 					   st_group_teardown);
