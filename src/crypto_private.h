@@ -1,0 +1,36 @@
+/* crypto_private.h - what the crypto_*.c files share; other modules use
+ * crypto.h. */
+#ifndef MUTTLIKE_CRYPTO_PRIVATE_H
+#define MUTTLIKE_CRYPTO_PRIVATE_H
+
+#include <gpgme.h>
+
+#include "crypto.h"
+
+struct crypto {
+	char *home; /* owned or NULL */
+	crypto_passphrase_fn passphrase;
+	void *passphrase_ud;
+};
+
+/* A new GPGME context for proto (home dir, loopback pinentry when the UI
+ * answers passphrases), or NULL and *err. */
+gpgme_ctx_t crypto_ctx(crypto_t *c, enum crypto_proto proto, char **err);
+/* A data object reading s[0..n) (not copied: s must outlive it). */
+gpgme_data_t crypto_data_in(const char *s, size_t n);
+gpgme_data_t crypto_data_out(void);
+/* Release d and return its bytes as a new NUL-terminated buffer (GPGME's
+ * copy is wiped). */
+char *crypto_data_take(gpgme_data_t d, size_t *len);
+/* "what: GnuPG's error text", one line.  New string. */
+char *crypto_err(const char *what, gpgme_error_t e);
+/* Wipe and free n bytes at *p. */
+void crypto_wipe(char **p, size_t n);
+/* text_sanitize of a NULL-able string; NULL stays NULL. */
+char *crypto_clean(const char *s);
+/* Does a user id of key have address (case-insensitive)?  Its uid or NULL. */
+gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address);
+/* The key with this fingerprint or pattern, secret or public; NULL. */
+gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret);
+
+#endif
