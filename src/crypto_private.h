@@ -32,5 +32,8 @@ char *crypto_clean(const char *s);
 gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address);
 /* The key with this fingerprint or pattern, secret or public; NULL. */
 gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret);
+/* Why key (and the user id that matched, or NULL) cannot be used to
+ * encrypt to or sign with, or NULL when it can. */
+const char *crypto_key_unusable(gpgme_key_t key, gpgme_user_id_t uid, bool encrypt);
 
 #endif

@@ -1,0 +1,130 @@
+/* crypto_keys.c - choosing keys by address for encrypting and signing,
+ * and my public key as an attachment. */
+#include <string.h>
+#include <strings.h>
+
+#include "crypto_private.h"
+#include "util.h"
+
+/* Why key (with the user id that matched, or NULL) cannot be used, or NULL. */
+const char *crypto_key_unusable(gpgme_key_t key, gpgme_user_id_t uid, bool encrypt)
+{
+	if (key->revoked || (uid && uid->revoked))
+		return "revoked";
+	if (key->expired)
+		return "expired";
+	if (key->disabled)
+		return "disabled";
+	if (key->invalid || (uid && uid->invalid))
+		return "invalid";
+	if (encrypt ? !key->can_encrypt : !key->can_sign)
+		return encrypt ? "not usable for encryption" : "not usable for signing";
+	if (encrypt && uid && uid->validity < GPGME_VALIDITY_MARGINAL)
+		return "not certified as belonging to this address (validity unknown)";
+	return NULL;
+}
+
+static void keysel_add(struct crypto_keysel *out, gpgme_key_t key, gpgme_user_id_t uid)
+{
+	out->fprs = xreallocarray(out->fprs, out->n + 1, sizeof(*out->fprs));
+	out->uids = xreallocarray(out->uids, out->n + 1, sizeof(*out->uids));
+	out->fprs[out->n] = xstrdup(key->fpr ? key->fpr : "");
+	out->uids[out->n] = crypto_clean(uid->uid ? uid->uid : "");
+	out->n++;
+}
+
+/* List the keys whose user ids have address; the last reason one was refused in *why. */
+static void keys_list(gpgme_ctx_t ctx, const char *address, bool encrypt, struct crypto_keysel *out, size_t *seen,
+		      const char **why)
+{
+	char *pattern = xasprintf("<%s>", address);
+	gpgme_set_keylist_mode(ctx, GPGME_KEYLIST_MODE_LOCAL | GPGME_KEYLIST_MODE_VALIDATE);
+	gpgme_key_t key;
+	if (!gpgme_op_keylist_start(ctx, pattern, !encrypt)) {
+		while (!gpgme_op_keylist_next(ctx, &key)) {
+			gpgme_user_id_t uid = crypto_uid_for(key, address);
+			const char *r = uid ? crypto_key_unusable(key, uid, encrypt) : NULL;
+			*seen += uid != NULL;
+			if (uid && !r)
+				keysel_add(out, key, uid);
+			*why = r ? r : *why;
+			gpgme_key_unref(key);
+		}
+	}
+	gpgme_op_keylist_end(ctx);
+	free(pattern);
+}
+
+void crypto_key_for(crypto_t *c, enum crypto_proto proto, const char *address, bool encrypt,
+		    struct crypto_keysel *out)
+{
+	memset(out, 0, sizeof(*out));
+	char *err = NULL, *clean = crypto_clean(address ? address : "");
+	gpgme_ctx_t ctx = crypto_ctx(c, proto, &err);
+	size_t seen = 0;
+	const char *why = NULL;
+	if (ctx && *clean)
+		keys_list(ctx, clean, encrypt, out, &seen, &why);
+	gpgme_release(ctx);
+	if (out->n) {
+		out->status = out->n == 1 ? CRYPTO_KEY_OK : CRYPTO_KEY_AMBIGUOUS;
+		out->fpr = out->n == 1 ? xstrdup(out->fprs[0]) : NULL;
+	} else if (seen) {
+		out->status = CRYPTO_KEY_UNUSABLE;
+		out->reason = xasprintf("the key for %s is %s", clean, why);
+	} else {
+		out->status = CRYPTO_KEY_MISSING;
+		out->reason = err ? xasprintf("no key for %s (%s)", clean, err)
+				  : xasprintf("no %s key for %s", encrypt ? "public" : "secret", clean);
+	}
+	free(err);
+	free(clean);
+}
+
+void crypto_keysel_clear(struct crypto_keysel *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->fprs[i]);
+		free(k->uids[i]);
+	}
+	free(k->fprs);
+	free(k->uids);
+	free(k->fpr);
+	free(k->reason);
+	memset(k, 0, sizeof(*k));
+}
+
+int crypto_key_part(crypto_t *c, const char *key, char **out, size_t *out_len, char **err)
+{
+	*out = NULL;
+	*err = NULL;
+	gpgme_ctx_t ctx = crypto_ctx(c, CRYPTO_OPENPGP, err);
+	if (!ctx)
+		return -1;
+	gpgme_key_t k = crypto_key_get(ctx, key, false);
+	gpgme_data_t d = crypto_data_out();
+	gpgme_set_armor(ctx, 1);
+	gpgme_error_t e = k ? gpgme_op_export(ctx, k->fpr, GPGME_EXPORT_MODE_MINIMAL, d) : gpg_error(GPG_ERR_NO_PUBKEY);
+	size_t n;
+	char *armor = crypto_data_take(d, &n);
+	if (!e && n == 0)
+		e = gpg_error(GPG_ERR_NO_PUBKEY);
+	if (e) {
+		char *what = xasprintf("exporting the key %s", key);
+		*err = crypto_err(what, e);
+		free(what);
+	} else {
+		const char *fpr = k->fpr, *id = strlen(fpr) > 16 ? fpr + strlen(fpr) - 16 : fpr;
+		char *canon = crypto_canon_crlf(armor, n, &n);
+		*out = xasprintf("Content-Type: application/pgp-keys; name=\"0x%s.asc\"\r\n"
+				 "Content-Disposition: attachment; filename=\"0x%s.asc\"\r\n"
+				 "Content-Description: OpenPGP public key\r\n\r\n%s",
+				 id, id, canon);
+		*out_len = strlen(*out);
+		free(canon);
+	}
+	free(armor);
+	gpgme_key_unref(k);
+	gpgme_release(ctx);
+	return e ? -1 : 0;
+}
