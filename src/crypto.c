@@ -135,10 +135,19 @@ char *crypto_clean(const char *s)
 	return s ? text_sanitize(s, strlen(s), false) : NULL;
 }
 
-gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address)
+/* Is email (as GPGME gives it: X.509 ones in angle brackets) address? */
+static bool email_is(const char *email, const char *address)
+{
+	size_t n = strlen(email), al = strlen(address);
+	if (n >= 2 && email[0] == '<' && email[n - 1] == '>')
+		return n - 2 == al && strncasecmp(email + 1, address, al) == 0;
+	return strcasecmp(email, address) == 0;
+}
+
+gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address, bool any)
 {
 	for (gpgme_user_id_t u = key ? key->uids : NULL; u && address && *address; u = u->next)
-		if (u->email && !u->revoked && !u->invalid && strcasecmp(u->email, address) == 0)
+		if (u->email && (any || (!u->revoked && !u->invalid)) && email_is(u->email, address))
 			return u;
 	return NULL;
 }

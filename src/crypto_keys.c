@@ -42,7 +42,7 @@ static void keys_list(gpgme_ctx_t ctx, const char *address, bool encrypt, struct
 	gpgme_key_t key;
 	if (!gpgme_op_keylist_start(ctx, pattern, !encrypt)) {
 		while (!gpgme_op_keylist_next(ctx, &key)) {
-			gpgme_user_id_t uid = crypto_uid_for(key, address);
+			gpgme_user_id_t uid = crypto_uid_for(key, address, true);
 			const char *r = uid ? crypto_key_unusable(key, uid, encrypt) : NULL;
 			*seen += uid != NULL;
 			if (uid && !r)

@@ -28,8 +28,9 @@ char *crypto_err(const char *what, gpgme_error_t e);
 void crypto_wipe(char **p, size_t n);
 /* text_sanitize of a NULL-able string; NULL stays NULL. */
 char *crypto_clean(const char *s);
-/* Does a user id of key have address (case-insensitive)?  Its uid or NULL. */
-gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address);
+/* The user id of key with address (case-insensitive), or NULL; a revoked
+ * or invalid one only when any. */
+gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address, bool any);
 /* The key with this fingerprint or pattern, secret or public; NULL. */
 gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret);
 /* Why key (and the user id that matched, or NULL) cannot be used to

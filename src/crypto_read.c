@@ -96,7 +96,7 @@ static void signer_fill(struct walk *w, gpgme_ctx_t ctx, gpgme_signature_t s, st
 	gpgme_key_t key = NULL;
 	if (!s->fpr || gpgme_get_key(ctx, s->fpr, &key, 0))
 		return;
-	gpgme_user_id_t match = crypto_uid_for(key, w->from);
+	gpgme_user_id_t match = crypto_uid_for(key, w->from, false);
 	res->from_matches = match != NULL;
 	gpgme_user_id_t shown = match && gpgme_get_protocol(ctx) == GPGME_PROTOCOL_OpenPGP ? match : key->uids;
 	res->signer = crypto_clean(shown ? shown->uid : NULL);

@@ -9,6 +9,7 @@
 #   dave     dave@example.org, revoked
 #   team1/2  two keys for team@example.org
 #   eve      eve@example.org, imported from elsewhere: unknown validity
+#   zed      zed@example.org, only in DIR/other (an unknown key here)
 # Also DIR/carol.asc, DIR/dave.asc: a clearsigned text by carol and dave
 # (made before expiry or revocation).
 set -eu
@@ -44,7 +45,8 @@ sed 's/^:-----/-----/' "$rev" | $G --import 2>/dev/null
 GNUPGHOME=$D/other $G --pinentry-mode loopback --passphrase '' --quick-gen-key 'Eve <eve@example.org>' future-default default never
 GNUPGHOME=$D/other $G --export eve@example.org | $G --import 2>/dev/null
 echo "eve=$(fpr eve@example.org)" >> "$D/keys"
-GNUPGHOME=$D/other gpgconf --kill all
+# zed: a key only DIR/other has (signatures by an unknown key)
+GNUPGHOME=$D/other $G --pinentry-mode loopback --passphrase '' --quick-gen-key 'Zed <zed@example.org>' future-default default never
 
 # S/MIME: a CA made by certtool, alice's key made by gpgsm, her certificate signed by the CA
 cat > "$D/ca.tmpl" <<'T'
