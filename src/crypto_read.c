@@ -224,9 +224,9 @@ static bool decrypt_ok(gpgme_ctx_t ctx, gpgme_error_t e, struct crypto_result *r
 	if (!e && dr && dr->legacy_cipher_nomdc)
 		e = gpg_error(GPG_ERR_BAD_DATA);
 	if (e) {
-		result_error(res, crypto_err(gpg_err_code(e) == GPG_ERR_BAD_DATA ? "decryption failed (the ciphertext is "
-											"damaged or not integrity protected)"
-										   : "decryption failed",
+		bool bad_data = gpg_err_code(e) == GPG_ERR_BAD_DATA;
+		result_error(res, crypto_err(bad_data ? "decryption failed (damaged or not integrity protected)"
+						      : "decryption failed",
 					     e));
 		return false;
 	}
