@@ -34,6 +34,7 @@ crypto_t *crypto_new(const struct crypto_opts *opts, char **err)
 	c->home = xstrdup_null(opts ? opts->gnupg_home : NULL);
 	c->passphrase = opts ? opts->passphrase : NULL;
 	c->passphrase_ud = opts ? opts->passphrase_ud : NULL;
+	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : CRYPTO_TIMEOUT_MS;
 	log_debug("crypto: GPGME %s", gpgme_version);
 	return c;
 }
@@ -53,7 +54,9 @@ static gpgme_error_t passphrase_cb(void *hook, const char *uid_hint, const char 
 	(void)info;
 	crypto_t *c = hook;
 	char *hint = crypto_clean(uid_hint ? uid_hint : "");
+	crypto_watch_pause(c, true);
 	char *pw = c->passphrase(c->passphrase_ud, hint, prev_bad != 0);
+	crypto_watch_pause(c, false);
 	free(hint);
 	if (!pw)
 		return gpg_error(GPG_ERR_CANCELED);

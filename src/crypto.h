@@ -36,6 +36,9 @@
 #define CRYPTO_MAX_RESULTS 64
 /* Inline PGP blocks looked at per text part. */
 #define CRYPTO_MAX_INLINE 16
+/* Time GnuPG may work on one operation before it is cancelled (the UI's
+ * passphrase prompt not counted). */
+#define CRYPTO_TIMEOUT_MS 60000
 /* The outer Subject of a message with protected headers. */
 #define CRYPTO_HIDDEN_SUBJECT "..."
 
@@ -52,6 +55,7 @@ struct crypto_opts {
 	const char *gnupg_home;          /* NULL: GnuPG's default ($GNUPGHOME, ~/.gnupg) */
 	crypto_passphrase_fn passphrase; /* NULL: gpg-agent's own pinentry */
 	void *passphrase_ud;
+	long timeout_ms;                 /* 0: CRYPTO_TIMEOUT_MS */
 };
 
 /* NULL with *err (new string) when GPGME or an engine is missing. */

@@ -7,10 +7,14 @@
 
 #include "crypto.h"
 
+struct crypto_watch;
+
 struct crypto {
 	char *home; /* owned or NULL */
 	crypto_passphrase_fn passphrase;
 	void *passphrase_ud;
+	long timeout_ms;
+	struct crypto_watch *watch; /* owned: the operation running, or NULL */
 };
 
 /* A new GPGME context for proto (home dir, loopback pinentry when the UI
@@ -36,5 +40,12 @@ gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret);
 /* Why key (and the user id that matched, or NULL) cannot be used to
  * encrypt to or sign with, or NULL when it can. */
 const char *crypto_key_unusable(gpgme_key_t key, gpgme_user_id_t uid, bool encrypt);
+
+/* Bound the GPGME operation about to run on ctx by c's timeout; stop
+ * returns true when it was cancelled for taking too long. */
+void crypto_watch_start(crypto_t *c, gpgme_ctx_t ctx);
+bool crypto_watch_stop(crypto_t *c);
+/* The UI's passphrase prompt runs (paused) or returned (the clock restarts). */
+void crypto_watch_pause(crypto_t *c, bool paused);
 
 #endif

@@ -188,7 +188,10 @@ static void verify_detached(struct walk *w, const mime_part_t *p, gpgme_ctx_t ct
 	char *canon = crypto_canon_crlf(sp, sl, &canon_len);
 	char *sig = entity_body(gp, gl, &sig_len);
 	gpgme_data_t dsig = crypto_data_in(sig, sig_len), dtext = crypto_data_in(canon, canon_len);
+	crypto_watch_start(w->c, ctx);
 	gpgme_error_t e = gpgme_op_verify(ctx, dsig, dtext, NULL);
+	if (crypto_watch_stop(w->c))
+		e = gpg_error(GPG_ERR_TIMEOUT);
 	gpgme_data_release(dsig);
 	gpgme_data_release(dtext);
 	free(sig);
@@ -241,7 +244,10 @@ static void run_op(struct walk *w, const mime_part_t *p, gpgme_ctx_t ctx, struct
 		   size_t n)
 {
 	gpgme_data_t din = crypto_data_in(in, n), dout = crypto_data_out();
+	crypto_watch_start(w->c, ctx);
 	gpgme_error_t e = (res->encrypted ? op_decrypt : op_verify)(ctx, din, dout);
+	if (crypto_watch_stop(w->c))
+		e = gpg_error(GPG_ERR_TIMEOUT);
 	gpgme_data_release(din);
 	size_t len;
 	char *out = crypto_data_take(dout, &len);

@@ -103,7 +103,10 @@ static char *detached_sig(struct wrap *x, const char *text, size_t n, size_t *si
 {
 	gpgme_data_t in = crypto_data_in(text, n), out = crypto_data_out();
 	gpgme_set_armor(x->ctx, x->w->proto == CRYPTO_OPENPGP);
+	crypto_watch_start(x->c, x->ctx);
 	gpgme_error_t e = gpgme_op_sign(x->ctx, in, out, GPGME_SIG_MODE_DETACH);
+	if (crypto_watch_stop(x->c))
+		e = gpg_error(GPG_ERR_TIMEOUT);
 	gpgme_data_release(in);
 	char *sig = crypto_data_take(out, sig_len);
 	if (!e)
@@ -120,8 +123,11 @@ static char *encrypt_to(struct wrap *x, gpgme_key_t *keys, const char *text, siz
 	gpgme_set_armor(x->ctx, x->w->proto == CRYPTO_OPENPGP);
 	/* validity was checked by crypto_key_for; GnuPG must not prompt */
 	gpgme_encrypt_flags_t fl = GPGME_ENCRYPT_ALWAYS_TRUST;
+	crypto_watch_start(x->c, x->ctx);
 	gpgme_error_t e = sign ? gpgme_op_encrypt_sign(x->ctx, keys, fl, in, out)
 			       : gpgme_op_encrypt(x->ctx, keys, fl, in, out);
+	if (crypto_watch_stop(x->c))
+		e = gpg_error(GPG_ERR_TIMEOUT);
 	gpgme_data_release(in);
 	char *c = crypto_data_take(out, len);
 	if (!e)

@@ -441,6 +441,33 @@ static void test_size_cap(void **state)
 	free(m);
 }
 
+/* Bounded time: a message to many anonymous recipients (every secret key
+ * is tried for each) decrypts; with a tiny timeout GnuPG is cancelled. */
+static void test_many_recipients_timeout(void **state)
+{
+	(void)state;
+	char *e = pgp_encrypted("Content-Type: text/plain\n\nTo everyone.\n",
+				"--throw-keyids -e -r team@example.org -r mallory@example.org -r bob@example.org "
+				"-r eve@example.org -r alice@example.org");
+	char *m = with_from("alice@example.org", e);
+	struct crypto_report *r = process(m);
+	assert_int_equal(r->n, 1);
+	assert_true(r->v[0].decrypted);
+	crypto_report_free(&r);
+	char *err = NULL;
+	crypto_t *c = crypto_new(&(struct crypto_opts){.gnupg_home = home, .timeout_ms = 1}, &err);
+	r = crypto_process(c, msg);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->v[0].status, CRYPTO_ERROR);
+	assert_false(r->v[0].decrypted);
+	assert_null(r->v[0].content);
+	assert_non_null(strstr(r->v[0].error, "imeout"));
+	crypto_report_free(&r);
+	crypto_free(&c);
+	free(m);
+	free(e);
+}
+
 /* ---- inline PGP ---- */
 
 static void test_inline_signed(void **state)
@@ -852,6 +879,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_mdc_refused, teardown),
 		cmocka_unit_test_teardown(test_tampered_ciphertext, teardown),
 		cmocka_unit_test_teardown(test_size_cap, teardown),
+		cmocka_unit_test_teardown(test_many_recipients_timeout, teardown),
 		cmocka_unit_test_teardown(test_inline_signed, teardown),
 		cmocka_unit_test_teardown(test_inline_expired_revoked, teardown),
 		cmocka_unit_test_teardown(test_inline_encrypted, teardown),
