@@ -136,6 +136,10 @@ struct crypto_report {
  * may ask for a passphrase).  Never NULL. */
 struct crypto_report *crypto_process(crypto_t *c, const mime_msg_t *m);
 void crypto_report_free(struct crypto_report **r);
+/* One line for the status line: "part 3: PGP/MIME signed: good signature
+ * from Alice <a@example.org> (FPR, validity full), matches From:; only
+ * this part".  New string. */
+char *crypto_result_line(const struct crypto_result *r);
 
 /* ---- writing ---- */
 

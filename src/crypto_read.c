@@ -454,35 +454,3 @@ void crypto_report_free(struct crypto_report **rp)
 	free(r->v);
 	xfree(rp);
 }
-
-static const char *const kind_names[] = {
-	[CRYPTO_PGP_MIME_SIGNED] = "PGP/MIME signed",     [CRYPTO_PGP_MIME_ENCRYPTED] = "PGP/MIME encrypted",
-	[CRYPTO_PGP_INLINE_SIGNED] = "inline PGP signed", [CRYPTO_PGP_INLINE_ENCRYPTED] = "inline PGP encrypted",
-	[CRYPTO_SMIME_SIGNED] = "S/MIME signed",          [CRYPTO_SMIME_OPAQUE] = "S/MIME signed (opaque)",
-	[CRYPTO_SMIME_ENVELOPED] = "S/MIME encrypted",
-};
-static const char *const status_names[] = {
-	[CRYPTO_NONE] = "not signed",          [CRYPTO_GOOD] = "good signature",
-	[CRYPTO_BAD] = "BAD signature",        [CRYPTO_UNKNOWN_KEY] = "unknown key",
-	[CRYPTO_EXPIRED_KEY] = "expired key",  [CRYPTO_REVOKED_KEY] = "revoked key",
-	[CRYPTO_ERROR] = "error",
-};
-static const char *const validity_names[] = {
-	[CRYPTO_V_UNKNOWN] = "unknown", [CRYPTO_V_UNDEFINED] = "undefined", [CRYPTO_V_NEVER] = "never",
-	[CRYPTO_V_MARGINAL] = "marginal", [CRYPTO_V_FULL] = "full",        [CRYPTO_V_ULTIMATE] = "ultimate",
-};
-
-const char *crypto_kind_name(enum crypto_kind k)
-{
-	return (size_t)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
-}
-
-const char *crypto_status_name(enum crypto_status s)
-{
-	return (size_t)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
-}
-
-const char *crypto_validity_name(enum crypto_validity v)
-{
-	return (size_t)v < ARRAY_SIZE(validity_names) ? validity_names[v] : "?";
-}

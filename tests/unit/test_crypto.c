@@ -227,6 +227,9 @@ static void test_signer_not_from(void **state)
 	assert_false(r->v[0].from_matches);
 	assert_string_equal(r->v[0].signer, "Mallory <mallory@example.org>");
 	assert_string_equal(r->v[0].fingerprint, fpr_mallory);
+	char *line = crypto_result_line(&r->v[0]);
+	assert_non_null(strstr(line, "NOT the From: address"));
+	free(line);
 	crypto_report_free(&r);
 	free(m);
 	free(s);
@@ -248,6 +251,10 @@ static void test_signed_part_wrapped(void **state)
 	assert_string_equal(r->v[0].path, "3");
 	assert_int_equal(r->unprotected, 1);
 	assert_null(strstr(r->v[0].content, "fired"));
+	char *line = crypto_result_line(&r->v[0]);
+	assert_non_null(strstr(line, "part 3: PGP/MIME signed: good signature from Alice <alice@example.org>"));
+	assert_non_null(strstr(line, "only this part"));
+	free(line);
 	crypto_report_free(&r);
 	free(m);
 	free(body);
@@ -388,6 +395,9 @@ static void test_no_mdc_refused(void **state)
 	assert_null(r->v[0].content);
 	assert_null(r->v[0].inner);
 	assert_non_null(r->v[0].error);
+	char *line = crypto_result_line(&r->v[0]);
+	assert_non_null(strstr(line, "NOT decrypted"));
+	free(line);
 	crypto_report_free(&r);
 	free(m);
 	free(e);
