@@ -688,6 +688,17 @@ static void test_write_pgp_encrypted(void **state)
 	assert_non_null(strstr(plain, "Subject: Secret plans\r\n"));
 	assert_non_null(strstr(plain, "protected-headers=\"v1\""));
 	assert_non_null(strstr(plain, "Hi Bob,\r\nsee you."));
+	/* our reader: one combined signed + encrypted part, the protected Subject inside */
+	char *m = xasprintf("From: alice@example.org\nSubject: %s\n%s", CRYPTO_HIDDEN_SUBJECT, out);
+	struct crypto_report *r = process(m);
+	assert_int_equal(r->n, 1);
+	assert_true(r->v[0].decrypted && r->v[0].integrity && r->v[0].whole);
+	assert_int_equal(r->v[0].status, CRYPTO_GOOD);
+	assert_true(r->v[0].from_matches);
+	assert_string_equal(mime_msg_header(r->v[0].inner, MIME_H_SUBJECT), "Secret plans");
+	assert_string_equal(mime_part_param(mime_msg_root(r->v[0].inner), "protected-headers"), "v1");
+	crypto_report_free(&r);
+	free(m);
 	free(plain);
 	free(armor);
 	free(out);
