@@ -160,13 +160,16 @@ gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret)
 	gpgme_key_t k = NULL;
 	if (!key || !*key)
 		return NULL;
-	if (!gpgme_get_key(ctx, key, &k, secret))
-		return k;
+	if (strspn(key, "0123456789abcdefABCDEF") == strlen(key) && !gpgme_get_key(ctx, key, &k, secret))
+		return k; /* a fingerprint or key id (gpgme_get_key matches anything else as a substring) */
+	/* an address matches exactly ("<a@b>"), not as a substring (malice@b) */
+	char *pattern = strchr(key, '@') && !strchr(key, '<') ? xasprintf("<%s>", key) : xstrdup(key);
 	gpgme_keylist_mode_t mode = gpgme_get_keylist_mode(ctx);
 	gpgme_set_keylist_mode(ctx, mode | GPGME_KEYLIST_MODE_VALIDATE);
-	if (!gpgme_op_keylist_start(ctx, key, secret) && gpgme_op_keylist_next(ctx, &k))
+	if (!gpgme_op_keylist_start(ctx, pattern, secret) && gpgme_op_keylist_next(ctx, &k))
 		k = NULL;
 	gpgme_op_keylist_end(ctx);
 	gpgme_set_keylist_mode(ctx, mode);
+	free(pattern);
 	return k;
 }

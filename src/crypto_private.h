@@ -35,7 +35,8 @@ char *crypto_clean(const char *s);
 /* The user id of key with address (case-insensitive), or NULL; a revoked
  * or invalid one only when any. */
 gpgme_user_id_t crypto_uid_for(gpgme_key_t key, const char *address, bool any);
-/* The key with this fingerprint or pattern, secret or public; NULL. */
+/* The key with this fingerprint, or the first with this exact address (or
+ * other GnuPG pattern), secret or public; NULL. */
 gpgme_key_t crypto_key_get(gpgme_ctx_t ctx, const char *key, bool secret);
 /* Why key (and the user id that matched, or NULL) cannot be used to
  * encrypt to or sign with, or NULL when it can. */

@@ -833,6 +833,9 @@ static void test_key_part(void **state)
 	free(put("k.txt", strstr(out, "-----BEGIN")));
 	sh("gpg --batch --show-keys k.txt | grep -q alice@example.org");
 	free(out);
+	assert_int_equal(crypto_key_part(cx, "ice@example.org", &out, &n, &err), -1); /* not a substring match */
+	assert_non_null(err);
+	free(err);
 	assert_int_equal(crypto_key_part(cx, "nobody@example.org", &out, &n, &err), -1);
 	assert_non_null(err);
 	free(err);
