@@ -478,6 +478,39 @@ static void test_many_recipients_timeout(void **state)
 	free(e);
 }
 
+/* Caps: forwarded messages nested past CRYPTO_MAX_DEPTH are not followed;
+ * at most CRYPTO_MAX_INLINE blocks per text part reach GnuPG. */
+static void test_caps(void **state)
+{
+	(void)state;
+	char *m = xstrdup("Content-Type: text/plain\n\n-----BEGIN PGP MESSAGE-----\n\nhQ==\n-----END PGP MESSAGE-----\n");
+	for (int i = 0; i < CRYPTO_MAX_DEPTH + 4; i++) {
+		char *outer = xasprintf("From: f%d@example.org\nContent-Type: message/rfc822\n\n%s", i, m);
+		free(m);
+		m = outer;
+	}
+	struct crypto_report *r = process(m);
+	assert_int_equal(r->n, 0);
+	assert_true(r->truncated);
+	crypto_report_free(&r);
+	free(m);
+
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_adds(&b, "From: a@example.org\n\n");
+	for (int i = 0; i < CRYPTO_MAX_INLINE + 4; i++)
+		strbuf_adds(&b, "-----BEGIN PGP MESSAGE-----\n\nhQ==\n-----END PGP MESSAGE-----\n");
+	r = process(b.s);
+	assert_int_equal(r->n, CRYPTO_MAX_INLINE);
+	for (size_t i = 0; i < r->n; i++) {
+		assert_int_equal(r->v[i].status, CRYPTO_ERROR);
+		assert_null(r->v[i].content);
+		assert_true(r->v[i].text_outside);
+	}
+	crypto_report_free(&r);
+	strbuf_free(&b);
+}
+
 /* ---- inline PGP ---- */
 
 static void test_inline_signed(void **state)
@@ -904,6 +937,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_tampered_ciphertext, teardown),
 		cmocka_unit_test_teardown(test_size_cap, teardown),
 		cmocka_unit_test_teardown(test_many_recipients_timeout, teardown),
+		cmocka_unit_test_teardown(test_caps, teardown),
 		cmocka_unit_test_teardown(test_inline_signed, teardown),
 		cmocka_unit_test_teardown(test_inline_expired_revoked, teardown),
 		cmocka_unit_test_teardown(test_inline_encrypted, teardown),
