@@ -130,7 +130,9 @@ static void sigs_eval(struct walk *w, gpgme_ctx_t ctx, struct crypto_result *res
 
 /* ---- what was verified or decrypted, walked in turn ---- */
 
-/* Keep content in res and walk it as a MIME entity of its own. */
+/* Keep content in res and walk it as a MIME entity of its own.  The walk
+ * adds results, so the array res lies in may move: callers use res no
+ * more after this. */
 static void content_walk(struct walk *w, const mime_part_t *p, struct crypto_result *res, char *content, size_t len)
 {
 	res->content = content;
