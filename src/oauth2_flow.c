@@ -300,7 +300,6 @@ static enum oauth2_status take_redirect(oauth2_t *ctx, oauth2_authcode_t *ac, co
 	} else if (error || !code) {
 		st = redirect_error(ctx, error ? error : (char *)"no code", desc, err);
 	} else {
-		ac->done = true;
 		struct strbuf form;
 		strbuf_init(&form);
 		oauth2_form_add(&form, "grant_type", "authorization_code");
@@ -311,6 +310,7 @@ static enum oauth2_status take_redirect(oauth2_t *ctx, oauth2_authcode_t *ac, co
 		long http;
 		st = token_request(ctx, &form, "browser login", &http, &j, err);
 		oauth2_json_free(&j);
+		ac->done = st == OAUTH2_OK;
 	}
 	free(state);
 	util_wipe_free(&code);
