@@ -32,6 +32,8 @@ static const struct oauth2_provider providers[] = {
 		.device_url = "https://oauth2.googleapis.com/device/code",
 		.scope = "https://mail.google.com/",
 		.hosts = google_hosts,
+		/* Google's device grant serves a short list of scopes, mail not among them */
+		.prefer_browser = true,
 	},
 	{
 		.name = "microsoft",

@@ -47,6 +47,7 @@ struct oauth2_provider {
 	const char *scope;      /* space-separated */
 	const char *tenant;     /* default tenant, or NULL */
 	const char *const *hosts; /* IMAP/SMTP host names or ".suffix"es, NULL-terminated */
+	bool prefer_browser;    /* the device endpoint refuses mail scopes (Google) */
 };
 
 /* By name ("google", "microsoft", also "gmail", "outlook", "office365"),
