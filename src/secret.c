@@ -141,13 +141,12 @@ enum secret_status secret_run(const char *what, const char *cmd, char **out, cha
 	bool too_big;
 	long len = read_first_line(pfd[0], buf, SECRET_MAX + 1, &too_big);
 	close(pfd[0]);
+	/* the exit status says more than what the command printed */
 	enum secret_status res = child_status(what, pid, err);
-	if (res != SECRET_OK) {
-		/* the exit status says more than what it printed */
-	} else if (too_big) {
+	if (res == SECRET_OK && too_big) {
 		*err = xasprintf("%s printed a first line longer than %d bytes", what, SECRET_MAX);
 		res = SECRET_ERR_TOOBIG;
-	} else if (len <= 0) {
+	} else if (res == SECRET_OK && len <= 0) {
 		*err = xasprintf("%s printed nothing", what);
 		res = SECRET_ERR_EMPTY;
 	}
