@@ -23,7 +23,8 @@ Endpoints (the client id picks the behaviour):
                    against the challenge, the code used once), refresh_token
                    (rotated at each use; an old or unknown one is invalid_grant;
                    client norotate keeps it; client short: expires_in 1)
-  POST /redirect   answers 302 to another host;  POST /huge: 100 KB of JSON
+  POST /redirect   answers 302 to another host;  POST /huge: 100 KB of JSON;
+  POST /garbage    HTML instead of JSON
 
 --browse plays the browser: GET URL, and follow its redirect to the loopback
 (or with --no-follow print the Location); prints the final status line.
@@ -218,6 +219,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if path == "/redirect":
             return self.reply(302, b"", "text/plain", [("Location", "https://evil.example/token")])
+        if path == "/garbage":
+            return self.reply(200, b"<html>Sign in</html>", "text/html")
         if path == "/huge":
             return self.reply(200, {"access_token": "x" * 100000, "token_type": "Bearer"})
         if path == "/token" and form.get("grant_type") == "refresh_token":

@@ -502,6 +502,7 @@ static void test_hostile_endpoints(void **state)
 		{ "/redirect", "refusing to follow", OAUTH2_ERR_PROTOCOL },
 		{ "/huge", "larger than 64 KiB", OAUTH2_ERR_PROTOCOL },
 		{ "/nowhere", "not_found", OAUTH2_ERR_PROTOCOL },
+		{ "/garbage", "HTTP 200 without a JSON answer", OAUTH2_ERR_PROTOCOL },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char *url = xasprintf("%s%s", base, cases[i].path), *err = NULL, *tok = NULL;
