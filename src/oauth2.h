@@ -34,7 +34,7 @@ enum oauth2_status {
 	OAUTH2_ERR_STATE,    /* a redirect whose state is not ours */
 	OAUTH2_ERR_NET,      /* network, TLS, HTTP 5xx, timeouts: worth trying later */
 	OAUTH2_ERR_PROTOCOL, /* an answer that breaks the protocol */
-	OAUTH2_ERR_STORE,    /* the token store or the lock failed */
+	OAUTH2_ERR_STORE,    /* the token store failed, or the lock was held too long (try again) */
 	OAUTH2_ERR_CANCELLED,
 };
 
@@ -155,7 +155,8 @@ enum oauth2_status oauth2_store_load(oauth2_t *ctx, char **rt, char **err);
 enum oauth2_status oauth2_store_save(oauth2_t *ctx, const char *rt, char **err);
 /* The token file's path when no command pair is set, else NULL (owned). */
 const char *oauth2_store_file(const oauth2_t *ctx);
-/* The cross-process lock around load - refresh - save (blocks). */
+/* The cross-process lock around load - refresh - save; waits up to three
+ * times timeout_ms for another holder. */
 enum oauth2_status oauth2_lock(oauth2_t *ctx, char **err);
 void oauth2_unlock(oauth2_t *ctx);
 

@@ -4,13 +4,15 @@
  * oauth_lookup_cmd prints it; secret.c runs them), else a 0600 file
  * data_dir/oauth2/ACCOUNT.token written atomically, with a warning: a
  * keyring is better.  The lock is flock(2) on data_dir/oauth2/ACCOUNT.lock,
- * held from reading the token to saving its successor; flock locks belong
+ * held from reading the token to saving its successor (waited for up to
+ * three request timeouts); flock locks belong
  * to an open file, so two contexts in one process exclude each other too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -102,6 +104,22 @@ enum oauth2_status oauth2_store_save(oauth2_t *ctx, const char *rt, char **err)
 	return OAUTH2_ERR_STORE;
 }
 
+/* Wait for the lock, up to three request timeouts (the holder runs a
+ * lookup, one request and a store): a holder that was stopped (^Z) or hangs
+ * must not block a sync forever. */
+static bool wait_lock(int fd, long wait_ms)
+{
+	long long end = util_now_ms() + wait_ms;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || util_now_ms() >= end)
+			return false;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 enum oauth2_status oauth2_lock(oauth2_t *ctx, char **err)
 {
 	*err = NULL;
@@ -112,10 +130,10 @@ enum oauth2_status oauth2_lock(oauth2_t *ctx, char **err)
 		*err = xasprintf("%s: %s", ctx->lock_file, strerror(errno));
 		return OAUTH2_ERR_STORE;
 	}
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno == EINTR)
-			continue;
-		*err = xasprintf("%s: cannot lock: %s", ctx->lock_file, strerror(errno));
+	if (!wait_lock(fd, 3 * ctx->timeout_ms)) {
+		*err = errno == EWOULDBLOCK ? xasprintf("%s: another muttlike has held the OAuth2 lock for %ld s; try again",
+							ctx->lock_file, 3 * ctx->timeout_ms / 1000)
+					    : xasprintf("%s: cannot lock: %s", ctx->lock_file, strerror(errno));
 		close(fd);
 		return OAUTH2_ERR_STORE;
 	}

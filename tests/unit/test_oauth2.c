@@ -322,7 +322,17 @@ static void test_lock(void **state)
 	int st;
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* a holder that does not let go: the waiter gives up with one line */
+	oauth2_t *b = ctx_new(&(struct oauth2_config){ .timeout_ms = 100 });
+	long long t0 = util_now_ms();
+	assert_int_equal(oauth2_lock(b, &err), OAUTH2_ERR_STORE);
+	assert_true(util_now_ms() - t0 >= 300);
+	assert_non_null(strstr(err, "another muttlike has held the OAuth2 lock"));
+	free(err);
 	oauth2_unlock(a);
+	assert_int_equal(oauth2_lock(b, &err), OAUTH2_OK);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), -1);
+	oauth2_free(&b); /* frees the lock too */
 	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
 	close(fd);
 	free(lock);
