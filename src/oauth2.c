@@ -252,6 +252,7 @@ oauth2_t *oauth2_new(const struct oauth2_config *cfg, char **err)
 	c->token_url = with_tenant(cfg->token_url ? cfg->token_url : p ? p->token_url : NULL, tenant);
 	c->device_url = with_tenant(cfg->device_url ? cfg->device_url : p ? p->device_url : NULL, tenant);
 	c->scope = xstrdup_null(cfg->scope ? cfg->scope : p ? p->scope : NULL);
+	c->prefer_browser = p && p->prefer_browser && !cfg->device_url;
 	c->login_hint = xstrdup_null(cfg->login_hint);
 	c->ca_file = xstrdup_null(cfg->ca_file);
 	c->store_cmd = xstrdup_null(cfg->store_cmd);

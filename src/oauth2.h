@@ -109,6 +109,10 @@ struct oauth2_ui {
 	void *ud;
 };
 
+/* Should a front end offer the device grant first?  True when there is a
+ * device endpoint and the provider serves mail scopes there (not Google). */
+bool oauth2_device_preferred(const oauth2_t *ctx);
+
 /* Start the device grant, call ui->device_prompt, poll the token endpoint
  * at the interval the server asks (slow_down adds 5 s), and on success
  * store the refresh token and keep the access token. */

@@ -138,6 +138,11 @@ static enum oauth2_status device_poll(oauth2_t *ctx, struct device *d, const str
 	}
 }
 
+bool oauth2_device_preferred(const oauth2_t *ctx)
+{
+	return ctx->device_url && !ctx->prefer_browser;
+}
+
 enum oauth2_status oauth2_device_flow(oauth2_t *ctx, const struct oauth2_ui *ui, char **err)
 {
 	*err = NULL;

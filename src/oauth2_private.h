@@ -18,6 +18,7 @@ struct oauth2 {
 	char *access;             /* owned, wiped: the access token */
 	long long access_expires; /* util_now_ms() deadline */
 	bool warned_file;
+	bool prefer_browser;      /* the provider's device endpoint refuses mail scopes */
 };
 
 /* ---- a flat JSON object (oauth2_json.c) ---- */

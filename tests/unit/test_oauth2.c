@@ -207,6 +207,13 @@ static void test_config_and_providers(void **state)
 	oauth2_t *ctx = ctx_new(&(struct oauth2_config){ .provider = "microsoft" });
 	assert_string_equal(ctx->token_url, "https://login.microsoftonline.com/common/oauth2/v2.0/token");
 	assert_string_equal(ctx->device_url, "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode");
+	assert_true(oauth2_device_preferred(ctx));
+	oauth2_free(&ctx);
+	ctx = ctx_new(&(struct oauth2_config){ .provider = "google" });
+	assert_false(oauth2_device_preferred(ctx)); /* no mail scope on Google's device endpoint */
+	oauth2_free(&ctx);
+	ctx = ctx_new(NULL);
+	assert_false(oauth2_device_preferred(ctx)); /* no device endpoint */
 	oauth2_free(&ctx);
 	ctx = ctx_new(&(struct oauth2_config){ .provider = "microsoft", .tenant = "contoso.onmicrosoft.com",
 					       .scope = "s1" });
