@@ -93,10 +93,16 @@ static long unicode_escape(struct parser *p)
  * is not NULL.  false when malformed. */
 static bool string(struct parser *p, char **out)
 {
+	size_t cap = 0;
+	if (out) {
+		/* a dry run finds its end; every escape decodes to no more bytes than it takes */
+		struct parser dry = *p;
+		if (!string(&dry, NULL))
+			return false;
+		cap = dry.pos - p->pos;
+	}
 	if (!eat(p, '"'))
 		return false;
-	/* every escape decodes to no more bytes than it takes */
-	size_t cap = p->len - p->pos + 1;
 	char *o = out ? xmalloc(cap) : NULL;
 	size_t n = 0;
 	char tmp[4];
