@@ -83,6 +83,12 @@ static enum oauth2_status failure(const struct curlso *cu, CURLcode r, long code
 		*err = xasprintf("%s: answer larger than %d KiB", url, MAX_BODY / 1024);
 		return OAUTH2_ERR_PROTOCOL;
 	}
+	if (r == CURLE_PEER_FAILED_VERIFICATION) {
+		*err = xasprintf("%s: the server's certificate is not trusted (or not for this host); a private CA goes "
+				 "in tls_ca_file",
+				 url);
+		return OAUTH2_ERR_NET;
+	}
 	if (r != CURLE_OK) {
 		*err = xasprintf("%s: %s", url, cu->easy_strerror(r));
 		return OAUTH2_ERR_NET;

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """A small scripted OAuth2 authorization server for test_oauth2_flow.
 
-    oauth_provider.py STATEFILE [--time-unit-ms N] [--seed CLIENT:TOKEN ...]
+    oauth_provider.py STATEFILE [--time-unit-ms N] [--seed CLIENT:TOKEN ...] [--tls CERTDIR]
     oauth_provider.py --browse URL [--no-follow]
 
 Serves plain HTTP on 127.0.0.1 at a random port and prints the port on its
 first line of output.  After every request it rewrites STATEFILE (JSON,
 atomically) with what the tests check: the current refresh token of each
 grant, how many refreshes and refused refreshes there were, device polls
-that came sooner than the interval asked, slow_downs sent.  A "second"
+that came sooner than the interval asked, slow_downs sent.  With --tls it
+serves HTTPS with a certificate for 127.0.0.1 from a test CA it makes in
+CERTDIR (ca.pem; tests/hostile/hostile_server.py's gen_certs).  A "second"
 of the protocol (interval, slow_down's +5, expires_in) lasts N ms.
 
 Endpoints (the client id picks the behaviour):
@@ -276,6 +278,7 @@ def browse(url, follow):
 def main():
     global UNIT, STATEFILE
     args = sys.argv[1:]
+    certdir = None
     if args and args[0] == "--browse":
         return browse(args[1], "--no-follow" not in args)
     STATEFILE = args.pop(0)
@@ -286,8 +289,16 @@ def main():
         elif a == "--seed":
             client, token = args.pop(0).split(":", 1)
             new_grant(client, token)
+        elif a == "--tls":
+            certdir = args.pop(0)
     save_state()
     srv = Server(("127.0.0.1", 0), Handler)
+    if certdir:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../hostile"))
+        import hostile_server
+        hostile_server.gen_certs(certdir)
+        tls = hostile_server.tls_context(certdir, "server")
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
 

@@ -26,15 +26,16 @@ extern char **environ;
 
 enum { UNIT_MS = 50 }; /* a protocol second, for the provider and the client */
 
-static char *tmp, *data, *statefile, *script, *base;
+static char *tmp, *data, *statefile, *script, *base, *certs;
 static pid_t prov;
 
 /* Start the provider with a grant for each of the clients rot, short and
- * norotate; read its port. */
-static void provider_start(void)
+ * norotate (over HTTPS with a test CA in tmp/certs when tls); read its port. */
+static void provider_start(bool tls)
 {
 	tmp = tu_tmpdir();
 	data = xasprintf("%s/data", tmp);
+	certs = xasprintf("%s/certs", tmp);
 	statefile = xasprintf("%s/provider.json", tmp);
 	const char *src = getenv("MUTTLIKE_SRCDIR");
 	script = xasprintf("%s/tests/integration/oauth_provider.py", src ? src : ".");
@@ -42,7 +43,7 @@ static void provider_start(void)
 	snprintf(unit, sizeof(unit), "%d", UNIT_MS);
 	char *argv[] = { (char *)"python3", script,	     statefile, (char *)"--time-unit-ms", unit,
 			 (char *)"--seed",  (char *)"rot:rt-seed", (char *)"--seed", (char *)"short:rt-short",
-			 (char *)"--seed",  (char *)"norotate:rt-fixed", NULL };
+			 (char *)"--seed",  (char *)"norotate:rt-fixed", tls ? (char *)"--tls" : NULL, certs, NULL };
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	posix_spawn_file_actions_t fa;
@@ -66,14 +67,14 @@ static void provider_start(void)
 	line[strcspn(line, "\n")] = '\0';
 	if (!util_parse_long(line, 1, 65535, &port))
 		fail_msg("the provider did not start: \"%s\"", line);
-	base = xasprintf("http://127.0.0.1:%ld", port);
+	base = xasprintf("%s://127.0.0.1:%ld", tls ? "https" : "http", port);
 }
 
 static int setup(void **state)
 {
 	(void)state;
 	tu_log_capture_start();
-	provider_start();
+	provider_start(*state != NULL);
 	return 0;
 }
 
@@ -86,6 +87,7 @@ static int teardown(void **state)
 	tu_rmtree(tmp);
 	xfree(&tmp);
 	xfree(&data);
+	xfree(&certs);
 	xfree(&statefile);
 	xfree(&script);
 	xfree(&base);
@@ -518,6 +520,33 @@ static void test_hostile_endpoints(void **state)
 	}
 }
 
+/* HTTPS: verified against the system store plus ca_file; without the test
+ * CA the same server is refused before any token is sent. */
+static void test_https(void **state)
+{
+	(void)state;
+	char *url = xasprintf("%s/token", base), *ca = xasprintf("%s/ca.pem", certs), *err = NULL, *tok = NULL;
+	struct oauth2_config c = { .account = "t", .client_id = "rot", .token_url = url, .data_dir = data };
+	oauth2_t *ctx = oauth2_new(&c, &err);
+	assert_int_equal(oauth2_store_save(ctx, "rt-seed", &err), OAUTH2_OK);
+	assert_int_equal(oauth2_token_get(ctx, false, &tok, &err), OAUTH2_ERR_NET);
+	assert_non_null(strstr(err, url));
+	assert_non_null(strstr(err, "certificate is not trusted"));
+	assert_int_equal(state_num("refresh_ok") + state_num("refresh_refused"), 0);
+	free(err);
+	oauth2_free(&ctx);
+	c.ca_file = ca;
+	ctx = oauth2_new(&c, &err);
+	if (oauth2_token_get(ctx, false, &tok, &err) != OAUTH2_OK)
+		fail_msg("with the test CA: %s", err);
+	assert_int_equal(state_num("refresh_ok"), 1);
+	assert_store_current(ctx);
+	util_wipe_free(&tok);
+	oauth2_free(&ctx);
+	free(url);
+	free(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_norotate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_refreshers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_endpoints, setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(test_https, setup, teardown, (void *)"tls"),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
