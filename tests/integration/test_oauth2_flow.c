@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "oauth2.h"
 #include "testutil.h"
 #include "util.h"
@@ -367,6 +368,8 @@ static void test_refresh_rotation(void **state)
 	(void)state;
 	oauth2_t *ctx = ctx_for("rot");
 	char *err = NULL;
+	enum log_level level = log_get_level();
+	log_set_level(LOG_TRACE); /* what -d would log */
 	assert_int_equal(oauth2_store_save(ctx, "rt-seed", &err), OAUTH2_OK);
 	char *t1 = get_token(ctx, false); /* none in memory: refreshed */
 	assert_int_equal(state_num("refresh_ok"), 1);
@@ -391,6 +394,13 @@ static void test_refresh_rotation(void **state)
 	out = tu_run(&st, "grep -rlF -- '%s' '%s'", t3, data);
 	assert_string_equal(out, "");
 	free(out);
+	/* nor the log, even at trace level */
+	const char *log = tu_log_captured();
+	assert_non_null(strstr(log, "POST"));
+	assert_null(strstr(log, "rt-"));
+	assert_null(strstr(log, t1));
+	assert_null(strstr(log, t3));
+	log_set_level(level);
 	util_wipe_free(&t1);
 	util_wipe_free(&t2);
 	util_wipe_free(&t3);
