@@ -110,7 +110,7 @@ static bool string(struct parser *p, char **out)
 		unsigned char c = (unsigned char)p->s[p->pos];
 		if (c == '"') {
 			p->pos++;
-			if (out) {
+			if (o) {
 				o[n] = '\0';
 				*out = o;
 			}
