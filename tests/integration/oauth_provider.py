@@ -25,6 +25,9 @@ Endpoints (the client id picks the behaviour):
                    against the challenge, the code used once), refresh_token
                    (rotated at each use; an old or unknown one is invalid_grant;
                    client norotate keeps it; client short: expires_in 1)
+  POST /introspect RFC 7662 for an access token (what Dovecot's oauth2 passdb
+                   asks): active, username "alice", exp; POST /revoke: a refresh
+                   token's grant revoked (RFC 7009), its access tokens too
   POST /redirect   answers 302 to another host;  POST /huge: 100 KB of JSON;
   POST /garbage    HTML instead of JSON
 
@@ -59,6 +62,7 @@ RT_GRANT = {}              # refresh token -> grant id (old ones too)
 RT_CLIENT = {}             # grant id -> client id
 DEVICES = {}               # device_code -> dict
 CODES = {}                 # code -> dict
+ACCESS = {}                # access token -> {"grant", "exp"}
 
 
 def save_state():
@@ -83,8 +87,10 @@ def tokens(client, gid, rotate, send_rt=True):
         rt = "rt-" + secrets.token_urlsafe(12)
         S["grants"][gid] = rt
         RT_GRANT[rt] = gid
-    body = {"access_token": "at-" + secrets.token_urlsafe(12), "token_type": "Bearer",
-            "expires_in": 1 if client == "short" else 3600, "scope": "mail"}
+    at = "at-" + secrets.token_urlsafe(12)
+    life = 1 if client == "short" else 3600
+    ACCESS[at] = {"grant": gid, "exp": time.time() + life * UNIT}
+    body = {"access_token": at, "token_type": "Bearer", "expires_in": life, "scope": "mail"}
     if send_rt:
         body["refresh_token"] = rt
     return body
@@ -158,13 +164,28 @@ def code_exchange(form):
 def refresh(form):
     rt = form.get("refresh_token", "")
     gid = RT_GRANT.get(rt)
-    if not gid or S["grants"][gid] != rt:
+    if not gid or S["grants"].get(gid) != rt:
         S["refresh_refused"] += 1
         return err("invalid_grant", "Token has been expired or revoked.")
     S["refresh_ok"] += 1
     client = RT_CLIENT[gid]
     rotate = client != "norotate"
     return 200, tokens(client, gid, rotate, send_rt=rotate)
+
+
+def introspect(form):
+    a = ACCESS.get(form.get("token", ""))
+    if not a or a["exp"] < time.time() or a["grant"] not in S["grants"]:
+        return 200, {"active": False}
+    return 200, {"active": True, "username": "alice", "exp": int(a["exp"]), "scope": "mail",
+                 "client_id": RT_CLIENT[a["grant"]]}
+
+
+def revoke(form):
+    gid = RT_GRANT.get(form.get("token", ""))
+    if gid in S["grants"]:
+        del S["grants"][gid]
+    return 200, {}
 
 
 def authorize(q):
@@ -230,6 +251,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if path == "/device":
                 code, body = device_start(form)
+            elif path in ("/introspect", "/revoke"):
+                code, body = (introspect if path == "/introspect" else revoke)(form)
             elif path != "/token":
                 code, body = 404, {"error": "not_found"}
             else:

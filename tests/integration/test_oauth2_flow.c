@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "oauth2.h"
+#include "oauth2_private.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -427,6 +428,54 @@ static void test_refresh_rotation(void **state)
 	oauth2_free(&ctx);
 }
 
+/* POST a form to the provider; the answer's member as a string (or NULL). */
+static char *provider_post(oauth2_t *ctx, const char *path, const char *name, const char *value, const char *member)
+{
+	char *url = xasprintf("%s%s", base, path), *err = NULL;
+	struct strbuf form;
+	strbuf_init(&form);
+	oauth2_form_add(&form, name, value);
+	struct oauth2_json j;
+	long http;
+	if (oauth2_http_post(ctx, url, form.s, &http, &j, &err) != OAUTH2_OK || http != 200)
+		fail_msg("%s: %s", path, err);
+	const struct oauth2_json_field *f = NULL;
+	for (size_t i = 0; i < j.n; i++)
+		if (strcmp(j.f[i].key, member) == 0)
+			f = &j.f[i];
+	char *v = f ? xstrdup(f->val) : NULL;
+	oauth2_json_free(&j);
+	strbuf_free(&form);
+	free(url);
+	return v;
+}
+
+/* The tokens a real server would check (Dovecot's introspection), and a
+ * grant revoked at the provider: the next refresh asks for a new login. */
+static void test_introspect_revoke(void **state)
+{
+	(void)state;
+	oauth2_t *ctx = ctx_for("rot");
+	char *err = NULL, *rt = NULL;
+	assert_int_equal(oauth2_store_save(ctx, "rt-seed", &err), OAUTH2_OK);
+	char *t = get_token(ctx, false);
+	char *active = provider_post(ctx, "/introspect", "token", t, "active");
+	assert_string_equal(active, "true");
+	free(active);
+	assert_int_equal(oauth2_store_load(ctx, &rt, &err), OAUTH2_OK);
+	free(provider_post(ctx, "/revoke", "token", rt, "x"));
+	active = provider_post(ctx, "/introspect", "token", t, "active");
+	assert_string_equal(active, "false");
+	free(active);
+	util_wipe_free(&t);
+	util_wipe_free(&rt);
+	/* the server refuses the access token; the forced refresh is refused too */
+	assert_int_equal(oauth2_token_get(ctx, true, &t, &err), OAUTH2_ERR_REAUTH);
+	assert_non_null(strstr(err, "setup --reauth acct"));
+	free(err);
+	oauth2_free(&ctx);
+}
+
 static void test_norotate(void **state)
 {
 	(void)state;
@@ -567,6 +616,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_authcode_state_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_rotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_norotate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_introspect_revoke, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_refreshers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_endpoints, setup, teardown),
 		cmocka_unit_test_prestate_setup_teardown(test_https, setup, teardown, (void *)"tls"),
