@@ -406,8 +406,15 @@ enum oauth2_status oauth2_token_get(oauth2_t *ctx, bool force_refresh, char **to
 	*err = NULL;
 	pthread_mutex_lock(&ctx->mu);
 	enum oauth2_status st = OAUTH2_OK;
-	if (force_refresh || !ctx->access || util_now_ms() + ctx->margin_ms >= ctx->access_expires)
+	long long now = util_now_ms();
+	if (force_refresh || !ctx->access || now + ctx->margin_ms >= ctx->access_expires)
 		st = refresh(ctx, err);
+	/* an early refresh that met a network failure: the token still serves */
+	if (st == OAUTH2_ERR_NET && !force_refresh && ctx->access && now < ctx->access_expires) {
+		log_warn("%s; the access token is still valid for %lld s", *err, (ctx->access_expires - now) / ctx->unit_ms);
+		xfree(err);
+		st = OAUTH2_OK;
+	}
 	if (st == OAUTH2_OK)
 		*token = xstrdup(ctx->access);
 	pthread_mutex_unlock(&ctx->mu);

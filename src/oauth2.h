@@ -84,7 +84,8 @@ void oauth2_free(oauth2_t **ctx);
 /* The access token for a login, in *token (free with util_wipe_free).
  * Refreshes when there is none, when it expires within the margin, or
  * when force_refresh (the server refused the last one: call once with
- * true, then give up).  Thread-safe for one context; across processes
+ * true, then give up).  An early refresh that fails on the network
+ * returns the token still valid (with a warning logged).  Thread-safe for one context; across processes
  * through the lock.  OAUTH2_ERR_REAUTH says to run
  * `muttlike setup --reauth ACCOUNT` (the message says so). */
 enum oauth2_status oauth2_token_get(oauth2_t *ctx, bool force_refresh, char **token, char **err);

@@ -190,6 +190,40 @@ static void test_error_map(void **state)
 	assert_null(ctx);
 }
 
+/* The token endpoint cannot be reached during an early refresh: a token
+ * that is still valid serves; an expired one, or a forced refresh, fails. */
+static void test_refresh_network_failure(void **state)
+{
+	(void)state;
+	int fd = socket(AF_INET, SOCK_STREAM, 0); /* a port nobody listens on */
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	char *url = xasprintf("http://127.0.0.1:%d/token", ntohs(sa.sin_port)), *err = NULL, *tok = NULL;
+	oauth2_t *ctx = ctx_new(&(struct oauth2_config){ .token_url = url });
+	assert_int_equal(oauth2_store_save(ctx, "rt", &err), OAUTH2_OK);
+	ctx->access = xstrdup("at-old");
+	ctx->access_expires = util_now_ms() + 60000; /* within the 300 s margin */
+	tu_log_capture_start();
+	assert_int_equal(oauth2_token_get(ctx, false, &tok, &err), OAUTH2_OK);
+	assert_string_equal(tok, "at-old");
+	assert_null(err);
+	assert_non_null(strstr(tu_log_captured(), "still valid"));
+	tu_log_capture_stop();
+	util_wipe_free(&tok);
+	assert_int_equal(oauth2_token_get(ctx, true, &tok, &err), OAUTH2_ERR_NET);
+	assert_null(tok);
+	free(err);
+	ctx->access_expires = util_now_ms() - 1;
+	assert_int_equal(oauth2_token_get(ctx, false, &tok, &err), OAUTH2_ERR_NET);
+	assert_non_null(strstr(err, url));
+	free(err);
+	oauth2_free(&ctx);
+	free(url);
+	close(fd);
+}
+
 static void test_config_and_providers(void **state)
 {
 	(void)state;
@@ -429,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_url_escape_and_query),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test_setup_teardown(test_error_map, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_network_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_and_providers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_commands, setup, teardown),
