@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -82,6 +83,43 @@ static int wait_child(pid_t pid)
 	return st;
 }
 
+/* Start `/bin/sh -c cmd` with stdin and stdout on the given descriptors.
+ * 0, or an errno value. */
+static int spawn_sh(const char *cmd, int in_fd, int out_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (in_fd < 0)
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+	if (out_fd < 0)
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	/* argv is fixed: the user's command is one argument to sh -c, nothing
+	 * from a server is ever added to it */
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	int rc = posix_spawn(pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+/* Wait for the child; SECRET_OK when it exited 0, else *err. */
+static enum secret_status child_status(const char *what, pid_t pid, char **err)
+{
+	int st = wait_child(pid);
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return SECRET_OK;
+	if (st >= 0 && WIFSIGNALED(st))
+		*err = xasprintf("%s was killed by signal %d", what, WTERMSIG(st));
+	else if (st >= 0 && WIFEXITED(st))
+		*err = xasprintf("%s failed (exit status %d)", what, WEXITSTATUS(st));
+	else
+		*err = xasprintf("%s: cannot wait for it: %s", what, strerror(errno));
+	return SECRET_ERR_EXIT;
+}
+
 enum secret_status secret_run(const char *what, const char *cmd, char **out, char **err)
 {
 	*out = NULL;
@@ -91,16 +129,8 @@ enum secret_status secret_run(const char *what, const char *cmd, char **out, cha
 		*err = xasprintf("%s: cannot create a pipe: %s", what, strerror(errno));
 		return SECRET_ERR_SPAWN;
 	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	/* argv is fixed: the user's command is one argument to sh -c, nothing
-	 * from a server is ever added to it */
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
 	pid_t pid;
-	int rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	int rc = spawn_sh(cmd, -1, pfd[1], &pid);
 	close(pfd[1]);
 	if (rc != 0) {
 		close(pfd[0]);
@@ -111,20 +141,12 @@ enum secret_status secret_run(const char *what, const char *cmd, char **out, cha
 	bool too_big;
 	long len = read_first_line(pfd[0], buf, SECRET_MAX + 1, &too_big);
 	close(pfd[0]);
-	int st = wait_child(pid);
-	enum secret_status res = SECRET_OK;
-	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		if (st >= 0 && WIFSIGNALED(st))
-			*err = xasprintf("%s was killed by signal %d", what, WTERMSIG(st));
-		else if (st >= 0 && WIFEXITED(st))
-			*err = xasprintf("%s failed (exit status %d)", what, WEXITSTATUS(st));
-		else
-			*err = xasprintf("%s: cannot wait for it: %s", what, strerror(errno));
-		res = SECRET_ERR_EXIT;
-	} else if (too_big) {
+	/* the exit status says more than what the command printed */
+	enum secret_status res = child_status(what, pid, err);
+	if (res == SECRET_OK && too_big) {
 		*err = xasprintf("%s printed a first line longer than %d bytes", what, SECRET_MAX);
 		res = SECRET_ERR_TOOBIG;
-	} else if (len <= 0) {
+	} else if (res == SECRET_OK && len <= 0) {
 		*err = xasprintf("%s printed nothing", what);
 		res = SECRET_ERR_EMPTY;
 	}
@@ -138,4 +160,55 @@ enum secret_status secret_run(const char *what, const char *cmd, char **out, cha
 	free(buf);
 	log_debug("%s: got a secret of %ld bytes", what, len);
 	return SECRET_OK;
+}
+
+enum secret_status secret_feed(const char *what, const char *cmd, const char *input, char **err)
+{
+	*err = NULL;
+	size_t len = strlen(input);
+	if (len > SECRET_MAX) {
+		*err = xasprintf("%s: the secret is longer than %d bytes", what, SECRET_MAX);
+		return SECRET_ERR_TOOBIG;
+	}
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		*err = xasprintf("%s: cannot create a pipe: %s", what, strerror(errno));
+		return SECRET_ERR_SPAWN;
+	}
+	pid_t pid;
+	int rc = spawn_sh(cmd, pfd[0], -1, &pid);
+	close(pfd[0]);
+	if (rc != 0) {
+		close(pfd[1]);
+		*err = xasprintf("%s: cannot run /bin/sh: %s", what, strerror(rc));
+		return SECRET_ERR_SPAWN;
+	}
+	/* a command that exits without reading must not kill us with SIGPIPE:
+	 * block it in this thread and swallow the pending one */
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(pfd[1], input + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(pfd[1]);
+	struct timespec zero = { 0, 0 };
+	while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	enum secret_status res = child_status(what, pid, err);
+	if (res == SECRET_OK && off < len) {
+		*err = xasprintf("%s did not read the secret", what);
+		res = SECRET_ERR_EXIT;
+	}
+	if (res == SECRET_OK)
+		log_debug("%s: stored a secret of %zu bytes", what, len);
+	return res;
 }

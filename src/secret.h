@@ -31,6 +31,12 @@ enum secret_status {
  * that never contains the command's output. */
 enum secret_status secret_run(const char *what, const char *cmd, char **out, char **err);
 
+/* Run `/bin/sh -c cmd` with input on its standard input (at most
+ * SECRET_MAX bytes, no newline added) and its standard output discarded:
+ * a store command (`secret-tool store ...`, `pass insert -m -f ...`).
+ * SECRET_OK when it exited 0; else *err (caller frees). */
+enum secret_status secret_feed(const char *what, const char *cmd, const char *input, char **err);
+
 /* Overwrite n bytes in a way the compiler cannot drop. */
 void secret_wipe(void *p, size_t n);
 

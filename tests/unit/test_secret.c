@@ -79,6 +79,29 @@ static void test_wipe(void **state)
 	secret_free(&s); /* NULL-safe */
 }
 
+static void test_feed(void **state)
+{
+	(void)state;
+	char *dir = tu_tmpdir(), *err = NULL;
+	char *cmd = xasprintf("cat > '%s/got'", dir), *path = xasprintf("%s/got", dir);
+	assert_int_equal(secret_feed("oauth_store_cmd", cmd, "1//tok en\\x", &err), SECRET_OK);
+	assert_null(err);
+	char *got = tu_read(path);
+	assert_string_equal(got, "1//tok en\\x"); /* as is: no newline, no shell on it */
+	free(got);
+	assert_int_equal(secret_feed("oauth_store_cmd", "cat >/dev/null; exit 4", "x", &err), SECRET_ERR_EXIT);
+	assert_string_equal(err, "oauth_store_cmd failed (exit status 4)");
+	free(err);
+	/* a command that never reads: no SIGPIPE for us, its status reported */
+	assert_int_equal(secret_feed("oauth_store_cmd", "exec 0<&-; kill -9 $$", "x", &err), SECRET_ERR_EXIT);
+	assert_non_null(strstr(err, "signal 9"));
+	free(err);
+	free(cmd);
+	free(path);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +109,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_stdin_is_not_ours),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_feed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
