@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compose.h"
+#include "composer/composer.h"
 #include "syncglue.h"
 #include "uiint.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "compose.h"
+#include "composer/composer.h"
 #include "mime.h"
 #include "outbox.h"
 #include "uiint.h"

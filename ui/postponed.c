@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "compose.h"
+#include "composer/composer.h"
 #include "maildir.h"
 #include "mime.h"
 #include "uiint.h"

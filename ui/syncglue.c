@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "compose.h"
+#include "composer/composer.h"
 #include "imap.h"
 #include "net.h"
 #include "roles.h"

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compose.h"
+#include "composer/composer.h"
 #include "log.h"
 #include "syncglue.h"
 #include "text.h"

@@ -13,14 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../ui/ui.h"
 #include "commands.h"
 #include "conf.h"
 #include "log.h"
 #include "optdoc.h"
-#include "ui.h"
 #include "text.h"
 #include "util.h"
-#include "wizard.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
 #include "compose.h"
+#include "composer.h"
 #include "roles.h"
 #include "uiint.h"
 

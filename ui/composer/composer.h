@@ -1,4 +1,4 @@
-/* compose.h - the reader's half of writing mail: the $EDITOR round trip,
+/* composer.h - the reader's half of writing mail: the $EDITOR round trip,
  * the compose screen, and sending in the background.
  *
  * The core (src/compose.h, src/outbox.h, src/smtp.h) builds, renders and
@@ -7,12 +7,9 @@
  * the UI never waits on SMTP.  Every text the user wrote lives in a file
  * under the outbox (outbox/edit/) from the first editor run until it is
  * sent, postponed or deliberately thrown away.
- *
- * Named ui/compose.h like the brief asks; the core's header of the same
- * name is reached as "../src/compose.h" from these files.
  */
-#ifndef MUTTLIKE_UI_COMPOSE_H
-#define MUTTLIKE_UI_COMPOSE_H
+#ifndef MUTTLIKE_UI_COMPOSER_H
+#define MUTTLIKE_UI_COMPOSER_H
 
 #include <stdbool.h>
 

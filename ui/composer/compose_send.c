@@ -23,7 +23,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "compose.h"
+#include "composer.h"
 #include "log.h"
 #include "maildir.h"
 #include "outbox.h"

@@ -1,4 +1,4 @@
-/* compose.c - start writing (new, reply, forward, bounce, edit as new,
+/* composer.c - start writing (new, reply, forward, bounce, edit as new,
  * recall), the $EDITOR round trip, and handing a finished message to the
  * outbox or to Drafts.
  *
@@ -6,7 +6,7 @@
  * /tmp: an editor that fails or a crash leaves it there, and the next
  * compose offers to continue it.  It is removed only once the text is
  * safe elsewhere (queued, postponed) or the user threw it away. */
-#include "compose.h"
+#include "composer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
+#include "compose.h"
 #include "outbox.h"
 #include "roles.h"
 #include "syncglue.h"
