@@ -7,7 +7,7 @@
 #   make demo       build, start a private Dovecot with sample mail, open the reader on it
 #   make bench      benchmarks with printed figures
 #   make lint       clang-tidy and cppcheck
-#   make layering   fail if src/ or cli/ reach into curses, or cli/ past ui/ui.h
+#   make layering   fail if src/ or cli/ reach into curses, or cli/ past ui/entry.h
 #   make install PREFIX=/usr/local
 #   make docs       regenerate the generated parts of doc/ and muttlike.rc.example
 
@@ -43,7 +43,7 @@ SRC_C   := $(sort $(wildcard src/*.c))
 # src/nmsafe.cc: the one C++ file (notmuch calls that can throw, nmsafe.h)
 SRC_CC  := $(sort $(wildcard src/*.cc))
 # ui/: the curses reader (ui/README.md); cli/: main() and the headless
-# commands, which reach the reader and the wizard only through ui/ui.h
+# commands, which reach the reader and the wizard only through ui/entry.h
 UI_C    := $(sort $(wildcard ui/*.c ui/*/*.c))
 CLI_C   := $(sort $(wildcard cli/*.c))
 SRC_O   := $(SRC_C:%.c=$(BUILD)/%.o) $(SRC_CC:%.cc=$(BUILD)/%.o)
@@ -165,9 +165,9 @@ test-fuzz: check-build
 	@tests/run-all $(SAN_BUILD) fuzz
 
 # src/ includes neither curses nor ui/; cli/ no curses and of ui/ only
-# ui/ui.h (the reader's and the wizard's entry points).  The built objects
+# ui/entry.h (the reader's and the wizard's entry points).  The built objects
 # are checked too: no curses symbol in $(LIB) or cli/, and cli/ calls
-# nothing in ui/ but what ui/ui.h declares.
+# nothing in ui/ but what ui/entry.h declares.
 CURSES_INC := ^[[:space:]]*\#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw/|panel|menu|form|term\.h)[^>"]*[>"]
 CURSES_SYM := \b(initscr|newterm|newwin|stdscr|wrefresh|endwin|wgetch|wget_wch|waddnstr|LINES|COLS|keypad|curs_set)\b
 UI_ENTRY   := ui_run|wizard_run|wizard_rc_path
@@ -175,8 +175,8 @@ layering:
 	@bad=$$(grep -nE '$(CURSES_INC)|^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*ui/' src/*.c src/*.h 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "layering: src/ must not include curses or ui/:"; echo "$$bad"; exit 1; fi; \
 	bad=$$(grep -nE '$(CURSES_INC)|^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*ui/' cli/*.c cli/*.h 2>/dev/null \
-	  | grep -v '"\.\./ui/ui\.h"'); \
-	if [ -n "$$bad" ]; then echo "layering: cli/ must not include curses, nor ui/ past ui/ui.h:"; echo "$$bad"; exit 1; fi; \
+	  | grep -v '"\.\./ui/entry\.h"'); \
+	if [ -n "$$bad" ]; then echo "layering: cli/ must not include curses, nor ui/ past ui/entry.h:"; echo "$$bad"; exit 1; fi; \
 	if nm -u $(LIB) 2>/dev/null | grep -qE '$(CURSES_SYM)'; then \
 	  echo "layering: $(LIB) references curses symbols"; exit 1; fi; \
 	if [ -n "$$(ls $(CLI_O) 2>/dev/null)" ]; then \
@@ -186,9 +186,9 @@ layering:
 	           nm -g --defined-only $(UI_O) | awk 'NF==3{print "D", $$3}'; } \
 	    | awk '$$1=="U"{u[$$2]=1} $$1=="D"{d[$$2]=1} END{for (s in u) if (s in d) print s}' \
 	    | grep -vxE '$(UI_ENTRY)'); \
-	  if [ -n "$$bad" ]; then echo "layering: cli/ calls into ui/ past ui/ui.h:"; echo "$$bad"; exit 1; fi; \
+	  if [ -n "$$bad" ]; then echo "layering: cli/ calls into ui/ past ui/entry.h:"; echo "$$bad"; exit 1; fi; \
 	fi; \
-	echo "layering: ok (src/ and cli/ are curses-free; cli/ enters ui/ only through ui/ui.h)"
+	echo "layering: ok (src/ and cli/ are curses-free; cli/ enters ui/ only through ui/entry.h)"
 
 # ---- docs generated from the option and function tables ----
 docs: muttlike

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../ui/ui.h"
+#include "../ui/entry.h"
 #include "commands.h"
 #include "log.h"
 #include "text.h"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../ui/ui.h"
+#include "../ui/entry.h"
 #include "commands.h"
 #include "conf.h"
 #include "log.h"

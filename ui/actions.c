@@ -3,14 +3,24 @@
  * work on the view's targets (the current entry, or the selected ones
  * after tag-prefix) and go through the sync engine, which applies them to
  * the store at once and queues them for the server. */
+#include "actions.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "composer/composer.h"
+#include "conf.h"
+#include "mailview.h"
+#include "prompt.h"
+#include "sidebar.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 void free_strv(char **v, size_t n)
 {

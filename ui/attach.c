@@ -7,6 +7,8 @@
  * needs no quoting and survives a mailcap that quotes '%s' itself; %t is
  * the type only when it is plain [a-z0-9.+-/]; %{parameter} is the
  * part's parameter reduced to [A-Za-z0-9+,-.:=@_]. */
+#include "attach.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +20,18 @@
 #include <unistd.h>
 
 #include "charset.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "mime.h"
-#include "uiint.h"
+#include "pager.h"
+#include "prompt.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct attach_view {
 	struct view base;

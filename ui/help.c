@@ -1,6 +1,8 @@
 /* help.c - two small list screens: the help screen, generated from the
  * live keymap of the screen it was opened from (bound keys first, then
  * the functions of that screen with no key), and the message's links. */
+#include "help.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,8 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "draw.h"
 #include "encode.h"
-#include "uiint.h"
+#include "keymap.h"
+#include "keys.h"
+#include "listview.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct text_list {
 	struct view base;

@@ -10,15 +10,32 @@
  * (collapse-all) on a 100,000-message folder costs nothing for the
  * threads nobody looks at, and folding never loads anything.
  */
+#include "index.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "actions.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "log.h"
+#include "mailview.h"
+#include "ops.h"
+#include "pager.h"
 #include "pattern.h"
+#include "prompt.h"
+#include "sidebar.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "theme.h"
+#include "thread.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define INDEX_SLICE_MS 12
 /* open threads whose messages stay loaded when off the screen */

@@ -1,11 +1,19 @@
 /* listview.c - the one list every list screen uses: a cursor, a scroll
  * position, movement ops and a row-drawing loop. */
+#include "listview.h"
+
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
 #include "pattern.h"
-#include "uiint.h"
+#include "prompt.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 static void clamp(struct listview *lv)
 {

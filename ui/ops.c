@@ -1,10 +1,23 @@
 /* ops.c - functions that work on every screen: quit, help, redraw, the
  * command line, the shell, accounts, folders and the sidebar. */
+#include "ops.h"
+
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "draw.h"
+#include "help.h"
+#include "keys.h"
+#include "listview.h"
+#include "outbox_view.h"
+#include "prompt.h"
+#include "sidebar.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 /* confirm_quit: no quits at once; yes, ask-yes and ask-no ask first. */
 static void op_quit(struct ui *u, struct view *v)

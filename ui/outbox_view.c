@@ -9,15 +9,26 @@
  * delete-message removes it for good after a question; display-message
  * opens it in the pager.  The list is read again whenever the sender
  * reports (outbox_view_refresh), so it follows a send as it happens. */
+#include "outbox_view.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "composer/composer.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "mime.h"
 #include "outbox.h"
-#include "uiint.h"
+#include "pager.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct ob_row {
 	char *to;      /* owned */

@@ -2,17 +2,32 @@
  * quoted levels in colour, the signature dimmed, URLs underlined, long
  * lines wrapped (at `wrap` or the window) with a `+` marker, search with
  * / and n, next/previous message through the view it was opened from. */
+#include "pager.h"
+
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
+#include "attach.h"
+#include "conf.h"
+#include "draw.h"
+#include "help.h"
+#include "keys.h"
 #include "log.h"
+#include "mailview.h"
 #include "mime.h"
+#include "ops.h"
+#include "prompt.h"
 #include "rfc2047.h"
 #include "store.h"
 #include "text.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define RAW_HEADER_MAX (256 * 1024)
 #define RAW_MESSAGE_MAX (4 * 1024 * 1024)

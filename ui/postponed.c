@@ -2,6 +2,8 @@
  * account's Drafts Maildir, newest first, read from disk so that a draft
  * postponed offline is there at once.  select-entry (or recall-message)
  * continues the chosen one, as mutt's postponed menu does. */
+#include "postponed.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +11,15 @@
 #include <time.h>
 
 #include "composer/composer.h"
+#include "draw.h"
+#include "listview.h"
 #include "maildir.h"
 #include "mime.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct pp_entry {
 	char *file;    /* owned: the draft's path */

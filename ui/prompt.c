@@ -2,6 +2,8 @@
  * `editor` menu, history per kind of prompt, Tab completion of commands,
  * options, accounts, folders, tags, file names and addresses.  While it waits for a
  * key, ui_getkey keeps handling events, so sync progress still shows. */
+#include "prompt.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <glob.h>
@@ -10,8 +12,17 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "conf.h"
+#include "draw.h"
+#include "keymap.h"
+#include "keys.h"
+#include "mailview.h"
 #include "secret.h"
-#include "uiint.h"
+#include "sidebar.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 #define HIST_MAX 100
 

@@ -4,14 +4,22 @@
  * Folders are the Maildirs under data_dir/mail/<account>/ (nested
  * directories are the folder hierarchy); counts are notmuch queries
  * (folder:"<account>/<folder>"), refreshed whenever the store changes. */
+#include "sidebar.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conf.h"
+#include "draw.h"
+#include "listview.h"
 #include "log.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 #define SIDEBAR_MAX_FOLDERS 2000
 #define SIDEBAR_MAX_DEPTH 16

@@ -14,13 +14,21 @@
 
 #include "account.h"
 #include "composer/composer.h"
+#include "conf.h"
+#include "draw.h"
 #include "imap.h"
+#include "index.h"
+#include "mailview.h"
 #include "net.h"
+#include "prompt.h"
 #include "roles.h"
 #include "secret.h"
 #include "text.h"
 #include "tls.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct sync_glue {
 	struct account_mgr *mgr;  /* NULL without accounts */

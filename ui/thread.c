@@ -1,9 +1,22 @@
 /* thread.c - the thread view: every message of one thread in reply order
  * with its tree, subtrees folded and unfolded with collapse-thread. */
+#include "thread.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "uiint.h"
+#include "actions.h"
+#include "draw.h"
+#include "index.h"
+#include "keys.h"
+#include "listview.h"
+#include "mailview.h"
+#include "ops.h"
+#include "pager.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct thread_view {
 	struct view base;

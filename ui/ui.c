@@ -24,10 +24,24 @@
 #include <unistd.h>
 
 #include "composer/composer.h"
+#include "conf.h"
+#include "draw.h"
+#include "entry.h"
+#include "help.h"
+#include "index.h"
+#include "keymap.h"
+#include "keys.h"
+#include "listview.h"
 #include "log.h"
+#include "mailview.h"
+#include "ops.h"
+#include "sidebar.h"
 #include "syncglue.h"
 #include "text.h"
-#include "uiint.h"
+#include "theme.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define STORE_CHECK_MS 1000
 #define AMBIGUOUS_KEY_MS 1000

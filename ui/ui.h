@@ -1,44 +1,46 @@
-/* ui.h - the curses front end's entry points, the one ui/ header cli/
- * includes: the reader and the account setup wizard (curses form, plain
- * line mode, or non-interactive), shared by `muttlike setup` and the
- * reader's start-up when no account is configured. */
-#ifndef MUTTLIKE_UI_H
-#define MUTTLIKE_UI_H
+/* ui.h - the reader's main loop (ui.c): the view stack, reading keys
+ * while polling events, key → function dispatch, the message line,
+ * external commands. */
+#ifndef MUTTLIKE_UI_UI_H
+#define MUTTLIKE_UI_UI_H
 
 #include <stdbool.h>
 
-#include "conf.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
-/* Run the reader until the user quits; returns the exit status.
- * *want_setup (may be NULL) is set when the user left to add an account
- * (add-account): the caller runs the wizard and then the reader again. */
-int ui_run(conf_t *c, const char *account, bool *want_setup);
-
-enum wizard_mode { WIZARD_AUTO = 0, WIZARD_FORM, WIZARD_PLAIN, WIZARD_BATCH };
-
-/* What the command line already said (all optional, borrowed). */
-struct wizard_args {
-	enum wizard_mode mode;    /* AUTO: the form on a capable terminal, else plain */
-	const char *email;
-	const char *name;
-	const char *account;      /* account name; default: from the domain */
-	const char *password_cmd; /* becomes imap_pass_cmd; also used to test the login */
-	const char *imap_url;     /* skip discovery for IMAP */
-	const char *smtp_url;     /* skip discovery for SMTP ("sendmail" for the local MTA) */
-	const char *ca_file;      /* extra trust anchor: probes, HTTPS, and tls_ca_file */
-	const char *ispdb_url;
-	const char *pin;          /* batch: trust a refused certificate with this SHA-256 */
-	bool sync;                /* batch: run the first sync after writing */
-};
-
-/* Run the wizard; on success the account is in rc_path (created if
- * missing) and *account_out (if not NULL) gets its name (caller frees).
- * Returns the exit status: 0 written, 1 failed or cancelled (nothing
- * written), 2 usage. */
-int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, char **account_out);
-
-/* Where setup writes: -F FILE, else the rc muttlike would read, else
- * $XDG_CONFIG_HOME/muttlike/muttlike.rc (~/.config/...).  New string. */
-char *wizard_rc_path(const char *explicit_path);
+void ui_message(struct ui *u, const char *fmt, ...) ML_PRINTF(2, 3);
+void ui_error(struct ui *u, const char *fmt, ...) ML_PRINTF(2, 3);
+void ui_push(struct ui *u, struct view *v);
+void ui_pop(struct ui *u);
+/* Read a key (waiting for input or events, doing background work
+ * meanwhile); timeout_ms < 0 waits for ever, else ERR on timeout. */
+int ui_getkey(struct ui *u, int timeout_ms);
+/* Draw everything now (prompts call it before waiting). */
+void ui_draw(struct ui *u);
+/* Content area: rows [1, LINES-2) */
+int ui_top_row(void);
+int ui_content_rows(void);
+/* Ask a yes/no question; dflt when the user just presses Enter. */
+bool ui_yesno(struct ui *u, const char *question, bool dflt);
+/* Run a bindable function on the top view (`:exec`, key dispatch). */
+void ui_run_function(struct ui *u, const char *fn);
+/* Queue keys in macro syntax ("<limit>~N<Enter>") before anything pending
+ * (`:push`, macros). */
+void ui_push_keys(struct ui *u, const char *keys);
+/* Run a command with the terminal given back to it (shell escape,
+ * mailcap, pipe); waits for a key afterwards when wait_key. */
+int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_key);
+/* Open the current account's folder / a query as the index. */
+void ui_open_query(struct ui *u, const char *title, const char *query);
+/* Make account the current one and open its INBOX. */
+void ui_switch_account(struct ui *u, long account);
+/* Rebuild keymap and theme after :set/:source/:bind. */
+void ui_reload_config(struct ui *u);
+/* Current time in milliseconds (monotonic). */
+long ui_now_ms(void);
+/* Called when the store changed: reopen and refresh every view. */
+void ui_store_changed(struct ui *u);
 
 #endif

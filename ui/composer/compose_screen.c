@@ -10,10 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "compose.h"
 #include "composer.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
+#include "prompt.h"
 #include "roles.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define HEADER_ROWS 7
 

@@ -24,13 +24,17 @@
 #include <unistd.h>
 
 #include "composer.h"
+#include "conf.h"
 #include "log.h"
 #include "maildir.h"
 #include "outbox.h"
+#include "outbox_view.h"
 #include "roles.h"
 #include "smtp.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 struct send_job {
 	char *account;  /* owned */

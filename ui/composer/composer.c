@@ -17,11 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions.h"
 #include "compose.h"
+#include "conf.h"
+#include "mailview.h"
 #include "outbox.h"
+#include "outbox_view.h"
+#include "postponed.h"
+#include "prompt.h"
 #include "roles.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define EDIT_FILE_MAX (64L * 1024 * 1024)
 

@@ -24,10 +24,6 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
-/* postponed.c: recall-message away from the Drafts folder: none, the
- * only draft at once, or the list of postponed messages to choose from. */
-void postponed_offer(struct ui *u, const char *drafts_dir);
-
 /* account's outbox (errors, including "no account", go to the message
  * line: NULL).  The caller frees it with outbox_free. */
 struct outbox;
@@ -121,9 +117,5 @@ void compose_send_dispatch(struct ui *u);
 /* Cancel a send in progress and wait for the worker (at exit); what was
  * not sent stays in the outbox. */
 void compose_send_stop(void);
-
-/* outbox_view.c: the outbox screen (view-outbox).  Reload it, if open,
- * after the sender did something. */
-void outbox_view_refresh(struct ui *u);
 
 #endif

@@ -26,7 +26,7 @@
 #include "text.h"
 #include "tls.h"
 #include "util.h"
-#include "ui.h"
+#include "entry.h"
 #include "wizard_fe.h"
 #include "wizard_private.h"
 

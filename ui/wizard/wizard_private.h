@@ -9,7 +9,7 @@
 #include "conf.h"
 #include "discover.h"
 #include "util.h"
-#include "ui.h"
+#include "entry.h"
 #include "wizard_fe.h"
 
 enum wiz_store { WIZ_STORE_COMMAND = 0, WIZ_STORE_PASS, WIZ_STORE_SECRET_TOOL, WIZ_STORE_FILE, WIZ_STORE_ASK };

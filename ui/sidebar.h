@@ -1,0 +1,30 @@
+/* sidebar.h - accounts → folder tree → saved searches, with counts. */
+#ifndef MUTTLIKE_UI_SIDEBAR_H
+#define MUTTLIKE_UI_SIDEBAR_H
+
+#include <stdbool.h>
+
+struct ui;
+struct sidebar;
+
+struct sidebar *sidebar_new(struct ui *u);
+void sidebar_free(struct sidebar **sb);
+void sidebar_draw(struct ui *u, struct sidebar *sb, int y, int x, int w, int h);
+void sidebar_refresh(struct ui *u, struct sidebar *sb);
+/* Fill in the counts if they are stale; true when it did work. */
+bool sidebar_idle(struct ui *u, struct sidebar *sb);
+void sidebar_move(struct ui *u, struct sidebar *sb, int dir);
+void sidebar_open(struct ui *u, struct sidebar *sb);
+bool sidebar_click(struct ui *u, struct sidebar *sb, int row);
+/* sidebar_visible as last toggled (data_dir/state/@reader), over the rc's. */
+void sidebar_restore_visible(struct ui *u);
+void sidebar_save_visible(struct ui *u, bool on);
+/* Folder names for completion ("account/Folder"), NULL-terminated; borrowed. */
+const char *const *sidebar_folders(struct sidebar *sb);
+/* Query of a folder name as the user writes it ("INBOX", "acc/INBOX",
+ * mutt's "=INBOX" or "+INBOX"); NULL when there is no such folder. */
+char *sidebar_folder_query(struct ui *u, const char *name);
+/* The name without mutt's "=" or "+" (the mail folder) in front; borrowed. */
+const char *sidebar_folder_name(const char *typed);
+
+#endif
