@@ -16,6 +16,7 @@
 #include "mailview.h"
 #include "prompt.h"
 #include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
 #include "ui.h"
 #include "uistate.h"
@@ -36,7 +37,7 @@ static char **targets(struct ui *u, struct view *v, size_t *n)
 	if (u->tag_prefix)
 		u->tag_prefix = false;
 	if (!*n)
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 	return ids;
 }
 
@@ -64,7 +65,7 @@ static bool apply(struct ui *u, struct sync_req *r)
 {
 	char *err = NULL;
 	if (!sync_glue_apply(u, r, &err)) {
-		ui_error(u, "%s", err ? err : "failed");
+		status_error(u, "%s", err ? err : "failed");
 		free(err);
 		return false;
 	}
@@ -84,7 +85,7 @@ static void flag_targets(struct ui *u, struct view *v, const char *flag_tag, con
 	char *tags = xasprintf("%c%s", on ? '+' : '-', flag_tag);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = tags };
 	if (apply(u, &r))
-		ui_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
+		status_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
 	free(tags);
 	free_strv(ids, n);
 }
@@ -118,7 +119,7 @@ static void op_modify_tags(struct ui *u, struct view *v)
 	if (n) {
 		struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = t };
 		if (apply(u, &r))
-			ui_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
+			status_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
 	}
 	free_strv(ids, n);
 	free(t);
@@ -147,7 +148,7 @@ void action_delete(struct ui *u, char **ids, size_t n)
 		free_strv(last_deleted, nlast_deleted);
 		last_deleted = ids;
 		nlast_deleted = n;
-		ui_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
+		status_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
 		return;
 	}
 	free_strv(ids, n);
@@ -157,13 +158,13 @@ static void op_undelete(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (!nlast_deleted) {
-		ui_error(u, "Nothing to undo.");
+		status_error(u, "Nothing to undo.");
 		return;
 	}
 	struct sync_req r = { .action = SA_MOVE, .ids = (const char *const *)last_deleted, .nids = nlast_deleted,
 			      .folder = NULL };
 	if (apply(u, &r)) {
-		ui_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
+		status_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
 		free_strv(last_deleted, nlast_deleted);
 		last_deleted = NULL;
 		nlast_deleted = 0;
@@ -208,8 +209,8 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 	if (n) {
 		struct sync_req r = { .action = act, .ids = (const char *const *)ids, .nids = n, .folder = f };
 		if (apply(u, &r))
-			ui_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s", act == SA_MOVE ? "moved" : "copied",
-				   f);
+			status_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s",
+			               act == SA_MOVE ? "moved" : "copied", f);
 	}
 	free_strv(ids, n);
 	free(f);
@@ -224,7 +225,7 @@ static void op_archive(struct ui *u, struct view *v)
 	char **ids = targets(u, v, &n);
 	struct sync_req r = { .action = SA_ARCHIVE, .ids = (const char *const *)ids, .nids = n };
 	if (n && apply(u, &r))
-		ui_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
+		status_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
 	free_strv(ids, n);
 }
 
@@ -237,7 +238,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
 	u->tag_prefix = prefix;
 	if (!ids || !n) {
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 		return;
 	}
 	char *err = NULL;
@@ -270,9 +271,9 @@ static void op_read_thread(struct ui *u, struct view *v)
 	free(err);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)un, .nids = nu, .tags = "-unread" };
 	if (!nu)
-		ui_message(u, "The thread has no unread messages.");
+		status_message(u, "The thread has no unread messages.");
 	else if (apply(u, &r))
-		ui_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
+		status_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
 	free_strv(un, nu);
 }
 
@@ -284,7 +285,7 @@ void action_seen(struct ui *u, const char *msgid)
 	struct sync_req r = { .action = SA_TAGS, .ids = ids, .nids = 1, .tags = "-unread" };
 	char *err = NULL;
 	if (!sync_glue_apply(u, &r, &err))
-		ui_error(u, "Cannot mark read: %s", err ? err : "?");
+		status_error(u, "Cannot mark read: %s", err ? err : "?");
 	free(err);
 }
 
@@ -298,7 +299,7 @@ static void op_pipe(struct ui *u, struct view *v)
 	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
 	free_strv(ids, n);
 	if (!file) {
-		ui_error(u, "Cannot find the message file.");
+		status_error(u, "Cannot find the message file.");
 		return;
 	}
 	char *cmd = prompt_line(u, "Pipe to command: ", "", HIST_SHELL, COMPLETE_FILE);

@@ -27,6 +27,7 @@
 #include "mime.h"
 #include "pager.h"
 #include "prompt.h"
+#include "status.h"
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
@@ -122,13 +123,13 @@ static bool write_new(struct ui *u, const char *path, const char *data, size_t l
 		bool yes = ui_yesno(u, q, false);
 		free(q);
 		if (!yes) {
-			ui_message(u, "Not saved.");
+			status_message(u, "Not saved.");
 			return false;
 		}
 		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0) {
-		ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+		status_error(u, "Cannot write %s: %s", path, strerror(errno));
 		return false;
 	}
 	size_t off = 0;
@@ -137,14 +138,14 @@ static bool write_new(struct ui *u, const char *path, const char *data, size_t l
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+			status_error(u, "Cannot write %s: %s", path, strerror(errno));
 			close(fd);
 			return false;
 		}
 		off += (size_t)n;
 	}
 	if (close(fd) != 0) {
-		ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+		status_error(u, "Cannot write %s: %s", path, strerror(errno));
 		return false;
 	}
 	return true;
@@ -155,7 +156,7 @@ static bool save_part(struct ui *u, const struct mime_attachment *a, const char 
 	char *data = NULL;
 	size_t len = 0;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK) {
-		ui_error(u, "Cannot decode attachment %zu.", a->index);
+		status_error(u, "Cannot decode attachment %zu.", a->index);
 		return false;
 	}
 	bool ok = write_new(u, path, data, len);
@@ -180,7 +181,7 @@ static void op_save(struct ui *u, struct view *v)
 			path = p2;
 		}
 		if (save_part(u, a, path))
-			ui_message(u, "Saved %s.", path);
+			status_message(u, "Saved %s.", path);
 		free(path);
 	}
 	free(in);
@@ -202,7 +203,7 @@ static void op_save_all(struct ui *u, struct view *v)
 	char *d = util_expand_path(in);
 	free(in);
 	if (!is_dir(d)) {
-		ui_error(u, "%s is not a directory.", d);
+		status_error(u, "%s is not a directory.", d);
 		free(d);
 		return;
 	}
@@ -217,7 +218,7 @@ static void op_save_all(struct ui *u, struct view *v)
 		free(path);
 		free(safe);
 	}
-	ui_message(u, "Saved %zu of %zu attachments to %s.", saved, n, d);
+	status_message(u, "Saved %zu of %zu attachments to %s.", saved, n, d);
 	free(d);
 }
 
@@ -228,7 +229,7 @@ static void view_text(struct ui *u, const struct mime_attachment *a)
 	char *data = NULL;
 	size_t len = 0;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK) {
-		ui_error(u, "Cannot decode attachment %zu.", a->index);
+		status_error(u, "Cannot decode attachment %zu.", a->index);
 		return;
 	}
 	struct strbuf b;
@@ -247,7 +248,7 @@ static void view_message(struct ui *u, const struct mime_attachment *a)
 	mime_msg_t *m = NULL;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK || mime_msg_parse(data, len, &m) != MIME_OK) {
 		free(data);
-		ui_error(u, "Cannot open the attached message.");
+		status_error(u, "Cannot open the attached message.");
 		return;
 	}
 	free(data);
@@ -462,7 +463,7 @@ static char *temp_copy(struct ui *u, const struct mime_attachment *a, char **dir
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl = xasprintf("%s/muttlike-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
-		ui_error(u, "Cannot create a temporary directory: %s", strerror(errno));
+		status_error(u, "Cannot create a temporary directory: %s", strerror(errno));
 		free(tmpl);
 		return NULL;
 	}
@@ -493,7 +494,7 @@ static void run_with_part(struct ui *u, const struct mime_attachment *a, const c
 	if (in >= 0)
 		close(in);
 	if (st != 0)
-		ui_error(u, "The command exited with status %d.", st);
+		status_error(u, "The command exited with status %d.", st);
 	unlink(path);
 	rmdir(dir);
 	free(cmd);
@@ -508,7 +509,7 @@ static void op_mailcap(struct ui *u, struct view *v)
 		return;
 	struct mailcap_entry e = { 0 };
 	if (!mailcap_lookup(u, a->type, &e)) {
-		ui_error(u, "No mailcap entry for %s.", a->type);
+		status_error(u, "No mailcap entry for %s.", a->type);
 		return;
 	}
 	run_with_part(u, a, e.command, e.copious);
@@ -576,7 +577,7 @@ struct view *attach_view_new(struct ui *u, const char *file)
 	av->base.cls = &cls;
 	av->file = xstrdup(file);
 	if (mime_msg_parse_file(file, &av->msg) != MIME_OK) {
-		ui_error(u, "Cannot read %s.", file);
+		status_error(u, "Cannot read %s.", file);
 		mime_msg_parse("", 0, &av->msg);
 	}
 	av->lv.count = mime_msg_attachment_count(av->msg);

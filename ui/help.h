@@ -9,7 +9,5 @@ struct view;
 
 struct view *help_view_new(struct ui *u, const struct view *for_view);
 struct view *urls_view_new(struct ui *u, char **urls, size_t n);
-/* Collect a finished url_opener and report a failure (main loop). */
-void urls_reap(struct ui *u);
 
 #endif

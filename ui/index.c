@@ -29,6 +29,7 @@
 #include "pattern.h"
 #include "prompt.h"
 #include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
 #include "theme.h"
 #include "thread.h"
@@ -858,9 +859,9 @@ static void index_search_query(struct ui *u, struct view *v, const char *query, 
 		}
 	}
 	if (err)
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	else if (!found)
-		ui_error(u, "Not found.");
+		status_error(u, "Not found.");
 	mv_list_free(&th);
 	mv_list_free(&ms);
 	free(err);
@@ -1014,7 +1015,7 @@ static void open_entry(struct ui *u, struct view *v)
 	if (nav_current(u, iv, true, &file, &id))
 		ui_push(u, pager_view_new(u, file, id));
 	else
-		ui_error(u, "Cannot open this message: no file");
+		status_error(u, "Cannot open this message: no file");
 	free(file);
 	free(id);
 }
@@ -1029,7 +1030,7 @@ static void op_view_thread(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (iv->mode == MV_MESSAGES || is_msg) {
-		ui_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
+		status_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
 		return;
 	}
 	ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
@@ -1043,7 +1044,7 @@ static void op_last(struct ui *u, struct view *v)
 		lv_set_cur(&iv->lv, iv->lv.count - 1);
 	if (iv->list && !mv_list_complete(iv->list)) {
 		iv->follow_end = true;
-		ui_message(u, "Still loading; staying at the end.");
+		status_message(u, "Still loading; staying at the end.");
 	}
 }
 
@@ -1051,7 +1052,7 @@ static bool need_threads(struct ui *u, struct index_view *iv)
 {
 	if (iv->mode == MV_THREADS)
 		return true;
-	ui_error(u, "Switch to threads (toggle-threads) to fold threads.");
+	status_error(u, "Switch to threads (toggle-threads) to fold threads.");
 	return false;
 }
 
@@ -1072,7 +1073,7 @@ static void op_collapse(struct ui *u, struct view *v)
 	size_t t = row_thread(iv, iv->lv.cur), screen = iv->lv.cur - iv->lv.top;
 	const char *id = mv_list_entry(iv->list, t)->id;
 	if (mv_list_entry(iv->list, t)->total < 2) {
-		ui_message(u, "This thread has only one message.");
+		status_message(u, "This thread has only one message.");
 		return;
 	}
 	bool open = thr_open(iv, t);
@@ -1101,7 +1102,7 @@ static void set_all(struct ui *u, struct index_view *iv, bool open)
 	layout_from(iv, 0);
 	keep_restore(u, iv, &k);
 	keep_free(&k);
-	ui_message(u, open ? "All threads unfolded." : "All threads folded.");
+	status_message(u, open ? "All threads unfolded." : "All threads folded.");
 }
 
 /* collapse-all: fold everything when any thread is open, else unfold all. */
@@ -1121,7 +1122,7 @@ static void op_toggle_threads(struct ui *u, struct view *v)
 	bool on = conf_bool(u->conf, -1, OPT_ID_threads);
 	conf_set(u->conf, -1, "threads", on ? "no" : "yes", &err);
 	free(err);
-	ui_message(u, on ? "Showing messages." : "Showing threads.");
+	status_message(u, on ? "Showing messages." : "Showing threads.");
 }
 
 static void op_sort(struct ui *u, struct view *v)
@@ -1131,7 +1132,7 @@ static void op_sort(struct ui *u, struct view *v)
 	if (s && *s) {
 		char *err = NULL;
 		if (!conf_set(u->conf, -1, "sort", s, &err))
-			ui_error(u, "%s", err);
+			status_error(u, "%s", err);
 		free(err);
 	}
 	free(s);
@@ -1159,7 +1160,7 @@ static void op_limit(struct ui *u, struct view *v)
 		return;
 	}
 	/* a bad query: say why and keep the old limit and its list */
-	ui_error(u, "%s", iv->err ? iv->err : "bad query");
+	status_error(u, "%s", iv->err ? iv->err : "bad query");
 	free(iv->limit);
 	iv->limit = old;
 	xfree(&iv->err);
@@ -1190,13 +1191,13 @@ static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 	char *err = NULL;
 	mv_list_t *l = mv_list_open(u->mv, q, iv->mode, MV_NEWEST_FIRST, &err);
 	if (!l) {
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	} else {
 		mv_list_fill(l, (size_t)-1, 0);
 		for (size_t i = 0; i < mv_list_count(l); i++)
 			sel_set(iv, mv_list_entry(l, i)->id, on);
-		ui_message(u, "%zu %s %sselected.", mv_list_count(l), iv->mode == MV_THREADS ? "threads" : "messages",
-			   on ? "" : "un");
+		status_message(u, "%zu %s %sselected.", mv_list_count(l),
+		               iv->mode == MV_THREADS ? "threads" : "messages", on ? "" : "un");
 		mv_list_free(&l);
 	}
 	free(err);
@@ -1212,7 +1213,7 @@ static char **query_message_ids(struct ui *u, const char *q, size_t *n)
 	char *err = NULL;
 	mv_list_t *l = u->mv ? mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err) : NULL;
 	if (!l) {
-		ui_error(u, "%s", err ? err : "No mail store.");
+		status_error(u, "%s", err ? err : "No mail store.");
 		free(err);
 		return NULL;
 	}
@@ -1235,7 +1236,7 @@ static char *cur_thread_query(struct ui *u, struct index_view *iv)
 	if (iv->mode == MV_THREADS)
 		return xasprintf("(%s) and thread:%s", iv->query, mv_list_entry(iv->list, t)->id);
 	if (strpbrk(e->id, "\"{}")) {
-		ui_error(u, "This message's Message-ID cannot be searched for.");
+		status_error(u, "This message's Message-ID cannot be searched for.");
 		return NULL;
 	}
 	return xasprintf("(%s) and thread:{id:\"%s\"}", iv->query, e->id);
@@ -1255,7 +1256,7 @@ static void op_delete_pattern(struct ui *u, struct view *v)
 	size_t n;
 	char **ids = query_message_ids(u, q, &n);
 	if (ids && !n)
-		ui_error(u, "No message matches.");
+		status_error(u, "No message matches.");
 	if (n)
 		action_delete(u, ids, n);
 	else
@@ -1346,7 +1347,7 @@ static bool find_unread(struct ui *u, struct index_view *iv, int dir)
 static void jump_unread(struct ui *u, struct view *v, int dir)
 {
 	if (!find_unread(u, (struct index_view *)v, dir))
-		ui_error(u, "No more unread messages.");
+		status_error(u, "No more unread messages.");
 }
 
 static void op_next_unread(struct ui *u, struct view *v) { jump_unread(u, v, 1); }
@@ -1363,7 +1364,7 @@ static void jump_thread(struct ui *u, struct view *v, int dir)
 	if (dir > 0) {
 		size_t next = iv->thr[t].first + thr_rows(iv, t);
 		if (!have_row(iv, next)) {
-			ui_message(u, "You are on the last thread.");
+			status_message(u, "You are on the last thread.");
 			return;
 		}
 		lv_set_cur(&iv->lv, next);
@@ -1374,7 +1375,7 @@ static void jump_thread(struct ui *u, struct view *v, int dir)
 		return;
 	}
 	if (t == 0) {
-		ui_message(u, "You are on the first thread.");
+		status_message(u, "You are on the first thread.");
 		return;
 	}
 	lv_set_cur(&iv->lv, iv->thr[t - 1].first);

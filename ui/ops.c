@@ -13,6 +13,7 @@
 #include "outbox_view.h"
 #include "prompt.h"
 #include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
 #include "ui.h"
 #include "uistate.h"
@@ -70,14 +71,14 @@ static void op_noop(struct ui *u, struct view *v)
 static void op_what_key(struct ui *u, struct view *v)
 {
 	(void)v;
-	ui_message(u, "Press a key...");
+	status_message(u, "Press a key...");
 	ui_draw(u);
 	int k;
 	do
 		k = ui_getkey(u, -1);
 	while (k == ERR || k == KEYCODE_RESIZE);
 	char *name = keys_name(k);
-	ui_message(u, "Key: %s (code %d, octal %o)", name, k, (unsigned)k);
+	status_message(u, "Key: %s (code %d, octal %o)", name, k, (unsigned)k);
 	free(name);
 }
 
@@ -102,7 +103,7 @@ static void run_exec_push(struct ui *u, bool exec, const char *arg)
 	char *copy = xstrdup(arg), *save = NULL;
 	for (char *fn = strtok_r(copy, " ", &save); fn; fn = strtok_r(NULL, " ", &save)) {
 		if (!keys_function(fn)) {
-			ui_error(u, "exec: unknown function '%s'.", fn);
+			status_error(u, "exec: unknown function '%s'.", fn);
 			break;
 		}
 		ui_run_function(u, fn);
@@ -120,11 +121,11 @@ static void run_command(struct ui *u, const char *line)
 			name++;
 		long a = conf_account_find(u->conf, name);
 		if (a < 0) {
-			ui_error(u, "No account named '%s'.", name);
+			status_error(u, "No account named '%s'.", name);
 			return;
 		}
 		ui_switch_account(u, a);
-		ui_message(u, "Account %s.", name);
+		status_message(u, "Account %s.", name);
 		return;
 	}
 	if (strncmp(line, "exec ", 5) == 0 || strncmp(line, "push ", 5) == 0) {
@@ -135,9 +136,9 @@ static void run_command(struct ui *u, const char *line)
 	size_t n = conf_command(u->conf, u->account, line);
 	ui_reload_config(u);
 	if (n)
-		ui_error(u, "%s", conf_error(u->conf, before + n - 1));
+		status_error(u, "%s", conf_error(u->conf, before + n - 1));
 	else if (!u->msg_error || !u->msg)
-		ui_message(u, "OK: %s", line);
+		status_message(u, "OK: %s", line);
 	sidebar_refresh(u, u->sb);
 }
 
@@ -165,7 +166,8 @@ static void op_tag_prefix(struct ui *u, struct view *v)
 {
 	(void)v;
 	u->tag_prefix = !u->tag_prefix;
-	ui_message(u, u->tag_prefix ? "Next action applies to the selected entries (tag-prefix)." : "tag-prefix off.");
+	status_message(u,
+	               u->tag_prefix ? "Next action applies to the selected entries (tag-prefix)." : "tag-prefix off.");
 }
 
 static void op_next_account(struct ui *u, struct view *v)
@@ -173,11 +175,11 @@ static void op_next_account(struct ui *u, struct view *v)
 	(void)v;
 	size_t n = conf_account_count(u->conf);
 	if (n < 2) {
-		ui_error(u, "There is only one account.");
+		status_error(u, "There is only one account.");
 		return;
 	}
 	ui_switch_account(u, (u->account + 1) % (long)n);
-	ui_message(u, "Account %s.", conf_account_name(u->conf, (size_t)u->account));
+	status_message(u, "Account %s.", conf_account_name(u->conf, (size_t)u->account));
 }
 
 static void op_change_folder(struct ui *u, struct view *v)
@@ -189,7 +191,7 @@ static void op_change_folder(struct ui *u, struct view *v)
 		if (q)
 			ui_open_query(u, sidebar_folder_name(f), q);
 		else
-			ui_error(u, "No folder named '%s'.", f);
+			status_error(u, "No folder named '%s'.", f);
 		free(q);
 	}
 	free(f);
@@ -199,7 +201,7 @@ static void op_vfolder(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (!u->mv) {
-		ui_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
+		status_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
 		return;
 	}
 	char *typed = prompt_line(u, "Query (pattern or notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
@@ -245,7 +247,7 @@ static void op_view_outbox(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (u->account < 0)
-		ui_error(u, "No account is configured.");
+		status_error(u, "No account is configured.");
 	else
 		ui_push(u, outbox_view_new(u));
 }

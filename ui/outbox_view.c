@@ -24,6 +24,7 @@
 #include "mime.h"
 #include "outbox.h"
 #include "pager.h"
+#include "status.h"
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
@@ -212,7 +213,7 @@ static const struct outbox_entry *current(struct ui *u, struct outbox_view *ov)
 	u->tag_prefix = false; /* one message at a time */
 	if (ov->lv.cur < ov->n)
 		return &ov->e[ov->lv.cur];
-	ui_error(u, "The outbox is empty.");
+	status_error(u, "The outbox is empty.");
 	return NULL;
 }
 
@@ -225,7 +226,7 @@ static void op_view(struct ui *u, struct view *v)
 	if (file)
 		ui_push(u, pager_view_new(u, file, NULL));
 	else if (ob)
-		ui_error(u, "That message is no longer in the outbox.");
+		status_error(u, "That message is no longer in the outbox.");
 	free(file);
 	outbox_free(&ob);
 }
@@ -239,15 +240,15 @@ static void op_send(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen: send it from there.");
+		status_error(u, "That message is open in the compose screen: send it from there.");
 		return;
 	}
 	outbox_t *ob = e->held ? compose_open_outbox(u, ov->account) : NULL;
 	if (ob && outbox_release(ob, e->id) != OUTBOX_OK)
-		ui_error(u, "Cannot put the message back in the queue.");
+		status_error(u, "Cannot put the message back in the queue.");
 	outbox_free(&ob);
 	if (compose_send_kick(u))
-		ui_message(u, "Sending the outbox in the background...");
+		status_message(u, "Sending the outbox in the background...");
 	load(u, ov);
 }
 
@@ -258,7 +259,7 @@ static void op_edit(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen already.");
+		status_error(u, "That message is open in the compose screen already.");
 		return;
 	}
 	char *id = xstrdup(e->id);
@@ -267,7 +268,7 @@ static void op_edit(struct ui *u, struct view *v)
 		outbox_release(ob, id); /* an interrupted edit: take it out afresh */
 	outbox_free(&ob);
 	if (ov->account != u->account)
-		ui_error(u, "The outbox shown is not the current account's; open it again.");
+		status_error(u, "The outbox shown is not the current account's; open it again.");
 	else
 		compose_edit_queued(u, id);
 	free(id);
@@ -281,7 +282,7 @@ static void op_delete(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen: abort it there first.");
+		status_error(u, "That message is open in the compose screen: abort it there first.");
 		return;
 	}
 	/* the question waits for a key, and a sender event meanwhile reloads
@@ -296,11 +297,11 @@ static void op_delete(struct ui *u, struct view *v)
 	outbox_free(&ob);
 	free(id);
 	if (st == OUTBOX_OK || st == OUTBOX_ERR_NOT_FOUND)
-		ui_message(u, "Message deleted from the outbox.");
+		status_message(u, "Message deleted from the outbox.");
 	else if (st == OUTBOX_ERR_BUSY)
-		ui_error(u, "The message is being sent right now; it cannot be deleted.");
+		status_error(u, "The message is being sent right now; it cannot be deleted.");
 	else
-		ui_error(u, "Cannot delete the message from the outbox.");
+		status_error(u, "Cannot delete the message from the outbox.");
 	load(u, ov);
 }
 

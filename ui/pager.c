@@ -21,6 +21,7 @@
 #include "ops.h"
 #include "prompt.h"
 #include "rfc2047.h"
+#include "status.h"
 #include "store.h"
 #include "text.h"
 #include "theme.h"
@@ -459,7 +460,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	mime_msg_t *m = NULL;
 	enum mime_status st = mime_msg_parse_file(now ? now : file, &m);
 	if (st != MIME_OK) {
-		ui_error(u, "Cannot open the message: %s", mime_strerror(st));
+		status_error(u, "Cannot open the message: %s", mime_strerror(st));
 		free(now);
 		return false;
 	}
@@ -515,7 +516,9 @@ static void step(struct ui *u, struct view *v, int dir)
 	if (!found && unread && below && below->below && below->below->cls->nav)
 		found = below->below->cls->nav(u, below->below, dir, &file, &id);
 	if (!found) {
-		ui_error(u, unread ? "No more unread messages." : dir > 0 ? "No next message." : "No previous message.");
+		status_error(u, unread    ? "No more unread messages."
+		                : dir > 0 ? "No next message."
+		                          : "No previous message.");
 		return;
 	}
 	if (load_message(u, p, file, id))
@@ -568,7 +571,7 @@ static void op_raw(struct ui *u, struct view *v)
 	size_t n;
 	char *buf = read_message_file(p, RAW_MESSAGE_MAX, &n);
 	if (!buf) {
-		ui_error(u, "The message file is gone.");
+		status_error(u, "The message file is gone.");
 		return;
 	}
 	struct strbuf t; /* CRLF as LF: a CR would show as a replacement character */
@@ -597,7 +600,7 @@ static void search(struct ui *u, struct pager_view *p, bool again, int dir)
 		p->have_search = regcomp(&p->search, s, REG_EXTENDED | REG_ICASE) == 0;
 		free(s);
 		if (!p->have_search) {
-			ui_error(u, "Not a valid regular expression.");
+			status_error(u, "Not a valid regular expression.");
 			return;
 		}
 		p->search_line = p->top - (dir > 0 ? 1 : 0);
@@ -619,7 +622,7 @@ static void search(struct ui *u, struct pager_view *p, bool again, int dir)
 			return;
 		}
 	}
-	ui_error(u, "Not found.");
+	status_error(u, "Not found.");
 }
 
 static void op_search(struct ui *u, struct view *v) { search(u, PV(v), false, 1); }
@@ -632,7 +635,7 @@ static void op_urls(struct ui *u, struct view *v)
 	struct pager_view *p = PV(v);
 	size_t n = p->mview ? mime_view_url_count(p->mview) : 0;
 	if (!n) {
-		ui_error(u, "No links in this message.");
+		status_error(u, "No links in this message.");
 		return;
 	}
 	char **urls = xcalloc(n, sizeof(char *));

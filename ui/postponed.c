@@ -15,6 +15,7 @@
 #include "listview.h"
 #include "maildir.h"
 #include "mime.h"
+#include "status.h"
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
@@ -189,7 +190,7 @@ void postponed_offer(struct ui *u, const char *drafts_dir)
 	struct pp_entry *v = NULL;
 	size_t n = scan(drafts_dir, &v);
 	if (n == 0) {
-		ui_message(u, "No postponed messages.");
+		status_message(u, "No postponed messages.");
 	} else if (n == 1) {
 		compose_run(u, "recall-message", v[0].file); /* mutt: the only one, without asking */
 		pp_free(v, n);

@@ -19,6 +19,7 @@
 #include "mailview.h"
 #include "secret.h"
 #include "sidebar.h"
+#include "status.h"
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
@@ -319,7 +320,7 @@ static void list_choices(struct ui *u, const struct cands *c, const char *sep)
 			strbuf_adds(&b, sep);
 		strbuf_adds(&b, c->v[i]);
 	}
-	ui_message(u, "%s", b.s);
+	status_message(u, "%s", b.s);
 	strbuf_free(&b);
 }
 
@@ -332,7 +333,7 @@ static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
 	struct cands c = { 0 };
 	gather(u, kind, whole, word, &c);
 	if (c.n == 0) {
-		ui_error(u, "No completions.");
+		status_error(u, "No completions.");
 	} else {
 		size_t common = common_len(&c);
 		/* addresses match inside names too: a shorter common part would

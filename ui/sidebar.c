@@ -197,10 +197,16 @@ static void sb_count(struct ui *u, struct sidebar *sb)
 	}
 }
 
+static bool idle_source(struct ui *u, void *sb);
+static void changed_source(struct ui *u, void *sb);
+
 struct sidebar *sidebar_new(struct ui *u)
 {
 	struct sidebar *sb = xcalloc(1, sizeof(*sb));
 	sidebar_refresh(u, sb);
+	/* counts in the background; the tree again when the store changes */
+	ui_add_source(u, &(struct ui_source){ .fd = -1, .idle = idle_source, .store_changed = changed_source,
+					      .data = sb });
 	return sb;
 }
 
@@ -224,8 +230,15 @@ void sidebar_refresh(struct ui *u, struct sidebar *sb)
 	lv_set_cur(&sb->lv, cur);
 }
 
-bool sidebar_idle(struct ui *u, struct sidebar *sb)
+static void changed_source(struct ui *u, void *sb)
 {
+	sidebar_refresh(u, sb);
+}
+
+/* Fill in the counts if they are stale; true when it did work. */
+static bool idle_source(struct ui *u, void *data)
+{
+	struct sidebar *sb = data;
 	if (!sb || sb->counted)
 		return false;
 	sb_count(u, sb);

@@ -7,12 +7,12 @@
 struct ui;
 struct sidebar;
 
+/* Registers its background counting and its refresh after store changes
+ * with the main loop (ui_add_source). */
 struct sidebar *sidebar_new(struct ui *u);
 void sidebar_free(struct sidebar **sb);
 void sidebar_draw(struct ui *u, struct sidebar *sb, int y, int x, int w, int h);
 void sidebar_refresh(struct ui *u, struct sidebar *sb);
-/* Fill in the counts if they are stale; true when it did work. */
-bool sidebar_idle(struct ui *u, struct sidebar *sb);
 void sidebar_move(struct ui *u, struct sidebar *sb, int dir);
 void sidebar_open(struct ui *u, struct sidebar *sb);
 bool sidebar_click(struct ui *u, struct sidebar *sb, int row);

@@ -13,6 +13,7 @@
 #include "mailview.h"
 #include "ops.h"
 #include "pager.h"
+#include "status.h"
 #include "ui.h"
 #include "uistate.h"
 #include "util.h"
@@ -67,7 +68,7 @@ static void load(struct ui *u, struct thread_view *tv)
 		return;
 	}
 	if (!l && err)
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	free(err);
 	char *id = cur_entry(tv) ? xstrdup(cur_entry(tv)->id) : NULL;
 	mv_list_free(&tv->list);

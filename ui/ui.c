@@ -36,6 +36,7 @@
 #include "mailview.h"
 #include "ops.h"
 #include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
 #include "text.h"
 #include "theme.h"
@@ -61,33 +62,6 @@ int ui_top_row(void)
 int ui_content_rows(void)
 {
 	return LINES > 3 ? LINES - 3 : 0;
-}
-
-static void set_msg(struct ui *u, bool error, const char *fmt, va_list ap)
-{
-	free(u->msg);
-	char *raw = xvasprintf(fmt, ap);
-	u->msg = text_sanitize(raw, strlen(raw), false); /* like every message printed */
-	free(raw);
-	u->msg_error = error;
-	if (error)
-		log_info("ui: %s", u->msg);
-}
-
-void ui_message(struct ui *u, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	set_msg(u, false, fmt, ap);
-	va_end(ap);
-}
-
-void ui_error(struct ui *u, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	set_msg(u, true, fmt, ap);
-	va_end(ap);
 }
 
 void ui_push(struct ui *u, struct view *v)
@@ -146,7 +120,9 @@ void ui_store_changed(struct ui *u)
 	for (struct view *v = u->top; v; v = v->below)
 		if (v->cls->store_changed)
 			v->cls->store_changed(u, v);
-	sidebar_refresh(u, u->sb);
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].store_changed)
+			u->sources[i].store_changed(u, u->sources[i].data);
 }
 
 /* A headless sync in another process commits: notice within a second. */
@@ -166,67 +142,6 @@ static void check_store(struct ui *u)
 
 /* ---- drawing ---- */
 
-/* Short words for the top row; the help screen has the full names. */
-static const char *helpbar_label(const char *fn)
-{
-	static const char *const labels[][2] = {
-		{ "quit", "Quit" },          { "exit", "Exit" },           { "display-message", "Open" },
-		{ "select-entry", "Open" },  { "delete-message", "Del" },  { "save-message", "Move" },
-		{ "vfolder-from-query", "Search" }, { "change-folder", "Folder" }, { "help", "Help" },
-		{ "reply", "Reply" },        { "view-attachments", "Attach" }, { "view-urls", "Links" },
-		{ "next-entry", "Next" },    { "previous-entry", "Prev" }, { "save-entry", "Save" },
-		{ "save-all", "SaveAll" },   { "view-attach", "View" },    { "view-mailcap", "Mailcap" },
-		{ "pipe-entry", "Pipe" },    { "collapse-thread", "Fold" }, { "collapse-all", "FoldAll" },
-		{ "search", "Find" },        { "toggle-new", "Unread" },   { "flag-message", "Flag" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
-		if (strcmp(labels[i][0], fn) == 0)
-			return labels[i][1];
-	return fn;
-}
-
-static void draw_helpbar(struct ui *u, struct view *v)
-{
-	attr_t a = theme_attr(u->th, CO_status);
-	draw_fill(0, 0, COLS, a);
-	struct strbuf b;
-	strbuf_init(&b);
-	for (size_t i = 0; v->cls->helpbar && v->cls->helpbar[i]; i++) {
-		const char *k = keymap_key_for(u->km, v->cls->menus, v->cls->helpbar[i]);
-		if (!k)
-			continue;
-		strbuf_addf(&b, "%s:%s  ", k, helpbar_label(v->cls->helpbar[i]));
-	}
-	draw_text(0, 0, COLS, b.s ? b.s : "", a);
-	strbuf_free(&b);
-}
-
-static void draw_status(struct ui *u, struct view *v)
-{
-	attr_t a = theme_attr(u->th, CO_status);
-	int y = LINES - 2;
-	draw_fill(y, 0, COLS, a);
-	struct strbuf b;
-	strbuf_init(&b);
-	if (v->cls->status)
-		v->cls->status(u, v, &b);
-	else
-		strbuf_addf(&b, "-- muttlike: %s", v->cls->name);
-	int used = draw_text(y, 0, COLS, b.s ? b.s : "", a);
-	strbuf_reset(&b);
-	sync_glue_status(u, &b);
-	compose_send_status(u, &b); /* " outbox: N " while messages wait */
-	if (b.len) {
-		/* why the account is offline matters more than the end of the
-		 * view's status: it may cover that, up to the middle */
-		int w = text_width(b.s, b.len);
-		int x = COLS - w > used ? COLS - w : used < COLS / 2 ? used : COLS / 2;
-		if (x < COLS)
-			draw_text(y, x, COLS - x, b.s, theme_attr(u->th, CO_offline));
-	}
-	strbuf_free(&b);
-}
-
 void ui_draw(struct ui *u)
 {
 	erase();
@@ -237,12 +152,10 @@ void ui_draw(struct ui *u)
 	}
 	struct view *v = u->top;
 	if (v) {
-		draw_helpbar(u, v);
+		status_draw_helpbar(u, v);
 		v->cls->draw(u, v);
-		draw_status(u, v);
 	}
-	if (u->msg)
-		draw_text(LINES - 1, 0, COLS, u->msg, theme_attr(u->th, u->msg_error ? CO_error : CO_message));
+	status_draw(u, v);
 	if (u->overlay)
 		u->overlay(u, u->overlay_ctx);
 	refresh();
@@ -302,16 +215,80 @@ static int read_key(struct ui *u)
 	return k < 0 ? ERR : k;
 }
 
-static void build_fds(struct ui *u, struct pollfd *fds, int *nfds)
+/* ---- sources: what the loop polls and asks ---- */
+
+void ui_add_source(struct ui *u, const struct ui_source *s)
 {
-	*nfds = 0;
-	fds[*nfds].fd = STDIN_FILENO;
-	fds[(*nfds)++].events = POLLIN;
-	int efd = sync_glue_fd(u);
-	if (efd >= 0) {
-		fds[*nfds].fd = efd;
-		fds[(*nfds)++].events = POLLIN;
+	if (u->nsources == UI_MAX_SOURCES)
+		abort(); /* a fixed set of modules registers: a programming error */
+	u->sources[u->nsources++] = *s;
+}
+
+void ui_remove_source(struct ui *u, const void *data)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].data != data)
+			u->sources[out++] = u->sources[i];
+	u->nsources = out;
+}
+
+/* The terminal first, then each source with a descriptor; src[i] is the
+ * source of fds[i] (NULL for the terminal). */
+static nfds_t build_fds(struct ui *u, struct pollfd *fds, struct ui_source *src)
+{
+	nfds_t n = 0;
+	fds[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	src[n++] = (struct ui_source){ .fd = -1 };
+	for (size_t i = 0; i < u->nsources; i++) {
+		if (u->sources[i].fd < 0)
+			continue;
+		fds[n] = (struct pollfd){ .fd = u->sources[i].fd, .events = u->sources[i].events };
+		src[n++] = u->sources[i];
 	}
+	return n;
+}
+
+static bool question_waiting(struct ui *u)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].waiting && u->sources[i].waiting(u, u->sources[i].data))
+			return true;
+	return false;
+}
+
+/* Ask what the workers wait for (UI_KEY_ASK). */
+static void ask_questions(struct ui *u)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].ask)
+			u->sources[i].ask(u, u->sources[i].data);
+}
+
+/* Nothing typed: a slice of background work (the sidebar's counts, the
+ * rest of the top view's list); true when one did something. */
+static bool idle_work(struct ui *u, struct pollfd *fds, nfds_t nfds)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].idle && poll(fds, nfds, 0) == 0 && u->sources[i].idle(u, u->sources[i].data))
+			return true;
+	return u->top && u->top->cls->idle && poll(fds, nfds, 0) == 0 && u->top->cls->idle(u, u->top);
+}
+
+/* After a wait: the sources with events, then those without a descriptor. */
+static void serve_sources(struct ui *u, const struct pollfd *fds, const struct ui_source *src, nfds_t nfds)
+{
+	for (nfds_t i = 1; i < nfds; i++)
+		if ((fds[i].revents & fds[i].events) && src[i].ready)
+			src[i].ready(u, src[i].data);
+	check_store(u);
+	struct ui_source after[UI_MAX_SOURCES];
+	size_t n = 0;
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].fd < 0 && u->sources[i].ready)
+			after[n++] = u->sources[i];
+	for (size_t i = 0; i < n; i++)
+		after[i].ready(u, after[i].data);
 }
 
 int ui_getkey(struct ui *u, int timeout_ms)
@@ -319,31 +296,23 @@ int ui_getkey(struct ui *u, int timeout_ms)
 	if (u->pending_pos < u->npending)
 		return u->pending[u->pending_pos++];
 	long deadline = timeout_ms >= 0 ? ui_now_ms() + timeout_ms : -1;
-	struct pollfd fds[2];
-	int nfds;
+	struct pollfd fds[UI_MAX_SOURCES + 1];
+	struct ui_source src[UI_MAX_SOURCES + 1];
 	for (;;) {
 		int k = read_key(u);
 		if (k != ERR)
 			return k;
-		if (u->at_top && sync_glue_question_waiting(u))
+		if (u->at_top && question_waiting(u))
 			return UI_KEY_ASK;
 		if (u->store_dirty) {
 			u->store_dirty = false;
 			ui_store_changed(u);
 			ui_draw(u);
 		}
-		build_fds(u, fds, &nfds);
-		/* nothing typed: counts and the rest of the list, in slices */
-		if (poll(fds, (nfds_t)nfds, 0) == 0 && sidebar_idle(u, u->sb)) {
+		nfds_t nfds = build_fds(u, fds, src);
+		if (idle_work(u, fds, nfds)) {
 			ui_draw(u);
 			continue;
-		}
-		if (u->top && u->top->cls->idle && poll(fds, (nfds_t)nfds, 0) == 0) {
-			bool more = u->top->cls->idle(u, u->top);
-			if (more) {
-				ui_draw(u);
-				continue;
-			}
 		}
 		int wait = STORE_CHECK_MS;
 		if (deadline >= 0) {
@@ -353,13 +322,12 @@ int ui_getkey(struct ui *u, int timeout_ms)
 			if (left < wait)
 				wait = (int)left;
 		}
-		int n = poll(fds, (nfds_t)nfds, wait);
+		int n = poll(fds, nfds, wait);
 		if (n < 0 && errno == EINTR)
 			continue; /* SIGWINCH: get_wch reports KEY_RESIZE next */
-		if (n > 0 && nfds > 1 && (fds[1].revents & POLLIN))
-			sync_glue_dispatch(u);
-		check_store(u);
-		urls_reap(u);
+		if (n < 0)
+			memset(fds, 0, sizeof(fds[0]) * nfds); /* no events to serve */
+		serve_sources(u, fds, src, nfds);
 	}
 }
 
@@ -382,7 +350,7 @@ void ui_push_keys(struct ui *u, const char *macro)
 	char *err = NULL;
 	int *keys = keys_parse_macro(macro, &n, &err);
 	if (!keys) {
-		ui_error(u, "bad macro: %s", err ? err : "?");
+		status_error(u, "bad macro: %s", err ? err : "?");
 		free(err);
 		return;
 	}
@@ -409,7 +377,7 @@ void ui_run_function(struct ui *u, const char *fn)
 		op = find_op(global_ops, fn);
 	if (!op) {
 		const struct fn_def *f = keys_function(fn);
-		ui_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
+		status_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
 		return;
 	}
 	op->fn(u, v);
@@ -439,7 +407,7 @@ static void dispatch_one(struct ui *u)
 		int k = ui_getkey(u, n ? AMBIGUOUS_KEY_MS : -1);
 		u->at_top = false;
 		if (k == UI_KEY_ASK) {
-			sync_glue_ask(u); /* a worker waits for the user's decision */
+			ask_questions(u); /* a worker waits for the user's decision */
 			return;
 		}
 		if (k == ERR && n == 0)
@@ -474,8 +442,8 @@ static void dispatch_one(struct ui *u)
 		}
 		if (r == KM_NONE || r == KM_PREFIX) {
 			char *name = keys_name(keys[n - 1]);
-			ui_error(u, "Key is not bound.  Press '%s' for help.",
-				 keymap_key_for(u->km, u->top->cls->menus, "help") ?: "?");
+			status_error(u, "Key is not bound.  Press '%s' for help.",
+			             keymap_key_for(u->km, u->top->cls->menus, "help") ?: "?");
 			free(name);
 			return;
 		}
@@ -582,7 +550,7 @@ void ui_reload_config(struct ui *u)
 	if (!problem)
 		problem = theme_problem(u->th);
 	if (problem)
-		ui_error(u, "%s", problem);
+		status_error(u, "%s", problem);
 	free(problem);
 	bool mouse = conf_bool(u->conf, -1, OPT_ID_mouse);
 	if (mouse != u->mouse) {
@@ -692,6 +660,10 @@ static void ui_free(struct ui *u)
 		u->top = v->below;
 		v->cls->destroy(v);
 	}
+	/* the sender may be waiting for a password from the manager: wake it
+	 * and stop it before the manager goes */
+	sync_glue_stop_asking(u);
+	compose_send_stop(); /* the outbox sender (issue 7) */
 	sync_glue_stop(u);
 	sidebar_free(&u->sb);
 	mailview_free(&u->mv);
@@ -735,11 +707,12 @@ int ui_run(conf_t *c, const char *account, bool *want_setup)
 	open_store(&u);
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);
+	compose_send_start(&u);
 	open_account(&u);
 	size_t nerr = conf_error_count(c);
 	if (nerr) /* the count first: the first problem may not fit the line */
-		ui_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
-			 short_problem(conf_error(c, 0)));
+		status_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
+		             short_problem(conf_error(c, 0)));
 	while (!u.quit && u.top) {
 		ui_draw(&u);
 		dispatch_one(&u);

@@ -1,6 +1,6 @@
 /* ui.h - the reader's main loop (ui.c): the view stack, reading keys
- * while polling events, key → function dispatch, the message line,
- * external commands. */
+ * while polling the descriptors modules register, key → function
+ * dispatch, external commands. */
 #ifndef MUTTLIKE_UI_UI_H
 #define MUTTLIKE_UI_UI_H
 
@@ -10,10 +10,12 @@
 #include "util.h"
 #include "view.h"
 
-void ui_message(struct ui *u, const char *fmt, ...) ML_PRINTF(2, 3);
-void ui_error(struct ui *u, const char *fmt, ...) ML_PRINTF(2, 3);
 void ui_push(struct ui *u, struct view *v);
 void ui_pop(struct ui *u);
+/* Register what a module needs from the loop (struct ui_source in
+ * uistate.h; copied), and take it out again by its data. */
+void ui_add_source(struct ui *u, const struct ui_source *s);
+void ui_remove_source(struct ui *u, const void *data);
 /* Read a key (waiting for input or events, doing background work
  * meanwhile); timeout_ms < 0 waits for ever, else ERR on timeout. */
 int ui_getkey(struct ui *u, int timeout_ms);

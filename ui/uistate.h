@@ -12,11 +12,36 @@
 #include "keys.h"
 #include "mailview.h"
 
+struct ui;
 struct view;
 struct keymap;
 struct theme;
 struct sidebar;
 struct sync_glue;
+struct strbuf;
+
+/* What a module needs from the main loop, registered with ui_add_source
+ * (ui.h): a descriptor to poll, work to do while no key is typed, news of
+ * the store, questions to ask, a part of the status line.  Every hook is
+ * optional; data is passed back to each. */
+struct ui_source {
+	int fd;       /* polled for events (-1: none) */
+	short events; /* POLLIN, ... */
+	/* fd has events; for a source without fd: after every wait */
+	void (*ready)(struct ui *u, void *data);
+	/* nothing typed: did a slice of background work? (draw, call again) */
+	bool (*idle)(struct ui *u, void *data);
+	/* the store changed (the views hear it through their class) */
+	void (*store_changed)(struct ui *u, void *data);
+	/* a worker waits for the user's decision; asked from the main loop's
+	 * top (not inside another prompt) */
+	bool (*waiting)(struct ui *u, void *data);
+	void (*ask)(struct ui *u, void *data);
+	/* append the right-hand part of the status line ("offline", " outbox: 2 ") */
+	void (*status)(struct ui *u, void *data, struct strbuf *b);
+	void *data;
+};
+#define UI_MAX_SOURCES 8
 
 /* ---- history of a prompt ---- */
 enum hist_kind { HIST_CMD, HIST_QUERY, HIST_SEARCH, HIST_FILE, HIST_FOLDER, HIST_TAGS, HIST_SHELL, HIST_COUNT };
@@ -57,6 +82,8 @@ struct ui {
 	void (*overlay)(struct ui *u, void *ctx);
 	void *overlay_ctx;
 	struct sync_glue *sync; /* owned; NULL until the sync engine is linked */
+	struct ui_source sources[UI_MAX_SOURCES]; /* polled and asked by the main loop */
+	size_t nsources;
 	pid_t opener_pid;      /* url_opener still running, 0 none (help.c) */
 	char *opener, *opener_url; /* owned: its name and URL, for the report */
 };

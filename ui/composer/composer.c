@@ -26,6 +26,7 @@
 #include "postponed.h"
 #include "prompt.h"
 #include "roles.h"
+#include "status.h"
 #include "syncglue.h"
 #include "ui.h"
 #include "uistate.h"
@@ -85,13 +86,13 @@ static const char *account_name(struct ui *u)
 outbox_t *compose_open_outbox(struct ui *u, long account)
 {
 	if (account < 0 || (size_t)account >= conf_account_count(u->conf)) {
-		ui_error(u, "No account is configured: writing mail needs one (muttlike setup).");
+		status_error(u, "No account is configured: writing mail needs one (muttlike setup).");
 		return NULL;
 	}
 	char *data = conf_data_dir(u->conf), *err = NULL;
 	outbox_t *ob = outbox_open(data, conf_account_name(u->conf, (size_t)account), &err);
 	if (!ob)
-		ui_error(u, "Cannot open the outbox: %s", err ? err : "?");
+		status_error(u, "Cannot open the outbox: %s", err ? err : "?");
 	free(err);
 	free(data);
 	return ob;
@@ -151,7 +152,7 @@ static bool write_edit_file(struct ui *u, compose_t *c, char **edit_file)
 	free(text);
 	outbox_free(&ob);
 	if (!p) {
-		ui_error(u, "Cannot write the editor's file: %s", err ? err : "?");
+		status_error(u, "Cannot write the editor's file: %s", err ? err : "?");
 		free(err);
 		return false;
 	}
@@ -183,15 +184,15 @@ enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **ed
 	char *after = st == 0 ? read_text_file(*edit_file, &err) : NULL;
 	enum compose_edit_result r = EDIT_OK;
 	if (st != 0) {
-		ui_error(u, "%s failed (%s %d); your text is kept in %s.",
-			 strcmp(command, editor_command(u)) == 0 ? "The editor" : command, st < 0 ? "signal or" : "status",
-			 st, *edit_file);
+		status_error(u, "%s failed (%s %d); your text is kept in %s.",
+		             strcmp(command, editor_command(u)) == 0 ? "The editor" : command,
+		             st < 0 ? "signal or" : "status", st, *edit_file);
 		r = EDIT_FAILED;
 	} else if (!after) {
-		ui_error(u, "Cannot read the editor's file: %s", err ? err : "?");
+		status_error(u, "Cannot read the editor's file: %s", err ? err : "?");
 		r = EDIT_FAILED;
 	} else if (!compose_from_editable(c, after, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err)) {
-		ui_error(u, "%s (press e to fix it; nothing was changed).", err ? err : "bad header");
+		status_error(u, "%s (press e to fix it; nothing was changed).", err ? err : "bad header");
 		r = EDIT_BAD;
 	} else if (before && strcmp(before, after) == 0) {
 		r = EDIT_UNCHANGED;
@@ -220,7 +221,7 @@ static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len,
 			st = compose_render(c, &o, false, copy, clen, &err);
 	}
 	if (st != COMPOSE_OK) {
-		ui_error(u, "%s", err ? err : "The message cannot be written.");
+		status_error(u, "%s", err ? err : "The message cannot be written.");
 		free(*msg);
 		*msg = NULL;
 	}
@@ -234,7 +235,7 @@ bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
 	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
 	size_t len = 0, clen = 0;
 	if (compose_envelope(c, &sender, &rcpts, &err) != COMPOSE_OK) {
-		ui_error(u, "%s", err ? err : "No recipients.");
+		status_error(u, "%s", err ? err : "No recipients.");
 		free(err);
 		return false;
 	}
@@ -243,7 +244,7 @@ bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
 	if (render_for_send(u, c, &msg, &len, &copy, &clen) && (ob = open_outbox(u))) {
 		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), fcc, &err);
 		if (!id)
-			ui_error(u, "Cannot queue the message: %s", err ? err : "?");
+			status_error(u, "Cannot queue the message: %s", err ? err : "?");
 	}
 	outbox_free(&ob);
 	free(msg);
@@ -264,11 +265,11 @@ bool compose_postpone(struct ui *u, compose_t *c)
 	char *msg = NULL, *err = NULL;
 	size_t len = 0;
 	if (!account_name(u)) {
-		ui_error(u, "No account is configured.");
+		status_error(u, "No account is configured.");
 		return false;
 	}
 	if (compose_render(c, &o, true, &msg, &len, &err) != COMPOSE_OK) {
-		ui_error(u, "%s", err ? err : "The draft cannot be written.");
+		status_error(u, "%s", err ? err : "The draft cannot be written.");
 		free(err);
 		return false;
 	}
@@ -276,11 +277,11 @@ bool compose_postpone(struct ui *u, compose_t *c)
 	bool ok = outbox_deliver_local(dir, msg, len, "DS", &file) == 0;
 	/* indexed now, online or not: the folder list and recall see it */
 	if (ok && !sync_glue_index_file(u, file, &err))
-		ui_error(u, "Message postponed to %s, but %s.", dir, err ? err : "?");
+		status_error(u, "Message postponed to %s, but %s.", dir, err ? err : "?");
 	else if (ok)
-		ui_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
+		status_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
 	else
-		ui_error(u, "Cannot save the draft in %s: %s", dir, strerror(errno));
+		status_error(u, "Cannot save the draft in %s: %s", dir, strerror(errno));
 	free(err);
 	free(file);
 	free(dir);
@@ -309,7 +310,7 @@ static void identity_of(struct ui *u, struct compose_identity *id, char **sig)
 	if (path && *path) {
 		*sig = read_text_file(path, &err);
 		if (!*sig)
-			ui_error(u, "signature: %s", err);
+			status_error(u, "signature: %s", err);
 	}
 	id->signature = *sig;
 	free(err);
@@ -332,11 +333,11 @@ static compose_t *recover_leftover(struct ui *u, const struct compose_identity *
 		char *err = NULL, *text = read_text_file(paths[0], &err);
 		if (text && compose_build(COMPOSE_NEW, NULL, id, &c, &err) == COMPOSE_OK &&
 		    !compose_from_editable(c, text, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err))
-			ui_error(u, "%s (press e to fix it).", err);
+			status_error(u, "%s (press e to fix it).", err);
 		else if (!c)
-			ui_error(u, "Cannot recover %s: %s", paths[0], err ? err : "?");
+			status_error(u, "Cannot recover %s: %s", paths[0], err ? err : "?");
 		if (c && !err)
-			ui_message(u, "Continuing the unsent message.");
+			status_message(u, "Continuing the unsent message.");
 		if (c)
 			*edit_file = xstrdup(paths[0]);
 		free(text);
@@ -360,9 +361,9 @@ static void run_bounce(struct ui *u, compose_t *c)
 		return;
 	}
 	if (!compose_set_addrs(c, CF_TO, to, &err))
-		ui_error(u, "%s", err ? err : "bad address");
+		status_error(u, "%s", err ? err : "bad address");
 	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, &sending) && sending)
-		ui_message(u, "Message bounced; sending in the background.");
+		status_message(u, "Message bounced; sending in the background.");
 	free(err);
 	free(to);
 }
@@ -376,9 +377,9 @@ static compose_t *build(struct ui *u, enum compose_kind kind, const char *orig_f
 	compose_t *c = NULL;
 	bool with_atts = kind == COMPOSE_EDIT_AS_NEW || kind == COMPOSE_RECALL;
 	if (orig_file && compose_orig_load(orig_file, with_atts, &o, &err) != COMPOSE_OK)
-		ui_error(u, "Cannot read the message: %s", err ? err : "?");
+		status_error(u, "Cannot read the message: %s", err ? err : "?");
 	else if (compose_build(kind, orig_file ? &o : NULL, id, &c, &err) != COMPOSE_OK)
-		ui_error(u, "%s", err ? err : "Cannot start the message.");
+		status_error(u, "%s", err ? err : "Cannot start the message.");
 	compose_orig_clear(&o);
 	free(err);
 	if (c)
@@ -398,7 +399,7 @@ static bool first_edit(struct ui *u, compose_t *c, char **edit_file, bool *file_
 	if (r == EDIT_UNCHANGED && may_abort && q != QUAD_NO &&
 	    (q == QUAD_YES || ui_yesno(u, "The message was not changed. Abort it?", q == QUAD_ASK_YES))) {
 		unlink(*edit_file);
-		ui_message(u, "Message not changed: aborted.");
+		status_message(u, "Message not changed: aborted.");
 		return false;
 	}
 	return true;
@@ -410,12 +411,13 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 	while (k < ARRAY_SIZE(kinds) && strcmp(kinds[k].function, function) != 0)
 		k++;
 	if (k == ARRAY_SIZE(kinds) || !account_name(u)) {
-		ui_error(u, k == ARRAY_SIZE(kinds) ? "%s: not a compose function." : "%s: no account is configured.",
-			 function);
+		status_error(u,
+		             k == ARRAY_SIZE(kinds) ? "%s: not a compose function." : "%s: no account is configured.",
+		             function);
 		return;
 	}
 	if (kinds[k].needs_orig && !orig_file) {
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 		return;
 	}
 	enum compose_kind kind = kinds[k].kind;
@@ -457,13 +459,14 @@ void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe)
 				      : safe ? outbox_remove(ob, o->outbox_id)
 					     : outbox_release(ob, o->outbox_id);
 		if (st != OUTBOX_OK && st != OUTBOX_ERR_NOT_FOUND)
-			ui_error(u, safe ? "The old copy stays in the outbox (held); delete it there."
-					 : "Cannot put the message back in the outbox; it is held there: send it from the outbox screen.");
+			status_error(u, safe ? "The old copy stays in the outbox (held); delete it there."
+			                     : "Cannot put the message back in the outbox; it is held there: send it "
+			                       "from the outbox screen.");
 		outbox_free(&ob);
 	}
 	/* only once the new text is queued or postponed: never lose the draft */
 	if (safe && o->draft_file && !sync_glue_expunge_file(u, o->draft_file, &err))
-		ui_error(u, "The old draft could not be removed from Drafts: %s", err ? err : "?");
+		status_error(u, "The old draft could not be removed from Drafts: %s", err ? err : "?");
 	free(err);
 	compose_send_outbox_changed();
 	if (o->outbox_id)
@@ -500,15 +503,15 @@ void compose_edit_queued(struct ui *u, const char *qid)
 	char *file = i < n ? outbox_message_file(ob, qid) : NULL;
 	enum outbox_status st = OUTBOX_ERR_NOT_FOUND;
 	if (!file)
-		ui_error(u, "That message is no longer in the outbox.");
+		status_error(u, "That message is no longer in the outbox.");
 	else if (v[i].sent)
-		ui_error(u, "The server has this message already (only its Sent copy is left); it cannot be edited.");
+		status_error(u, "The server has this message already (only its Sent copy is left); it cannot be edited.");
 	else if (is_bounce(file))
-		ui_error(u, "A bounce cannot be edited: delete it and bounce the message again.");
+		status_error(u, "A bounce cannot be edited: delete it and bounce the message again.");
 	else if ((st = outbox_hold(ob, qid)) == OUTBOX_ERR_BUSY)
-		ui_error(u, "The message is being sent right now; try again when that is done.");
+		status_error(u, "The message is being sent right now; try again when that is done.");
 	else if (st != OUTBOX_OK)
-		ui_error(u, "Cannot take the message out of the outbox: %s", strerror(errno));
+		status_error(u, "Cannot take the message out of the outbox: %s", strerror(errno));
 	compose_t *c = NULL;
 	char *edit_file = NULL;
 	bool file_ahead = false;
@@ -561,7 +564,7 @@ static void run_on_current(struct ui *u, struct view *v, const char *function)
 {
 	char *file = current_file(u, v);
 	if (!file)
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 	else
 		compose_run(u, function, file);
 	free(file);
@@ -585,7 +588,7 @@ void compose_op_edit_as_new(struct ui *u, struct view *v) { run_on_current(u, v,
 void compose_op_recall(struct ui *u, struct view *v)
 {
 	if (!account_name(u)) {
-		ui_error(u, "No account is configured.");
+		status_error(u, "No account is configured.");
 		return;
 	}
 	char *dir = folder_dir(u, IMAP_SPECIAL_DRAFTS), *file = current_file(u, v);

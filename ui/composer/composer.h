@@ -99,21 +99,19 @@ bool compose_postpone(struct ui *u, struct compose *c);
 
 /* compose_send.c: the background sender.  compose_send_kick queues a
  * flush of the current account's outbox on the worker thread (started on
- * demand).  The UI polls compose_send_fd and calls compose_send_dispatch
- * when it is readable; that shows the outcome on the message line.  The
- * fd also carries a retry timer: at start-up and every sync_interval the
- * dispatch flushes every outbox that holds messages. */
+ * demand).  compose_send_start registers the sender's descriptor with the
+ * main loop, which then shows the outcome on the message line, and its
+ * " outbox: N " in the status line.  The descriptor also carries a retry
+ * timer: at start-up and every sync_interval the sender flushes every
+ * outbox that holds messages. */
+void compose_send_start(struct ui *u);
 bool compose_send_kick(struct ui *u); /* false: cannot send, reason shown */
 /* Is the sender at work (a flush running or queued)? */
 bool compose_send_busy(void);
 /* The status line's " outbox: N " (messages of the current account
- * waiting, held ones not counted), counted again only after
- * compose_send_outbox_changed() or a sender event. */
-struct strbuf;
-void compose_send_status(struct ui *u, struct strbuf *b);
+ * waiting, held ones not counted) is counted again only after this or a
+ * sender event. */
 void compose_send_outbox_changed(void);
-int compose_send_fd(void);
-void compose_send_dispatch(struct ui *u);
 /* Cancel a send in progress and wait for the worker (at exit); what was
  * not sent stays in the outbox. */
 void compose_send_stop(void);
