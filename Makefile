@@ -170,7 +170,7 @@ test-fuzz: check-build
 # nothing in ui/ but what ui/entry.h declares.
 CURSES_INC := ^[[:space:]]*\#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw/|panel|menu|form|term\.h)[^>"]*[>"]
 CURSES_SYM := \b(initscr|newterm|newwin|stdscr|wrefresh|endwin|wgetch|wget_wch|waddnstr|LINES|COLS|keypad|curs_set)\b
-UI_ENTRY   := ui_run|wizard_run|wizard_rc_path
+UI_ENTRY   := reader_run|wizard_run|wizard_rc_path
 layering:
 	@bad=$$(grep -nE '$(CURSES_INC)|^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*ui/' src/*.c src/*.h 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "layering: src/ must not include curses or ui/:"; echo "$$bad"; exit 1; fi; \

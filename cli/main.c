@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	/* add-account leaves the reader (workers stopped, everything on disk),
 	 * runs the wizard on the terminal, and opens the reader again: on the
 	 * new account when one was written, as it was otherwise */
-	while ((rc = ui_run(c, account, &want_setup)) == 0 && want_setup) {
+	while ((rc = reader_run(c, account, &want_setup)) == 0 && want_setup) {
 		log_close_file();
 		char *rc_path = wizard_rc_path(a.config);
 		char *added = NULL;

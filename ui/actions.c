@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
 #include "composer/composer.h"
 #include "conf.h"
 #include "mailview.h"
@@ -22,13 +21,6 @@
 #include "uistate.h"
 #include "util.h"
 #include "view.h"
-
-void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 static char **targets(struct ui *u, struct view *v, size_t *n)
 {
@@ -87,7 +79,7 @@ static void flag_targets(struct ui *u, struct view *v, const char *flag_tag, con
 	if (apply(u, &r))
 		status_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
 	free(tags);
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 }
 
 static void op_toggle_new(struct ui *u, struct view *v) { flag_targets(u, v, "unread", "marked unread", -1); }
@@ -121,7 +113,7 @@ static void op_modify_tags(struct ui *u, struct view *v)
 		if (apply(u, &r))
 			status_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	free(t);
 }
 
@@ -145,13 +137,13 @@ void action_delete(struct ui *u, char **ids, size_t n)
 	free(question);
 	struct sync_req r = { .action = SA_DELETE, .ids = (const char *const *)ids, .nids = n };
 	if (go && apply(u, &r)) {
-		free_strv(last_deleted, nlast_deleted);
+		ui_free_strv(last_deleted, nlast_deleted);
 		last_deleted = ids;
 		nlast_deleted = n;
 		status_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
 		return;
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 }
 
 static void op_undelete(struct ui *u, struct view *v)
@@ -165,42 +157,17 @@ static void op_undelete(struct ui *u, struct view *v)
 			      .folder = NULL };
 	if (apply(u, &r)) {
 		status_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
-		free_strv(last_deleted, nlast_deleted);
+		ui_free_strv(last_deleted, nlast_deleted);
 		last_deleted = NULL;
 		nlast_deleted = 0;
 	}
-}
-
-/* The folder of the current account that the user means: without mutt's
- * "=" or "+" and without "account/" (completion offers both forms); NULL
- * when the answer was empty or a new folder was not wanted. */
-char *ui_dest_folder(struct ui *u, const char *typed)
-{
-	const char *name = sidebar_folder_name(typed);
-	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
-	size_t al = acc ? strlen(acc) : 0;
-	if (acc && strncmp(name, acc, al) == 0 && name[al] == '/' && name[al + 1])
-		name += al + 1;
-	if (!*name)
-		return NULL;
-	char *q = sidebar_folder_query(u, name);
-	if (q) {
-		free(q);
-		return xstrdup(name);
-	}
-	/* mutt asks before it creates a mailbox; an unknown name is most
-	 * often a typo or another client's habit ("=Archive") */
-	char *ask = xasprintf("Create folder %s?", name);
-	bool yes = ui_yesno(u, ask, true);
-	free(ask);
-	return yes ? xstrdup(name) : NULL;
 }
 
 static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
 	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
 				  COMPLETE_FOLDER);
-	char *f = typed && *typed ? ui_dest_folder(u, typed) : NULL;
+	char *f = typed && *typed ? sidebar_dest_folder(u, typed) : NULL;
 	free(typed);
 	if (!f)
 		return;
@@ -212,7 +179,7 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 			status_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s",
 			               act == SA_MOVE ? "moved" : "copied", f);
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	free(f);
 }
 
@@ -226,7 +193,7 @@ static void op_archive(struct ui *u, struct view *v)
 	struct sync_req r = { .action = SA_ARCHIVE, .ids = (const char *const *)ids, .nids = n };
 	if (n && apply(u, &r))
 		status_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 }
 
 /* Every unread message of the current thread (in the index: of the line). */
@@ -251,7 +218,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 		strbuf_addc(&q, *p);
 	}
 	strbuf_adds(&q, "\"");
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	/* thread of the message, all its unread messages */
 	mv_list_t *l = u->mv ? mv_list_open(u->mv, q.s, MV_THREADS, MV_NEWEST_FIRST, &err) : NULL;
 	strbuf_free(&q);
@@ -274,7 +241,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 		status_message(u, "The thread has no unread messages.");
 	else if (apply(u, &r))
 		status_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
-	free_strv(un, nu);
+	ui_free_strv(un, nu);
 }
 
 void action_seen(struct ui *u, const char *msgid)
@@ -297,7 +264,7 @@ static void op_pipe(struct ui *u, struct view *v)
 	if (!n)
 		return;
 	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	if (!file) {
 		status_error(u, "Cannot find the message file.");
 		return;
@@ -320,9 +287,9 @@ static void op_attachments(struct ui *u, struct view *v)
 	size_t n;
 	char **ids = targets(u, v, &n);
 	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	if (file)
-		ui_push(u, attach_view_new(u, file));
+		ui_push(u, u->views->attach(u, file));
 	free(file);
 }
 

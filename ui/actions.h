@@ -14,11 +14,5 @@ void action_seen(struct ui *u, const char *msgid);
 bool action_has_tag(struct ui *u, const char *id, const char *tag);
 /* Delete these messages (asking per confirm_delete; undo-able); takes ids. */
 void action_delete(struct ui *u, char **ids, size_t n);
-/* The current account's folder the user typed (save, copy,
- * Fcc): without "=", "+" or "account/"; asks "Create folder X?" for an
- * unknown one.  New string, or NULL (empty, or not wanted). */
-char *ui_dest_folder(struct ui *u, const char *typed);
-
-void free_strv(char **v, size_t n);
 
 #endif

@@ -25,7 +25,6 @@
 #include "keys.h"
 #include "listview.h"
 #include "mime.h"
-#include "pager.h"
 #include "prompt.h"
 #include "status.h"
 #include "theme.h"
@@ -237,7 +236,7 @@ static void view_text(struct ui *u, const struct mime_attachment *a)
 	charset_to_utf8(mime_part_charset(a->part), data, len, &b);
 	free(data);
 	char *title = xasprintf("%s %s", a->type, a->filename ? a->filename : "");
-	ui_push(u, pager_view_text(u, title, strbuf_detach(&b)));
+	ui_push(u, u->views->pager_text(u, title, strbuf_detach(&b)));
 	free(title);
 }
 
@@ -264,7 +263,7 @@ static void view_message(struct ui *u, const struct mime_attachment *a)
 	}
 	mime_view_free(&mv);
 	mime_msg_free(&m);
-	ui_push(u, pager_view_text(u, "attached message", strbuf_detach(&b)));
+	ui_push(u, u->views->pager_text(u, "attached message", strbuf_detach(&b)));
 }
 
 /* ---- mailcap ---- */

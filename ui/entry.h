@@ -12,7 +12,7 @@
 /* Run the reader until the user quits; returns the exit status.
  * *want_setup (may be NULL) is set when the user left to add an account
  * (add-account): the caller runs the wizard and then the reader again. */
-int ui_run(conf_t *c, const char *account, bool *want_setup);
+int reader_run(conf_t *c, const char *account, bool *want_setup);
 
 enum wizard_mode { WIZARD_AUTO = 0, WIZARD_FORM, WIZARD_PLAIN, WIZARD_BATCH };
 

@@ -24,15 +24,11 @@
 #include "listview.h"
 #include "log.h"
 #include "mailview.h"
-#include "ops.h"
-#include "pager.h"
 #include "pattern.h"
 #include "prompt.h"
 #include "sidebar.h"
 #include "status.h"
-#include "syncglue.h"
 #include "theme.h"
-#include "thread.h"
 #include "ui.h"
 #include "uistate.h"
 #include "util.h"
@@ -1013,7 +1009,7 @@ static void open_entry(struct ui *u, struct view *v)
 	if (!cur_entry(u, iv, NULL, &(bool){ false }))
 		return;
 	if (nav_current(u, iv, true, &file, &id))
-		ui_push(u, pager_view_new(u, file, id));
+		ui_push(u, u->views->pager(u, file, id));
 	else
 		status_error(u, "Cannot open this message: no file");
 	free(file);
@@ -1033,7 +1029,7 @@ static void op_view_thread(struct ui *u, struct view *v)
 		status_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
 		return;
 	}
-	ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
+	ui_push(u, u->views->thread(u, e->id, iv->query, e->subject));
 }
 
 static void op_last(struct ui *u, struct view *v)
@@ -1296,7 +1292,7 @@ static void op_tag_thread(struct ui *u, struct view *v)
 		bool on = n && !sel_has(iv, mv_list_entry(iv->list, t)->id);
 		for (size_t i = 0; i < n; i++)
 			sel_set(iv, ids[i], on);
-		free_strv(ids, n);
+		ui_free_strv(ids, n);
 		free(q);
 	}
 	lv_set_cur(&iv->lv, iv->lv.cur + 1);
@@ -1412,7 +1408,12 @@ static const struct op index_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), index_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), index_ops, action_ops);
+}
+
+static const char *index_view_query(struct view *v)
+{
+	return ((struct index_view *)v)->query;
 }
 
 static const struct view_class index_class = {
@@ -1430,6 +1431,7 @@ static const struct view_class index_class = {
 	.helpbar = index_helpbar,
 	.nav = index_nav,
 	.targets = index_targets,
+	.query = index_view_query,
 };
 
 struct view *index_view_new(struct ui *u, const char *title, const char *query)
@@ -1446,9 +1448,4 @@ struct view *index_view_new(struct ui *u, const char *title, const char *query)
 	iv->lv.rows = ui_content_rows();
 	reload(u, iv, NULL, false);
 	return &iv->base;
-}
-
-const char *index_view_query(struct view *v)
-{
-	return ((struct index_view *)v)->query;
 }

@@ -14,7 +14,6 @@ struct ui;
 struct view;
 
 struct view *index_view_new(struct ui *u, const char *title, const char *query);
-const char *index_view_query(struct view *v);
 /* index.c: one index line, in columns from index_format, with colour runs */
 struct fmt_seg {
 	size_t off, len;

@@ -11,7 +11,6 @@
 #include "prompt.h"
 #include "status.h"
 #include "theme.h"
-#include "ui.h"
 #include "uistate.h"
 #include "util.h"
 #include "view.h"

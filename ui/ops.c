@@ -7,7 +7,6 @@
 
 #include "conf.h"
 #include "draw.h"
-#include "help.h"
 #include "keys.h"
 #include "listview.h"
 #include "outbox_view.h"
@@ -52,7 +51,7 @@ static void op_exit(struct ui *u, struct view *v)
 
 static void op_help(struct ui *u, struct view *v)
 {
-	ui_push(u, help_view_new(u, v));
+	ui_push(u, u->views->help(u, v));
 }
 
 static void op_redraw(struct ui *u, struct view *v)
@@ -124,7 +123,7 @@ static void run_command(struct ui *u, const char *line)
 			status_error(u, "No account named '%s'.", name);
 			return;
 		}
-		ui_switch_account(u, a);
+		sidebar_switch_account(u, a);
 		status_message(u, "Account %s.", name);
 		return;
 	}
@@ -178,7 +177,7 @@ static void op_next_account(struct ui *u, struct view *v)
 		status_error(u, "There is only one account.");
 		return;
 	}
-	ui_switch_account(u, (u->account + 1) % (long)n);
+	sidebar_switch_account(u, (u->account + 1) % (long)n);
 	status_message(u, "Account %s.", conf_account_name(u->conf, (size_t)u->account));
 }
 
@@ -249,7 +248,7 @@ static void op_view_outbox(struct ui *u, struct view *v)
 	if (u->account < 0)
 		status_error(u, "No account is configured.");
 	else
-		ui_push(u, outbox_view_new(u));
+		ui_push(u, u->views->outbox(u));
 }
 
 static void op_sync(struct ui *u, struct view *v)
@@ -280,16 +279,3 @@ const struct op global_ops[] = {
 	{ "view-outbox", op_view_outbox },
 	{ NULL, NULL },
 };
-
-const struct op *ops_join(struct op *all, size_t cap, const struct op *own, const struct op *more)
-{
-	if (all[0].name)
-		return all;
-	size_t n = 0;
-	for (const struct op *o = own; o->name && n + 1 < cap; o++)
-		if (o->fn)
-			all[n++] = *o;
-	for (const struct op *o = more; o->name && n + 1 < cap; o++)
-		all[n++] = *o;
-	return all;
-}

@@ -23,7 +23,6 @@
 #include "listview.h"
 #include "mime.h"
 #include "outbox.h"
-#include "pager.h"
 #include "status.h"
 #include "theme.h"
 #include "ui.h"
@@ -224,7 +223,7 @@ static void op_view(struct ui *u, struct view *v)
 	outbox_t *ob = e ? compose_open_outbox(u, ov->account) : NULL;
 	char *file = ob ? outbox_message_file(ob, e->id) : NULL;
 	if (file)
-		ui_push(u, pager_view_new(u, file, NULL));
+		ui_push(u, u->views->pager(u, file, NULL));
 	else if (ob)
 		status_error(u, "That message is no longer in the outbox.");
 	free(file);
@@ -314,6 +313,14 @@ static const struct op outbox_ops[] = {
 	{ NULL, NULL },
 };
 
+/* The sender did something: follow it as it happens. */
+static void outbox_changed(struct ui *u, struct view *v)
+{
+	load(u, ov_of(v));
+	if (v == u->top)
+		ui_draw(u);
+}
+
 static const struct view_class outbox_class = {
 	.name = "outbox",
 	.menus = { MENU_OUTBOX, 0, 0 },
@@ -323,6 +330,7 @@ static const struct view_class outbox_class = {
 	.list = outbox_list_of,
 	.status = outbox_status,
 	.store_changed = outbox_store_changed,
+	.outbox_changed = outbox_changed,
 	.search_text = outbox_search_text,
 	.helpbar = outbox_helpbar,
 };
@@ -335,17 +343,4 @@ struct view *outbox_view_new(struct ui *u)
 	ov->lv.rows = ui_content_rows() - 1;
 	load(u, ov);
 	return &ov->base;
-}
-
-void outbox_view_refresh(struct ui *u)
-{
-	bool on_top = false;
-	for (struct view *v = u->top; v; v = v->below) {
-		if (v->cls == &outbox_class) {
-			load(u, ov_of(v));
-			on_top |= v == u->top;
-		}
-	}
-	if (on_top)
-		ui_draw(u);
 }

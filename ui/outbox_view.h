@@ -5,8 +5,8 @@
 struct ui;
 struct view;
 
+/* It follows the sender through its class's outbox_changed hook
+ * (ui_outbox_changed). */
 struct view *outbox_view_new(struct ui *u);
-/* Reload the outbox screen, if open, after the sender did something. */
-void outbox_view_refresh(struct ui *u);
 
 #endif

@@ -10,15 +10,11 @@
 #include <string.h>
 
 #include "actions.h"
-#include "attach.h"
 #include "conf.h"
 #include "draw.h"
-#include "help.h"
 #include "keys.h"
-#include "log.h"
 #include "mailview.h"
 #include "mime.h"
-#include "ops.h"
 #include "prompt.h"
 #include "rfc2047.h"
 #include "status.h"
@@ -641,7 +637,7 @@ static void op_urls(struct ui *u, struct view *v)
 	char **urls = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		urls[i] = xstrdup(mime_view_url(p->mview, i));
-	ui_push(u, urls_view_new(u, urls, n));
+	ui_push(u, u->views->urls(u, urls, n));
 }
 
 static void op_attachments(struct ui *u, struct view *v)
@@ -650,7 +646,7 @@ static void op_attachments(struct ui *u, struct view *v)
 	/* opening the message marked it read, which renamed its file */
 	char *now = p->file ? mailview_current_file(p->file) : NULL;
 	if (p->file)
-		ui_push(u, attach_view_new(u, now ? now : p->file));
+		ui_push(u, u->views->attach(u, now ? now : p->file));
 	free(now);
 }
 
@@ -723,7 +719,7 @@ static const struct op pager_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), pager_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), pager_ops, action_ops);
 }
 
 static struct view_class pager_class = {

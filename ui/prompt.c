@@ -18,7 +18,6 @@
 #include "keys.h"
 #include "mailview.h"
 #include "secret.h"
-#include "sidebar.h"
 #include "status.h"
 #include "theme.h"
 #include "ui.h"
@@ -162,7 +161,7 @@ static void complete_tags(struct ui *u, struct cands *c, const char *prefix, con
 
 static void complete_folders(struct ui *u, struct cands *c, const char *prefix, const char *lead)
 {
-	const char *const *f = sidebar_folders(u->sb);
+	const char *const *f = u->folders ? u->folders(u) : NULL;
 	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
 	size_t al = acc ? strlen(acc) : 0;
 	for (size_t i = 0; f && f[i]; i++) {

@@ -15,7 +15,6 @@
 #include "conf.h"
 #include "draw.h"
 #include "imap.h"
-#include "index.h"
 #include "mailview.h"
 #include "net.h"
 #include "prompt.h"
@@ -216,9 +215,9 @@ bool sync_glue_available(struct ui *u)
 static char *shown_folder_dir(struct ui *u)
 {
 	struct view *v = u->top;
-	while (v && strcmp(v->cls->name, "index") != 0)
+	while (v && !v->cls->query) /* the index's */
 		v = v->below;
-	const char *q = v ? index_view_query(v) : NULL;
+	const char *q = v ? v->cls->query(v) : NULL;
 	if (!q || strncmp(q, "folder:\"", 8) != 0)
 		return NULL;
 	struct strbuf b;

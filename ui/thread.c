@@ -11,8 +11,6 @@
 #include "keys.h"
 #include "listview.h"
 #include "mailview.h"
-#include "ops.h"
-#include "pager.h"
 #include "status.h"
 #include "ui.h"
 #include "uistate.h"
@@ -202,7 +200,7 @@ static void op_open(struct ui *u, struct view *v)
 {
 	struct mv_entry *e = cur_entry((struct thread_view *)v);
 	if (e && e->file)
-		ui_push(u, pager_view_new(u, e->file, e->id));
+		ui_push(u, u->views->pager(u, e->file, e->id));
 }
 
 static void op_collapse(struct ui *u, struct view *v)
@@ -259,7 +257,7 @@ static const struct op thread_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), thread_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), thread_ops, action_ops);
 }
 
 struct view *thread_view_new(struct ui *u, const char *thread_id, const char *query, const char *subject)

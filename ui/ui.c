@@ -1,6 +1,9 @@
 /* ui.c - the reader's main loop: one poll() over the terminal and the
- * sync engine's event pipe, a stack of views, and key → function name →
- * op_* dispatch.
+ * descriptors modules register (struct ui_source: the sync engine's event
+ * pipe, the sender's), a stack of views drawn and asked through their
+ * class, and key → function name → op_* dispatch (the view's ops, the
+ * list's, the global ones, as registered in struct ui).  It calls only the
+ * layers below it (status, draw, theme, keymap) and what is registered.
  *
  * Nothing here waits on the network: lists load in slices between
  * keypresses (view idle hooks), and the store is re-read when the writer
@@ -11,11 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,22 +23,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "composer/composer.h"
 #include "conf.h"
 #include "draw.h"
-#include "entry.h"
-#include "help.h"
-#include "index.h"
 #include "keymap.h"
 #include "keys.h"
-#include "listview.h"
-#include "log.h"
 #include "mailview.h"
-#include "ops.h"
-#include "sidebar.h"
 #include "status.h"
-#include "syncglue.h"
-#include "text.h"
 #include "theme.h"
 #include "uistate.h"
 #include "util.h"
@@ -46,6 +36,13 @@
 
 #define STORE_CHECK_MS 1000
 #define AMBIGUOUS_KEY_MS 1000
+
+void ui_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 long ui_now_ms(void)
 {
@@ -97,7 +94,7 @@ static time_t store_stamp(const struct ui *u)
 	return t;
 }
 
-static void open_store(struct ui *u)
+void ui_open_store(struct ui *u)
 {
 	char *err = NULL;
 	xfree(&u->store_problem);
@@ -111,7 +108,7 @@ static void open_store(struct ui *u)
 void ui_store_changed(struct ui *u)
 {
 	if (!u->mv) {
-		open_store(u);
+		ui_open_store(u);
 		if (!u->mv)
 			return;
 	} else {
@@ -123,6 +120,13 @@ void ui_store_changed(struct ui *u)
 	for (size_t i = 0; i < u->nsources; i++)
 		if (u->sources[i].store_changed)
 			u->sources[i].store_changed(u, u->sources[i].data);
+}
+
+void ui_outbox_changed(struct ui *u)
+{
+	for (struct view *v = u->top; v; v = v->below)
+		if (v->cls->outbox_changed)
+			v->cls->outbox_changed(u, v);
 }
 
 /* A headless sync in another process commits: notice within a second. */
@@ -334,6 +338,19 @@ int ui_getkey(struct ui *u, int timeout_ms)
 /* ---- dispatch ---- */
 
 
+const struct op *ui_join_ops(struct op *all, size_t cap, const struct op *own, const struct op *more)
+{
+	if (all[0].name)
+		return all;
+	size_t n = 0;
+	for (const struct op *o = own; o->name && n + 1 < cap; o++)
+		if (o->fn)
+			all[n++] = *o;
+	for (const struct op *o = more; o->name && n + 1 < cap; o++)
+		all[n++] = *o;
+	return all;
+}
+
 static const struct op *find_op(const struct op *t, const char *fn)
 {
 	for (; t && t->name; t++)
@@ -341,8 +358,6 @@ static const struct op *find_op(const struct op *t, const char *fn)
 			return t;
 	return NULL;
 }
-
-extern const struct op global_ops[];
 
 void ui_push_keys(struct ui *u, const char *macro)
 {
@@ -372,9 +387,9 @@ void ui_run_function(struct ui *u, const char *fn)
 	struct view *v = u->top;
 	const struct op *op = find_op(v->cls->ops, fn);
 	if (!op && v->cls->list)
-		op = find_op(lv_ops, fn);
+		op = find_op(u->list_ops, fn);
 	if (!op)
-		op = find_op(global_ops, fn);
+		op = find_op(u->global_ops, fn);
 	if (!op) {
 		const struct fn_def *f = keys_function(fn);
 		status_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
@@ -576,155 +591,14 @@ void ui_open_query(struct ui *u, const char *title, const char *query)
 		old->cls->destroy(old);
 	}
 	u->quit = false;
-	ui_push(u, index_view_new(u, title, query));
+	ui_push(u, u->views->index(u, title, query));
 }
 
-/* The account's INBOX, else everything of the account. */
-static void open_account(struct ui *u)
+/* Read keys and run what they are bound to until the user quits. */
+void ui_loop(struct ui *u)
 {
-	if (u->account < 0) {
-		ui_open_query(u, "", NULL);
-		return;
+	while (!u->quit && u->top) {
+		ui_draw(u);
+		dispatch_one(u);
 	}
-	const char *acc = conf_account_name(u->conf, (size_t)u->account);
-	char *dir = xasprintf("%s/%s/INBOX", u->mail_dir, acc);
-	struct stat st;
-	char *title = xasprintf("%s/INBOX", acc);
-	char *q = stat(dir, &st) == 0 ? sidebar_folder_query(u, title) : xasprintf("path:\"%s/**\"", acc);
-	ui_open_query(u, title, q);
-	free(q);
-	free(title);
-	free(dir);
-}
-
-void ui_switch_account(struct ui *u, long account)
-{
-	u->account = account;
-	sidebar_refresh(u, u->sb);
-	open_account(u);
-}
-
-/* ---- start and stop ---- */
-
-static void redirect_stderr(const conf_t *c)
-{
-	/* libraries (notmuch, Xapian) may print; never onto the screen */
-	char *dir = conf_data_dir(c);
-	char *file = xasprintf("%s/log", dir);
-	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	free(file);
-	free(dir);
-}
-
-static SCREEN *g_screen;
-
-/* "/long/path/muttlike.rc:5: ..." without the directories, for one line
- * (the help screen has it whole). */
-static const char *short_problem(const char *e)
-{
-	const char *end = e;
-	while ((end = strchr(end, ':')) && !(end[1] >= '0' && end[1] <= '9'))
-		end++;
-	const char *base = e;
-	for (const char *p = e; end && p < end; p++)
-		if (*p == '/')
-			base = p + 1;
-	return base;
-}
-
-static bool start_curses(void)
-{
-	g_screen = newterm(NULL, stdout, stdin);
-	if (!g_screen)
-		return false;
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(50);
-	curs_set(0);
-	return true;
-}
-
-static void ui_free(struct ui *u)
-{
-	while (u->top) {
-		struct view *v = u->top;
-		u->top = v->below;
-		v->cls->destroy(v);
-	}
-	/* the sender may be waiting for a password from the manager: wake it
-	 * and stop it before the manager goes */
-	sync_glue_stop_asking(u);
-	compose_send_stop(); /* the outbox sender (issue 7) */
-	sync_glue_stop(u);
-	sidebar_free(&u->sb);
-	mailview_free(&u->mv);
-	keymap_free(&u->km);
-	theme_free(&u->th);
-	for (int h = 0; h < HIST_COUNT; h++) {
-		for (size_t i = 0; i < u->nhist[h]; i++)
-			free(u->hist[h][i]);
-		free(u->hist[h]);
-	}
-	free(u->pending);
-	free(u->msg);
-	free(u->mail_dir);
-	free(u->store_problem);
-	free(u->last_search);
-	free(u->opener);
-	free(u->opener_url);
-}
-
-int ui_run(conf_t *c, const char *account, bool *want_setup)
-{
-	setlocale(LC_ALL, "");
-	struct ui u = { 0 };
-	u.conf = c;
-	u.account = account ? conf_account_find(c, account) : (conf_account_count(c) ? 0 : -1);
-	u.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	draw_set_utf8(u.utf8);
-	char *data = conf_data_dir(c);
-	u.mail_dir = xasprintf("%s/mail", data);
-	free(data);
-	if (!start_curses()) {
-		text_print(stderr, "muttlike: cannot start curses on this terminal (TERM=%s)",
-			getenv("TERM") ? getenv("TERM") : "");
-		free(u.mail_dir);
-		return 1;
-	}
-	int saved_stderr = dup(STDERR_FILENO);
-	redirect_stderr(c);
-	ui_reload_config(&u);
-	sidebar_restore_visible(&u);
-	open_store(&u);
-	u.sb = sidebar_new(&u);
-	sync_glue_start(&u);
-	compose_send_start(&u);
-	open_account(&u);
-	size_t nerr = conf_error_count(c);
-	if (nerr) /* the count first: the first problem may not fit the line */
-		status_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
-		             short_problem(conf_error(c, 0)));
-	while (!u.quit && u.top) {
-		ui_draw(&u);
-		dispatch_one(&u);
-	}
-	endwin();
-	delscreen(g_screen);
-	if (want_setup)
-		*want_setup = u.want_setup;
-	ui_free(&u);
-	if (saved_stderr >= 0) { /* the terminal again, for what comes after the reader */
-		dup2(saved_stderr, STDERR_FILENO);
-		close(saved_stderr);
-	}
-	return 0;
 }

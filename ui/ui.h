@@ -34,15 +34,26 @@ void ui_push_keys(struct ui *u, const char *keys);
 /* Run a command with the terminal given back to it (shell escape,
  * mailcap, pipe); waits for a key afterwards when wait_key. */
 int ui_run_external(struct ui *u, char *const argv[], int stdin_fd, bool wait_key);
-/* Open the current account's folder / a query as the index. */
+/* Open the current account's folder / a query as the index (replacing
+ * every view). */
 void ui_open_query(struct ui *u, const char *title, const char *query);
-/* Make account the current one and open its INBOX. */
-void ui_switch_account(struct ui *u, long account);
 /* Rebuild keymap and theme after :set/:source/:bind. */
 void ui_reload_config(struct ui *u);
 /* Current time in milliseconds (monotonic). */
 long ui_now_ms(void);
+/* Open the store (mailview) at u->mail_dir, or say why not in
+ * u->store_problem. */
+void ui_open_store(struct ui *u);
+/* Read keys and run what they are bound to until the user quits. */
+void ui_loop(struct ui *u);
 /* Called when the store changed: reopen and refresh every view. */
 void ui_store_changed(struct ui *u);
+/* The outbox changed: tell the views that show it. */
+void ui_outbox_changed(struct ui *u);
+/* Join a view's own ops and the shared action ops into all[cap] once
+ * (own first, so a view's op wins); returns all. */
+const struct op *ui_join_ops(struct op *all, size_t cap, const struct op *own, const struct op *more);
+/* Free n strings and the array. */
+void ui_free_strv(char **v, size_t n);
 
 #endif

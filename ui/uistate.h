@@ -1,5 +1,5 @@
 /* uistate.h - the reader's shared state: struct ui, one per run, made by
- * ui_run and passed to every view and module. */
+ * reader_run and passed to every view and module. */
 #ifndef MUTTLIKE_UI_UISTATE_H
 #define MUTTLIKE_UI_UISTATE_H
 
@@ -19,6 +19,8 @@ struct theme;
 struct sidebar;
 struct sync_glue;
 struct strbuf;
+struct op;
+struct view_ops;
 
 /* What a module needs from the main loop, registered with ui_add_source
  * (ui.h): a descriptor to poll, work to do while no key is typed, news of
@@ -84,6 +86,12 @@ struct ui {
 	struct sync_glue *sync; /* owned; NULL until the sync engine is linked */
 	struct ui_source sources[UI_MAX_SOURCES]; /* polled and asked by the main loop */
 	size_t nsources;
+	/* registered when the reader starts (reader_run) */
+	const struct view_ops *views; /* how to open each kind of view */
+	const struct op *list_ops;    /* movement and search in a list (listview.c) */
+	const struct op *global_ops;  /* what every view has (ops.c) */
+	/* folder names for completion, NULL-terminated, borrowed (the sidebar's) */
+	const char *const *(*folders)(struct ui *u);
 	pid_t opener_pid;      /* url_opener still running, 0 none (help.c) */
 	char *opener, *opener_url; /* owned: its name and URL, for the report */
 };

@@ -49,6 +49,27 @@ struct view_class {
 	/* Message-IDs an action applies to: the current entry, or the selected
 	 * ones when tag-prefix is on (new array of new strings) */
 	char **(*targets)(struct ui *u, struct view *v, size_t *n);
+	/* the notmuch query of the folder shown (the sync fetches it first) */
+	const char *(*query)(struct view *v);
+	/* the outbox changed (the sender did something, a message was taken
+	 * out to edit): reload what shows it */
+	void (*outbox_changed)(struct ui *u, struct view *v);
+};
+
+/* How to open each kind of view: registered in struct ui (u->views) when
+ * the reader starts.  A view opens another through this table, so no view
+ * module calls another's constructor, and none depends on the views that
+ * are opened from it. */
+struct view_ops {
+	struct view *(*index)(struct ui *u, const char *title, const char *query);
+	struct view *(*thread)(struct ui *u, const char *thread_id, const char *query, const char *subject);
+	struct view *(*pager)(struct ui *u, const char *file, const char *msgid);
+	/* a text page (help texts, piped output); takes text */
+	struct view *(*pager_text)(struct ui *u, const char *title, char *text);
+	struct view *(*attach)(struct ui *u, const char *file);
+	struct view *(*urls)(struct ui *u, char **urls, size_t n);
+	struct view *(*help)(struct ui *u, const struct view *for_view);
+	struct view *(*outbox)(struct ui *u);
 };
 
 #define NAV_NEXT_UNREAD 2

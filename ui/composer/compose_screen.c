@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "actions.h"
+#include "sidebar.h"
 #include "compose.h"
 #include "composer.h"
 #include "conf.h"
@@ -311,7 +311,7 @@ static void op_edit_fcc(struct ui *u, struct view *v)
 		cv->fcc = xstrdup("");
 		status_message(u, "No copy of this message will be kept.");
 	} else if (line) {
-		char *f = ui_dest_folder(u, line);
+		char *f = sidebar_dest_folder(u, line);
 		if (f) {
 			free(cv->fcc);
 			cv->fcc = f;

@@ -29,7 +29,6 @@
 #include "log.h"
 #include "maildir.h"
 #include "outbox.h"
-#include "outbox_view.h"
 #include "roles.h"
 #include "smtp.h"
 #include "status.h"
@@ -421,7 +420,7 @@ static void send_dispatch(struct ui *u, void *data)
 		status_message(u, "%zu message%s sent.", sent, sent == 1 ? "" : "s");
 	free(why);
 	compose_send_outbox_changed();
-	outbox_view_refresh(u);
+	ui_outbox_changed(u);
 	if (failed || sent)
 		ui_draw(u);
 	if (timer_fired(u))

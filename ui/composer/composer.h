@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 
+#include "imap.h"
+
 struct ui;
 struct view;
 struct compose;
@@ -70,7 +72,7 @@ const char *compose_view_outbox_id(const struct view *v);
  * abort puts the old one back). */
 void compose_edit_queued(struct ui *u, const char *id);
 
-/* ---- compose.c, shared with the screen ---- */
+/* ---- compose_edit.c: the draft's life, shared with the screen ---- */
 enum compose_edit_result {
 	EDIT_OK,        /* read back into the draft */
 	EDIT_UNCHANGED, /* the user saved without changing anything */
@@ -96,6 +98,11 @@ bool compose_queue(struct ui *u, struct compose *c, const char *fcc, bool *sendi
 /* Save it as a draft in the account's postponed folder (flags DS, no UID:
  * the sync uploads it). */
 bool compose_postpone(struct ui *u, struct compose *c);
+/* A whole file as a new string, or NULL with *err. */
+char *compose_read_text_file(const char *path, char **err);
+/* The current account's folder for sent mail or drafts (role), as a
+ * Maildir path.  New string. */
+char *compose_folder_dir(struct ui *u, enum imap_special role);
 
 /* compose_send.c: the background sender.  compose_send_kick queues a
  * flush of the current account's outbox on the worker thread (started on
