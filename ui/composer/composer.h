@@ -19,17 +19,14 @@ struct ui;
 struct view;
 struct compose;
 
+/* ---- composer.c: starting to write ---- */
+
 /* Start writing: function is the bound function's name ("mail", "reply",
  * "group-reply", "list-reply", "forward-message", "bounce-message",
  * "edit-as-new", "recall-message"); orig_file the current message's
  * Maildir file (NULL for "mail").  Runs the editor, then pushes the
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
-
-/* account's outbox (errors, including "no account", go to the message
- * line: NULL).  The caller frees it with outbox_free. */
-struct outbox;
-struct outbox *compose_open_outbox(struct ui *u, long account);
 
 /* The same as reader ops (ops are not told their name): each takes the
  * current message of v, as view-attachments does.  For action_ops. */
@@ -41,6 +38,18 @@ void compose_op_forward(struct ui *u, struct view *v);
 void compose_op_bounce(struct ui *u, struct view *v);
 void compose_op_edit_as_new(struct ui *u, struct view *v);
 void compose_op_recall(struct ui *u, struct view *v);
+
+/* Take queued message id of the current account out of the outbox and
+ * edit it: $EDITOR, then the compose screen (send queues the new text,
+ * abort puts the old one back). */
+void compose_edit_queued(struct ui *u, const char *id);
+
+/* ---- compose_edit.c: the draft's life (shared with the screen) ---- */
+
+/* account's outbox (errors, including "no account", go to the message
+ * line: NULL).  The caller frees it with outbox_free. */
+struct outbox;
+struct outbox *compose_open_outbox(struct ui *u, long account);
 
 /* Where the text on a compose screen came from, to be cleaned up only once
  * the new text is safe (queued or postponed): a recalled draft is removed
@@ -56,23 +65,6 @@ struct compose_origin {
  * the origin's part and clear it. */
 void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe);
 
-/* compose_screen.c: the screen before sending.  Takes c and edit_file
- * (the draft's editor file, kept until the message is sent, postponed or
- * aborted) and *origin (may be NULL).  file_ahead: the file holds text
- * that c does not (the last edit could not be read back), so the next
- * edit reopens it as is.  fcc: the folder for the sent copy ("" none),
- * NULL for the account's record folder. */
-struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
-			      struct compose_origin *origin, const char *fcc);
-/* The outbox entry the compose screen v edits, or NULL (v may be any view). */
-const char *compose_view_outbox_id(const struct view *v);
-
-/* Take queued message id of the current account out of the outbox and
- * edit it: $EDITOR, then the compose screen (send queues the new text,
- * abort puts the old one back). */
-void compose_edit_queued(struct ui *u, const char *id);
-
-/* ---- compose_edit.c: the draft's life, shared with the screen ---- */
 enum compose_edit_result {
 	EDIT_OK,        /* read back into the draft */
 	EDIT_UNCHANGED, /* the user saved without changing anything */
@@ -104,7 +96,22 @@ char *compose_read_text_file(const char *path, char **err);
  * Maildir path.  New string. */
 char *compose_folder_dir(struct ui *u, enum imap_special role);
 
-/* compose_send.c: the background sender.  compose_send_kick queues a
+/* ---- compose_screen.c ---- */
+
+/* The screen before sending.  Takes c and edit_file
+ * (the draft's editor file, kept until the message is sent, postponed or
+ * aborted) and *origin (may be NULL).  file_ahead: the file holds text
+ * that c does not (the last edit could not be read back), so the next
+ * edit reopens it as is.  fcc: the folder for the sent copy ("" none),
+ * NULL for the account's record folder. */
+struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
+			      struct compose_origin *origin, const char *fcc);
+/* The outbox entry the compose screen v edits, or NULL (v may be any view). */
+const char *compose_view_outbox_id(const struct view *v);
+
+/* ---- compose_send.c: the background sender ---- */
+
+/* compose_send_kick queues a
  * flush of the current account's outbox on the worker thread (started on
  * demand).  compose_send_start registers the sender's descriptor with the
  * main loop, which then shows the outcome on the message line, and its
