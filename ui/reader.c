@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,8 @@ int reader_run(conf_t *c, const char *account, bool *want_setup)
 		free(u.mail_dir);
 		return 1;
 	}
+	/* the terminal: its input only wakes the loop, which reads keys first */
+	ui_add_source(&u, &(struct ui_source){ .fd = STDIN_FILENO, .events = POLLIN });
 	int saved_stderr = dup(STDERR_FILENO);
 	redirect_stderr(c);
 	ui_reload_config(&u);

@@ -237,13 +237,11 @@ void ui_remove_source(struct ui *u, const void *data)
 	u->nsources = out;
 }
 
-/* The terminal first, then each source with a descriptor; src[i] is the
- * source of fds[i] (NULL for the terminal). */
+/* Each source with a descriptor (the terminal is one); src[i] is the
+ * source of fds[i]. */
 static nfds_t build_fds(struct ui *u, struct pollfd *fds, struct ui_source *src)
 {
 	nfds_t n = 0;
-	fds[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-	src[n++] = (struct ui_source){ .fd = -1 };
 	for (size_t i = 0; i < u->nsources; i++) {
 		if (u->sources[i].fd < 0)
 			continue;
@@ -282,7 +280,7 @@ static bool idle_work(struct ui *u, struct pollfd *fds, nfds_t nfds)
 /* After a wait: the sources with events, then those without a descriptor. */
 static void serve_sources(struct ui *u, const struct pollfd *fds, const struct ui_source *src, nfds_t nfds)
 {
-	for (nfds_t i = 1; i < nfds; i++)
+	for (nfds_t i = 0; i < nfds; i++)
 		if ((fds[i].revents & fds[i].events) && src[i].ready)
 			src[i].ready(u, src[i].data);
 	check_store(u);
@@ -300,8 +298,8 @@ int ui_getkey(struct ui *u, int timeout_ms)
 	if (u->pending_pos < u->npending)
 		return u->pending[u->pending_pos++];
 	long deadline = timeout_ms >= 0 ? ui_now_ms() + timeout_ms : -1;
-	struct pollfd fds[UI_MAX_SOURCES + 1];
-	struct ui_source src[UI_MAX_SOURCES + 1];
+	struct pollfd fds[UI_MAX_SOURCES];
+	struct ui_source src[UI_MAX_SOURCES];
 	for (;;) {
 		int k = read_key(u);
 		if (k != ERR)

@@ -13,7 +13,7 @@
 void ui_push(struct ui *u, struct view *v);
 void ui_pop(struct ui *u);
 /* Register what a module needs from the loop (struct ui_source in
- * uistate.h; copied), and take it out again by its data. */
+ * uistate.h; copied), and take it out again by its data (not NULL). */
 void ui_add_source(struct ui *u, const struct ui_source *s);
 void ui_remove_source(struct ui *u, const void *data);
 /* Read a key (waiting for input or events, doing background work

@@ -27,7 +27,7 @@ struct view_ops;
  * the store, questions to ask, a part of the status line.  Every hook is
  * optional; data is passed back to each. */
 struct ui_source {
-	int fd;       /* polled for events (-1: none) */
+	int fd;       /* polled for events (-1: none); without ready, its events only wake the loop */
 	short events; /* POLLIN, ... */
 	/* fd has events; for a source without fd: after every wait */
 	void (*ready)(struct ui *u, void *data);

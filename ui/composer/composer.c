@@ -240,7 +240,8 @@ void compose_edit_queued(struct ui *u, const char *qid)
 	if (!file)
 		status_error(u, "That message is no longer in the outbox.");
 	else if (v[i].sent)
-		status_error(u, "The server has this message already (only its Sent copy is left); it cannot be edited.");
+		status_error(u,
+		             "The server has this message already (only its Sent copy is left); it cannot be edited.");
 	else if (is_bounce(file))
 		status_error(u, "A bounce cannot be edited: delete it and bounce the message again.");
 	else if ((st = outbox_hold(ob, qid)) == OUTBOX_ERR_BUSY)
