@@ -7,7 +7,7 @@
 #   make demo       build, start a private Dovecot with sample mail, open the reader on it
 #   make bench      benchmarks with printed figures
 #   make lint       clang-tidy and cppcheck
-#   make layering   fail if src/ includes curses or anything from ui/
+#   make layering   fail if src/ or cli/ reach into curses, or cli/ past ui/entry.h
 #   make install PREFIX=/usr/local
 #   make docs       regenerate the generated parts of doc/ and muttlike.rc.example
 
@@ -42,9 +42,13 @@ ALL_CFLAGS   = -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"$(VERSION)"' \
 SRC_C   := $(sort $(wildcard src/*.c))
 # src/nmsafe.cc: the one C++ file (notmuch calls that can throw, nmsafe.h)
 SRC_CC  := $(sort $(wildcard src/*.cc))
-UI_C    := $(sort $(wildcard ui/*.c))
+# ui/: the curses reader (ui/README.md); cli/: main() and the headless
+# commands, which reach the reader and the wizard only through ui/entry.h
+UI_C    := $(sort $(wildcard ui/*.c ui/*/*.c))
+CLI_C   := $(sort $(wildcard cli/*.c))
 SRC_O   := $(SRC_C:%.c=$(BUILD)/%.o) $(SRC_CC:%.cc=$(BUILD)/%.o)
 UI_O    := $(UI_C:%.c=$(BUILD)/%.o)
+CLI_O   := $(CLI_C:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libmuttlike.a
 
 UNIT_C  := $(sort $(wildcard tests/unit/test_*.c))
@@ -74,23 +78,23 @@ muttlike: $(BUILD)/muttlike
 $(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS)) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(if $(filter ui/%,$<),$(UI_CFLAGS) -Iui) -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.cc Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CXX     $@")
 	$(Q)$(CXX) -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) $(EXTRA_CFLAGS) -Isrc -MMD -MP -c -o $@ $<
 
--include $(SRC_O:.o=.d) $(UI_O:.o=.d) $(TESTLIB_O:.o=.d)
+-include $(SRC_O:.o=.d) $(UI_O:.o=.d) $(CLI_O:.o=.d) $(TESTLIB_O:.o=.d)
 
 $(LIB): $(SRC_O)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/muttlike: $(UI_O) $(LIB)
+$(BUILD)/muttlike: $(CLI_O) $(UI_O) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(UI_O) $(LIB) $(UI_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(CLI_O) $(UI_O) $(LIB) $(UI_LIBS) $(CORE_LIBS)
 
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(TESTLIB_O) $(LIB)
 	@mkdir -p $(dir $@)
@@ -160,12 +164,31 @@ test-ui: check-build
 test-fuzz: check-build
 	@tests/run-all $(SAN_BUILD) fuzz
 
+# src/ includes neither curses nor ui/; cli/ no curses and of ui/ only
+# ui/entry.h (the reader's and the wizard's entry points).  The built objects
+# are checked too: no curses symbol in $(LIB) or cli/, and cli/ calls
+# nothing in ui/ but what ui/entry.h declares.
+CURSES_INC := ^[[:space:]]*\#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw/|panel|menu|form|term\.h)[^>"]*[>"]
+CURSES_SYM := \b(initscr|newterm|newwin|stdscr|wrefresh|endwin|wgetch|wget_wch|waddnstr|LINES|COLS|keypad|curs_set)\b
+UI_ENTRY   := reader_run|wizard_run|wizard_rc_path
 layering:
-	@bad=$$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((n?curses|ncursesw/|panel|menu|form)[^>"]*|(\.\./)*ui/[^>"]*)[>"]' src/*.c src/*.h 2>/dev/null); \
+	@bad=$$(grep -nE '$(CURSES_INC)|^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*ui/' src/*.c src/*.h 2>/dev/null); \
 	if [ -n "$$bad" ]; then echo "layering: src/ must not include curses or ui/:"; echo "$$bad"; exit 1; fi; \
-	if nm -u $(LIB) 2>/dev/null | grep -qE '\b(initscr|newwin|wrefresh|endwin)\b'; then \
+	bad=$$(grep -nE '$(CURSES_INC)|^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](\.\./)*ui/' cli/*.c cli/*.h 2>/dev/null \
+	  | grep -v '"\.\./ui/entry\.h"'); \
+	if [ -n "$$bad" ]; then echo "layering: cli/ must not include curses, nor ui/ past ui/entry.h:"; echo "$$bad"; exit 1; fi; \
+	if nm -u $(LIB) 2>/dev/null | grep -qE '$(CURSES_SYM)'; then \
 	  echo "layering: $(LIB) references curses symbols"; exit 1; fi; \
-	echo "layering: ok (src/ is curses-free)"
+	if [ -n "$$(ls $(CLI_O) 2>/dev/null)" ]; then \
+	  bad=$$(nm -u $(CLI_O) 2>/dev/null | grep -E '$(CURSES_SYM)'); \
+	  if [ -n "$$bad" ]; then echo "layering: cli/ references curses symbols:"; echo "$$bad"; exit 1; fi; \
+	  bad=$$({ nm -u $(CLI_O) | awk 'NF==2{print "U", $$2}'; \
+	           nm -g --defined-only $(UI_O) | awk 'NF==3{print "D", $$3}'; } \
+	    | awk '$$1=="U"{u[$$2]=1} $$1=="D"{d[$$2]=1} END{for (s in u) if (s in d) print s}' \
+	    | grep -vxE '$(UI_ENTRY)'); \
+	  if [ -n "$$bad" ]; then echo "layering: cli/ calls into ui/ past ui/entry.h:"; echo "$$bad"; exit 1; fi; \
+	fi; \
+	echo "layering: ok (src/ and cli/ are curses-free; cli/ enters ui/ only through ui/entry.h)"
 
 # ---- docs generated from the option and function tables ----
 docs: muttlike
@@ -198,10 +221,10 @@ bench: deps-bench
 lint:
 	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \
 	  { echo "lint: needs clang-tidy and cppcheck: apt-get install -y $(DEB_LINT)"; exit 1; }
-	clang-tidy --quiet $(SRC_C) $(UI_C) -- -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"lint"' \
-	  -DMUTTLIKE_DATADIR='"/x"' -Isrc $(CORE_CFLAGS) $(UI_CFLAGS)
+	clang-tidy --quiet $(SRC_C) $(UI_C) $(CLI_C) -- -std=gnu11 -D_GNU_SOURCE -DMUTTLIKE_VERSION='"lint"' \
+	  -DMUTTLIKE_DATADIR='"/x"' -Isrc -Iui $(CORE_CFLAGS) $(UI_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --std=c11 \
-	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Isrc src ui
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Isrc -Iui src ui cli
 
 # ---- install ----
 install: all

@@ -3,21 +3,24 @@
  * work on the view's targets (the current entry, or the selected ones
  * after tag-prefix) and go through the sync engine, which applies them to
  * the store at once and queues them for the server. */
+#include "actions.h"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "compose.h"
+#include "composer/composer.h"
+#include "conf.h"
+#include "mailview.h"
+#include "prompt.h"
+#include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
-#include "uiint.h"
-
-void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 static char **targets(struct ui *u, struct view *v, size_t *n)
 {
@@ -26,7 +29,7 @@ static char **targets(struct ui *u, struct view *v, size_t *n)
 	if (u->tag_prefix)
 		u->tag_prefix = false;
 	if (!*n)
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 	return ids;
 }
 
@@ -54,7 +57,7 @@ static bool apply(struct ui *u, struct sync_req *r)
 {
 	char *err = NULL;
 	if (!sync_glue_apply(u, r, &err)) {
-		ui_error(u, "%s", err ? err : "failed");
+		status_error(u, "%s", err ? err : "failed");
 		free(err);
 		return false;
 	}
@@ -74,9 +77,9 @@ static void flag_targets(struct ui *u, struct view *v, const char *flag_tag, con
 	char *tags = xasprintf("%c%s", on ? '+' : '-', flag_tag);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = tags };
 	if (apply(u, &r))
-		ui_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
+		status_message(u, "%zu message%s %s%s.", n, n == 1 ? "" : "s", on ? "" : "un", what);
 	free(tags);
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 }
 
 static void op_toggle_new(struct ui *u, struct view *v) { flag_targets(u, v, "unread", "marked unread", -1); }
@@ -108,9 +111,9 @@ static void op_modify_tags(struct ui *u, struct view *v)
 	if (n) {
 		struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n, .tags = t };
 		if (apply(u, &r))
-			ui_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
+			status_message(u, "Tags changed on %zu message%s.", n, n == 1 ? "" : "s");
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	free(t);
 }
 
@@ -134,62 +137,37 @@ void action_delete(struct ui *u, char **ids, size_t n)
 	free(question);
 	struct sync_req r = { .action = SA_DELETE, .ids = (const char *const *)ids, .nids = n };
 	if (go && apply(u, &r)) {
-		free_strv(last_deleted, nlast_deleted);
+		ui_free_strv(last_deleted, nlast_deleted);
 		last_deleted = ids;
 		nlast_deleted = n;
-		ui_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
+		status_message(u, "%zu message%s moved to Trash (u to undo).", n, n == 1 ? "" : "s");
 		return;
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 }
 
 static void op_undelete(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (!nlast_deleted) {
-		ui_error(u, "Nothing to undo.");
+		status_error(u, "Nothing to undo.");
 		return;
 	}
 	struct sync_req r = { .action = SA_MOVE, .ids = (const char *const *)last_deleted, .nids = nlast_deleted,
 			      .folder = NULL };
 	if (apply(u, &r)) {
-		ui_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
-		free_strv(last_deleted, nlast_deleted);
+		status_message(u, "Restored %zu message%s.", nlast_deleted, nlast_deleted == 1 ? "" : "s");
+		ui_free_strv(last_deleted, nlast_deleted);
 		last_deleted = NULL;
 		nlast_deleted = 0;
 	}
-}
-
-/* The folder of the current account that the user means: without mutt's
- * "=" or "+" and without "account/" (completion offers both forms); NULL
- * when the answer was empty or a new folder was not wanted. */
-char *ui_dest_folder(struct ui *u, const char *typed)
-{
-	const char *name = sidebar_folder_name(typed);
-	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
-	size_t al = acc ? strlen(acc) : 0;
-	if (acc && strncmp(name, acc, al) == 0 && name[al] == '/' && name[al + 1])
-		name += al + 1;
-	if (!*name)
-		return NULL;
-	char *q = sidebar_folder_query(u, name);
-	if (q) {
-		free(q);
-		return xstrdup(name);
-	}
-	/* mutt asks before it creates a mailbox; an unknown name is most
-	 * often a typo or another client's habit ("=Archive") */
-	char *ask = xasprintf("Create folder %s?", name);
-	bool yes = ui_yesno(u, ask, true);
-	free(ask);
-	return yes ? xstrdup(name) : NULL;
 }
 
 static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
 	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
 				  COMPLETE_FOLDER);
-	char *f = typed && *typed ? ui_dest_folder(u, typed) : NULL;
+	char *f = typed && *typed ? sidebar_dest_folder(u, typed) : NULL;
 	free(typed);
 	if (!f)
 		return;
@@ -198,10 +176,10 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 	if (n) {
 		struct sync_req r = { .action = act, .ids = (const char *const *)ids, .nids = n, .folder = f };
 		if (apply(u, &r))
-			ui_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s", act == SA_MOVE ? "moved" : "copied",
-				   f);
+			status_message(u, "%zu message%s %s to %s.", n, n == 1 ? "" : "s",
+			               act == SA_MOVE ? "moved" : "copied", f);
 	}
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	free(f);
 }
 
@@ -214,8 +192,8 @@ static void op_archive(struct ui *u, struct view *v)
 	char **ids = targets(u, v, &n);
 	struct sync_req r = { .action = SA_ARCHIVE, .ids = (const char *const *)ids, .nids = n };
 	if (n && apply(u, &r))
-		ui_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
-	free_strv(ids, n);
+		status_message(u, "%zu message%s archived.", n, n == 1 ? "" : "s");
+	ui_free_strv(ids, n);
 }
 
 /* Every unread message of the current thread (in the index: of the line). */
@@ -227,7 +205,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
 	u->tag_prefix = prefix;
 	if (!ids || !n) {
-		ui_error(u, "No message selected.");
+		status_error(u, "No message selected.");
 		return;
 	}
 	char *err = NULL;
@@ -240,7 +218,7 @@ static void op_read_thread(struct ui *u, struct view *v)
 		strbuf_addc(&q, *p);
 	}
 	strbuf_adds(&q, "\"");
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	/* thread of the message, all its unread messages */
 	mv_list_t *l = u->mv ? mv_list_open(u->mv, q.s, MV_THREADS, MV_NEWEST_FIRST, &err) : NULL;
 	strbuf_free(&q);
@@ -260,10 +238,10 @@ static void op_read_thread(struct ui *u, struct view *v)
 	free(err);
 	struct sync_req r = { .action = SA_TAGS, .ids = (const char *const *)un, .nids = nu, .tags = "-unread" };
 	if (!nu)
-		ui_message(u, "The thread has no unread messages.");
+		status_message(u, "The thread has no unread messages.");
 	else if (apply(u, &r))
-		ui_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
-	free_strv(un, nu);
+		status_message(u, "%zu message%s marked read.", nu, nu == 1 ? "" : "s");
+	ui_free_strv(un, nu);
 }
 
 void action_seen(struct ui *u, const char *msgid)
@@ -274,7 +252,7 @@ void action_seen(struct ui *u, const char *msgid)
 	struct sync_req r = { .action = SA_TAGS, .ids = ids, .nids = 1, .tags = "-unread" };
 	char *err = NULL;
 	if (!sync_glue_apply(u, &r, &err))
-		ui_error(u, "Cannot mark read: %s", err ? err : "?");
+		status_error(u, "Cannot mark read: %s", err ? err : "?");
 	free(err);
 }
 
@@ -286,9 +264,9 @@ static void op_pipe(struct ui *u, struct view *v)
 	if (!n)
 		return;
 	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	if (!file) {
-		ui_error(u, "Cannot find the message file.");
+		status_error(u, "Cannot find the message file.");
 		return;
 	}
 	char *cmd = prompt_line(u, "Pipe to command: ", "", HIST_SHELL, COMPLETE_FILE);
@@ -309,9 +287,9 @@ static void op_attachments(struct ui *u, struct view *v)
 	size_t n;
 	char **ids = targets(u, v, &n);
 	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	free_strv(ids, n);
+	ui_free_strv(ids, n);
 	if (file)
-		ui_push(u, attach_view_new(u, file));
+		ui_push(u, u->views->attach(u, file));
 	free(file);
 }
 

@@ -7,6 +7,8 @@
  * needs no quoting and survives a mailcap that quotes '%s' itself; %t is
  * the type only when it is plain [a-z0-9.+-/]; %{parameter} is the
  * part's parameter reduced to [A-Za-z0-9+,-.:=@_]. */
+#include "attach.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +20,18 @@
 #include <unistd.h>
 
 #include "charset.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "mime.h"
-#include "uiint.h"
+#include "prompt.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct attach_view {
 	struct view base;
@@ -110,13 +122,13 @@ static bool write_new(struct ui *u, const char *path, const char *data, size_t l
 		bool yes = ui_yesno(u, q, false);
 		free(q);
 		if (!yes) {
-			ui_message(u, "Not saved.");
+			status_message(u, "Not saved.");
 			return false;
 		}
 		fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0) {
-		ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+		status_error(u, "Cannot write %s: %s", path, strerror(errno));
 		return false;
 	}
 	size_t off = 0;
@@ -125,14 +137,14 @@ static bool write_new(struct ui *u, const char *path, const char *data, size_t l
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+			status_error(u, "Cannot write %s: %s", path, strerror(errno));
 			close(fd);
 			return false;
 		}
 		off += (size_t)n;
 	}
 	if (close(fd) != 0) {
-		ui_error(u, "Cannot write %s: %s", path, strerror(errno));
+		status_error(u, "Cannot write %s: %s", path, strerror(errno));
 		return false;
 	}
 	return true;
@@ -143,7 +155,7 @@ static bool save_part(struct ui *u, const struct mime_attachment *a, const char 
 	char *data = NULL;
 	size_t len = 0;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK) {
-		ui_error(u, "Cannot decode attachment %zu.", a->index);
+		status_error(u, "Cannot decode attachment %zu.", a->index);
 		return false;
 	}
 	bool ok = write_new(u, path, data, len);
@@ -168,7 +180,7 @@ static void op_save(struct ui *u, struct view *v)
 			path = p2;
 		}
 		if (save_part(u, a, path))
-			ui_message(u, "Saved %s.", path);
+			status_message(u, "Saved %s.", path);
 		free(path);
 	}
 	free(in);
@@ -190,7 +202,7 @@ static void op_save_all(struct ui *u, struct view *v)
 	char *d = util_expand_path(in);
 	free(in);
 	if (!is_dir(d)) {
-		ui_error(u, "%s is not a directory.", d);
+		status_error(u, "%s is not a directory.", d);
 		free(d);
 		return;
 	}
@@ -205,7 +217,7 @@ static void op_save_all(struct ui *u, struct view *v)
 		free(path);
 		free(safe);
 	}
-	ui_message(u, "Saved %zu of %zu attachments to %s.", saved, n, d);
+	status_message(u, "Saved %zu of %zu attachments to %s.", saved, n, d);
 	free(d);
 }
 
@@ -216,7 +228,7 @@ static void view_text(struct ui *u, const struct mime_attachment *a)
 	char *data = NULL;
 	size_t len = 0;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK) {
-		ui_error(u, "Cannot decode attachment %zu.", a->index);
+		status_error(u, "Cannot decode attachment %zu.", a->index);
 		return;
 	}
 	struct strbuf b;
@@ -224,7 +236,7 @@ static void view_text(struct ui *u, const struct mime_attachment *a)
 	charset_to_utf8(mime_part_charset(a->part), data, len, &b);
 	free(data);
 	char *title = xasprintf("%s %s", a->type, a->filename ? a->filename : "");
-	ui_push(u, pager_view_text(u, title, strbuf_detach(&b)));
+	ui_push(u, u->views->pager_text(u, title, strbuf_detach(&b)));
 	free(title);
 }
 
@@ -235,7 +247,7 @@ static void view_message(struct ui *u, const struct mime_attachment *a)
 	mime_msg_t *m = NULL;
 	if (mime_part_decode(a->part, &data, &len) != MIME_OK || mime_msg_parse(data, len, &m) != MIME_OK) {
 		free(data);
-		ui_error(u, "Cannot open the attached message.");
+		status_error(u, "Cannot open the attached message.");
 		return;
 	}
 	free(data);
@@ -251,7 +263,7 @@ static void view_message(struct ui *u, const struct mime_attachment *a)
 	}
 	mime_view_free(&mv);
 	mime_msg_free(&m);
-	ui_push(u, pager_view_text(u, "attached message", strbuf_detach(&b)));
+	ui_push(u, u->views->pager_text(u, "attached message", strbuf_detach(&b)));
 }
 
 /* ---- mailcap ---- */
@@ -450,7 +462,7 @@ static char *temp_copy(struct ui *u, const struct mime_attachment *a, char **dir
 	const char *tmp = getenv("TMPDIR");
 	char *tmpl = xasprintf("%s/muttlike-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
-		ui_error(u, "Cannot create a temporary directory: %s", strerror(errno));
+		status_error(u, "Cannot create a temporary directory: %s", strerror(errno));
 		free(tmpl);
 		return NULL;
 	}
@@ -481,7 +493,7 @@ static void run_with_part(struct ui *u, const struct mime_attachment *a, const c
 	if (in >= 0)
 		close(in);
 	if (st != 0)
-		ui_error(u, "The command exited with status %d.", st);
+		status_error(u, "The command exited with status %d.", st);
 	unlink(path);
 	rmdir(dir);
 	free(cmd);
@@ -496,7 +508,7 @@ static void op_mailcap(struct ui *u, struct view *v)
 		return;
 	struct mailcap_entry e = { 0 };
 	if (!mailcap_lookup(u, a->type, &e)) {
-		ui_error(u, "No mailcap entry for %s.", a->type);
+		status_error(u, "No mailcap entry for %s.", a->type);
 		return;
 	}
 	run_with_part(u, a, e.command, e.copious);
@@ -564,7 +576,7 @@ struct view *attach_view_new(struct ui *u, const char *file)
 	av->base.cls = &cls;
 	av->file = xstrdup(file);
 	if (mime_msg_parse_file(file, &av->msg) != MIME_OK) {
-		ui_error(u, "Cannot read %s.", file);
+		status_error(u, "Cannot read %s.", file);
 		mime_msg_parse("", 0, &av->msg);
 	}
 	av->lv.count = mime_msg_attachment_count(av->msg);

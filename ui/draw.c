@@ -6,13 +6,15 @@
  * are never cut in half, combining marks join the previous cell.  So even
  * a caller that forgot text_sanitize cannot send an escape sequence.
  */
+#include "draw.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "text.h"
-#include "uiint.h"
+#include "util.h"
 
 static bool g_utf8 = true;
 

@@ -1,6 +1,8 @@
 /* help.c - two small list screens: the help screen, generated from the
  * live keymap of the screen it was opened from (bound keys first, then
  * the functions of that screen with no key), and the message's links. */
+#include "help.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,8 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "draw.h"
 #include "encode.h"
-#include "uiint.h"
+#include "keymap.h"
+#include "keys.h"
+#include "listview.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct text_list {
 	struct view base;
@@ -206,12 +218,14 @@ static void url_fallback(struct ui *u, const char *why, const char *url)
 	char *clean = url_sanitize(url);
 	if (conf_bool(u->conf, -1, OPT_ID_url_copy)) {
 		url_copy(clean);
-		ui_error(u, "%s; copied (OSC 52): %s", why, clean);
+		status_error(u, "%s; copied (OSC 52): %s", why, clean);
 	} else {
-		ui_error(u, "%s (set url_copy to copy it): %s", why, clean);
+		status_error(u, "%s (set url_copy to copy it): %s", why, clean);
 	}
 	free(clean);
 }
+
+static void reap_opener(struct ui *u, void *data);
 
 /* Start url_opener with the URL as one argument: no shell, no terminal.
  * An exec failure comes back through a close-on-exec pipe at once; the
@@ -228,12 +242,12 @@ static void open_url(struct ui *u, const char *url)
 		return;
 	}
 	if (u->opener_pid > 0) {
-		ui_error(u, "%s is still running.", u->opener);
+		status_error(u, "%s is still running.", u->opener);
 		return;
 	}
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		ui_error(u, "Cannot start %s: %s", opener, strerror(errno));
+		status_error(u, "Cannot start %s: %s", opener, strerror(errno));
 		return;
 	}
 	pid_t pid = fork();
@@ -255,7 +269,7 @@ static void open_url(struct ui *u, const char *url)
 	ssize_t r = pid > 0 ? read(pfd[0], &err, sizeof(err)) : -1;
 	close(pfd[0]);
 	if (pid < 0) {
-		ui_error(u, "Cannot start %s: %s", opener, strerror(errno));
+		status_error(u, "Cannot start %s: %s", opener, strerror(errno));
 		return;
 	}
 	if (r == (ssize_t)sizeof(err)) {
@@ -265,22 +279,27 @@ static void open_url(struct ui *u, const char *url)
 		free(why);
 		return;
 	}
+	if (!u->opener) /* the first one: from now on the loop looks after it */
+		ui_add_source(u, &(struct ui_source){ .fd = -1, .ready = reap_opener });
 	u->opener_pid = pid;
 	free(u->opener);
 	u->opener = xstrdup(opener);
 	free(u->opener_url);
 	u->opener_url = xstrdup(url);
-	ui_message(u, "Opening with %s...", opener);
+	status_message(u, "Opening with %s...", opener);
 }
 
-void urls_reap(struct ui *u)
+/* Collect a finished url_opener and report a failure (after every wait
+ * of the main loop, from the first opener on). */
+static void reap_opener(struct ui *u, void *data)
 {
+	(void)data;
 	int st;
 	if (u->opener_pid <= 0 || waitpid(u->opener_pid, &st, WNOHANG) != u->opener_pid)
 		return;
 	u->opener_pid = 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		ui_message(u, "Opened with %s.", u->opener);
+		status_message(u, "Opened with %s.", u->opener);
 	} else {
 		char *why = WIFEXITED(st) ? xasprintf("%s failed (exit status %d)", u->opener, WEXITSTATUS(st))
 					  : xasprintf("%s was killed (signal %d)", u->opener, WTERMSIG(st));

@@ -10,15 +10,29 @@
  * (collapse-all) on a 100,000-message folder costs nothing for the
  * threads nobody looks at, and folding never loads anything.
  */
+#include "index.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "actions.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "log.h"
+#include "mailview.h"
 #include "pattern.h"
-#include "syncglue.h"
-#include "uiint.h"
+#include "prompt.h"
+#include "sidebar.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define INDEX_SLICE_MS 12
 /* open threads whose messages stay loaded when off the screen */
@@ -841,9 +855,9 @@ static void index_search_query(struct ui *u, struct view *v, const char *query, 
 		}
 	}
 	if (err)
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	else if (!found)
-		ui_error(u, "Not found.");
+		status_error(u, "Not found.");
 	mv_list_free(&th);
 	mv_list_free(&ms);
 	free(err);
@@ -995,9 +1009,9 @@ static void open_entry(struct ui *u, struct view *v)
 	if (!cur_entry(u, iv, NULL, &(bool){ false }))
 		return;
 	if (nav_current(u, iv, true, &file, &id))
-		ui_push(u, pager_view_new(u, file, id));
+		ui_push(u, u->views->pager(u, file, id));
 	else
-		ui_error(u, "Cannot open this message: no file");
+		status_error(u, "Cannot open this message: no file");
 	free(file);
 	free(id);
 }
@@ -1012,10 +1026,10 @@ static void op_view_thread(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (iv->mode == MV_MESSAGES || is_msg) {
-		ui_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
+		status_error(u, "view-thread works on a thread line (toggle-threads shows threads).");
 		return;
 	}
-	ui_push(u, thread_view_new(u, e->id, iv->query, e->subject));
+	ui_push(u, u->views->thread(u, e->id, iv->query, e->subject));
 }
 
 static void op_last(struct ui *u, struct view *v)
@@ -1026,7 +1040,7 @@ static void op_last(struct ui *u, struct view *v)
 		lv_set_cur(&iv->lv, iv->lv.count - 1);
 	if (iv->list && !mv_list_complete(iv->list)) {
 		iv->follow_end = true;
-		ui_message(u, "Still loading; staying at the end.");
+		status_message(u, "Still loading; staying at the end.");
 	}
 }
 
@@ -1034,7 +1048,7 @@ static bool need_threads(struct ui *u, struct index_view *iv)
 {
 	if (iv->mode == MV_THREADS)
 		return true;
-	ui_error(u, "Switch to threads (toggle-threads) to fold threads.");
+	status_error(u, "Switch to threads (toggle-threads) to fold threads.");
 	return false;
 }
 
@@ -1055,7 +1069,7 @@ static void op_collapse(struct ui *u, struct view *v)
 	size_t t = row_thread(iv, iv->lv.cur), screen = iv->lv.cur - iv->lv.top;
 	const char *id = mv_list_entry(iv->list, t)->id;
 	if (mv_list_entry(iv->list, t)->total < 2) {
-		ui_message(u, "This thread has only one message.");
+		status_message(u, "This thread has only one message.");
 		return;
 	}
 	bool open = thr_open(iv, t);
@@ -1084,7 +1098,7 @@ static void set_all(struct ui *u, struct index_view *iv, bool open)
 	layout_from(iv, 0);
 	keep_restore(u, iv, &k);
 	keep_free(&k);
-	ui_message(u, open ? "All threads unfolded." : "All threads folded.");
+	status_message(u, open ? "All threads unfolded." : "All threads folded.");
 }
 
 /* collapse-all: fold everything when any thread is open, else unfold all. */
@@ -1104,7 +1118,7 @@ static void op_toggle_threads(struct ui *u, struct view *v)
 	bool on = conf_bool(u->conf, -1, OPT_ID_threads);
 	conf_set(u->conf, -1, "threads", on ? "no" : "yes", &err);
 	free(err);
-	ui_message(u, on ? "Showing messages." : "Showing threads.");
+	status_message(u, on ? "Showing messages." : "Showing threads.");
 }
 
 static void op_sort(struct ui *u, struct view *v)
@@ -1114,7 +1128,7 @@ static void op_sort(struct ui *u, struct view *v)
 	if (s && *s) {
 		char *err = NULL;
 		if (!conf_set(u->conf, -1, "sort", s, &err))
-			ui_error(u, "%s", err);
+			status_error(u, "%s", err);
 		free(err);
 	}
 	free(s);
@@ -1142,7 +1156,7 @@ static void op_limit(struct ui *u, struct view *v)
 		return;
 	}
 	/* a bad query: say why and keep the old limit and its list */
-	ui_error(u, "%s", iv->err ? iv->err : "bad query");
+	status_error(u, "%s", iv->err ? iv->err : "bad query");
 	free(iv->limit);
 	iv->limit = old;
 	xfree(&iv->err);
@@ -1173,13 +1187,13 @@ static void tag_pattern(struct ui *u, struct index_view *iv, bool on)
 	char *err = NULL;
 	mv_list_t *l = mv_list_open(u->mv, q, iv->mode, MV_NEWEST_FIRST, &err);
 	if (!l) {
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	} else {
 		mv_list_fill(l, (size_t)-1, 0);
 		for (size_t i = 0; i < mv_list_count(l); i++)
 			sel_set(iv, mv_list_entry(l, i)->id, on);
-		ui_message(u, "%zu %s %sselected.", mv_list_count(l), iv->mode == MV_THREADS ? "threads" : "messages",
-			   on ? "" : "un");
+		status_message(u, "%zu %s %sselected.", mv_list_count(l),
+		               iv->mode == MV_THREADS ? "threads" : "messages", on ? "" : "un");
 		mv_list_free(&l);
 	}
 	free(err);
@@ -1195,7 +1209,7 @@ static char **query_message_ids(struct ui *u, const char *q, size_t *n)
 	char *err = NULL;
 	mv_list_t *l = u->mv ? mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err) : NULL;
 	if (!l) {
-		ui_error(u, "%s", err ? err : "No mail store.");
+		status_error(u, "%s", err ? err : "No mail store.");
 		free(err);
 		return NULL;
 	}
@@ -1218,7 +1232,7 @@ static char *cur_thread_query(struct ui *u, struct index_view *iv)
 	if (iv->mode == MV_THREADS)
 		return xasprintf("(%s) and thread:%s", iv->query, mv_list_entry(iv->list, t)->id);
 	if (strpbrk(e->id, "\"{}")) {
-		ui_error(u, "This message's Message-ID cannot be searched for.");
+		status_error(u, "This message's Message-ID cannot be searched for.");
 		return NULL;
 	}
 	return xasprintf("(%s) and thread:{id:\"%s\"}", iv->query, e->id);
@@ -1238,7 +1252,7 @@ static void op_delete_pattern(struct ui *u, struct view *v)
 	size_t n;
 	char **ids = query_message_ids(u, q, &n);
 	if (ids && !n)
-		ui_error(u, "No message matches.");
+		status_error(u, "No message matches.");
 	if (n)
 		action_delete(u, ids, n);
 	else
@@ -1278,7 +1292,7 @@ static void op_tag_thread(struct ui *u, struct view *v)
 		bool on = n && !sel_has(iv, mv_list_entry(iv->list, t)->id);
 		for (size_t i = 0; i < n; i++)
 			sel_set(iv, ids[i], on);
-		free_strv(ids, n);
+		ui_free_strv(ids, n);
 		free(q);
 	}
 	lv_set_cur(&iv->lv, iv->lv.cur + 1);
@@ -1329,7 +1343,7 @@ static bool find_unread(struct ui *u, struct index_view *iv, int dir)
 static void jump_unread(struct ui *u, struct view *v, int dir)
 {
 	if (!find_unread(u, (struct index_view *)v, dir))
-		ui_error(u, "No more unread messages.");
+		status_error(u, "No more unread messages.");
 }
 
 static void op_next_unread(struct ui *u, struct view *v) { jump_unread(u, v, 1); }
@@ -1346,7 +1360,7 @@ static void jump_thread(struct ui *u, struct view *v, int dir)
 	if (dir > 0) {
 		size_t next = iv->thr[t].first + thr_rows(iv, t);
 		if (!have_row(iv, next)) {
-			ui_message(u, "You are on the last thread.");
+			status_message(u, "You are on the last thread.");
 			return;
 		}
 		lv_set_cur(&iv->lv, next);
@@ -1357,7 +1371,7 @@ static void jump_thread(struct ui *u, struct view *v, int dir)
 		return;
 	}
 	if (t == 0) {
-		ui_message(u, "You are on the first thread.");
+		status_message(u, "You are on the first thread.");
 		return;
 	}
 	lv_set_cur(&iv->lv, iv->thr[t - 1].first);
@@ -1394,7 +1408,12 @@ static const struct op index_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), index_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), index_ops, action_ops);
+}
+
+static const char *index_view_query(struct view *v)
+{
+	return ((struct index_view *)v)->query;
 }
 
 static const struct view_class index_class = {
@@ -1412,6 +1431,7 @@ static const struct view_class index_class = {
 	.helpbar = index_helpbar,
 	.nav = index_nav,
 	.targets = index_targets,
+	.query = index_view_query,
 };
 
 struct view *index_view_new(struct ui *u, const char *title, const char *query)
@@ -1428,9 +1448,4 @@ struct view *index_view_new(struct ui *u, const char *title, const char *query)
 	iv->lv.rows = ui_content_rows();
 	reload(u, iv, NULL, false);
 	return &iv->base;
-}
-
-const char *index_view_query(struct view *v)
-{
-	return ((struct index_view *)v)->query;
 }

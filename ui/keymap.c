@@ -6,13 +6,18 @@
  * in order and generic last, so `bind index q quit` beats
  * `bind generic q exit` in the index.
  */
+#include "keymap.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "uiint.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "util.h"
 
 #define NMENUS 10
 

@@ -1,11 +1,19 @@
 /* listview.c - the one list every list screen uses: a cursor, a scroll
  * position, movement ops and a row-drawing loop. */
+#include "listview.h"
+
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
 #include "pattern.h"
-#include "uiint.h"
+#include "prompt.h"
+#include "status.h"
+#include "theme.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 static void clamp(struct listview *lv)
 {
@@ -56,12 +64,12 @@ static void move_by(struct ui *u, struct view *v, long d)
 	long c = (long)lv->cur + d;
 	if (c < 0) {
 		if (lv->cur == 0)
-			ui_message(u, "You are on the first entry.");
+			status_message(u, "You are on the first entry.");
 		c = 0;
 	}
 	if (c >= (long)lv->count) {
 		if (lv->cur + 1 == lv->count && !(v->cls->idle && v->cls->idle(u, v)))
-			ui_message(u, "You are on the last entry.");
+			status_message(u, "You are on the last entry.");
 		c = (long)lv->count - 1;
 	}
 	lv->cur = (size_t)c;
@@ -169,7 +177,7 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 {
 	struct listview *lv = lv_of(v);
 	if (!lv || !v->cls->search_text) {
-		ui_error(u, "Searching is not supported here.");
+		status_error(u, "Searching is not supported here.");
 		return;
 	}
 	if (!again || !u->last_search) {
@@ -191,7 +199,7 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 	}
 	regex_t re;
 	if (regcomp(&re, u->last_search, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-		ui_error(u, "Not a valid regular expression.");
+		status_error(u, "Not a valid regular expression.");
 		return;
 	}
 	struct strbuf b;
@@ -209,7 +217,7 @@ void lv_search(struct ui *u, struct view *v, bool forward, bool again)
 	strbuf_free(&b);
 	regfree(&re);
 	if (!found)
-		ui_error(u, "Not found.");
+		status_error(u, "Not found.");
 }
 
 char *ui_pattern_query(struct ui *u, const char *typed)
@@ -217,7 +225,7 @@ char *ui_pattern_query(struct ui *u, const char *typed)
 	char *err = NULL;
 	char *q = pattern_to_notmuch(typed, &err);
 	if (!q)
-		ui_error(u, "Pattern: %s", err);
+		status_error(u, "Pattern: %s", err);
 	free(err);
 	return q;
 }

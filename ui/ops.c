@@ -1,10 +1,23 @@
 /* ops.c - functions that work on every screen: quit, help, redraw, the
  * command line, the shell, accounts, folders and the sidebar. */
+#include "ops.h"
+
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
+#include "outbox_view.h"
+#include "prompt.h"
+#include "sidebar.h"
+#include "status.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 /* confirm_quit: no quits at once; yes, ask-yes and ask-no ask first. */
 static void op_quit(struct ui *u, struct view *v)
@@ -38,7 +51,7 @@ static void op_exit(struct ui *u, struct view *v)
 
 static void op_help(struct ui *u, struct view *v)
 {
-	ui_push(u, help_view_new(u, v));
+	ui_push(u, u->views->help(u, v));
 }
 
 static void op_redraw(struct ui *u, struct view *v)
@@ -57,14 +70,14 @@ static void op_noop(struct ui *u, struct view *v)
 static void op_what_key(struct ui *u, struct view *v)
 {
 	(void)v;
-	ui_message(u, "Press a key...");
+	status_message(u, "Press a key...");
 	ui_draw(u);
 	int k;
 	do
 		k = ui_getkey(u, -1);
 	while (k == ERR || k == KEYCODE_RESIZE);
 	char *name = keys_name(k);
-	ui_message(u, "Key: %s (code %d, octal %o)", name, k, (unsigned)k);
+	status_message(u, "Key: %s (code %d, octal %o)", name, k, (unsigned)k);
 	free(name);
 }
 
@@ -89,7 +102,7 @@ static void run_exec_push(struct ui *u, bool exec, const char *arg)
 	char *copy = xstrdup(arg), *save = NULL;
 	for (char *fn = strtok_r(copy, " ", &save); fn; fn = strtok_r(NULL, " ", &save)) {
 		if (!keys_function(fn)) {
-			ui_error(u, "exec: unknown function '%s'.", fn);
+			status_error(u, "exec: unknown function '%s'.", fn);
 			break;
 		}
 		ui_run_function(u, fn);
@@ -107,11 +120,11 @@ static void run_command(struct ui *u, const char *line)
 			name++;
 		long a = conf_account_find(u->conf, name);
 		if (a < 0) {
-			ui_error(u, "No account named '%s'.", name);
+			status_error(u, "No account named '%s'.", name);
 			return;
 		}
-		ui_switch_account(u, a);
-		ui_message(u, "Account %s.", name);
+		sidebar_switch_account(u, a);
+		status_message(u, "Account %s.", name);
 		return;
 	}
 	if (strncmp(line, "exec ", 5) == 0 || strncmp(line, "push ", 5) == 0) {
@@ -122,9 +135,9 @@ static void run_command(struct ui *u, const char *line)
 	size_t n = conf_command(u->conf, u->account, line);
 	ui_reload_config(u);
 	if (n)
-		ui_error(u, "%s", conf_error(u->conf, before + n - 1));
+		status_error(u, "%s", conf_error(u->conf, before + n - 1));
 	else if (!u->msg_error || !u->msg)
-		ui_message(u, "OK: %s", line);
+		status_message(u, "OK: %s", line);
 	sidebar_refresh(u, u->sb);
 }
 
@@ -152,7 +165,8 @@ static void op_tag_prefix(struct ui *u, struct view *v)
 {
 	(void)v;
 	u->tag_prefix = !u->tag_prefix;
-	ui_message(u, u->tag_prefix ? "Next action applies to the selected entries (tag-prefix)." : "tag-prefix off.");
+	status_message(u,
+	               u->tag_prefix ? "Next action applies to the selected entries (tag-prefix)." : "tag-prefix off.");
 }
 
 static void op_next_account(struct ui *u, struct view *v)
@@ -160,11 +174,11 @@ static void op_next_account(struct ui *u, struct view *v)
 	(void)v;
 	size_t n = conf_account_count(u->conf);
 	if (n < 2) {
-		ui_error(u, "There is only one account.");
+		status_error(u, "There is only one account.");
 		return;
 	}
-	ui_switch_account(u, (u->account + 1) % (long)n);
-	ui_message(u, "Account %s.", conf_account_name(u->conf, (size_t)u->account));
+	sidebar_switch_account(u, (u->account + 1) % (long)n);
+	status_message(u, "Account %s.", conf_account_name(u->conf, (size_t)u->account));
 }
 
 static void op_change_folder(struct ui *u, struct view *v)
@@ -176,7 +190,7 @@ static void op_change_folder(struct ui *u, struct view *v)
 		if (q)
 			ui_open_query(u, sidebar_folder_name(f), q);
 		else
-			ui_error(u, "No folder named '%s'.", f);
+			status_error(u, "No folder named '%s'.", f);
 		free(q);
 	}
 	free(f);
@@ -186,7 +200,7 @@ static void op_vfolder(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (!u->mv) {
-		ui_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
+		status_error(u, "%s", u->store_problem ? u->store_problem : "No mail store.");
 		return;
 	}
 	char *typed = prompt_line(u, "Query (pattern or notmuch syntax): ", "", HIST_QUERY, COMPLETE_QUERY);
@@ -232,9 +246,9 @@ static void op_view_outbox(struct ui *u, struct view *v)
 {
 	(void)v;
 	if (u->account < 0)
-		ui_error(u, "No account is configured.");
+		status_error(u, "No account is configured.");
 	else
-		ui_push(u, outbox_view_new(u));
+		ui_push(u, u->views->outbox(u));
 }
 
 static void op_sync(struct ui *u, struct view *v)
@@ -265,16 +279,3 @@ const struct op global_ops[] = {
 	{ "view-outbox", op_view_outbox },
 	{ NULL, NULL },
 };
-
-const struct op *ops_join(struct op *all, size_t cap, const struct op *own, const struct op *more)
-{
-	if (all[0].name)
-		return all;
-	size_t n = 0;
-	for (const struct op *o = own; o->name && n + 1 < cap; o++)
-		if (o->fn)
-			all[n++] = *o;
-	for (const struct op *o = more; o->name && n + 1 < cap; o++)
-		all[n++] = *o;
-	return all;
-}

@@ -9,15 +9,26 @@
  * delete-message removes it for good after a question; display-message
  * opens it in the pager.  The list is read again whenever the sender
  * reports (outbox_view_refresh), so it follows a send as it happens. */
+#include "outbox_view.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "compose.h"
+#include "composer/composer.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
 #include "mime.h"
 #include "outbox.h"
-#include "uiint.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct ob_row {
 	char *to;      /* owned */
@@ -201,7 +212,7 @@ static const struct outbox_entry *current(struct ui *u, struct outbox_view *ov)
 	u->tag_prefix = false; /* one message at a time */
 	if (ov->lv.cur < ov->n)
 		return &ov->e[ov->lv.cur];
-	ui_error(u, "The outbox is empty.");
+	status_error(u, "The outbox is empty.");
 	return NULL;
 }
 
@@ -212,9 +223,9 @@ static void op_view(struct ui *u, struct view *v)
 	outbox_t *ob = e ? compose_open_outbox(u, ov->account) : NULL;
 	char *file = ob ? outbox_message_file(ob, e->id) : NULL;
 	if (file)
-		ui_push(u, pager_view_new(u, file, NULL));
+		ui_push(u, u->views->pager(u, file, NULL));
 	else if (ob)
-		ui_error(u, "That message is no longer in the outbox.");
+		status_error(u, "That message is no longer in the outbox.");
 	free(file);
 	outbox_free(&ob);
 }
@@ -228,15 +239,15 @@ static void op_send(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen: send it from there.");
+		status_error(u, "That message is open in the compose screen: send it from there.");
 		return;
 	}
 	outbox_t *ob = e->held ? compose_open_outbox(u, ov->account) : NULL;
 	if (ob && outbox_release(ob, e->id) != OUTBOX_OK)
-		ui_error(u, "Cannot put the message back in the queue.");
+		status_error(u, "Cannot put the message back in the queue.");
 	outbox_free(&ob);
 	if (compose_send_kick(u))
-		ui_message(u, "Sending the outbox in the background...");
+		status_message(u, "Sending the outbox in the background...");
 	load(u, ov);
 }
 
@@ -247,7 +258,7 @@ static void op_edit(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen already.");
+		status_error(u, "That message is open in the compose screen already.");
 		return;
 	}
 	char *id = xstrdup(e->id);
@@ -256,7 +267,7 @@ static void op_edit(struct ui *u, struct view *v)
 		outbox_release(ob, id); /* an interrupted edit: take it out afresh */
 	outbox_free(&ob);
 	if (ov->account != u->account)
-		ui_error(u, "The outbox shown is not the current account's; open it again.");
+		status_error(u, "The outbox shown is not the current account's; open it again.");
 	else
 		compose_edit_queued(u, id);
 	free(id);
@@ -270,7 +281,7 @@ static void op_delete(struct ui *u, struct view *v)
 	if (!e)
 		return;
 	if (e->held && being_edited(u, e->id)) {
-		ui_error(u, "That message is open in the compose screen: abort it there first.");
+		status_error(u, "That message is open in the compose screen: abort it there first.");
 		return;
 	}
 	/* the question waits for a key, and a sender event meanwhile reloads
@@ -285,11 +296,11 @@ static void op_delete(struct ui *u, struct view *v)
 	outbox_free(&ob);
 	free(id);
 	if (st == OUTBOX_OK || st == OUTBOX_ERR_NOT_FOUND)
-		ui_message(u, "Message deleted from the outbox.");
+		status_message(u, "Message deleted from the outbox.");
 	else if (st == OUTBOX_ERR_BUSY)
-		ui_error(u, "The message is being sent right now; it cannot be deleted.");
+		status_error(u, "The message is being sent right now; it cannot be deleted.");
 	else
-		ui_error(u, "Cannot delete the message from the outbox.");
+		status_error(u, "Cannot delete the message from the outbox.");
 	load(u, ov);
 }
 
@@ -302,6 +313,14 @@ static const struct op outbox_ops[] = {
 	{ NULL, NULL },
 };
 
+/* The sender did something: follow it as it happens. */
+static void outbox_changed(struct ui *u, struct view *v)
+{
+	load(u, ov_of(v));
+	if (v == u->top)
+		ui_draw(u);
+}
+
 static const struct view_class outbox_class = {
 	.name = "outbox",
 	.menus = { MENU_OUTBOX, 0, 0 },
@@ -311,6 +330,7 @@ static const struct view_class outbox_class = {
 	.list = outbox_list_of,
 	.status = outbox_status,
 	.store_changed = outbox_store_changed,
+	.outbox_changed = outbox_changed,
 	.search_text = outbox_search_text,
 	.helpbar = outbox_helpbar,
 };
@@ -323,17 +343,4 @@ struct view *outbox_view_new(struct ui *u)
 	ov->lv.rows = ui_content_rows() - 1;
 	load(u, ov);
 	return &ov->base;
-}
-
-void outbox_view_refresh(struct ui *u)
-{
-	bool on_top = false;
-	for (struct view *v = u->top; v; v = v->below) {
-		if (v->cls == &outbox_class) {
-			load(u, ov_of(v));
-			on_top |= v == u->top;
-		}
-	}
-	if (on_top)
-		ui_draw(u);
 }

@@ -2,17 +2,29 @@
  * quoted levels in colour, the signature dimmed, URLs underlined, long
  * lines wrapped (at `wrap` or the window) with a `+` marker, search with
  * / and n, next/previous message through the view it was opened from. */
+#include "pager.h"
+
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "actions.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "mailview.h"
 #include "mime.h"
+#include "prompt.h"
 #include "rfc2047.h"
+#include "status.h"
 #include "store.h"
 #include "text.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define RAW_HEADER_MAX (256 * 1024)
 #define RAW_MESSAGE_MAX (4 * 1024 * 1024)
@@ -444,7 +456,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	mime_msg_t *m = NULL;
 	enum mime_status st = mime_msg_parse_file(now ? now : file, &m);
 	if (st != MIME_OK) {
-		ui_error(u, "Cannot open the message: %s", mime_strerror(st));
+		status_error(u, "Cannot open the message: %s", mime_strerror(st));
 		free(now);
 		return false;
 	}
@@ -500,7 +512,9 @@ static void step(struct ui *u, struct view *v, int dir)
 	if (!found && unread && below && below->below && below->below->cls->nav)
 		found = below->below->cls->nav(u, below->below, dir, &file, &id);
 	if (!found) {
-		ui_error(u, unread ? "No more unread messages." : dir > 0 ? "No next message." : "No previous message.");
+		status_error(u, unread    ? "No more unread messages."
+		                : dir > 0 ? "No next message."
+		                          : "No previous message.");
 		return;
 	}
 	if (load_message(u, p, file, id))
@@ -553,7 +567,7 @@ static void op_raw(struct ui *u, struct view *v)
 	size_t n;
 	char *buf = read_message_file(p, RAW_MESSAGE_MAX, &n);
 	if (!buf) {
-		ui_error(u, "The message file is gone.");
+		status_error(u, "The message file is gone.");
 		return;
 	}
 	struct strbuf t; /* CRLF as LF: a CR would show as a replacement character */
@@ -582,7 +596,7 @@ static void search(struct ui *u, struct pager_view *p, bool again, int dir)
 		p->have_search = regcomp(&p->search, s, REG_EXTENDED | REG_ICASE) == 0;
 		free(s);
 		if (!p->have_search) {
-			ui_error(u, "Not a valid regular expression.");
+			status_error(u, "Not a valid regular expression.");
 			return;
 		}
 		p->search_line = p->top - (dir > 0 ? 1 : 0);
@@ -604,7 +618,7 @@ static void search(struct ui *u, struct pager_view *p, bool again, int dir)
 			return;
 		}
 	}
-	ui_error(u, "Not found.");
+	status_error(u, "Not found.");
 }
 
 static void op_search(struct ui *u, struct view *v) { search(u, PV(v), false, 1); }
@@ -617,13 +631,13 @@ static void op_urls(struct ui *u, struct view *v)
 	struct pager_view *p = PV(v);
 	size_t n = p->mview ? mime_view_url_count(p->mview) : 0;
 	if (!n) {
-		ui_error(u, "No links in this message.");
+		status_error(u, "No links in this message.");
 		return;
 	}
 	char **urls = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
 		urls[i] = xstrdup(mime_view_url(p->mview, i));
-	ui_push(u, urls_view_new(u, urls, n));
+	ui_push(u, u->views->urls(u, urls, n));
 }
 
 static void op_attachments(struct ui *u, struct view *v)
@@ -632,7 +646,7 @@ static void op_attachments(struct ui *u, struct view *v)
 	/* opening the message marked it read, which renamed its file */
 	char *now = p->file ? mailview_current_file(p->file) : NULL;
 	if (p->file)
-		ui_push(u, attach_view_new(u, now ? now : p->file));
+		ui_push(u, u->views->attach(u, now ? now : p->file));
 	free(now);
 }
 
@@ -705,7 +719,7 @@ static const struct op pager_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), pager_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), pager_ops, action_ops);
 }
 
 static struct view_class pager_class = {

@@ -2,6 +2,8 @@
  * `editor` menu, history per kind of prompt, Tab completion of commands,
  * options, accounts, folders, tags, file names and addresses.  While it waits for a
  * key, ui_getkey keeps handling events, so sync progress still shows. */
+#include "prompt.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <glob.h>
@@ -10,8 +12,17 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "conf.h"
+#include "draw.h"
+#include "keymap.h"
+#include "keys.h"
+#include "mailview.h"
 #include "secret.h"
-#include "uiint.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 #define HIST_MAX 100
 
@@ -150,7 +161,7 @@ static void complete_tags(struct ui *u, struct cands *c, const char *prefix, con
 
 static void complete_folders(struct ui *u, struct cands *c, const char *prefix, const char *lead)
 {
-	const char *const *f = sidebar_folders(u->sb);
+	const char *const *f = u->folders ? u->folders(u) : NULL;
 	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
 	size_t al = acc ? strlen(acc) : 0;
 	for (size_t i = 0; f && f[i]; i++) {
@@ -308,7 +319,7 @@ static void list_choices(struct ui *u, const struct cands *c, const char *sep)
 			strbuf_adds(&b, sep);
 		strbuf_adds(&b, c->v[i]);
 	}
-	ui_message(u, "%s", b.s);
+	status_message(u, "%s", b.s);
 	strbuf_free(&b);
 }
 
@@ -321,7 +332,7 @@ static void do_complete(struct ui *u, struct line *l, enum complete_kind kind)
 	struct cands c = { 0 };
 	gather(u, kind, whole, word, &c);
 	if (c.n == 0) {
-		ui_error(u, "No completions.");
+		status_error(u, "No completions.");
 	} else {
 		size_t common = common_len(&c);
 		/* addresses match inside names too: a shorter common part would

@@ -4,14 +4,22 @@
  * Folders are the Maildirs under data_dir/mail/<account>/ (nested
  * directories are the folder hierarchy); counts are notmuch queries
  * (folder:"<account>/<folder>"), refreshed whenever the store changes. */
+#include "sidebar.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conf.h"
+#include "draw.h"
+#include "listview.h"
 #include "log.h"
-#include "uiint.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 #define SIDEBAR_MAX_FOLDERS 2000
 #define SIDEBAR_MAX_DEPTH 16
@@ -189,10 +197,18 @@ static void sb_count(struct ui *u, struct sidebar *sb)
 	}
 }
 
+static bool idle_source(struct ui *u, void *sb);
+static const char *const *complete_folders(struct ui *u);
+static void changed_source(struct ui *u, void *sb);
+
 struct sidebar *sidebar_new(struct ui *u)
 {
 	struct sidebar *sb = xcalloc(1, sizeof(*sb));
 	sidebar_refresh(u, sb);
+	u->folders = complete_folders;
+	/* counts in the background; the tree again when the store changes */
+	ui_add_source(u, &(struct ui_source){ .fd = -1, .idle = idle_source, .store_changed = changed_source,
+					      .data = sb });
 	return sb;
 }
 
@@ -216,8 +232,15 @@ void sidebar_refresh(struct ui *u, struct sidebar *sb)
 	lv_set_cur(&sb->lv, cur);
 }
 
-bool sidebar_idle(struct ui *u, struct sidebar *sb)
+static void changed_source(struct ui *u, void *sb)
 {
+	sidebar_refresh(u, sb);
+}
+
+/* Fill in the counts if they are stale; true when it did work. */
+static bool idle_source(struct ui *u, void *data)
+{
+	struct sidebar *sb = data;
 	if (!sb || sb->counted)
 		return false;
 	sb_count(u, sb);
@@ -302,9 +325,10 @@ bool sidebar_click(struct ui *u, struct sidebar *sb, int r)
 	return true;
 }
 
-const char *const *sidebar_folders(struct sidebar *sb)
+/* u->folders: the names for completion */
+static const char *const *complete_folders(struct ui *u)
 {
-	return sb ? (const char *const *)sb->folders : NULL;
+	return u->sb ? (const char *const *)u->sb->folders : NULL;
 }
 
 const char *sidebar_folder_name(const char *typed)
@@ -375,4 +399,54 @@ void sidebar_save_visible(struct ui *u, bool on)
 	if (util_write_file_atomic(f, line, strlen(line), 0600) != 0)
 		log_warn("sidebar: cannot remember the sidebar in %s", f);
 	free(f);
+}
+
+/* The account's INBOX, else everything of the account. */
+void sidebar_open_account(struct ui *u)
+{
+	if (u->account < 0) {
+		ui_open_query(u, "", NULL);
+		return;
+	}
+	const char *acc = conf_account_name(u->conf, (size_t)u->account);
+	char *dir = xasprintf("%s/%s/INBOX", u->mail_dir, acc);
+	struct stat st;
+	char *title = xasprintf("%s/INBOX", acc);
+	char *q = stat(dir, &st) == 0 ? sidebar_folder_query(u, title) : xasprintf("path:\"%s/**\"", acc);
+	ui_open_query(u, title, q);
+	free(q);
+	free(title);
+	free(dir);
+}
+
+void sidebar_switch_account(struct ui *u, long account)
+{
+	u->account = account;
+	sidebar_refresh(u, u->sb);
+	sidebar_open_account(u);
+}
+
+/* The folder of the current account that the user means: without mutt's
+ * "=" or "+" and without "account/" (completion offers both forms); NULL
+ * when the answer was empty or a new folder was not wanted. */
+char *sidebar_dest_folder(struct ui *u, const char *typed)
+{
+	const char *name = sidebar_folder_name(typed);
+	const char *acc = u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
+	size_t al = acc ? strlen(acc) : 0;
+	if (acc && strncmp(name, acc, al) == 0 && name[al] == '/' && name[al + 1])
+		name += al + 1;
+	if (!*name)
+		return NULL;
+	char *q = sidebar_folder_query(u, name);
+	if (q) {
+		free(q);
+		return xstrdup(name);
+	}
+	/* mutt asks before it creates a mailbox; an unknown name is most
+	 * often a typo or another client's habit ("=Archive") */
+	char *ask = xasprintf("Create folder %s?", name);
+	bool yes = ui_yesno(u, ask, true);
+	free(ask);
+	return yes ? xstrdup(name) : NULL;
 }

@@ -1,32 +1,36 @@
-/* syncglue.c - the reader's side of the account manager (src/account.h)
- * and of the background sender (compose_send.c).
+/* syncglue.c - the reader's side of the account manager (src/account.h).
  *
- * Both report through pipes; the main loop polls one descriptor, so it
- * gets an epoll set holding the manager's pipe and the sender's (whose
- * pipe comes and goes with its thread: re-registered when it changes). */
+ * The manager reports through a pipe, which this module registers with
+ * the main loop (ui_add_source) together with its questions and its part
+ * of the status line. */
 #include "syncglue.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "account.h"
-#include "compose.h"
+#include "conf.h"
+#include "draw.h"
 #include "imap.h"
+#include "mailview.h"
 #include "net.h"
+#include "prompt.h"
 #include "roles.h"
 #include "secret.h"
+#include "status.h"
 #include "text.h"
 #include "tls.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct sync_glue {
 	struct account_mgr *mgr;  /* NULL without accounts */
 	int pipe[2];              /* the manager writes a byte per event */
-	int ep;                   /* epoll over pipe[0] and the sender's pipe */
-	int send_fd;              /* the sender's pipe as registered, or -1 */
 	struct account_undo **undo; /* the last delete, for undelete-message */
 	size_t nundo;
 	char *shown;              /* the status text last drawn */
@@ -42,22 +46,23 @@ static void undo_clear(struct sync_glue *g)
 	g->nundo = 0;
 }
 
-static bool glue_fds(struct sync_glue *g)
-{
-	g->pipe[0] = g->pipe[1] = g->ep = g->send_fd = -1;
-	if (pipe2(g->pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		return false;
-	g->ep = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = g->pipe[0] };
-	return g->ep >= 0 && epoll_ctl(g->ep, EPOLL_CTL_ADD, g->pipe[0], &ev) == 0;
-}
+static void glue_dispatch(struct ui *u, void *data);
+static void glue_status(struct ui *u, void *data, struct strbuf *b);
+static bool glue_waiting(struct ui *u, void *data);
+static void glue_ask(struct ui *u, void *data);
 
 void sync_glue_start(struct ui *u)
 {
 	struct sync_glue *g = xcalloc(1, sizeof(*g));
 	u->sync = g;
-	if (!glue_fds(g)) {
-		ui_error(u, "Cannot start the sync: %s", strerror(errno));
+	bool piped = pipe2(g->pipe, O_CLOEXEC | O_NONBLOCK) == 0;
+	if (!piped)
+		g->pipe[0] = g->pipe[1] = -1;
+	ui_add_source(u, &(struct ui_source){ .fd = g->pipe[0], .events = POLLIN, .ready = piped ? glue_dispatch : NULL,
+					      .status = glue_status, .waiting = glue_waiting, .ask = glue_ask,
+					      .data = g });
+	if (!piped) {
+		status_error(u, "Cannot start the sync: %s", strerror(errno));
 		return;
 	}
 	if (!conf_account_count(u->conf))
@@ -66,51 +71,27 @@ void sync_glue_start(struct ui *u)
 	account_mgr_start(g->mgr);
 }
 
+void sync_glue_stop_asking(struct ui *u)
+{
+	if (u->sync)
+		account_mgr_stop_asking(u->sync->mgr);
+}
+
 void sync_glue_stop(struct ui *u)
 {
 	struct sync_glue *g = u->sync;
-	/* the sender may be waiting for a password from the manager: wake it
-	 * and stop it before the manager goes */
-	if (g)
-		account_mgr_stop_asking(g->mgr);
-	compose_send_stop(); /* the outbox sender (issue 7) */
-	if (g) {
-		account_mgr_free(&g->mgr); /* waits at most about a second */
-		undo_clear(g);
-	}
 	if (!g)
 		return;
+	ui_remove_source(u, g);
+	account_mgr_stop_asking(g->mgr);
+	account_mgr_free(&g->mgr); /* waits at most about a second */
+	undo_clear(g);
 	for (int i = 0; i < 2; i++)
 		if (g->pipe[i] >= 0)
 			close(g->pipe[i]);
-	if (g->ep >= 0)
-		close(g->ep);
 	free(g->shown);
 	free(g);
 	u->sync = NULL;
-}
-
-/* The sender's pipe exists only while it has work: follow it. */
-static void follow_sender(struct sync_glue *g)
-{
-	int fd = compose_send_fd();
-	if (fd == g->send_fd)
-		return;
-	if (g->send_fd >= 0)
-		epoll_ctl(g->ep, EPOLL_CTL_DEL, g->send_fd, NULL); /* fails harmlessly once closed */
-	g->send_fd = -1;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	if (fd >= 0 && (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) == 0 || errno == EEXIST))
-		g->send_fd = fd;
-}
-
-int sync_glue_fd(struct ui *u)
-{
-	struct sync_glue *g = u->sync;
-	if (!g || g->ep < 0)
-		return compose_send_fd();
-	follow_sender(g);
-	return g->ep;
 }
 
 /* Did the status text change since it was last drawn?  (Redrawing for
@@ -119,7 +100,7 @@ static bool status_changed(struct ui *u, struct sync_glue *g)
 {
 	struct strbuf b;
 	strbuf_init(&b);
-	sync_glue_status(u, &b);
+	glue_status(u, g, &b);
 	bool changed = !g->shown || strcmp(g->shown, b.s ? b.s : "") != 0;
 	free(g->shown);
 	g->shown = xstrdup(b.s ? b.s : "");
@@ -147,26 +128,25 @@ static bool account_news(struct ui *u, struct sync_glue *g)
 	bool news = msg != NULL;
 	if (msg) {
 		char *clean = text_sanitize(msg, strlen(msg), false);
-		ui_error(u, "%s", clean);
+		status_error(u, "%s", clean);
 		free(clean);
 		free(msg);
 	}
 	return news;
 }
 
-void sync_glue_dispatch(struct ui *u)
+static void glue_dispatch(struct ui *u, void *data)
 {
-	struct sync_glue *g = u->sync;
-	bool news = g && g->pipe[0] >= 0 && account_news(u, g);
-	compose_send_dispatch(u);
-	if (g && (status_changed(u, g) || news))
+	struct sync_glue *g = data;
+	bool news = account_news(u, g);
+	if (status_changed(u, g) || news)
 		ui_draw(u); /* the status line follows the workers */
 }
 
-void sync_glue_status(struct ui *u, struct strbuf *b)
+static void glue_status(struct ui *u, void *data, struct strbuf *b)
 {
-	struct sync_glue *g = u->sync;
-	if (!g || !g->mgr || u->account < 0)
+	struct sync_glue *g = data;
+	if (!g->mgr || u->account < 0)
 		return;
 	struct account_status st;
 	account_mgr_status(g->mgr, u->account, &st);
@@ -195,11 +175,11 @@ void sync_glue_sync_now(struct ui *u)
 {
 	struct sync_glue *g = u->sync;
 	if (!g || !g->mgr) {
-		ui_error(u, "No account to sync.");
+		status_error(u, "No account to sync.");
 		return;
 	}
 	account_mgr_sync_now(g->mgr, u->account);
-	ui_message(u, "Syncing...");
+	status_message(u, "Syncing...");
 }
 
 /* The account manager, or NULL with *err. */
@@ -235,9 +215,9 @@ bool sync_glue_available(struct ui *u)
 static char *shown_folder_dir(struct ui *u)
 {
 	struct view *v = u->top;
-	while (v && strcmp(v->cls->name, "index") != 0)
+	while (v && !v->cls->query) /* the index's */
 		v = v->below;
-	const char *q = v ? index_view_query(v) : NULL;
+	const char *q = v ? v->cls->query(v) : NULL;
 	if (!q || strncmp(q, "folder:\"", 8) != 0)
 		return NULL;
 	struct strbuf b;
@@ -375,10 +355,11 @@ bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err)
 
 /* ---- decisions (account.h, "decisions") ---- */
 
-bool sync_glue_question_waiting(struct ui *u)
+static bool glue_waiting(struct ui *u, void *data)
 {
-	struct sync_glue *g = u->sync;
-	return g && g->mgr && !g->asking && account_mgr_has_question(g->mgr);
+	(void)u;
+	struct sync_glue *g = data;
+	return g->mgr && !g->asking && account_mgr_has_question(g->mgr);
 }
 
 static char *clean(const char *s)
@@ -390,7 +371,7 @@ static void ask_password(struct ui *u, struct sync_glue *g, const struct account
 {
 	if (q->note) {
 		char *n = clean(q->note);
-		ui_error(u, "%s", n);
+		status_error(u, "%s", n);
 		free(n);
 	}
 	char *p = clean(q->text);
@@ -399,9 +380,9 @@ static void ask_password(struct ui *u, struct sync_glue *g, const struct account
 	account_mgr_answer_secret(g->mgr, q->id, secret);
 	const char *acct = conf_account_name(u->conf, (size_t)q->account);
 	if (secret)
-		ui_message(u, "%s: logging in...", acct);
+		status_message(u, "%s: logging in...", acct);
 	else
-		ui_error(u, "%s: no password given; offline until you sync it ($).", acct);
+		status_error(u, "%s: no password given; offline until you sync it ($).", acct);
 	secret_free(&secret);
 }
 
@@ -451,18 +432,18 @@ static void ask_cert(struct ui *u, struct sync_glue *g, const struct account_que
 	char *cwhy = clean(why);
 	if (!account_mgr_answer_cert(g->mgr, q->id, c, &err)) {
 		char *e = clean(err);
-		ui_error(u, "%s: cannot pin the certificate: %s", acct, e);
+		status_error(u, "%s: cannot pin the certificate: %s", acct, e);
 		free(e);
 	} else if (c == ACCOUNT_CERT_REJECT && smtp) {
-		ui_error(u, "%s: not sent, %s (rejected; sending again asks again)", acct, cwhy);
+		status_error(u, "%s: not sent, %s (rejected; sending again asks again)", acct, cwhy);
 	} else if (c == ACCOUNT_CERT_REJECT) {
-		ui_error(u, "%s: offline, %s (rejected; $ asks again)", acct, cwhy);
+		status_error(u, "%s: offline, %s (rejected; $ asks again)", acct, cwhy);
 	} else if (smtp) {
-		ui_message(u, "%s: SMTP certificate accepted %s; sending...", acct,
-			   c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
+		status_message(u, "%s: SMTP certificate accepted %s; sending...", acct,
+		               c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
 	} else {
-		ui_message(u, "%s: certificate accepted %s; syncing...", acct,
-			   c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
+		status_message(u, "%s: certificate accepted %s; syncing...", acct,
+		               c == ACCOUNT_CERT_ONCE ? "for this session" : "and pinned");
 	}
 	free(cwhy);
 	free(err);
@@ -488,17 +469,17 @@ static void ask_guard(struct ui *u, struct sync_glue *g, const struct account_qu
 	free(what);
 	account_mgr_answer_guard(g->mgr, q->id, yes);
 	if (yes)
-		ui_message(u, "%s: applying the deletions...", f);
+		status_message(u, "%s: applying the deletions...", f);
 	else
-		ui_message(u, "%s: local copies kept (asked again if the counts change).", f);
+		status_message(u, "%s: local copies kept (asked again if the counts change).", f);
 	free(question);
 	free(f);
 }
 
-void sync_glue_ask(struct ui *u)
+static void glue_ask(struct ui *u, void *data)
 {
-	struct sync_glue *g = u->sync;
-	if (!g || !g->mgr || g->asking)
+	struct sync_glue *g = data;
+	if (!g->mgr || g->asking)
 		return;
 	g->asking = true;
 	struct account_question q;

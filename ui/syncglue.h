@@ -3,9 +3,9 @@
  * state in the status line, and hand them the user's actions.
  *
  * This is the only UI file that knows the account manager's API
- * (src/account.h).  Its pipe and the background sender's are polled as
- * one descriptor (an epoll set), so the main loop needs no change when
- * either comes or goes. */
+ * (src/account.h).  sync_glue_start registers its event pipe, its
+ * questions and its part of the status line with the main loop
+ * (ui_add_source). */
 #ifndef MUTTLIKE_SYNCGLUE_H
 #define MUTTLIKE_SYNCGLUE_H
 
@@ -17,13 +17,11 @@
 struct ui;
 
 void sync_glue_start(struct ui *u);
+/* Wake a thread waiting for a decision (the sender waits for a password
+ * from the manager): first at exit, so the sender can be stopped before
+ * sync_glue_stop frees the manager. */
+void sync_glue_stop_asking(struct ui *u);
 void sync_glue_stop(struct ui *u);
-/* The event pipe to poll, or -1. */
-int sync_glue_fd(struct ui *u);
-/* Read and handle every pending event. */
-void sync_glue_dispatch(struct ui *u);
-/* Right-hand part of the status line: "offline", "syncing 40%" ... */
-void sync_glue_status(struct ui *u, struct strbuf *b);
 /* Ask for a sync of the current account now. */
 void sync_glue_sync_now(struct ui *u);
 
@@ -47,12 +45,6 @@ bool sync_glue_expunge_file(struct ui *u, const char *path, char **err);
 bool sync_glue_index_file(struct ui *u, const char *path, char **err);
 /* Is there an engine to apply actions at all? */
 bool sync_glue_available(struct ui *u);
-
-/* Decisions a worker waits for (password, certificate, mass deletion):
- * is one waiting, and ask them (from the main loop's top, not inside
- * another prompt). */
-bool sync_glue_question_waiting(struct ui *u);
-void sync_glue_ask(struct ui *u);
 
 /* The sender's source of decisions for an account, made on the UI
  * thread (NULL without an account manager); sync_glue_smtp_ask is an

@@ -6,12 +6,17 @@
  * NO_COLOR, theme = mono or a terminal without colour keep only the
  * attributes (bold, underline, reverse ...).
  */
+#include "theme.h"
+
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "uiint.h"
+#include "conf.h"
+#include "draw.h"
+#include "keymap.h"
+#include "util.h"
 
 struct rx_color {
 	regex_t re;

@@ -1,9 +1,21 @@
 /* thread.c - the thread view: every message of one thread in reply order
  * with its tree, subtrees folded and unfolded with collapse-thread. */
+#include "thread.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "uiint.h"
+#include "actions.h"
+#include "draw.h"
+#include "index.h"
+#include "keys.h"
+#include "listview.h"
+#include "mailview.h"
+#include "status.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct thread_view {
 	struct view base;
@@ -54,7 +66,7 @@ static void load(struct ui *u, struct thread_view *tv)
 		return;
 	}
 	if (!l && err)
-		ui_error(u, "%s", err);
+		status_error(u, "%s", err);
 	free(err);
 	char *id = cur_entry(tv) ? xstrdup(cur_entry(tv)->id) : NULL;
 	mv_list_free(&tv->list);
@@ -188,7 +200,7 @@ static void op_open(struct ui *u, struct view *v)
 {
 	struct mv_entry *e = cur_entry((struct thread_view *)v);
 	if (e && e->file)
-		ui_push(u, pager_view_new(u, e->file, e->id));
+		ui_push(u, u->views->pager(u, e->file, e->id));
 }
 
 static void op_collapse(struct ui *u, struct view *v)
@@ -245,7 +257,7 @@ static const struct op thread_ops[] = {
 static const struct op *ops_with_actions(void)
 {
 	static struct op all[64];
-	return ops_join(all, ARRAY_SIZE(all), thread_ops, action_ops);
+	return ui_join_ops(all, ARRAY_SIZE(all), thread_ops, action_ops);
 }
 
 struct view *thread_view_new(struct ui *u, const char *thread_id, const char *query, const char *subject)

@@ -1,6 +1,9 @@
 /* ui.c - the reader's main loop: one poll() over the terminal and the
- * sync engine's event pipe, a stack of views, and key → function name →
- * op_* dispatch.
+ * descriptors modules register (struct ui_source: the sync engine's event
+ * pipe, the sender's), a stack of views drawn and asked through their
+ * class, and key → function name → op_* dispatch (the view's ops, the
+ * list's, the global ones, as registered in struct ui).  It calls only the
+ * layers below it (status, draw, theme, keymap) and what is registered.
  *
  * Nothing here waits on the network: lists load in slices between
  * keypresses (view idle hooks), and the store is re-read when the writer
@@ -11,11 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +23,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compose.h"
-#include "log.h"
-#include "syncglue.h"
-#include "text.h"
-#include "uiint.h"
+#include "conf.h"
+#include "draw.h"
+#include "keymap.h"
+#include "keys.h"
+#include "mailview.h"
+#include "status.h"
+#include "theme.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define STORE_CHECK_MS 1000
 #define AMBIGUOUS_KEY_MS 1000
+
+void ui_free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 long ui_now_ms(void)
 {
@@ -47,33 +59,6 @@ int ui_top_row(void)
 int ui_content_rows(void)
 {
 	return LINES > 3 ? LINES - 3 : 0;
-}
-
-static void set_msg(struct ui *u, bool error, const char *fmt, va_list ap)
-{
-	free(u->msg);
-	char *raw = xvasprintf(fmt, ap);
-	u->msg = text_sanitize(raw, strlen(raw), false); /* like every message printed */
-	free(raw);
-	u->msg_error = error;
-	if (error)
-		log_info("ui: %s", u->msg);
-}
-
-void ui_message(struct ui *u, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	set_msg(u, false, fmt, ap);
-	va_end(ap);
-}
-
-void ui_error(struct ui *u, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	set_msg(u, true, fmt, ap);
-	va_end(ap);
 }
 
 void ui_push(struct ui *u, struct view *v)
@@ -109,7 +94,7 @@ static time_t store_stamp(const struct ui *u)
 	return t;
 }
 
-static void open_store(struct ui *u)
+void ui_open_store(struct ui *u)
 {
 	char *err = NULL;
 	xfree(&u->store_problem);
@@ -123,7 +108,7 @@ static void open_store(struct ui *u)
 void ui_store_changed(struct ui *u)
 {
 	if (!u->mv) {
-		open_store(u);
+		ui_open_store(u);
 		if (!u->mv)
 			return;
 	} else {
@@ -132,7 +117,16 @@ void ui_store_changed(struct ui *u)
 	for (struct view *v = u->top; v; v = v->below)
 		if (v->cls->store_changed)
 			v->cls->store_changed(u, v);
-	sidebar_refresh(u, u->sb);
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].store_changed)
+			u->sources[i].store_changed(u, u->sources[i].data);
+}
+
+void ui_outbox_changed(struct ui *u)
+{
+	for (struct view *v = u->top; v; v = v->below)
+		if (v->cls->outbox_changed)
+			v->cls->outbox_changed(u, v);
 }
 
 /* A headless sync in another process commits: notice within a second. */
@@ -152,67 +146,6 @@ static void check_store(struct ui *u)
 
 /* ---- drawing ---- */
 
-/* Short words for the top row; the help screen has the full names. */
-static const char *helpbar_label(const char *fn)
-{
-	static const char *const labels[][2] = {
-		{ "quit", "Quit" },          { "exit", "Exit" },           { "display-message", "Open" },
-		{ "select-entry", "Open" },  { "delete-message", "Del" },  { "save-message", "Move" },
-		{ "vfolder-from-query", "Search" }, { "change-folder", "Folder" }, { "help", "Help" },
-		{ "reply", "Reply" },        { "view-attachments", "Attach" }, { "view-urls", "Links" },
-		{ "next-entry", "Next" },    { "previous-entry", "Prev" }, { "save-entry", "Save" },
-		{ "save-all", "SaveAll" },   { "view-attach", "View" },    { "view-mailcap", "Mailcap" },
-		{ "pipe-entry", "Pipe" },    { "collapse-thread", "Fold" }, { "collapse-all", "FoldAll" },
-		{ "search", "Find" },        { "toggle-new", "Unread" },   { "flag-message", "Flag" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
-		if (strcmp(labels[i][0], fn) == 0)
-			return labels[i][1];
-	return fn;
-}
-
-static void draw_helpbar(struct ui *u, struct view *v)
-{
-	attr_t a = theme_attr(u->th, CO_status);
-	draw_fill(0, 0, COLS, a);
-	struct strbuf b;
-	strbuf_init(&b);
-	for (size_t i = 0; v->cls->helpbar && v->cls->helpbar[i]; i++) {
-		const char *k = keymap_key_for(u->km, v->cls->menus, v->cls->helpbar[i]);
-		if (!k)
-			continue;
-		strbuf_addf(&b, "%s:%s  ", k, helpbar_label(v->cls->helpbar[i]));
-	}
-	draw_text(0, 0, COLS, b.s ? b.s : "", a);
-	strbuf_free(&b);
-}
-
-static void draw_status(struct ui *u, struct view *v)
-{
-	attr_t a = theme_attr(u->th, CO_status);
-	int y = LINES - 2;
-	draw_fill(y, 0, COLS, a);
-	struct strbuf b;
-	strbuf_init(&b);
-	if (v->cls->status)
-		v->cls->status(u, v, &b);
-	else
-		strbuf_addf(&b, "-- muttlike: %s", v->cls->name);
-	int used = draw_text(y, 0, COLS, b.s ? b.s : "", a);
-	strbuf_reset(&b);
-	sync_glue_status(u, &b);
-	compose_send_status(u, &b); /* " outbox: N " while messages wait */
-	if (b.len) {
-		/* why the account is offline matters more than the end of the
-		 * view's status: it may cover that, up to the middle */
-		int w = text_width(b.s, b.len);
-		int x = COLS - w > used ? COLS - w : used < COLS / 2 ? used : COLS / 2;
-		if (x < COLS)
-			draw_text(y, x, COLS - x, b.s, theme_attr(u->th, CO_offline));
-	}
-	strbuf_free(&b);
-}
-
 void ui_draw(struct ui *u)
 {
 	erase();
@@ -223,12 +156,10 @@ void ui_draw(struct ui *u)
 	}
 	struct view *v = u->top;
 	if (v) {
-		draw_helpbar(u, v);
+		status_draw_helpbar(u, v);
 		v->cls->draw(u, v);
-		draw_status(u, v);
 	}
-	if (u->msg)
-		draw_text(LINES - 1, 0, COLS, u->msg, theme_attr(u->th, u->msg_error ? CO_error : CO_message));
+	status_draw(u, v);
 	if (u->overlay)
 		u->overlay(u, u->overlay_ctx);
 	refresh();
@@ -288,16 +219,78 @@ static int read_key(struct ui *u)
 	return k < 0 ? ERR : k;
 }
 
-static void build_fds(struct ui *u, struct pollfd *fds, int *nfds)
+/* ---- sources: what the loop polls and asks ---- */
+
+void ui_add_source(struct ui *u, const struct ui_source *s)
 {
-	*nfds = 0;
-	fds[*nfds].fd = STDIN_FILENO;
-	fds[(*nfds)++].events = POLLIN;
-	int efd = sync_glue_fd(u);
-	if (efd >= 0) {
-		fds[*nfds].fd = efd;
-		fds[(*nfds)++].events = POLLIN;
+	if (u->nsources == UI_MAX_SOURCES)
+		abort(); /* a fixed set of modules registers: a programming error */
+	u->sources[u->nsources++] = *s;
+}
+
+void ui_remove_source(struct ui *u, const void *data)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].data != data)
+			u->sources[out++] = u->sources[i];
+	u->nsources = out;
+}
+
+/* Each source with a descriptor (the terminal is one); src[i] is the
+ * source of fds[i]. */
+static nfds_t build_fds(struct ui *u, struct pollfd *fds, struct ui_source *src)
+{
+	nfds_t n = 0;
+	for (size_t i = 0; i < u->nsources; i++) {
+		if (u->sources[i].fd < 0)
+			continue;
+		fds[n] = (struct pollfd){ .fd = u->sources[i].fd, .events = u->sources[i].events };
+		src[n++] = u->sources[i];
 	}
+	return n;
+}
+
+static bool question_waiting(struct ui *u)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].waiting && u->sources[i].waiting(u, u->sources[i].data))
+			return true;
+	return false;
+}
+
+/* Ask what the workers wait for (UI_KEY_ASK). */
+static void ask_questions(struct ui *u)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].ask)
+			u->sources[i].ask(u, u->sources[i].data);
+}
+
+/* Nothing typed: a slice of background work (the sidebar's counts, the
+ * rest of the top view's list); true when one did something. */
+static bool idle_work(struct ui *u, struct pollfd *fds, nfds_t nfds)
+{
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].idle && poll(fds, nfds, 0) == 0 && u->sources[i].idle(u, u->sources[i].data))
+			return true;
+	return u->top && u->top->cls->idle && poll(fds, nfds, 0) == 0 && u->top->cls->idle(u, u->top);
+}
+
+/* After a wait: the sources with events, then those without a descriptor. */
+static void serve_sources(struct ui *u, const struct pollfd *fds, const struct ui_source *src, nfds_t nfds)
+{
+	for (nfds_t i = 0; i < nfds; i++)
+		if ((fds[i].revents & fds[i].events) && src[i].ready)
+			src[i].ready(u, src[i].data);
+	check_store(u);
+	struct ui_source after[UI_MAX_SOURCES];
+	size_t n = 0;
+	for (size_t i = 0; i < u->nsources; i++)
+		if (u->sources[i].fd < 0 && u->sources[i].ready)
+			after[n++] = u->sources[i];
+	for (size_t i = 0; i < n; i++)
+		after[i].ready(u, after[i].data);
 }
 
 int ui_getkey(struct ui *u, int timeout_ms)
@@ -305,31 +298,23 @@ int ui_getkey(struct ui *u, int timeout_ms)
 	if (u->pending_pos < u->npending)
 		return u->pending[u->pending_pos++];
 	long deadline = timeout_ms >= 0 ? ui_now_ms() + timeout_ms : -1;
-	struct pollfd fds[2];
-	int nfds;
+	struct pollfd fds[UI_MAX_SOURCES];
+	struct ui_source src[UI_MAX_SOURCES];
 	for (;;) {
 		int k = read_key(u);
 		if (k != ERR)
 			return k;
-		if (u->at_top && sync_glue_question_waiting(u))
+		if (u->at_top && question_waiting(u))
 			return UI_KEY_ASK;
 		if (u->store_dirty) {
 			u->store_dirty = false;
 			ui_store_changed(u);
 			ui_draw(u);
 		}
-		build_fds(u, fds, &nfds);
-		/* nothing typed: counts and the rest of the list, in slices */
-		if (poll(fds, (nfds_t)nfds, 0) == 0 && sidebar_idle(u, u->sb)) {
+		nfds_t nfds = build_fds(u, fds, src);
+		if (idle_work(u, fds, nfds)) {
 			ui_draw(u);
 			continue;
-		}
-		if (u->top && u->top->cls->idle && poll(fds, (nfds_t)nfds, 0) == 0) {
-			bool more = u->top->cls->idle(u, u->top);
-			if (more) {
-				ui_draw(u);
-				continue;
-			}
 		}
 		int wait = STORE_CHECK_MS;
 		if (deadline >= 0) {
@@ -339,18 +324,30 @@ int ui_getkey(struct ui *u, int timeout_ms)
 			if (left < wait)
 				wait = (int)left;
 		}
-		int n = poll(fds, (nfds_t)nfds, wait);
+		int n = poll(fds, nfds, wait);
 		if (n < 0 && errno == EINTR)
 			continue; /* SIGWINCH: get_wch reports KEY_RESIZE next */
-		if (n > 0 && nfds > 1 && (fds[1].revents & POLLIN))
-			sync_glue_dispatch(u);
-		check_store(u);
-		urls_reap(u);
+		if (n < 0)
+			memset(fds, 0, sizeof(fds[0]) * nfds); /* no events to serve */
+		serve_sources(u, fds, src, nfds);
 	}
 }
 
 /* ---- dispatch ---- */
 
+
+const struct op *ui_join_ops(struct op *all, size_t cap, const struct op *own, const struct op *more)
+{
+	if (all[0].name)
+		return all;
+	size_t n = 0;
+	for (const struct op *o = own; o->name && n + 1 < cap; o++)
+		if (o->fn)
+			all[n++] = *o;
+	for (const struct op *o = more; o->name && n + 1 < cap; o++)
+		all[n++] = *o;
+	return all;
+}
 
 static const struct op *find_op(const struct op *t, const char *fn)
 {
@@ -360,15 +357,13 @@ static const struct op *find_op(const struct op *t, const char *fn)
 	return NULL;
 }
 
-extern const struct op global_ops[];
-
 void ui_push_keys(struct ui *u, const char *macro)
 {
 	size_t n;
 	char *err = NULL;
 	int *keys = keys_parse_macro(macro, &n, &err);
 	if (!keys) {
-		ui_error(u, "bad macro: %s", err ? err : "?");
+		status_error(u, "bad macro: %s", err ? err : "?");
 		free(err);
 		return;
 	}
@@ -390,12 +385,12 @@ void ui_run_function(struct ui *u, const char *fn)
 	struct view *v = u->top;
 	const struct op *op = find_op(v->cls->ops, fn);
 	if (!op && v->cls->list)
-		op = find_op(lv_ops, fn);
+		op = find_op(u->list_ops, fn);
 	if (!op)
-		op = find_op(global_ops, fn);
+		op = find_op(u->global_ops, fn);
 	if (!op) {
 		const struct fn_def *f = keys_function(fn);
-		ui_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
+		status_error(u, "%s: not available %s.", fn, f ? "on this screen" : "(unknown function)");
 		return;
 	}
 	op->fn(u, v);
@@ -425,7 +420,7 @@ static void dispatch_one(struct ui *u)
 		int k = ui_getkey(u, n ? AMBIGUOUS_KEY_MS : -1);
 		u->at_top = false;
 		if (k == UI_KEY_ASK) {
-			sync_glue_ask(u); /* a worker waits for the user's decision */
+			ask_questions(u); /* a worker waits for the user's decision */
 			return;
 		}
 		if (k == ERR && n == 0)
@@ -460,8 +455,8 @@ static void dispatch_one(struct ui *u)
 		}
 		if (r == KM_NONE || r == KM_PREFIX) {
 			char *name = keys_name(keys[n - 1]);
-			ui_error(u, "Key is not bound.  Press '%s' for help.",
-				 keymap_key_for(u->km, u->top->cls->menus, "help") ?: "?");
+			status_error(u, "Key is not bound.  Press '%s' for help.",
+			             keymap_key_for(u->km, u->top->cls->menus, "help") ?: "?");
 			free(name);
 			return;
 		}
@@ -568,7 +563,7 @@ void ui_reload_config(struct ui *u)
 	if (!problem)
 		problem = theme_problem(u->th);
 	if (problem)
-		ui_error(u, "%s", problem);
+		status_error(u, "%s", problem);
 	free(problem);
 	bool mouse = conf_bool(u->conf, -1, OPT_ID_mouse);
 	if (mouse != u->mouse) {
@@ -594,150 +589,14 @@ void ui_open_query(struct ui *u, const char *title, const char *query)
 		old->cls->destroy(old);
 	}
 	u->quit = false;
-	ui_push(u, index_view_new(u, title, query));
+	ui_push(u, u->views->index(u, title, query));
 }
 
-/* The account's INBOX, else everything of the account. */
-static void open_account(struct ui *u)
+/* Read keys and run what they are bound to until the user quits. */
+void ui_loop(struct ui *u)
 {
-	if (u->account < 0) {
-		ui_open_query(u, "", NULL);
-		return;
+	while (!u->quit && u->top) {
+		ui_draw(u);
+		dispatch_one(u);
 	}
-	const char *acc = conf_account_name(u->conf, (size_t)u->account);
-	char *dir = xasprintf("%s/%s/INBOX", u->mail_dir, acc);
-	struct stat st;
-	char *title = xasprintf("%s/INBOX", acc);
-	char *q = stat(dir, &st) == 0 ? sidebar_folder_query(u, title) : xasprintf("path:\"%s/**\"", acc);
-	ui_open_query(u, title, q);
-	free(q);
-	free(title);
-	free(dir);
-}
-
-void ui_switch_account(struct ui *u, long account)
-{
-	u->account = account;
-	sidebar_refresh(u, u->sb);
-	open_account(u);
-}
-
-/* ---- start and stop ---- */
-
-static void redirect_stderr(const conf_t *c)
-{
-	/* libraries (notmuch, Xapian) may print; never onto the screen */
-	char *dir = conf_data_dir(c);
-	char *file = xasprintf("%s/log", dir);
-	int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
-	free(file);
-	free(dir);
-}
-
-static SCREEN *g_screen;
-
-/* "/long/path/muttlike.rc:5: ..." without the directories, for one line
- * (the help screen has it whole). */
-static const char *short_problem(const char *e)
-{
-	const char *end = e;
-	while ((end = strchr(end, ':')) && !(end[1] >= '0' && end[1] <= '9'))
-		end++;
-	const char *base = e;
-	for (const char *p = e; end && p < end; p++)
-		if (*p == '/')
-			base = p + 1;
-	return base;
-}
-
-static bool start_curses(void)
-{
-	g_screen = newterm(NULL, stdout, stdin);
-	if (!g_screen)
-		return false;
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(50);
-	curs_set(0);
-	return true;
-}
-
-static void ui_free(struct ui *u)
-{
-	while (u->top) {
-		struct view *v = u->top;
-		u->top = v->below;
-		v->cls->destroy(v);
-	}
-	sync_glue_stop(u);
-	sidebar_free(&u->sb);
-	mailview_free(&u->mv);
-	keymap_free(&u->km);
-	theme_free(&u->th);
-	for (int h = 0; h < HIST_COUNT; h++) {
-		for (size_t i = 0; i < u->nhist[h]; i++)
-			free(u->hist[h][i]);
-		free(u->hist[h]);
-	}
-	free(u->pending);
-	free(u->msg);
-	free(u->mail_dir);
-	free(u->store_problem);
-	free(u->last_search);
-	free(u->opener);
-	free(u->opener_url);
-}
-
-int ui_run(conf_t *c, const char *account, bool *want_setup)
-{
-	setlocale(LC_ALL, "");
-	struct ui u = { 0 };
-	u.conf = c;
-	u.account = account ? conf_account_find(c, account) : (conf_account_count(c) ? 0 : -1);
-	u.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	draw_set_utf8(u.utf8);
-	char *data = conf_data_dir(c);
-	u.mail_dir = xasprintf("%s/mail", data);
-	free(data);
-	if (!start_curses()) {
-		text_print(stderr, "muttlike: cannot start curses on this terminal (TERM=%s)",
-			getenv("TERM") ? getenv("TERM") : "");
-		free(u.mail_dir);
-		return 1;
-	}
-	int saved_stderr = dup(STDERR_FILENO);
-	redirect_stderr(c);
-	ui_reload_config(&u);
-	sidebar_restore_visible(&u);
-	open_store(&u);
-	u.sb = sidebar_new(&u);
-	sync_glue_start(&u);
-	open_account(&u);
-	size_t nerr = conf_error_count(c);
-	if (nerr) /* the count first: the first problem may not fit the line */
-		ui_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
-			 short_problem(conf_error(c, 0)));
-	while (!u.quit && u.top) {
-		ui_draw(&u);
-		dispatch_one(&u);
-	}
-	endwin();
-	delscreen(g_screen);
-	if (want_setup)
-		*want_setup = u.want_setup;
-	ui_free(&u);
-	if (saved_stderr >= 0) { /* the terminal again, for what comes after the reader */
-		dup2(saved_stderr, STDERR_FILENO);
-		close(saved_stderr);
-	}
-	return 0;
 }

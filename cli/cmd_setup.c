@@ -12,10 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../ui/entry.h"
+#include "commands.h"
 #include "log.h"
 #include "text.h"
 #include "util.h"
-#include "wizard.h"
 
 enum { EXIT_USAGE = 2 };
 

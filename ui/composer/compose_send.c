@@ -14,6 +14,7 @@
  * account's worker and this file shrinks to the result display. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,14 +24,18 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "compose.h"
+#include "composer.h"
+#include "conf.h"
 #include "log.h"
 #include "maildir.h"
 #include "outbox.h"
 #include "roles.h"
 #include "smtp.h"
+#include "status.h"
 #include "syncglue.h"
-#include "uiint.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
 
 struct send_job {
 	char *account;  /* owned */
@@ -252,7 +257,7 @@ bool compose_send_kick(struct ui *u)
 		sync_glue_smtp_ask_again(u, u->account); /* sent by hand: a declined password is asked again */
 	bool ok = u->account >= 0 && queue_job(u, u->account, &err);
 	if (!ok)
-		ui_error(u, "Not sent: %s; the message waits in the outbox.", err ? err : "no account");
+		status_error(u, "Not sent: %s; the message waits in the outbox.", err ? err : "no account");
 	free(err);
 	return ok;
 }
@@ -306,8 +311,9 @@ void compose_send_outbox_changed(void)
 	W.fresh = false;
 }
 
-void compose_send_status(struct ui *u, struct strbuf *b)
+static void send_status(struct ui *u, void *data, struct strbuf *b)
 {
+	(void)data;
 	if (u->account < 0)
 		return;
 	if (!W.fresh || W.account != u->account) {
@@ -338,9 +344,9 @@ static void retry_waiting(struct ui *u)
 			free(why);
 	}
 	if (err)
-		ui_error(u, "Messages wait in the outbox but cannot be sent: %s", err);
+		status_error(u, "Messages wait in the outbox but cannot be sent: %s", err);
 	else if (waiting)
-		ui_message(u, "%zu message%s waiting in the outbox: sending...", waiting, waiting == 1 ? "" : "s");
+		status_message(u, "%zu message%s waiting in the outbox: sending...", waiting, waiting == 1 ? "" : "s");
 	free(err);
 	if (err || waiting)
 		ui_draw(u);
@@ -395,13 +401,9 @@ static bool timer_fired(struct ui *u)
 	return true;
 }
 
-int compose_send_fd(void)
+static void send_dispatch(struct ui *u, void *data)
 {
-	return make_fds();
-}
-
-void compose_send_dispatch(struct ui *u)
-{
+	(void)data;
 	char buf[64];
 	while (S.pipe[0] >= 0 && read(S.pipe[0], buf, sizeof(buf)) > 0)
 		;
@@ -413,16 +415,23 @@ void compose_send_dispatch(struct ui *u)
 	pthread_mutex_unlock(&S.mu);
 	reap();
 	if (failed)
-		ui_error(u, "Not sent, kept in the outbox: %s", why ? why : "unknown error");
+		status_error(u, "Not sent, kept in the outbox: %s", why ? why : "unknown error");
 	else if (sent)
-		ui_message(u, "%zu message%s sent.", sent, sent == 1 ? "" : "s");
+		status_message(u, "%zu message%s sent.", sent, sent == 1 ? "" : "s");
 	free(why);
 	compose_send_outbox_changed();
-	outbox_view_refresh(u);
+	ui_outbox_changed(u);
 	if (failed || sent)
 		ui_draw(u);
 	if (timer_fired(u))
 		retry_waiting(u);
+}
+
+void compose_send_start(struct ui *u)
+{
+	int fd = make_fds();
+	ui_add_source(u, &(struct ui_source){ .fd = fd, .events = POLLIN, .ready = fd >= 0 ? send_dispatch : NULL,
+					      .status = send_status });
 }
 
 void compose_send_stop(void)

@@ -26,7 +26,7 @@
 #include "text.h"
 #include "tls.h"
 #include "util.h"
-#include "wizard.h"
+#include "entry.h"
 #include "wizard_fe.h"
 #include "wizard_private.h"
 
@@ -34,64 +34,12 @@ enum step { S_IDENTITY, S_DISCOVER, S_SERVERS, S_PASSWORD, S_STORE, S_SUMMARY, S
 
 /* ---- small helpers ---- */
 
-void wiz_say(struct wiz *w, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *line = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (w->fe)
-		w->fe->note(w->fe, line);
-	else
-		printf("%s\n", line);
-	fflush(stdout);
-	free(line);
-}
-
-void wiz_fail(struct wiz *w, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	free(w->failure);
-	w->failure = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-/* Untrusted text (from a server, DNS, XML) made safe and kept until the
- * wizard ends, for info lines that borrow it. */
-const char *wiz_keep(struct wiz *w, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
-	va_end(ap);
-	char *s = text_sanitize(raw, strlen(raw), false);
-	free(raw);
-	if (strlen(s) > 78 * 2)
-		s[78 * 2] = '\0';
-	w->kept = xreallocarray(w->kept, w->nkept + 1, sizeof(*w->kept));
-	w->kept[w->nkept++] = s;
-	return s;
-}
-
 static void progress_cb(void *ud, const char *line)
 {
 	struct wiz *w = ud;
 	char *s = text_sanitize(line, strlen(line), false);
 	wiz_say(w, "  %s", s);
 	free(s);
-}
-
-/* Run fn(arg) through the front end's busy screen, or directly in batch. */
-static bool run_job(struct wiz *w, const char *title, void (*fn)(void *), void (*cancel)(void *), void *arg)
-{
-	if (!w->fe) {
-		wiz_say(w, "%s", title);
-		fn(arg);
-		return true;
-	}
-	struct wiz_job job = { fn, cancel, arg };
-	return w->fe->busy(w->fe, title, &job);
 }
 
 /* ---- step: who are you ---- */
@@ -183,32 +131,6 @@ static bool server_from_url(struct wiz *w, const char *url, enum disc_proto prot
 	return true;
 }
 
-struct probe_arg {
-	struct wiz *w;
-	struct disc_server *s;
-	const char *once;
-};
-
-static void probe_job(void *arg)
-{
-	struct probe_arg *a = arg;
-	discover_probe(&a->w->o, a->s, a->once);
-}
-
-/* Probe one server through the busy screen; false if cancelled. */
-bool wiz_probe(struct wiz *w, struct disc_server *s, const char *once)
-{
-	char *url = disc_server_url(s, NULL);
-	char *title = xasprintf("Checking %s ...", url);
-	struct probe_arg a = { w, s, once };
-	bool ok = run_job(w, title, probe_job, NULL, &a);
-	if (ok)
-		wiz_say(w, "  %s: %s%s%s", url, disc_probe_name(s->probe), s->error ? ": " : "", s->error ? s->error : "");
-	free(title);
-	free(url);
-	return ok;
-}
-
 static void take_best(struct wiz *w, enum disc_proto proto, struct disc_server *dst)
 {
 	const struct disc_server *b = discover_best(w->d, proto);
@@ -235,7 +157,7 @@ static enum step discover(struct wiz *w)
 		if (smtp_given || w->use_sendmail)
 			discover_skip(w->d, DISC_SMTP);
 		char *title = xasprintf("Looking for the servers of %s ...", w->domain);
-		bool ok = run_job(w, title, discover_job, discover_job_cancel, w);
+		bool ok = wiz_run_job(w, title, discover_job, discover_job_cancel, w);
 		free(title);
 		if (!ok)
 			return w->fe ? S_IDENTITY : S_CANCEL;
@@ -365,7 +287,7 @@ static bool test_login(struct wiz *w, char **err)
 	struct login_arg a = { .w = w };
 	char *title = xasprintf("Logging in to %s as %s ...", w->imap.host, login_user(w));
 
-	bool ok = run_job(w, title, login_job, NULL, &a);
+	bool ok = wiz_run_job(w, title, login_job, NULL, &a);
 	free(title);
 	if (!ok)
 		return false;

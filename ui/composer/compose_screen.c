@@ -10,10 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/compose.h" /* the core; "compose.h" here is ui/compose.h */
+#include "sidebar.h"
 #include "compose.h"
+#include "composer.h"
+#include "conf.h"
+#include "draw.h"
+#include "keys.h"
+#include "listview.h"
+#include "prompt.h"
 #include "roles.h"
-#include "uiint.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 #define HEADER_ROWS 7
 
@@ -177,7 +188,7 @@ static void op_send(struct ui *u, struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
 	if (cv->file_ahead) {
-		ui_error(u, "The last edit could not be read back; press e to fix it first.");
+		status_error(u, "The last edit could not be read back; press e to fix it first.");
 		return;
 	}
 	if (!*compose_subject(cv->c) && !ui_yesno(u, "No subject. Send anyway?", false))
@@ -186,7 +197,7 @@ static void op_send(struct ui *u, struct view *v)
 	if (!compose_queue(u, cv->c, cv->fcc, &sending))
 		return;
 	if (sending) /* else the reason is on the message line */
-		ui_message(u, "Sending in the background...");
+		status_message(u, "Sending in the background...");
 	close_screen(u, cv, true); /* after: a problem with the origin is the newer news */
 }
 
@@ -194,7 +205,7 @@ static void op_postpone(struct ui *u, struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
 	if (cv->file_ahead) {
-		ui_error(u, "The last edit could not be read back; press e to fix it first.");
+		status_error(u, "The last edit could not be read back; press e to fix it first.");
 		return;
 	}
 	if (compose_postpone(u, cv->c))
@@ -209,13 +220,13 @@ static void op_abort(struct ui *u, struct view *v)
 		/* the queued text is still there: abort puts it back unchanged */
 		if (!ui_yesno(u, "Abort the changes? The message goes back to the outbox as it was", false))
 			return;
-		ui_message(u, "Changes aborted; the message is back in the outbox.");
+		status_message(u, "Changes aborted; the message is back in the outbox.");
 		close_screen(u, cv, false);
 		return;
 	}
 	if (text && !ui_yesno(u, "Abort this message? Its text will be thrown away", false))
 		return;
-	ui_message(u, "Message aborted.");
+	status_message(u, "Message aborted.");
 	close_screen(u, cv, false);
 }
 
@@ -243,7 +254,7 @@ static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const
 	/* addresses share the search history: there is no address kind yet */
 	char *line = prompt_line(u, prompt, cur, HIST_SEARCH, COMPLETE_ADDRESS), *err = NULL;
 	if (line && !compose_set_addrs(cv->c, f, line, &err))
-		ui_error(u, "%s", err ? err : "bad address");
+		status_error(u, "%s", err ? err : "bad address");
 	else if (line)
 		changed(u, cv);
 	free(err);
@@ -264,15 +275,15 @@ static void op_ispell(struct ui *u, struct view *v)
 	struct compose_view *cv = cv_of(v);
 	const char *cmd = conf_str(u->conf, -1, OPT_ID_ispell);
 	if (!cmd || !*cmd) {
-		ui_error(u, "ispell is not set.");
+		status_error(u, "ispell is not set.");
 		return;
 	}
 	enum compose_edit_result r = compose_edit_with(u, cv->c, &cv->edit_file, cv->file_ahead, cmd);
 	cv->file_ahead = r == EDIT_BAD || r == EDIT_FAILED;
 	if (r == EDIT_OK)
-		ui_message(u, "Spell check done: the text was changed.");
+		status_message(u, "Spell check done: the text was changed.");
 	else if (r == EDIT_UNCHANGED)
-		ui_message(u, "Spell check done: nothing changed.");
+		status_message(u, "Spell check done: nothing changed.");
 }
 
 static void op_edit_subject(struct ui *u, struct view *v)
@@ -298,9 +309,9 @@ static void op_edit_fcc(struct ui *u, struct view *v)
 	if (line && !*line) {
 		free(cv->fcc);
 		cv->fcc = xstrdup("");
-		ui_message(u, "No copy of this message will be kept.");
+		status_message(u, "No copy of this message will be kept.");
 	} else if (line) {
-		char *f = ui_dest_folder(u, line);
+		char *f = sidebar_dest_folder(u, line);
 		if (f) {
 			free(cv->fcc);
 			cv->fcc = f;
@@ -323,7 +334,7 @@ static void op_attach(struct ui *u, struct view *v)
 		lv_set_cur(&cv->lv, cv->lv.count - 1);
 		changed(u, cv);
 	} else if (path) {
-		ui_error(u, "%s", err ? err : "cannot attach");
+		status_error(u, "%s", err ? err : "cannot attach");
 	}
 	free(err);
 	free(path);
@@ -334,7 +345,7 @@ static bool have_attachment(struct ui *u, struct compose_view *cv)
 {
 	if (cv->lv.cur < compose_att_count(cv->c))
 		return true;
-	ui_error(u, "There are no attachments.");
+	status_error(u, "There are no attachments.");
 	return false;
 }
 
@@ -359,7 +370,7 @@ static void op_rename(struct ui *u, struct view *v)
 	if (line && *line && compose_att_rename(cv->c, cv->lv.cur, line))
 		changed(u, cv);
 	else if (line && *line)
-		ui_error(u, "Not a usable file name.");
+		status_error(u, "Not a usable file name.");
 	free(line);
 }
 

@@ -9,7 +9,7 @@
 #include "conf.h"
 #include "discover.h"
 #include "util.h"
-#include "wizard.h"
+#include "entry.h"
 #include "wizard_fe.h"
 
 enum wiz_store { WIZ_STORE_COMMAND = 0, WIZ_STORE_PASS, WIZ_STORE_SECRET_TOOL, WIZ_STORE_FILE, WIZ_STORE_ASK };
@@ -46,13 +46,24 @@ struct wiz {
 	char *backup;                /* where the old rc was saved */
 };
 
-/* wizard.c */
+/* wizard_common.c: used by the steps (wizard.c), the pages and the
+ * write; calls no other wizard file. */
+/* A line to the user: the front end's notes, stdout in batch. */
 void wiz_say(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
+/* A warning, said once however often it comes. */
+void wiz_warn(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
+/* Why the wizard failed (the last one said). */
+void wiz_fail(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
+/* Untrusted text (from a server, DNS, XML) made safe and kept until the
+ * wizard ends, for info lines that borrow it. */
 const char *wiz_keep(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
+/* Run fn(arg) through the front end's busy screen, or directly in batch;
+ * false if cancelled. */
+bool wiz_run_job(struct wiz *w, const char *title, void (*fn)(void *), void (*cancel)(void *), void *arg);
+/* Probe one server through the busy screen; false if cancelled. */
 bool wiz_probe(struct wiz *w, struct disc_server *s, const char *once);
 
 /* wizard_pages.c: the pages; each returns what the user chose. */
-void wiz_warn(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
 enum wiz_result wiz_servers_page(struct wiz *w, char **err);
 enum wiz_result wiz_password_page(struct wiz *w, const char *err);
 enum wiz_result wiz_store_page(struct wiz *w);
@@ -65,7 +76,6 @@ enum wiz_decision wiz_cert_decision(struct wiz *w, struct disc_server *s, char *
 enum wiz_decision wiz_plaintext_decision(struct wiz *w, struct disc_server *s, char **err);
 
 /* wizard_write.c */
-void wiz_fail(struct wiz *w, const char *fmt, ...) ML_PRINTF(2, 3);
 bool wiz_batch_password(struct wiz *w);
 /* The settings of the new account block (values owned by the array). */
 size_t wiz_settings(struct wiz *w, struct rc_setting *out, size_t max, char **owned);

@@ -2,16 +2,24 @@
  * account's Drafts Maildir, newest first, read from disk so that a draft
  * postponed offline is there at once.  select-entry (or recall-message)
  * continues the chosen one, as mutt's postponed menu does. */
+#include "postponed.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "compose.h"
+#include "draw.h"
+#include "listview.h"
 #include "maildir.h"
 #include "mime.h"
-#include "uiint.h"
+#include "status.h"
+#include "theme.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
 
 struct pp_entry {
 	char *file;    /* owned: the draft's path */
@@ -25,6 +33,7 @@ struct postponed_view {
 	struct pp_entry *e; /* owned */
 	size_t n;
 	struct listview lv;
+	postponed_recall_fn recall;
 };
 
 static const char *const pp_helpbar[] = { "exit", "select-entry", "help", NULL };
@@ -153,8 +162,9 @@ static void op_recall(struct ui *u, struct view *v)
 	if (pv->lv.cur >= pv->n)
 		return;
 	char *file = xstrdup(pv->e[pv->lv.cur].file);
+	postponed_recall_fn recall = pv->recall;
 	ui_pop(u);
-	compose_run(u, "recall-message", file);
+	recall(u, file);
 	free(file);
 }
 
@@ -176,19 +186,20 @@ static const struct view_class postponed_class = {
 	.helpbar = pp_helpbar,
 };
 
-void postponed_offer(struct ui *u, const char *drafts_dir)
+void postponed_offer(struct ui *u, const char *drafts_dir, postponed_recall_fn recall)
 {
 	struct pp_entry *v = NULL;
 	size_t n = scan(drafts_dir, &v);
 	if (n == 0) {
-		ui_message(u, "No postponed messages.");
+		status_message(u, "No postponed messages.");
 	} else if (n == 1) {
-		compose_run(u, "recall-message", v[0].file); /* mutt: the only one, without asking */
+		recall(u, v[0].file); /* mutt: the only one, without asking */
 		pp_free(v, n);
 	} else {
 		struct postponed_view *pv = xcalloc(1, sizeof(*pv));
 		pv->base.cls = &postponed_class;
 		pv->e = v;
+		pv->recall = recall;
 		pv->n = pv->lv.count = n;
 		pv->lv.rows = ui_content_rows() - 1;
 		ui_push(u, &pv->base);

@@ -1,12 +1,18 @@
-/* wizard.h - the account setup wizard (curses form, plain line mode, or
- * non-interactive), shared by `muttlike setup` and the reader's start-up
- * when no account is configured. */
-#ifndef MUTTLIKE_WIZARD_H
-#define MUTTLIKE_WIZARD_H
+/* entry.h - the curses front end's entry points, the one ui/ header
+ * cli/ includes: the reader and the account setup wizard (curses form, plain
+ * line mode, or non-interactive), shared by `muttlike setup` and the
+ * reader's start-up when no account is configured. */
+#ifndef MUTTLIKE_UI_ENTRY_H
+#define MUTTLIKE_UI_ENTRY_H
 
 #include <stdbool.h>
 
 #include "conf.h"
+
+/* Run the reader until the user quits; returns the exit status.
+ * *want_setup (may be NULL) is set when the user left to add an account
+ * (add-account): the caller runs the wizard and then the reader again. */
+int reader_run(conf_t *c, const char *account, bool *want_setup);
 
 enum wizard_mode { WIZARD_AUTO = 0, WIZARD_FORM, WIZARD_PLAIN, WIZARD_BATCH };
 
@@ -34,8 +40,5 @@ int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, c
 /* Where setup writes: -F FILE, else the rc muttlike would read, else
  * $XDG_CONFIG_HOME/muttlike/muttlike.rc (~/.config/...).  New string. */
 char *wizard_rc_path(const char *explicit_path);
-
-/* muttlike [-F FILE] setup [flags]; argv[0] is "setup".  Exit status. */
-int cmd_setup(conf_t *c, const char *rc_path, int argc, char **argv);
 
 #endif

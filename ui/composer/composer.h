@@ -1,4 +1,4 @@
-/* compose.h - the reader's half of writing mail: the $EDITOR round trip,
+/* composer.h - the reader's half of writing mail: the $EDITOR round trip,
  * the compose screen, and sending in the background.
  *
  * The core (src/compose.h, src/outbox.h, src/smtp.h) builds, renders and
@@ -7,18 +7,19 @@
  * the UI never waits on SMTP.  Every text the user wrote lives in a file
  * under the outbox (outbox/edit/) from the first editor run until it is
  * sent, postponed or deliberately thrown away.
- *
- * Named ui/compose.h like the brief asks; the core's header of the same
- * name is reached as "../src/compose.h" from these files.
  */
-#ifndef MUTTLIKE_UI_COMPOSE_H
-#define MUTTLIKE_UI_COMPOSE_H
+#ifndef MUTTLIKE_UI_COMPOSER_H
+#define MUTTLIKE_UI_COMPOSER_H
 
 #include <stdbool.h>
+
+#include "imap.h"
 
 struct ui;
 struct view;
 struct compose;
+
+/* ---- composer.c: starting to write ---- */
 
 /* Start writing: function is the bound function's name ("mail", "reply",
  * "group-reply", "list-reply", "forward-message", "bounce-message",
@@ -26,15 +27,6 @@ struct compose;
  * Maildir file (NULL for "mail").  Runs the editor, then pushes the
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
-
-/* postponed.c: recall-message away from the Drafts folder: none, the
- * only draft at once, or the list of postponed messages to choose from. */
-void postponed_offer(struct ui *u, const char *drafts_dir);
-
-/* account's outbox (errors, including "no account", go to the message
- * line: NULL).  The caller frees it with outbox_free. */
-struct outbox;
-struct outbox *compose_open_outbox(struct ui *u, long account);
 
 /* The same as reader ops (ops are not told their name): each takes the
  * current message of v, as view-attachments does.  For action_ops. */
@@ -46,6 +38,18 @@ void compose_op_forward(struct ui *u, struct view *v);
 void compose_op_bounce(struct ui *u, struct view *v);
 void compose_op_edit_as_new(struct ui *u, struct view *v);
 void compose_op_recall(struct ui *u, struct view *v);
+
+/* Take queued message id of the current account out of the outbox and
+ * edit it: $EDITOR, then the compose screen (send queues the new text,
+ * abort puts the old one back). */
+void compose_edit_queued(struct ui *u, const char *id);
+
+/* ---- compose_edit.c: the draft's life (shared with the screen) ---- */
+
+/* account's outbox (errors, including "no account", go to the message
+ * line: NULL).  The caller frees it with outbox_free. */
+struct outbox;
+struct outbox *compose_open_outbox(struct ui *u, long account);
 
 /* Where the text on a compose screen came from, to be cleaned up only once
  * the new text is safe (queued or postponed): a recalled draft is removed
@@ -61,23 +65,6 @@ struct compose_origin {
  * the origin's part and clear it. */
 void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe);
 
-/* compose_screen.c: the screen before sending.  Takes c and edit_file
- * (the draft's editor file, kept until the message is sent, postponed or
- * aborted) and *origin (may be NULL).  file_ahead: the file holds text
- * that c does not (the last edit could not be read back), so the next
- * edit reopens it as is.  fcc: the folder for the sent copy ("" none),
- * NULL for the account's record folder. */
-struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
-			      struct compose_origin *origin, const char *fcc);
-/* The outbox entry the compose screen v edits, or NULL (v may be any view). */
-const char *compose_view_outbox_id(const struct view *v);
-
-/* Take queued message id of the current account out of the outbox and
- * edit it: $EDITOR, then the compose screen (send queues the new text,
- * abort puts the old one back). */
-void compose_edit_queued(struct ui *u, const char *id);
-
-/* ---- compose.c, shared with the screen ---- */
 enum compose_edit_result {
 	EDIT_OK,        /* read back into the draft */
 	EDIT_UNCHANGED, /* the user saved without changing anything */
@@ -103,30 +90,44 @@ bool compose_queue(struct ui *u, struct compose *c, const char *fcc, bool *sendi
 /* Save it as a draft in the account's postponed folder (flags DS, no UID:
  * the sync uploads it). */
 bool compose_postpone(struct ui *u, struct compose *c);
+/* A whole file as a new string, or NULL with *err. */
+char *compose_read_text_file(const char *path, char **err);
+/* The current account's folder for sent mail or drafts (role), as a
+ * Maildir path.  New string. */
+char *compose_folder_dir(struct ui *u, enum imap_special role);
 
-/* compose_send.c: the background sender.  compose_send_kick queues a
+/* ---- compose_screen.c ---- */
+
+/* The screen before sending.  Takes c and edit_file
+ * (the draft's editor file, kept until the message is sent, postponed or
+ * aborted) and *origin (may be NULL).  file_ahead: the file holds text
+ * that c does not (the last edit could not be read back), so the next
+ * edit reopens it as is.  fcc: the folder for the sent copy ("" none),
+ * NULL for the account's record folder. */
+struct view *compose_view_new(struct ui *u, struct compose *c, char *edit_file, bool file_ahead,
+			      struct compose_origin *origin, const char *fcc);
+/* The outbox entry the compose screen v edits, or NULL (v may be any view). */
+const char *compose_view_outbox_id(const struct view *v);
+
+/* ---- compose_send.c: the background sender ---- */
+
+/* compose_send_kick queues a
  * flush of the current account's outbox on the worker thread (started on
- * demand).  The UI polls compose_send_fd and calls compose_send_dispatch
- * when it is readable; that shows the outcome on the message line.  The
- * fd also carries a retry timer: at start-up and every sync_interval the
- * dispatch flushes every outbox that holds messages. */
+ * demand).  compose_send_start registers the sender's descriptor with the
+ * main loop, which then shows the outcome on the message line, and its
+ * " outbox: N " in the status line.  The descriptor also carries a retry
+ * timer: at start-up and every sync_interval the sender flushes every
+ * outbox that holds messages. */
+void compose_send_start(struct ui *u);
 bool compose_send_kick(struct ui *u); /* false: cannot send, reason shown */
 /* Is the sender at work (a flush running or queued)? */
 bool compose_send_busy(void);
 /* The status line's " outbox: N " (messages of the current account
- * waiting, held ones not counted), counted again only after
- * compose_send_outbox_changed() or a sender event. */
-struct strbuf;
-void compose_send_status(struct ui *u, struct strbuf *b);
+ * waiting, held ones not counted) is counted again only after this or a
+ * sender event. */
 void compose_send_outbox_changed(void);
-int compose_send_fd(void);
-void compose_send_dispatch(struct ui *u);
 /* Cancel a send in progress and wait for the worker (at exit); what was
  * not sent stays in the outbox. */
 void compose_send_stop(void);
-
-/* outbox_view.c: the outbox screen (view-outbox).  Reload it, if open,
- * after the sender did something. */
-void outbox_view_refresh(struct ui *u);
 
 #endif

@@ -25,4 +25,8 @@ int cmd_reindex(conf_t *c, int argc, char **argv);
  * repair what is local and safe.  argv[0] is "doctor". */
 int cmd_doctor(conf_t *c, int argc, char **argv);
 
+/* muttlike [-F FILE] setup [flags]: add an account with the wizard
+ * (ui/entry.h), written to rc_path.  argv[0] is "setup". */
+int cmd_setup(conf_t *c, const char *rc_path, int argc, char **argv);
+
 #endif

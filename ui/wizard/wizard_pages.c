@@ -13,23 +13,6 @@
 static const char *const sec_choices[] = { "TLS", "STARTTLS", NULL };
 static const char *const send_choices[] = { "smtp", "sendmail", NULL };
 
-void wiz_warn(struct wiz *w, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *line = xvasprintf(fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < w->nwarn; i++) {
-		if (strcmp(w->warnings[i], line) == 0) {
-			free(line);
-			return;
-		}
-	}
-	wiz_say(w, "warning: %s", line);
-	w->warnings = xreallocarray(w->warnings, w->nwarn + 1, sizeof(*w->warnings));
-	w->warnings[w->nwarn++] = line;
-}
-
 /* "imaps://host:port works (TLS1.3), from SRV ..." for an info line. */
 static const char *describe(struct wiz *w, const char *what, const struct disc_server *s)
 {

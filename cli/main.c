@@ -13,14 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../ui/entry.h"
 #include "commands.h"
 #include "conf.h"
 #include "log.h"
 #include "optdoc.h"
-#include "ui.h"
 #include "text.h"
 #include "util.h"
-#include "wizard.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -191,6 +190,83 @@ static int run_command(const struct args *a, conf_t *c, size_t errors, int argc,
 	return EXIT_USAGE;
 }
 
+/* First start, no rc at all: the wizard writes one, then the reader opens
+ * it (an existing rc without accounts gets the reader's hint).  0 to go
+ * on with the new *c, else the exit status. */
+static int first_start(const struct args *a, conf_t **c)
+{
+	char *rc_path = wizard_rc_path(a->config);
+	int rc = wizard_run(*c, rc_path, NULL, NULL);
+	conf_free(c);
+	*c = conf_new();
+	if (rc == 0)
+		conf_load_file(*c, rc_path);
+	free(rc_path);
+	if (rc != 0 || conf_account_count(*c) == 0)
+		return rc ? rc : EXIT_RUNTIME;
+	return 0;
+}
+
+/* add-account: the wizard on the terminal, between two runs of the reader;
+ * the config is read again and *account becomes the new one when one was
+ * written. */
+static void add_account(const struct args *a, conf_t **c, char **account)
+{
+	char *rc_path = wizard_rc_path(a->config);
+	char *added = NULL;
+	/* an extra trust anchor the user already set (a company CA) is
+	 * offered to the new account's probes too */
+	long cur = *account ? conf_account_find(*c, *account) : 0;
+	char *ca = cur >= 0 && (size_t)cur < conf_account_count(*c) ? conf_path(*c, cur, OPT_ID_tls_ca_file) : NULL;
+	struct wizard_args wa = { .ca_file = ca && *ca ? ca : NULL };
+	int w = wizard_run(*c, rc_path, &wa, &added);
+	free(ca);
+	if (w == 0 && added) {
+		conf_free(c);
+		*c = conf_new();
+		conf_load_file(*c, rc_path);
+		free(*account);
+		*account = added;
+		added = NULL;
+	}
+	free(added);
+	free(rc_path);
+}
+
+/* The reader (no subcommand); *c may be replaced (the wizard wrote the
+ * rc).  Returns the exit status. */
+static int run_reader(const struct args *a, conf_t **c)
+{
+	if (a->account && conf_account_find(*c, a->account) < 0) {
+		text_print(stderr, "muttlike: no account named '%s' in the config", a->account);
+		return EXIT_USAGE;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fputs("muttlike: the reader needs a terminal; for scripts use 'muttlike sync' or 'muttlike search'\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
+	char *found = conf_find_file(a->config);
+	int rc = found ? 0 : first_start(a, c);
+	free(found);
+	if (rc)
+		return rc;
+	setup_logging(*c, a->debug, false);
+	char *account = a->account ? xstrdup(a->account) : NULL;
+	bool want_setup = false;
+	/* add-account leaves the reader (workers stopped, everything on disk),
+	 * runs the wizard on the terminal, and opens the reader again: on the
+	 * new account when one was written, as it was otherwise */
+	while ((rc = reader_run(*c, account, &want_setup)) == 0 && want_setup) {
+		log_close_file();
+		add_account(a, c, &account);
+		setup_logging(*c, a->debug, false);
+	}
+	free(account);
+	log_close_file();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
@@ -222,65 +298,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	if (a.account && conf_account_find(c, a.account) < 0) {
-		text_print(stderr, "muttlike: no account named '%s' in the config", a.account);
-		conf_free(&c);
-		return EXIT_USAGE;
-	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fputs("muttlike: the reader needs a terminal; for scripts use 'muttlike sync' or 'muttlike search'\n",
-		      stderr);
-		conf_free(&c);
-		return EXIT_USAGE;
-	}
-	char *found = conf_find_file(a.config);
-	if (!found) {
-		/* first start, no rc at all: the wizard writes one, then the reader
-		 * opens it (an existing rc without accounts gets the reader's hint) */
-		char *rc_path = wizard_rc_path(a.config);
-		rc = wizard_run(c, rc_path, NULL, NULL);
-		conf_free(&c);
-		c = conf_new();
-		if (rc == 0)
-			conf_load_file(c, rc_path);
-		free(rc_path);
-		if (rc != 0 || conf_account_count(c) == 0) {
-			conf_free(&c);
-			return rc ? rc : EXIT_RUNTIME;
-		}
-	}
-	free(found);
-	setup_logging(c, a.debug, false);
-	char *account = a.account ? xstrdup(a.account) : NULL;
-	bool want_setup = false;
-	/* add-account leaves the reader (workers stopped, everything on disk),
-	 * runs the wizard on the terminal, and opens the reader again: on the
-	 * new account when one was written, as it was otherwise */
-	while ((rc = ui_run(c, account, &want_setup)) == 0 && want_setup) {
-		log_close_file();
-		char *rc_path = wizard_rc_path(a.config);
-		char *added = NULL;
-		/* an extra trust anchor the user already set (a company CA) is
-		 * offered to the new account's probes too */
-		long cur = account ? conf_account_find(c, account) : 0;
-		char *ca = cur >= 0 && (size_t)cur < conf_account_count(c) ? conf_path(c, cur, OPT_ID_tls_ca_file) : NULL;
-		struct wizard_args wa = { .ca_file = ca && *ca ? ca : NULL };
-		int w = wizard_run(c, rc_path, &wa, &added);
-		free(ca);
-		if (w == 0 && added) {
-			conf_free(&c);
-			c = conf_new();
-			conf_load_file(c, rc_path);
-			free(account);
-			account = added;
-			added = NULL;
-		}
-		free(added);
-		free(rc_path);
-		setup_logging(c, a.debug, false);
-	}
-	free(account);
-	log_close_file();
+	rc = run_reader(&a, &c);
 	conf_free(&c);
 	return rc;
 }

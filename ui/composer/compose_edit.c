@@ -1,0 +1,298 @@
+/* compose_edit.c - the draft's life after it is started (composer.c) and
+ * while it is on the compose screen (compose_screen.c): the $EDITOR round
+ * trip, handing a finished message to the outbox or to Drafts, and
+ * cleaning up where its text came from.
+ *
+ * The editor's file lives in the outbox (outbox_edit_file), never in
+ * /tmp: an editor that fails or a crash leaves it there, and the next
+ * compose offers to continue it.  It is removed only once the text is
+ * safe elsewhere (queued, postponed) or the user threw it away. */
+#include "composer.h"
+
+#include <errno.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compose.h"
+
+#include "conf.h"
+#include "outbox.h"
+
+#include "roles.h"
+#include "status.h"
+#include "syncglue.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+
+#define EDIT_FILE_MAX (64L * 1024 * 1024)
+
+/* ---- small helpers ---- */
+
+/* A whole file as a string (the editor may have written NULs: they end
+ * the text, as any text tool would see it). */
+char *compose_read_text_file(const char *path, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[8192];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0 && b.len < (size_t)EDIT_FILE_MAX)
+		strbuf_add(&b, buf, k);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		*err = xasprintf("%s: read error", path);
+		strbuf_free(&b);
+		return NULL;
+	}
+	strbuf_addc(&b, '\0');
+	return strbuf_detach(&b);
+}
+
+static const char *account_name(struct ui *u)
+{
+	return u->account >= 0 ? conf_account_name(u->conf, (size_t)u->account) : NULL;
+}
+
+outbox_t *compose_open_outbox(struct ui *u, long account)
+{
+	if (account < 0 || (size_t)account >= conf_account_count(u->conf)) {
+		status_error(u, "No account is configured: writing mail needs one (muttlike setup).");
+		return NULL;
+	}
+	char *data = conf_data_dir(u->conf), *err = NULL;
+	outbox_t *ob = outbox_open(data, conf_account_name(u->conf, (size_t)account), &err);
+	if (!ob)
+		status_error(u, "Cannot open the outbox: %s", err ? err : "?");
+	free(err);
+	free(data);
+	return ob;
+}
+
+static outbox_t *open_outbox(struct ui *u)
+{
+	return compose_open_outbox(u, u->account);
+}
+
+/* The account's folder for sent mail or drafts, as a Maildir path. */
+char *compose_folder_dir(struct ui *u, enum imap_special role)
+{
+	char *name = NULL;
+	free(roles_folder(u->conf, u->account, role, &name));
+	char *data = conf_data_dir(u->conf);
+	char *dir = outbox_folder_dir(data, account_name(u), name);
+	free(data);
+	free(name);
+	return dir;
+}
+
+/* `editor`, else $VISUAL, $EDITOR, vi. */
+static const char *editor_command(struct ui *u)
+{
+	const char *e = conf_str(u->conf, -1, OPT_ID_editor);
+	if (!e || !*e)
+		e = getenv("VISUAL");
+	if (!e || !*e)
+		e = getenv("EDITOR");
+	return e && *e ? e : "vi";
+}
+
+/* The user's editor command comes from their own config and may hold
+ * arguments, so the shell parses it; the file name is "$1", never part of
+ * the command text. */
+static int run_editor(struct ui *u, const char *command, const char *path)
+{
+	char *cmd = xasprintf("%s \"$1\"", command);
+	char *argv[] = { "/bin/sh", "-c", cmd, "sh", (char *)path, NULL };
+	int st = ui_run_external(u, argv, -1, false);
+	free(cmd);
+	return st;
+}
+
+/* ---- the editor round trip ---- */
+
+/* Write the draft as the editor shows it into a new file under the outbox,
+ * replacing the old one only once the new one is safely on disk. */
+static bool write_edit_file(struct ui *u, compose_t *c, char **edit_file)
+{
+	outbox_t *ob = open_outbox(u);
+	if (!ob)
+		return false;
+	char *text = compose_to_editable(c, conf_bool(u->conf, -1, OPT_ID_edit_headers)), *err = NULL;
+	char *p = outbox_edit_file(ob, text, &err);
+	free(text);
+	outbox_free(&ob);
+	if (!p) {
+		status_error(u, "Cannot write the editor's file: %s", err ? err : "?");
+		free(err);
+		return false;
+	}
+	if (*edit_file)
+		unlink(*edit_file);
+	free(*edit_file);
+	*edit_file = p;
+	return true;
+}
+
+bool compose_save_file(struct ui *u, compose_t *c, char **edit_file)
+{
+	return write_edit_file(u, c, edit_file);
+}
+
+enum compose_edit_result compose_edit(struct ui *u, compose_t *c, char **edit_file, bool file_ahead)
+{
+	return compose_edit_with(u, c, edit_file, file_ahead, editor_command(u));
+}
+
+enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **edit_file, bool file_ahead,
+					   const char *command)
+{
+	if ((!*edit_file || !file_ahead) && !write_edit_file(u, c, edit_file))
+		return EDIT_FAILED;
+	char *err = NULL;
+	char *before = compose_read_text_file(*edit_file, &err);
+	int st = run_editor(u, command, *edit_file);
+	char *after = st == 0 ? compose_read_text_file(*edit_file, &err) : NULL;
+	enum compose_edit_result r = EDIT_OK;
+	if (st != 0) {
+		status_error(u, "%s failed (%s %d); your text is kept in %s.",
+		             strcmp(command, editor_command(u)) == 0 ? "The editor" : command,
+		             st < 0 ? "signal or" : "status", st, *edit_file);
+		r = EDIT_FAILED;
+	} else if (!after) {
+		status_error(u, "Cannot read the editor's file: %s", err ? err : "?");
+		r = EDIT_FAILED;
+	} else if (!compose_from_editable(c, after, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err)) {
+		status_error(u, "%s (press e to fix it; nothing was changed).", err ? err : "bad header");
+		r = EDIT_BAD;
+	} else if (before && strcmp(before, after) == 0) {
+		r = EDIT_UNCHANGED;
+	}
+	free(before);
+	free(after);
+	free(err);
+	return r;
+}
+
+/* ---- queueing and postponing ---- */
+
+static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len, char **copy, size_t *clen)
+{
+	struct compose_render_opts o = { .date = time(NULL), .user_agent = "muttlike/" MUTTLIKE_VERSION };
+	char *err = NULL;
+	enum compose_status st;
+	*copy = NULL;
+	*clen = 0;
+	if (compose_kind(c) == COMPOSE_BOUNCE) {
+		st = compose_render_bounce(c, &o, msg, len, &err);
+	} else {
+		st = compose_render(c, &o, false, msg, len, &err);
+		o.include_bcc = true; /* same Date and Message-ID: one message, two copies */
+		if (st == COMPOSE_OK && compose_addrs(c, CF_BCC)->n)
+			st = compose_render(c, &o, false, copy, clen, &err);
+	}
+	if (st != COMPOSE_OK) {
+		status_error(u, "%s", err ? err : "The message cannot be written.");
+		free(*msg);
+		*msg = NULL;
+	}
+	free(err);
+	return st == COMPOSE_OK;
+}
+
+bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
+{
+	*sending = false;
+	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
+	size_t len = 0, clen = 0;
+	if (compose_envelope(c, &sender, &rcpts, &err) != COMPOSE_OK) {
+		status_error(u, "%s", err ? err : "No recipients.");
+		free(err);
+		return false;
+	}
+	outbox_t *ob = NULL;
+	char *id = NULL;
+	if (render_for_send(u, c, &msg, &len, &copy, &clen) && (ob = open_outbox(u))) {
+		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), fcc, &err);
+		if (!id)
+			status_error(u, "Cannot queue the message: %s", err ? err : "?");
+	}
+	outbox_free(&ob);
+	free(msg);
+	free(copy);
+	free(sender);
+	free(err);
+	compose_strv_free(&rcpts);
+	if (!id)
+		return false;
+	free(id);
+	*sending = compose_send_kick(u);
+	return true;
+}
+
+bool compose_postpone(struct ui *u, compose_t *c)
+{
+	struct compose_render_opts o = { .include_bcc = true, .user_agent = "muttlike/" MUTTLIKE_VERSION };
+	char *msg = NULL, *err = NULL;
+	size_t len = 0;
+	if (!account_name(u)) {
+		status_error(u, "No account is configured.");
+		return false;
+	}
+	if (compose_render(c, &o, true, &msg, &len, &err) != COMPOSE_OK) {
+		status_error(u, "%s", err ? err : "The draft cannot be written.");
+		free(err);
+		return false;
+	}
+	char *dir = compose_folder_dir(u, IMAP_SPECIAL_DRAFTS), *file = NULL;
+	bool ok = outbox_deliver_local(dir, msg, len, "DS", &file) == 0;
+	/* indexed now, online or not: the folder list and recall see it */
+	if (ok && !sync_glue_index_file(u, file, &err))
+		status_error(u, "Message postponed to %s, but %s.", dir, err ? err : "?");
+	else if (ok)
+		status_message(u, "Message postponed to %s (uploaded at the next sync).", dir);
+	else
+		status_error(u, "Cannot save the draft in %s: %s", dir, strerror(errno));
+	free(err);
+	free(file);
+	free(dir);
+	free(msg);
+	return ok;
+}
+
+/* ---- where the text came from ---- */
+
+void compose_origin_done(struct ui *u, struct compose_origin *o, bool safe)
+{
+	char *err = NULL;
+	if (o->outbox_id) {
+		outbox_t *ob = compose_open_outbox(u, o->account);
+		enum outbox_status st = !ob ? OUTBOX_ERR_IO
+				      : safe ? outbox_remove(ob, o->outbox_id)
+					     : outbox_release(ob, o->outbox_id);
+		if (st != OUTBOX_OK && st != OUTBOX_ERR_NOT_FOUND)
+			status_error(u, safe ? "The old copy stays in the outbox (held); delete it there."
+			                     : "Cannot put the message back in the outbox; it is held there: send it "
+			                       "from the outbox screen.");
+		outbox_free(&ob);
+	}
+	/* only once the new text is queued or postponed: never lose the draft */
+	if (safe && o->draft_file && !sync_glue_expunge_file(u, o->draft_file, &err))
+		status_error(u, "The old draft could not be removed from Drafts: %s", err ? err : "?");
+	free(err);
+	compose_send_outbox_changed();
+	if (o->outbox_id)
+		ui_outbox_changed(u); /* the list below shows the new state when it is back on top */
+	xfree(&o->draft_file);
+	xfree(&o->outbox_id);
+}
