@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "maildir.h"
 #include "mime.h"
 #include "text.h"
 #include "util.h"
@@ -224,15 +225,17 @@ char **mailview_all_tags(mailview_t *mv)
 	return v;
 }
 
-/* The entry of dir whose name is base_len bytes of name, then ":2," or
- * nothing (new path), or NULL. */
-static char *find_same_base(const char *dir, const char *name, size_t base_len)
+/* The entry of dir whose name has the stem of name (everything but the
+ * flags), then ":2," or nothing (new path), or NULL. */
+static char *find_same_base(const char *dir, const struct maildir_name *name)
 {
 	DIR *d = opendir(dir);
 	char *found = NULL;
 	for (struct dirent *de; d && !found && (de = readdir(d));) {
-		const char *rest = de->d_name + base_len;
-		if (strncmp(de->d_name, name, base_len) == 0 && (!*rest || strncmp(rest, ":2,", 3) == 0))
+		struct maildir_name n;
+		maildir_name_parse(de->d_name, &n);
+		if (n.stem_len == name->stem_len && strncmp(n.base, name->base, n.stem_len) == 0 &&
+		    (n.info || !n.base[n.stem_len]))
 			found = xasprintf("%s/%s", dir, de->d_name);
 	}
 	if (d)
@@ -247,16 +250,17 @@ char *mailview_current_file(const char *recorded)
 	const char *slash = strrchr(recorded, '/');
 	if (!slash || !slash[1])
 		return NULL;
-	const char *name = slash + 1, *info = strstr(name, ":2,");
-	size_t base_len = info ? (size_t)(info - name) : strlen(name), dir_len = (size_t)(slash - recorded);
+	struct maildir_name name;
+	maildir_name_parse(slash + 1, &name);
+	size_t dir_len = (size_t)(slash - recorded);
 	char *dir = xasprintf("%.*s", (int)dir_len, recorded);
-	char *found = find_same_base(dir, name, base_len);
+	char *found = find_same_base(dir, &name);
 	/* a message in new/ moves to cur/ when it gets flags (and a sync may
 	 * move it back): the folder's other directory */
 	bool in_cur = dir_len >= 4 && strcmp(dir + dir_len - 4, "/cur") == 0;
 	if (!found && (in_cur || (dir_len >= 4 && strcmp(dir + dir_len - 4, "/new") == 0))) {
 		memcpy(dir + dir_len - 3, in_cur ? "new" : "cur", 3);
-		found = find_same_base(dir, name, base_len);
+		found = find_same_base(dir, &name);
 	}
 	free(dir);
 	return found;

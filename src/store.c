@@ -118,8 +118,9 @@ static void sync_tags(notmuch_message_t *m, const char *account, const char *key
 	bool trashed = false;
 	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
 	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
-		const char *info = strstr(notmuch_filenames_get(fns), ":2,");
-		if (info && strchr(info + 3, 'T'))
+		struct maildir_name n;
+		maildir_name_parse(notmuch_filenames_get(fns), &n);
+		if (n.flags & MAILDIR_F_TRASHED)
 			trashed = true;
 	}
 	notmuch_filenames_destroy(fns);
@@ -207,8 +208,9 @@ static int name_flags(const char *fn)
 	const char *slash = strrchr(fn, '/');
 	if (!slash || slash - fn < 4 || (strncmp(slash - 4, "/cur/", 5) != 0 && strncmp(slash - 4, "/new/", 5) != 0))
 		return -1;
-	const char *info = strstr(slash, ":2,");
-	return info ? (int)maildir_flags_parse(info + 3) : 0;
+	struct maildir_name n;
+	maildir_name_parse(slash, &n);
+	return (int)n.flags;
 }
 
 /* 1: abs is already a name of m; 0: m's other files would keep their
@@ -263,12 +265,13 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 {
 	*out = NULL;
 	const char *slash = strrchr(abs, '/');
-	const char *info = strstr(slash, ":2,");
-	if (name_flags(abs) < 0 || strncmp(slash - 4, "/cur/", 5) != 0 || !info) {
+	struct maildir_name n;
+	maildir_name_parse(abs, &n);
+	if (name_flags(abs) < 0 || strncmp(slash - 4, "/cur/", 5) != 0 || !n.info) {
 		log_warn("store: %s is over the MIME caps and not a cur/ file with flags; not indexed", abs);
 		return NOTMUCH_STATUS_SUCCESS;
 	}
-	unsigned flags = maildir_flags_parse(info + 3);
+	unsigned flags = n.flags;
 	char *copy = xasprintf("%.*s/new%s", (int)(slash - 4 - abs), abs, slash);
 	unlink(copy); /* a crash's leftover: the scan never lists it */
 	if (write_copy(copy, header) < 0) {
@@ -442,11 +445,11 @@ static bool flags_by_rename(struct store *s, struct op *o)
 		return false;
 	char *dir = xasprintf("%s/%.*s", s->root, (int)(cur - o->path), o->path);
 	const char *name = cur + 1;
-	const char *u = strstr(name, ",U=");
-	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	struct maildir_name n;
+	maildir_name_parse(name, &n);
 	char *nn = NULL;
 	bool ok = false;
-	if (maildir_rename(dir, name, u != NULL, uid, o->flags, &nn) == 0) {
+	if (maildir_rename(dir, name, n.has_uid, n.uid, o->flags, &nn) == 0) {
 		char *np = xasprintf("%.*s/%s", (int)(cur - o->path), o->path, nn);
 		ok = apply_add(s, np, o->account, o->keywords);
 		if (ok && strcmp(np, o->path) != 0)
@@ -469,8 +472,9 @@ static bool apply_flags(struct store *s, struct op *o)
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
 	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
-	const char *info = strstr(o->path, ":2,");
-	unsigned now = info ? maildir_flags_parse(info + 3) : 0;
+	struct maildir_name n;
+	maildir_name_parse(o->path, &n);
+	unsigned now = n.flags;
 	bool trash_changes = ((now ^ o->flags) & MAILDIR_F_TRASHED) != 0;
 	free(abs);
 	if (st != NOTMUCH_STATUS_SUCCESS || !m || trash_changes) {
@@ -545,8 +549,9 @@ static bool apply_tag(struct store *s, struct op *o)
 		     fn = strtok_r(NULL, "\n", &save)) {
 			if (strncmp(fn, s->root, rl) != 0 || fn[rl] != '/')
 				continue;
-			const char *info = strstr(fn, ":2,");
-			unsigned fl = info ? maildir_flags_parse(info + 3) : 0;
+			struct maildir_name n;
+			maildir_name_parse(fn, &n);
+			unsigned fl = n.flags;
 			fl = trash > 0 ? fl | MAILDIR_F_TRASHED : fl & ~MAILDIR_F_TRASHED;
 			struct op fo = { .kind = OP_FLAGS, .path = fn + rl + 1, .flags = fl };
 			flags_by_rename(s, &fo);
