@@ -289,6 +289,47 @@ char *mailview_message_file(mailview_t *mv, const char *message_id)
 	return first; /* gone for good: callers report it when they open it */
 }
 
+/* notmuch's query for query_str (Xapian syntax), newest first, and its
+ * messages; MV_ERR_QUERY / MV_ERR_OPEN with *err as mailview_search says. */
+static enum mv_status search_messages(mailview_t *mv, const char *query_str, notmuch_query_t **query,
+				      notmuch_messages_t **ms, char **err)
+{
+	*ms = NULL;
+	notmuch_status_t st = notmuch_query_create_with_syntax(mv->db, query_str, NOTMUCH_QUERY_SYNTAX_XAPIAN, query);
+	if (st == NOTMUCH_STATUS_SUCCESS) {
+		notmuch_query_set_sort(*query, NOTMUCH_SORT_NEWEST_FIRST);
+		st = notmuch_query_search_messages(*query, ms);
+	}
+	if (st == NOTMUCH_STATUS_SUCCESS)
+		return MV_OK;
+	if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
+		*err = mailview_unreadable(mv->path, notmuch_status_to_string(st));
+		return MV_ERR_OPEN;
+	}
+	*err = xstrdup(notmuch_status_to_string(st));
+	return MV_ERR_QUERY;
+}
+
+enum mv_status mailview_search(mailview_t *mv, const char *query_str, mv_hit_fn fn, void *ud, char **err)
+{
+	*err = NULL;
+	notmuch_query_t *query = NULL;
+	notmuch_messages_t *ms = NULL;
+	enum mv_status st = search_messages(mv, query_str, &query, &ms, err);
+	for (; st == MV_OK && notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+		notmuch_message_t *m = notmuch_messages_get(ms);
+		struct mv_hit h = { .date = notmuch_message_get_date(m),
+				    .from = notmuch_message_get_header(m, "from"),
+				    .subject = notmuch_message_get_header(m, "subject"),
+				    .file = notmuch_message_get_filename(m) };
+		fn(&h, ud);
+		notmuch_message_destroy(m);
+	}
+	if (query)
+		notmuch_query_destroy(query);
+	return st;
+}
+
 /* The header block of a message file: up to the first blank line, at
  * most MV_ADDR_HEAD_MAX bytes (new string), or NULL. */
 static char *read_head(const char *path, size_t *len)

@@ -772,6 +772,68 @@ static void drop_db(struct store *s)
 	s->store_errors++;
 }
 
+/* Under s->mu: take up to BATCH_MAX queued operations; *n counts them. */
+static struct op *take_batch(struct store *s, size_t *n)
+{
+	struct op *batch = s->head, *last = batch;
+	*n = 1;
+	while (last->next && *n < BATCH_MAX) {
+		last = last->next;
+		(*n)++;
+	}
+	s->head = last->next;
+	if (!s->head)
+		s->tail = NULL;
+	last->next = NULL;
+	s->queued -= *n;
+	s->inflight = *n;
+	pthread_cond_broadcast(&s->cv_done);
+	return batch;
+}
+
+/* Apply a batch of n in one atomic section of the database (without
+ * s->mu) and free it; *failed counts what failed.  false when there was
+ * no database to apply it to (all failed). */
+static bool apply_batch(struct store *s, struct op *batch, size_t n, size_t *failed)
+{
+	if (!s->db)
+		ensure_db(s, NULL);
+	notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
+	if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
+		log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
+		drop_db(s);
+	}
+	*failed = s->db ? 0 : n;
+	for (struct op *o = batch, *nx; o; o = nx) {
+		nx = o->next;
+		if (s->db && !apply(s, o))
+			(*failed)++;
+		/* What the Maildir and the state cannot give back after a
+		 * rebuild: the reader's tags, the merged keywords, a
+		 * restored dump. */
+		if (s->db && (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE))
+			s->tags_dirty = true;
+		op_free(o);
+	}
+	if (!s->db)
+		return false;
+	fault_point("store-batch");
+	st = nmsafe_database_end_atomic(s->db);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		/* Nothing of the batch is committed, and the handle is not
+		 * usable any more (notmuch keeps the section open): start
+		 * again from disk. */
+		log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+		*failed = n;
+		drop_db(s);
+	} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
+		s->tags_dirty = false;
+	}
+	if (s->changed)
+		s->changed(s->changed_ud);
+	return true;
+}
+
 static void *writer_main(void *arg)
 {
 	struct store *s = arg;
@@ -784,71 +846,16 @@ static void *writer_main(void *arg)
 		s->t_idle_us += t1 - t0;
 		if (!s->head && s->stop)
 			break;
-		/* Take a batch. */
-		struct op *batch = s->head, *last = batch;
-		size_t n = 1;
-		while (last->next && n < BATCH_MAX) {
-			last = last->next;
-			n++;
-		}
-		s->head = last->next;
-		if (!s->head)
-			s->tail = NULL;
-		last->next = NULL;
-		s->queued -= n;
-		s->inflight = n;
-		pthread_cond_broadcast(&s->cv_done);
+		size_t n;
+		struct op *batch = take_batch(s, &n);
 		pthread_mutex_unlock(&s->mu);
-
-		size_t failed = 0;
-		if (!s->db)
-			ensure_db(s, NULL);
-		notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
-		if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
-			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
-			drop_db(s);
-		}
-		if (!s->db) {
-			for (struct op *o = batch, *nx; o; o = nx) {
-				nx = o->next;
-				failed++;
-				op_free(o);
-			}
-			pthread_mutex_lock(&s->mu);
-			s->failures += failed;
-			s->inflight = 0;
-			pthread_cond_broadcast(&s->cv_done);
-			continue;
-		}
-		for (struct op *o = batch, *nx; o; o = nx) {
-			nx = o->next;
-			if (!apply(s, o))
-				failed++;
-			/* What the Maildir and the state cannot give back
-			 * after a rebuild: the reader's tags, the merged
-			 * keywords, a restored dump. */
-			if (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE)
-				s->tags_dirty = true;
-			op_free(o);
-		}
-		fault_point("store-batch");
-		st = nmsafe_database_end_atomic(s->db);
-		if (st != NOTMUCH_STATUS_SUCCESS) {
-			/* Nothing of the batch is committed, and the handle is
-			 * not usable any more (notmuch keeps the section open):
-			 * start again from disk. */
-			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
-			failed = n;
-			drop_db(s);
-		} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
-			s->tags_dirty = false;
-		}
-		if (s->changed)
-			s->changed(s->changed_ud);
-
+		size_t failed;
+		bool applied = apply_batch(s, batch, n, &failed);
 		pthread_mutex_lock(&s->mu);
-		s->t_busy_us += now_us() - t1;
-		s->n_batches++;
+		if (applied) {
+			s->t_busy_us += now_us() - t1;
+			s->n_batches++;
+		}
 		s->failures += failed;
 		s->inflight = 0;
 		pthread_cond_broadcast(&s->cv_done);
