@@ -126,6 +126,8 @@ static void on_event(const struct sync_event *ev, void *ud)
 	}
 	pthread_mutex_unlock(&m->mu);
 	account_notify(m);
+	if (m->run.event)
+		m->run.event(w->idx, ev, m->run.ud);
 }
 
 static enum sync_status one_pass(struct worker *w)
@@ -139,7 +141,14 @@ static enum sync_status one_pass(struct worker *w)
 		sync_set_store(w->sync, store);
 		st = sync_run(w->sync);
 		sync_set_store(w->sync, NULL);
-		account_store_release(m);
+		if (!account_store_release(m) && m->run.store_error) {
+			m->run.store_error(w->idx, NULL, m->run.ud);
+			if (st == SYNC_OK)
+				st = SYNC_ERR_STORE;
+		}
+	} else if (m->run.store_error) {
+		m->run.store_error(w->idx, err, m->run.ud);
+		free(err);
 	} else {
 		pthread_mutex_lock(&m->mu);
 		free(w->error);
@@ -149,6 +158,25 @@ static enum sync_status one_pass(struct worker *w)
 	w->passes++;
 	pthread_mutex_unlock(&w->pass_mu);
 	return st;
+}
+
+/* Under m->mu, headless: when the next pass is due, or false when this
+ * worker is done (one pass only, stopping, or a config error). */
+static bool headless_next(struct worker *w, enum sync_status st)
+{
+	struct account_mgr *m = w->m;
+	if (!m->run.watch || m->stop || st == SYNC_ERR_CONFIG)
+		return false;
+	if (st == SYNC_ERR_NET || st == SYNC_ERR_STORE) {
+		log_info("%s: retrying in %d s", conf_account_name(m->conf, (size_t)w->idx), w->backoff_s);
+		w->due_ms = util_now_ms() + w->backoff_s * 1000LL;
+		w->backoff_s = w->backoff_s * 2 > 300 ? 300 : w->backoff_s * 2;
+		w->connected = false;
+	} else {
+		w->backoff_s = 5;
+		w->due_ms = util_now_ms() + conf_num(m->conf, -1, OPT_ID_sync_interval) * 1000LL;
+	}
+	return true;
 }
 
 /* Under m->mu: record how the pass ended and when the next one is due. */
@@ -206,8 +234,8 @@ static void idle_wait(struct worker *w)
 	bool news = sync_watch(w->sync, secs);
 	long long took = util_now_ms() - start;
 	pthread_mutex_lock(&m->mu);
-	if (news) {
-		w->due_ms = 0; /* the server has news: a pass now */
+	if (news || m->headless) {
+		w->due_ms = 0; /* the server has news (headless: after every watch): a pass now */
 	} else if (!w->woken && !m->stop && took < (long long)secs * 1000 - 500) {
 		/* IDLE could not run (the session broke): plain waiting until the pass */
 		w->connected = false;
@@ -243,6 +271,8 @@ static void *worker_main(void *arg)
 		if (nallow)
 			sync_set_allow_deletes(w->sync, (const char *const *)allow, nallow);
 		enum sync_status st = one_pass(w);
+		if (m->run.pass_done)
+			m->run.pass_done(w->idx, st, sync_get_stats(w->sync), m->run.ud);
 		if (nallow)
 			sync_set_allow_deletes(w->sync, NULL, 0); /* that one pass only */
 		free(once);
@@ -251,8 +281,13 @@ static void *worker_main(void *arg)
 		free(allow);
 		pthread_mutex_lock(&m->mu);
 		w->connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
-		pass_ended(w, st);
-		account_after_pass(w);
+		if (m->headless && !headless_next(w, st)) {
+			pthread_mutex_unlock(&m->mu);
+			break;
+		} else if (!m->headless) {
+			pass_ended(w, st);
+			account_after_pass(w);
+		}
 		pthread_mutex_unlock(&m->mu);
 		account_notify(m);
 		pthread_mutex_lock(&m->mu);
@@ -262,11 +297,51 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd)
+static bool run_wants(const struct account_run *run, long account)
+{
+	for (size_t i = 0; run && i < run->naccounts; i++)
+		if (run->accounts[i] == account)
+			return true;
+	return !run;
+}
+
+/* A worker per account; a sync only for those run wants (all: the reader). */
+static void init_workers(struct account_mgr *m, const struct account_run *run)
+{
+	m->n = conf_account_count(m->conf);
+	m->w = xcalloc(m->n ? m->n : 1, sizeof(*m->w));
+	for (size_t i = 0; i < m->n; i++) {
+		struct worker *w = &m->w[i];
+		w->m = m;
+		w->idx = (long)i;
+		w->backoff_s = 5;
+		w->acct_dir = maildir_safe_component(conf_account_name(m->conf, i));
+		pthread_mutex_init(&w->pass_mu, NULL);
+		if (!run_wants(run, (long)i))
+			continue;
+		struct sync_options o = { .conf = m->conf, .account = (long)i, .event = on_event, .event_ud = w };
+		if (run) {
+			o.allow_deletes = run->allow_deletes;
+			o.n_allow = run->n_allow;
+			o.verify = run->verify;
+		} else {
+			o.ask_secret = account_ask_imap_secret;
+			o.ask_ud = w;
+		}
+		w->sync = sync_new(&o);
+	}
+}
+
+static struct account_mgr *mgr_new(const conf_t *conf, int notify_fd, const struct account_run *run)
 {
 	struct account_mgr *m = xcalloc(1, sizeof(*m));
 	m->conf = conf;
 	m->notify_fd = notify_fd;
+	if (run) {
+		m->headless = true;
+		m->no_asking = true; /* nobody to ask */
+		m->run = *run;
+	}
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->store_mu, NULL);
 	pthread_condattr_t ca;
@@ -278,21 +353,19 @@ struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd)
 	m->mail_root = xasprintf("%s/mail", data);
 	m->state_root = xasprintf("%s/state", data);
 	free(data);
-	m->n = conf_account_count(conf);
-	m->w = xcalloc(m->n ? m->n : 1, sizeof(*m->w));
-	for (size_t i = 0; i < m->n; i++) {
-		struct worker *w = &m->w[i];
-		w->m = m;
-		w->idx = (long)i;
-		w->backoff_s = 5;
-		w->acct_dir = maildir_safe_component(conf_account_name(conf, i));
-		pthread_mutex_init(&w->pass_mu, NULL);
-		struct sync_options o = { .conf = conf, .account = (long)i, .event = on_event, .event_ud = w,
-					  .ask_secret = account_ask_imap_secret, .ask_ud = w };
-		w->sync = sync_new(&o);
-	}
+	init_workers(m, run);
 	store_global_init(); /* touches the environment: before our threads */
 	return m;
+}
+
+struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd)
+{
+	return mgr_new(conf, notify_fd, NULL);
+}
+
+struct account_mgr *account_mgr_new_headless(const conf_t *conf, const struct account_run *run)
+{
+	return mgr_new(conf, -1, run);
 }
 
 void account_mgr_start(struct account_mgr *m)
@@ -328,14 +401,8 @@ static bool join_workers(struct account_mgr *m)
 	return all;
 }
 
-void account_mgr_free(struct account_mgr **pm)
+void account_mgr_stop(struct account_mgr *m)
 {
-	struct account_mgr *m = *pm;
-	if (!m)
-		return;
-	/* Nobody reads the pipe any more, and the UI closes it even when a
-	 * worker outlives this call. */
-	__atomic_store_n(&m->notify_fd, -1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&m->mu);
 	m->stop = true;
 	m->no_asking = true;
@@ -349,6 +416,26 @@ void account_mgr_free(struct account_mgr **pm)
 			sync_cancel(m->w[i].sync);
 		}
 	}
+}
+
+void account_mgr_wait(struct account_mgr *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->w[i].running)
+			pthread_join(m->w[i].th, NULL);
+		m->w[i].running = false;
+	}
+}
+
+void account_mgr_free(struct account_mgr **pm)
+{
+	struct account_mgr *m = *pm;
+	if (!m)
+		return;
+	/* Nobody reads the pipe any more, and the UI closes it even when a
+	 * worker outlives this call. */
+	__atomic_store_n(&m->notify_fd, -1, __ATOMIC_RELEASE);
+	account_mgr_stop(m);
 	if (!join_workers(m)) {
 		/* A worker is stuck where cancelling cannot reach (a DNS lookup):
 		 * the user is not kept waiting; the process ends with it, and the

@@ -75,6 +75,8 @@ struct account_mgr {
 	struct question *questions; /* oldest first (under mu) */
 	unsigned long next_qid;
 	bool no_asking;
+	bool headless;              /* `muttlike sync`: run says what to do */
+	struct account_run run;
 };
 
 /* Write one byte to notify_fd (the UI then looks). */
