@@ -27,22 +27,6 @@
  * names keep whatever they did not push. */
 #define QUIT_WAIT_MS 1000
 
-void account_notify(struct account_mgr *m)
-{
-	int fd = __atomic_load_n(&m->notify_fd, __ATOMIC_ACQUIRE);
-	if (fd < 0)
-		return;
-	/* A full pipe already says "look": EAGAIN is fine. */
-	ssize_t r = write(fd, "a", 1);
-	(void)r;
-}
-
-void account_set_news(struct account_mgr *m, char *msg)
-{
-	free(m->news);
-	m->news = msg;
-}
-
 /* ---- the shared store ---- */
 
 static void on_store_changed(void *ud)
@@ -83,15 +67,6 @@ bool account_store_release(struct account_mgr *m)
 		ok = store_close(&m->store) == 0;
 	pthread_mutex_unlock(&m->store_mu);
 	return ok;
-}
-
-void account_due_now(struct account_mgr *m, struct worker *w)
-{
-	w->due_ms = 0;
-	w->backoff_s = 5;
-	w->woken = true;
-	sync_wake(w->sync);
-	pthread_cond_broadcast(&m->cond);
 }
 
 /* ---- workers ---- */

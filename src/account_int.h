@@ -6,6 +6,8 @@
 #define MUTTLIKE_ACCOUNT_INT_H
 
 #include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "account.h"
 #include "store.h"
@@ -80,9 +82,22 @@ struct account_mgr {
 };
 
 /* Write one byte to notify_fd (the UI then looks). */
-void account_notify(struct account_mgr *m);
+static inline void account_notify(struct account_mgr *m)
+{
+	int fd = __atomic_load_n(&m->notify_fd, __ATOMIC_ACQUIRE);
+	if (fd < 0)
+		return;
+	/* A full pipe already says "look": EAGAIN is fine. */
+	ssize_t r = write(fd, "a", 1);
+	(void)r;
+}
+
 /* Under m->mu: msg (owned) is the news the UI shows next. */
-void account_set_news(struct account_mgr *m, char *msg);
+static inline void account_set_news(struct account_mgr *m, char *msg)
+{
+	free(m->news);
+	m->news = msg;
+}
 /* The shared store writer, opened for the first user; NULL with *err
  * (caller frees; err may be NULL) when it cannot be opened. */
 struct store *account_store_acquire(struct account_mgr *m, char **err);
@@ -90,7 +105,14 @@ struct store *account_store_acquire(struct account_mgr *m, char **err);
  * turn; false when the index could not be committed then. */
 bool account_store_release(struct account_mgr *m);
 /* Under m->mu: run the account's next pass now. */
-void account_due_now(struct account_mgr *m, struct worker *w);
+static inline void account_due_now(struct account_mgr *m, struct worker *w)
+{
+	w->due_ms = 0;
+	w->backoff_s = 5;
+	w->woken = true;
+	sync_wake(w->sync);
+	pthread_cond_broadcast(&m->cond);
+}
 
 /* account_ask.c */
 /* The sync's password callback (sync_options.ask_secret), ud the worker. */
