@@ -256,16 +256,18 @@ static void *worker_main(void *arg)
 		free(allow);
 		pthread_mutex_lock(&m->mu);
 		w->connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
-		if (m->headless && !headless_next(w, st)) {
-			pthread_mutex_unlock(&m->mu);
-			break;
-		} else if (!m->headless) {
+		bool more = true;
+		if (m->headless) {
+			more = headless_next(w, st);
+		} else {
 			pass_ended(w, st);
 			account_after_pass(w);
 		}
 		pthread_mutex_unlock(&m->mu);
 		account_notify(m);
 		pthread_mutex_lock(&m->mu);
+		if (!more)
+			break;
 	}
 	pthread_mutex_unlock(&m->mu);
 	sync_disconnect(w->sync);
