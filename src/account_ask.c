@@ -1,10 +1,10 @@
 /* account_ask.c - the account manager's questions for the user
  * (account.h "decisions"): passwords, certificates and the deletion
  * guard, queued by the workers and the sender, answered by the UI. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <limits.h>
 
 #include "account_int.h"
 #include "log.h"

@@ -98,12 +98,15 @@ static inline void account_set_news(struct account_mgr *m, char *msg)
 	free(m->news);
 	m->news = msg;
 }
+
+/* account.c */
 /* The shared store writer, opened for the first user; NULL with *err
  * (caller frees; err may be NULL) when it cannot be opened. */
 struct store *account_store_acquire(struct account_mgr *m, char **err);
 /* The last user closes it, so `notmuch tag` and other writers get their
  * turn; false when the index could not be committed then. */
 bool account_store_release(struct account_mgr *m);
+
 /* Under m->mu: run the account's next pass now. */
 static inline void account_due_now(struct account_mgr *m, struct worker *w)
 {
