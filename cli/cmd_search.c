@@ -1,6 +1,6 @@
 /* cmd_search.c - `muttlike search QUERY`: the mirror, usable from scripts.
  *
- * Reads the store through its own read-only notmuch handle (never the
+ * Reads the store through mailview (its own read-only notmuch handle, never the
  * writer's), newest first, one line per message:
  *     DATE<TAB>FROM<TAB>SUBJECT<TAB>FOLDER
  * FOLDER is "<account>/<folder path>" as in notmuch's folder: queries.
@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <notmuch.h>
 
 #include "commands.h"
 #include "mailview.h"
@@ -45,12 +43,79 @@ static char *folder_of(const char *root, const char *file)
 	return xstrndup(rel, n);
 }
 
-static void index_unreadable(const char *root, notmuch_status_t st)
+/* The line of mailview_unreadable() mid-sentence. */
+static void index_unreadable(char *line)
 {
-	char *line = mailview_unreadable(root, notmuch_status_to_string(st));
-	line[0] = 't'; /* mid-sentence here */
+	line[0] = 't';
 	fprintf(stderr, "muttlike: search: %s\n", line);
-	free(line);
+}
+
+/* DATE<TAB>FROM<TAB>SUBJECT<TAB>FOLDER */
+static void print_hit(const struct mv_hit *h, void *ud)
+{
+	const char *root = ud;
+	struct tm tm;
+	char date[32] = "";
+	if (localtime_r(&h->date, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	fputs(date, stdout);
+	putchar('\t');
+	put_field(h->from);
+	putchar('\t');
+	put_field(h->subject);
+	putchar('\t');
+	char *folder = folder_of(root, h->file);
+	put_field(folder);
+	free(folder);
+	putchar('\n');
+}
+
+/* The read-only view of data_dir/mail, or NULL (said why). */
+static mailview_t *open_view(const char *root)
+{
+	mailview_t *mv = NULL;
+	char *err = NULL;
+	enum mv_status st = mailview_open(root, &mv, &err);
+	if (st == MV_ERR_NO_DB)
+		text_print(stderr, "muttlike: search: no mail store in %s yet; run 'muttlike sync' first", root);
+	else if (st != MV_OK)
+		index_unreadable(err);
+	free(err);
+	return mv;
+}
+
+/* Print the matches of q; the exit status. */
+static int search(const char *data, const char *q)
+{
+	char *root = xasprintf("%s/mail", data);
+	mailview_t *mv = open_view(root);
+	if (!mv) {
+		free(root);
+		return EXIT_RUNTIME;
+	}
+	/* A writer that did not finish (killed, or a full disk) leaves the
+	 * marker: the index may lack messages until the next sync. */
+	char *dirty = xasprintf("%s/state/store.dirty", data);
+	if (access(dirty, F_OK) == 0)
+		text_print(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
+				"results may be incomplete until a sync ends");
+	free(dirty);
+	int rc = 0;
+	char *err = NULL;
+	enum mv_status st = mailview_search(mv, q, print_hit, root, &err);
+	if (st == MV_ERR_OPEN) {
+		index_unreadable(err);
+		rc = EXIT_RUNTIME;
+	} else if (st != MV_OK) {
+		char *sq = text_sanitize(q, strlen(q), false);
+		text_print(stderr, "muttlike: search: cannot run the query '%s': %s", sq, err);
+		free(sq);
+		rc = EXIT_USAGE;
+	}
+	free(err);
+	mailview_free(&mv);
+	free(root);
+	return rc;
 }
 
 int cmd_search(conf_t *c, int argc, char **argv)
@@ -68,77 +133,8 @@ int cmd_search(conf_t *c, int argc, char **argv)
 		strbuf_adds(&q, argv[i]);
 	}
 	char *data = conf_data_dir(c);
-	char *root = xasprintf("%s/mail", data);
-	char *dirty = xasprintf("%s/state/store.dirty", data);
+	int rc = search(data, q.s);
 	free(data);
-	notmuch_database_t *db = NULL;
-	char *msg = NULL;
-	notmuch_status_t st =
-		notmuch_database_open_with_config(root, NOTMUCH_DATABASE_MODE_READ_ONLY, "", NULL, &db, &msg);
-	free(msg);
-	char *nmdir = xasprintf("%s/.notmuch", root);
-	bool have_index = access(nmdir, F_OK) == 0;
-	free(nmdir);
-	if (st != NOTMUCH_STATUS_SUCCESS) {
-		if (have_index)
-			index_unreadable(root, st);
-		else
-			text_print(stderr, "muttlike: search: no mail store in %s yet (%s); run 'muttlike sync' first",
-				root, notmuch_status_to_string(st));
-		free(root);
-		free(dirty);
-		strbuf_free(&q);
-		return EXIT_RUNTIME;
-	}
-	/* A writer that did not finish (killed, or a full disk) leaves the
-	 * marker: the index may lack messages until the next sync. */
-	if (access(dirty, F_OK) == 0)
-		text_print(stderr, "muttlike: search: a sync is writing the index, or the last one did not finish: "
-				"results may be incomplete until a sync ends");
-	free(dirty);
-	int rc = 0;
-	notmuch_query_t *query = NULL;
-	st = notmuch_query_create_with_syntax(db, q.s, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query);
-	notmuch_messages_t *ms = NULL;
-	if (st == NOTMUCH_STATUS_SUCCESS) {
-		notmuch_query_set_sort(query, NOTMUCH_SORT_NEWEST_FIRST);
-		st = notmuch_query_search_messages(query, &ms);
-	}
-	if (st != NOTMUCH_STATUS_SUCCESS) {
-		char *sq = text_sanitize(q.s, q.len, false);
-		if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
-			index_unreadable(root, st);
-			rc = EXIT_RUNTIME;
-		} else {
-			text_print(stderr, "muttlike: search: cannot run the query '%s': %s", sq,
-				notmuch_status_to_string(st));
-			rc = EXIT_USAGE;
-		}
-		free(sq);
-	}
-	for (; rc == 0 && notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
-		notmuch_message_t *m = notmuch_messages_get(ms);
-		time_t t = notmuch_message_get_date(m);
-		struct tm tm;
-		char date[32] = "";
-		if (localtime_r(&t, &tm))
-			strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-		fputs(date, stdout);
-		putchar('\t');
-		put_field(notmuch_message_get_header(m, "from"));
-		putchar('\t');
-		put_field(notmuch_message_get_header(m, "subject"));
-		putchar('\t');
-		char *folder = folder_of(root, notmuch_message_get_filename(m));
-		put_field(folder);
-		free(folder);
-		putchar('\n');
-		notmuch_message_destroy(m);
-	}
-	if (query)
-		notmuch_query_destroy(query);
-	notmuch_database_destroy(db);
-	free(root);
 	strbuf_free(&q);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = EXIT_RUNTIME;

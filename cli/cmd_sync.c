@@ -1,7 +1,7 @@
 /* cmd_sync.c - `muttlike sync [ACCOUNT...] [--watch] [--allow-deletes FOLDER]`.
  *
- * Headless mirror: one worker thread per account (sync.h) and one notmuch
- * writer (store.h) shared by all of them.  On a terminal a progress line
+ * Headless mirror on the reader's account manager (account.h): one worker
+ * thread per account and one notmuch writer shared by all of them.  On a terminal a progress line
  * shows what each account is doing and a summary follows; otherwise only
  * warnings and errors are printed (stderr), so cron mail stays empty when
  * all is well.  Exit: 0 when every account synced completely, 1 when any
@@ -14,7 +14,6 @@
  * open for writing only during a pass, so `notmuch tag` and the reader
  * can write in between.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,100 +21,52 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "commands.h"
-#include "log.h"
 #include "net.h"
-#include "store.h"
 #include "sync.h"
 #include "text.h"
 #include "util.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-/* The store, opened by the first account that needs it and closed by the
- * last one done, so that a pass never waits on another's idle time. */
-struct shared_store {
-	pthread_mutex_t mu;
-	struct store *store;
-	unsigned users;
-	char *mail_root, *state_root;
-	char *error;
-};
-
-struct worker {
-	struct cmd_sync *cs;
-	struct sync *sync;
-	pthread_t thread;
-	enum sync_status status;
+/* What the terminal shows of one account. */
+struct acct_out {
 	char line[256];         /* the account's part of the progress line */
 	long long folder_start; /* ms */
+	enum sync_status status; /* of the last pass */
+	struct sync_stats last;  /* of the last pass */
 	size_t summary_fetched, summary_pulled, summary_pushed, summary_deleted, summary_errors;
 };
 
 struct cmd_sync {
 	conf_t *conf;
-	struct shared_store ss;
-	struct worker *w;
-	size_t nw;
+	struct account_mgr *m;
+	struct acct_out *a;     /* per account index of the config */
 	bool tty;
 	bool watch;
 	volatile bool stop;
 	pthread_mutex_t out_mu; /* one writer of the terminal at a time */
 	long long start_ms;
+	char *mail_root;
+	char *store_error;      /* the last store error said (under out_mu): one line, not one per account */
 };
-
-/* NULL when the store cannot be opened; then *why is the reason to print
- * (a new string), or NULL when it was printed already (by another
- * account's worker, or the last pass): one line, not one per account. */
-static struct store *store_acquire(struct shared_store *ss, char **why)
-{
-	*why = NULL;
-	pthread_mutex_lock(&ss->mu);
-	if (!ss->store) {
-		char *err = NULL;
-		if (store_open(ss->mail_root, ss->state_root, &ss->store, &err) != STORE_OK) {
-			if (!err)
-				err = xstrdup("cannot open the mail store");
-			if (!ss->error || strcmp(ss->error, err) != 0)
-				*why = xstrdup(err);
-			free(ss->error);
-			ss->error = err;
-			pthread_mutex_unlock(&ss->mu);
-			return NULL;
-		}
-	}
-	ss->users++;
-	struct store *s = ss->store;
-	pthread_mutex_unlock(&ss->mu);
-	return s;
-}
-
-/* false when the index could not be committed at the close. */
-static bool store_release(struct shared_store *ss)
-{
-	bool ok = true;
-	pthread_mutex_lock(&ss->mu);
-	if (ss->users && --ss->users == 0)
-		ok = store_close(&ss->store) == 0;
-	pthread_mutex_unlock(&ss->mu);
-	return ok;
-}
 
 static void print_progress(struct cmd_sync *cs)
 {
 	struct strbuf b;
 	strbuf_init(&b);
-	for (size_t i = 0; i < cs->nw; i++) {
-		if (!cs->w[i].line[0])
+	for (size_t i = 0; i < conf_account_count(cs->conf); i++) {
+		if (!cs->a[i].line[0])
 			continue;
 		if (b.len)
 			strbuf_adds(&b, " | ");
-		strbuf_adds(&b, cs->w[i].line);
+		strbuf_adds(&b, cs->a[i].line);
 	}
 	/* Keep to one terminal line: a wrapped line cannot be redrawn by \r. */
 	if (b.len > 150)
 		b.s[150] = '\0';
-	printf("\r\033[K%s", b.s);
+	printf("\r\033[K%s", b.s ? b.s : "");
 	fflush(stdout);
 	strbuf_free(&b);
 }
@@ -128,14 +79,10 @@ static void clear_progress(struct cmd_sync *cs)
 	}
 }
 
-static void on_event(const struct sync_event *ev, void *ud)
+/* Under out_mu: the account's part of the progress line for ev. */
+static void progress_line(struct cmd_sync *cs, struct acct_out *w, const struct sync_event *ev, const char *acct,
+			  const char *folder)
 {
-	struct worker *w = ud;
-	struct cmd_sync *cs = w->cs;
-	char *folder = ev->folder ? text_sanitize(ev->folder, strlen(ev->folder), false) : NULL;
-	char *acct = text_sanitize(ev->account, strlen(ev->account), false);
-	char *msg = ev->message ? text_sanitize(ev->message, strlen(ev->message), false) : NULL;
-	pthread_mutex_lock(&cs->out_mu);
 	switch (ev->kind) {
 	case SYNC_EV_CONNECT:
 		snprintf(w->line, sizeof(w->line), "%s: connecting", acct);
@@ -155,19 +102,29 @@ static void on_event(const struct sync_event *ev, void *ud)
 			 folder ? folder : "", ev->done, ev->total, mb, rate, eta / 60, eta % 60);
 		break;
 	}
-	case SYNC_EV_WARNING:
-	case SYNC_EV_ERROR:
-		clear_progress(cs);
-		text_print(stderr, "muttlike: %s%s", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
-			msg ? msg : "");
-		break;
 	case SYNC_EV_DONE:
 		snprintf(w->line, sizeof(w->line), "%s: done", acct);
 		break;
+	case SYNC_EV_WARNING:
+	case SYNC_EV_ERROR:
+		break;
 	}
-	if (cs->tty && ev->kind != SYNC_EV_WARNING)
-		print_progress(cs);
-	else if (cs->tty)
+}
+
+static void on_event(long account, const struct sync_event *ev, void *ud)
+{
+	struct cmd_sync *cs = ud;
+	char *folder = ev->folder ? text_sanitize(ev->folder, strlen(ev->folder), false) : NULL;
+	char *acct = text_sanitize(ev->account, strlen(ev->account), false);
+	char *msg = ev->message ? text_sanitize(ev->message, strlen(ev->message), false) : NULL;
+	pthread_mutex_lock(&cs->out_mu);
+	if (ev->kind == SYNC_EV_WARNING || ev->kind == SYNC_EV_ERROR) {
+		clear_progress(cs);
+		text_print(stderr, "muttlike: %s%s", ev->kind == SYNC_EV_WARNING ? "warning: " : "",
+			msg ? msg : "");
+	}
+	progress_line(cs, &cs->a[account], ev, acct, folder);
+	if (cs->tty)
 		print_progress(cs);
 	pthread_mutex_unlock(&cs->out_mu);
 	free(folder);
@@ -175,77 +132,37 @@ static void on_event(const struct sync_event *ev, void *ud)
 	free(msg);
 }
 
-static void add_summary(struct worker *w)
+static void on_pass_done(long account, enum sync_status status, const struct sync_stats *st, void *ud)
 {
-	const struct sync_stats *st = sync_get_stats(w->sync);
+	struct cmd_sync *cs = ud;
+	struct acct_out *w = &cs->a[account];
+	w->status = status;
+	w->last = *st;
 	w->summary_fetched += st->fetched;
 	w->summary_pulled += st->pulled;
 	w->summary_pushed += st->pushed;
 	w->summary_deleted += st->deleted;
-	w->summary_errors += st->folder_errors + (w->status != SYNC_OK && w->status != SYNC_ERR_FOLDER);
+	w->summary_errors += st->folder_errors + (status != SYNC_OK && status != SYNC_ERR_FOLDER);
 }
 
-static void nap(struct cmd_sync *cs, int secs)
+/* The store could not be opened (why), or not written at its close. */
+static void on_store_error(long account, const char *why, void *ud)
 {
-	for (int i = 0; i < secs * 10 && !cs->stop; i++) {
-		struct timespec ts = { 0, 100L * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-}
-
-/* One pass with the store held. */
-static enum sync_status one_pass(struct worker *w)
-{
-	struct cmd_sync *cs = w->cs;
-	char *why;
-	struct store *store = store_acquire(&cs->ss, &why);
-	if (!store) {
-		if (why) {
-			pthread_mutex_lock(&cs->out_mu);
-			clear_progress(cs);
-			text_print(stderr, "muttlike: %s", why);
-			pthread_mutex_unlock(&cs->out_mu);
-			free(why);
-		}
-		return SYNC_ERR_STORE;
-	}
-	sync_set_store(w->sync, store);
-	enum sync_status st = sync_run(w->sync);
-	sync_set_store(w->sync, NULL);
-	if (!store_release(&cs->ss)) {
-		pthread_mutex_lock(&cs->out_mu);
+	struct cmd_sync *cs = ud;
+	pthread_mutex_lock(&cs->out_mu);
+	if (!why) {
 		clear_progress(cs);
 		text_print(stderr, "muttlike: %s: the index in %s could not be written%s; every message is in the "
 				"Maildir: free space and run sync again",
-			sync_account(w->sync), cs->ss.mail_root, util_disk_low(cs->ss.mail_root) ? " (disk full)" : "");
-		pthread_mutex_unlock(&cs->out_mu);
-		if (st == SYNC_OK)
-			st = SYNC_ERR_STORE;
+			conf_account_name(cs->conf, (size_t)account), cs->mail_root,
+			util_disk_low(cs->mail_root) ? " (disk full)" : "");
+	} else if (!cs->store_error || strcmp(cs->store_error, why) != 0) {
+		clear_progress(cs);
+		text_print(stderr, "muttlike: %s", why);
+		free(cs->store_error);
+		cs->store_error = xstrdup(why);
 	}
-	return st;
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	struct cmd_sync *cs = w->cs;
-	int backoff = 5;
-	do {
-		w->status = one_pass(w);
-		add_summary(w);
-		if (!cs->watch || cs->stop || w->status == SYNC_ERR_CONFIG)
-			break;
-		if (w->status == SYNC_ERR_NET || w->status == SYNC_ERR_STORE) {
-			log_info("%s: retrying in %d s", sync_account(w->sync), backoff);
-			nap(cs, backoff);
-			backoff = backoff * 2 > 300 ? 300 : backoff * 2;
-			continue;
-		}
-		backoff = 5;
-		sync_watch(w->sync, (int)conf_num(cs->conf, -1, OPT_ID_sync_interval));
-	} while (!cs->stop);
-	sync_disconnect(w->sync);
-	return NULL;
+	pthread_mutex_unlock(&cs->out_mu);
 }
 
 /* Waits for SIGINT/SIGTERM (blocked in every other thread) and stops the
@@ -263,8 +180,7 @@ static void *signal_main(void *arg)
 	if (sig == SIGUSR1)
 		return NULL; /* the workers are done: just go */
 	cs->stop = true;
-	for (size_t i = 0; i < cs->nw; i++)
-		sync_cancel(cs->w[i].sync);
+	account_mgr_stop(cs->m);
 	return NULL;
 }
 
@@ -273,7 +189,11 @@ static void usage(void)
 	fputs("usage: muttlike sync [ACCOUNT...] [--watch] [--verify] [--allow-deletes FOLDER]...\n", stderr);
 }
 
-int cmd_sync(conf_t *c, int argc, char **argv)
+/* The command line: options into run and cs, the accounts into *which
+ * (new array, the config's order when none is named).  -1: go on, else
+ * the exit status. */
+static int parse_args(struct cmd_sync *cs, int argc, char **argv, struct account_run *run, const char ***allow,
+		      long **which)
 {
 	static const struct option longopts[] = {
 		{ "watch", no_argument, NULL, 'w' },
@@ -282,53 +202,47 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cmd_sync cs = { .conf = c };
-	const char **allow = xcalloc((size_t)argc + 1, sizeof(*allow));
-	size_t nallow = 0;
+	*allow = xcalloc((size_t)argc + 1, sizeof(**allow));
 	optind = 1;
 	int ch;
-	bool verify = false;
 	while ((ch = getopt_long(argc, argv, "+wVA:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'w': cs.watch = true; break;
-		case 'V': verify = true; break;
-		case 'A': allow[nallow++] = optarg; break;
-		case 'h': usage(); free(allow); return 0;
-		default: usage(); free(allow); return EXIT_USAGE;
+		case 'w': cs->watch = run->watch = true; break;
+		case 'V': run->verify = true; break;
+		case 'A': (*allow)[run->n_allow++] = optarg; break;
+		case 'h': usage(); return 0;
+		default: usage(); return EXIT_USAGE;
 		}
 	}
-	size_t nacct = conf_account_count(c);
+	run->allow_deletes = *allow;
+	size_t nacct = conf_account_count(cs->conf);
 	if (nacct == 0) {
 		fputs("muttlike: sync: no account in the config; add one with 'muttlike setup'\n", stderr);
-		free(allow);
 		return EXIT_USAGE;
 	}
-	long *which = xcalloc(nacct + (size_t)argc + 1, sizeof(*which));
-	size_t nwhich = 0;
+	*which = xcalloc(nacct + (size_t)argc + 1, sizeof(**which));
 	for (int i = optind; i < argc; i++) {
-		long a = conf_account_find(c, argv[i]);
+		long a = conf_account_find(cs->conf, argv[i]);
 		if (a < 0) {
 			text_print(stderr, "muttlike: sync: no account named '%s' in the config", argv[i]);
-			free(which);
-			free(allow);
 			return EXIT_USAGE;
 		}
-		which[nwhich++] = a;
+		bool dup = false;
+		for (size_t k = 0; k < run->naccounts; k++)
+			dup |= (*which)[k] == a;
+		if (!dup)
+			(*which)[run->naccounts++] = a;
 	}
-	if (!nwhich)
+	if (!run->naccounts)
 		for (size_t i = 0; i < nacct; i++)
-			which[nwhich++] = (long)i;
+			(*which)[run->naccounts++] = (long)i;
+	run->accounts = *which;
+	return -1;
+}
 
-	cs.tty = isatty(STDOUT_FILENO);
-	cs.start_ms = net_now_ms();
-	char *data = conf_data_dir(c);
-	cs.ss.mail_root = xasprintf("%s/mail", data);
-	cs.ss.state_root = xasprintf("%s/state", data);
-	free(data);
-	pthread_mutex_init(&cs.ss.mu, NULL);
-	pthread_mutex_init(&cs.out_mu, NULL);
-
-	store_global_init(); /* touches the environment: before any thread */
+/* Run the workers until they are done or a signal stops them. */
+static void run_workers(struct cmd_sync *cs)
+{
 	/* Block the stop signals everywhere but in the signal thread. */
 	sigset_t set, old;
 	sigemptyset(&set);
@@ -337,66 +251,77 @@ int cmd_sync(conf_t *c, int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	signal(SIGPIPE, SIG_IGN);
-
-	cs.nw = nwhich;
-	cs.w = xcalloc(nwhich, sizeof(*cs.w));
-	for (size_t i = 0; i < nwhich; i++) {
-		struct worker *w = &cs.w[i];
-		w->cs = &cs;
-		struct sync_options o = { .conf = c, .account = which[i], .store = NULL, .allow_deletes = allow,
-					  .n_allow = nallow, .verify = verify, .event = on_event, .event_ud = w };
-		w->sync = sync_new(&o);
-	}
-	/* The store pointer is only known once opened; sync reads it per pass. */
 	pthread_t sigthr;
-	pthread_create(&sigthr, NULL, signal_main, &cs);
-	for (size_t i = 0; i < nwhich; i++)
-		pthread_create(&cs.w[i].thread, NULL, worker_main, &cs.w[i]);
-	for (size_t i = 0; i < nwhich; i++)
-		pthread_join(cs.w[i].thread, NULL);
+	pthread_create(&sigthr, NULL, signal_main, cs);
+	account_mgr_start(cs->m);
+	account_mgr_wait(cs->m);
 	pthread_kill(sigthr, SIGUSR1);
 	pthread_join(sigthr, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
 
-	clear_progress(&cs);
-	int rc = 0;
-	for (size_t i = 0; i < nwhich; i++) {
-		struct worker *w = &cs.w[i];
-		if (cs.tty) {
-			char *acct = text_sanitize(sync_account(w->sync), strlen(sync_account(w->sync)), false);
-			printf("%s: %zu new, %zu changed, %zu deleted, %zu pushed, %zu errors\n", acct,
-			       w->summary_fetched, w->summary_pulled, w->summary_deleted, w->summary_pushed,
-			       w->summary_errors);
-			free(acct);
-		}
-		if (verify) {
-			/* What the comparison found and repaired: printed on a
-			 * TTY or not (it is what the user asked for). */
-			const struct sync_stats *vs = sync_get_stats(w->sync);
-			char *acct = text_sanitize(sync_account(w->sync), strlen(sync_account(w->sync)), false);
-			printf("%s: verify: %zu folders compared with the server; %zu missing messages fetched "
-			       "(%zu whose file was gone), %zu files indexed, %zu stale index entries dropped\n",
-			       acct, vs->verified, w->summary_fetched, vs->repaired_fetched, vs->repaired_indexed,
-			       vs->repaired_pruned);
-			free(acct);
-		}
-		if (w->status == SYNC_ERR_CONFIG && rc < EXIT_USAGE)
-			rc = EXIT_USAGE;
-		else if (w->status != SYNC_OK && w->status != SYNC_ERR_CANCELLED && !rc)
-			rc = EXIT_RUNTIME;
-		else if (w->status == SYNC_ERR_CANCELLED && !cs.stop && !rc)
-			rc = EXIT_RUNTIME;
-		sync_free(&w->sync);
+/* The summary of one account (on a terminal, or what --verify found);
+ * its part of the exit status. */
+static int report(struct cmd_sync *cs, long account, bool verify, int rc)
+{
+	const struct acct_out *w = &cs->a[account];
+	char *acct = text_sanitize(conf_account_name(cs->conf, (size_t)account),
+				   strlen(conf_account_name(cs->conf, (size_t)account)), false);
+	if (cs->tty)
+		printf("%s: %zu new, %zu changed, %zu deleted, %zu pushed, %zu errors\n", acct, w->summary_fetched,
+		       w->summary_pulled, w->summary_deleted, w->summary_pushed, w->summary_errors);
+	if (verify) {
+		/* What the comparison found and repaired: printed on a TTY or
+		 * not (it is what the user asked for). */
+		printf("%s: verify: %zu folders compared with the server; %zu missing messages fetched "
+		       "(%zu whose file was gone), %zu files indexed, %zu stale index entries dropped\n",
+		       acct, w->last.verified, w->summary_fetched, w->last.repaired_fetched, w->last.repaired_indexed,
+		       w->last.repaired_pruned);
 	}
+	free(acct);
+	if (w->status == SYNC_ERR_CONFIG && rc < EXIT_USAGE)
+		rc = EXIT_USAGE;
+	else if (w->status != SYNC_OK && w->status != SYNC_ERR_CANCELLED && !rc)
+		rc = EXIT_RUNTIME;
+	else if (w->status == SYNC_ERR_CANCELLED && !cs->stop && !rc)
+		rc = EXIT_RUNTIME;
+	return rc;
+}
+
+int cmd_sync(conf_t *c, int argc, char **argv)
+{
+	struct cmd_sync cs = { .conf = c };
+	struct account_run run = { .event = on_event, .pass_done = on_pass_done, .store_error = on_store_error,
+				   .ud = &cs };
+	const char **allow = NULL;
+	long *which = NULL;
+	int rc = parse_args(&cs, argc, argv, &run, &allow, &which);
+	if (rc >= 0) {
+		free(which);
+		free(allow);
+		return rc;
+	}
+	rc = 0;
+	cs.tty = isatty(STDOUT_FILENO);
+	cs.start_ms = net_now_ms();
+	char *data = conf_data_dir(c);
+	cs.mail_root = xasprintf("%s/mail", data);
+	free(data);
+	pthread_mutex_init(&cs.out_mu, NULL);
+	cs.a = xcalloc(conf_account_count(c), sizeof(*cs.a));
+	cs.m = account_mgr_new_headless(c, &run);
+	run_workers(&cs);
+	clear_progress(&cs);
+	for (size_t i = 0; i < run.naccounts; i++)
+		rc = report(&cs, which[i], run.verify, rc);
 	if (cs.stop && !cs.watch && !rc)
 		rc = EXIT_RUNTIME; /* interrupted: not every account synced */
-	free(cs.w);
+	account_mgr_free(&cs.m);
+	free(cs.a);
 	free(which);
 	free(allow);
-	free(cs.ss.mail_root);
-	free(cs.ss.state_root);
-	free(cs.ss.error);
-	pthread_mutex_destroy(&cs.ss.mu);
+	free(cs.mail_root);
+	free(cs.store_error);
 	pthread_mutex_destroy(&cs.out_mu);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "sync.h"
 
 struct account_mgr;
 
@@ -31,6 +32,40 @@ void account_mgr_start(struct account_mgr *m);
 /* Cancel the passes, wait for the workers (the journal keeps what they
  * did not push), free everything.  NULL-safe. */
 void account_mgr_free(struct account_mgr **m);
+
+/* ---- headless: `muttlike sync` on the same manager ----
+ *
+ * Workers only for the accounts asked for, nobody to ask (no password
+ * prompt, no questions: a refused certificate or login is an error of
+ * the pass), and each worker either runs one pass or, with watch, keeps
+ * going: after a pass it waits on INBOX with IDLE (or sleeps
+ * sync_interval without IDLE) and passes again, and after a network or
+ * store failure it tries again with backoff (5 s doubling to 300 s). */
+struct account_run {
+	const long *accounts;  /* foreign: the accounts to sync */
+	size_t naccounts;
+	bool watch;
+	bool verify;                      /* sync_options.verify */
+	const char *const *allow_deletes; /* foreign: sync_options.allow_deletes */
+	size_t n_allow;
+	/* Called on the account's worker thread, without the manager's
+	 * mutex: every event of its passes, the end of each pass with its
+	 * stats, and a store that could not be opened (why) or could not
+	 * commit the index when closed at the end of a pass (why NULL; the
+	 * pass then counts as SYNC_ERR_STORE). */
+	void (*event)(long account, const struct sync_event *ev, void *ud);
+	void (*pass_done)(long account, enum sync_status status, const struct sync_stats *stats, void *ud);
+	void (*store_error)(long account, const char *why, void *ud);
+	void *ud;
+};
+/* run is copied (what it points to is not). */
+struct account_mgr *account_mgr_new_headless(const conf_t *conf, const struct account_run *run);
+/* Stop every worker at once (their passes are cancelled) and ask nothing
+ * more; from any thread but not from a signal handler. */
+void account_mgr_stop(struct account_mgr *m);
+/* Wait until every worker has ended (headless: after its pass, or after
+ * account_mgr_stop). */
+void account_mgr_wait(struct account_mgr *m);
 
 /* Sync account (-1: all) now / about a second from now. */
 void account_mgr_sync_now(struct account_mgr *m, long account);

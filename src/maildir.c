@@ -133,34 +133,98 @@ int maildir_create(const char *dir)
 	return 0;
 }
 
-/* Parse ",U=<digits>" before the ":2," info of a base name. */
-static bool parse_uid(const char *base, uint32_t *uid)
+/* s[0, len) as a number: digits only, at most max. */
+static bool parse_num(const char *s, size_t len, uint64_t max, uint64_t *out)
 {
-	const char *colon = strstr(base, ":2,");
-	size_t stem = colon ? (size_t)(colon - base) : strlen(base);
-	const char *u = NULL;
-	for (const char *p = base; p + 3 <= base + stem; p++)
-		if (p[0] == ',' && p[1] == 'U' && p[2] == '=')
-			u = p + 3;
-	if (!u)
-		return false;
-	unsigned long long v = 0;
-	const char *p = u;
-	for (; p < base + stem && isdigit((unsigned char)*p); p++) {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > UINT32_MAX)
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (!isdigit((unsigned char)s[i]) || v > (max - d) / 10)
 			return false;
+		v = v * 10 + d;
 	}
-	if (p == u || (p < base + stem && *p != ','))
-		return false;
-	*uid = (uint32_t)v;
-	return true;
+	*out = v;
+	return len > 0;
+}
+
+/* One field of a stem, f[0, len) after its ','. */
+static void name_field(struct maildir_name *n, const char *f, size_t len)
+{
+	uint64_t v = 0;
+	if (len < 2 || f[1] != '=')
+		return;
+	bool ok = parse_num(f + 2, len - 2, f[0] == 'S' ? UINT64_MAX : UINT32_MAX, &v);
+	if (f[0] == 'U') {
+		n->has_uid = ok;
+		n->uid = ok ? (uint32_t)v : 0;
+	} else if (f[0] == 'S') {
+		n->has_size = ok;
+		n->size = ok ? v : 0;
+	} else if (f[0] == 'A') {
+		n->append = ok ? (uint32_t)v : 0;
+	}
+}
+
+/* The end of the field of n's stem that starts (at its ',') at i. */
+static size_t field_end(const struct maildir_name *n, size_t i)
+{
+	size_t j = i + 1;
+	while (j < n->stem_len && n->base[j] != ',')
+		j++;
+	return j;
+}
+
+bool maildir_name_parse(const char *name, struct maildir_name *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *slash = strrchr(name, '/');
+	const char *b = slash ? slash + 1 : name;
+	const char *info = strstr(b, ":2,");
+	out->base = b;
+	out->stem_len = info ? (size_t)(info - b) : strcspn(b, ":");
+	out->unique_len = strcspn(b, ",:");
+	if (out->unique_len > out->stem_len)
+		out->unique_len = out->stem_len;
+	for (size_t i = out->unique_len; i < out->stem_len;) {
+		size_t j = field_end(out, i);
+		name_field(out, b + i + 1, j - i - 1);
+		i = j;
+	}
+	if (info) {
+		out->info = info + 3;
+		out->flags = maildir_flags_parse(info + 3);
+	}
+	return *b && !strchr(".,:", *b);
+}
+
+char *maildir_name_stem(const struct maildir_name *n)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_add(&b, n->base, n->unique_len);
+	for (size_t i = n->unique_len; i < n->stem_len;) {
+		size_t j = field_end(n, i);
+		if (!(j - i >= 3 && strncmp(n->base + i, ",U=", 3) == 0))
+			strbuf_add(&b, n->base + i, j - i);
+		i = j;
+	}
+	return strbuf_detach(&b);
+}
+
+char *maildir_name_format(const char *stem, bool has_uid, uint32_t uid, unsigned flags)
+{
+	char fl[8];
+	maildir_flags_format(flags, fl);
+	if (has_uid)
+		return xasprintf("%s,U=%u:2,%s", stem, uid, fl);
+	return xasprintf("%s:2,%s", stem, fl);
 }
 
 bool maildir_is_index_copy_name(const char *base)
 {
-	uint32_t uid;
-	return strstr(base, ":2,") && parse_uid(base, &uid);
+	struct maildir_name n;
+	maildir_name_parse(base, &n);
+	return n.info && n.has_uid;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -191,9 +255,11 @@ static int scan_sub(const char *dir, const char *sub, struct maildir_list *out, 
 		struct maildir_entry *e = &out->v[out->n++];
 		memset(e, 0, sizeof(*e));
 		e->name = xasprintf("%s/%s", sub, de->d_name);
-		e->has_uid = parse_uid(de->d_name, &e->uid);
-		const char *info = strstr(de->d_name, ":2,");
-		e->flags = info ? maildir_flags_parse(info + 3) : 0;
+		struct maildir_name mn;
+		maildir_name_parse(de->d_name, &mn);
+		e->has_uid = mn.has_uid;
+		e->uid = mn.uid;
+		e->flags = mn.flags;
 	}
 	closedir(d);
 	return 0;
@@ -300,15 +366,6 @@ static char *unique_stem(void)
 			 host);
 }
 
-static char *make_base(const char *stem, bool has_uid, uint32_t uid, unsigned flags)
-{
-	char fl[8];
-	maildir_flags_format(flags, fl);
-	if (has_uid)
-		return xasprintf("%s,U=%u:2,%s", stem, uid, fl);
-	return xasprintf("%s:2,%s", stem, fl);
-}
-
 static int write_all(int fd, const char *p, size_t left)
 {
 	while (left) {
@@ -349,7 +406,7 @@ static int deliver(const char *dir, const void *data, size_t len, uint32_t uid, 
 		struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
 		utimes(tmp, tv);
 	}
-	char *base = make_base(stem, has_uid, uid, flags);
+	char *base = maildir_name_format(stem, has_uid, uid, flags);
 	char *dst = xasprintf("%s/cur/%s", dir, base);
 	int rc = rename(tmp, dst);
 	free(dst);
@@ -425,7 +482,7 @@ int maildir_stage(const char *dir, const void *data, size_t len, uint32_t uid, b
 	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	out->fd = fd;
 	out->tmp = tmp;
-	out->base = make_base(stem, has_uid, uid, flags);
+	out->base = maildir_name_format(stem, has_uid, uid, flags);
 	free(stem);
 	return 0;
 }
@@ -494,31 +551,14 @@ int maildir_commit(const char *dir, struct maildir_staged *v, size_t n, char **n
 int maildir_rename(const char *dir, const char *name, bool has_uid, uint32_t uid, unsigned flags,
 		   char **name_out)
 {
-	const char *slash = strchr(name, '/');
-	const char *base = slash ? slash + 1 : name;
-	/* The stem is the base name without ",U=..." and ":2,...". */
-	size_t stem_len = strcspn(base, ":");
-	const char *u = NULL;
-	for (const char *p = base; p + 3 <= base + stem_len; p++)
-		if (p[0] == ',' && p[1] == 'U' && p[2] == '=')
-			u = p;
-	if (u) {
-		/* Keep anything after the UID field (",S=<size>" of other tools). */
-		const char *after = u + 3;
-		while (after < base + stem_len && isdigit((unsigned char)*after))
-			after++;
-		char *stem = xasprintf("%.*s%.*s", (int)(u - base), base, (int)(base + stem_len - after), after);
-		char *nb = make_base(stem, has_uid, uid, flags);
-		free(stem);
-		*name_out = xasprintf("cur/%s", nb);
-		free(nb);
-	} else {
-		char *stem = xstrndup(base, stem_len);
-		char *nb = make_base(stem, has_uid, uid, flags);
-		free(stem);
-		*name_out = xasprintf("cur/%s", nb);
-		free(nb);
-	}
+	struct maildir_name n;
+	maildir_name_parse(name, &n);
+	/* other tools' fields (",S=<size>") stay */
+	char *stem = maildir_name_stem(&n);
+	char *nb = maildir_name_format(stem, has_uid, uid, flags);
+	*name_out = xasprintf("cur/%s", nb);
+	free(nb);
+	free(stem);
 	if (strcmp(*name_out, name) == 0)
 		return 0;
 	char *from = xasprintf("%s/%s", dir, name);

@@ -43,6 +43,40 @@ unsigned maildir_flags_parse(const char *letters);
 /* Write the letters of flags in the spec's ASCII order; out needs 8 bytes. */
 void maildir_flags_format(unsigned flags, char out[8]);
 
+/* A message file name taken apart by maildir_name_parse(): pointers and
+ * lengths into the parsed string, nothing allocated.  A name is
+ *     <unique>[,<field>=<value>]...[:2,<info letters>]
+ * where the fields are ours (",U=" the UID, ",A=" the pending-upload
+ * marker) or other tools' (",S=" the size). */
+struct maildir_name {
+	const char *base;  /* the file name without its directory */
+	size_t unique_len; /* base[0, unique_len): the part before the first ',' or ':', the same through every rename */
+	size_t stem_len;   /* base[0, stem_len): all before the info (":2,", or a ':' of another info version) */
+	bool has_uid;      /* ",U=<uid>" (uid 0: an orphan, maildir.h above) */
+	uint32_t uid;
+	bool has_size;     /* ",S=<bytes>" */
+	uint64_t size;
+	uint32_t append;   /* ",A=<n>": an APPEND may have reached the server with a UID >= n; 0: none */
+	const char *info;  /* the letters after ":2," (keyword letters a-z too), or NULL: no ":2," */
+	unsigned flags;    /* MAILDIR_F_* of info; keyword and unknown letters ignored */
+};
+
+/* Take a message file name apart: a bare base name, "cur/<base>" or a
+ * whole path (the part after the last '/').  A field whose value is not
+ * only digits, or overflows, counts as absent; of a field given twice the
+ * last counts.  false (out still filled) when the name is no message
+ * file's: empty, or starting with '.', ',' or ':'. */
+bool maildir_name_parse(const char *name, struct maildir_name *out);
+
+/* "<stem>[,U=<uid>]:2,<the letters of flags>" (no directory): new string.
+ * stem is a unique part, or maildir_name_stem(). */
+char *maildir_name_format(const char *stem, bool has_uid, uint32_t uid, unsigned flags);
+
+/* The stem of a parsed name without its ",U=" field (the other fields
+ * stay): what maildir_name_format() puts a new UID and flags on.  New
+ * string. */
+char *maildir_name_stem(const struct maildir_name *n);
+
 /* One path component made safe: bytes below 0x20, 0x7f, '/', '\\', '%'
  * and a leading '.' become %XX; the names cur, new and tmp (which would
  * collide with the Maildir's own directories) get their first letter

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "maildir.h"
 #include "mime.h"
 #include "text.h"
 #include "util.h"
@@ -224,15 +225,17 @@ char **mailview_all_tags(mailview_t *mv)
 	return v;
 }
 
-/* The entry of dir whose name is base_len bytes of name, then ":2," or
- * nothing (new path), or NULL. */
-static char *find_same_base(const char *dir, const char *name, size_t base_len)
+/* The entry of dir whose name has the stem of name (everything but the
+ * flags), then ":2," or nothing (new path), or NULL. */
+static char *find_same_base(const char *dir, const struct maildir_name *name)
 {
 	DIR *d = opendir(dir);
 	char *found = NULL;
 	for (struct dirent *de; d && !found && (de = readdir(d));) {
-		const char *rest = de->d_name + base_len;
-		if (strncmp(de->d_name, name, base_len) == 0 && (!*rest || strncmp(rest, ":2,", 3) == 0))
+		struct maildir_name n;
+		maildir_name_parse(de->d_name, &n);
+		if (n.stem_len == name->stem_len && strncmp(n.base, name->base, n.stem_len) == 0 &&
+		    (n.info || !n.base[n.stem_len]))
 			found = xasprintf("%s/%s", dir, de->d_name);
 	}
 	if (d)
@@ -247,16 +250,17 @@ char *mailview_current_file(const char *recorded)
 	const char *slash = strrchr(recorded, '/');
 	if (!slash || !slash[1])
 		return NULL;
-	const char *name = slash + 1, *info = strstr(name, ":2,");
-	size_t base_len = info ? (size_t)(info - name) : strlen(name), dir_len = (size_t)(slash - recorded);
+	struct maildir_name name;
+	maildir_name_parse(slash + 1, &name);
+	size_t dir_len = (size_t)(slash - recorded);
 	char *dir = xasprintf("%.*s", (int)dir_len, recorded);
-	char *found = find_same_base(dir, name, base_len);
+	char *found = find_same_base(dir, &name);
 	/* a message in new/ moves to cur/ when it gets flags (and a sync may
 	 * move it back): the folder's other directory */
 	bool in_cur = dir_len >= 4 && strcmp(dir + dir_len - 4, "/cur") == 0;
 	if (!found && (in_cur || (dir_len >= 4 && strcmp(dir + dir_len - 4, "/new") == 0))) {
 		memcpy(dir + dir_len - 3, in_cur ? "new" : "cur", 3);
-		found = find_same_base(dir, name, base_len);
+		found = find_same_base(dir, &name);
 	}
 	free(dir);
 	return found;
@@ -283,6 +287,47 @@ char *mailview_message_file(mailview_t *mv, const char *message_id)
 		return r;
 	}
 	return first; /* gone for good: callers report it when they open it */
+}
+
+/* notmuch's query for query_str (Xapian syntax), newest first, and its
+ * messages; MV_ERR_QUERY / MV_ERR_OPEN with *err as mailview_search says. */
+static enum mv_status search_messages(mailview_t *mv, const char *query_str, notmuch_query_t **query,
+				      notmuch_messages_t **ms, char **err)
+{
+	*ms = NULL;
+	notmuch_status_t st = notmuch_query_create_with_syntax(mv->db, query_str, NOTMUCH_QUERY_SYNTAX_XAPIAN, query);
+	if (st == NOTMUCH_STATUS_SUCCESS) {
+		notmuch_query_set_sort(*query, NOTMUCH_SORT_NEWEST_FIRST);
+		st = notmuch_query_search_messages(*query, ms);
+	}
+	if (st == NOTMUCH_STATUS_SUCCESS)
+		return MV_OK;
+	if (st == NOTMUCH_STATUS_XAPIAN_EXCEPTION) {
+		*err = mailview_unreadable(mv->path, notmuch_status_to_string(st));
+		return MV_ERR_OPEN;
+	}
+	*err = xstrdup(notmuch_status_to_string(st));
+	return MV_ERR_QUERY;
+}
+
+enum mv_status mailview_search(mailview_t *mv, const char *query_str, mv_hit_fn fn, void *ud, char **err)
+{
+	*err = NULL;
+	notmuch_query_t *query = NULL;
+	notmuch_messages_t *ms = NULL;
+	enum mv_status st = search_messages(mv, query_str, &query, &ms, err);
+	for (; st == MV_OK && notmuch_messages_valid(ms); notmuch_messages_move_to_next(ms)) {
+		notmuch_message_t *m = notmuch_messages_get(ms);
+		struct mv_hit h = { .date = notmuch_message_get_date(m),
+				    .from = notmuch_message_get_header(m, "from"),
+				    .subject = notmuch_message_get_header(m, "subject"),
+				    .file = notmuch_message_get_filename(m) };
+		fn(&h, ud);
+		notmuch_message_destroy(m);
+	}
+	if (query)
+		notmuch_query_destroy(query);
+	return st;
 }
 
 /* The header block of a message file: up to the first blank line, at

@@ -111,6 +111,20 @@ char *mailview_message_file(mailview_t *mv, const char *message_id);
  * then in the folder's other one of cur/ and new/. */
 char *mailview_current_file(const char *recorded);
 
+/* One message found by mailview_search(): borrowed for the callback. */
+struct mv_hit {
+	time_t date;
+	const char *from, *subject; /* raw header values (untrusted: sanitize), or NULL */
+	const char *file;           /* one file of the message */
+};
+typedef void (*mv_hit_fn)(const struct mv_hit *h, void *ud);
+/* Every message matching query (notmuch's Xapian syntax), newest first,
+ * in one go, for scripts (`muttlike search`).  MV_ERR_QUERY with *err
+ * (caller frees: notmuch's reason) for a query it refuses, MV_ERR_OPEN
+ * with *err (the line of mailview_unreadable) when the index cannot be
+ * read. */
+enum mv_status mailview_search(mailview_t *mv, const char *query, mv_hit_fn fn, void *ud, char **err);
+
 /* Addresses for completion: From, To and Cc of the newest messages,
  * newest first, one entry per mailbox (the newest name wins), at most
  * ADDR_MAX.  Collected on the first call (bounded in messages and time)

@@ -477,13 +477,10 @@ int outbox_mark_answered(const char *path, char **new_path)
 	}
 	char *dir = xstrndup(path, (size_t)(slash - 4 - path));
 	char *name = xstrdup(slash - 3);
-	const char *info = strstr(slash, ":2,");
-	unsigned flags = info ? maildir_flags_parse(info + 3) : 0;
-	const char *u = strstr(slash, ",U=");
-	bool has_uid = u != NULL;
-	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	struct maildir_name n;
+	maildir_name_parse(name, &n);
 	char *renamed = NULL;
-	int r = maildir_rename(dir, name, has_uid, uid, flags | MAILDIR_F_REPLIED, &renamed);
+	int r = maildir_rename(dir, name, n.has_uid, n.uid, n.flags | MAILDIR_F_REPLIED, &renamed);
 	if (r == 0 && new_path)
 		*new_path = xasprintf("%s/%s", dir, renamed);
 	free(renamed);

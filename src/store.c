@@ -118,8 +118,9 @@ static void sync_tags(notmuch_message_t *m, const char *account, const char *key
 	bool trashed = false;
 	notmuch_filenames_t *fns = notmuch_message_get_filenames(m);
 	for (; notmuch_filenames_valid(fns); notmuch_filenames_move_to_next(fns)) {
-		const char *info = strstr(notmuch_filenames_get(fns), ":2,");
-		if (info && strchr(info + 3, 'T'))
+		struct maildir_name n;
+		maildir_name_parse(notmuch_filenames_get(fns), &n);
+		if (n.flags & MAILDIR_F_TRASHED)
 			trashed = true;
 	}
 	notmuch_filenames_destroy(fns);
@@ -207,8 +208,9 @@ static int name_flags(const char *fn)
 	const char *slash = strrchr(fn, '/');
 	if (!slash || slash - fn < 4 || (strncmp(slash - 4, "/cur/", 5) != 0 && strncmp(slash - 4, "/new/", 5) != 0))
 		return -1;
-	const char *info = strstr(slash, ":2,");
-	return info ? (int)maildir_flags_parse(info + 3) : 0;
+	struct maildir_name n;
+	maildir_name_parse(slash, &n);
+	return (int)n.flags;
 }
 
 /* 1: abs is already a name of m; 0: m's other files would keep their
@@ -263,12 +265,13 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 {
 	*out = NULL;
 	const char *slash = strrchr(abs, '/');
-	const char *info = strstr(slash, ":2,");
-	if (name_flags(abs) < 0 || strncmp(slash - 4, "/cur/", 5) != 0 || !info) {
+	struct maildir_name n;
+	maildir_name_parse(abs, &n);
+	if (name_flags(abs) < 0 || strncmp(slash - 4, "/cur/", 5) != 0 || !n.info) {
 		log_warn("store: %s is over the MIME caps and not a cur/ file with flags; not indexed", abs);
 		return NOTMUCH_STATUS_SUCCESS;
 	}
-	unsigned flags = maildir_flags_parse(info + 3);
+	unsigned flags = n.flags;
 	char *copy = xasprintf("%.*s/new%s", (int)(slash - 4 - abs), abs, slash);
 	unlink(copy); /* a crash's leftover: the scan never lists it */
 	if (write_copy(copy, header) < 0) {
@@ -442,11 +445,11 @@ static bool flags_by_rename(struct store *s, struct op *o)
 		return false;
 	char *dir = xasprintf("%s/%.*s", s->root, (int)(cur - o->path), o->path);
 	const char *name = cur + 1;
-	const char *u = strstr(name, ",U=");
-	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	struct maildir_name n;
+	maildir_name_parse(name, &n);
 	char *nn = NULL;
 	bool ok = false;
-	if (maildir_rename(dir, name, u != NULL, uid, o->flags, &nn) == 0) {
+	if (maildir_rename(dir, name, n.has_uid, n.uid, o->flags, &nn) == 0) {
 		char *np = xasprintf("%.*s/%s", (int)(cur - o->path), o->path, nn);
 		ok = apply_add(s, np, o->account, o->keywords);
 		if (ok && strcmp(np, o->path) != 0)
@@ -469,8 +472,9 @@ static bool apply_flags(struct store *s, struct op *o)
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
 	notmuch_status_t st = notmuch_database_find_message_by_filename(s->db, abs, &m);
-	const char *info = strstr(o->path, ":2,");
-	unsigned now = info ? maildir_flags_parse(info + 3) : 0;
+	struct maildir_name n;
+	maildir_name_parse(o->path, &n);
+	unsigned now = n.flags;
 	bool trash_changes = ((now ^ o->flags) & MAILDIR_F_TRASHED) != 0;
 	free(abs);
 	if (st != NOTMUCH_STATUS_SUCCESS || !m || trash_changes) {
@@ -545,8 +549,9 @@ static bool apply_tag(struct store *s, struct op *o)
 		     fn = strtok_r(NULL, "\n", &save)) {
 			if (strncmp(fn, s->root, rl) != 0 || fn[rl] != '/')
 				continue;
-			const char *info = strstr(fn, ":2,");
-			unsigned fl = info ? maildir_flags_parse(info + 3) : 0;
+			struct maildir_name n;
+			maildir_name_parse(fn, &n);
+			unsigned fl = n.flags;
 			fl = trash > 0 ? fl | MAILDIR_F_TRASHED : fl & ~MAILDIR_F_TRASHED;
 			struct op fo = { .kind = OP_FLAGS, .path = fn + rl + 1, .flags = fl };
 			flags_by_rename(s, &fo);
@@ -767,6 +772,68 @@ static void drop_db(struct store *s)
 	s->store_errors++;
 }
 
+/* Under s->mu: take up to BATCH_MAX queued operations; *n counts them. */
+static struct op *take_batch(struct store *s, size_t *n)
+{
+	struct op *batch = s->head, *last = batch;
+	*n = 1;
+	while (last->next && *n < BATCH_MAX) {
+		last = last->next;
+		(*n)++;
+	}
+	s->head = last->next;
+	if (!s->head)
+		s->tail = NULL;
+	last->next = NULL;
+	s->queued -= *n;
+	s->inflight = *n;
+	pthread_cond_broadcast(&s->cv_done);
+	return batch;
+}
+
+/* Apply a batch of n in one atomic section of the database (without
+ * s->mu) and free it; *failed counts what failed.  false when there was
+ * no database to apply it to (all failed). */
+static bool apply_batch(struct store *s, struct op *batch, size_t n, size_t *failed)
+{
+	if (!s->db)
+		ensure_db(s, NULL);
+	notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
+	if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
+		log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
+		drop_db(s);
+	}
+	*failed = s->db ? 0 : n;
+	for (struct op *o = batch, *nx; o; o = nx) {
+		nx = o->next;
+		if (s->db && !apply(s, o))
+			(*failed)++;
+		/* What the Maildir and the state cannot give back after a
+		 * rebuild: the reader's tags, the merged keywords, a
+		 * restored dump. */
+		if (s->db && (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE))
+			s->tags_dirty = true;
+		op_free(o);
+	}
+	if (!s->db)
+		return false;
+	fault_point("store-batch");
+	st = nmsafe_database_end_atomic(s->db);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		/* Nothing of the batch is committed, and the handle is not
+		 * usable any more (notmuch keeps the section open): start
+		 * again from disk. */
+		log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+		*failed = n;
+		drop_db(s);
+	} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
+		s->tags_dirty = false;
+	}
+	if (s->changed)
+		s->changed(s->changed_ud);
+	return true;
+}
+
 static void *writer_main(void *arg)
 {
 	struct store *s = arg;
@@ -779,71 +846,16 @@ static void *writer_main(void *arg)
 		s->t_idle_us += t1 - t0;
 		if (!s->head && s->stop)
 			break;
-		/* Take a batch. */
-		struct op *batch = s->head, *last = batch;
-		size_t n = 1;
-		while (last->next && n < BATCH_MAX) {
-			last = last->next;
-			n++;
-		}
-		s->head = last->next;
-		if (!s->head)
-			s->tail = NULL;
-		last->next = NULL;
-		s->queued -= n;
-		s->inflight = n;
-		pthread_cond_broadcast(&s->cv_done);
+		size_t n;
+		struct op *batch = take_batch(s, &n);
 		pthread_mutex_unlock(&s->mu);
-
-		size_t failed = 0;
-		if (!s->db)
-			ensure_db(s, NULL);
-		notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
-		if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
-			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
-			drop_db(s);
-		}
-		if (!s->db) {
-			for (struct op *o = batch, *nx; o; o = nx) {
-				nx = o->next;
-				failed++;
-				op_free(o);
-			}
-			pthread_mutex_lock(&s->mu);
-			s->failures += failed;
-			s->inflight = 0;
-			pthread_cond_broadcast(&s->cv_done);
-			continue;
-		}
-		for (struct op *o = batch, *nx; o; o = nx) {
-			nx = o->next;
-			if (!apply(s, o))
-				failed++;
-			/* What the Maildir and the state cannot give back
-			 * after a rebuild: the reader's tags, the merged
-			 * keywords, a restored dump. */
-			if (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE)
-				s->tags_dirty = true;
-			op_free(o);
-		}
-		fault_point("store-batch");
-		st = nmsafe_database_end_atomic(s->db);
-		if (st != NOTMUCH_STATUS_SUCCESS) {
-			/* Nothing of the batch is committed, and the handle is
-			 * not usable any more (notmuch keeps the section open):
-			 * start again from disk. */
-			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
-			failed = n;
-			drop_db(s);
-		} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
-			s->tags_dirty = false;
-		}
-		if (s->changed)
-			s->changed(s->changed_ud);
-
+		size_t failed;
+		bool applied = apply_batch(s, batch, n, &failed);
 		pthread_mutex_lock(&s->mu);
-		s->t_busy_us += now_us() - t1;
-		s->n_batches++;
+		if (applied) {
+			s->t_busy_us += now_us() - t1;
+			s->n_batches++;
+		}
 		s->failures += failed;
 		s->inflight = 0;
 		pthread_cond_broadcast(&s->cv_done);

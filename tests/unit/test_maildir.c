@@ -54,6 +54,108 @@ static void test_safe_paths(void **state)
 	assert_null(maildir_folder_relpath("", '/'));
 }
 
+/* maildir_name_parse / maildir_name_format: a name written is read back. */
+static void test_name_round_trip(void **state)
+{
+	(void)state;
+	static const struct { bool has_uid; uint32_t uid; unsigned flags; } cases[] = {
+		{ true, 7, MAILDIR_F_SEEN }, { false, 0, MAILDIR_F_FLAGGED | MAILDIR_F_REPLIED },
+		{ true, 0, 0 }, /* an orphan */
+		{ true, UINT32_MAX, MAILDIR_F_ALL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *name = maildir_name_format("1700000000.M1P2Q3.host", cases[i].has_uid, cases[i].uid,
+						 cases[i].flags);
+		char *path = xasprintf("/mail/a/INBOX/cur/%s", name);
+		struct maildir_name n;
+		assert_true(maildir_name_parse(path, &n));
+		assert_string_equal(n.base, name);
+		assert_int_equal(n.unique_len, strlen("1700000000.M1P2Q3.host"));
+		assert_int_equal(n.has_uid, cases[i].has_uid);
+		assert_int_equal(n.uid, cases[i].uid);
+		assert_int_equal(n.flags, cases[i].flags);
+		assert_non_null(n.info);
+		assert_false(n.has_size);
+		assert_int_equal(n.append, 0);
+		char *stem = maildir_name_stem(&n);
+		char *again = maildir_name_format(stem, n.has_uid, n.uid, n.flags);
+		assert_string_equal(again, name);
+		free(again);
+		free(stem);
+		free(path);
+		free(name);
+	}
+}
+
+/* Other tools' fields, the pending-upload marker, keyword letters, no info. */
+static void test_name_odd(void **state)
+{
+	(void)state;
+	struct maildir_name n;
+	assert_true(maildir_name_parse("cur/123.abc,S=4567,U=12,A=9:2,FSab", &n));
+	assert_int_equal(n.unique_len, 7);
+	assert_int_equal(n.stem_len, strlen("123.abc,S=4567,U=12,A=9"));
+	assert_true(n.has_uid);
+	assert_int_equal(n.uid, 12);
+	assert_true(n.has_size);
+	assert_int_equal(n.size, 4567);
+	assert_int_equal(n.append, 9);
+	assert_string_equal(n.info, "FSab"); /* the keyword letters stay in info */
+	assert_int_equal(n.flags, MAILDIR_F_FLAGGED | MAILDIR_F_SEEN);
+	char *stem = maildir_name_stem(&n);
+	assert_string_equal(stem, "123.abc,S=4567,A=9");
+	char *moved = maildir_name_format(stem, true, 13, MAILDIR_F_SEEN);
+	assert_string_equal(moved, "123.abc,S=4567,A=9,U=13:2,S");
+	free(moved);
+	free(stem);
+	/* no ":2,": a new/ file of another tool, or another info version */
+	assert_true(maildir_name_parse("new/1700.x.host", &n));
+	assert_null(n.info);
+	assert_int_equal(n.flags, 0);
+	assert_false(n.has_uid);
+	assert_int_equal(n.stem_len, strlen("1700.x.host"));
+	assert_true(maildir_name_parse("1700.x.host,U=5:1,stuff", &n));
+	assert_null(n.info);
+	assert_true(n.has_uid);
+	assert_int_equal(n.uid, 5);
+	assert_int_equal(n.stem_len, strlen("1700.x.host,U=5"));
+	/* an empty info; a field given twice: the last counts */
+	assert_true(maildir_name_parse("x,U=1,U=2:2,", &n));
+	assert_int_equal(n.uid, 2);
+	assert_string_equal(n.info, "");
+	assert_int_equal(n.flags, 0);
+	assert_true(maildir_is_index_copy_name("x,U=1:2,S"));
+	assert_false(maildir_is_index_copy_name("x,U=1"));
+	assert_false(maildir_is_index_copy_name("x:2,S"));
+}
+
+/* Garbage: no message name, or fields that are not numbers. */
+static void test_name_garbage(void **state)
+{
+	(void)state;
+	struct maildir_name n;
+	static const char *const bad[] = { "", "cur/", ".hidden,U=3:2,S", ",U=3:2,S", ":2,S" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_false(maildir_name_parse(bad[i], &n));
+	assert_int_equal(n.flags, MAILDIR_F_SEEN); /* still filled */
+	static const char *const no_uid[] = { "x,U=:2,S", "x,U=12a:2,S", "x,U=4294967296:2,S", "x,U=-1:2,S",
+					      "x,u=3:2,S", "x,U3:2,S" };
+	for (size_t i = 0; i < ARRAY_SIZE(no_uid); i++) {
+		assert_true(maildir_name_parse(no_uid[i], &n));
+		assert_false(n.has_uid);
+		assert_int_equal(n.uid, 0);
+		assert_int_equal(n.flags, MAILDIR_F_SEEN);
+	}
+	assert_true(maildir_name_parse("x,U=4294967295,S=99999999999999999999,A=x:2,Szz", &n));
+	assert_int_equal(n.uid, UINT32_MAX);
+	assert_false(n.has_size); /* over 64 bits */
+	assert_int_equal(n.append, 0);
+	assert_int_equal(n.flags, MAILDIR_F_SEEN);
+	assert_true(maildir_name_parse("x:2,S:2,F", &n)); /* the first ":2," is the info */
+	assert_int_equal(n.stem_len, 1);
+	assert_string_equal(n.info, "S:2,F");
+}
+
 static void test_deliver_scan_rename(void **state)
 {
 	(void)state;
@@ -183,6 +285,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_safe_paths),
+		cmocka_unit_test(test_name_round_trip),
+		cmocka_unit_test(test_name_odd),
+		cmocka_unit_test(test_name_garbage),
 		cmocka_unit_test(test_deliver_scan_rename),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_clean_tmp),

@@ -171,6 +171,56 @@ static void test_messages_and_sorts(void **state)
 	mailview_free(&mv);
 }
 
+/* mailview_search (muttlike search): every match newest first, the raw
+ * headers for the caller to sanitize. */
+struct hits {
+	size_t n;
+	time_t dates[8];
+	char *subjects[8];
+	char *files[8];
+};
+
+static void collect(const struct mv_hit *h, void *ud)
+{
+	struct hits *x = ud;
+	if (x->n < 8) {
+		x->dates[x->n] = h->date;
+		x->subjects[x->n] = xstrdup(h->subject ? h->subject : "");
+		x->files[x->n] = xstrdup(h->file);
+	}
+	x->n++;
+}
+
+static void test_search(void **state)
+{
+	struct fx *f = *state;
+	mailview_t *mv = open_mv(f);
+	struct hits x = { 0 };
+	char *err = NULL;
+	assert_int_equal(mailview_search(mv, "folder:acc/INBOX", collect, &x, &err), MV_OK);
+	assert_null(err);
+	assert_int_equal(x.n, 3);
+	assert_true(x.dates[0] > x.dates[1] && x.dates[1] > x.dates[2]);
+	assert_non_null(strchr(x.subjects[0], '\033')); /* raw: the caller sanitizes */
+	assert_string_equal(x.subjects[2], "Plan");
+	assert_non_null(strstr(x.files[2], "/acc/INBOX/cur/m1:2,S"));
+	for (size_t i = 0; i < 3; i++) {
+		free(x.subjects[i]);
+		free(x.files[i]);
+	}
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(mailview_search(mv, "tag:nosuchtag", collect, &x, &err), MV_OK);
+	assert_int_equal(x.n, 0);
+	/* notmuch 0.37 reports a query Xapian cannot parse as a Xapian
+	 * exception, the status of a damaged index too: MV_ERR_OPEN, as
+	 * `muttlike search` always said */
+	assert_int_equal(mailview_search(mv, "from:a OR", collect, &x, &err), MV_ERR_OPEN);
+	assert_non_null(strstr(err, "muttlike reindex"));
+	assert_int_equal(x.n, 0);
+	free(err);
+	mailview_free(&mv);
+}
+
 static void test_thread_tree(void **state)
 {
 	struct fx *f = *state;
@@ -371,6 +421,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_messages_and_sorts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thread_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_tags_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renamed_file_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
