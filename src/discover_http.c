@@ -7,68 +7,22 @@
  * (CURLOPT_CONNECT_TO keeps the URL's name for SNI and the certificate
  * check); the test port map is applied the same way.
  *
- * libcurl is loaded with dlopen at the first fetch: only the wizard needs
- * it, and linking it would load 17 more libraries (OpenSSL, Kerberos,
- * LDAP, ...) into every start of the reader and of `muttlike sync`.
+ * libcurl is loaded with dlopen at the first fetch (curldl.h).
  */
-#define CURL_DISABLE_TYPECHECK 1 /* the calls go through pointers */
-#include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "curldl.h"
 #include "discover_private.h"
 #include "util.h"
 
 enum { MAX_BODY = 256 * 1024 };
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-#define CURL_LIB "libcurl-gnutls.so.4"
-
-/* The libcurl functions used here, resolved from CURL_LIB. */
-static struct {
-	CURLcode (*global_init)(long flags);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption o, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO i, ...);
-	void (*easy_cleanup)(CURL *c);
-	const char *(*easy_strerror)(CURLcode r);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-} cu;
-static bool cu_ok;
-
-static void global_init(void)
-{
-	void *h = dlopen(CURL_LIB, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return;
-	static const char *const names[] = { "curl_global_init",   "curl_easy_init",     "curl_easy_setopt",
-					     "curl_easy_perform",  "curl_easy_getinfo",  "curl_easy_cleanup",
-					     "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all" };
-	void *f[sizeof(names) / sizeof(names[0])];
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!(f[i] = dlsym(h, names[i])))
-			return;
-	/* function pointers from dlsym: POSIX guarantees the conversion */
-	memcpy(&cu.global_init, &f[0], sizeof(void *));
-	memcpy(&cu.easy_init, &f[1], sizeof(void *));
-	memcpy(&cu.easy_setopt, &f[2], sizeof(void *));
-	memcpy(&cu.easy_perform, &f[3], sizeof(void *));
-	memcpy(&cu.easy_getinfo, &f[4], sizeof(void *));
-	memcpy(&cu.easy_cleanup, &f[5], sizeof(void *));
-	memcpy(&cu.easy_strerror, &f[6], sizeof(void *));
-	memcpy(&cu.slist_append, &f[7], sizeof(void *));
-	memcpy(&cu.slist_free_all, &f[8], sizeof(void *));
-	cu_ok = cu.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-}
+static const struct curldl *cu;
 
 void disc_http_global_init(void)
 {
-	pthread_once(&once, global_init);
+	cu = curldl_get();
 }
 
 struct body {
@@ -117,7 +71,7 @@ static struct curl_slist *connect_to(const struct disc_opts *o, const char *url)
 	if (!*addr && to == port)
 		return NULL;
 	char *line = xasprintf("%s:%d:%s:%d", host, port, addr, to);
-	struct curl_slist *l = cu.slist_append(NULL, line);
+	struct curl_slist *l = cu->slist_append(NULL, line);
 	free(line);
 	if (!l)
 		util_oom();
@@ -128,26 +82,26 @@ static void set_options(CURL *c, const struct disc_opts *o, const char *url, str
 {
 	bool http = strncmp(url, "http://", 7) == 0;
 	long tmo = disc_timeout_ms(o);
-	cu.easy_setopt(c, CURLOPT_URL, url);
-	cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, http ? "http" : "https");
-	cu.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, http ? "http" : "https");
-	cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	cu.easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-	cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
-	cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, tmo);
-	cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(c, CURLOPT_MAXFILESIZE, (long)MAX_BODY);
-	cu.easy_setopt(c, CURLOPT_USERAGENT, "muttlike/" MUTTLIKE_VERSION);
-	cu.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	cu.easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, http ? "http" : "https");
+	cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, http ? "http" : "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo);
+	cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_MAXFILESIZE, (long)MAX_BODY);
+	cu->easy_setopt(c, CURLOPT_USERAGENT, "muttlike/" MUTTLIKE_VERSION);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (o->ca_file && *o->ca_file) {
 		/* CAINFO alone would replace the system store: keep it through CAPATH */
-		cu.easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-		cu.easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
+		cu->easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+		cu->easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
 	}
-	cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	cu.easy_setopt(c, CURLOPT_WRITEDATA, b);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, b);
 }
 
 int disc_http_get(const struct disc_opts *o, const char *url, char **body, size_t *len, char **err)
@@ -156,11 +110,11 @@ int disc_http_get(const struct disc_opts *o, const char *url, char **body, size_
 	*err = NULL;
 	*len = 0;
 	disc_http_global_init();
-	if (!cu_ok) {
-		*err = xstrdup("HTTP fetches need " CURL_LIB " (apt-get install libcurl3-gnutls)");
+	if (!cu) {
+		*err = xstrdup("HTTP fetches need " CURLDL_LIB " (apt-get install libcurl3-gnutls)");
 		return -1;
 	}
-	CURL *c = cu.easy_init();
+	CURL *c = cu->easy_init();
 	if (!c)
 		util_oom();
 	struct body b = { .too_big = false };
@@ -168,12 +122,12 @@ int disc_http_get(const struct disc_opts *o, const char *url, char **body, size_
 	set_options(c, o, url, &b);
 	struct curl_slist *ct = connect_to(o, url);
 	if (ct)
-		cu.easy_setopt(c, CURLOPT_CONNECT_TO, ct);
-	CURLcode r = cu.easy_perform(c);
+		cu->easy_setopt(c, CURLOPT_CONNECT_TO, ct);
+	CURLcode r = cu->easy_perform(c);
 	long code = 0;
-	cu.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	cu.easy_cleanup(c);
-	cu.slist_free_all(ct);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_cleanup(c);
+	cu->slist_free_all(ct);
 	if (r == CURLE_OK && code == 200) {
 		*len = b.b.len;
 		*body = strbuf_detach(&b.b);
@@ -182,7 +136,7 @@ int disc_http_get(const struct disc_opts *o, const char *url, char **body, size_
 	if (b.too_big || r == CURLE_FILESIZE_EXCEEDED)
 		*err = xstrdup("answer larger than 256 KiB");
 	else if (r != CURLE_OK)
-		*err = xstrdup(cu.easy_strerror(r));
+		*err = xstrdup(cu->easy_strerror(r));
 	else
 		*err = xasprintf("HTTP status %ld", code);
 	strbuf_free(&b.b);

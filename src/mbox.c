@@ -440,9 +440,9 @@ bool mbox_save(const char *path, const struct mbox_msg *msgs, size_t n, char **e
 
 /* ---- reading ---- */
 
-static bool starts_message(const char *text, const char *p)
+static bool starts_message(const char *text, const char *p, const char *end)
 {
-	return strncmp(p, "From ", 5) == 0 && (p == text || (p - text >= 2 && p[-1] == '\n' && p[-2] == '\n'));
+	return end - p >= 5 && memcmp(p, "From ", 5) == 0 && (p == text || (p - text >= 2 && p[-1] == '\n' && p[-2] == '\n'));
 }
 
 /* One message's lines [p, end), without the separator's blank line, un-escaped. */
@@ -469,14 +469,14 @@ size_t mbox_read(const char *text, size_t len, struct mbox_read_msg **out)
 	size_t n = 0;
 	*out = NULL;
 	const char *p = text, *end = text + len;
-	while (p < end && !starts_message(text, p)) {
+	while (p < end && !starts_message(text, p, end)) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		p = eol ? eol + 1 : end;
 	}
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *body = eol ? eol + 1 : end, *q = body;
-		while (q < end && !starts_message(text, q)) {
+		while (q < end && !starts_message(text, q, end)) {
 			const char *e = memchr(q, '\n', (size_t)(end - q));
 			q = e ? e + 1 : end;
 		}
