@@ -18,6 +18,7 @@
 #include "net.h"
 #include "secret.h"
 #include "text.h"
+#include "url.h"
 #include "util.h"
 
 struct imap {
@@ -61,9 +62,9 @@ bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p,
 		*err = xstrdup("imap_url is not set");
 		return false;
 	}
-	struct conf_url u;
+	struct url u;
 	char *e = NULL;
-	if (!conf_url_parse(url, "imaps|imap", &u, &e)) {
+	if (!url_parse(url, "imaps|imap", &u, &e)) {
 		*err = xasprintf("imap_url: %s", e);
 		free(e);
 		return false;
@@ -75,7 +76,7 @@ bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p,
 	p->user = opt_dup(c, account, OPT_ID_imap_user);
 	if (!p->user && u.user)
 		p->user = xstrdup(u.user);
-	conf_url_clear(&u);
+	url_clear(&u);
 	p->tls_none = conf_enum(c, account, OPT_ID_tls) == 1;
 	p->pass = opt_dup(c, account, OPT_ID_imap_pass);
 	p->pass_cmd = opt_dup(c, account, OPT_ID_imap_pass_cmd);

@@ -20,6 +20,7 @@
 #include "net.h"
 #include "secret.h"
 #include "text.h"
+#include "url.h"
 #include "util.h"
 
 extern char **environ;
@@ -76,11 +77,11 @@ static char *imap_user(const conf_t *c, long a)
 {
 	char *u = opt_dup(c, a, OPT_ID_imap_user);
 	const char *url = conf_str(c, a, OPT_ID_imap_url);
-	struct conf_url cu;
+	struct url cu;
 	char *e = NULL;
-	if (!u && url && *url && conf_url_parse(url, "imaps|imap", &cu, &e)) {
+	if (!u && url && *url && url_parse(url, "imaps|imap", &cu, &e)) {
 		u = cu.user ? xstrdup(cu.user) : NULL;
-		conf_url_clear(&cu);
+		url_clear(&cu);
 	}
 	free(e);
 	return u;
@@ -89,11 +90,11 @@ static char *imap_user(const conf_t *c, long a)
 static char *imap_host(const conf_t *c, long a)
 {
 	const char *url = conf_str(c, a, OPT_ID_imap_url);
-	struct conf_url cu;
+	struct url cu;
 	char *e = NULL, *h = NULL;
-	if (url && *url && conf_url_parse(url, "imaps|imap", &cu, &e)) {
+	if (url && *url && url_parse(url, "imaps|imap", &cu, &e)) {
 		h = xstrdup(cu.host);
-		conf_url_clear(&cu);
+		url_clear(&cu);
 	}
 	free(e);
 	return h;
@@ -152,9 +153,9 @@ bool smtp_params_from_conf(const conf_t *c, long account, struct smtp_params *p,
 		smtp_params_clear(p);
 		return false;
 	}
-	struct conf_url u;
+	struct url u;
 	char *e = NULL;
-	if (!conf_url_parse(url, "smtps|smtp", &u, &e)) {
+	if (!url_parse(url, "smtps|smtp", &u, &e)) {
 		*err = xasprintf("smtp_url: %s", e);
 		free(e);
 		smtp_params_clear(p);
@@ -169,7 +170,7 @@ bool smtp_params_from_conf(const conf_t *c, long account, struct smtp_params *p,
 		p->user = xstrdup(u.user);
 	if (!p->user)
 		p->user = imap_user(c, account);
-	conf_url_clear(&u);
+	url_clear(&u);
 	pick_secret(c, account, p);
 	tls_params(c, account, p);
 	return true;

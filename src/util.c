@@ -415,3 +415,33 @@ void util_random_hex(char *out, size_t nbytes)
 	}
 	out[2 * nbytes] = '\0';
 }
+
+int util_list_index(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	int idx = 0;
+	for (const char *p = list; *p; idx++) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == wl && strncmp(p, word, len) == 0)
+			return idx;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+char *util_list_pretty(const char *list)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	const char *last = strrchr(list, '|');
+	for (const char *p = list; *p; p++) {
+		if (*p != '|')
+			strbuf_addc(&b, *p);
+		else
+			strbuf_adds(&b, p == last ? " or " : ", ");
+	}
+	return strbuf_detach(&b);
+}
