@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "encode.h"
 #include "imapcmd.h"
 #include "log.h"
@@ -18,7 +19,6 @@
 #include "net.h"
 #include "secret.h"
 #include "text.h"
-#include "url.h"
 #include "util.h"
 
 struct imap {
@@ -47,84 +47,27 @@ struct imap {
 
 /* ---- parameters ---- */
 
-static char *opt_dup(const conf_t *c, long a, enum opt_id id)
-{
-	const char *v = conf_str(c, a, id);
-	return v && *v ? xstrdup(v) : NULL;
-}
-
 bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p, char **err)
 {
 	memset(p, 0, sizeof(*p));
-	*err = NULL;
-	const char *url = conf_str(c, account, OPT_ID_imap_url);
-	if (!url || !*url) {
-		*err = xstrdup("imap_url is not set");
+	if (!conn_from_conf(c, account, CONN_IMAP, &p->conn, err))
 		return false;
-	}
-	struct url u;
-	char *e = NULL;
-	if (!url_parse(url, "imaps|imap", &u, &e)) {
-		*err = xasprintf("imap_url: %s", e);
-		free(e);
-		return false;
-	}
-	p->host = u.host;
-	u.host = NULL;
-	p->implicit_tls = u.implicit_tls;
-	p->port = u.port ? u.port : (u.implicit_tls ? 993 : 143);
-	p->user = opt_dup(c, account, OPT_ID_imap_user);
-	if (!p->user && u.user)
-		p->user = xstrdup(u.user);
-	url_clear(&u);
-	p->tls_none = conf_enum(c, account, OPT_ID_tls) == 1;
-	p->pass = opt_dup(c, account, OPT_ID_imap_pass);
-	p->pass_cmd = opt_dup(c, account, OPT_ID_imap_pass_cmd);
-	p->oauth_cmd = opt_dup(c, account, OPT_ID_imap_oauth_cmd);
-	p->auth = opt_dup(c, account, OPT_ID_imap_auth);
-	char *ca = conf_path(c, account, OPT_ID_tls_ca_file);
-	if (ca && *ca)
-		p->ca_file = ca;
-	else
-		free(ca);
-	p->pin = opt_dup(c, account, OPT_ID_tls_pin);
-	char *dd = conf_data_dir(c);
-	p->pin_file = xasprintf("%s/certs", dd);
-	free(dd);
-	p->timeout_s = (int)conf_num(c, -1, OPT_ID_timeout);
-	if (account >= 0)
-		p->label = xstrdup(conf_account_name(c, (size_t)account));
+	const char *auth = conf_str(c, account, OPT_ID_imap_auth);
+	p->auth = auth && *auth ? xstrdup(auth) : NULL;
 	return true;
 }
 
 void imap_params_clear(struct imap_params *p)
 {
-	free(p->host);
-	free(p->user);
-	secret_free(&p->pass);
-	free(p->pass_cmd);
-	free(p->oauth_cmd);
+	conn_params_clear(&p->conn);
 	free(p->auth);
-	free(p->ca_file);
-	free(p->pin);
-	free(p->pin_file);
-	free(p->label);
-	memset(p, 0, sizeof(*p));
+	p->auth = NULL;
 }
 
 static void params_copy(struct imap_params *d, const struct imap_params *s)
 {
-	*d = *s;
-	d->host = xstrdup_null(s->host);
-	d->user = xstrdup_null(s->user);
-	d->pass = xstrdup_null(s->pass);
-	d->pass_cmd = xstrdup_null(s->pass_cmd);
-	d->oauth_cmd = xstrdup_null(s->oauth_cmd);
+	conn_params_copy(&d->conn, &s->conn);
 	d->auth = xstrdup_null(s->auth);
-	d->ca_file = xstrdup_null(s->ca_file);
-	d->pin = xstrdup_null(s->pin);
-	d->pin_file = xstrdup_null(s->pin_file);
-	d->label = xstrdup_null(s->label);
 }
 
 /* ---- capabilities ---- */
@@ -363,7 +306,7 @@ imap_t *imap_new(const struct imap_params *p)
 	m->cancel = net_cancel_new();
 	tls_limits_default(&m->lim);
 	m->error = xstrdup("");
-	m->hp = net_host_port(p->host ? p->host : "?", p->port);
+	m->hp = net_host_port(p->conn.host ? p->conn.host : "?", p->conn.port);
 	m->ns_prefix = xstrdup("");
 	return m;
 }
@@ -651,7 +594,8 @@ static enum imap_status do_starttls(imap_t *m)
 	return ask_capability(m);
 }
 
-enum imap_status imap_connect(imap_t *m)
+/* Forget the last connection, its certificate, warning and error. */
+static void connect_reset(imap_t *m)
 {
 	close_session(m);
 	net_cancel_reset(m->cancel);
@@ -660,49 +604,53 @@ enum imap_status imap_connect(imap_t *m)
 	m->warning = NULL;
 	free(m->error);
 	m->error = xstrdup("");
-	if (!m->p.host) {
-		set_err(m, "no server host name");
-		return IMAP_ERR_CONFIG;
-	}
-	int tmo = (m->p.timeout_s > 0 ? m->p.timeout_s : 30) * 1000;
-	if (m->p.tls_none) {
-		free(m->warning);
-		m->warning = xasprintf("%s: plaintext connection without TLS (set tls = none): "
-				       "password and mail can be read and changed on the way",
-				       m->hp);
-		log_warn("%s", m->warning);
-	}
+}
+
+/* set tls = none is said at every connect. */
+static void warn_plaintext(imap_t *m)
+{
+	free(m->warning);
+	m->warning = xasprintf("%s: plaintext connection without TLS (set tls = none): "
+			       "password and mail can be read and changed on the way",
+			       m->hp);
+	log_warn("%s", m->warning);
+}
+
+/* Connect the socket, our TLS stream over it (plaintext until a
+ * handshake) and a mailstream over that; a new libetpan session. */
+static enum imap_status open_stream(imap_t *m, mailstream **out)
+{
 	int fd;
 	char *err;
-	enum net_status ns = net_connect(m->p.host, m->p.port, tmo, m->cancel, &fd, &err);
+	enum net_status ns = net_connect(m->p.conn.host, m->p.conn.port, conn_timeout_ms(&m->p.conn), m->cancel, &fd,
+					 &err);
 	if (ns != NET_OK) {
 		free(m->error);
 		m->error = err;
 		return ns == NET_ERR_CANCELLED ? IMAP_ERR_CANCELLED : IMAP_ERR_NET;
 	}
-	struct tls_config cfg = {
-		.host = m->p.host, .port = m->p.port, .ca_file = m->p.ca_file, .pin = m->p.pin,
-		.pin_file = m->p.pin_file, .accept_once = m->accept_once, .timeout_ms = tmo,
-		.cancel = m->cancel,
-	};
+	struct tls_config cfg = conn_tls_config(&m->p.conn, m->accept_once, m->cancel);
 	m->tls = tls_stream_new(fd, &cfg);
 	tls_stream_set_limits(m->tls, &m->lim);
-	mailstream *ms = mailstream_new(tls_stream_low(m->tls), 8192);
-	if (!ms)
+	*out = mailstream_new(tls_stream_low(m->tls), 8192);
+	if (!*out)
 		util_oom();
 	m->imap = mailimap_new(0, NULL);
 	if (!m->imap)
 		util_oom();
-	bool want_starttls = !m->p.implicit_tls && !m->p.tls_none;
-	if (m->p.implicit_tls) {
-		/* verified before a single IMAP byte is read */
-		enum imap_status st = start_tls(m);
-		if (st != IMAP_OK) {
-			mailstream_close(ms);
-			return st;
-		}
+	return IMAP_OK;
+}
+
+/* imaps:// verified before a single IMAP byte is read; then the greeting
+ * peeked at, because libetpan 1.9.4 leaks a BYE greeting.  Closes ms on
+ * failure. */
+static enum imap_status before_greeting(imap_t *m, mailstream *ms)
+{
+	enum imap_status st = m->p.conn.implicit_tls ? start_tls(m) : IMAP_OK;
+	if (st != IMAP_OK) {
+		mailstream_close(ms);
+		return st;
 	}
-	/* libetpan 1.9.4 leaks a BYE greeting; we read it ourselves */
 	const char *greeting = tls_stream_peek_line(m->tls, 4096);
 	if (!greeting) {
 		mailstream_close(ms);
@@ -716,7 +664,12 @@ enum imap_status imap_connect(imap_t *m)
 		mailstream_close(ms);
 		return IMAP_ERR_SERVER;
 	}
-	int r = mailimap_connect(m->imap, ms); /* closes ms itself on failure */
+	return IMAP_OK;
+}
+
+/* What mailimap_connect's r says about the greeting. */
+static enum imap_status greeted(imap_t *m, int r, bool want_starttls)
+{
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		if (want_starttls) {
 			/* CVE-2020-14093: PREAUTH in clear would skip STARTTLS */
@@ -735,20 +688,41 @@ enum imap_status imap_connect(imap_t *m)
 	} else if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
 		return lib_fail(m, r, "reading the greeting");
 	}
-	caps_from_session(m);
-	if (!m->caps) {
-		enum imap_status st = ask_capability(m);
-		if (st != IMAP_OK)
-			return st;
-	}
-	if (want_starttls) {
-		enum imap_status st = do_starttls(m);
-		if (st != IMAP_OK)
-			return st;
-	}
-	log_debug("%s: connected (%s), capabilities: %s", m->hp,
-		  *imap_tls_version(m) ? imap_tls_version(m) : "no TLS", m->cap_text ? m->cap_text : "");
 	return IMAP_OK;
+}
+
+/* The capabilities (from the greeting, else asked), then STARTTLS. */
+static enum imap_status after_greeting(imap_t *m, bool want_starttls)
+{
+	caps_from_session(m);
+	enum imap_status st = m->caps ? IMAP_OK : ask_capability(m);
+	if (st == IMAP_OK && want_starttls)
+		st = do_starttls(m);
+	return st;
+}
+
+enum imap_status imap_connect(imap_t *m)
+{
+	connect_reset(m);
+	if (!m->p.conn.host) {
+		set_err(m, "no server host name");
+		return IMAP_ERR_CONFIG;
+	}
+	if (m->p.conn.tls_none)
+		warn_plaintext(m);
+	bool want_starttls = !m->p.conn.implicit_tls && !m->p.conn.tls_none;
+	mailstream *ms;
+	enum imap_status st = open_stream(m, &ms);
+	if (st == IMAP_OK)
+		st = before_greeting(m, ms);
+	if (st == IMAP_OK)
+		st = greeted(m, mailimap_connect(m->imap, ms), want_starttls); /* closes ms itself on failure */
+	if (st == IMAP_OK)
+		st = after_greeting(m, want_starttls);
+	if (st == IMAP_OK)
+		log_debug("%s: connected (%s), capabilities: %s", m->hp,
+			  *imap_tls_version(m) ? imap_tls_version(m) : "no TLS", m->cap_text ? m->cap_text : "");
+	return st;
 }
 
 /* ---- authentication ---- */
@@ -824,8 +798,8 @@ static bool mech_usable(const imap_t *m, enum mech k)
 	case MECH_PLAIN: return m->caps & IMAP_CAP_AUTH_PLAIN;
 	/* the LOGIN command: never when the server forbids it, never in clear */
 	case MECH_LOGIN: return !(m->caps & IMAP_CAP_LOGINDISABLED) && m->tls && tls_stream_is_tls(m->tls);
-	case MECH_XOAUTH2: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
-	case MECH_OAUTHBEARER: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
+	case MECH_XOAUTH2: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
+	case MECH_OAUTHBEARER: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
 	default: return false;
 	}
 }
@@ -851,7 +825,7 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
 		}
 		free(list);
 	} else {
-		if (m->p.oauth_cmd) {
+		if (m->p.conn.oauth_cmd) {
 			order[n++] = MECH_OAUTHBEARER;
 			order[n++] = MECH_XOAUTH2;
 		}
@@ -874,7 +848,7 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
 static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
 {
 	*out = NULL;
-	const char *cmd = oauth ? m->p.oauth_cmd : m->p.pass_cmd;
+	const char *cmd = oauth ? m->p.conn.oauth_cmd : m->p.conn.pass_cmd;
 	if (cmd) {
 		char *err;
 		if (secret_run(oauth ? "imap_oauth_cmd" : "imap_pass_cmd", cmd, out, &err) != SECRET_OK) {
@@ -884,12 +858,12 @@ static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
 		}
 		return IMAP_OK;
 	}
-	if (!oauth && m->p.pass) {
-		*out = secret_dup(m->p.pass);
+	if (!oauth && m->p.conn.pass) {
+		*out = secret_dup(m->p.conn.pass);
 		return IMAP_OK;
 	}
 	if (!oauth && m->ask) {
-		char *prompt = xasprintf("Password for %s@%s: ", m->p.user, m->p.host);
+		char *prompt = xasprintf("Password for %s@%s: ", m->p.conn.user, m->p.conn.host);
 		*out = m->ask(m->ask_ud, prompt);
 		free(prompt);
 		if (*out)
@@ -902,7 +876,7 @@ static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
 
 static enum imap_status auth_with(imap_t *m, enum mech k, const char *secret)
 {
-	const char *u = m->p.user;
+	const char *u = m->p.conn.user;
 	size_t ul = strlen(u), sl = strlen(secret);
 	if (k == MECH_LOGIN) {
 		mailstream_set_privacy(m->imap->imap_stream, 0);
@@ -1022,11 +996,11 @@ enum imap_status imap_login(imap_t *m)
 	}
 	/* the floor: no credentials over a link that is not verified TLS,
 	 * unless the user asked for plaintext */
-	if (!m->p.tls_none && !(m->tls && tls_stream_is_tls(m->tls))) {
+	if (!m->p.conn.tls_none && !(m->tls && tls_stream_is_tls(m->tls))) {
 		set_err(m, "refusing to send credentials without TLS");
 		return IMAP_ERR_INSECURE;
 	}
-	if (!m->p.user || !*m->p.user) {
+	if (!m->p.conn.user || !*m->p.conn.user) {
 		set_err(m, "no login name: put it in imap_url (imaps://USER@host) or set imap_user");
 		return IMAP_ERR_CONFIG;
 	}
@@ -1038,13 +1012,13 @@ enum imap_status imap_login(imap_t *m)
 	st = get_secret(m, k == MECH_XOAUTH2 || k == MECH_OAUTHBEARER, &secret);
 	if (st != IMAP_OK)
 		return st;
-	log_debug("%s: logging in as %s with %s", m->hp, m->p.user, mech_names[k]);
+	log_debug("%s: logging in as %s with %s", m->hp, m->p.conn.user, mech_names[k]);
 	st = auth_with(m, k, secret);
 	secret_free(&secret);
 	if (st == IMAP_ERR_AUTH) {
 		/* one attempt only: retrying a refused password locks accounts */
 		char *t = server_text(m);
-		set_err(m, "login as %s failed (%s): %s", m->p.user, mech_names[k], t);
+		set_err(m, "login as %s failed (%s): %s", m->p.conn.user, mech_names[k], t);
 		free(t);
 		return st;
 	}
