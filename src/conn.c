@@ -37,6 +37,23 @@ struct tls_config conn_tls_config(const struct conn_params *p, const char *accep
 	};
 }
 
+enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, conn_ask_secret_fn ask, void *ud,
+				 const char *prompt, char **out, char **err)
+{
+	*out = *err = NULL;
+	const char *cmd = oauth ? p->oauth_cmd : p->pass_cmd;
+	if (cmd)
+		return secret_run(oauth ? "imap_oauth_cmd" : p->pass_what, cmd, out, err) == SECRET_OK ? CONN_SECRET_OK
+												 : CONN_SECRET_FAILED;
+	if (!oauth && p->pass) {
+		*out = secret_dup(p->pass);
+		return CONN_SECRET_OK;
+	}
+	if (!oauth && ask)
+		*out = ask(ud, prompt);
+	return *out ? CONN_SECRET_OK : CONN_SECRET_NONE;
+}
+
 static char *opt_dup(const conf_t *c, long a, enum opt_id id)
 {
 	const char *v = conf_str(c, a, id);

@@ -43,6 +43,20 @@ bool conn_from_conf(const conf_t *c, long account, enum conn_proto proto, struct
 void conn_params_copy(struct conn_params *d, const struct conn_params *s);
 void conn_params_clear(struct conn_params *p);
 
+/* The front end's way to ask for a password: a new string (freed with
+ * secret_free) or NULL when the user declines.  Called on the thread that
+ * logs in. */
+typedef char *(*conn_ask_secret_fn)(void *ud, const char *prompt);
+
+enum conn_secret { CONN_SECRET_OK, CONN_SECRET_NONE, CONN_SECRET_FAILED };
+/* The secret for a login to p, in this order: the command (oauth_cmd for
+ * a token, else pass_cmd, named as pass_what in errors), the configured
+ * password, ask(ud, prompt) (not for a token; ask may be NULL).  *out is a
+ * new string for secret_free; CONN_SECRET_FAILED with *err (caller frees)
+ * when the command failed, CONN_SECRET_NONE when nothing gave one. */
+enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, conn_ask_secret_fn ask, void *ud,
+				 const char *prompt, char **out, char **err);
+
 /* 993/143 for IMAP, 465/587 for SMTP. */
 int conn_default_port(enum conn_proto proto, bool implicit_tls);
 /* The per-operation timeout in milliseconds. */

@@ -67,6 +67,7 @@ void imap_params_clear(struct imap_params *p)
 static void params_copy(struct imap_params *d, const struct imap_params *s)
 {
 	conn_params_copy(&d->conn, &s->conn);
+	d->conn.pass_what = "imap_pass_cmd";
 	d->auth = xstrdup_null(s->auth);
 }
 
@@ -847,30 +848,17 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
  * the UI, in that order. */
 static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
 {
-	*out = NULL;
-	const char *cmd = oauth ? m->p.conn.oauth_cmd : m->p.conn.pass_cmd;
-	if (cmd) {
-		char *err;
-		if (secret_run(oauth ? "imap_oauth_cmd" : "imap_pass_cmd", cmd, out, &err) != SECRET_OK) {
-			set_err(m, "%s", err);
-			free(err);
-			return IMAP_ERR_AUTH;
-		}
+	char *prompt = xasprintf("Password for %s@%s: ", m->p.conn.user, m->p.conn.host), *err;
+	enum conn_secret r = conn_get_secret(&m->p.conn, oauth, m->ask, m->ask_ud, prompt, out, &err);
+	free(prompt);
+	if (r == CONN_SECRET_OK)
 		return IMAP_OK;
-	}
-	if (!oauth && m->p.conn.pass) {
-		*out = secret_dup(m->p.conn.pass);
-		return IMAP_OK;
-	}
-	if (!oauth && m->ask) {
-		char *prompt = xasprintf("Password for %s@%s: ", m->p.conn.user, m->p.conn.host);
-		*out = m->ask(m->ask_ud, prompt);
-		free(prompt);
-		if (*out)
-			return IMAP_OK;
-	}
-	set_err(m, "no %s: set %s", oauth ? "OAuth token" : "password",
-		oauth ? "imap_oauth_cmd" : "imap_pass_cmd or imap_pass");
+	if (r == CONN_SECRET_FAILED)
+		set_err(m, "%s", err);
+	else
+		set_err(m, "no %s: set %s", oauth ? "OAuth token" : "password",
+			oauth ? "imap_oauth_cmd" : "imap_pass_cmd or imap_pass");
+	free(err);
 	return IMAP_ERR_AUTH;
 }
 
@@ -1100,86 +1088,106 @@ void imap_status_line_clear(struct imap_status_line *st)
 	memset(st, 0, sizeof(*st));
 }
 
-bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out)
+/* The mailbox name after "* STATUS " (quoted, or an atom; a literal is
+ * refused) into name.  Returns where it ends, or NULL. */
+static const char *status_mailbox(const char *p, const char *end, struct strbuf *name)
 {
-	memset(out, 0, sizeof(*out));
-	const char *p = line, *end = line + len;
-	if (len < 9 || strncasecmp(p, "* STATUS ", 9) != 0)
-		return false;
-	p += 9;
-	struct strbuf name;
-	strbuf_init(&name);
 	if (p < end && *p == '"') {
 		for (p++; p < end && *p != '"'; p++) {
 			if (*p == '\\' && p + 1 < end)
 				p++;
-			strbuf_addc(&name, *p);
+			strbuf_addc(name, *p);
 		}
-		if (p >= end)
-			goto bad;
-		p++;
-	} else {
-		const char *a = p;
-		while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
-			p++;
-		if (p == a || (p < end && *p != ' '))
-			goto bad; /* empty, or a literal */
-		strbuf_add(&name, a, (size_t)(p - a));
+		return p < end ? p + 1 : NULL;
 	}
-	if (end - p < 2 || p[0] != ' ' || p[1] != '(')
-		goto bad;
-	p += 2;
+	const char *a = p;
+	while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
+		p++;
+	if (p == a || (p < end && *p != ' '))
+		return NULL; /* empty, or a literal */
+	strbuf_add(name, a, (size_t)(p - a));
+	return p;
+}
+
+/* A decimal number at p into *x; returns where it ends, or NULL when
+ * there is none or it may not fit 64 bits. */
+static const char *status_number(const char *p, const char *end, unsigned long long *x)
+{
+	const char *d = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == d || p - d > 19)
+		return NULL;
+	*x = 0;
+	for (const char *q = d; q < p; q++)
+		*x = *x * 10 + (unsigned)(*q - '0');
+	return p;
+}
+
+/* One status item: "KEY number" (the four counts into v[], unknown keys
+ * skipped) or MAILBOXID (id).  Returns where it ends, or NULL. */
+static const char *status_item(const char *p, const char *end, unsigned long long v[4], struct imap_status_line *out)
+{
 	static const char *const keys[4] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ" };
-	unsigned long long v[4] = { 0 };
-	while (p < end && *p != ')') {
-		char id[IMAP_OBJECTID_MAX + 1];
-		size_t used = imap_parse_mailboxid(p, (size_t)(end - p), id);
-		if (used) {
-			memcpy(out->mailboxid, id, sizeof(id));
-			out->seen |= IMAP_STATUS_MAILBOXID;
-			p += used;
-		} else {
-			const char *k = p;
-			while (p < end && *p != ' ' && *p != ')')
-				p++;
-			size_t kl = (size_t)(p - k);
-			if (p >= end || *p != ' ' || kl == 0)
-				goto bad;
-			p++;
-			unsigned long long x = 0;
-			const char *d = p;
-			while (p < end && *p >= '0' && *p <= '9')
-				p++;
-			if (p == d || p - d > 19)
-				goto bad; /* not a number, or beyond 64 bits */
-			for (const char *q = d; q < p; q++)
-				x = x * 10 + (unsigned)(*q - '0');
-			for (unsigned i = 0; i < 4; i++)
-				if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
-					if (i < 3 && x > UINT32_MAX)
-						goto bad;
-					v[i] = x;
-					out->seen |= 1u << i;
-				}
+	char id[IMAP_OBJECTID_MAX + 1];
+	size_t used = imap_parse_mailboxid(p, (size_t)(end - p), id);
+	if (used) {
+		memcpy(out->mailboxid, id, sizeof(id));
+		out->seen |= IMAP_STATUS_MAILBOXID;
+		return p + used;
+	}
+	const char *k = p;
+	while (p < end && *p != ' ' && *p != ')')
+		p++;
+	size_t kl = (size_t)(p - k);
+	unsigned long long x;
+	if (p >= end || *p != ' ' || kl == 0 || !(p = status_number(p + 1, end, &x)))
+		return NULL;
+	for (unsigned i = 0; i < 4; i++)
+		if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
+			if (i < 3 && x > UINT32_MAX)
+				return NULL;
+			v[i] = x;
+			out->seen |= 1u << i;
 		}
+	return p;
+}
+
+/* The items after "(", space-separated, up to the closing ')'. */
+static bool status_items(const char *p, const char *end, unsigned long long v[4], struct imap_status_line *out)
+{
+	while (p < end && *p != ')') {
+		if (!(p = status_item(p, end, v, out)))
+			return false;
 		if (p < end && *p == ' ')
 			p++;
 		else if (p < end && *p != ')')
-			goto bad;
+			return false;
 	}
-	if (p >= end)
-		goto bad;
+	return p < end;
+}
+
+bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *end = line + len;
+	if (len < 9 || strncasecmp(line, "* STATUS ", 9) != 0)
+		return false;
+	struct strbuf name;
+	strbuf_init(&name);
+	unsigned long long v[4] = { 0 };
+	const char *p = status_mailbox(line + 9, end, &name);
+	if (!p || end - p < 2 || p[0] != ' ' || p[1] != '(' || !status_items(p + 2, end, v, out)) {
+		strbuf_free(&name);
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
 	out->messages = (uint32_t)v[0];
 	out->uidnext = (uint32_t)v[1];
 	out->uidvalidity = (uint32_t)v[2];
 	out->highestmodseq = v[3];
 	out->mailbox = strbuf_detach(&name);
-	strbuf_free(&name);
 	return true;
-bad:
-	strbuf_free(&name);
-	memset(out, 0, sizeof(*out));
-	return false;
 }
 
 /* Each "* STATUS" line of a LIST-STATUS response, attached to the folder

@@ -83,7 +83,7 @@ void imap_params_clear(struct imap_params *p);
 /* The UI's way to ask for a password.  Returns a new string (freed by the
  * core with secret_free) or NULL when the user declines.  Called on the
  * thread running imap_login(). */
-typedef char *(*imap_ask_secret_fn)(void *ud, const char *prompt);
+typedef conn_ask_secret_fn imap_ask_secret_fn;
 
 enum imap_special {
 	IMAP_SPECIAL_NONE = 0,

@@ -558,9 +558,10 @@ static int auth_login(smtp_t *s, const char *secret)
 
 static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 {
-	char *raw = bearer ? xasprintf("n,a=%s,\001host=%s\001port=%d\001auth=Bearer %s\001\001", s->p.conn.user, s->p.conn.host,
-				       s->p.conn.port, token)
-			   : xasprintf("user=%s\001auth=Bearer %s\001\001", s->p.conn.user, token);
+	const struct conn_params *p = &s->p.conn;
+	char *raw = bearer ? xasprintf("n,a=%s,\001host=%s\001port=%d\001auth=Bearer %s\001\001", p->user, p->host,
+				       p->port, token)
+			   : xasprintf("user=%s\001auth=Bearer %s\001\001", p->user, token);
 	char *b = encode_base64_line(raw, strlen(raw));
 	secret_wipe(raw, strlen(raw));
 	free(raw);
@@ -577,29 +578,16 @@ static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 /* The secret: the command, the config, or the front end. */
 static enum smtp_status get_secret(smtp_t *s, bool oauth, char **out)
 {
-	*out = NULL;
-	const char *cmd = oauth ? s->p.conn.oauth_cmd : s->p.conn.pass_cmd;
-	if (cmd) {
-		char *err;
-		if (secret_run(oauth ? "imap_oauth_cmd" : s->p.conn.pass_what, cmd, out, &err) != SECRET_OK) {
-			set_err(s, "%s", err);
-			free(err);
-			return SMTP_ERR_AUTH;
-		}
+	char *prompt = xasprintf("SMTP password for %s@%s: ", s->p.conn.user, s->p.conn.host), *err;
+	enum conn_secret r = conn_get_secret(&s->p.conn, oauth, s->ask, s->ask_ud, prompt, out, &err);
+	free(prompt);
+	if (r == CONN_SECRET_OK)
 		return SMTP_OK;
-	}
-	if (!oauth && s->p.conn.pass) {
-		*out = secret_dup(s->p.conn.pass);
-		return SMTP_OK;
-	}
-	if (!oauth && s->ask) {
-		char *prompt = xasprintf("SMTP password for %s@%s: ", s->p.conn.user, s->p.conn.host);
-		*out = s->ask(s->ask_ud, prompt);
-		free(prompt);
-		if (*out)
-			return SMTP_OK;
-	}
-	set_err(s, "no %s for SMTP: set smtp_pass_cmd", oauth ? "OAuth token" : "password");
+	if (r == CONN_SECRET_FAILED)
+		set_err(s, "%s", err);
+	else
+		set_err(s, "no %s for SMTP: set smtp_pass_cmd", oauth ? "OAuth token" : "password");
+	free(err);
 	return SMTP_ERR_AUTH;
 }
 
@@ -735,32 +723,18 @@ enum smtp_status smtp_deliver(smtp_t *s, const char *from, char *const *rcpts, c
 
 /* ---- sendmail ---- */
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* The message with local (LF) line ends, as sendmail(1) expects. */
 static bool feed(int fd, const char *msg, size_t len)
 {
 	size_t start = 0;
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (msg[i] == '\r' && msg[i + 1] == '\n') {
-			if (!write_all(fd, msg + start, i - start))
+			if (util_write_all(fd, msg + start, i - start) < 0)
 				return false;
 			start = i + 1;
 		}
 	}
-	return write_all(fd, msg + start, len - start);
+	return util_write_all(fd, msg + start, len - start) == 0;
 }
 
 static char *read_some(int fd)

@@ -63,7 +63,7 @@ void smtp_params_clear(struct smtp_params *p);
 
 typedef struct smtp_session smtp_t;
 /* The front end's password prompt; a new string or NULL (declined). */
-typedef char *(*smtp_ask_secret_fn)(void *ud, const char *prompt);
+typedef conn_ask_secret_fn smtp_ask_secret_fn;
 
 smtp_t *smtp_new(const struct smtp_params *p);
 void smtp_free(smtp_t **s);

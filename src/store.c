@@ -767,6 +767,97 @@ static void drop_db(struct store *s)
 	s->store_errors++;
 }
 
+/* Under s->mu: the next batch (at most BATCH_MAX ops) off the queue, now
+ * in flight; *n is its size. */
+static struct op *take_batch(struct store *s, size_t *n)
+{
+	struct op *batch = s->head, *last = batch;
+	*n = 1;
+	while (last->next && *n < BATCH_MAX) {
+		last = last->next;
+		(*n)++;
+	}
+	s->head = last->next;
+	if (!s->head)
+		s->tail = NULL;
+	last->next = NULL;
+	s->queued -= *n;
+	s->inflight = *n;
+	pthread_cond_broadcast(&s->cv_done);
+	return batch;
+}
+
+/* An open database inside an atomic section, or false when there is none
+ * (it could not be opened, or the section not started). */
+static bool begin_batch(struct store *s)
+{
+	if (!s->db)
+		ensure_db(s, NULL);
+	notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
+	if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
+		log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
+		drop_db(s);
+	}
+	return s->db != NULL;
+}
+
+/* Free a batch the database never saw; returns its size (all failed). */
+static size_t discard_batch(struct op *batch)
+{
+	size_t failed = 0;
+	for (struct op *o = batch, *nx; o; o = nx) {
+		nx = o->next;
+		failed++;
+		op_free(o);
+	}
+	return failed;
+}
+
+/* Apply and free each op of the batch; returns how many failed. */
+static size_t apply_batch(struct store *s, struct op *batch)
+{
+	size_t failed = 0;
+	for (struct op *o = batch, *nx; o; o = nx) {
+		nx = o->next;
+		if (!apply(s, o))
+			failed++;
+		/* What the Maildir and the state cannot give back after a
+		 * rebuild: the reader's tags, the merged keywords, a restored
+		 * dump. */
+		if (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE)
+			s->tags_dirty = true;
+		op_free(o);
+	}
+	return failed;
+}
+
+/* End the atomic section and keep the tag dump; returns how many of the n
+ * ops failed (all of them when the commit failed). */
+static size_t commit_batch(struct store *s, size_t n, size_t failed)
+{
+	fault_point("store-batch");
+	notmuch_status_t st = nmsafe_database_end_atomic(s->db);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		/* Nothing of the batch is committed, and the handle is not
+		 * usable any more (notmuch keeps the section open): start
+		 * again from disk. */
+		log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
+		failed = n;
+		drop_db(s);
+	} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
+		s->tags_dirty = false;
+	}
+	return failed;
+}
+
+/* Under s->mu: the batch in flight is done. */
+static void batch_done(struct store *s, size_t failed)
+{
+	s->failures += failed;
+	s->inflight = 0;
+	pthread_cond_broadcast(&s->cv_done);
+}
+
 static void *writer_main(void *arg)
 {
 	struct store *s = arg;
@@ -779,74 +870,22 @@ static void *writer_main(void *arg)
 		s->t_idle_us += t1 - t0;
 		if (!s->head && s->stop)
 			break;
-		/* Take a batch. */
-		struct op *batch = s->head, *last = batch;
-		size_t n = 1;
-		while (last->next && n < BATCH_MAX) {
-			last = last->next;
-			n++;
-		}
-		s->head = last->next;
-		if (!s->head)
-			s->tail = NULL;
-		last->next = NULL;
-		s->queued -= n;
-		s->inflight = n;
-		pthread_cond_broadcast(&s->cv_done);
+		size_t n;
+		struct op *batch = take_batch(s, &n);
 		pthread_mutex_unlock(&s->mu);
-
-		size_t failed = 0;
-		if (!s->db)
-			ensure_db(s, NULL);
-		notmuch_status_t st = NOTMUCH_STATUS_SUCCESS;
-		if (s->db && (st = nmsafe_database_begin_atomic(s->db)) != NOTMUCH_STATUS_SUCCESS) {
-			log_error("store: notmuch could not start a batch: %s", notmuch_status_to_string(st));
-			drop_db(s);
-		}
-		if (!s->db) {
-			for (struct op *o = batch, *nx; o; o = nx) {
-				nx = o->next;
-				failed++;
-				op_free(o);
-			}
+		if (!begin_batch(s)) {
+			size_t failed = discard_batch(batch);
 			pthread_mutex_lock(&s->mu);
-			s->failures += failed;
-			s->inflight = 0;
-			pthread_cond_broadcast(&s->cv_done);
+			batch_done(s, failed);
 			continue;
 		}
-		for (struct op *o = batch, *nx; o; o = nx) {
-			nx = o->next;
-			if (!apply(s, o))
-				failed++;
-			/* What the Maildir and the state cannot give back
-			 * after a rebuild: the reader's tags, the merged
-			 * keywords, a restored dump. */
-			if (o->kind == OP_TAG || o->kind == OP_RETAG || o->kind == OP_RESTORE)
-				s->tags_dirty = true;
-			op_free(o);
-		}
-		fault_point("store-batch");
-		st = nmsafe_database_end_atomic(s->db);
-		if (st != NOTMUCH_STATUS_SUCCESS) {
-			/* Nothing of the batch is committed, and the handle is
-			 * not usable any more (notmuch keeps the section open):
-			 * start again from disk. */
-			log_error("store: notmuch commit failed: %s", notmuch_status_to_string(st));
-			failed = n;
-			drop_db(s);
-		} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
-			s->tags_dirty = false;
-		}
+		size_t failed = commit_batch(s, n, apply_batch(s, batch));
 		if (s->changed)
 			s->changed(s->changed_ud);
-
 		pthread_mutex_lock(&s->mu);
 		s->t_busy_us += now_us() - t1;
 		s->n_batches++;
-		s->failures += failed;
-		s->inflight = 0;
-		pthread_cond_broadcast(&s->cv_done);
+		batch_done(s, failed);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
