@@ -6,40 +6,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 #define REPLACEMENT "\xEF\xBF\xBD"
 #define LABEL_MAX 40
 
-/* Length of the UTF-8 sequence at s, or 0 when it is not well-formed. */
+/* Length of the well-formed UTF-8 sequence at s, or 0. */
 static size_t utf8_seq(const unsigned char *s, size_t len)
 {
-	unsigned c = s[0];
-	size_t n;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
+	uint32_t cp;
+	return utf8_decode_strict((const char *)s, len, &cp);
 }
 
 bool charset_utf8_valid(const char *s, size_t len)
@@ -84,23 +60,6 @@ static const unsigned short cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-static void add_cp(struct strbuf *out, unsigned cp)
-{
-	char u[3];
-	if (cp < 0x80) {
-		strbuf_addc(out, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		strbuf_add(out, u, 2);
-	} else {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		strbuf_add(out, u, 3);
-	}
-}
-
 /* windows-1252 without iconv: it is the fallback for everything. */
 static bool cp1252_to_utf8(const char *in, size_t len, struct strbuf *out)
 {
@@ -114,7 +73,7 @@ static bool cp1252_to_utf8(const char *in, size_t len, struct strbuf *out)
 			strbuf_adds(out, REPLACEMENT);
 			bad = true;
 		} else {
-			add_cp(out, cp);
+			utf8_put(out, cp);
 		}
 	}
 	return bad;

@@ -1,6 +1,7 @@
 /* compose_private.h - the inside of compose_t, shared by compose.c (the
  * model and the editor text), compose_build.c (replies, forwards) and
- * compose_render.c (the MIME message).  Not for other modules. */
+ * compose_render.c (the MIME message and its envelope), which calls none
+ * of the other two.  Not for other modules. */
 #ifndef MUTTLIKE_COMPOSE_PRIVATE_H
 #define MUTTLIKE_COMPOSE_PRIVATE_H
 

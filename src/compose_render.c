@@ -1,7 +1,7 @@
 /* compose_render.c - the final message: headers encoded and folded, the
  * text as UTF-8 (7bit or quoted-printable, optionally format=flowed),
  * attachments in base64 under multipart/mixed; Message-ID and Date;
- * MIME types of attached files.  See compose.h. */
+ * MIME types of attached files; the SMTP envelope.  See compose.h. */
 #include "compose_private.h"
 
 #include <ctype.h>
@@ -349,6 +349,60 @@ static enum compose_status multipart(const compose_t *c, struct strbuf *m, char 
 	return st;
 }
 
+/* ---- envelope ---- */
+
+void compose_strv_free(char ***vp)
+{
+	char **v = *vp;
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+	*vp = NULL;
+}
+
+enum compose_status compose_envelope(const compose_t *c, char **sender, char ***rcpts, char **err)
+{
+	*sender = NULL;
+	*rcpts = NULL;
+	*err = NULL;
+	if (c->f[CF_FROM].n == 0) {
+		*err = xstrdup("no From address (set `from` for the account)");
+		return COMPOSE_ERR_INPUT;
+	}
+	struct addr_list all;
+	addr_list_init(&all);
+	addr_list_merge(&all, &c->f[CF_TO]);
+	addr_list_merge(&all, &c->f[CF_CC]);
+	addr_list_merge(&all, &c->f[CF_BCC]);
+	if (all.n == 0) {
+		addr_list_clear(&all);
+		*err = xstrdup("no recipients");
+		return COMPOSE_ERR_INPUT;
+	}
+	char **v = xcalloc(all.n + 1, sizeof(*v));
+	for (size_t i = 0; i < all.n; i++)
+		v[i] = xstrdup(all.v[i].mailbox);
+	addr_list_clear(&all);
+	*sender = xstrdup(c->f[CF_FROM].v[0].mailbox);
+	*rcpts = v;
+	return COMPOSE_OK;
+}
+
+/* Is there a sender and a recipient?  (Else *err.) */
+static enum compose_status envelope_check(const compose_t *c, char **err)
+{
+	char *sender;
+	char **rcpts;
+	enum compose_status st = compose_envelope(c, &sender, &rcpts, err);
+	if (st == COMPOSE_OK) {
+		free(sender);
+		compose_strv_free(&rcpts);
+	}
+	return st;
+}
+
 enum compose_status compose_render(const compose_t *c, const struct compose_render_opts *o, bool draft, char **out,
 				   size_t *len, char **err)
 {
@@ -356,13 +410,9 @@ enum compose_status compose_render(const compose_t *c, const struct compose_rend
 	*len = 0;
 	*err = NULL;
 	if (!draft) {
-		char *sender;
-		char **rcpts;
-		enum compose_status st = compose_envelope(c, &sender, &rcpts, err);
+		enum compose_status st = envelope_check(c, err);
 		if (st != COMPOSE_OK)
 			return st;
-		free(sender);
-		compose_strv_free(&rcpts);
 	}
 	struct strbuf m;
 	strbuf_init(&m);
@@ -386,13 +436,9 @@ enum compose_status compose_render_bounce(const compose_t *c, const struct compo
 {
 	*out = NULL;
 	*len = 0;
-	char *sender;
-	char **rcpts;
-	enum compose_status st = compose_envelope(c, &sender, &rcpts, err);
+	enum compose_status st = envelope_check(c, err);
 	if (st != COMPOSE_OK)
 		return st;
-	free(sender);
-	compose_strv_free(&rcpts);
 	if (!c->bounce_raw) {
 		*err = xstrdup("nothing to resend");
 		return COMPOSE_ERR_INPUT;

@@ -19,6 +19,7 @@
 
 #include "keys.h"
 #include "text.h"
+#include "url.h"
 #include "util.h"
 
 #define CONF_MAX_FILE_SIZE (4L * 1024 * 1024) /* an rc larger than this is a mistake */
@@ -177,169 +178,6 @@ static char *suggest_option(const char *name)
 	return suggest(name, cands, OPT_COUNT);
 }
 
-/* Does the '|'-separated list contain word?  Returns its index or -1. */
-static int list_index(const char *list, const char *word)
-{
-	size_t wl = strlen(word);
-	int idx = 0;
-	for (const char *p = list; *p; idx++) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (len == wl && strncmp(p, word, len) == 0)
-			return idx;
-		if (!bar)
-			break;
-		p = bar + 1;
-	}
-	return -1;
-}
-
-/* "a, b or c" from "a|b|c" */
-static char *list_pretty(const char *list)
-{
-	struct strbuf b;
-	strbuf_init(&b);
-	const char *last = strrchr(list, '|');
-	for (const char *p = list; *p; p++) {
-		if (*p != '|')
-			strbuf_addc(&b, *p);
-		else
-			strbuf_adds(&b, p == last ? " or " : ", ");
-	}
-	return strbuf_detach(&b);
-}
-
-/* ---------- URLs ---------- */
-
-void conf_url_clear(struct conf_url *u)
-{
-	xfree(&u->scheme);
-	xfree(&u->user);
-	xfree(&u->host);
-	u->port = 0;
-	u->implicit_tls = false;
-}
-
-static bool host_char_ok(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-	       ch == '.' || ch == '_' || ch == ':';
-}
-
-/* Percent-decode the user part of a URL; false on a bad escape or a control byte. */
-static bool url_unescape_user(const char *in, size_t n, char **out)
-{
-	struct strbuf b;
-	strbuf_init(&b);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)in[i];
-		if (ch == '%') {
-			if (i + 2 >= n || !strchr("0123456789abcdefABCDEF", in[i + 1]) ||
-			    !strchr("0123456789abcdefABCDEF", in[i + 2]))
-				goto bad;
-			char hex[3] = { in[i + 1], in[i + 2], 0 };
-			ch = (unsigned char)strtoul(hex, NULL, 16);
-			i += 2;
-		}
-		if (ch < 0x20 || ch == 0x7f)
-			goto bad;
-		strbuf_addc(&b, (char)ch);
-	}
-	*out = strbuf_detach(&b);
-	return true;
-bad:
-	strbuf_free(&b);
-	return false;
-}
-
-bool conf_url_parse(const char *url, const char *schemes, struct conf_url *out, char **err)
-{
-	memset(out, 0, sizeof(*out));
-	*err = NULL;
-	const char *sep = strstr(url, "://");
-	if (!sep) {
-		char *s = list_pretty(schemes);
-		*err = xasprintf("'%s' is not a URL; write %s://host", url, s);
-		free(s);
-		return false;
-	}
-	out->scheme = xstrndup(url, (size_t)(sep - url));
-	for (char *p = out->scheme; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if (list_index(schemes, out->scheme) < 0) {
-		char *s = list_pretty(schemes);
-		*err = xasprintf("unsupported scheme '%s' (use %s)", out->scheme, s);
-		free(s);
-		goto fail;
-	}
-	size_t sl = strlen(out->scheme);
-	out->implicit_tls = out->scheme[sl - 1] == 's';
-	const char *p = sep + 3;
-	const char *end = p + strcspn(p, "/?#");
-	if (*end && !(end[0] == '/' && end[1] == '\0')) {
-		*err = xasprintf("unexpected path or query in '%s'", url);
-		goto fail;
-	}
-	const char *at = NULL;
-	for (const char *q = p; q < end; q++)
-		if (*q == '@')
-			at = q;
-	if (at) {
-		if (!url_unescape_user(p, (size_t)(at - p), &out->user) || !*out->user) {
-			*err = xasprintf("bad user name in '%s'", url);
-			goto fail;
-		}
-		p = at + 1;
-	}
-	const char *hend = end, *colon = NULL;
-	if (*p == '[') { /* IPv6 literal */
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-		if (!rb) {
-			*err = xasprintf("unterminated [ in '%s'", url);
-			goto fail;
-		}
-		out->host = xstrndup(p + 1, (size_t)(rb - p - 1));
-		if (rb + 1 < end) {
-			if (rb[1] != ':') {
-				*err = xasprintf("junk after ] in '%s'", url);
-				goto fail;
-			}
-			colon = rb + 1;
-		}
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		if (colon)
-			hend = colon;
-		out->host = xstrndup(p, (size_t)(hend - p));
-	}
-	if (!*out->host) {
-		*err = xasprintf("no host in '%s'", url);
-		goto fail;
-	}
-	for (const char *h = out->host; *h; h++) {
-		if (!host_char_ok((unsigned char)*h)) {
-			*err = xasprintf("bad character in host name '%s'", out->host);
-			goto fail;
-		}
-	}
-	if (colon) {
-		long port;
-		char *ps = xstrndup(colon + 1, (size_t)(end - colon - 1));
-		bool ok = util_parse_long(ps, 1, 65535, &port);
-		free(ps);
-		if (!ok) {
-			*err = xasprintf("bad port in '%s' (1-65535)", url);
-			goto fail;
-		}
-		out->port = (int)port;
-	}
-	return true;
-fail:
-	conf_url_clear(out);
-	return false;
-}
-
 /* ---------- values ---------- */
 
 static bool parse_bool(const char *v, bool *out)
@@ -403,15 +241,15 @@ static char *check_value(const struct opt_def *o, const char *value, char **err)
 		return xasprintf("%ld", v);
 	}
 	case OPT_ENUM:
-		if (list_index(o->constraint, value) < 0) {
-			char *l = list_pretty(o->constraint);
+		if (util_list_index(o->constraint, value) < 0) {
+			char *l = util_list_pretty(o->constraint);
 			*err = xasprintf("%s is one of %s, not '%s'", o->name, l, value);
 			free(l);
 			return NULL;
 		}
 		return xstrdup(value);
 	case OPT_QUAD:
-		if (list_index(quad_values, value) < 0) {
+		if (util_list_index(quad_values, value) < 0) {
 			*err = xasprintf("%s is one of yes, no, ask-yes or ask-no, not '%s'", o->name, value);
 			return NULL;
 		}
@@ -419,14 +257,14 @@ static char *check_value(const struct opt_def *o, const char *value, char **err)
 	case OPT_URL: {
 		if (!*value)
 			return xstrdup("");
-		struct conf_url u;
+		struct url u;
 		char *e;
-		if (!conf_url_parse(value, o->constraint, &u, &e)) {
+		if (!url_parse(value, o->constraint, &u, &e)) {
 			*err = xasprintf("%s: %s", o->name, e);
 			free(e);
 			return NULL;
 		}
-		conf_url_clear(&u);
+		url_clear(&u);
 		return xstrdup(value);
 	}
 	case OPT_STR:
@@ -495,13 +333,13 @@ long conf_num(const conf_t *c, long account, enum opt_id id)
 
 int conf_enum(const conf_t *c, long account, enum opt_id id)
 {
-	int i = list_index(options[id].constraint, raw_value(c, account, id));
+	int i = util_list_index(options[id].constraint, raw_value(c, account, id));
 	return i < 0 ? 0 : i;
 }
 
 enum quad conf_quad(const conf_t *c, long account, enum opt_id id)
 {
-	int i = list_index(quad_values, raw_value(c, account, id));
+	int i = util_list_index(quad_values, raw_value(c, account, id));
 	return i < 0 ? QUAD_NO : (enum quad)i;
 }
 

@@ -138,16 +138,4 @@ char *conf_find_file(const char *explicit_path);
  * ~/.local/share/muttlike.  New string. */
 char *conf_data_dir(const conf_t *c);
 
-/* Parse an imap/smtp URL.  Fills the fields (new strings, caller frees)
- * and returns true, or false with *err. port 0 means the scheme default. */
-struct conf_url {
-	char *scheme;
-	char *user;
-	char *host;
-	int port;
-	bool implicit_tls; /* imaps / smtps */
-};
-bool conf_url_parse(const char *url, const char *schemes, struct conf_url *out, char **err);
-void conf_url_clear(struct conf_url *u);
-
 #endif

@@ -37,144 +37,6 @@ struct discover {
 	imap_t *cur;                 /* the session being probed (foreign to the lock's users) */
 };
 
-/* ---- small helpers ---- */
-
-void disc_server_clear(struct disc_server *s)
-{
-	free(s->host);
-	free(s->user);
-	free(s->source);
-	free(s->mechs);
-	free(s->error);
-	free(s->tls_version);
-	tls_cert_info_free(&s->cert);
-	memset(s, 0, sizeof(*s));
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-void disc_server_copy(struct disc_server *d, const struct disc_server *s)
-{
-	*d = *s;
-	d->host = dup_or_null(s->host);
-	d->user = dup_or_null(s->user);
-	d->source = dup_or_null(s->source);
-	d->mechs = dup_or_null(s->mechs);
-	d->error = dup_or_null(s->error);
-	d->tls_version = dup_or_null(s->tls_version);
-	d->cert = s->cert ? tls_cert_info_dup(s->cert) : NULL;
-}
-
-const char *disc_sec_name(enum disc_sec sec)
-{
-	static const char *const n[] = { "TLS", "STARTTLS", "none (plaintext)" };
-	return n[sec];
-}
-
-const char *disc_probe_name(enum disc_probe p)
-{
-	static const char *const n[] = { "not tried", "works", "certificate refused", "plaintext only", "failed" };
-	return n[p];
-}
-
-char *disc_server_url(const struct disc_server *s, const char *user)
-{
-	static const char *const schemes[2][2] = { { "imaps", "imap" }, { "smtps", "smtp" } };
-	struct strbuf b;
-	strbuf_init(&b);
-	strbuf_addf(&b, "%s://", schemes[s->proto][s->sec == DISC_SEC_TLS ? 0 : 1]);
-	if (user && *user) {
-		/* percent-encode all but unreserved characters: the '@' of an address */
-		for (const unsigned char *p = (const unsigned char *)user; *p; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			    strchr("-._~", *p))
-				strbuf_addc(&b, (char)*p);
-			else
-				strbuf_addf(&b, "%%%02X", *p);
-		}
-		strbuf_addc(&b, '@');
-	}
-	int def = s->proto == DISC_IMAP ? (s->sec == DISC_SEC_TLS ? 993 : 143) : (s->sec == DISC_SEC_TLS ? 465 : 587);
-	strbuf_adds(&b, s->host);
-	if (s->port != def)
-		strbuf_addf(&b, ":%d", s->port);
-	return strbuf_detach(&b);
-}
-
-bool disc_hostname_ok(const char *host)
-{
-	size_t n = host ? strlen(host) : 0, label = 0;
-	if (n == 0 || n > 253 || host[0] == '.' || host[0] == '-')
-		return false;
-	for (const char *p = host; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			   *p == '-' || *p == '_') {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
-static bool email_split(const char *email, bool dotless_ok, char **local, char **domain, char **err)
-{
-	*local = *domain = NULL;
-	const char *at = email ? strrchr(email, '@') : NULL;
-	if (!at || at == email || strlen(email) > 254) {
-		*err = xstrdup("an e-mail address looks like name@example.org");
-		return false;
-	}
-	for (const unsigned char *p = (const unsigned char *)email; p < (const unsigned char *)at; p++) {
-		if (*p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\') {
-			*err = xstrdup("the part before '@' has spaces, quotes or control characters");
-			return false;
-		}
-	}
-	const char *d = at + 1;
-	if (!disc_hostname_ok(d) || (!dotless_ok && !strchr(d, '.')) || d[strlen(d) - 1] == '.') {
-		*err = xasprintf("'%s' is not a valid mail domain", d);
-		return false;
-	}
-	*local = xstrndup(email, (size_t)(at - email));
-	*domain = xstrdup(d);
-	for (char *p = *domain; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return true;
-}
-
-bool disc_email_split(const char *email, char **local, char **domain, char **err)
-{
-	return email_split(email, false, local, domain, err);
-}
-
-bool disc_email_split_local(const char *email, char **local, char **domain, char **err)
-{
-	return email_split(email, true, local, domain, err);
-}
-
-int disc_port(const struct disc_opts *o, int port)
-{
-	for (const struct disc_port_map *m = o->port_map; m && m->from; m++)
-		if (m->from == port)
-			return m->to;
-	return port;
-}
-
-int disc_timeout_ms(const struct disc_opts *o)
-{
-	return o->step_timeout_ms > 0 ? o->step_timeout_ms : 5000;
-}
-
 static void progress(const discover_t *d, const char *fmt, ...) ML_PRINTF(2, 3);
 static void progress(const discover_t *d, const char *fmt, ...)
 {
@@ -206,10 +68,10 @@ discover_t *discover_new(const struct disc_opts *opts)
 {
 	discover_t *d = xcalloc(1, sizeof(*d));
 	d->o = *opts;
-	d->o.resolver = d->resolver = dup_or_null(opts->resolver);
-	d->o.ca_file = d->ca_file = dup_or_null(opts->ca_file);
-	d->o.pin_file = d->pin_file = dup_or_null(opts->pin_file);
-	d->o.ispdb_url = d->ispdb_url = dup_or_null(opts->ispdb_url);
+	d->o.resolver = d->resolver = xstrdup_null(opts->resolver);
+	d->o.ca_file = d->ca_file = xstrdup_null(opts->ca_file);
+	d->o.pin_file = d->pin_file = xstrdup_null(opts->pin_file);
+	d->o.ispdb_url = d->ispdb_url = xstrdup_null(opts->ispdb_url);
 	size_t nm = 0;
 	while (opts->port_map && opts->port_map[nm].from)
 		nm++;
@@ -310,19 +172,6 @@ static void imap_mechs(struct disc_server *s, imap_t *m)
 	s->mechs = strbuf_detach(&b);
 }
 
-static void imap_fill_params(const struct disc_opts *o, const struct disc_server *s, struct imap_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->host = xstrdup(s->host);
-	p->port = disc_port(o, s->port);
-	p->implicit_tls = s->sec == DISC_SEC_TLS;
-	p->tls_none = s->sec == DISC_SEC_PLAIN; /* only ever the user's explicit choice */
-	p->ca_file = dup_or_null(o->ca_file);
-	p->pin_file = dup_or_null(o->pin_file);
-	p->timeout_s = o->probe_timeout_s > 0 ? o->probe_timeout_s : 10;
-	p->label = xstrdup("setup");
-}
-
 /* What a failed imap_connect means for the candidate. */
 static enum disc_probe imap_failure(imap_t *m, enum imap_status st)
 {
@@ -335,8 +184,8 @@ static enum disc_probe imap_failure(imap_t *m, enum imap_status st)
 
 static void probe_imap(discover_t *d, const struct disc_opts *o, struct disc_server *s, const char *accept_once)
 {
-	struct imap_params p;
-	imap_fill_params(o, s, &p);
+	struct imap_params p = { 0 };
+	disc_conn(o, s, &p.conn);
 	imap_t *m = imap_new(&p);
 	imap_params_clear(&p);
 	if (accept_once)
@@ -391,10 +240,10 @@ int discover_login(const struct disc_opts *o, const struct disc_server *s, const
 	*err = NULL;
 	if (s->proto == DISC_SMTP)
 		return disc_smtp_login(o, s, user, password, accept_once, err);
-	struct imap_params p;
-	imap_fill_params(o, s, &p);
-	p.user = xstrdup(user);
-	p.pass = secret_dup(password);
+	struct imap_params p = { 0 };
+	disc_conn(o, s, &p.conn);
+	p.conn.user = xstrdup(user);
+	p.conn.pass = secret_dup(password);
 	imap_t *m = imap_new(&p);
 	imap_params_clear(&p);
 	if (accept_once)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conn.h"
 #include "discover.h"
 
 /* discover_dns.c: 0 or the count of SRV records (sorted), MX exchange, first A. */
@@ -25,8 +26,12 @@ void disc_smtp_probe(const struct disc_opts *o, struct disc_server *s, const cha
 int disc_smtp_login(const struct disc_opts *o, const struct disc_server *s, const char *user,
 		    const char *password, const char *accept_once, char **err);
 
-/* The port to dial for a well-known port (the test hook's map, else port). */
+/* discover_util.c, the lowest part (the others call it, it calls none of
+ * them).  The port to dial for a well-known port (the test hook's map,
+ * else port). */
 int disc_port(const struct disc_opts *o, int port);
 int disc_timeout_ms(const struct disc_opts *o);
+/* The connection settings of a probe of s (no user or secret). */
+void disc_conn(const struct disc_opts *o, const struct disc_server *s, struct conn_params *p);
 
 #endif

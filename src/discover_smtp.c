@@ -147,16 +147,20 @@ static bool starttls(struct smtp *c)
 /* Connect and get to an EHLO'd, secured session. */
 static bool open_session(struct smtp *c, const char *accept_once)
 {
-	int tmo = (c->o->probe_timeout_s > 0 ? c->o->probe_timeout_s : 10) * 1000, fd;
+	struct conn_params p;
+	disc_conn(c->o, c->s, &p);
+	int fd;
 	char *err;
-	if (net_connect(c->s->host, disc_port(c->o, c->s->port), tmo, NULL, &fd, &err) != NET_OK) {
+	if (net_connect(p.host, p.port, conn_timeout_ms(&p), NULL, &fd, &err) != NET_OK) {
 		set_err(c, DISC_FAILED, "%s", strchr(err, ' ') ? strchr(err, ' ') + 1 : err);
 		free(err);
+		conn_params_clear(&p);
 		return false;
 	}
-	struct tls_config cfg = { .host = c->s->host, .port = c->s->port, .ca_file = c->o->ca_file,
-				  .pin_file = c->o->pin_file, .accept_once = accept_once, .timeout_ms = tmo };
+	struct tls_config cfg = conn_tls_config(&p, accept_once, NULL);
+	cfg.port = c->s->port; /* the certificate is shown for the well-known port, not the test hook's */
 	c->ts = tls_stream_new(fd, &cfg);
+	conn_params_clear(&p);
 	struct tls_limits lim = { .max_literal = 0, .max_line = 64 * 1024, .max_response = 1024 * 1024 };
 	tls_stream_set_limits(c->ts, &lim);
 	c->ms = mailstream_new(tls_stream_low(c->ts), 8192);

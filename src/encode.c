@@ -3,32 +3,13 @@
 
 #include <string.h>
 
-/* Length of the UTF-8 sequence at s (1..4), or 0 when it is invalid. */
+#include "utf8.h"
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	size_t k;
-	if (s[0] < 0x80)
-		return 1;
-	else if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		k = 2;
-	else if ((s[0] & 0xF0) == 0xE0)
-		k = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		k = 4;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if (k == 3 && s[0] == 0xE0 && s[1] < 0xA0)
-		return 0; /* overlong */
-	if (k == 3 && s[0] == 0xED && s[1] >= 0xA0)
-		return 0; /* surrogate */
-	if (k == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)))
-		return 0;
-	return k;
+	uint32_t cp;
+	return utf8_decode_strict((const char *)s, n, &cp);
 }
 
 char *encode_header_clean(const char *s)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define HTML_OUT_MAX ((size_t)16 * 1024 * 1024)
 #define QUOTE_MAX 8
 #define LIST_MAX 8
@@ -84,29 +86,12 @@ static void emit_char(struct conv *c, char ch)
 	emit(c, &ch, 1);
 }
 
+/* cp as UTF-8, U+FFFD for what may not be written (NUL, a surrogate). */
 static void add_utf8(struct strbuf *b, unsigned cp)
 {
-	char u[4];
 	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		cp = 0xFFFD;
-	if (cp < 0x80) {
-		strbuf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		strbuf_add(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		strbuf_add(b, u, 3);
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		strbuf_add(b, u, 4);
-	}
+	utf8_put(b, cp);
 }
 
 static const struct {

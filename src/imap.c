@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "encode.h"
 #include "imapcmd.h"
 #include "log.h"
@@ -46,84 +47,28 @@ struct imap {
 
 /* ---- parameters ---- */
 
-static char *opt_dup(const conf_t *c, long a, enum opt_id id)
-{
-	const char *v = conf_str(c, a, id);
-	return v && *v ? xstrdup(v) : NULL;
-}
-
 bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p, char **err)
 {
 	memset(p, 0, sizeof(*p));
-	*err = NULL;
-	const char *url = conf_str(c, account, OPT_ID_imap_url);
-	if (!url || !*url) {
-		*err = xstrdup("imap_url is not set");
+	if (!conn_from_conf(c, account, CONN_IMAP, &p->conn, err))
 		return false;
-	}
-	struct conf_url u;
-	char *e = NULL;
-	if (!conf_url_parse(url, "imaps|imap", &u, &e)) {
-		*err = xasprintf("imap_url: %s", e);
-		free(e);
-		return false;
-	}
-	p->host = u.host;
-	u.host = NULL;
-	p->implicit_tls = u.implicit_tls;
-	p->port = u.port ? u.port : (u.implicit_tls ? 993 : 143);
-	p->user = opt_dup(c, account, OPT_ID_imap_user);
-	if (!p->user && u.user)
-		p->user = xstrdup(u.user);
-	conf_url_clear(&u);
-	p->tls_none = conf_enum(c, account, OPT_ID_tls) == 1;
-	p->pass = opt_dup(c, account, OPT_ID_imap_pass);
-	p->pass_cmd = opt_dup(c, account, OPT_ID_imap_pass_cmd);
-	p->oauth_cmd = opt_dup(c, account, OPT_ID_imap_oauth_cmd);
-	p->auth = opt_dup(c, account, OPT_ID_imap_auth);
-	char *ca = conf_path(c, account, OPT_ID_tls_ca_file);
-	if (ca && *ca)
-		p->ca_file = ca;
-	else
-		free(ca);
-	p->pin = opt_dup(c, account, OPT_ID_tls_pin);
-	char *dd = conf_data_dir(c);
-	p->pin_file = xasprintf("%s/certs", dd);
-	free(dd);
-	p->timeout_s = (int)conf_num(c, -1, OPT_ID_timeout);
-	if (account >= 0)
-		p->label = xstrdup(conf_account_name(c, (size_t)account));
+	const char *auth = conf_str(c, account, OPT_ID_imap_auth);
+	p->auth = auth && *auth ? xstrdup(auth) : NULL;
 	return true;
 }
 
 void imap_params_clear(struct imap_params *p)
 {
-	free(p->host);
-	free(p->user);
-	secret_free(&p->pass);
-	free(p->pass_cmd);
-	free(p->oauth_cmd);
+	conn_params_clear(&p->conn);
 	free(p->auth);
-	free(p->ca_file);
-	free(p->pin);
-	free(p->pin_file);
-	free(p->label);
-	memset(p, 0, sizeof(*p));
+	p->auth = NULL;
 }
 
 static void params_copy(struct imap_params *d, const struct imap_params *s)
 {
-	*d = *s;
-	d->host = xstrdup_null(s->host);
-	d->user = xstrdup_null(s->user);
-	d->pass = xstrdup_null(s->pass);
-	d->pass_cmd = xstrdup_null(s->pass_cmd);
-	d->oauth_cmd = xstrdup_null(s->oauth_cmd);
+	conn_params_copy(&d->conn, &s->conn);
+	d->conn.pass_what = "imap_pass_cmd";
 	d->auth = xstrdup_null(s->auth);
-	d->ca_file = xstrdup_null(s->ca_file);
-	d->pin = xstrdup_null(s->pin);
-	d->pin_file = xstrdup_null(s->pin_file);
-	d->label = xstrdup_null(s->label);
 }
 
 /* ---- capabilities ---- */
@@ -362,7 +307,7 @@ imap_t *imap_new(const struct imap_params *p)
 	m->cancel = net_cancel_new();
 	tls_limits_default(&m->lim);
 	m->error = xstrdup("");
-	m->hp = net_host_port(p->host ? p->host : "?", p->port);
+	m->hp = net_host_port(p->conn.host ? p->conn.host : "?", p->conn.port);
 	m->ns_prefix = xstrdup("");
 	return m;
 }
@@ -650,7 +595,8 @@ static enum imap_status do_starttls(imap_t *m)
 	return ask_capability(m);
 }
 
-enum imap_status imap_connect(imap_t *m)
+/* Forget the last connection, its certificate, warning and error. */
+static void connect_reset(imap_t *m)
 {
 	close_session(m);
 	net_cancel_reset(m->cancel);
@@ -659,49 +605,53 @@ enum imap_status imap_connect(imap_t *m)
 	m->warning = NULL;
 	free(m->error);
 	m->error = xstrdup("");
-	if (!m->p.host) {
-		set_err(m, "no server host name");
-		return IMAP_ERR_CONFIG;
-	}
-	int tmo = (m->p.timeout_s > 0 ? m->p.timeout_s : 30) * 1000;
-	if (m->p.tls_none) {
-		free(m->warning);
-		m->warning = xasprintf("%s: plaintext connection without TLS (set tls = none): "
-				       "password and mail can be read and changed on the way",
-				       m->hp);
-		log_warn("%s", m->warning);
-	}
+}
+
+/* set tls = none is said at every connect. */
+static void warn_plaintext(imap_t *m)
+{
+	free(m->warning);
+	m->warning = xasprintf("%s: plaintext connection without TLS (set tls = none): "
+			       "password and mail can be read and changed on the way",
+			       m->hp);
+	log_warn("%s", m->warning);
+}
+
+/* Connect the socket, our TLS stream over it (plaintext until a
+ * handshake) and a mailstream over that; a new libetpan session. */
+static enum imap_status open_stream(imap_t *m, mailstream **out)
+{
 	int fd;
 	char *err;
-	enum net_status ns = net_connect(m->p.host, m->p.port, tmo, m->cancel, &fd, &err);
+	enum net_status ns = net_connect(m->p.conn.host, m->p.conn.port, conn_timeout_ms(&m->p.conn), m->cancel, &fd,
+					 &err);
 	if (ns != NET_OK) {
 		free(m->error);
 		m->error = err;
 		return ns == NET_ERR_CANCELLED ? IMAP_ERR_CANCELLED : IMAP_ERR_NET;
 	}
-	struct tls_config cfg = {
-		.host = m->p.host, .port = m->p.port, .ca_file = m->p.ca_file, .pin = m->p.pin,
-		.pin_file = m->p.pin_file, .accept_once = m->accept_once, .timeout_ms = tmo,
-		.cancel = m->cancel,
-	};
+	struct tls_config cfg = conn_tls_config(&m->p.conn, m->accept_once, m->cancel);
 	m->tls = tls_stream_new(fd, &cfg);
 	tls_stream_set_limits(m->tls, &m->lim);
-	mailstream *ms = mailstream_new(tls_stream_low(m->tls), 8192);
-	if (!ms)
+	*out = mailstream_new(tls_stream_low(m->tls), 8192);
+	if (!*out)
 		util_oom();
 	m->imap = mailimap_new(0, NULL);
 	if (!m->imap)
 		util_oom();
-	bool want_starttls = !m->p.implicit_tls && !m->p.tls_none;
-	if (m->p.implicit_tls) {
-		/* verified before a single IMAP byte is read */
-		enum imap_status st = start_tls(m);
-		if (st != IMAP_OK) {
-			mailstream_close(ms);
-			return st;
-		}
+	return IMAP_OK;
+}
+
+/* imaps:// verified before a single IMAP byte is read; then the greeting
+ * peeked at, because libetpan 1.9.4 leaks a BYE greeting.  Closes ms on
+ * failure. */
+static enum imap_status before_greeting(imap_t *m, mailstream *ms)
+{
+	enum imap_status st = m->p.conn.implicit_tls ? start_tls(m) : IMAP_OK;
+	if (st != IMAP_OK) {
+		mailstream_close(ms);
+		return st;
 	}
-	/* libetpan 1.9.4 leaks a BYE greeting; we read it ourselves */
 	const char *greeting = tls_stream_peek_line(m->tls, 4096);
 	if (!greeting) {
 		mailstream_close(ms);
@@ -715,7 +665,12 @@ enum imap_status imap_connect(imap_t *m)
 		mailstream_close(ms);
 		return IMAP_ERR_SERVER;
 	}
-	int r = mailimap_connect(m->imap, ms); /* closes ms itself on failure */
+	return IMAP_OK;
+}
+
+/* What mailimap_connect's r says about the greeting. */
+static enum imap_status greeted(imap_t *m, int r, bool want_starttls)
+{
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED) {
 		if (want_starttls) {
 			/* CVE-2020-14093: PREAUTH in clear would skip STARTTLS */
@@ -734,20 +689,41 @@ enum imap_status imap_connect(imap_t *m)
 	} else if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
 		return lib_fail(m, r, "reading the greeting");
 	}
-	caps_from_session(m);
-	if (!m->caps) {
-		enum imap_status st = ask_capability(m);
-		if (st != IMAP_OK)
-			return st;
-	}
-	if (want_starttls) {
-		enum imap_status st = do_starttls(m);
-		if (st != IMAP_OK)
-			return st;
-	}
-	log_debug("%s: connected (%s), capabilities: %s", m->hp,
-		  *imap_tls_version(m) ? imap_tls_version(m) : "no TLS", m->cap_text ? m->cap_text : "");
 	return IMAP_OK;
+}
+
+/* The capabilities (from the greeting, else asked), then STARTTLS. */
+static enum imap_status after_greeting(imap_t *m, bool want_starttls)
+{
+	caps_from_session(m);
+	enum imap_status st = m->caps ? IMAP_OK : ask_capability(m);
+	if (st == IMAP_OK && want_starttls)
+		st = do_starttls(m);
+	return st;
+}
+
+enum imap_status imap_connect(imap_t *m)
+{
+	connect_reset(m);
+	if (!m->p.conn.host) {
+		set_err(m, "no server host name");
+		return IMAP_ERR_CONFIG;
+	}
+	if (m->p.conn.tls_none)
+		warn_plaintext(m);
+	bool want_starttls = !m->p.conn.implicit_tls && !m->p.conn.tls_none;
+	mailstream *ms;
+	enum imap_status st = open_stream(m, &ms);
+	if (st == IMAP_OK)
+		st = before_greeting(m, ms);
+	if (st == IMAP_OK)
+		st = greeted(m, mailimap_connect(m->imap, ms), want_starttls); /* closes ms itself on failure */
+	if (st == IMAP_OK)
+		st = after_greeting(m, want_starttls);
+	if (st == IMAP_OK)
+		log_debug("%s: connected (%s), capabilities: %s", m->hp,
+			  *imap_tls_version(m) ? imap_tls_version(m) : "no TLS", m->cap_text ? m->cap_text : "");
+	return st;
 }
 
 /* ---- authentication ---- */
@@ -823,8 +799,8 @@ static bool mech_usable(const imap_t *m, enum mech k)
 	case MECH_PLAIN: return m->caps & IMAP_CAP_AUTH_PLAIN;
 	/* the LOGIN command: never when the server forbids it, never in clear */
 	case MECH_LOGIN: return !(m->caps & IMAP_CAP_LOGINDISABLED) && m->tls && tls_stream_is_tls(m->tls);
-	case MECH_XOAUTH2: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
-	case MECH_OAUTHBEARER: return m->p.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
+	case MECH_XOAUTH2: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
+	case MECH_OAUTHBEARER: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
 	default: return false;
 	}
 }
@@ -850,7 +826,7 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
 		}
 		free(list);
 	} else {
-		if (m->p.oauth_cmd) {
+		if (m->p.conn.oauth_cmd) {
 			order[n++] = MECH_OAUTHBEARER;
 			order[n++] = MECH_XOAUTH2;
 		}
@@ -872,36 +848,23 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
  * the UI, in that order. */
 static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
 {
-	*out = NULL;
-	const char *cmd = oauth ? m->p.oauth_cmd : m->p.pass_cmd;
-	if (cmd) {
-		char *err;
-		if (secret_run(oauth ? "imap_oauth_cmd" : "imap_pass_cmd", cmd, out, &err) != SECRET_OK) {
-			set_err(m, "%s", err);
-			free(err);
-			return IMAP_ERR_AUTH;
-		}
+	char *prompt = xasprintf("Password for %s@%s: ", m->p.conn.user, m->p.conn.host), *err;
+	enum conn_secret r = conn_get_secret(&m->p.conn, oauth, m->ask, m->ask_ud, prompt, out, &err);
+	free(prompt);
+	if (r == CONN_SECRET_OK)
 		return IMAP_OK;
-	}
-	if (!oauth && m->p.pass) {
-		*out = secret_dup(m->p.pass);
-		return IMAP_OK;
-	}
-	if (!oauth && m->ask) {
-		char *prompt = xasprintf("Password for %s@%s: ", m->p.user, m->p.host);
-		*out = m->ask(m->ask_ud, prompt);
-		free(prompt);
-		if (*out)
-			return IMAP_OK;
-	}
-	set_err(m, "no %s: set %s", oauth ? "OAuth token" : "password",
-		oauth ? "imap_oauth_cmd" : "imap_pass_cmd or imap_pass");
+	if (r == CONN_SECRET_FAILED)
+		set_err(m, "%s", err);
+	else
+		set_err(m, "no %s: set %s", oauth ? "OAuth token" : "password",
+			oauth ? "imap_oauth_cmd" : "imap_pass_cmd or imap_pass");
+	free(err);
 	return IMAP_ERR_AUTH;
 }
 
 static enum imap_status auth_with(imap_t *m, enum mech k, const char *secret)
 {
-	const char *u = m->p.user;
+	const char *u = m->p.conn.user;
 	size_t ul = strlen(u), sl = strlen(secret);
 	if (k == MECH_LOGIN) {
 		mailstream_set_privacy(m->imap->imap_stream, 0);
@@ -1021,11 +984,11 @@ enum imap_status imap_login(imap_t *m)
 	}
 	/* the floor: no credentials over a link that is not verified TLS,
 	 * unless the user asked for plaintext */
-	if (!m->p.tls_none && !(m->tls && tls_stream_is_tls(m->tls))) {
+	if (!m->p.conn.tls_none && !(m->tls && tls_stream_is_tls(m->tls))) {
 		set_err(m, "refusing to send credentials without TLS");
 		return IMAP_ERR_INSECURE;
 	}
-	if (!m->p.user || !*m->p.user) {
+	if (!m->p.conn.user || !*m->p.conn.user) {
 		set_err(m, "no login name: put it in imap_url (imaps://USER@host) or set imap_user");
 		return IMAP_ERR_CONFIG;
 	}
@@ -1037,13 +1000,13 @@ enum imap_status imap_login(imap_t *m)
 	st = get_secret(m, k == MECH_XOAUTH2 || k == MECH_OAUTHBEARER, &secret);
 	if (st != IMAP_OK)
 		return st;
-	log_debug("%s: logging in as %s with %s", m->hp, m->p.user, mech_names[k]);
+	log_debug("%s: logging in as %s with %s", m->hp, m->p.conn.user, mech_names[k]);
 	st = auth_with(m, k, secret);
 	secret_free(&secret);
 	if (st == IMAP_ERR_AUTH) {
 		/* one attempt only: retrying a refused password locks accounts */
 		char *t = server_text(m);
-		set_err(m, "login as %s failed (%s): %s", m->p.user, mech_names[k], t);
+		set_err(m, "login as %s failed (%s): %s", m->p.conn.user, mech_names[k], t);
 		free(t);
 		return st;
 	}
@@ -1125,86 +1088,106 @@ void imap_status_line_clear(struct imap_status_line *st)
 	memset(st, 0, sizeof(*st));
 }
 
-bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out)
+/* The mailbox name after "* STATUS " (quoted, or an atom; a literal is
+ * refused) into name.  Returns where it ends, or NULL. */
+static const char *status_mailbox(const char *p, const char *end, struct strbuf *name)
 {
-	memset(out, 0, sizeof(*out));
-	const char *p = line, *end = line + len;
-	if (len < 9 || strncasecmp(p, "* STATUS ", 9) != 0)
-		return false;
-	p += 9;
-	struct strbuf name;
-	strbuf_init(&name);
 	if (p < end && *p == '"') {
 		for (p++; p < end && *p != '"'; p++) {
 			if (*p == '\\' && p + 1 < end)
 				p++;
-			strbuf_addc(&name, *p);
+			strbuf_addc(name, *p);
 		}
-		if (p >= end)
-			goto bad;
-		p++;
-	} else {
-		const char *a = p;
-		while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
-			p++;
-		if (p == a || (p < end && *p != ' '))
-			goto bad; /* empty, or a literal */
-		strbuf_add(&name, a, (size_t)(p - a));
+		return p < end ? p + 1 : NULL;
 	}
-	if (end - p < 2 || p[0] != ' ' || p[1] != '(')
-		goto bad;
-	p += 2;
+	const char *a = p;
+	while (p < end && *p != ' ' && *p != '(' && *p != '{' && *p != '"')
+		p++;
+	if (p == a || (p < end && *p != ' '))
+		return NULL; /* empty, or a literal */
+	strbuf_add(name, a, (size_t)(p - a));
+	return p;
+}
+
+/* A decimal number at p into *x; returns where it ends, or NULL when
+ * there is none or it may not fit 64 bits. */
+static const char *status_number(const char *p, const char *end, unsigned long long *x)
+{
+	const char *d = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == d || p - d > 19)
+		return NULL;
+	*x = 0;
+	for (const char *q = d; q < p; q++)
+		*x = *x * 10 + (unsigned)(*q - '0');
+	return p;
+}
+
+/* One status item: "KEY number" (the four counts into v[], unknown keys
+ * skipped) or MAILBOXID (id).  Returns where it ends, or NULL. */
+static const char *status_item(const char *p, const char *end, unsigned long long v[4], struct imap_status_line *out)
+{
 	static const char *const keys[4] = { "MESSAGES", "UIDNEXT", "UIDVALIDITY", "HIGHESTMODSEQ" };
-	unsigned long long v[4] = { 0 };
-	while (p < end && *p != ')') {
-		char id[IMAP_OBJECTID_MAX + 1];
-		size_t used = imap_parse_mailboxid(p, (size_t)(end - p), id);
-		if (used) {
-			memcpy(out->mailboxid, id, sizeof(id));
-			out->seen |= IMAP_STATUS_MAILBOXID;
-			p += used;
-		} else {
-			const char *k = p;
-			while (p < end && *p != ' ' && *p != ')')
-				p++;
-			size_t kl = (size_t)(p - k);
-			if (p >= end || *p != ' ' || kl == 0)
-				goto bad;
-			p++;
-			unsigned long long x = 0;
-			const char *d = p;
-			while (p < end && *p >= '0' && *p <= '9')
-				p++;
-			if (p == d || p - d > 19)
-				goto bad; /* not a number, or beyond 64 bits */
-			for (const char *q = d; q < p; q++)
-				x = x * 10 + (unsigned)(*q - '0');
-			for (unsigned i = 0; i < 4; i++)
-				if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
-					if (i < 3 && x > UINT32_MAX)
-						goto bad;
-					v[i] = x;
-					out->seen |= 1u << i;
-				}
+	char id[IMAP_OBJECTID_MAX + 1];
+	size_t used = imap_parse_mailboxid(p, (size_t)(end - p), id);
+	if (used) {
+		memcpy(out->mailboxid, id, sizeof(id));
+		out->seen |= IMAP_STATUS_MAILBOXID;
+		return p + used;
+	}
+	const char *k = p;
+	while (p < end && *p != ' ' && *p != ')')
+		p++;
+	size_t kl = (size_t)(p - k);
+	unsigned long long x;
+	if (p >= end || *p != ' ' || kl == 0 || !(p = status_number(p + 1, end, &x)))
+		return NULL;
+	for (unsigned i = 0; i < 4; i++)
+		if (strlen(keys[i]) == kl && strncasecmp(k, keys[i], kl) == 0) {
+			if (i < 3 && x > UINT32_MAX)
+				return NULL;
+			v[i] = x;
+			out->seen |= 1u << i;
 		}
+	return p;
+}
+
+/* The items after "(", space-separated, up to the closing ')'. */
+static bool status_items(const char *p, const char *end, unsigned long long v[4], struct imap_status_line *out)
+{
+	while (p < end && *p != ')') {
+		if (!(p = status_item(p, end, v, out)))
+			return false;
 		if (p < end && *p == ' ')
 			p++;
 		else if (p < end && *p != ')')
-			goto bad;
+			return false;
 	}
-	if (p >= end)
-		goto bad;
+	return p < end;
+}
+
+bool imap_parse_status_line(const char *line, size_t len, struct imap_status_line *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *end = line + len;
+	if (len < 9 || strncasecmp(line, "* STATUS ", 9) != 0)
+		return false;
+	struct strbuf name;
+	strbuf_init(&name);
+	unsigned long long v[4] = { 0 };
+	const char *p = status_mailbox(line + 9, end, &name);
+	if (!p || end - p < 2 || p[0] != ' ' || p[1] != '(' || !status_items(p + 2, end, v, out)) {
+		strbuf_free(&name);
+		memset(out, 0, sizeof(*out));
+		return false;
+	}
 	out->messages = (uint32_t)v[0];
 	out->uidnext = (uint32_t)v[1];
 	out->uidvalidity = (uint32_t)v[2];
 	out->highestmodseq = v[3];
 	out->mailbox = strbuf_detach(&name);
-	strbuf_free(&name);
 	return true;
-bad:
-	strbuf_free(&name);
-	memset(out, 0, sizeof(*out));
-	return false;
 }
 
 /* Each "* STATUS" line of a LIST-STATUS response, attached to the folder

@@ -22,6 +22,7 @@
 #include <libetpan/libetpan.h>
 
 #include "conf.h"
+#include "conn.h"
 #include "tls.h"
 
 enum imap_status {
@@ -67,23 +68,12 @@ enum imap_cap {
  * used on libetpan's parsed list, public for tests and fuzzing. */
 unsigned imap_caps_parse(const char *words);
 
-/* Where and how to connect.  Strings owned; imap_params_clear frees them
- * (and wipes pass). */
+/* Where and how to connect (conn.h), and imap_auth: the mechanisms to try
+ * in order, or NULL.  Strings owned; imap_params_clear frees them (and
+ * wipes the password). */
 struct imap_params {
-	char *host;
-	int port;
-	bool implicit_tls;  /* imaps:// */
-	bool tls_none;      /* set tls = none: plaintext, warned at every connect */
-	char *user;
-	char *pass;         /* imap_pass (secret) or NULL */
-	char *pass_cmd;
-	char *oauth_cmd;
-	char *auth;         /* imap_auth: mechanisms in order, or NULL */
-	char *ca_file;
-	char *pin;          /* tls_pin */
-	char *pin_file;     /* data_dir/certs */
-	int timeout_s;
-	char *label;        /* account name for messages, may be NULL */
+	struct conn_params conn;
+	char *auth;
 };
 /* Fill params from an account (index from conf_account_find).  False with
  * *err (caller frees) on a missing or bad imap_url. */
@@ -93,7 +83,7 @@ void imap_params_clear(struct imap_params *p);
 /* The UI's way to ask for a password.  Returns a new string (freed by the
  * core with secret_free) or NULL when the user declines.  Called on the
  * thread running imap_login(). */
-typedef char *(*imap_ask_secret_fn)(void *ud, const char *prompt);
+typedef conn_ask_secret_fn imap_ask_secret_fn;
 
 enum imap_special {
 	IMAP_SPECIAL_NONE = 0,

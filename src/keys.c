@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
 #include "util.h"
 
 static const struct fn_def functions[] = {
@@ -82,35 +83,16 @@ static const struct {
 	{ "Esc", 27 },
 };
 
-/* Decode one UTF-8 sequence at *p; advance; -1 on invalid input. */
+/* Decode one UTF-8 sequence at *p; advance; -1 on invalid input (a
+ * surrogate is taken, a code point past U+10FFFF is not). */
 static int utf8_next(const char **p)
 {
-	const unsigned char *s = (const unsigned char *)*p;
-	int c, n;
-	if (s[0] < 0x80) {
-		c = s[0];
-		n = 0;
-	} else if ((s[0] & 0xE0) == 0xC0) {
-		c = s[0] & 0x1F;
-		n = 1;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		c = s[0] & 0x0F;
-		n = 2;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		c = s[0] & 0x07;
-		n = 3;
-	} else {
+	uint32_t c;
+	size_t n = utf8_decode(*p, strlen(*p), &c);
+	if (!n || c > 0x10FFFF)
 		return -1;
-	}
-	for (int i = 1; i <= n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c > 0x10FFFF || (n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000))
-		return -1;
-	*p += n + 1;
-	return c;
+	*p += n;
+	return (int)c;
 }
 
 /* Parse "<Name>" at *p (p points at '<'); -1 if not a known name. */
@@ -260,21 +242,8 @@ char *keys_name(int code)
 		return xasprintf("^%c", code + '@');
 	if (code < 0 || code > 0x10FFFF)
 		return xstrdup("<?>");
-	char buf[5] = { 0 };
-	if (code < 0x80) {
-		buf[0] = (char)code;
-	} else if (code < 0x800) {
-		buf[0] = (char)(0xC0 | (code >> 6));
-		buf[1] = (char)(0x80 | (code & 0x3F));
-	} else if (code < 0x10000) {
-		buf[0] = (char)(0xE0 | (code >> 12));
-		buf[1] = (char)(0x80 | ((code >> 6) & 0x3F));
-		buf[2] = (char)(0x80 | (code & 0x3F));
-	} else {
-		buf[0] = (char)(0xF0 | (code >> 18));
-		buf[1] = (char)(0x80 | ((code >> 12) & 0x3F));
-		buf[2] = (char)(0x80 | ((code >> 6) & 0x3F));
-		buf[3] = (char)(0x80 | (code & 0x3F));
-	}
-	return xstrdup(buf);
+	struct strbuf b;
+	strbuf_init(&b);
+	utf8_put(&b, (uint32_t)code);
+	return strbuf_detach(&b);
 }

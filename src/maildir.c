@@ -366,21 +366,6 @@ static char *unique_stem(void)
 			 host);
 }
 
-static int write_all(int fd, const char *p, size_t left)
-{
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	return 0;
-}
-
 static int deliver(const char *dir, const void *data, size_t len, uint32_t uid, bool has_uid, unsigned flags,
 		   time_t mtime, char **name_out, bool sync_dir)
 {
@@ -391,7 +376,7 @@ static int deliver(const char *dir, const void *data, size_t len, uint32_t uid, 
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (util_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -461,7 +446,7 @@ int maildir_stage(const char *dir, const void *data, size_t len, uint32_t uid, b
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT && maildir_create(dir) == 0)
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, data, len) < 0) {
+	if (fd < 0 || util_write_all(fd, data, len) < 0) {
 		int e = errno;
 		if (fd >= 0) {
 			close(fd);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 static const char b64chars[] =
@@ -13,32 +14,6 @@ static int b64val(unsigned char c)
 {
 	const char *p = c ? strchr(b64chars, c) : NULL;
 	return p ? (int)(p - b64chars) : -1;
-}
-
-static void put_utf8(struct strbuf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	strbuf_add(b, u, n);
 }
 
 /* Decode one shift sequence starting after '&'; *pp is left after the '-'. */
@@ -63,7 +38,7 @@ static bool decode_shift(const char **pp, struct strbuf *out)
 		if (high) {
 			if (u < 0xDC00 || u > 0xDFFF)
 				return false;
-			put_utf8(out, 0x10000 + ((high - 0xD800) << 10) + (u - 0xDC00));
+			utf8_put(out, 0x10000 + ((high - 0xD800) << 10) + (u - 0xDC00));
 			high = 0;
 		} else if (u >= 0xD800 && u <= 0xDBFF) {
 			high = u;
@@ -72,7 +47,7 @@ static bool decode_shift(const char **pp, struct strbuf *out)
 		} else if ((u >= 0x20 && u <= 0x7E) || u == 0) {
 			return false; /* written directly, or a NUL no C string can hold */
 		} else {
-			put_utf8(out, u);
+			utf8_put(out, u);
 		}
 	}
 	/* '&-' is handled by the caller; an empty shift here is "&...-" junk */
@@ -116,35 +91,6 @@ char *mutf7_decode(const char *in)
 	return strbuf_detach(&out);
 }
 
-/* Read one UTF-8 sequence; returns its length or 0 when invalid. */
-static size_t get_utf8(const unsigned char *s, uint32_t *cp)
-{
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	size_t n;
-	uint32_t c, min;
-	if ((s[0] & 0xE0) == 0xC0) {
-		n = 2; c = s[0] & 0x1F; min = 0x80;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3; c = s[0] & 0x0F; min = 0x800;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4; c = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 static void flush_bits(struct strbuf *out, uint32_t *bits, int *nbits)
 {
 	while (*nbits >= 6) {
@@ -159,13 +105,13 @@ char *mutf7_encode(const char *in)
 	struct strbuf out;
 	strbuf_init(&out);
 	strbuf_add(&out, "", 0);
-	const unsigned char *p = (const unsigned char *)in;
+	const char *p = in, *end = in + strlen(in);
 	bool shifted = false;
 	uint32_t bits = 0;
 	int nbits = 0;
 	while (*p) {
 		uint32_t cp;
-		size_t n = get_utf8(p, &cp);
+		size_t n = utf8_decode_strict(p, (size_t)(end - p), &cp);
 		if (!n) {
 			strbuf_free(&out);
 			return NULL;

@@ -73,7 +73,9 @@ static bool try_word(const char *s, size_t len, size_t *pos, struct strbuf *word
 	return true;
 }
 
-static void decode_utf8(const char *s, size_t len, struct strbuf *out)
+/* The encoded words of s (text already in UTF-8) decoded, the rest kept;
+ * no UTF-8 is decoded here. */
+static void decode_words(const char *s, size_t len, struct strbuf *out)
 {
 	size_t close = last_close(s, len);
 	size_t pos = 0;
@@ -111,7 +113,7 @@ void rfc2047_decode(const char *in, size_t len, struct strbuf *out)
 	rfc2047_unfold(in, cut ? RFC2047_MAX_INPUT : len, &raw);
 	/* encoded words are ASCII, so converting raw 8-bit text first is safe */
 	charset_raw_to_utf8(raw.s ? raw.s : "", raw.len, &utf8);
-	decode_utf8(utf8.s ? utf8.s : "", utf8.len, out);
+	decode_words(utf8.s ? utf8.s : "", utf8.len, out);
 	if (cut)
 		strbuf_adds(out, " [header truncated]");
 	strbuf_free(&raw);

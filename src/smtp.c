@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "conn.h"
 #include "encode.h"
 #include "log.h"
 #include "net.h"
@@ -65,146 +66,41 @@ bool smtp_status_retryable(enum smtp_status st)
 
 /* ---- parameters ---- */
 
-static char *opt_dup(const conf_t *c, long a, enum opt_id id)
-{
-	const char *v = conf_str(c, a, id);
-	return v && *v ? xstrdup(v) : NULL;
-}
-
-/* The IMAP login name (imap_user, else the user in imap_url), or NULL. */
-static char *imap_user(const conf_t *c, long a)
-{
-	char *u = opt_dup(c, a, OPT_ID_imap_user);
-	const char *url = conf_str(c, a, OPT_ID_imap_url);
-	struct conf_url cu;
-	char *e = NULL;
-	if (!u && url && *url && conf_url_parse(url, "imaps|imap", &cu, &e)) {
-		u = cu.user ? xstrdup(cu.user) : NULL;
-		conf_url_clear(&cu);
-	}
-	free(e);
-	return u;
-}
-
-static char *imap_host(const conf_t *c, long a)
-{
-	const char *url = conf_str(c, a, OPT_ID_imap_url);
-	struct conf_url cu;
-	char *e = NULL, *h = NULL;
-	if (url && *url && conf_url_parse(url, "imaps|imap", &cu, &e)) {
-		h = xstrdup(cu.host);
-		conf_url_clear(&cu);
-	}
-	free(e);
-	return h;
-}
-
-/* Which secret: smtp_pass_cmd, else the IMAP one when the login is the
- * same (one password, one place to keep it). */
-static void pick_secret(const conf_t *c, long a, struct smtp_params *p)
-{
-	p->pass_cmd = opt_dup(c, a, OPT_ID_smtp_pass_cmd);
-	p->pass_what = "smtp_pass_cmd";
-	if (p->pass_cmd || !p->user)
-		return;
-	char *iu = imap_user(c, a);
-	if (iu && strcmp(iu, p->user) == 0) {
-		p->pass_cmd = opt_dup(c, a, OPT_ID_imap_pass_cmd);
-		p->pass = opt_dup(c, a, OPT_ID_imap_pass);
-		p->oauth_cmd = opt_dup(c, a, OPT_ID_imap_oauth_cmd);
-		p->pass_what = p->oauth_cmd ? "imap_oauth_cmd" : "imap_pass_cmd";
-	}
-	free(iu);
-}
-
-static void tls_params(const conf_t *c, long a, struct smtp_params *p)
-{
-	p->tls_none = conf_enum(c, a, OPT_ID_tls) == 1;
-	char *ca = conf_path(c, a, OPT_ID_tls_ca_file);
-	if (ca && *ca)
-		p->ca_file = ca;
-	else
-		free(ca);
-	/* tls_pin names the IMAP server's leaf: a different SMTP host has a
-	 * different certificate, which the pin file (accept always) covers */
-	char *ih = imap_host(c, a);
-	if (ih && p->host && strcasecmp(ih, p->host) == 0)
-		p->pin = opt_dup(c, a, OPT_ID_tls_pin);
-	free(ih);
-	char *dd = conf_data_dir(c);
-	p->pin_file = xasprintf("%s/certs", dd);
-	free(dd);
-	p->timeout_s = (int)conf_num(c, -1, OPT_ID_timeout);
-}
-
 bool smtp_params_from_conf(const conf_t *c, long account, struct smtp_params *p, char **err)
 {
 	memset(p, 0, sizeof(*p));
 	*err = NULL;
-	p->sendmail = opt_dup(c, account, OPT_ID_sendmail);
-	if (account >= 0)
-		p->label = xstrdup(conf_account_name(c, (size_t)account));
+	const char *sm = conf_str(c, account, OPT_ID_sendmail);
+	p->sendmail = sm && *sm ? xstrdup(sm) : NULL;
 	const char *url = conf_str(c, account, OPT_ID_smtp_url);
-	if (!url || !*url) {
-		if (p->sendmail)
+	if (url && *url) {
+		if (conn_from_conf(c, account, CONN_SMTP, &p->conn, err))
 			return true;
+	} else if (p->sendmail) {
+		if (account >= 0)
+			p->conn.label = xstrdup(conf_account_name(c, (size_t)account));
+		return true;
+	} else {
 		*err = xstrdup("neither smtp_url nor sendmail is set for this account");
-		smtp_params_clear(p);
-		return false;
 	}
-	struct conf_url u;
-	char *e = NULL;
-	if (!conf_url_parse(url, "smtps|smtp", &u, &e)) {
-		*err = xasprintf("smtp_url: %s", e);
-		free(e);
-		smtp_params_clear(p);
-		return false;
-	}
-	p->host = u.host;
-	u.host = NULL;
-	p->implicit_tls = u.implicit_tls;
-	p->port = u.port ? u.port : (u.implicit_tls ? 465 : 587);
-	p->user = opt_dup(c, account, OPT_ID_smtp_user);
-	if (!p->user && u.user)
-		p->user = xstrdup(u.user);
-	if (!p->user)
-		p->user = imap_user(c, account);
-	conf_url_clear(&u);
-	pick_secret(c, account, p);
-	tls_params(c, account, p);
-	return true;
+	smtp_params_clear(p);
+	return false;
 }
 
 void smtp_params_clear(struct smtp_params *p)
 {
-	free(p->host);
-	free(p->user);
-	secret_free(&p->pass);
-	free(p->pass_cmd);
-	free(p->oauth_cmd);
-	free(p->ca_file);
-	free(p->pin);
-	free(p->pin_file);
+	conn_params_clear(&p->conn);
 	free(p->sendmail);
-	free(p->label);
 	memset(p, 0, sizeof(*p));
 }
 
 static void params_copy(struct smtp_params *d, const struct smtp_params *s)
 {
 	*d = *s;
-	d->host = xstrdup_null(s->host);
-	d->user = xstrdup_null(s->user);
-	d->pass = s->pass ? secret_dup(s->pass) : NULL;
-	d->pass_cmd = xstrdup_null(s->pass_cmd);
-	d->oauth_cmd = xstrdup_null(s->oauth_cmd);
-	d->ca_file = xstrdup_null(s->ca_file);
-	d->pin = xstrdup_null(s->pin);
-	d->pin_file = xstrdup_null(s->pin_file);
+	conn_params_copy(&d->conn, &s->conn);
 	d->sendmail = xstrdup_null(s->sendmail);
-	d->label = xstrdup_null(s->label);
-	if (!d->pass_what)
-		d->pass_what = "smtp_pass_cmd";
+	if (!d->conn.pass_what)
+		d->conn.pass_what = "smtp_pass_cmd";
 }
 
 /* ---- session ---- */
@@ -243,7 +139,7 @@ smtp_t *smtp_new(const struct smtp_params *p)
 	params_copy(&s->p, p);
 	s->cancel = net_cancel_new();
 	s->error = xstrdup("");
-	s->hp = p->host ? net_host_port(p->host, p->port) : xstrdup("sendmail");
+	s->hp = p->conn.host ? net_host_port(p->conn.host, p->conn.port) : xstrdup("sendmail");
 	return s;
 }
 
@@ -486,20 +382,18 @@ static void trace(mailsmtp *session, int type, const char *str, size_t size, voi
 	free(line);
 }
 
-static enum smtp_status open_stream(smtp_t *s, int tmo, mailstream **out)
+static enum smtp_status open_stream(smtp_t *s, mailstream **out)
 {
 	int fd;
 	char *err;
-	enum net_status ns = net_connect(s->p.host, s->p.port, tmo, s->cancel, &fd, &err);
+	enum net_status ns = net_connect(s->p.conn.host, s->p.conn.port, conn_timeout_ms(&s->p.conn), s->cancel, &fd,
+					 &err);
 	if (ns != NET_OK) {
 		free(s->error);
 		s->error = err;
 		return ns == NET_ERR_CANCELLED ? SMTP_ERR_CANCELLED : SMTP_ERR_NET;
 	}
-	struct tls_config cfg = {
-		.host = s->p.host, .port = s->p.port, .ca_file = s->p.ca_file, .pin = s->p.pin,
-		.pin_file = s->p.pin_file, .accept_once = s->accept_once, .timeout_ms = tmo, .cancel = s->cancel,
-	};
+	struct tls_config cfg = conn_tls_config(&s->p.conn, s->accept_once, s->cancel);
 	s->tls = tls_stream_new(fd, &cfg);
 	/* SMTP has no IMAP literals: only the line and reply caps matter */
 	struct tls_limits lim = { .max_literal = 0, .max_line = 64 * 1024, .max_response = 4 * 1024 * 1024 };
@@ -521,18 +415,17 @@ static enum smtp_status connect_once(smtp_t *s)
 	tls_cert_info_free(&s->cert);
 	free(s->error);
 	s->error = xstrdup("");
-	if (!s->p.host) {
+	if (!s->p.conn.host) {
 		set_err(s, "no SMTP server (set smtp_url)");
 		return SMTP_ERR_CONFIG;
 	}
-	int tmo = (s->p.timeout_s > 0 ? s->p.timeout_s : 30) * 1000;
-	if (s->p.tls_none)
+	if (s->p.conn.tls_none)
 		log_warn("%s: plaintext SMTP without TLS (set tls = none)", s->hp);
 	mailstream *ms;
-	enum smtp_status st = open_stream(s, tmo, &ms);
+	enum smtp_status st = open_stream(s, &ms);
 	if (st != SMTP_OK)
 		return st;
-	if (s->p.implicit_tls && (st = start_tls(s)) != SMTP_OK) {
+	if (s->p.conn.implicit_tls && (st = start_tls(s)) != SMTP_OK) {
 		mailstream_close(ms);
 		return st;
 	}
@@ -548,7 +441,7 @@ static enum smtp_status connect_once(smtp_t *s)
 	}
 	if ((st = ehlo(s)) != SMTP_OK)
 		return st;
-	if (!s->p.implicit_tls && !s->p.tls_none && (st = do_starttls(s)) != SMTP_OK)
+	if (!s->p.conn.implicit_tls && !s->p.conn.tls_none && (st = do_starttls(s)) != SMTP_OK)
 		return st;
 	log_debug("%s: connected (%s)", s->hp, *smtp_tls_version(s) ? smtp_tls_version(s) : "no TLS");
 	return SMTP_OK;
@@ -635,10 +528,10 @@ static int sasl(smtp_t *s, const char *first, const char *const *resp, size_t nr
 
 static int auth_plain(smtp_t *s, const char *secret)
 {
-	size_t ul = strlen(s->p.user), sl = strlen(secret);
+	size_t ul = strlen(s->p.conn.user), sl = strlen(secret);
 	char *raw = xmalloc(ul + sl + 2);
 	raw[0] = '\0';
-	memcpy(raw + 1, s->p.user, ul);
+	memcpy(raw + 1, s->p.conn.user, ul);
 	raw[1 + ul] = '\0';
 	memcpy(raw + 2 + ul, secret, sl);
 	char *b = encode_base64_line(raw, ul + sl + 2);
@@ -654,7 +547,7 @@ static int auth_plain(smtp_t *s, const char *secret)
 
 static int auth_login(smtp_t *s, const char *secret)
 {
-	char *u = encode_base64_line(s->p.user, strlen(s->p.user));
+	char *u = encode_base64_line(s->p.conn.user, strlen(s->p.conn.user));
 	char *p = encode_base64_line(secret, strlen(secret));
 	const char *resp[] = { u, p };
 	int code = sasl(s, "AUTH LOGIN", resp, 2, "*");
@@ -665,9 +558,10 @@ static int auth_login(smtp_t *s, const char *secret)
 
 static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 {
-	char *raw = bearer ? xasprintf("n,a=%s,\001host=%s\001port=%d\001auth=Bearer %s\001\001", s->p.user, s->p.host,
-				       s->p.port, token)
-			   : xasprintf("user=%s\001auth=Bearer %s\001\001", s->p.user, token);
+	const struct conn_params *p = &s->p.conn;
+	char *raw = bearer ? xasprintf("n,a=%s,\001host=%s\001port=%d\001auth=Bearer %s\001\001", p->user, p->host,
+				       p->port, token)
+			   : xasprintf("user=%s\001auth=Bearer %s\001\001", p->user, token);
 	char *b = encode_base64_line(raw, strlen(raw));
 	secret_wipe(raw, strlen(raw));
 	free(raw);
@@ -684,29 +578,16 @@ static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 /* The secret: the command, the config, or the front end. */
 static enum smtp_status get_secret(smtp_t *s, bool oauth, char **out)
 {
-	*out = NULL;
-	const char *cmd = oauth ? s->p.oauth_cmd : s->p.pass_cmd;
-	if (cmd) {
-		char *err;
-		if (secret_run(oauth ? "imap_oauth_cmd" : s->p.pass_what, cmd, out, &err) != SECRET_OK) {
-			set_err(s, "%s", err);
-			free(err);
-			return SMTP_ERR_AUTH;
-		}
+	char *prompt = xasprintf("SMTP password for %s@%s: ", s->p.conn.user, s->p.conn.host), *err;
+	enum conn_secret r = conn_get_secret(&s->p.conn, oauth, s->ask, s->ask_ud, prompt, out, &err);
+	free(prompt);
+	if (r == CONN_SECRET_OK)
 		return SMTP_OK;
-	}
-	if (!oauth && s->p.pass) {
-		*out = secret_dup(s->p.pass);
-		return SMTP_OK;
-	}
-	if (!oauth && s->ask) {
-		char *prompt = xasprintf("SMTP password for %s@%s: ", s->p.user, s->p.host);
-		*out = s->ask(s->ask_ud, prompt);
-		free(prompt);
-		if (*out)
-			return SMTP_OK;
-	}
-	set_err(s, "no %s for SMTP: set smtp_pass_cmd", oauth ? "OAuth token" : "password");
+	if (r == CONN_SECRET_FAILED)
+		set_err(s, "%s", err);
+	else
+		set_err(s, "no %s for SMTP: set smtp_pass_cmd", oauth ? "OAuth token" : "password");
+	free(err);
 	return SMTP_ERR_AUTH;
 }
 
@@ -716,7 +597,7 @@ static unsigned choose_mech(const smtp_t *s)
 	static const unsigned with_pass[] = { SMTP_MECH_PLAIN, SMTP_MECH_LOGIN };
 	if (s->p.only_mech)
 		return s->mechs & s->p.only_mech;
-	const unsigned *order = s->p.oauth_cmd ? with_oauth : with_pass;
+	const unsigned *order = s->p.conn.oauth_cmd ? with_oauth : with_pass;
 	for (size_t i = 0; i < 2; i++)
 		if (s->mechs & order[i])
 			return order[i];
@@ -725,14 +606,14 @@ static unsigned choose_mech(const smtp_t *s)
 
 enum smtp_status smtp_login(smtp_t *s)
 {
-	if (!s->p.user || s->authenticated)
+	if (!s->p.conn.user || s->authenticated)
 		return SMTP_OK;
 	if (!s->smtp || s->broken) {
 		set_err(s, "not connected");
 		return SMTP_ERR_NET;
 	}
 	/* the floor: credentials only over verified TLS (or tls = none) */
-	if (!s->p.tls_none && !tls_stream_is_tls(s->tls)) {
+	if (!s->p.conn.tls_none && !tls_stream_is_tls(s->tls)) {
 		set_err(s, "refusing to send credentials without TLS");
 		return SMTP_ERR_INSECURE;
 	}
@@ -763,7 +644,7 @@ enum smtp_status smtp_login(smtp_t *s)
 	if (code == 0)
 		return lib_fail(s, MAILSMTP_ERROR_STREAM, "during AUTH");
 	char *t = server_text(s);
-	set_err(s, "login as %s refused (%s): %s", s->p.user, s->auth_used, t);
+	set_err(s, "login as %s refused (%s): %s", s->p.conn.user, s->auth_used, t);
 	free(t);
 	return code >= 400 && code < 500 ? SMTP_ERR_TEMPORARY : SMTP_ERR_AUTH;
 }
@@ -842,32 +723,18 @@ enum smtp_status smtp_deliver(smtp_t *s, const char *from, char *const *rcpts, c
 
 /* ---- sendmail ---- */
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* The message with local (LF) line ends, as sendmail(1) expects. */
 static bool feed(int fd, const char *msg, size_t len)
 {
 	size_t start = 0;
 	for (size_t i = 0; i + 1 < len; i++) {
 		if (msg[i] == '\r' && msg[i + 1] == '\n') {
-			if (!write_all(fd, msg + start, i - start))
+			if (util_write_all(fd, msg + start, i - start) < 0)
 				return false;
 			start = i + 1;
 		}
 	}
-	return write_all(fd, msg + start, len - start);
+	return util_write_all(fd, msg + start, len - start) == 0;
 }
 
 static char *read_some(int fd)

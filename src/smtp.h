@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "conn.h"
 #include "tls.h"
 
 enum smtp_status {
@@ -45,24 +46,13 @@ const char *smtp_status_str(enum smtp_status st);
 /* Worth retrying later unchanged (network, temporary, TLS trouble)? */
 bool smtp_status_retryable(enum smtp_status st);
 
-/* Strings owned; smtp_params_clear frees them (and wipes pass). */
+/* Where and how to connect (conn.h; conn.pin only when the host is the
+ * IMAP host), or the sendmail command instead.  Strings owned;
+ * smtp_params_clear frees them (and wipes the password). */
 struct smtp_params {
-	char *host;
-	int port;
-	bool implicit_tls;  /* smtps:// */
-	bool tls_none;      /* set tls = none */
-	char *user;         /* NULL: send without AUTH */
-	char *pass;         /* secret or NULL */
-	char *pass_cmd;
-	char *oauth_cmd;
-	const char *pass_what; /* option named in errors ("smtp_pass_cmd") */
-	char *ca_file;
-	char *pin;          /* tls_pin: applied only when host is the IMAP host */
-	char *pin_file;     /* data_dir/certs */
-	int timeout_s;
-	char *sendmail;     /* set: pipe to this command instead of SMTP */
-	unsigned only_mech; /* SMTP_MECH_* to insist on (tests); 0: choose */
-	char *label;
+	struct conn_params conn; /* conn.user NULL: send without AUTH */
+	char *sendmail;          /* set: pipe to this command instead of SMTP */
+	unsigned only_mech;      /* SMTP_MECH_* to insist on (tests); 0: choose */
 };
 /* From an account: smtp_url, smtp_user (default: the IMAP user),
  * smtp_pass_cmd (default: the IMAP credentials when the user is the same),
@@ -73,7 +63,7 @@ void smtp_params_clear(struct smtp_params *p);
 
 typedef struct smtp_session smtp_t;
 /* The front end's password prompt; a new string or NULL (declined). */
-typedef char *(*smtp_ask_secret_fn)(void *ud, const char *prompt);
+typedef conn_ask_secret_fn smtp_ask_secret_fn;
 
 smtp_t *smtp_new(const struct smtp_params *p);
 void smtp_free(smtp_t **s);

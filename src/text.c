@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
 #include "util.h"
 
 bool text_is_dangerous(unsigned cp)
@@ -29,40 +30,6 @@ bool text_is_dangerous(unsigned cp)
 	return cp > 0x10FFFF;
 }
 
-/* Decode one UTF-8 sequence; returns its length, or 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t n;
-	unsigned c;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xE0) == 0xC0) {
-		n = 2;
-		c = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		c = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if (c < min[n])
-		return 0; /* overlong */
-	*cp = c;
-	return n;
-}
-
 char *text_sanitize(const char *s, size_t len, bool keep_newlines)
 {
 	struct strbuf b;
@@ -70,13 +37,13 @@ char *text_sanitize(const char *s, size_t len, bool keep_newlines)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0; /* s[run..i) is kept as is, copied in one go */
 	while (i < len) {
-		unsigned cp;
+		uint32_t cp;
 		size_t n;
 		if (p[i] >= 0x20 && p[i] < 0x7F) { /* printable ASCII: the common case */
 			i++;
 			continue;
 		}
-		n = utf8_decode(p + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n && ((cp == '\n' && keep_newlines) || cp == '\t' || !text_is_dangerous(cp))) {
 			i += n;
 			continue;

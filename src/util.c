@@ -349,25 +349,32 @@ static int fsync_dir_of(const char *path)
 	return r;
 }
 
+int util_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO; /* no progress: not retried forever */
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int util_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
 	if (fd < 0)
 		goto fail;
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail_fd;
-		}
-		p += w;
-		left -= (size_t)w;
-	}
-	if (fsync(fd) < 0)
+	if (util_write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		goto fail_fd;
 	if (close(fd) < 0)
 		goto fail_unlink;
@@ -414,4 +421,34 @@ void util_random_hex(char *out, size_t nbytes)
 		out[2 * i + 1] = hx[r[i] & 15];
 	}
 	out[2 * nbytes] = '\0';
+}
+
+int util_list_index(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	int idx = 0;
+	for (const char *p = list; *p; idx++) {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == wl && strncmp(p, word, len) == 0)
+			return idx;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return -1;
+}
+
+char *util_list_pretty(const char *list)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	const char *last = strrchr(list, '|');
+	for (const char *p = list; *p; p++) {
+		if (*p != '|')
+			strbuf_addc(&b, *p);
+		else
+			strbuf_adds(&b, p == last ? " or " : ", ");
+	}
+	return strbuf_detach(&b);
 }

@@ -67,6 +67,11 @@ size_t util_edit_distance(const char *a, const char *b, size_t cap);
 /* Parse a whole string as a long in [min,max]; false on junk or range. */
 bool util_parse_long(const char *s, long min, long max, long *out);
 
+/* The index of word in a '|'-separated list ("imaps|imap"), or -1. */
+int util_list_index(const char *list, const char *word);
+/* "a, b or c" from "a|b|c"; a new string. */
+char *util_list_pretty(const char *list);
+
 /* $HOME, falling back to the passwd entry; never NULL. */
 const char *util_home(void);
 
@@ -82,6 +87,10 @@ long long util_now_ms(void);
 
 /* fsync a directory (after a rename or create in it).  0, or -1 with errno. */
 int util_fsync_dir(const char *dir);
+
+/* Write all of data to fd, again after EINTR and short writes.  0, or -1
+ * with errno set. */
+int util_write_all(int fd, const void *data, size_t len);
 
 /* Write data to path atomically: tmp file in the same dir, fsync, rename,
  * fsync the dir.  0 on success, -1 with errno set. */

@@ -516,7 +516,7 @@ struct sync_secret_src *sync_glue_secret_src(struct ui *u, long account, const c
 	struct imap_params p = { 0 };
 	char *err = NULL;
 	if (smtp_user && imap_params_from_conf(u->conf, account, &p, &err))
-		src->same_user = p.user && strcmp(p.user, smtp_user) == 0;
+		src->same_user = p.conn.user && strcmp(p.conn.user, smtp_user) == 0;
 	imap_params_clear(&p);
 	free(err);
 	return src;

@@ -40,14 +40,8 @@ static int teardown(void **state)
 static void params(struct imap_params *p, bool implicit, const char *host)
 {
 	memset(p, 0, sizeof(*p));
-	p->host = xstrdup(host ? host : tu_env("RIG_HOST"));
-	p->port = atoi(tu_env(implicit ? "RIG_IMAPS_PORT" : "RIG_IMAP_PORT"));
-	p->implicit_tls = implicit;
-	p->user = xstrdup(tu_env("RIG_USER"));
-	p->pass = xstrdup(tu_env("RIG_PASS"));
-	p->ca_file = xstrdup(tu_env("RIG_CA"));
-	p->pin_file = xasprintf("%s/certs", tmp);
-	p->timeout_s = 10;
+	tu_rig_conn(&p->conn, host ? host : tu_env("RIG_HOST"),
+		    atoi(tu_env(implicit ? "RIG_IMAPS_PORT" : "RIG_IMAP_PORT")), implicit, tmp);
 }
 
 static char *cert_sha(const char *name)
@@ -162,16 +156,16 @@ static void test_pass_cmd(void **state)
 	(void)state;
 	struct imap_params p;
 	params(&p, true, NULL);
-	free(p.pass);
-	p.pass = NULL;
-	p.pass_cmd = xasprintf("printf '%%s\\nsecond line\\n' '%s'", tu_env("RIG_PASS"));
+	free(p.conn.pass);
+	p.conn.pass = NULL;
+	p.conn.pass_cmd = xasprintf("printf '%%s\\nsecond line\\n' '%s'", tu_env("RIG_PASS"));
 	imap_t *m;
 	enum imap_status st = run(&p, &m);
 	if (st != IMAP_OK)
 		fail_msg("%s", imap_error(m));
 	imap_free(&m);
-	free(p.pass_cmd);
-	p.pass_cmd = xstrdup("exit 3");
+	free(p.conn.pass_cmd);
+	p.conn.pass_cmd = xstrdup("exit 3");
 	assert_int_equal(run(&p, &m), IMAP_ERR_AUTH);
 	assert_non_null(strstr(imap_error(m), "imap_pass_cmd failed (exit status 3)"));
 	imap_free(&m);
@@ -184,8 +178,8 @@ static void test_wrong_password(void **state)
 	for (int implicit = 0; implicit < 2; implicit++) {
 		struct imap_params p;
 		params(&p, implicit, NULL);
-		free(p.pass);
-		p.pass = xstrdup("not-the-password");
+		free(p.conn.pass);
+		p.conn.pass = xstrdup("not-the-password");
 		imap_t *m;
 		assert_int_equal(run(&p, &m), IMAP_ERR_AUTH);
 		/* the server's own words */
@@ -202,7 +196,7 @@ static void test_plaintext_only_when_asked(void **state)
 	(void)state;
 	struct imap_params p;
 	params(&p, false, NULL);
-	p.tls_none = true;
+	p.conn.tls_none = true;
 	imap_t *m;
 	enum imap_status st = run(&p, &m);
 	if (st != IMAP_OK)
@@ -212,7 +206,7 @@ static void test_plaintext_only_when_asked(void **state)
 	assert_non_null(strstr(imap_warning(m), "plaintext"));
 	imap_free(&m);
 	/* the same port without tls = none goes through STARTTLS */
-	p.tls_none = false;
+	p.conn.tls_none = false;
 	st = run(&p, &m);
 	assert_int_equal(st, IMAP_OK);
 	assert_true(*imap_tls_version(m));
@@ -226,8 +220,8 @@ static void test_system_trust_only_refuses_rig_ca(void **state)
 	for (int implicit = 0; implicit < 2; implicit++) {
 		struct imap_params p;
 		params(&p, implicit, NULL);
-		free(p.ca_file);
-		p.ca_file = NULL;
+		free(p.conn.ca_file);
+		p.conn.ca_file = NULL;
 		imap_t *m;
 		assert_int_equal(run(&p, &m), IMAP_ERR_CERT);
 		assert_true(imap_cert(m)->reasons & TLS_CERT_UNTRUSTED);
@@ -272,7 +266,7 @@ static void test_bad_certificates(void **state)
 			imap_free(&m);
 
 			/* the right pin */
-			p.pin = xasprintf("sha256:%s", sha);
+			p.conn.pin = xasprintf("sha256:%s", sha);
 			st = run(&p, &m);
 			if (bad[i].pin_heals && st != IMAP_OK)
 				fail_msg("%s pinned: %s", bad[i].cert, imap_error(m));
@@ -280,8 +274,8 @@ static void test_bad_certificates(void **state)
 			imap_free(&m);
 
 			/* a wrong pin */
-			free(p.pin);
-			p.pin = xasprintf("sha256:%064d", 0);
+			free(p.conn.pin);
+			p.conn.pin = xasprintf("sha256:%064d", 0);
 			assert_int_equal(run(&p, &m), IMAP_ERR_CERT);
 			assert_true(imap_cert(m)->reasons & TLS_CERT_PIN_MISMATCH);
 			imap_free(&m);
@@ -308,7 +302,7 @@ static void test_accept_once_and_always(void **state)
 	imap_free(&m);
 	/* accept always: data_dir/certs */
 	char *err = NULL;
-	assert_int_equal(tls_pin_file_add(p.pin_file, p.host, sha, &err), 0);
+	assert_int_equal(tls_pin_file_add(p.conn.pin_file, p.conn.host, sha, &err), 0);
 	m = imap_new(&p);
 	assert_int_equal(imap_connect(m), IMAP_OK);
 	assert_true(imap_cert(m)->pinned);

@@ -75,14 +75,7 @@ static int group_teardown(void **state)
 static void params(struct smtp_params *p, int port, bool implicit)
 {
 	memset(p, 0, sizeof(*p));
-	p->host = xstrdup("localhost");
-	p->port = port;
-	p->implicit_tls = implicit;
-	p->user = xstrdup(tu_env("RIG_USER"));
-	p->pass = xstrdup(tu_env("RIG_PASS"));
-	p->ca_file = xstrdup(tu_env("RIG_CA"));
-	p->pin_file = xasprintf("%s/certs", tmp);
-	p->timeout_s = 10;
+	tu_rig_conn(&p->conn, "localhost", port, implicit, tmp);
 }
 
 /* A message from alice to bob with a marker in the subject. */
@@ -242,8 +235,8 @@ static void test_wrong_password(void **state)
 	(void)state;
 	struct smtp_params p;
 	params(&p, sub_port, false);
-	free(p.pass);
-	p.pass = xstrdup("not-the-password");
+	free(p.conn.pass);
+	p.conn.pass = xstrdup("not-the-password");
 	compose_t *c = message("T3-wrongpw");
 	smtp_t *s;
 	assert_int_equal(send_with(&p, c, &s), SMTP_ERR_AUTH);
@@ -267,7 +260,7 @@ static void test_no_starttls(void **state)
 	smtp_free(&s);
 	assert_null(strstr(tu_log_captured(), "smtp > AUTH"));
 	/* tls = none is an explicit choice: then it works, in plaintext */
-	p.tls_none = true;
+	p.conn.tls_none = true;
 	enum smtp_status st = send_with(&p, c, &s);
 	if (st != SMTP_OK)
 		fail_msg("send: %s", smtp_error(s));
@@ -284,7 +277,7 @@ static void test_certificate(void **state)
 	(void)state;
 	struct smtp_params p;
 	params(&p, smtps_port, true);
-	xfree(&p.ca_file);
+	xfree(&p.conn.ca_file);
 	compose_t *c = message("T5-cert");
 	smtp_t *s;
 	assert_int_equal(send_with(&p, c, &s), SMTP_ERR_CERT);
@@ -333,7 +326,7 @@ static void test_certificate_ask(void **state)
 	(void)state;
 	struct smtp_params p;
 	params(&p, sub_port, false); /* STARTTLS */
-	xfree(&p.ca_file);
+	xfree(&p.conn.ca_file);
 	compose_t *c = message("T5b-ask");
 	char *msg, *err = NULL, *from, **rcpts;
 	size_t len;
@@ -376,7 +369,7 @@ static void test_rejected(void **state)
 	(void)state;
 	struct smtp_params p;
 	params(&p, sub_port, false);
-	xfree(&p.user);
+	xfree(&p.conn.user);
 	compose_t *c = message("T6-reject");
 	smtp_t *s;
 	assert_int_equal(send_with(&p, c, &s), SMTP_ERR_REJECTED);
@@ -448,8 +441,8 @@ static void test_oauth(void **state)
 		char *pf = scripted("oauth", &port, &rec_path);
 		struct smtp_params p;
 		params(&p, port, true);
-		xfree(&p.pass);
-		p.oauth_cmd = xstrdup("echo tok3n");
+		xfree(&p.conn.pass);
+		p.conn.oauth_cmd = xstrdup("echo tok3n");
 		p.only_mech = k ? SMTP_MECH_XOAUTH2 : 0;
 		smtp_t *s = smtp_new(&p);
 		enum smtp_status st = smtp_connect(s);

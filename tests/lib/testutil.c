@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "log.h"
 #include "util.h"
 
@@ -71,6 +72,19 @@ const char *tu_env(const char *name)
 	if (!v || !*v)
 		fail_msg("environment variable %s is not set (run this test through tests/run-all)", name);
 	return v;
+}
+
+void tu_rig_conn(struct conn_params *p, const char *host, int port, bool implicit, const char *dir)
+{
+	memset(p, 0, sizeof(*p));
+	p->host = xstrdup(host);
+	p->port = port;
+	p->implicit_tls = implicit;
+	p->user = xstrdup(tu_env("RIG_USER"));
+	p->pass = xstrdup(tu_env("RIG_PASS"));
+	p->ca_file = xstrdup(tu_env("RIG_CA"));
+	p->pin_file = xasprintf("%s/certs", dir);
+	p->timeout_s = 10;
 }
 
 bool tu_rig_is(const char *server)

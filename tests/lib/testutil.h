@@ -18,6 +18,10 @@ char *tu_write(const char *dir, const char *name, const char *text, unsigned mod
 char *tu_read(const char *path);
 /* Required environment variable: fails the test if unset. */
 const char *tu_env(const char *name);
+/* Connection settings for the rig's account: host, port, implicit TLS,
+ * RIG_USER/RIG_PASS, the rig's CA, dir/certs as the pin file, 10 s. */
+struct conn_params;
+void tu_rig_conn(struct conn_params *p, const char *host, int port, bool implicit, const char *dir);
 /* True when the rig runs this server profile (RIG_SERVER: "dovecot",
  * the default, or "cyrus"; tests/rig/README.md). */
 bool tu_rig_is(const char *server);

@@ -290,32 +290,6 @@ static void test_accounts(void **state)
 	conf_free(&c);
 }
 
-static void test_url_parse(void **state)
-{
-	(void)state;
-	struct conf_url u;
-	char *err;
-	assert_true(conf_url_parse("imaps://alice%40corp@imap.example.org", "imaps|imap", &u, &err));
-	assert_string_equal(u.scheme, "imaps");
-	assert_string_equal(u.user, "alice@corp");
-	assert_string_equal(u.host, "imap.example.org");
-	assert_int_equal(u.port, 0);
-	assert_true(u.implicit_tls);
-	conf_url_clear(&u);
-	assert_true(conf_url_parse("IMAP://[::1]:1143/", "imaps|imap", &u, &err));
-	assert_string_equal(u.scheme, "imap");
-	assert_null(u.user);
-	assert_string_equal(u.host, "::1");
-	assert_int_equal(u.port, 1143);
-	assert_false(u.implicit_tls);
-	conf_url_clear(&u);
-	assert_false(conf_url_parse("imaps://[::1", "imaps|imap", &u, &err));
-	assert_non_null(strstr(err, "unterminated ["));
-	free(err);
-	assert_false(conf_url_parse("imaps://a%0d%0aX@h", "imaps|imap", &u, &err));
-	free(err);
-}
-
 static void test_bind_macro_color_search(void **state)
 {
 	(void)state;
@@ -688,7 +662,6 @@ int main(void)
 		cmocka_unit_test(test_errors_continue),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_accounts),
-		cmocka_unit_test(test_url_parse),
 		cmocka_unit_test(test_bind_macro_color_search),
 		cmocka_unit_test(test_source_relative_loop_missing),
 		cmocka_unit_test(test_source_self_and_missing_top),

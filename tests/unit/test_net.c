@@ -87,7 +87,7 @@ static void test_read_timeout(void **state)
 	(void)state;
 	int port;
 	int l = silent_listener(&port);
-	struct imap_params p = { .host = (char *)"127.0.0.1", .port = port, .timeout_s = 1 };
+	struct imap_params p = { .conn = { .host = (char *)"127.0.0.1", .port = port, .timeout_s = 1 } };
 	imap_t *m = imap_new(&p);
 	long long t0 = net_now_ms();
 	assert_int_equal(imap_connect(m), IMAP_ERR_NET);
@@ -112,8 +112,8 @@ static void test_cancel_from_thread(void **state)
 	int l = silent_listener(&port);
 	for (int implicit = 0; implicit < 2; implicit++) {
 		/* blocked on the greeting (imap://) or on the handshake (imaps://) */
-		struct imap_params p = { .host = (char *)"127.0.0.1", .port = port, .timeout_s = 30,
-					 .implicit_tls = implicit };
+		struct imap_params p = { .conn = { .host = (char *)"127.0.0.1", .port = port, .timeout_s = 30,
+						   .implicit_tls = implicit } };
 		imap_t *m = imap_new(&p);
 		pthread_t th;
 		pthread_create(&th, NULL, cancel_later, m);

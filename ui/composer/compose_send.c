@@ -198,9 +198,9 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	}
 	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
-	j->ask_pass = j->p.user && !j->p.pass && !j->p.pass_cmd && !j->p.oauth_cmd;
+	j->ask_pass = j->p.conn.user && !j->p.conn.pass && !j->p.conn.pass_cmd && !j->p.conn.oauth_cmd;
 	if (!j->p.sendmail)
-		j->src = sync_glue_secret_src(u, account, j->p.user);
+		j->src = sync_glue_secret_src(u, account, j->p.conn.user);
 	char *rec = NULL;
 	free(roles_folder(u->conf, account, IMAP_SPECIAL_SENT, &rec));
 	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec);

@@ -25,6 +25,7 @@
 #include "secret.h"
 #include "text.h"
 #include "tls.h"
+#include "url.h"
 #include "util.h"
 #include "entry.h"
 #include "wizard_fe.h"
@@ -113,9 +114,9 @@ static void discover_job_cancel(void *arg)
 /* A server from a URL the user gave (--imap-url / --smtp-url). */
 static bool server_from_url(struct wiz *w, const char *url, enum disc_proto proto, struct disc_server *s)
 {
-	struct conf_url u;
+	struct url u;
 	char *err;
-	if (!conf_url_parse(url, proto == DISC_IMAP ? "imaps|imap" : "smtps|smtp", &u, &err)) {
+	if (!url_parse(url, proto == DISC_IMAP ? "imaps|imap" : "smtps|smtp", &u, &err)) {
 		wiz_fail(w, "%s: %s", url, err);
 		free(err);
 		return false;
@@ -127,7 +128,7 @@ static bool server_from_url(struct wiz *w, const char *url, enum disc_proto prot
 	s->port = u.port ? u.port : proto == DISC_IMAP ? (u.implicit_tls ? 993 : 143) : (u.implicit_tls ? 465 : 587);
 	s->user = u.user ? xstrdup(u.user) : NULL;
 	s->source = xstrdup("your command line");
-	conf_url_clear(&u);
+	url_clear(&u);
 	return true;
 }
 

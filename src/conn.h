@@ -1,0 +1,68 @@
+/* conn.h - where and how to reach a mail server: the connection settings
+ * IMAP (imap.c), SMTP (smtp.c) and discovery's probes share, built from an
+ * account's options in one place (conn_from_conf).
+ *
+ * The protocol sessions keep their own copy (conn_params_copy) and never
+ * read the config themselves.
+ */
+#ifndef MUTTLIKE_CONN_H
+#define MUTTLIKE_CONN_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "net.h"
+#include "tls.h"
+
+enum conn_proto { CONN_IMAP, CONN_SMTP };
+
+/* Strings owned; conn_params_clear frees them (and wipes pass). */
+struct conn_params {
+	char *host;
+	int port;
+	bool implicit_tls;     /* imaps:// or smtps:// */
+	bool tls_none;         /* set tls = none: plaintext, warned at every connect */
+	char *user;            /* NULL: none (SMTP then sends without AUTH) */
+	char *pass;            /* a secret (imap_pass) or NULL */
+	char *pass_cmd;        /* the command that prints the password, or NULL */
+	char *oauth_cmd;       /* the command that prints an OAuth token, or NULL */
+	const char *pass_what; /* static: the option pass_cmd came from, for errors */
+	char *ca_file;         /* extra trust anchors or NULL */
+	char *pin;             /* tls_pin or NULL */
+	char *pin_file;        /* data_dir/certs */
+	int timeout_s;         /* 0: 30 */
+	char *label;           /* account name for messages, may be NULL */
+};
+
+/* The account's settings for proto: its URL (imap_url / smtp_url: host,
+ * port or the scheme's default, TLS), user, secret sources, TLS options
+ * and timeout.  SMTP falls back to the IMAP user, to the IMAP secrets when
+ * the user is the same, and takes tls_pin only for the IMAP host.  False
+ * with *err (caller frees) when the URL is missing or bad. */
+bool conn_from_conf(const conf_t *c, long account, enum conn_proto proto, struct conn_params *p, char **err);
+void conn_params_copy(struct conn_params *d, const struct conn_params *s);
+void conn_params_clear(struct conn_params *p);
+
+/* The front end's way to ask for a password: a new string (freed with
+ * secret_free) or NULL when the user declines.  Called on the thread that
+ * logs in. */
+typedef char *(*conn_ask_secret_fn)(void *ud, const char *prompt);
+
+enum conn_secret { CONN_SECRET_OK, CONN_SECRET_NONE, CONN_SECRET_FAILED };
+/* The secret for a login to p, in this order: the command (oauth_cmd for
+ * a token, else pass_cmd, named as pass_what in errors), the configured
+ * password, ask(ud, prompt) (not for a token; ask may be NULL).  *out is a
+ * new string for secret_free; CONN_SECRET_FAILED with *err (caller frees)
+ * when the command failed, CONN_SECRET_NONE when nothing gave one. */
+enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, conn_ask_secret_fn ask, void *ud,
+				 const char *prompt, char **out, char **err);
+
+/* 993/143 for IMAP, 465/587 for SMTP. */
+int conn_default_port(enum conn_proto proto, bool implicit_tls);
+/* The per-operation timeout in milliseconds. */
+int conn_timeout_ms(const struct conn_params *p);
+/* The TLS settings for a connection to p (strings borrowed from p and
+ * accept_once; tls_stream_new copies them). */
+struct tls_config conn_tls_config(const struct conn_params *p, const char *accept_once, struct net_cancel *cancel);
+
+#endif
