@@ -13,11 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libetpan/libetpan.h>
-
 #include "copies.h"
 #include "fault.h"
 #include "imap.h"
+#include "imapdrv.h"
 #include "journal.h"
 #include "log.h"
 #include "maildir.h"
@@ -91,74 +90,6 @@ struct sync {
 	 * once (copies.h).  NULL otherwise. */
 	struct copies *copies;        /* owned, for one pass */
 };
-
-/* A message as the server has it. */
-struct rmsg {
-	uint32_t uid;
-	unsigned flags;
-	char *kw; /* owned, sorted space-separated keywords or NULL */
-};
-
-struct rlist {
-	struct rmsg *v;
-	size_t n, cap;
-};
-
-static void rlist_clear(struct rlist *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].kw);
-	free(r->v);
-	r->v = NULL;
-	r->n = r->cap = 0;
-}
-
-static void rlist_push(struct rlist *r, uint32_t uid, unsigned flags, char *kw)
-{
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 256;
-		r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
-	}
-	r->v[r->n++] = (struct rmsg){ uid, flags, kw };
-}
-
-static int rmsg_cmp(const void *a, const void *b)
-{
-	const struct rmsg *x = a, *y = b;
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
-}
-
-/* Sort and drop duplicate UIDs (a server may answer twice for one UID;
- * the last answer wins). */
-static void rlist_sort(struct rlist *r)
-{
-	if (r->n < 2)
-		return;
-	qsort(r->v, r->n, sizeof(*r->v), rmsg_cmp);
-	size_t w = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		if (w && r->v[w - 1].uid == r->v[i].uid) {
-			free(r->v[w - 1].kw);
-			r->v[w - 1] = r->v[i];
-		} else {
-			r->v[w++] = r->v[i];
-		}
-	}
-	r->n = w;
-}
-
-static struct rmsg *rlist_find(struct rlist *r, uint32_t uid)
-{
-	size_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->v[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < r->n && r->v[lo].uid == uid ? &r->v[lo] : NULL;
-}
 
 /* ---- small pure helpers (unit-tested) ---- */
 
@@ -401,24 +332,8 @@ static void set_error(struct sync *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A libetpan error on the selected session.  Stream-level errors mean the
- * connection is gone and end the pass; a NO/BAD only fails the folder. */
-static bool is_fatal(int r)
+static void imap_failed(struct sync *s, enum imapdrv_rc r, const char *folder, const char *what)
 {
-	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE || r == MAILIMAP_ERROR_CONNECTION_REFUSED ||
-	       r == MAILIMAP_ERROR_MEMORY || r == MAILIMAP_ERROR_FATAL;
-}
-
-static const char *server_text(mailimap *mi)
-{
-	if (mi && mi->imap_response && *mi->imap_response)
-		return mi->imap_response;
-	return "no reason given";
-}
-
-static void imap_failed(struct sync *s, int r, const char *folder, const char *what)
-{
-	mailimap *mi = imap_mailimap(s->imap);
 	if (s->cancelled) {
 		set_error(s, "cancelled");
 		s->net_failed = true;
@@ -431,146 +346,14 @@ static void imap_failed(struct sync *s, int r, const char *folder, const char *w
 		s->net_failed = true;
 		return;
 	}
-	if (is_fatal(r)) {
+	if (r == IMAPDRV_LOST) {
 		const char *why = imap_error(s->imap);
 		set_error(s, "%s: connection lost during %s%s%s", s->account, what, why && *why ? ": " : "",
 			  why ? why : "");
 		s->net_failed = true;
 		return;
 	}
-	folder_error(s, folder, "%s: %s failed: %s", folder ? folder : "", what, server_text(mi));
-}
-
-/* ---- flags ---- */
-
-/* The IMAP flag list of a fetch as MAILDIR_F_* bits and keywords. */
-static unsigned parse_flags(clist *list, char **kw)
-{
-	unsigned f = 0;
-	struct strbuf k;
-	strbuf_init(&k);
-	size_t nkw = 0;
-	char *words[256];
-	for (clistiter *it = list ? clist_begin(list) : NULL; it; it = clist_next(it)) {
-		struct mailimap_flag_fetch *ff = clist_content(it);
-		if (ff->fl_type != MAILIMAP_FLAG_FETCH_OTHER || !ff->fl_flag)
-			continue;
-		struct mailimap_flag *fl = ff->fl_flag;
-		switch (fl->fl_type) {
-		case MAILIMAP_FLAG_ANSWERED: f |= MAILDIR_F_REPLIED; break;
-		case MAILIMAP_FLAG_FLAGGED: f |= MAILDIR_F_FLAGGED; break;
-		case MAILIMAP_FLAG_DELETED: f |= MAILDIR_F_TRASHED; break;
-		case MAILIMAP_FLAG_SEEN: f |= MAILDIR_F_SEEN; break;
-		case MAILIMAP_FLAG_DRAFT: f |= MAILDIR_F_DRAFT; break;
-		case MAILIMAP_FLAG_KEYWORD:
-			if (!fl->fl_data.fl_keyword)
-				break;
-			if (strcasecmp(fl->fl_data.fl_keyword, "$Forwarded") == 0)
-				f |= MAILDIR_F_PASSED;
-			else if (nkw < ARRAY_SIZE(words))
-				words[nkw++] = fl->fl_data.fl_keyword;
-			break;
-		default: break;
-		}
-	}
-	/* Sorted, so that equal sets compare equal as strings. */
-	for (size_t i = 1; i < nkw; i++)
-		for (size_t j = i; j > 0 && strcmp(words[j - 1], words[j]) > 0; j--) {
-			char *t = words[j];
-			words[j] = words[j - 1];
-			words[j - 1] = t;
-		}
-	for (size_t i = 0; i < nkw; i++) {
-		/* Keywords are atoms; anything else would break the state file. */
-		bool ok = *words[i] != '\0';
-		for (const char *p = words[i]; *p; p++)
-			if ((unsigned char)*p <= ' ' || *p == 0x7f)
-				ok = false;
-		if (!ok || (i && strcmp(words[i], words[i - 1]) == 0))
-			continue;
-		if (k.len)
-			strbuf_addc(&k, ' ');
-		strbuf_adds(&k, words[i]);
-	}
-	*kw = k.len ? strbuf_detach(&k) : NULL;
-	strbuf_free(&k);
-	return f;
-}
-
-static struct mailimap_flag_list *flag_list_of(unsigned flags)
-{
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
-	if (flags & MAILDIR_F_REPLIED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_answered());
-	if (flags & MAILDIR_F_FLAGGED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flagged());
-	if (flags & MAILDIR_F_TRASHED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-	if (flags & MAILDIR_F_SEEN)
-		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
-	if (flags & MAILDIR_F_DRAFT)
-		mailimap_flag_list_add(fl, mailimap_flag_new_draft());
-	if (flags & MAILDIR_F_PASSED)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$Forwarded")));
-	return fl;
-}
-
-/* ---- one fetched message ---- */
-
-struct fetched {
-	uint32_t uid;
-	uint32_t size;     /* RFC822.SIZE, when asked */
-	unsigned flags;
-	bool has_flags;
-	char *kw;          /* owned */
-	const char *body;  /* foreign (libetpan's) */
-	size_t len;
-	time_t idate;
-};
-
-static time_t imap_date_to_time(const struct mailimap_date_time *d)
-{
-	struct tm tm = { 0 };
-	tm.tm_year = d->dt_year - 1900;
-	tm.tm_mon = d->dt_month - 1;
-	tm.tm_mday = d->dt_day;
-	tm.tm_hour = d->dt_hour;
-	tm.tm_min = d->dt_min;
-	tm.tm_sec = d->dt_sec;
-	time_t t = timegm(&tm);
-	int z = d->dt_zone; /* +HHMM as a number */
-	int off = (z / 100) * 3600 + (z % 100) * 60;
-	return t - off;
-}
-
-static void parse_msg_att(struct mailimap_msg_att *att, struct fetched *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (clistiter *it = clist_begin(att->att_list); it; it = clist_next(it)) {
-		struct mailimap_msg_att_item *item = clist_content(it);
-		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
-			free(out->kw);
-			out->flags = parse_flags(item->att_data.att_dyn->att_list, &out->kw);
-			out->has_flags = true;
-		} else if (item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC) {
-			struct mailimap_msg_att_static *st = item->att_data.att_static;
-			switch (st->att_type) {
-			case MAILIMAP_MSG_ATT_UID: out->uid = st->att_data.att_uid; break;
-			case MAILIMAP_MSG_ATT_RFC822_SIZE: out->size = st->att_data.att_rfc822_size; break;
-			case MAILIMAP_MSG_ATT_INTERNALDATE:
-				if (st->att_data.att_internal_date)
-					out->idate = imap_date_to_time(st->att_data.att_internal_date);
-				break;
-			case MAILIMAP_MSG_ATT_BODY_SECTION:
-				if (st->att_data.att_body_section && st->att_data.att_body_section->sec_body_part) {
-					out->body = st->att_data.att_body_section->sec_body_part;
-					out->len = st->att_data.att_body_section->sec_length;
-				}
-				break;
-			default: break;
-			}
-		}
-	}
+	folder_error(s, folder, "%s: %s failed: %s", folder ? folder : "", what, imapdrv_server_text(s->imap));
 }
 
 /* ---- header-only stubs (sync_max_size) ---- */
@@ -778,83 +561,17 @@ static int save_state(struct sync *s, struct folder_ctx *c)
 	return 0;
 }
 
-/* Build a UID set from a sorted array, merging runs into ranges. */
-static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
-{
-	struct mailimap_set *set = mailimap_set_new_empty();
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
-			j++;
-		if (j == i)
-			mailimap_set_add_single(set, uids[i]);
-		else
-			mailimap_set_add_interval(set, uids[i], uids[j]);
-		i = j + 1;
-	}
-	return set;
-}
-
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* UID and FLAGS of each FETCH response in fetched, into r (sorted). */
-static void fetched_flags(clist *fetched, struct rlist *r)
-{
-	for (clistiter *it = fetched ? clist_begin(fetched) : NULL; it; it = clist_next(it)) {
-		struct fetched fm;
-		parse_msg_att(clist_content(it), &fm);
-		if (fm.uid && fm.has_flags)
-			rlist_push(r, fm.uid, fm.flags, fm.kw);
-		else
-			free(fm.kw);
-	}
-	rlist_sort(r);
-}
-
-/* UID FETCH set (UID FLAGS), optionally CHANGEDSINCE, into r. */
-static int fetch_flags(struct sync *s, struct mailimap_set *set, uint64_t changedsince, struct rlist *r)
-{
-	mailimap *mi = imap_mailimap(s->imap);
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
-	clist *res = NULL;
-	int rc = changedsince ? mailimap_uid_fetch_changedsince(mi, set, ft, changedsince, &res)
-			      : mailimap_uid_fetch(mi, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	if (rc != MAILIMAP_NO_ERROR)
-		return rc;
-	fetched_flags(res, r);
-	mailimap_fetch_list_free(res);
-	return MAILIMAP_NO_ERROR;
-}
-
 /* UID SEARCH ALL: every UID in the folder, sorted. */
-static int search_all(struct sync *s, uint32_t **out, size_t *n)
+static enum imapdrv_rc search_all(struct sync *s, uint32_t **out, size_t *n)
 {
-	mailimap *mi = imap_mailimap(s->imap);
-	struct mailimap_search_key *key = mailimap_search_key_new_all();
-	clist *res = NULL;
-	int rc = mailimap_uid_search(mi, NULL, key, &res);
-	mailimap_search_key_free(key);
 	s->stats.uid_searches++;
-	*out = NULL;
-	*n = 0;
-	if (rc != MAILIMAP_NO_ERROR)
-		return rc;
-	uint32_t *v = xreallocarray(NULL, (size_t)clist_count(res) + 1, sizeof(*v));
-	size_t k = 0;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it))
-		v[k++] = *(uint32_t *)clist_content(it);
-	mailimap_search_result_free(res);
-	qsort(v, k, sizeof(*v), u32_cmp);
-	*out = v;
-	*n = k;
-	return MAILIMAP_NO_ERROR;
+	return imapdrv_search_all(s->imap, out, n);
 }
 
 /* ---- UIDVALIDITY re-map ---- */
@@ -867,53 +584,22 @@ struct idsize {
 };
 
 /* The server's Message-ID and size of every message. */
-static int fetch_ids(struct sync *s, struct idsize **out, size_t *n)
+static enum imapdrv_rc fetch_ids(struct sync *s, struct idsize **out, size_t *n)
 {
-	mailimap *mi = imap_mailimap(s->imap);
-	clist *hdrs = clist_new();
-	clist_append(hdrs, xstrdup("MESSAGE-ID"));
-	struct mailimap_section *sec = mailimap_section_new_header_fields(mailimap_header_list_new(hdrs));
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(sec));
-	struct mailimap_set *set = mailimap_set_new_interval(1, 0);
-	clist *res = NULL;
-	int rc = mailimap_uid_fetch(mi, set, ft, &res);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
+	struct imapdrv_batch b;
+	enum imapdrv_rc rc = imapdrv_fetch(s->imap, NULL, 0, IMAPDRV_SIZE | IMAPDRV_MESSAGE_ID, 0, &b);
 	*out = NULL;
 	*n = 0;
-	if (rc != MAILIMAP_NO_ERROR)
+	if (rc != IMAPDRV_OK)
 		return rc;
-	struct idsize *v = xreallocarray(NULL, (size_t)clist_count(res) + 1, sizeof(*v));
-	size_t k = 0;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct mailimap_msg_att *att = clist_content(it);
-		struct idsize e = { 0 };
-		for (clistiter *j = clist_begin(att->att_list); j; j = clist_next(j)) {
-			struct mailimap_msg_att_item *item = clist_content(j);
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			struct mailimap_msg_att_static *st = item->att_data.att_static;
-			if (st->att_type == MAILIMAP_MSG_ATT_UID)
-				e.uid = st->att_data.att_uid;
-			else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
-				e.size = st->att_data.att_rfc822_size;
-			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && st->att_data.att_body_section &&
-				 st->att_data.att_body_section->sec_body_part)
-				e.mid = maildir_message_id(st->att_data.att_body_section->sec_body_part,
-							   st->att_data.att_body_section->sec_length);
-		}
-		if (e.uid)
-			v[k++] = e;
-		else
-			free(e.mid);
-	}
-	mailimap_fetch_list_free(res);
+	struct idsize *v = xreallocarray(NULL, b.n + 1, sizeof(*v));
+	for (size_t i = 0; i < b.n; i++)
+		v[i] = (struct idsize){ .uid = b.v[i].uid, .size = b.v[i].size,
+					.mid = b.v[i].body ? maildir_message_id(b.v[i].body, b.v[i].len) : NULL };
 	*out = v;
-	*n = k;
-	return MAILIMAP_NO_ERROR;
+	*n = b.n;
+	imapdrv_batch_free(&b);
+	return IMAPDRV_OK;
 }
 
 /* The folder's UIDVALIDITY changed: give every local message that matches
@@ -927,8 +613,8 @@ static int remap_uidvalidity(struct sync *s, struct folder_ctx *c, uint32_t newv
 		return -1;
 	struct idsize *ids;
 	size_t nids;
-	int rc = fetch_ids(s, &ids, &nids);
-	if (rc != MAILIMAP_NO_ERROR) {
+	enum imapdrv_rc rc = fetch_ids(s, &ids, &nids);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, c->name, "UID FETCH (Message-ID)");
 		return -1;
 	}
@@ -1018,17 +704,10 @@ static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned r
 	p->uids[p->n++] = uid;
 }
 
-static int uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
+static enum imapdrv_rc uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
 {
 	s->server_written = true;
-	struct mailimap_set *set = uid_set(uids, n);
-	struct mailimap_flag_list *fl = flag_list_of(flags);
-	struct mailimap_store_att_flags *sa = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
-						  : mailimap_store_att_flags_new_remove_flags_silent(fl);
-	int rc = mailimap_uid_store(imap_mailimap(s->imap), set, sa);
-	mailimap_store_att_flags_free(sa);
-	mailimap_set_free(set);
-	return rc;
+	return imapdrv_store(s->imap, uids, n, add, flags, NULL);
 }
 
 /* Delete uids (sorted) on the server as the account's policy says. */
@@ -1059,27 +738,21 @@ static bool gmail_label(const struct sync *s, const struct imap_folder *f)
 	       strcasecmp(f->raw, "INBOX") != 0 && has_all_folder(s);
 }
 
-static int remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+static enum imapdrv_rc remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	s->server_written = true;
-	mailimap *mi = imap_mailimap(s->imap);
 	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0 && !gmail_label(s, c->f);
-	struct mailimap_set *set = uid_set(uids, n);
-	int rc;
-	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE)) {
-		rc = mailimap_uid_move(mi, set, s->trash_raw);
-	} else {
-		rc = MAILIMAP_NO_ERROR;
-		if (to_trash)
-			rc = mailimap_uid_copy(mi, set, s->trash_raw);
-		if (rc == MAILIMAP_NO_ERROR)
-			rc = uid_store(s, uids, n, MAILDIR_F_TRASHED, true);
-		/* Without UIDPLUS, EXPUNGE would also remove messages that
-		 * others marked \Deleted; leave them marked instead. */
-		if (rc == MAILIMAP_NO_ERROR && imap_has_cap(s->imap, IMAP_CAP_UIDPLUS))
-			rc = mailimap_uid_expunge(mi, set);
-	}
-	mailimap_set_free(set);
+	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE))
+		return imapdrv_move(s->imap, uids, n, s->trash_raw, NULL, NULL);
+	enum imapdrv_rc rc = IMAPDRV_OK;
+	if (to_trash)
+		rc = imapdrv_copy(s->imap, uids, n, s->trash_raw, NULL, NULL);
+	if (rc == IMAPDRV_OK)
+		rc = uid_store(s, uids, n, MAILDIR_F_TRASHED, true);
+	/* Without UIDPLUS, EXPUNGE would also remove messages that
+	 * others marked \Deleted; leave them marked instead. */
+	if (rc == IMAPDRV_OK && imap_has_cap(s->imap, IMAP_CAP_UIDPLUS))
+		rc = imapdrv_expunge(s->imap, uids, n);
 	return rc;
 }
 
@@ -1102,20 +775,8 @@ static uint32_t find_appended(struct sync *s, uint32_t from, const char *data, s
 	char *mid = maildir_message_id(data, len);
 	if (!mid)
 		return 0;
-	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
-	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(mailimap_set_new_interval(from, 0)));
-	mailimap_search_key_multiple_add(key, mailimap_search_key_new_header(xstrdup("Message-ID"), mid));
-	clist *res = NULL;
-	uint32_t uid = 0;
-	if (mailimap_uid_search(imap_mailimap(s->imap), NULL, key, &res) == MAILIMAP_NO_ERROR) {
-		for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-			uint32_t u = *(uint32_t *)clist_content(it);
-			if (u >= from && u > uid)
-				uid = u;
-		}
-		mailimap_search_result_free(res);
-	}
-	mailimap_search_key_free(key);
+	uint32_t uid = imapdrv_search_message_id(s->imap, from, mid);
+	free(mid);
 	return uid;
 }
 
@@ -1181,7 +842,6 @@ static void adopt_uploaded(struct sync *s, struct folder_ctx *c, struct maildir_
  * server is searched for the Message-ID) instead of uploading twice. */
 static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext)
 {
-	mailimap *mi = imap_mailimap(s->imap);
 	for (size_t i = 0; i < c->local.n; i++) {
 		struct maildir_entry *e = &c->local.v[i];
 		if (e->has_uid)
@@ -1229,16 +889,14 @@ static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity
 				free(marked);
 			}
 		}
-		struct mailimap_flag_list *fl = flag_list_of(e->flags);
 		uint32_t uv = 0, uid = 0;
 		size_t cl = 0;
 		char *crlf = to_crlf(data, len, &cl);
 		s->server_written = true;
-		int rc = mailimap_uidplus_append(mi, c->f->raw, fl, NULL, crlf ? crlf : data, crlf ? cl : len, &uv,
-						 &uid);
-		mailimap_flag_list_free(fl);
+		enum imapdrv_rc rc =
+			imapdrv_append(s->imap, c->f->raw, e->flags, crlf ? crlf : data, crlf ? cl : len, &uv, &uid);
 		free(data);
-		if (rc != MAILIMAP_NO_ERROR) {
+		if (rc != IMAPDRV_OK) {
 			free(crlf);
 			imap_failed(s, rc, c->name, "APPEND");
 			return -1;
@@ -1261,146 +919,205 @@ static int append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity
 	return 0;
 }
 
+/* A fetched message staged in tmp/. */
+struct staged_msg {
+	struct maildir_staged f;
+	uint32_t uid;
+	unsigned flags;
+	char *kw;  /* owned */
+	size_t len;
+	char *mid; /* owned, when s->copies */
+};
+
+/* The counts of one fetch_batches() run. */
+struct fetch_pass {
+	size_t n, done, since_save;
+	long long t_net, t_local, t_start; /* MUTTLIKE_TIMING */
+};
+
+/* Stage one message (as a stub: its header only); 0 or an errno. */
+static int stage_one(struct sync *s, struct folder_ctx *c, struct imapdrv_msg *fm, bool stubs, struct staged_msg *out)
+{
+	const char *body = fm->body;
+	size_t len = fm->len;
+	char *stub = NULL;
+	if (stubs) {
+		stub = make_stub(body, len, fm->size ? fm->size : (uint32_t)len, &len);
+		body = stub;
+	}
+	int werr = 0;
+	if (maildir_stage(c->dir, body, len, fm->uid, true, fm->flags, fm->idate, &out->f) < 0) {
+		werr = errno;
+	} else {
+		out->uid = fm->uid;
+		out->flags = fm->flags;
+		out->kw = fm->kw;
+		fm->kw = NULL;
+		out->len = len;
+		out->mid = s->copies && !stubs ? maildir_message_id(body, len) : NULL;
+	}
+	free(stub);
+	return werr;
+}
+
+/* Stage the bodies of a batch in v (*nv of them); 0 or an errno. */
+static int stage_batch(struct sync *s, struct folder_ctx *c, struct imapdrv_batch *b, bool stubs,
+		       struct staged_msg *v, size_t *nv)
+{
+	int werr = 0;
+	*nv = 0;
+	for (size_t i = 0; i < b->n && !werr; i++) {
+		struct imapdrv_msg *fm = &b->v[i];
+		/* Unsolicited FETCHes (flag news about other messages) carry
+		 * no body; the next pass sees those changes. */
+		bool dup = false;
+		for (size_t k = 0; k < *nv && !dup; k++)
+			dup = v[k].uid == fm->uid;
+		if (!fm->body || dup || state_get(c->st, fm->uid))
+			continue;
+		werr = stage_one(s, c, fm, stubs, &v[*nv]);
+		if (!werr)
+			(*nv)++;
+	}
+	return werr;
+}
+
+/* A committed message joins the index, the state, the copies and the
+ * counts. */
+static void record_fetched(struct sync *s, struct folder_ctx *c, const struct staged_msg *m, const char *name)
+{
+	fault_point("fetch");
+	char *p = store_path(c, name);
+	store_add(s->store, p, s->account, m->kw);
+	free(p);
+	state_put(c->st, m->uid, m->flags, m->kw);
+	if (m->mid) {
+		char *abs = xasprintf("%s/%s", c->dir, name);
+		copies_note(s->copies, m->mid, m->len, abs);
+		free(abs);
+	}
+	s->stats.fetched++;
+	s->stats.bytes += m->len;
+	s->pass_bytes += m->len;
+}
+
+/* Make the staged batch durable with one journal commit and one
+ * directory fsync (or discard it after werr), and only then let the
+ * state, the index or the progress count it.  0 or an errno. */
+static int commit_batch(struct sync *s, struct folder_ctx *c, struct staged_msg *b, size_t nb, int werr,
+			struct fetch_pass *fp)
+{
+	char **names = xcalloc(nb + 1, sizeof(*names));
+	struct maildir_staged *v = xcalloc(nb + 1, sizeof(*v));
+	for (size_t k = 0; k < nb; k++)
+		v[k] = b[k].f;
+	if (werr)
+		maildir_staged_discard(v, nb);
+	else if (maildir_commit(c->dir, v, nb, names) < 0)
+		werr = errno;
+	free(v);
+	for (size_t k = 0; k < nb && !werr; k++) {
+		record_fetched(s, c, &b[k], names[k]);
+		fp->done++;
+		fp->since_save++;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		free(b[k].kw);
+		free(b[k].mid);
+		free(names[k]);
+	}
+	free(names);
+	return werr;
+}
+
+static int write_failed(struct sync *s, struct folder_ctx *c, int werr, size_t left)
+{
+	if (werr == ENOSPC || werr == EDQUOT) {
+		folder_error(s, c->name, "%s: disk full at %s: %zu messages not stored; free space and run sync again",
+			     c->name, c->dir, left);
+		return -1;
+	}
+	if (werr) {
+		folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir, strerror(werr));
+		return -1;
+	}
+	return 0;
+}
+
+/* One UID FETCH of bodies, staged, committed and counted. */
+static int fetch_batch(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs,
+		       struct fetch_pass *fp)
+{
+	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
+	struct imapdrv_batch b;
+	long long t0 = net_now_ms();
+	if (fault_hit("drop-fetch"))
+		imapdrv_drop(s->imap);
+	enum imapdrv_rc rc = imapdrv_fetch(s->imap, uids, n, items, 0, &b);
+	fp->t_net += net_now_ms() - t0;
+	t0 = net_now_ms();
+	if (rc != IMAPDRV_OK) {
+		imap_failed(s, rc, c->name, "UID FETCH (BODY)");
+		return -1;
+	}
+	struct staged_msg *v = xcalloc(b.n + 1, sizeof(*v));
+	size_t nv = 0;
+	int werr = stage_batch(s, c, &b, stubs, v, &nv);
+	imapdrv_batch_free(&b);
+	werr = commit_batch(s, c, v, nv, werr, fp);
+	free(v);
+	fp->t_local += net_now_ms() - t0;
+	return write_failed(s, c, werr, fp->n - fp->done);
+}
+
 /* Download uids (sorted ascending) newest first, in bounded batches;
  * stubs: only the header of each (see make_stub). */
 static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
 {
-	mailimap *mi = imap_mailimap(s->imap);
-	size_t done = 0, since_save = 0;
-	long long t_net = 0, t_local = 0, t_start = net_now_ms(); /* MUTTLIKE_TIMING */
+	struct fetch_pass fp = { .n = n, .t_start = net_now_ms() };
 	emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
 	size_t end = n; /* fetch uids[start..end) newest first */
 	while (end > 0 && !s->cancelled) {
 		size_t start = end > FETCH_BATCH ? end - FETCH_BATCH : 0;
-		struct mailimap_set *set = uid_set(uids + start, end - start);
-		struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-		if (stubs) {
-			mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-			mailimap_fetch_type_new_fetch_att_list_add(
-				ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new_header()));
-		} else {
-			mailimap_fetch_type_new_fetch_att_list_add(
-				ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-		}
-		clist *res = NULL;
-		long long t0 = net_now_ms();
-		if (fault_hit("drop-fetch") && mi->imap_stream)
-			shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
-		int rc = mailimap_uid_fetch(mi, set, ft, &res);
-		t_net += net_now_ms() - t0;
-		t0 = net_now_ms();
-		mailimap_fetch_type_free(ft);
-		mailimap_set_free(set);
-		if (rc != MAILIMAP_NO_ERROR) {
-			imap_failed(s, rc, c->name, "UID FETCH (BODY)");
+		if (fetch_batch(s, c, uids + start, end - start, stubs, &fp) < 0)
 			return -1;
-		}
-		/* Stage the batch in tmp/, make it durable with one journal
-		 * commit, rename it into cur/ with one directory fsync, and
-		 * only then let the state, the index or the progress count it. */
-		struct staged_msg {
-			struct maildir_staged f;
-			uint32_t uid;
-			unsigned flags;
-			char *kw;
-			size_t len;
-			char *mid; /* owned, when s->copies */
-		} *b = xcalloc((size_t)clist_count(res) + 1, sizeof(*b));
-		size_t nb = 0;
-		int werr = 0;
-		for (clistiter *it = clist_begin(res); it && !werr; it = clist_next(it)) {
-			struct fetched fm;
-			parse_msg_att(clist_content(it), &fm);
-			/* Unsolicited FETCHes (flag news about other messages) carry
-			 * no body; the next pass sees those changes. */
-			bool dup = false;
-			for (size_t k = 0; k < nb && !dup; k++)
-				dup = b[k].uid == fm.uid;
-			if (!fm.uid || !fm.body || dup || state_get(c->st, fm.uid)) {
-				free(fm.kw);
-				continue;
-			}
-			char *stub = NULL;
-			if (stubs) {
-				size_t sl = 0;
-				stub = make_stub(fm.body, fm.len, fm.size ? fm.size : (uint32_t)fm.len, &sl);
-				fm.body = stub;
-				fm.len = sl;
-			}
-			if (maildir_stage(c->dir, fm.body, fm.len, fm.uid, true, fm.flags, fm.idate, &b[nb].f) < 0) {
-				werr = errno;
-				free(fm.kw);
-			} else {
-				b[nb].uid = fm.uid;
-				b[nb].flags = fm.flags;
-				b[nb].kw = fm.kw;
-				b[nb].len = fm.len;
-				b[nb].mid = s->copies && !stubs ? maildir_message_id(fm.body, fm.len) : NULL;
-				nb++;
-			}
-			free(stub);
-		}
-		mailimap_fetch_list_free(res);
-		char **names = xcalloc(nb + 1, sizeof(*names));
-		struct maildir_staged *v = xcalloc(nb + 1, sizeof(*v));
-		for (size_t k = 0; k < nb; k++)
-			v[k] = b[k].f;
-		if (werr)
-			maildir_staged_discard(v, nb);
-		else if (maildir_commit(c->dir, v, nb, names) < 0)
-			werr = errno;
-		free(v);
-		for (size_t k = 0; k < nb && !werr; k++) {
-			fault_point("fetch");
-			char *p = store_path(c, names[k]);
-			store_add(s->store, p, s->account, b[k].kw);
-			free(p);
-			state_put(c->st, b[k].uid, b[k].flags, b[k].kw);
-			if (b[k].mid) {
-				char *abs = xasprintf("%s/%s", c->dir, names[k]);
-				copies_note(s->copies, b[k].mid, b[k].len, abs);
-				free(abs);
-			}
-			s->stats.fetched++;
-			s->stats.bytes += b[k].len;
-			s->pass_bytes += b[k].len;
-			done++;
-			since_save++;
-		}
-		for (size_t k = 0; k < nb; k++) {
-			free(b[k].kw);
-			free(b[k].mid);
-			free(names[k]);
-		}
-		free(names);
-		free(b);
-		t_local += net_now_ms() - t0;
-		if (werr == ENOSPC || werr == EDQUOT) {
-			folder_error(s, c->name,
-				     "%s: disk full at %s: %zu messages not stored; free space and run sync again",
-				     c->name, c->dir, n - done);
-			return -1;
-		}
-		if (werr) {
-			folder_error(s, c->name, "%s: cannot write a message into %s: %s", c->name, c->dir,
-				     strerror(werr));
-			return -1;
-		}
 		end = start;
-		emit(s, SYNC_EV_PROGRESS, c->name, done, n, NULL);
-		if (since_save >= STATE_SAVE_EVERY) {
+		emit(s, SYNC_EV_PROGRESS, c->name, fp.done, n, NULL);
+		if (fp.since_save >= STATE_SAVE_EVERY) {
 			if (save_state(s, c) < 0)
 				return -1;
-			since_save = 0;
+			fp.since_save = 0;
 		}
 	}
 	if (getenv("MUTTLIKE_TIMING"))
-		log_info("%s: timing: %zu fetched in %.2f s: FETCH %.2f s, files and queue %.2f s", c->name, done,
-			 (net_now_ms() - t_start) / 1e3, t_net / 1e3, t_local / 1e3);
+		log_info("%s: timing: %zu fetched in %.2f s: FETCH %.2f s, files and queue %.2f s", c->name, fp.done,
+			 (net_now_ms() - fp.t_start) / 1e3, fp.t_net / 1e3, fp.t_local / 1e3);
 	return s->cancelled ? -1 : 0;
+}
+
+/* The UIDs of uids (sorted) whose message is larger than max, sorted,
+ * into big (*nbig); one UID FETCH (RFC822.SIZE). */
+static int big_ones(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, long max, uint32_t *big,
+		    size_t *nbig)
+{
+	struct imapdrv_batch b;
+	enum imapdrv_rc rc = imapdrv_fetch(s->imap, uids, n, IMAPDRV_SIZE, 0, &b);
+	*nbig = 0;
+	if (rc != IMAPDRV_OK) {
+		imap_failed(s, rc, c->name, "UID FETCH (RFC822.SIZE)");
+		return -1;
+	}
+	for (size_t i = 0; i < b.n; i++)
+		if (b.v[i].size > (uint64_t)max && bsearch(&b.v[i].uid, uids, n, sizeof(*uids), u32_cmp))
+			big[(*nbig)++] = b.v[i].uid;
+	imapdrv_batch_free(&b);
+	qsort(big, *nbig, sizeof(*big), u32_cmp);
+	size_t w = 0;
+	for (size_t i = 0; i < *nbig; i++)
+		if (!w || big[w - 1] != big[i])
+			big[w++] = big[i];
+	*nbig = w;
+	return 0;
 }
 
 /* Download new messages; with sync_max_size, the larger ones as stubs
@@ -1410,35 +1127,14 @@ static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 	long max = conf_num(s->conf, -1, OPT_ID_sync_max_size);
 	if (max <= 0)
 		return fetch_batches(s, c, uids, n, false);
-	struct mailimap_set *set = uid_set(uids, n);
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-	clist *res = NULL;
-	int rc = mailimap_uid_fetch(imap_mailimap(s->imap), set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (rc != MAILIMAP_NO_ERROR) {
-		imap_failed(s, rc, c->name, "UID FETCH (RFC822.SIZE)");
-		return -1;
-	}
 	uint32_t *big = xreallocarray(NULL, n + 1, sizeof(*big));
 	size_t nbig = 0;
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct fetched fm;
-		parse_msg_att(clist_content(it), &fm);
-		free(fm.kw);
-		if (fm.uid && fm.size > (uint64_t)max && bsearch(&fm.uid, uids, n, sizeof(*uids), u32_cmp))
-			big[nbig++] = fm.uid;
+	if (big_ones(s, c, uids, n, max, big, &nbig) < 0) {
+		free(big);
+		return -1;
 	}
-	mailimap_fetch_list_free(res);
-	qsort(big, nbig, sizeof(*big), u32_cmp);
 	uint32_t *small = xreallocarray(NULL, n + 1, sizeof(*small));
-	size_t nsmall = 0, w = 0;
-	for (size_t i = 0; i < nbig; i++)
-		if (!w || big[w - 1] != big[i])
-			big[w++] = big[i];
-	nbig = w;
+	size_t nsmall = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!bsearch(&uids[i], big, nbig, sizeof(*big), u32_cmp))
 			small[nsmall++] = uids[i];
@@ -1452,6 +1148,38 @@ static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 	return r;
 }
 
+/* One message of reuse_copies(): written from the local copy when there
+ * is one.  True when it was; *werr an errno on failure. */
+static bool reuse_one(struct sync *s, struct folder_ctx *c, const struct imapdrv_msg *fm, const uint32_t *uids,
+		      size_t n, int *werr)
+{
+	char *mid = fm->body ? maildir_message_id(fm->body, fm->len) : NULL;
+	char *data = NULL;
+	if (bsearch(&fm->uid, uids, n, sizeof(*uids), u32_cmp) && !state_get(c->st, fm->uid))
+		data = copies_read(s->copies, mid, fm->size);
+	struct maildir_staged one;
+	char *name = NULL;
+	if (data && maildir_stage(c->dir, data, fm->size, fm->uid, true, fm->flags, fm->idate, &one) < 0)
+		*werr = errno;
+	else if (data && maildir_commit(c->dir, &one, 1, &name) < 0)
+		*werr = errno;
+	bool taken = data && !*werr;
+	if (taken) {
+		char *p = store_path(c, name);
+		store_add(s->store, p, s->account, fm->kw);
+		free(p);
+		state_put(c->st, fm->uid, fm->flags, fm->kw);
+		char *abs = xasprintf("%s/%s", c->dir, name);
+		copies_note(s->copies, mid, fm->size, abs);
+		free(abs);
+		s->stats.copied++;
+	}
+	free(name);
+	free(data);
+	free(mid);
+	return taken;
+}
+
 /* Take the new messages of uids (sorted) that the account already has in
  * another folder from there (copies.h): one UID FETCH of their sizes,
  * flags, dates and Message-IDs, then each copy written as a fetched one
@@ -1460,58 +1188,20 @@ static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 static int reuse_copies(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, uint32_t *rest,
 			size_t *nrest)
 {
-	clist *hdrs = clist_new();
-	clist_append(hdrs, xstrdup("MESSAGE-ID"));
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
-	mailimap_fetch_type_new_fetch_att_list_add(
-		ft, mailimap_fetch_att_new_body_peek_section(
-			    mailimap_section_new_header_fields(mailimap_header_list_new(hdrs))));
-	struct mailimap_set *set = uid_set(uids, n);
-	clist *res = NULL;
-	int rc = mailimap_uid_fetch(imap_mailimap(s->imap), set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (rc != MAILIMAP_NO_ERROR) {
+	struct imapdrv_batch b;
+	enum imapdrv_rc rc = imapdrv_fetch(s->imap, uids, n,
+					   IMAPDRV_FLAGS | IMAPDRV_IDATE | IMAPDRV_SIZE | IMAPDRV_MESSAGE_ID, 0, &b);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, c->name, "UID FETCH (Message-ID)");
 		return -1;
 	}
 	uint32_t *taken = xcalloc(n + 1, sizeof(*taken));
 	size_t ntaken = 0;
 	int werr = 0;
-	for (clistiter *it = clist_begin(res); it && !werr; it = clist_next(it)) {
-		struct fetched fm;
-		parse_msg_att(clist_content(it), &fm);
-		char *mid = fm.body ? maildir_message_id(fm.body, fm.len) : NULL;
-		char *data = NULL;
-		if (fm.uid && bsearch(&fm.uid, uids, n, sizeof(*uids), u32_cmp) && !state_get(c->st, fm.uid))
-			data = copies_read(s->copies, mid, fm.size);
-		struct maildir_staged one;
-		char *name = NULL;
-		if (data && maildir_stage(c->dir, data, fm.size, fm.uid, true, fm.flags, fm.idate, &one) < 0)
-			werr = errno;
-		else if (data && maildir_commit(c->dir, &one, 1, &name) < 0)
-			werr = errno;
-		if (data && !werr) {
-			char *p = store_path(c, name);
-			store_add(s->store, p, s->account, fm.kw);
-			free(p);
-			state_put(c->st, fm.uid, fm.flags, fm.kw);
-			char *abs = xasprintf("%s/%s", c->dir, name);
-			copies_note(s->copies, mid, fm.size, abs);
-			free(abs);
-			taken[ntaken++] = fm.uid;
-			s->stats.copied++;
-		}
-		free(name);
-		free(data);
-		free(mid);
-		free(fm.kw);
-	}
-	mailimap_fetch_list_free(res);
+	for (size_t i = 0; i < b.n && !werr; i++)
+		if (reuse_one(s, c, &b.v[i], uids, n, &werr))
+			taken[ntaken++] = b.v[i].uid;
+	imapdrv_batch_free(&b);
 	qsort(taken, ntaken, sizeof(*taken), u32_cmp);
 	*nrest = 0;
 	for (size_t i = 0; i < n; i++)
@@ -1563,22 +1253,10 @@ static int uidinfo_cmp(const void *key, const void *elem)
 }
 
 /* UID STORE of keywords (space-separated) on one message. */
-static int uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
+static enum imapdrv_rc uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
 {
 	s->server_written = true;
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
-	struct kwset k;
-	kw_split(&k, kws);
-	for (size_t i = 0; i < k.n; i++)
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(k.v[i])));
-	kw_free(&k);
-	struct mailimap_set *set = mailimap_set_new_single(uid);
-	struct mailimap_store_att_flags *sa = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
-						  : mailimap_store_att_flags_new_remove_flags_silent(fl);
-	int rc = mailimap_uid_store(imap_mailimap(s->imap), set, sa);
-	mailimap_store_att_flags_free(sa);
-	mailimap_set_free(set);
-	return rc;
+	return imapdrv_store(s->imap, &uid, 1, add, 0, kws);
 }
 
 /* The keywords the state may record for x now: the merged ones once the
@@ -1673,7 +1351,7 @@ static void delete_local(struct sync *s, struct folder_ctx *c, const struct uidi
 }
 
 /* The merge: decide and apply everything but the downloads. */
-static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r, bool r_complete,
+static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct imapdrv_flist *r, bool r_complete,
 			   const uint32_t *alluids, size_t nall, uint32_t **fetch, size_t *nfetch)
 {
 	/* Every UID any side knows. */
@@ -1717,7 +1395,7 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 			x->base = &x->base_copy;
 		}
 		x->loc = maildir_list_find(&c->local, u[i]);
-		struct rmsg *rm = rlist_find(r, u[i]);
+		struct imapdrv_flags *rm = imapdrv_flist_find(r, u[i]);
 		if (rm) {
 			x->on_server = true;
 			x->rflags = rm->flags;
@@ -1825,12 +1503,12 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 
 	for (size_t g = 0; g < ngroups && result == 0; g++) {
 		struct push_group *p = &groups[g];
-		int rc = MAILIMAP_NO_ERROR;
+		enum imapdrv_rc rc = IMAPDRV_OK;
 		if (p->add)
 			rc = uid_store(s, p->uids, p->n, p->add, true);
-		if (rc == MAILIMAP_NO_ERROR && p->rem)
+		if (rc == IMAPDRV_OK && p->rem)
 			rc = uid_store(s, p->uids, p->n, p->rem, false);
-		if (rc != MAILIMAP_NO_ERROR) {
+		if (rc != IMAPDRV_OK) {
 			imap_failed(s, rc, c->name, "UID STORE");
 			result = -1;
 			break;
@@ -1852,12 +1530,12 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		struct uidinfo *x = &info[i];
 		if (!x->kw_add && !x->kw_rem)
 			continue;
-		int rc = MAILIMAP_NO_ERROR;
+		enum imapdrv_rc rc = IMAPDRV_OK;
 		if (x->kw_add)
 			rc = uid_store_kw(s, x->uid, x->kw_add, true);
-		if (rc == MAILIMAP_NO_ERROR && x->kw_rem)
+		if (rc == IMAPDRV_OK && x->kw_rem)
 			rc = uid_store_kw(s, x->uid, x->kw_rem, false);
-		if (rc != MAILIMAP_NO_ERROR) {
+		if (rc != IMAPDRV_OK) {
 			imap_failed(s, rc, c->name, "UID STORE (keywords)");
 			result = -1;
 			break;
@@ -1879,8 +1557,8 @@ static int merge_and_apply(struct sync *s, struct folder_ctx *c, struct rlist *r
 		nrdel = 0;
 	}
 	if (result == 0 && nrdel) {
-		int rc = remote_delete(s, c, rdel, nrdel);
-		if (rc != MAILIMAP_NO_ERROR) {
+		enum imapdrv_rc rc = remote_delete(s, c, rdel, nrdel);
+		if (rc != IMAPDRV_OK) {
 			imap_failed(s, rc, c->name, "deleting on the server");
 			result = -1;
 		} else {
@@ -1951,38 +1629,13 @@ static char *known_uids(const struct state *st)
 	return strbuf_detach(&b);
 }
 
-struct uidrange {
-	uint32_t first, last;
-};
-
-static int uidrange_cmp(const void *a, const void *b)
-{
-	const struct uidrange *x = a, *y = b;
-	return x->first < y->first ? -1 : x->first > y->first;
-}
-
 /* Every UID the server still has, from the state, VANISHED (EARLIER) and
  * the changed messages in r: (state - vanished) + r, sorted, unique.  The
- * vanished set is never expanded (a server may send 1:4294967295); each
- * state UID is looked up in its sorted ranges. */
-static uint32_t *qresync_uids(const struct state *st, const struct mailimap_set *vanished, const struct rlist *r,
-			      size_t *n)
+ * vanished ranges (sorted by first) are never expanded (a server may send
+ * 1:4294967295); each state UID is looked up in them. */
+static uint32_t *qresync_uids(const struct state *st, const struct imapdrv_range *rg, size_t nr,
+			      const struct imapdrv_flist *r, size_t *n)
 {
-	size_t nr = 0, cap = 0;
-	struct uidrange *rg = NULL;
-	for (clistiter *it = vanished && vanished->set_list ? clist_begin(vanished->set_list) : NULL; it;
-	     it = clist_next(it)) {
-		const struct mailimap_set_item *item = clist_content(it);
-		uint32_t a = item->set_first ? item->set_first : UINT32_MAX; /* 0 is "*" */
-		uint32_t b = item->set_last ? item->set_last : UINT32_MAX;
-		if (nr == cap) {
-			cap = cap ? cap * 2 : 16;
-			rg = xreallocarray(rg, cap, sizeof(*rg));
-		}
-		rg[nr++] = (struct uidrange){ a < b ? a : b, a < b ? b : a };
-	}
-	if (nr)
-		qsort(rg, nr, sizeof(*rg), uidrange_cmp);
 	size_t ns = state_count(st), k = 0, j = 0;
 	uint32_t maxlast = 0; /* the highest end among the ranges passed so far */
 	uint32_t *v = xreallocarray(NULL, ns + r->n + 1, sizeof(*v));
@@ -1997,7 +1650,6 @@ static uint32_t *qresync_uids(const struct state *st, const struct mailimap_set 
 			continue; /* vanished */
 		v[k++] = uid;
 	}
-	free(rg);
 	for (size_t i = 0; i < r->n; i++)
 		v[k++] = r->v[i].uid;
 	if (k)
@@ -2010,9 +1662,26 @@ static uint32_t *qresync_uids(const struct state *st, const struct mailimap_set 
 	return v;
 }
 
-static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete, uint32_t **alluids,
-			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
-			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished);
+/* What learn_remote() found out about the server's side of a folder. */
+struct remote {
+	struct imapdrv_flist r; /* the flags of its messages (sorted) */
+	bool complete;          /* r lists every message, else only the changed ones */
+	uint32_t *alluids;      /* owned: every UID on the server, when asked; else NULL */
+	size_t nall;
+	uint32_t uidvalidity, uidnext;
+	uint64_t modseq;
+	bool noop;              /* nothing changed on the server */
+};
+
+static void remote_clear(struct remote *rm)
+{
+	imapdrv_flist_clear(&rm->r);
+	xfree(&rm->alluids);
+	rm->nall = 0;
+}
+
+static int learn_changes(struct sync *s, struct folder_ctx *c, struct remote *rm, bool condstore,
+			 struct imapdrv_selected *sel);
 
 /* In the state, or removed from the server by this pass. */
 static bool claimed(const struct folder_ctx *c, uint32_t uid)
@@ -2025,7 +1694,7 @@ static bool claimed(const struct folder_ctx *c, uint32_t uid)
  * after the merge and the fetch: non-zero means a UIDNEXT or
  * HIGHESTMODSEQ saved now would claim messages that are not on disk. */
 static size_t state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
-			       const struct rlist *r)
+			       const struct imapdrv_flist *r)
 {
 	size_t missing = 0;
 	for (size_t i = 0; i < nall; i++)
@@ -2041,137 +1710,113 @@ static size_t state_unmirrored(const struct folder_ctx *c, const uint32_t *allui
 	return missing;
 }
 
-/* SELECT, then learn what the server changed; fills r.  *complete tells
- * whether r lists every message or only the changed ones. */
-static int learn_remote(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete,
-			uint32_t **alluids, size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq,
-			bool *noop)
+/* SELECT, then learn what the server changed (rm). */
+static int learn_remote(struct sync *s, struct folder_ctx *c, struct remote *rm)
 {
-	mailimap *mi = imap_mailimap(s->imap);
 	bool condstore = imap_condstore_enabled(s->imap) || imap_has_cap(s->imap, IMAP_CAP_CONDSTORE);
 	/* QRESYNC: the SELECT itself returns VANISHED (EARLIER) and the
 	 * FETCH FLAGS of what changed since the state's HIGHESTMODSEQ. */
 	bool qresync = imap_qresync_enabled(s->imap) && state_uidvalidity(c->st) && state_highestmodseq(c->st);
-	clist *qfetch = NULL;
-	struct mailimap_set *vanished = NULL;
-	*modseq = 0;
-	int rc;
-	if (qresync) {
-		char *known = known_uids(c->st);
-		rc = imap_select_qresync(s->imap, c->f->raw, state_uidvalidity(c->st), state_highestmodseq(c->st), known,
-					 &qfetch, &vanished, modseq);
-		free(known);
-		if (rc != MAILIMAP_NO_ERROR) {
-			qresync = false;
-			if (rc == MAILIMAP_ERROR_SELECT || rc == MAILIMAP_ERROR_INVAL) {
-				log_debug("%s: SELECT (QRESYNC) refused (%s); selecting with CONDSTORE", c->name,
-					  server_text(mi));
-				rc = mailimap_select_condstore(mi, c->f->raw, modseq);
-			}
-		}
-	} else {
-		rc = condstore ? mailimap_select_condstore(mi, c->f->raw, modseq) : mailimap_select(mi, c->f->raw);
-	}
-	if (rc != MAILIMAP_NO_ERROR) {
+	char *known = qresync ? known_uids(c->st) : NULL;
+	struct imapdrv_qresync q = { state_uidvalidity(c->st), state_highestmodseq(c->st), known };
+	struct imapdrv_selected sel;
+	enum imapdrv_rc rc = imapdrv_select(s->imap, c->f->raw, condstore, qresync ? &q : NULL, &sel);
+	free(known);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, c->name, "SELECT");
 		return -1;
 	}
 	/* RFC 8474: the folder's MAILBOXID (the SELECT's response code),
 	 * which follows it through a RENAME (folder_gone). */
-	char *mbid = imap_selected_mailboxid(s->imap);
-	if (mbid && strcmp(state_mailboxid(c->st), mbid) != 0) {
-		state_set_mailboxid(c->st, mbid);
+	if (sel.mailboxid && strcmp(state_mailboxid(c->st), sel.mailboxid) != 0) {
+		state_set_mailboxid(c->st, sel.mailboxid);
 		c->mailboxid_new = true;
 	}
-	free(mbid);
-	rc = learn_changes(s, c, r, complete, alluids, nall, uidvalidity, uidnext, modseq, noop, condstore, qresync,
-			   qfetch, vanished);
-	if (qfetch)
-		mailimap_fetch_list_free(qfetch);
-	if (vanished)
-		mailimap_set_free(vanished);
-	return rc;
+	int r = learn_changes(s, c, rm, condstore, &sel);
+	imapdrv_selected_clear(&sel);
+	return r;
 }
 
-/* After the SELECT of learn_remote(): qresync says it was SELECT (QRESYNC
- * ...) with its answer in qfetch and vanished (foreign). */
-static int learn_changes(struct sync *s, struct folder_ctx *c, struct rlist *r, bool *complete, uint32_t **alluids,
-			 size_t *nall, uint32_t *uidvalidity, uint32_t *uidnext, uint64_t *modseq, bool *noop,
-			 bool condstore, bool qresync, clist *qfetch, struct mailimap_set *vanished)
+/* The SELECT (QRESYNC ...) answer: the changed messages, and every UID
+ * but the vanished ones. */
+static int learn_qresync(struct sync *s, struct folder_ctx *c, struct remote *rm, struct imapdrv_selected *sel)
 {
-	mailimap *mi = imap_mailimap(s->imap);
-	int rc;
-	struct mailimap_selection_info *sel = mi->imap_selection_info;
-	c->kw_ok = false;
-	for (clistiter *it = sel->sel_perm_flags ? clist_begin(sel->sel_perm_flags) : NULL; it; it = clist_next(it)) {
-		struct mailimap_flag_perm *fp = clist_content(it);
-		if (fp && fp->fl_type == MAILIMAP_FLAG_PERM_ALL)
-			c->kw_ok = true;
+	rm->r = sel->changed; /* taken */
+	sel->changed = (struct imapdrv_flist){ 0 };
+	rm->complete = false;
+	s->stats.qresync_selects++;
+	rm->alluids = qresync_uids(c->st, sel->vanished, sel->nvanished, &rm->r, &rm->nall);
+	log_debug("%s: SELECT (QRESYNC): %zu changed, %zu of %zu known messages left, %u on the server", c->name,
+		  rm->r.n, rm->nall, state_count(c->st), sel->exists);
+	if (rm->nall == sel->exists)
+		return 0;
+	/* Not what the server counts (a VANISHED line missing or
+	 * incomplete): ask for every UID. */
+	xfree(&rm->alluids);
+	rm->nall = 0;
+	enum imapdrv_rc rc = search_all(s, &rm->alluids, &rm->nall);
+	if (rc != IMAPDRV_OK) {
+		imap_failed(s, rc, c->name, "UID SEARCH");
+		return -1;
 	}
-	*uidvalidity = sel->sel_uidvalidity;
-	*uidnext = sel->sel_uidnext;
-	uint32_t exists = sel->sel_exists;
-	*complete = true;
-	*noop = false;
-	*alluids = NULL;
-	*nall = 0;
+	return 0;
+}
 
-	if (state_uidvalidity(c->st) && state_uidvalidity(c->st) != *uidvalidity) {
-		qresync = false; /* the server ignored the QRESYNC parameters */
-		if (remap_uidvalidity(s, c, *uidvalidity) < 0)
-			return -1;
-	}
-	bool have_base = state_uidvalidity(c->st) == *uidvalidity && state_highestmodseq(c->st);
-	if (condstore && *modseq && have_base && *uidnext && state_uidnext(c->st) == *uidnext &&
-	    state_highestmodseq(c->st) == *modseq && exists == state_count(c->st)) {
-		*noop = true; /* nothing changed on the server */
-		*complete = false;
-		return 0;
-	}
-	if (exists == 0)
-		return 0; /* nothing there: every known UID is gone */
-	if (qresync && *modseq && have_base) {
-		fetched_flags(qfetch, r); /* the changes SELECT (QRESYNC ...) returned */
-		*complete = false;
-		s->stats.qresync_selects++;
-		*alluids = qresync_uids(c->st, vanished, r, nall);
-		log_debug("%s: SELECT (QRESYNC): %zu changed, %zu of %zu known messages left, %u on the server", c->name,
-			  r->n, *nall, state_count(c->st), exists);
-		if (*nall == exists)
-			return 0;
-		/* Not what the server counts (a VANISHED line missing or
-		 * incomplete): ask for every UID. */
-		free(*alluids);
-		*alluids = NULL;
-		*nall = 0;
-		rc = search_all(s, alluids, nall);
-		if (rc != MAILIMAP_NO_ERROR) {
-			imap_failed(s, rc, c->name, "UID SEARCH");
-			return -1;
-		}
-		return 0;
-	}
-	struct mailimap_set *all = mailimap_set_new_interval(1, 0);
-	if (condstore && *modseq && have_base) {
-		rc = fetch_flags(s, all, state_highestmodseq(c->st), r);
-		*complete = false;
-		if (rc == MAILIMAP_NO_ERROR) {
+/* UID FETCH (FLAGS): of what changed since the state's HIGHESTMODSEQ
+ * (changed, and then every UID when the count does not add up), or of
+ * every message. */
+static int learn_flags(struct sync *s, struct folder_ctx *c, struct remote *rm, bool changed, uint32_t exists)
+{
+	enum imapdrv_rc rc;
+	if (changed) {
+		rc = imapdrv_fetch_flags(s->imap, state_highestmodseq(c->st), &rm->r);
+		rm->complete = false;
+		if (rc == IMAPDRV_OK) {
 			size_t nnew = 0;
-			for (size_t i = 0; i < r->n; i++)
-				if (!state_get(c->st, r->v[i].uid))
+			for (size_t i = 0; i < rm->r.n; i++)
+				if (!state_get(c->st, rm->r.v[i].uid))
 					nnew++;
 			if (state_count(c->st) + nnew != exists)
-				rc = search_all(s, alluids, nall);
+				rc = search_all(s, &rm->alluids, &rm->nall);
 		}
 	} else {
-		rc = fetch_flags(s, all, 0, r);
+		rc = imapdrv_fetch_flags(s->imap, 0, &rm->r);
 	}
-	mailimap_set_free(all);
-	if (rc != MAILIMAP_NO_ERROR) {
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, c->name, "UID FETCH (FLAGS)");
 		return -1;
 	}
 	return 0;
+}
+
+/* After the SELECT of learn_remote(). */
+static int learn_changes(struct sync *s, struct folder_ctx *c, struct remote *rm, bool condstore,
+			 struct imapdrv_selected *sel)
+{
+	c->kw_ok = sel->keywords_ok;
+	rm->uidvalidity = sel->uidvalidity;
+	rm->uidnext = sel->uidnext;
+	rm->modseq = sel->highestmodseq;
+	rm->complete = true;
+	rm->noop = false;
+	bool qresync = sel->qresync;
+	if (state_uidvalidity(c->st) && state_uidvalidity(c->st) != rm->uidvalidity) {
+		qresync = false; /* the server ignored the QRESYNC parameters */
+		if (remap_uidvalidity(s, c, rm->uidvalidity) < 0)
+			return -1;
+	}
+	bool have_base = state_uidvalidity(c->st) == rm->uidvalidity && state_highestmodseq(c->st);
+	if (condstore && rm->modseq && have_base && rm->uidnext && state_uidnext(c->st) == rm->uidnext &&
+	    state_highestmodseq(c->st) == rm->modseq && sel->exists == state_count(c->st)) {
+		rm->noop = true; /* nothing changed on the server */
+		rm->complete = false;
+		return 0;
+	}
+	if (sel->exists == 0)
+		return 0; /* nothing there: every known UID is gone */
+	if (qresync && rm->modseq && have_base)
+		return learn_qresync(s, c, rm, sel);
+	return learn_flags(s, c, rm, condstore && rm->modseq && have_base, sel->exists);
 }
 
 /* ---- skipping the listing of untouched Maildirs ---- */
@@ -2373,9 +2018,9 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	c.allow_deletes = allowed_deletes(s, &c);
 	emit(s, SYNC_EV_FOLDER, f->name, 0, 0, NULL);
 	int result = -1;
-	struct rlist r = { 0 };
-	uint32_t *alluids = NULL, *fetch = NULL;
-	size_t nall = 0, nfetch = 0;
+	struct remote rm = { 0 };
+	uint32_t *fetch = NULL;
+	size_t nfetch = 0;
 	if (maildir_create(c.dir) < 0) {
 		folder_error(s, f->name, "%s: cannot create %s: %s", f->name, c.dir, strerror(errno));
 		goto out;
@@ -2424,7 +2069,7 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 			 * (once: one STATUS). */
 			uint32_t uv;
 			char *id = NULL;
-			if (imap_status_ids(s->imap, f->raw, &uv, &id) == MAILIMAP_NO_ERROR && id &&
+			if (imapdrv_status_ids(s->imap, f->raw, &uv, &id) == IMAPDRV_OK && id &&
 			    uv == state_uidvalidity(c.st)) {
 				state_set_mailboxid(c.st, id);
 				c.mailboxid_new = true;
@@ -2436,21 +2081,18 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	}
 	if (!c.scan_deferred && scan_local(s, &c) < 0)
 		goto out;
-	bool complete, noop;
-	uint32_t uidvalidity, uidnext;
-	uint64_t modseq;
-	if (learn_remote(s, &c, &r, &complete, &alluids, &nall, &uidvalidity, &uidnext, &modseq, &noop) < 0)
+	if (learn_remote(s, &c, &rm) < 0)
 		goto out;
-	if (c.verify && !complete && !alluids) {
+	if (c.verify && !rm.complete && !rm.alluids) {
 		/* The server's whole UID list: whatever the state or the
 		 * extension in use says, a UID missing here is fetched. */
-		int rc = search_all(s, &alluids, &nall);
-		if (rc != MAILIMAP_NO_ERROR) {
+		enum imapdrv_rc rc = search_all(s, &rm.alluids, &rm.nall);
+		if (rc != IMAPDRV_OK) {
 			imap_failed(s, rc, c.name, "UID SEARCH");
 			goto out;
 		}
-		if (!alluids)
-			alluids = xcalloc(1, sizeof(*alluids)); /* an empty folder */
+		if (!rm.alluids)
+			rm.alluids = xcalloc(1, sizeof(*rm.alluids)); /* an empty folder */
 	}
 	if (c.verify)
 		s->stats.verified++;
@@ -2458,7 +2100,7 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	 * renames of the UIDVALIDITY re-map are applied before the query. */
 	c.recovered = store_recovered(s->store);
 	if (c.scan_deferred) {
-		if (noop && s->tags_unchanged && !c.recovered) {
+		if (rm.noop && s->tags_unchanged && !c.recovered) {
 			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
 			log_debug("%s: %s: no change here or on the server since the last pass; not listed", s->account,
 				  f->name);
@@ -2499,24 +2141,24 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	for (size_t i = 0; i < c.local.n; i++)
 		if (c.local.v[i].has_uid && c.local.v[i].uid)
 			nlocal_uid++;
-	if (noop && !c.verify && !local_changes && nlocal_uid == state_count(c.st)) {
+	if (rm.noop && !c.verify && !local_changes && nlocal_uid == state_count(c.st)) {
 		if (*key)
 			strbuf_addf(&s->stamps_new, "%s %s\n", key, c.rel);
 		result = 0; /* the fast path of a no-op resync */
 		keep_mailboxid(s, &c, prev_verified);
 		goto out;
 	}
-	if (merge_and_apply(s, &c, &r, complete, alluids, nall, &fetch, &nfetch) < 0)
+	if (merge_and_apply(s, &c, &rm.r, rm.complete, rm.alluids, rm.nall, &fetch, &nfetch) < 0)
 		goto out;
 	if (save_state(s, &c) < 0)
 		goto out;
-	if (append_new(s, &c, uidvalidity, uidnext) < 0)
+	if (append_new(s, &c, rm.uidvalidity, rm.uidnext) < 0)
 		goto out;
 	if (nfetch && fetch_new(s, &c, fetch, nfetch) < 0) {
 		save_state(s, &c); /* keep what arrived */
 		goto out;
 	}
-	size_t unclaimed = state_unmirrored(&c, alluids, nall, &r);
+	size_t unclaimed = state_unmirrored(&c, rm.alluids, rm.nall, &rm.r);
 	if (unclaimed) {
 		/* The invariant (doc/sync.md): UIDNEXT and HIGHESTMODSEQ move
 		 * only when every message the server has is durable here. */
@@ -2528,19 +2170,18 @@ static int sync_folder(struct sync *s, const struct imap_folder *f)
 	if (c.repair)
 		repair_index(s, &c);
 	state_set_verified(c.st, c.verify ? (int64_t)time(NULL) : prev_verified);
-	state_set_uidvalidity(c.st, uidvalidity);
+	state_set_uidvalidity(c.st, rm.uidvalidity);
 	/* Our own APPENDs may have moved UIDNEXT past what SELECT said; the
 	 * next pass then sees a difference and looks, which is harmless. */
-	state_set_uidnext(c.st, uidnext);
-	state_set_highestmodseq(c.st, modseq);
+	state_set_uidnext(c.st, rm.uidnext);
+	state_set_highestmodseq(c.st, rm.modseq);
 	if (save_state(s, &c) < 0)
 		goto out;
 	result = 0;
 	s->recheck = xreallocarray(s->recheck, s->nrecheck + 1, sizeof(*s->recheck));
 	s->recheck[s->nrecheck++] = xstrdup(c.rel);
 out:
-	rlist_clear(&r);
-	free(alluids);
+	remote_clear(&rm);
 	free(fetch);
 	ctx_clear(&c);
 	s->stats.folders++;
@@ -2652,14 +2293,13 @@ static const struct imap_folder *create_for_move(struct sync *s, const char *rel
 	const struct imap_folder *f = NULL;
 	if (raw) {
 		*tried = true;
-		mailimap *mi = imap_mailimap(s->imap);
 		fault_point("create");
-		if (fault_hit("drop-create") && mi->imap_stream) /* the server goes away (tests) */
-			shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
-		int r = mailimap_create(mi, raw);
-		if (r == MAILIMAP_NO_ERROR)
+		if (fault_hit("drop-create")) /* the server goes away (tests) */
+			imapdrv_drop(s->imap);
+		enum imapdrv_rc r = imapdrv_create(s->imap, raw);
+		if (r == IMAPDRV_OK)
 			fault_point("create");
-		if (r != MAILIMAP_NO_ERROR) {
+		if (r != IMAPDRV_OK) {
 			imap_failed(s, r, name, "CREATE");
 		} else if (relist(s)) {
 			log_info("%s: created %s on the server for a move into it", s->account, name);
@@ -2686,42 +2326,26 @@ static int replay_move(struct sync *s, const struct journal_entry *e)
 	if (!src || !dst)
 		return 0; /* the folder is gone: the local file is uploaded as new */
 	src = folder_by_rel(s, e->folder); /* the LIST may have moved it */
-	mailimap *mi = imap_mailimap(s->imap);
-	int rc = mailimap_select(mi, src->raw);
-	if (rc != MAILIMAP_NO_ERROR) {
+	struct imapdrv_selected sel;
+	enum imapdrv_rc rc = imapdrv_select(s->imap, src->raw, false, NULL, &sel);
+	imapdrv_selected_clear(&sel);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, src->name, "SELECT");
 		return -1;
 	}
-	struct mailimap_set *set = mailimap_set_new_single(e->uid);
-	uint32_t uv = 0;
-	struct mailimap_set *from = NULL, *to = NULL;
-	if (imap_has_cap(s->imap, IMAP_CAP_MOVE))
-		rc = mailimap_uidplus_uid_move(mi, set, dst->raw, &uv, &from, &to);
-	else
-		rc = mailimap_uidplus_uid_copy(mi, set, dst->raw, &uv, &from, &to);
-	if (rc == MAILIMAP_NO_ERROR && !imap_has_cap(s->imap, IMAP_CAP_MOVE)) {
+	uint32_t uv = 0, newuid = 0;
+	bool move = imap_has_cap(s->imap, IMAP_CAP_MOVE);
+	rc = move ? imapdrv_move(s->imap, &e->uid, 1, dst->raw, &uv, &newuid)
+		  : imapdrv_copy(s->imap, &e->uid, 1, dst->raw, &uv, &newuid);
+	if (rc == IMAPDRV_OK && !move) {
 		uid_store(s, &e->uid, 1, MAILDIR_F_TRASHED, true);
-		mailimap_uid_expunge(mi, set);
+		imapdrv_expunge(s->imap, &e->uid, 1);
 	}
-	mailimap_set_free(set);
-	if (rc != MAILIMAP_NO_ERROR) {
-		if (from)
-			mailimap_set_free(from);
-		if (to)
-			mailimap_set_free(to);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, src->name, "UID MOVE");
 		hold(s, e->folder, e->uid);
 		return -1;
 	}
-	uint32_t newuid = 0;
-	if (to && clist_begin(to->set_list)) {
-		struct mailimap_set_item *it = clist_content(clist_begin(to->set_list));
-		newuid = it->set_first;
-	}
-	if (from)
-		mailimap_set_free(from);
-	if (to)
-		mailimap_set_free(to);
 	s->stats.pushed++;
 	char *rel = maildir_folder_relpath(dst->name, dst->delim);
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
@@ -2773,16 +2397,14 @@ static int replay_expunge(struct sync *s, const struct journal_entry *e)
 	const struct imap_folder *src = folder_by_rel(s, e->folder);
 	if (!src)
 		return 0;
-	mailimap *mi = imap_mailimap(s->imap);
-	int rc = mailimap_select(mi, src->raw);
-	if (rc == MAILIMAP_NO_ERROR)
+	struct imapdrv_selected sel;
+	enum imapdrv_rc rc = imapdrv_select(s->imap, src->raw, false, NULL, &sel);
+	imapdrv_selected_clear(&sel);
+	if (rc == IMAPDRV_OK)
 		rc = uid_store(s, &e->uid, 1, MAILDIR_F_TRASHED, true);
-	if (rc == MAILIMAP_NO_ERROR && imap_has_cap(s->imap, IMAP_CAP_UIDPLUS)) {
-		struct mailimap_set *set = mailimap_set_new_single(e->uid);
-		rc = mailimap_uid_expunge(mi, set);
-		mailimap_set_free(set);
-	}
-	if (rc != MAILIMAP_NO_ERROR) {
+	if (rc == IMAPDRV_OK && imap_has_cap(s->imap, IMAP_CAP_UIDPLUS))
+		rc = imapdrv_expunge(s->imap, &e->uid, 1);
+	if (rc != IMAPDRV_OK) {
 		imap_failed(s, rc, src->name, "UID EXPUNGE");
 		return -1;
 	}
@@ -2850,8 +2472,8 @@ static const struct folder_ids *folder_ids_of(struct sync *s, const struct imap_
 	if (ids->asked)
 		return ids;
 	ids->asked = true;
-	int rc = imap_status_ids(s->imap, f->raw, &ids->uidvalidity, &ids->mailboxid);
-	if (rc != MAILIMAP_NO_ERROR && is_fatal(rc))
+	enum imapdrv_rc rc = imapdrv_status_ids(s->imap, f->raw, &ids->uidvalidity, &ids->mailboxid);
+	if (rc == IMAPDRV_LOST)
 		imap_failed(s, rc, f->name, "STATUS");
 	return ids;
 }
@@ -3277,7 +2899,6 @@ static void create_local_folders(struct sync *s, char **rels, size_t nrels)
 	char delim = server_delim(s);
 	const char *prefix = imap_namespace_prefix(s->imap);
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
-	mailimap *mi = imap_mailimap(s->imap);
 	bool created = false;
 	for (size_t k = 0; k < nrels && !s->net_failed && !s->cancelled; k++) {
 		if (!rels[k] || folder_listed(s, rels[k]) || has_state(s, rels[k]))
@@ -3297,8 +2918,8 @@ static void create_local_folders(struct sync *s, char **rels, size_t nrels)
 					     strerror(errno));
 			} else {
 				fault_point("create");
-				int r = mailimap_create(mi, raw);
-				if (r == MAILIMAP_NO_ERROR) {
+				enum imapdrv_rc r = imapdrv_create(s->imap, raw);
+				if (r == IMAPDRV_OK) {
 					fault_point("create");
 					log_info("%s: created %s on the server (a folder made here)", s->account, name);
 					created = true;
@@ -3452,7 +3073,7 @@ bool sync_auth_refused(const struct sync *s) { return s->auth_refused; }
 
 static enum sync_status connect_login(struct sync *s)
 {
-	if (s->imap && imap_mailimap(s->imap))
+	if (imapdrv_connected(s->imap))
 		return SYNC_OK;
 	sync_disconnect(s);
 	tls_cert_info_free(&s->refused);
@@ -3681,10 +3302,11 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 	return rc;
 }
 
-enum sync_status sync_fetch_full(struct sync *s, const char *path)
+/* The folder (a new string) and UID of a store path
+ * ("<account>/<folder>/cur/<file>"); false when it names no server
+ * message of this account. */
+static bool stub_location(struct sync *s, const char *path, char **rel, uint32_t *uid)
 {
-	free(s->error);
-	s->error = xstrdup("");
 	size_t al = strlen(s->acct_dir);
 	const char *rest = strncmp(path, s->acct_dir, al) == 0 && path[al] == '/' ? path + al + 1 : NULL;
 	/* "cur" and "new" are escaped inside folder names, so the first
@@ -3693,112 +3315,126 @@ enum sync_status sync_fetch_full(struct sync *s, const char *path)
 	if (rest && !sub)
 		sub = strstr(rest, "/new/");
 	const char *u = sub ? strstr(sub, ",U=") : NULL;
-	uint32_t uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
-	if (!sub || !uid) {
-		set_error(s, "%s: %s is not a message of this account on the server", s->account, path);
-		return SYNC_ERR_CONFIG;
-	}
-	char *rel = xstrndup(rest, (size_t)(sub - rest));
-	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
-	enum sync_status st = connect_login(s);
-	const struct imap_folder *f = NULL;
-	char *data = NULL, *spath = NULL, *sp = NULL;
-	struct state *state = NULL;
-	struct maildir_list local = { 0 };
-	clist *res = NULL;
-	if (st != SYNC_OK)
-		goto out;
+	*uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	if (!sub || !*uid)
+		return false;
+	*rel = xstrndup(rest, (size_t)(sub - rest));
+	return true;
+}
+
+/* SELECT the folder of rel, whose UIDs must still mean what they did when
+ * the stub was fetched (the same UIDVALIDITY). */
+static enum sync_status select_for_full(struct sync *s, const char *rel, const struct imap_folder **out)
+{
 	if (!s->folders && imap_list(s->imap, &s->folders, &s->nfolders) != IMAP_OK) {
 		set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
 		sync_disconnect(s);
-		st = SYNC_ERR_NET;
-		goto out;
+		return SYNC_ERR_NET;
 	}
-	f = folder_by_rel(s, rel);
+	const struct imap_folder *f = *out = folder_by_rel(s, rel);
 	if (!f) {
 		set_error(s, "%s: the folder %s is not on the server any more", s->account, rel);
-		st = SYNC_ERR_FOLDER;
-		goto out;
+		return SYNC_ERR_FOLDER;
 	}
-	mailimap *mi = imap_mailimap(s->imap);
-	int rc = mailimap_select(mi, f->raw);
-	if (rc != MAILIMAP_NO_ERROR) {
-		set_error(s, "%s: %s: SELECT failed: %s", s->account, f->name, server_text(mi));
-		st = is_fatal(rc) ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
-		goto out;
+	struct imapdrv_selected sel;
+	enum imapdrv_rc rc = imapdrv_select(s->imap, f->raw, false, NULL, &sel);
+	if (rc != IMAPDRV_OK) {
+		set_error(s, "%s: %s: SELECT failed: %s", s->account, f->name, imapdrv_server_text(s->imap));
+		return rc == IMAPDRV_LOST ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
 	}
-	/* The UID in the name means this message only under the UIDVALIDITY
-	 * the folder had when it was fetched. */
-	spath = state_path(s->state_dir, rel);
+	char *spath = state_path(s->state_dir, rel);
+	struct state *state = NULL;
 	state_load(spath, &state);
-	if (!mi->imap_selection_info || state_uidvalidity(state) != mi->imap_selection_info->sel_uidvalidity) {
+	bool same = state_uidvalidity(state) == sel.uidvalidity;
+	state_free(&state);
+	free(spath);
+	imapdrv_selected_clear(&sel);
+	if (!same) {
 		set_error(s, "%s: %s changed on the server since the last sync; sync first", s->account, f->name);
-		st = SYNC_ERR_FOLDER;
-		goto out;
+		return SYNC_ERR_FOLDER;
 	}
-	struct mailimap_set *set = mailimap_set_new_single(uid);
-	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
-	rc = mailimap_uid_fetch(mi, set, ft, &res);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
-	if (rc != MAILIMAP_NO_ERROR) {
-		set_error(s, "%s: %s: UID FETCH failed: %s", s->account, f->name, server_text(mi));
-		st = is_fatal(rc) ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
-		if (is_fatal(rc))
+	return SYNC_OK;
+}
+
+/* UID FETCH (UID INTERNALDATE BODY.PEEK[]) of uid into b; *fm its answer. */
+static enum sync_status fetch_whole(struct sync *s, const struct imap_folder *f, uint32_t uid,
+				    struct imapdrv_batch *b, const struct imapdrv_msg **fm)
+{
+	enum imapdrv_rc rc = imapdrv_fetch(s->imap, &uid, 1, IMAPDRV_IDATE | IMAPDRV_BODY, 0, b);
+	if (rc != IMAPDRV_OK) {
+		set_error(s, "%s: %s: UID FETCH failed: %s", s->account, f->name, imapdrv_server_text(s->imap));
+		if (rc == IMAPDRV_LOST)
 			sync_disconnect(s);
-		goto out;
+		return rc == IMAPDRV_LOST ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
 	}
-	struct fetched fm = { 0 };
-	for (clistiter *it = clist_begin(res); it; it = clist_next(it)) {
-		struct fetched x;
-		parse_msg_att(clist_content(it), &x);
-		free(x.kw);
-		if (x.uid == uid && x.body)
-			fm = x;
-	}
-	if (!fm.body) {
+	*fm = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].uid == uid && b->v[i].body)
+			*fm = &b->v[i];
+	if (!*fm) {
 		set_error(s, "%s: %s: the server no longer has this message", s->account, f->name);
-		st = SYNC_ERR_FOLDER;
-		goto out;
+		return SYNC_ERR_FOLDER;
 	}
+	return SYNC_OK;
+}
+
+/* Write the whole message over the stub of uid in rel and index it again. */
+static enum sync_status replace_stub(struct sync *s, const char *rel, const struct imap_folder *f, uint32_t uid,
+				     const struct imapdrv_msg *fm)
+{
+	char *dir = xasprintf("%s/%s", s->mail_dir, rel), *data = NULL, *sp = NULL;
+	struct maildir_list local = { 0 };
+	enum sync_status st = SYNC_OK;
 	/* The file's current name: the reader may have changed its flags
 	 * (renamed it) since path was taken. */
-	struct maildir_entry *e = NULL;
-	if (maildir_scan(dir, &local) == 0)
-		e = maildir_list_find(&local, uid);
+	struct maildir_entry *e = maildir_scan(dir, &local) == 0 ? maildir_list_find(&local, uid) : NULL;
 	size_t len = 0;
 	if (!e || maildir_read(dir, e->name, &data, &len) < 0) {
 		set_error(s, "%s: %s: the local file of uid %u is gone", s->account, f->name, uid);
 		st = SYNC_ERR_FOLDER;
-		goto out;
-	}
-	if (!sync_stub_size(data, len))
-		goto out; /* already whole */
-	if (replace_file(dir, e->name, fm.body, fm.len, fm.idate) < 0) {
+	} else if (!sync_stub_size(data, len)) {
+		/* already whole */
+	} else if (replace_file(dir, e->name, fm->body, fm->len, fm->idate) < 0) {
 		set_error(s, "%s: cannot write %s/%s: %s", s->account, dir, e->name, strerror(errno));
 		st = SYNC_ERR_STORE;
-		goto out;
+	} else {
+		s->stats.fetched++;
+		s->stats.bytes += fm->len;
+		sp = xasprintf("%s/%s/%s", s->acct_dir, rel, e->name);
+		store_reindex(s->store, sp);
+		if (store_flush(s->store)) {
+			set_error(s, "%s: %s was fetched but could not be indexed again (see the log)", s->account, sp);
+			st = SYNC_ERR_STORE;
+		}
 	}
-	s->stats.fetched++;
-	s->stats.bytes += fm.len;
-	sp = xasprintf("%s/%s/%s", s->acct_dir, rel, e->name);
-	store_reindex(s->store, sp);
-	if (store_flush(s->store)) {
-		set_error(s, "%s: %s was fetched but could not be indexed again (see the log)", s->account, sp);
-		st = SYNC_ERR_STORE;
-	}
-out:
-	if (res)
-		mailimap_fetch_list_free(res);
 	maildir_list_clear(&local);
-	state_free(&state);
 	free(sp);
-	free(spath);
 	free(data);
 	free(dir);
+	return st;
+}
+
+enum sync_status sync_fetch_full(struct sync *s, const char *path)
+{
+	free(s->error);
+	s->error = xstrdup("");
+	char *rel = NULL;
+	uint32_t uid = 0;
+	if (!stub_location(s, path, &rel, &uid)) {
+		set_error(s, "%s: %s is not a message of this account on the server", s->account, path);
+		return SYNC_ERR_CONFIG;
+	}
+	const struct imap_folder *f = NULL;
+	const struct imapdrv_msg *fm = NULL;
+	struct imapdrv_batch b = { 0 };
+	enum sync_status st = connect_login(s);
+	if (st == SYNC_OK)
+		st = select_for_full(s, rel, &f);
+	if (st == SYNC_OK)
+		st = fetch_whole(s, f, uid, &b, &fm);
+	if (st == SYNC_OK)
+		st = replace_stub(s, rel, f, uid, fm);
+	imapdrv_batch_free(&b);
 	free(rel);
 	return st;
 }
@@ -3823,20 +3459,20 @@ static bool watch(struct sync *s, int timeout_s)
 {
 	if (s->wake && net_cancel_is_set(s->wake))
 		return false;
-	if (!s->imap || !imap_mailimap(s->imap) || !imap_has_cap(s->imap, IMAP_CAP_IDLE)) {
+	if (!imapdrv_connected(s->imap) || !imap_has_cap(s->imap, IMAP_CAP_IDLE)) {
 		for (int i = 0; i < timeout_s * 10 && !s->cancelled && !(s->wake && net_cancel_is_set(s->wake)); i++) {
 			struct timespec ts = { 0, 100L * 1000 * 1000 };
 			nanosleep(&ts, NULL);
 		}
 		return false;
 	}
-	mailimap *mi = imap_mailimap(s->imap);
-	if (mailimap_select(mi, "INBOX") != MAILIMAP_NO_ERROR)
+	struct imapdrv_selected sel;
+	enum imapdrv_rc rc = imapdrv_select(s->imap, "INBOX", false, NULL, &sel);
+	uint32_t before = sel.exists, after = before;
+	imapdrv_selected_clear(&sel);
+	int fd = -1;
+	if (rc != IMAPDRV_OK || imapdrv_idle(s->imap, &fd) != IMAPDRV_OK)
 		return false;
-	uint32_t before = mi->imap_selection_info ? mi->imap_selection_info->sel_exists : 0;
-	if (mailimap_idle(mi) != MAILIMAP_NO_ERROR)
-		return false;
-	int fd = mailimap_idle_get_fd(mi);
 	bool news = false;
 	long long end = net_now_ms() + (long long)timeout_s * 1000;
 	while (!s->cancelled && net_now_ms() < end && fd >= 0) {
@@ -3849,11 +3485,11 @@ static bool watch(struct sync *s, int timeout_s)
 		if (ns != NET_ERR_TIMEOUT)
 			break;
 	}
-	if (mailimap_idle_done(mi) != MAILIMAP_NO_ERROR) {
+	if (imapdrv_idle_done(s->imap, &after) != IMAPDRV_OK) {
 		sync_disconnect(s);
 		return true;
 	}
-	if (mi->imap_selection_info && mi->imap_selection_info->sel_exists != before)
+	if (after != before)
 		news = true;
 	return news;
 }
