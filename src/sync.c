@@ -14,89 +14,6 @@
 #include "net.h"
 #include "roles.h"
 
-/* ---- events and errors ---- */
-
-void sync_emit(struct sync *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
-	       const char *msg)
-{
-	if (!s->event)
-		return;
-	struct sync_event ev = { .kind = k, .account = s->account, .folder = folder, .done = done,
-				 .total = total, .bytes = s->pass_bytes, .message = msg };
-	s->event(&ev, s->event_ud);
-}
-
-/* A folder error (counted) or a warning: logged and told as an event. */
-static void report(struct sync *s, enum sync_event_kind k, const char *folder, const char *fmt, va_list ap)
-{
-	char *m = xvasprintf(fmt, ap);
-	if (k == SYNC_EV_ERROR) {
-		log_error("%s: %s", s->account, m);
-		s->stats.folder_errors++;
-	} else {
-		log_warn("%s: %s", s->account, m);
-	}
-	sync_emit(s, k, folder, 0, 0, m);
-	free(m);
-}
-
-void sync_folder_error(struct sync *s, const char *folder, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	report(s, SYNC_EV_ERROR, folder, fmt, ap);
-	va_end(ap);
-}
-
-void sync_warn(struct sync *s, const char *folder, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	report(s, SYNC_EV_WARNING, folder, fmt, ap);
-	va_end(ap);
-}
-
-void sync_set_error(struct sync *s, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	free(s->error);
-	s->error = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-void sync_imap_failed(struct sync *s, enum imapdrv_rc r, const char *folder, const char *what)
-{
-	if (s->cancelled) {
-		sync_set_error(s, "cancelled");
-		s->net_failed = true;
-		return;
-	}
-	const char *cap = imap_limit_error(s->imap);
-	if (cap) { /* not a lost connection: we ended it, and the user should know why */
-		sync_set_error(s, "%s: %s (%s%s%s); giving up", s->account, cap, what, folder ? " of " : "",
-			       folder ? folder : "");
-		s->net_failed = true;
-		return;
-	}
-	if (r == IMAPDRV_LOST) {
-		const char *why = imap_error(s->imap);
-		sync_set_error(s, "%s: connection lost during %s%s%s", s->account, what, why && *why ? ": " : "",
-			       why ? why : "");
-		s->net_failed = true;
-		return;
-	}
-	sync_folder_error(s, folder, "%s: %s failed: %s", folder ? folder : "", what, imapdrv_server_text(s->imap));
-}
-
-/* Keep what the guard stopped, for the reader to ask about (sync_guards). */
-void sync_guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local)
-{
-	s->guards = xreallocarray(s->guards, s->nguards + 1, sizeof(*s->guards));
-	s->guards[s->nguards++] = (struct sync_guard){ .folder = xstrdup(folder), .deleted = deleted,
-						       .total = total, .local = local };
-}
-
 static void guards_clear(struct sync *s)
 {
 	for (size_t i = 0; i < s->nguards; i++)
@@ -120,25 +37,6 @@ void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n)
 	s->allow = xcalloc(n + 1, sizeof(*s->allow));
 	for (size_t i = 0; i < n; i++)
 		s->allow[i] = xstrdup(names[i]);
-}
-
-bool sync_allowed_deletes(struct sync *s, struct folder_ctx *c)
-{
-	for (size_t i = 0; i < s->n_allow; i++)
-		if (strcmp(s->allow[i], c->name) == 0 || strcmp(s->allow[i], c->rel) == 0 ||
-		    strcmp(s->allow[i], c->f->raw) == 0)
-			return true;
-	return false;
-}
-
-/* A Gmail-shaped account: LIST has a folder marked \All (All Mail), so
- * the same message sits in several folders. */
-bool sync_has_all_folder(const struct sync *s)
-{
-	for (size_t i = 0; i < s->nfolders; i++)
-		if (s->folders[i].special == IMAP_SPECIAL_ALL)
-			return true;
-	return false;
 }
 
 /* ---- the account pass ---- */
@@ -312,14 +210,6 @@ enum sync_status sync_connect_login(struct sync *s)
 	if (imap_warning(s->imap))
 		sync_warn(s, NULL, "%s: %s", s->account, imap_warning(s->imap));
 	return SYNC_OK;
-}
-
-void sync_pick_trash(struct sync *s)
-{
-	free(s->trash_raw);
-	const struct imap_folder *f =
-		roles_find(s->folders, s->nfolders, IMAP_SPECIAL_TRASH, conf_str(s->conf, s->acct, OPT_ID_trash));
-	s->trash_raw = f ? xstrdup(f->raw) : NULL;
 }
 
 /* INBOX first (new mail is most wanted), then LIST order, and the Trash

@@ -24,27 +24,6 @@ static void ctx_clear(struct folder_ctx *c)
 	free(c->gone);
 }
 
-char *sync_store_path(struct folder_ctx *c, const char *name)
-{
-	return xasprintf("%s/%s", c->store_prefix, name);
-}
-
-int sync_tagged_path_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct store_tagged *)elem)->path);
-}
-
-int sync_save_state(struct sync *s, struct folder_ctx *c)
-{
-	fault_point("state");
-	if (state_save(c->st, c->state_path) < 0) {
-		sync_folder_error(s, c->name, "%s: cannot save the sync state %s: %s", c->name, c->state_path,
-				  strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- skipping the listing of untouched Maildirs ---- */
 
 /* The identity of a file or directory: inode, ctime and size; false when
@@ -174,16 +153,6 @@ void sync_stamps_save(struct sync *s)
 	strbuf_free(&s->stamps_new);
 }
 
-int sync_scan_local(struct sync *s, struct folder_ctx *c)
-{
-	c->scan_deferred = false;
-	if (maildir_scan(c->dir, &c->local) < 0) {
-		sync_folder_error(s, c->name, "%s: cannot read %s: %s", c->name, c->dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* sync --verify: the index against the files of this folder, both ways.
  * A file the index lacks is indexed; an index entry whose file is gone is
  * dropped (store_prune). */
@@ -230,6 +199,15 @@ static void keep_mailboxid(struct sync *s, struct folder_ctx *c, int64_t prev_ve
 	sync_save_state(s, c);
 }
 
+static bool allowed_deletes(struct sync *s, struct folder_ctx *c)
+{
+	for (size_t i = 0; i < s->n_allow; i++)
+		if (strcmp(s->allow[i], c->name) == 0 || strcmp(s->allow[i], c->rel) == 0 ||
+		    strcmp(s->allow[i], c->f->raw) == 0)
+			return true;
+	return false;
+}
+
 /* The folder's context: paths, the Maildir (created), the state (a new
  * one when unreadable), whether to verify, and whether its listing may be
  * skipped (scan_deferred). */
@@ -239,7 +217,7 @@ static int folder_open(struct sync *s, struct folder_ctx *c)
 	c->dir = xasprintf("%s/%s", s->mail_dir, c->rel);
 	c->store_prefix = xasprintf("%s/%s", s->acct_dir, c->rel);
 	c->state_path = state_path(s->state_dir, c->rel);
-	c->allow_deletes = sync_allowed_deletes(s, c);
+	c->allow_deletes = allowed_deletes(s, c);
 	sync_emit(s, SYNC_EV_FOLDER, f->name, 0, 0, NULL);
 	if (maildir_create(c->dir) < 0) {
 		sync_folder_error(s, f->name, "%s: cannot create %s: %s", f->name, c->dir, strerror(errno));
@@ -465,3 +443,4 @@ int sync_folder(struct sync *s, const struct imap_folder *f)
 	s->stats.folders++;
 	return result;
 }
+

@@ -12,6 +12,7 @@
 
 #include "fault.h"
 #include "mutf7.h"
+#include "roles.h"
 
 /* ---- the listed folders ---- */
 
@@ -271,11 +272,6 @@ static void folder_gone(struct sync *s, const char *rel, char **listed, struct f
 	free(spath);
 }
 
-int sync_str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The folders with a state file here (state_path() wrote '/' as %2F;
  * components never hold it), sorted: parents first. */
 static void state_rels(const char *state_dir, char ***out, size_t *nout)
@@ -394,17 +390,6 @@ out:
 	strbuf_free(&b);
 	free(copy);
 	return name;
-}
-
-/* Tell the store that the file from in the local folder rel is now to
- * (it keeps its tags). */
-void sync_store_rename(struct sync *s, const char *rel, const char *from, const char *to)
-{
-	char *op = xasprintf("%s/%s/%s", s->acct_dir, rel, from);
-	char *np = xasprintf("%s/%s/%s", s->acct_dir, rel, to);
-	store_rename(s->store, op, np, s->account, NULL);
-	free(op);
-	free(np);
 }
 
 /* Rename every file of dir that carries a UID (",U=<n>", n > 0: copied
@@ -567,4 +552,22 @@ void sync_create_local_folders(struct sync *s, char **rels, size_t nrels)
 	}
 	if (created && !s->net_failed)
 		sync_relist(s);
+}
+
+/* A Gmail-shaped account: LIST has a folder marked \All (All Mail), so
+ * the same message sits in several folders. */
+bool sync_has_all_folder(const struct sync *s)
+{
+	for (size_t i = 0; i < s->nfolders; i++)
+		if (s->folders[i].special == IMAP_SPECIAL_ALL)
+			return true;
+	return false;
+}
+
+void sync_pick_trash(struct sync *s)
+{
+	free(s->trash_raw);
+	const struct imap_folder *f =
+		roles_find(s->folders, s->nfolders, IMAP_SPECIAL_TRASH, conf_str(s->conf, s->acct, OPT_ID_trash));
+	s->trash_raw = f ? xstrdup(f->raw) : NULL;
 }

@@ -72,6 +72,9 @@ struct sync {
 	struct copies *copies;        /* owned, for one pass */
 };
 
+/* The first line of a header-only stub (sync_max_size): "<this><size>". */
+#define STUB_HEADER "X-Muttlike-Stub: "
+
 /* ---- keywords ---- */
 
 /* A keyword set: the words of a space-separated string (a copy). */
@@ -120,17 +123,56 @@ struct remote {
 };
 
 /* sync.c */
+enum sync_status sync_connect_login(struct sync *s);
+
+/* sync_util.c */
 void sync_emit(struct sync *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
 	       const char *msg);
 void sync_folder_error(struct sync *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
 void sync_warn(struct sync *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
 void sync_set_error(struct sync *s, const char *fmt, ...) ML_PRINTF(2, 3);
 void sync_imap_failed(struct sync *s, enum imapdrv_rc r, const char *folder, const char *what);
-void sync_guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local);
-bool sync_allowed_deletes(struct sync *s, struct folder_ctx *c);
+enum imapdrv_rc sync_uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add);
+int sync_u32_cmp(const void *a, const void *b);
+char *sync_store_path(struct folder_ctx *c, const char *name);
+int sync_tagged_path_cmp(const void *key, const void *elem);
+int sync_save_state(struct sync *s, struct folder_ctx *c);
+int sync_scan_local(struct sync *s, struct folder_ctx *c);
+void sync_held_clear(struct sync *s);
+bool sync_held(const struct sync *s, const char *rel, uint32_t uid);
+int sync_str_cmp(const void *a, const void *b);
+void sync_store_rename(struct sync *s, const char *rel, const char *from, const char *to);
+
+/* sync_folders.c */
 bool sync_has_all_folder(const struct sync *s);
-enum sync_status sync_connect_login(struct sync *s);
 void sync_pick_trash(struct sync *s);
+const struct imap_folder *sync_folder_by_rel(struct sync *s, const char *rel);
+char sync_server_delim(struct sync *s);
+bool sync_has_state(struct sync *s, const char *rel);
+bool sync_relist(struct sync *s);
+bool sync_is_dir_at(const char *root, const char *rel, const char *leaf);
+void sync_follow_gone_folders(struct sync *s);
+void sync_find_maildirs(const char *root, char ***out, size_t *n);
+char *sync_server_name_of(const char *rel, char delim, const char **why);
+bool sync_in_namespace(const char *name, const char *prefix);
+void sync_create_local_folders(struct sync *s, char **rels, size_t nrels);
+
+/* sync_folder.c */
+void sync_stamps_load(struct sync *s);
+void sync_record_if_consistent(struct sync *s, const char *rel);
+void sync_stamps_save(struct sync *s);
+int sync_folder(struct sync *s, const struct imap_folder *f);
+
+/* sync_remote.c */
+enum imapdrv_rc sync_search_all(struct sync *s, uint32_t **out, size_t *n);
+void sync_remote_clear(struct remote *rm);
+size_t sync_state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
+			     const struct imapdrv_flist *r);
+int sync_learn_remote(struct sync *s, struct folder_ctx *c, struct remote *rm);
+
+/* sync_merge.c */
+int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
+			 size_t *nfetch);
 
 /* sync_keywords.c */
 char *sync_kw_minus(const char *a, const char *b, const char *prefix);
@@ -144,46 +186,7 @@ int sync_fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, s
 /* sync_upload.c */
 int sync_append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext);
 
-/* sync_merge.c */
-enum imapdrv_rc sync_uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add);
-int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
-			 size_t *nfetch);
-
-/* sync_remote.c */
-int sync_u32_cmp(const void *a, const void *b);
-enum imapdrv_rc sync_search_all(struct sync *s, uint32_t **out, size_t *n);
-void sync_remote_clear(struct remote *rm);
-size_t sync_state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
-			     const struct imapdrv_flist *r);
-int sync_learn_remote(struct sync *s, struct folder_ctx *c, struct remote *rm);
-
-/* sync_folder.c */
-char *sync_store_path(struct folder_ctx *c, const char *name);
-int sync_tagged_path_cmp(const void *key, const void *elem);
-int sync_save_state(struct sync *s, struct folder_ctx *c);
-void sync_stamps_load(struct sync *s);
-void sync_record_if_consistent(struct sync *s, const char *rel);
-void sync_stamps_save(struct sync *s);
-int sync_scan_local(struct sync *s, struct folder_ctx *c);
-int sync_folder(struct sync *s, const struct imap_folder *f);
-
 /* sync_replay.c */
-void sync_held_clear(struct sync *s);
-bool sync_held(const struct sync *s, const char *rel, uint32_t uid);
 void sync_replay_journal(struct sync *s);
-
-/* sync_folders.c */
-const struct imap_folder *sync_folder_by_rel(struct sync *s, const char *rel);
-char sync_server_delim(struct sync *s);
-bool sync_has_state(struct sync *s, const char *rel);
-bool sync_relist(struct sync *s);
-bool sync_is_dir_at(const char *root, const char *rel, const char *leaf);
-int sync_str_cmp(const void *a, const void *b);
-void sync_follow_gone_folders(struct sync *s);
-void sync_find_maildirs(const char *root, char ***out, size_t *n);
-char *sync_server_name_of(const char *rel, char delim, const char **why);
-bool sync_in_namespace(const char *name, const char *prefix);
-void sync_store_rename(struct sync *s, const char *rel, const char *from, const char *to);
-void sync_create_local_folders(struct sync *s, char **rels, size_t nrels);
 
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* ---- small pure helpers (unit-tested) ---- */
 
 bool sync_folder_selected(const char *patterns, const char *name)

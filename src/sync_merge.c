@@ -37,12 +37,6 @@ static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned r
 	p->uids[p->n++] = uid;
 }
 
-enum imapdrv_rc sync_uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
-{
-	s->server_written = true;
-	return imapdrv_store(s->imap, uids, n, add, flags, NULL);
-}
-
 /* delete_policy = trash (not expunge). */
 static bool policy_trash(const struct sync *s)
 {
@@ -304,6 +298,14 @@ static void collect_one(struct sync *s, struct folder_ctx *c, const struct remot
 				 .repair = c->repair };
 }
 
+/* Keep what the guard stopped, for the reader to ask about (sync_guards). */
+static void guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local)
+{
+	s->guards = xreallocarray(s->guards, s->nguards + 1, sizeof(*s->guards));
+	s->guards[s->nguards++] = (struct sync_guard){ .folder = xstrdup(folder), .deleted = deleted,
+						       .total = total, .local = local };
+}
+
 /* The plan (merge_decide), and the guard's stops told to the user. */
 static void decide(struct sync *s, struct folder_ctx *c, const struct remote *rm, struct merge_run *mr)
 {
@@ -322,14 +324,14 @@ static void decide(struct sync *s, struct folder_ctx *c, const struct remote *rm
 				  "%s: the server no longer has %zu of the %zu local messages; not deleting them "
 				  "locally. If that is right, run: muttlike sync %s --allow-deletes '%s'",
 				  c->name, sum->ndel_local, sum->nlocal, s->account, c->name);
-		sync_guard_report(s, c->name, sum->ndel_local, sum->nlocal, false);
+		guard_report(s, c->name, sum->ndel_local, sum->nlocal, false);
 	}
 	if (sum->guard_remote) {
 		sync_folder_error(s, c->name,
 				  "%s: %zu of %zu messages were deleted locally; not deleting them on the server. If "
 				  "that is right, run: muttlike sync %s --allow-deletes '%s'",
 				  c->name, sum->ndel_remote, nbase, s->account, c->name);
-		sync_guard_report(s, c->name, sum->ndel_remote, nbase, true);
+		guard_report(s, c->name, sum->ndel_remote, nbase, true);
 	}
 }
 
@@ -494,3 +496,4 @@ int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remo
 	merge_run_clear(&mr);
 	return result;
 }
+

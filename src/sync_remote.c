@@ -8,12 +8,6 @@
 
 #include "merge.h"
 
-int sync_u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* UID SEARCH ALL: every UID in the folder, sorted. */
 enum imapdrv_rc sync_search_all(struct sync *s, uint32_t **out, size_t *n)
 {

@@ -9,14 +9,6 @@
 #include "mutf7.h"
 #include "net.h"
 
-void sync_held_clear(struct sync *s)
-{
-	for (size_t i = 0; i < s->nheld; i++)
-		free(s->held[i]);
-	xfree(&s->held);
-	s->nheld = 0;
-}
-
 /* A move's source UID whose copy the server has not confirmed: the
  * folder pass must not delete it there (it stays until a later pass has
  * moved it). */
@@ -24,16 +16,6 @@ static void hold(struct sync *s, const char *rel, uint32_t uid)
 {
 	s->held = xreallocarray(s->held, s->nheld + 1, sizeof(*s->held));
 	s->held[s->nheld++] = xasprintf("%s\n%" PRIu32, rel, uid);
-}
-
-bool sync_held(const struct sync *s, const char *rel, uint32_t uid)
-{
-	char *key = xasprintf("%s\n%" PRIu32, rel, uid);
-	bool yes = false;
-	for (size_t i = 0; i < s->nheld && !yes; i++)
-		yes = strcmp(s->held[i], key) == 0;
-	free(key);
-	return yes;
 }
 
 /* The destination of a move is a folder made here that the server does
