@@ -258,7 +258,7 @@ static void batch_of(clist *res, struct imapdrv_batch *out)
 	}
 }
 
-void imapdrv_batch_free(struct imapdrv_batch *b)
+void imapdrv_batch_clear(struct imapdrv_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		free(b->v[i].kw);

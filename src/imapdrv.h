@@ -109,7 +109,7 @@ struct imapdrv_msg {
 	bool has_flags;
 	unsigned flags;     /* MAILDIR_F_* */
 	char *kw;           /* owned by the batch; a caller may take it (and set it NULL) */
-	const char *body;   /* the section asked for, or NULL; valid until imapdrv_batch_free */
+	const char *body;   /* the section asked for, or NULL; valid until imapdrv_batch_clear */
 	size_t len;
 	time_t idate;       /* INTERNALDATE, 0 when not asked */
 };
@@ -121,7 +121,7 @@ struct imapdrv_batch {
 	size_t n;
 	void *priv;            /* owned: the parsed response the bodies live in */
 };
-void imapdrv_batch_free(struct imapdrv_batch *b);
+void imapdrv_batch_clear(struct imapdrv_batch *b);
 
 /* UID FETCH uids (sorted; NULL: every message, 1:*) (UID <items>),
  * with CHANGEDSINCE changedsince when not 0. */

@@ -187,7 +187,7 @@ static int fetch_batch(struct sync *s, struct folder_ctx *c, const uint32_t *uid
 	struct staged_msg *v = xcalloc(b.n + 1, sizeof(*v));
 	size_t nv = 0;
 	int werr = stage_batch(s, c, &b, stubs, v, &nv);
-	imapdrv_batch_free(&b);
+	imapdrv_batch_clear(&b);
 	werr = commit_batch(s, c, v, nv, werr, fp);
 	free(v);
 	fp->t_local += net_now_ms() - t0;
@@ -234,7 +234,7 @@ static int big_ones(struct sync *s, struct folder_ctx *c, const uint32_t *uids, 
 	for (size_t i = 0; i < b.n; i++)
 		if (b.v[i].size > (uint64_t)max && bsearch(&b.v[i].uid, uids, n, sizeof(*uids), sync_u32_cmp))
 			big[(*nbig)++] = b.v[i].uid;
-	imapdrv_batch_free(&b);
+	imapdrv_batch_clear(&b);
 	qsort(big, *nbig, sizeof(*big), sync_u32_cmp);
 	size_t w = 0;
 	for (size_t i = 0; i < *nbig; i++)
@@ -325,7 +325,7 @@ static int reuse_copies(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 	for (size_t i = 0; i < b.n && !werr; i++)
 		if (reuse_one(s, c, &b.v[i], uids, n, &werr))
 			taken[ntaken++] = b.v[i].uid;
-	imapdrv_batch_free(&b);
+	imapdrv_batch_clear(&b);
 	qsort(taken, ntaken, sizeof(*taken), sync_u32_cmp);
 	*nrest = 0;
 	for (size_t i = 0; i < n; i++)

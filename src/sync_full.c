@@ -184,7 +184,7 @@ enum sync_status sync_fetch_full(struct sync *s, const char *path)
 		st = fetch_whole(s, f, uid, &b, &fm);
 	if (st == SYNC_OK)
 		st = replace_stub(s, rel, f, uid, fm);
-	imapdrv_batch_free(&b);
+	imapdrv_batch_clear(&b);
 	free(rel);
 	return st;
 }

@@ -39,7 +39,7 @@ static enum imapdrv_rc fetch_ids(struct sync *s, struct idsize **out, size_t *n)
 					.mid = b.v[i].body ? maildir_message_id(b.v[i].body, b.v[i].len) : NULL };
 	*out = v;
 	*n = b.n;
-	imapdrv_batch_free(&b);
+	imapdrv_batch_clear(&b);
 	return IMAPDRV_OK;
 }
 
