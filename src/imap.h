@@ -9,8 +9,8 @@
  * caller can offer reject / accept once / accept always.  The core never
  * asks the user anything except through the password callback.
  *
- * After imap_login() the sync drives libetpan directly through
- * imap_mailimap(); the session keeps owning it.
+ * After imap_login() the sync's commands go through imapdrv.h, which
+ * drives libetpan through imap_mailimap(); the session keeps owning it.
  */
 #ifndef MUTTLIKE_IMAP_H
 #define MUTTLIKE_IMAP_H

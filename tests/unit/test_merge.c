@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "maildir.h"
 #include "merge.h"
+#include "sync.h"
 #include "util.h"
 
 #define S MAILDIR_F_SEEN
@@ -155,12 +156,262 @@ static void test_flag_bits(void **state)
 	assert_true(merge_guard_trips(51, 100, 50));
 }
 
+/* ---- every flag x the change on each side ---- */
+
+/* One flag's three-way merge: its bit in base (-1: no base, an adopted
+ * file), local and server, and the exact outcome for that bit. */
+struct flag_row {
+	const char *what;
+	int base, local, server;
+	int merged;
+	bool add, rem, pull;
+};
+
+static const struct flag_row flag_rows[] = {
+	{ "none here, none there (off)", 0, 0, 0, 0, false, false, false },
+	{ "none here, none there (on)", 1, 1, 1, 1, false, false, false },
+	{ "added here, none there", 0, 1, 0, 1, true, false, false },
+	{ "none here, added there", 0, 0, 1, 1, false, false, true },
+	{ "added on both sides", 0, 1, 1, 1, false, false, false },
+	{ "removed here, none there", 1, 0, 1, 0, false, true, false },
+	{ "none here, removed there", 1, 1, 0, 0, false, false, true },
+	{ "removed on both sides", 1, 0, 0, 0, false, false, false },
+	{ "no base: set only here, the server wins", -1, 1, 0, 0, false, false, true },
+	{ "no base: set only there, the server wins", -1, 0, 1, 1, false, false, true },
+	{ "no base: set on both", -1, 1, 1, 1, false, false, false },
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} flags[] = {
+	{ "seen", MAILDIR_F_SEEN },       { "answered", MAILDIR_F_REPLIED }, { "flagged", MAILDIR_F_FLAGGED },
+	{ "deleted", MAILDIR_F_TRASHED }, { "draft", MAILDIR_F_DRAFT },      { "forwarded", MAILDIR_F_PASSED },
+};
+
+static struct merge_out decide_one(const struct merge_in *in)
+{
+	struct merge_out out;
+	merge_decide(in, 1, 1, 50, false, &out, NULL);
+	return out;
+}
+
+/* Each row for each flag, alone and with every other flag set (and
+ * unchanged) on all three sides: the other bits never move. */
+static void test_flag_table(void **state)
+{
+	(void)state;
+	for (size_t fi = 0; fi < ARRAY_SIZE(flags); fi++)
+		for (size_t ri = 0; ri < ARRAY_SIZE(flag_rows); ri++)
+			for (int withothers = 0; withothers < 2; withothers++) {
+				const struct flag_row *r = &flag_rows[ri];
+				unsigned f = flags[fi].bit, bg = withothers ? MAILDIR_F_ALL & ~f : 0;
+				struct merge_in in = { .uid = 1, .has_base = r->base >= 0, .has_local = true,
+						       .on_server = true };
+				in.base_flags = bg | (r->base > 0 ? f : 0);
+				in.local_flags = bg | (r->local ? f : 0);
+				in.server_flags = bg | (r->server ? f : 0);
+				struct merge_out o = decide_one(&in);
+				unsigned merged = bg | (r->merged ? f : 0);
+				if (o.action != MERGE_FLAGS || o.merged != merged || o.push_add != (r->add ? f : 0) ||
+				    o.push_rem != (r->rem ? f : 0) || o.pull != r->pull || o.refetch)
+					fail_msg("%s, %s%s: action %d merged %x add %x rem %x pull %d", flags[fi].name,
+						 r->what, withothers ? " (others set)" : "", o.action, o.merged,
+						 o.push_add, o.push_rem, o.pull);
+			}
+}
+
+/* Two flags changed at once, one on each side, in opposite directions:
+ * both changes survive, each pushed or pulled to the other side. */
+static void test_flag_conflicts(void **state)
+{
+	(void)state;
+	for (size_t a = 0; a < ARRAY_SIZE(flags); a++)
+		for (size_t b = 0; b < ARRAY_SIZE(flags); b++) {
+			if (a == b)
+				continue;
+			unsigned fa = flags[a].bit, fb = flags[b].bit;
+			/* base has b; here a is added; there b is removed */
+			struct merge_in in = { .uid = 7, .has_base = true, .has_local = true, .on_server = true,
+					       .base_flags = fb, .local_flags = fa | fb, .server_flags = 0 };
+			struct merge_out o = decide_one(&in);
+			assert_int_equal(o.action, MERGE_FLAGS);
+			assert_int_equal(o.merged, fa);
+			assert_int_equal(o.push_add, fa);
+			assert_int_equal(o.push_rem, 0);
+			assert_true(o.pull);
+		}
+}
+
+/* ---- keywords (sync_merge_keywords): the same rule per keyword ---- */
+
+static const struct {
+	const char *what, *base, *local, *remote, *want; /* NULL: empty */
+} kw_rows[] = {
+	{ "none anywhere", NULL, NULL, NULL, NULL },
+	{ "unchanged", "work", "work", "work", "work" },
+	{ "added here", NULL, "work", NULL, "work" },
+	{ "added there", NULL, NULL, "work", "work" },
+	{ "added on both sides", NULL, "work", "work", "work" },
+	{ "removed here", "work", NULL, "work", NULL },
+	{ "removed there", "work", "work", NULL, NULL },
+	{ "removed on both sides", "work", NULL, NULL, NULL },
+	{ "added here, another removed there", "a", "a b", NULL, "b" },
+	{ "removed here, another added there", "a", NULL, "a b", "b" },
+	{ "the server's spelling wins", "Work", "work", "WORK", "WORK" },
+	{ "a case-only change here is no change", "work", "WORK", "work", "work" },
+	{ "sorted, one of each", NULL, "c a", "b a", "a b c" },
+};
+
+static void test_keyword_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(kw_rows); i++) {
+		char *got = sync_merge_keywords(kw_rows[i].base, kw_rows[i].local, kw_rows[i].remote);
+		const char *want = kw_rows[i].want;
+		if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0))
+			fail_msg("%s: '%s', want '%s'", kw_rows[i].what, got ? got : "(none)", want ? want : "(none)");
+		free(got);
+	}
+}
+
+/* ---- the delete guards ---- */
+
+/* total messages with a base, a file and a server copy; ndel of them
+ * deleted (remote: here, so deleted on the server; else expunged there). */
+static const struct {
+	const char *what;
+	size_t total, ndel;
+	bool remote, allow;
+	long percent;
+	bool trips;
+} guard_rows[] = {
+	{ "19 of 19 expunged there: too few", 19, 19, false, false, 50, false },
+	{ "20 of 20 expunged there", 20, 20, false, false, 50, true },
+	{ "50 of 100 expunged there: not over 50%", 100, 50, false, false, 50, false },
+	{ "51 of 100 expunged there", 100, 51, false, false, 50, true },
+	{ "51 of 100 expunged there, allowed", 100, 51, false, true, 50, false },
+	{ "20 of 100 expunged there, guard 10%", 100, 20, false, false, 10, true },
+	{ "19 of 19 deleted here: too few", 19, 19, true, false, 50, false },
+	{ "20 of 20 deleted here", 20, 20, true, false, 50, true },
+	{ "50 of 100 deleted here", 100, 50, true, false, 50, false },
+	{ "51 of 100 deleted here", 100, 51, true, false, 50, true },
+	{ "51 of 100 deleted here, allowed", 100, 51, true, true, 50, false },
+	{ "100 of 100 deleted here, guard 100%", 100, 100, true, false, 100, false },
+};
+
+static void test_guard_table(void **state)
+{
+	(void)state;
+	for (size_t g = 0; g < ARRAY_SIZE(guard_rows); g++) {
+		size_t total = guard_rows[g].total, ndel = guard_rows[g].ndel;
+		bool remote = guard_rows[g].remote;
+		struct merge_in *in = xcalloc(total, sizeof(*in));
+		struct merge_out *out = xcalloc(total, sizeof(*out));
+		for (size_t i = 0; i < total; i++)
+			in[i] = (struct merge_in){ .uid = (uint32_t)i + 1, .has_base = true,
+						   .has_local = !(remote && i < ndel),
+						   .on_server = !(!remote && i < ndel), .base_flags = MAILDIR_F_SEEN,
+						   .local_flags = MAILDIR_F_SEEN, .server_flags = MAILDIR_F_SEEN };
+		struct merge_summary sum;
+		merge_decide(in, total, total, guard_rows[g].percent, guard_rows[g].allow, out, &sum);
+		bool trips = guard_rows[g].trips;
+		enum merge_action del = remote ? MERGE_DELETE_REMOTE : MERGE_DELETE_LOCAL;
+		if ((remote ? sum.guard_remote : sum.guard_local) != trips || (remote ? sum.guard_local : sum.guard_remote))
+			fail_msg("%s: guard local %d remote %d", guard_rows[g].what, sum.guard_local, sum.guard_remote);
+		assert_int_equal(remote ? sum.ndel_remote : sum.ndel_local, ndel);
+		for (size_t i = 0; i < total; i++)
+			if (out[i].action != (i < ndel ? (trips ? MERGE_HELD : del) : MERGE_FLAGS))
+				fail_msg("%s: uid %zu: action %d", guard_rows[g].what, i + 1, out[i].action);
+		free(in);
+		free(out);
+	}
+}
+
+/* A move the server has not confirmed (held) is never deleted there but
+ * still counts for the guard; --verify (repair) fetches a missing file
+ * again instead of deleting it, and that is no deletion. */
+static void test_held_and_repair(void **state)
+{
+	(void)state;
+	struct merge_in in[3] = {
+		{ .uid = 1, .has_base = true, .on_server = true, .held = true },
+		{ .uid = 2, .has_base = true, .on_server = true, .repair = true },
+		{ .uid = 3, .has_base = false, .on_server = true, .repair = true },
+	};
+	struct merge_out out[3];
+	struct merge_summary sum;
+	merge_decide(in, 3, 2, 50, false, out, &sum);
+	assert_int_equal(out[0].action, MERGE_HELD);
+	assert_int_equal(out[1].action, MERGE_FETCH);
+	assert_true(out[1].refetch);
+	assert_int_equal(out[2].action, MERGE_FETCH);
+	assert_false(out[2].refetch);
+	assert_int_equal(sum.ndel_remote, 1);
+	assert_false(sum.guard_remote);
+	/* held with allow_deletes: still held */
+	merge_decide(in, 1, 2, 50, true, out, &sum);
+	assert_int_equal(out[0].action, MERGE_HELD);
+}
+
+/* ---- UIDVALIDITY and how the changes are learned ---- */
+
+#define UV 100u
+static const struct {
+	const char *what;
+	struct merge_select in;
+	bool remap;
+	enum merge_learn learn;
+} select_rows[] = {
+	{ "first sync (no state)", { 0, 0, 0, 0, UV, 10, 5, 50, true, false }, false, MERGE_LEARN_ALL },
+	{ "first sync, empty folder", { 0, 0, 0, 0, UV, 1, 0, 1, true, false }, false, MERGE_LEARN_EMPTY },
+	{ "nothing changed (CONDSTORE)", { UV, 10, 50, 5, UV, 10, 5, 50, true, false }, false, MERGE_LEARN_NOOP },
+	{ "nothing changed, QRESYNC taken", { UV, 10, 50, 5, UV, 10, 5, 50, true, true }, false, MERGE_LEARN_NOOP },
+	{ "flags changed (CONDSTORE)", { UV, 10, 50, 5, UV, 10, 5, 51, true, false }, false,
+	  MERGE_LEARN_CHANGEDSINCE },
+	{ "flags changed (QRESYNC)", { UV, 10, 50, 5, UV, 10, 5, 51, true, true }, false, MERGE_LEARN_QRESYNC },
+	{ "new mail (UIDNEXT moved)", { UV, 10, 50, 5, UV, 11, 6, 50, true, false }, false,
+	  MERGE_LEARN_CHANGEDSINCE },
+	{ "an expunge (count differs)", { UV, 10, 50, 5, UV, 10, 4, 50, true, false }, false,
+	  MERGE_LEARN_CHANGEDSINCE },
+	{ "no CONDSTORE: always the whole list", { UV, 10, 0, 5, UV, 10, 5, 0, false, false }, false,
+	  MERGE_LEARN_ALL },
+	{ "state without HIGHESTMODSEQ", { UV, 10, 0, 5, UV, 10, 5, 50, true, false }, false, MERGE_LEARN_ALL },
+	{ "server without HIGHESTMODSEQ (NOMODSEQ)", { UV, 10, 50, 5, UV, 10, 5, 0, true, false }, false,
+	  MERGE_LEARN_ALL },
+	{ "emptied", { UV, 10, 50, 5, UV, 10, 0, 51, true, false }, false, MERGE_LEARN_EMPTY },
+	{ "UIDVALIDITY changed", { UV, 10, 50, 5, UV + 1, 10, 5, 50, true, false }, true, MERGE_LEARN_ALL },
+	{ "UIDVALIDITY changed, QRESYNC answer ignored", { UV, 10, 50, 5, UV + 1, 10, 5, 50, true, true }, true,
+	  MERGE_LEARN_ALL },
+	{ "UIDVALIDITY changed, folder empty", { UV, 10, 50, 5, UV + 1, 1, 0, 1, true, false }, true,
+	  MERGE_LEARN_EMPTY },
+	{ "UIDVALIDITY changed, no CONDSTORE", { UV, 10, 0, 5, UV + 1, 10, 5, 0, false, false }, true,
+	  MERGE_LEARN_ALL },
+};
+
+static void test_select_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(select_rows); i++) {
+		struct merge_start got = merge_select_plan(&select_rows[i].in);
+		if (got.remap != select_rows[i].remap || got.learn != select_rows[i].learn)
+			fail_msg("%s: remap %d learn %d; want %d %d", select_rows[i].what, got.remap, got.learn,
+				 select_rows[i].remap, select_rows[i].learn);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_flag_bits),
+		cmocka_unit_test(test_flag_table),
+		cmocka_unit_test(test_flag_conflicts),
+		cmocka_unit_test(test_keyword_table),
+		cmocka_unit_test(test_guard_table),
+		cmocka_unit_test(test_held_and_repair),
+		cmocka_unit_test(test_select_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,499 @@
+/* sync_merge.c - one folder's merge: collect what each side knows, decide
+ * (merge_decide, merge.h), apply the plan. */
+#include "sync_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fault.h"
+#include "merge.h"
+
+/* ---- applying changes ---- */
+
+/* UID STORE groups: one command per distinct (add, remove) pair. */
+struct push_group {
+	unsigned add, rem;
+	uint32_t *uids;
+	size_t n, cap;
+};
+
+static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned rem, uint32_t uid)
+{
+	size_t i;
+	for (i = 0; i < *ng; i++)
+		if ((*g)[i].add == add && (*g)[i].rem == rem)
+			break;
+	if (i == *ng) {
+		*g = xreallocarray(*g, *ng + 1, sizeof(**g));
+		(*g)[i] = (struct push_group){ .add = add, .rem = rem };
+		(*ng)++;
+	}
+	struct push_group *p = &(*g)[i];
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		p->uids = xreallocarray(p->uids, p->cap, sizeof(*p->uids));
+	}
+	p->uids[p->n++] = uid;
+}
+
+/* delete_policy = trash (not expunge). */
+static bool policy_trash(const struct sync *s)
+{
+	return conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0;
+}
+
+/* A label of a Gmail account: the server says it is Gmail (X-GM-EXT-1)
+ * and has an \All folder, and f is neither INBOX nor a special-use
+ * folder.  Deleting there removes the label; Gmail keeps the message in
+ * All Mail and its other labels (doc/sync.md, Gmail).  An \All folder
+ * alone is not enough: on Dovecot's virtual All an expunge is for good. */
+static bool gmail_label(const struct sync *s, const struct imap_folder *f)
+{
+	return imap_has_cap(s->imap, IMAP_CAP_GMAIL) && f->special == IMAP_SPECIAL_NONE &&
+	       strcasecmp(f->raw, "INBOX") != 0 && sync_has_all_folder(s);
+}
+
+/* Delete uids (sorted) on the server as the account's policy says. */
+static enum imapdrv_rc remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+{
+	s->server_written = true;
+	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0 && !gmail_label(s, c->f);
+	if (to_trash && imap_has_cap(s->imap, IMAP_CAP_MOVE))
+		return imapdrv_move(s->imap, uids, n, s->trash_raw, NULL, NULL);
+	enum imapdrv_rc rc = IMAPDRV_OK;
+	if (to_trash)
+		rc = imapdrv_copy(s->imap, uids, n, s->trash_raw, NULL, NULL);
+	if (rc == IMAPDRV_OK)
+		rc = sync_uid_store(s, uids, n, MAILDIR_F_TRASHED, true);
+	/* Without UIDPLUS, EXPUNGE would also remove messages that
+	 * others marked \Deleted; leave them marked instead. */
+	if (rc == IMAPDRV_OK && imap_has_cap(s->imap, IMAP_CAP_UIDPLUS))
+		rc = imapdrv_expunge(s->imap, uids, n);
+	return rc;
+}
+
+/* Everything known about one UID. */
+struct uidinfo {
+	uint32_t uid;
+	/* A copy, not a pointer into the state: the loop below inserts and
+	 * deletes state records, which moves them. */
+	const struct state_msg *base; /* NULL or &base_copy */
+	struct state_msg base_copy;   /* keywords owned */
+	struct maildir_entry *loc;    /* NULL: no local file */
+	bool on_server;
+	unsigned rflags;
+	const char *rkw;
+	char *mkw;        /* owned: merged keywords */
+	char *kw_add;     /* owned: keywords to add on the server, or NULL */
+	char *kw_rem;     /* owned: keywords to remove on the server, or NULL */
+};
+
+static int uidinfo_cmp(const void *key, const void *elem)
+{
+	uint32_t k = *(const uint32_t *)key, u = ((const struct uidinfo *)elem)->uid;
+	return k < u ? -1 : k > u;
+}
+
+/* UID STORE of keywords (space-separated) on one message. */
+static enum imapdrv_rc uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
+{
+	s->server_written = true;
+	return imapdrv_store(s->imap, &uid, 1, add, 0, kws);
+}
+
+/* The keywords the state may record for x now: the merged ones once the
+ * server has them, else the old base. */
+static const char *kw_for_state(const struct uidinfo *x)
+{
+	if (x->kw_add || x->kw_rem)
+		return x->base ? x->base->keywords : NULL;
+	return x->mkw;
+}
+
+/* Keywords, three ways like the flags: x's merged set and what to push;
+ * the index's side goes through the store writer.  True when the local
+ * tags changed. */
+static bool merge_keywords(struct sync *s, struct folder_ctx *c, struct uidinfo *x)
+{
+	const char *bkw = x->base ? x->base->keywords : NULL;
+	char *lraw = NULL;
+	char *lkw = sync_local_keywords(c, x->loc, bkw, x->rkw, &lraw);
+	x->mkw = sync_merge_keywords(bkw, lkw, x->rkw);
+	x->kw_add = sync_kw_minus(x->mkw, x->rkw, "");
+	x->kw_rem = sync_kw_minus(x->rkw, x->mkw, "");
+	/* Add what the index lacks (also tags a crash lost); remove only
+	 * tags that took part in the merge. */
+	char *ladd = sync_kw_minus(x->mkw, lraw, "+"), *lrem = sync_kw_minus(lkw, x->mkw, "-");
+	free(lraw);
+	bool pulled = ladd || lrem;
+	if (pulled) {
+		/* Before any rename: the writer finds the message by this
+		 * file name. */
+		char *ch = xasprintf("%s%s%s", ladd ? ladd : "", ladd && lrem ? " " : "", lrem ? lrem : "");
+		char *p = sync_store_path(c, x->loc->name);
+		log_debug("%s: %s uid %u: keywords base '%s' local '%s' server '%s' -> '%s'", s->account, c->name,
+			  x->uid, bkw ? bkw : "", lkw ? lkw : "", x->rkw ? x->rkw : "", x->mkw ? x->mkw : "");
+		store_retag(s->store, p, ch);
+		free(p);
+		free(ch);
+	}
+	free(ladd);
+	free(lrem);
+	free(lkw);
+	return pulled;
+}
+
+/* The merged flags on the local file (through the store writer, which
+ * renames it); true when they changed. */
+static bool pull_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, unsigned merged)
+{
+	/* A local rename by a tool that did not tell notmuch: index the new
+	 * name (which drops the old one). */
+	if (merged == x->loc->flags && x->base && x->base->flags != x->loc->flags) {
+		char *p = sync_store_path(c, x->loc->name);
+		store_add(s->store, p, s->account, x->mkw);
+		free(p);
+	}
+	if (merged == x->loc->flags)
+		return false;
+	/* Flushed by the caller, before the state can say so. */
+	char *p = sync_store_path(c, x->loc->name);
+	store_set_flags(s->store, p, merged, s->account, x->mkw);
+	free(p);
+	x->loc->flags = merged;
+	return true;
+}
+
+/* MERGE_FLAGS for one UID: flags and keywords three ways; the server's
+ * side is queued in groups (pushed by the caller), the local side goes
+ * through the store writer.  True when the local side changed. */
+static bool apply_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, const struct merge_out *o,
+			struct push_group **groups, size_t *ngroups)
+{
+	unsigned merged = o->merged, add = o->push_add, rem = o->push_rem;
+	if (add || rem || o->pull)
+		log_debug("%s: %s uid %u: base %02x local %02x server %02x -> %02x", s->account, c->name, x->uid,
+			  x->base ? x->base->flags : x->loc->flags, x->loc->flags, x->rflags, merged);
+	if (add || rem)
+		push_add(groups, ngroups, add, rem, x->uid);
+	bool kw_pulled = merge_keywords(s, c, x);
+	bool flags_pulled = pull_flags(s, c, x, merged);
+	if (kw_pulled || flags_pulled)
+		s->stats.pulled++;
+	/* The state learns the merged value only once the push is done
+	 * (push_flags), so a crash retries it; until the keywords are
+	 * stored, the state keeps the old keywords (a crash then merges them
+	 * again, never reading a keyword added here as one the server
+	 * removed). */
+	if (!(add || rem))
+		state_put(c->st, x->uid, merged, kw_for_state(x));
+	return kw_pulled || flags_pulled;
+}
+
+/* MERGE_DELETE_LOCAL: the server expunged it. */
+static void delete_local(struct sync *s, struct folder_ctx *c, const struct uidinfo *x)
+{
+	char *p = sync_store_path(c, x->loc->name);
+	if (maildir_remove(c->dir, x->loc->name) == 0) {
+		store_remove(s->store, p);
+		s->stats.deleted++;
+		state_del(c->st, x->uid);
+		fault_point("delete");
+	}
+	free(p);
+}
+
+/* One folder's merge, from what each side knows to the pushes. */
+struct merge_run {
+	uint32_t *uids;          /* every UID any side knows, ascending */
+	size_t n;
+	struct uidinfo *info;    /* info[i] about uids[i] */
+	struct merge_out *plan;  /* plan[i] for uids[i] */
+	struct merge_summary sum;
+	struct push_group *groups; /* flag changes for the server */
+	size_t ngroups;
+	uint32_t *rdel;          /* to delete on the server, ascending */
+	size_t nrdel;
+};
+
+/* Every UID any side knows: the state, the files, the server's answer,
+ * and every UID the server has (alluids), also those neither the state
+ * nor a file knows (a gap an interrupted pass left below messages it did
+ * fetch): those are fetched, whatever told us of them. */
+static void collect_uids(struct folder_ctx *c, const struct remote *rm, struct merge_run *mr)
+{
+	size_t ns = state_count(c->st);
+	uint32_t *u = xreallocarray(NULL, ns + c->local.n + rm->r.n + rm->nall + 1, sizeof(*u));
+	size_t nu = 0;
+	for (size_t i = 0; i < ns; i++)
+		u[nu++] = state_at(c->st, i)->uid;
+	for (size_t i = 0; i < c->local.n; i++)
+		if (c->local.v[i].has_uid && c->local.v[i].uid)
+			u[nu++] = c->local.v[i].uid;
+	for (size_t i = 0; i < rm->r.n; i++)
+		u[nu++] = rm->r.v[i].uid;
+	for (size_t i = 0; i < rm->nall; i++)
+		u[nu++] = rm->alluids[i];
+	qsort(u, nu, sizeof(*u), sync_u32_cmp);
+	size_t w = 0;
+	for (size_t i = 0; i < nu; i++)
+		if (!w || u[w - 1] != u[i])
+			u[w++] = u[i];
+	mr->uids = u;
+	mr->n = w;
+}
+
+/* The server's side of x: in its answer, or (when the answer has only
+ * what changed) unchanged since the last sync if it still exists. */
+static void server_side(const struct remote *rm, struct uidinfo *x)
+{
+	struct imapdrv_flags *rf = imapdrv_flist_find(&rm->r, x->uid);
+	if (rf) {
+		x->on_server = true;
+		x->rflags = rf->flags;
+		x->rkw = rf->kw;
+		return;
+	}
+	if (rm->complete) {
+		x->on_server = false;
+		return;
+	}
+	bool exists = x->base != NULL;
+	if (rm->alluids)
+		exists = bsearch(&x->uid, rm->alluids, rm->nall, sizeof(*rm->alluids), sync_u32_cmp) != NULL;
+	else if (!x->base && x->loc)
+		exists = true; /* unknown here: never read as expunged (see learn_changes) */
+	x->on_server = exists;
+	if (exists && x->base) {
+		x->rflags = x->base->flags;
+		x->rkw = x->base->keywords;
+	} else if (exists && x->loc) {
+		x->rflags = x->loc->flags; /* adopted: its name is its base */
+		x->rkw = NULL;
+	}
+}
+
+/* What the state, the file and the server say about uid. */
+static void collect_one(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t uid,
+			struct uidinfo *x, struct merge_in *in)
+{
+	*x = (struct uidinfo){ .uid = uid };
+	const struct state_msg *b = state_get(c->st, uid);
+	if (b) {
+		x->base_copy = *b;
+		x->base_copy.keywords = b->keywords ? xstrdup(b->keywords) : NULL;
+		x->base = &x->base_copy;
+	}
+	x->loc = maildir_list_find(&c->local, uid);
+	server_side(rm, x);
+	*in = (struct merge_in){ .uid = uid,
+				 .has_base = x->base != NULL,
+				 .has_local = x->loc != NULL,
+				 .on_server = x->on_server,
+				 .base_flags = x->base ? x->base->flags : 0,
+				 .local_flags = x->loc ? x->loc->flags : 0,
+				 .server_flags = x->rflags,
+				 .held = s->nheld && sync_held(s, c->rel, uid),
+				 .repair = c->repair };
+}
+
+/* Keep what the guard stopped, for the reader to ask about (sync_guards). */
+static void guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local)
+{
+	s->guards = xreallocarray(s->guards, s->nguards + 1, sizeof(*s->guards));
+	s->guards[s->nguards++] = (struct sync_guard){ .folder = xstrdup(folder), .deleted = deleted,
+						       .total = total, .local = local };
+}
+
+/* The plan (merge_decide), and the guard's stops told to the user. */
+static void decide(struct sync *s, struct folder_ctx *c, const struct remote *rm, struct merge_run *mr)
+{
+	size_t nbase = state_count(c->st);
+	struct merge_in *in = xreallocarray(NULL, mr->n + 1, sizeof(*in));
+	mr->info = xreallocarray(NULL, mr->n + 1, sizeof(*mr->info));
+	for (size_t i = 0; i < mr->n; i++)
+		collect_one(s, c, rm, mr->uids[i], &mr->info[i], &in[i]);
+	mr->plan = xreallocarray(NULL, mr->n + 1, sizeof(*mr->plan));
+	merge_decide(in, mr->n, nbase, conf_num(s->conf, -1, OPT_ID_sync_delete_guard), c->allow_deletes, mr->plan,
+		     &mr->sum);
+	free(in);
+	const struct merge_summary *sum = &mr->sum;
+	if (sum->guard_local) {
+		sync_folder_error(s, c->name,
+				  "%s: the server no longer has %zu of the %zu local messages; not deleting them "
+				  "locally. If that is right, run: muttlike sync %s --allow-deletes '%s'",
+				  c->name, sum->ndel_local, sum->nlocal, s->account, c->name);
+		guard_report(s, c->name, sum->ndel_local, sum->nlocal, false);
+	}
+	if (sum->guard_remote) {
+		sync_folder_error(s, c->name,
+				  "%s: %zu of %zu messages were deleted locally; not deleting them on the server. If "
+				  "that is right, run: muttlike sync %s --allow-deletes '%s'",
+				  c->name, sum->ndel_remote, nbase, s->account, c->name);
+		guard_report(s, c->name, sum->ndel_remote, nbase, true);
+	}
+}
+
+/* --verify: the state says mirrored, the file is gone: damage, not a
+ * deletion; the base goes and the message is fetched again. */
+static void refetch(struct sync *s, struct folder_ctx *c, const struct uidinfo *x)
+{
+	log_info("%s: %s: verify: uid %u is on the server and in the state but has no file; fetching it again",
+		 s->account, c->name, x->uid);
+	state_del(c->st, x->uid);
+	s->stats.repaired_fetched++;
+}
+
+/* The local side of the plan; the server's is queued in mr. */
+static void apply_local(struct sync *s, struct folder_ctx *c, struct merge_run *mr, uint32_t *fetch, size_t *nfetch)
+{
+	size_t npulled = 0;
+	for (size_t i = 0; i < mr->n; i++) {
+		struct uidinfo *x = &mr->info[i];
+		switch (mr->plan[i].action) {
+		case MERGE_FLAGS: npulled += apply_flags(s, c, x, &mr->plan[i], &mr->groups, &mr->ngroups); break;
+		case MERGE_DELETE_LOCAL: delete_local(s, c, x); break;
+		case MERGE_DELETE_REMOTE: mr->rdel[mr->nrdel++] = x->uid; break;
+		case MERGE_FORGET: state_del(c->st, x->uid); break;
+		case MERGE_FETCH:
+			if (mr->plan[i].refetch)
+				refetch(s, c, x);
+			fetch[(*nfetch)++] = x->uid;
+			break;
+		case MERGE_HELD: break;
+		}
+	}
+	/* The new flags must be on disk before any state records them: a
+	 * crash in between would otherwise look like a local change and undo
+	 * the server's. */
+	if (npulled && store_flush(s->store))
+		sync_folder_error(s, c->name, "%s: could not apply some flag changes locally (see the log)", c->name);
+	/* Files deleted here by hand leave stale names in the index. */
+	if (mr->sum.ndel_remote)
+		store_prune(s->store, c->store_prefix);
+}
+
+/* UID STORE of the flag changes, one command per group; the state learns
+ * the merged flags of each message once the server has them. */
+static int push_flags(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+{
+	for (size_t g = 0; g < mr->ngroups; g++) {
+		struct push_group *p = &mr->groups[g];
+		enum imapdrv_rc rc = IMAPDRV_OK;
+		if (p->add)
+			rc = sync_uid_store(s, p->uids, p->n, p->add, true);
+		if (rc == IMAPDRV_OK && p->rem)
+			rc = sync_uid_store(s, p->uids, p->n, p->rem, false);
+		if (rc != IMAPDRV_OK) {
+			sync_imap_failed(s, rc, c->name, "UID STORE");
+			return -1;
+		}
+		fault_point("push");
+		for (size_t k = 0; k < p->n; k++) {
+			struct maildir_entry *e = maildir_list_find(&c->local, p->uids[k]);
+			const struct uidinfo *x = bsearch(&p->uids[k], mr->info, mr->n, sizeof(*mr->info), uidinfo_cmp);
+			char *kwcopy = x && kw_for_state(x) ? xstrdup(kw_for_state(x)) : NULL;
+			if (e)
+				state_put(c->st, p->uids[k], e->flags, kwcopy);
+			free(kwcopy);
+		}
+		s->stats.pushed += p->n;
+	}
+	return 0;
+}
+
+/* Keywords: one UID STORE per changed message (keyword changes are few,
+ * and their sets differ from message to message). */
+static int push_keywords(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+{
+	for (size_t i = 0; i < mr->n; i++) {
+		struct uidinfo *x = &mr->info[i];
+		if (!x->kw_add && !x->kw_rem)
+			continue;
+		enum imapdrv_rc rc = IMAPDRV_OK;
+		if (x->kw_add)
+			rc = uid_store_kw(s, x->uid, x->kw_add, true);
+		if (rc == IMAPDRV_OK && x->kw_rem)
+			rc = uid_store_kw(s, x->uid, x->kw_rem, false);
+		if (rc != IMAPDRV_OK) {
+			sync_imap_failed(s, rc, c->name, "UID STORE (keywords)");
+			return -1;
+		}
+		fault_point("push");
+		const struct state_msg *b = state_get(c->st, x->uid);
+		unsigned fl = b ? b->flags : x->loc ? x->loc->flags : 0;
+		state_put(c->st, x->uid, fl, x->mkw);
+		s->stats.pushed++;
+	}
+	return 0;
+}
+
+/* The deletions made here, on the server (delete_policy). */
+static int push_deletes(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+{
+	if (!mr->nrdel)
+		return 0;
+	if (policy_trash(s) && !s->trash_raw && !gmail_label(s, c->f)) {
+		/* delete_policy = trash and nothing to move to: an expunge
+		 * here would take the only server copy.  Keep them (the state
+		 * keeps their UIDs, so every pass says so again). */
+		sync_folder_error(s, c->name,
+				  "%s: no Trash folder on the server (none marked \\Trash, none named Trash); not "
+				  "deleting %zu messages there: set trash = \"<folder>\" or delete_policy = expunge",
+				  c->name, mr->nrdel);
+		return 0;
+	}
+	enum imapdrv_rc rc = remote_delete(s, c, mr->rdel, mr->nrdel);
+	if (rc != IMAPDRV_OK) {
+		sync_imap_failed(s, rc, c->name, "deleting on the server");
+		return -1;
+	}
+	fault_point("delete");
+	for (size_t k = 0; k < mr->nrdel; k++)
+		state_del(c->st, mr->rdel[k]);
+	c->gone = xreallocarray(c->gone, mr->nrdel + 1, sizeof(*c->gone));
+	memcpy(c->gone, mr->rdel, mr->nrdel * sizeof(*mr->rdel)); /* ascending, like uids */
+	c->ngone = mr->nrdel;
+	s->stats.pushed += mr->nrdel;
+	return 0;
+}
+
+static void merge_run_clear(struct merge_run *mr)
+{
+	for (size_t g = 0; g < mr->ngroups; g++)
+		free(mr->groups[g].uids);
+	free(mr->groups);
+	free(mr->rdel);
+	for (size_t i = 0; i < mr->n; i++) {
+		free(mr->info[i].base_copy.keywords);
+		free(mr->info[i].mkw);
+		free(mr->info[i].kw_add);
+		free(mr->info[i].kw_rem);
+	}
+	free(mr->info);
+	free(mr->plan);
+	free(mr->uids);
+}
+
+/* The merge: collect, decide (merge_decide), apply everything but the
+ * downloads, which *fetch lists (ascending). */
+int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
+			 size_t *nfetch)
+{
+	struct merge_run mr = { 0 };
+	collect_uids(c, rm, &mr);
+	decide(s, c, rm, &mr);
+	*fetch = xreallocarray(NULL, mr.n + 1, sizeof(**fetch));
+	*nfetch = 0;
+	mr.rdel = xreallocarray(NULL, mr.n + 1, sizeof(*mr.rdel));
+	apply_local(s, c, &mr, *fetch, nfetch);
+	int result = push_flags(s, c, &mr);
+	if (result == 0)
+		result = push_keywords(s, c, &mr);
+	if (result == 0)
+		result = push_deletes(s, c, &mr);
+	merge_run_clear(&mr);
+	return result;
+}
+
