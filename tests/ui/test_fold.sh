@@ -132,12 +132,8 @@ check "messages mode: folding asks for threads" ui_wait "Switch to threads (togg
 ui_keys q
 st=$(ui_exited); check "quits cleanly (got $st)" [ "$st" = 0 ]
 
-# ui_start kills the old tmux server and starts one on the same socket at
-# once; a server still on its way out makes the new one fail: wait for it
-restart() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-}
+# end the session (and wait until its tmux server is gone)
+restart() { ui_stop; }
 
 # vim: za, zR, zM
 cat > "$T/v.rc" <<EOF2

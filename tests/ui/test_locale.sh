@@ -51,12 +51,8 @@ for line in sys.stdin:
 }
 aligned() { [ "$(hash_cols | sort -u | wc -l)" = 1 ] && ! hash_cols | grep -q none; }
 ascii_only() { ! ui_screen | LC_ALL=C grep -q '[^ -~]'; }
-# ui_start kills the old tmux server and starts one on the same socket at
-# once; a server still on its way out makes the new one fail: wait for it
-restart() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-}
+# end the session (and wait until its tmux server is gone)
+restart() { ui_stop; }
 row_of() { ui_screen | grep -n -- "$1" | head -1 | cut -d: -f1; }
 
 # ---- LC_ALL=C ----

@@ -90,8 +90,6 @@ st=$(ui_exited); check "quits cleanly (got $st)" [ "$st" = 0 ]
 
 # mouse off: the same bytes (a terminal would not send them) do nothing
 rc no
-tmux -L "$UI_SOCK" kill-server 2>/dev/null
-sleep 0.5 # ui_start reuses the socket: let the old server go first
 ui_start -x 100 -y 24 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "-- muttlike: work/INBOX [Msgs:" >/dev/null
 click 50 5

@@ -58,11 +58,8 @@ set editor = "$T/editor.sh"
 EOF
 	chmod 600 "$1"
 }
-restart_ui() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-	ui_start "$@"
-}
+# a new session (ui_start ends the old tmux server and waits for it)
+restart_ui() { ui_start "$@"; }
 quit_ui() {
 	ui_keys q
 	local st
