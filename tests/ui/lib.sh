@@ -13,6 +13,7 @@
 #   ui_resize COLS ROWS
 #   ui_until CMD...                       run CMD until it succeeds (30 s)
 #   ui_stays_off TEXT SECONDS             fail if TEXT shows during SECONDS
+#   ui_settled                            wait until the keys sent so far are handled
 #   ui_exited [SECONDS]                   wait for the program to end; echoes its status
 #   ui_stop                               end the tmux server (ui_start does it too)
 #   check NAME CMD...                     run an assertion; counts passes and failures
@@ -157,6 +158,15 @@ ui_stays_off() { # TEXT SECONDS
 		sleep 0.05
 		now=${EPOCHREALTIME/./}
 	done
+}
+
+# Every key sent so far has been handled: F12 (bound to nothing) answers
+# "Key is not bound" on the message line once the keys before it are done.
+# For a check that something did NOT happen after a key or a click; not
+# where that message may already be on screen.
+ui_settled() {
+	ui_keys F12
+	ui_wait "Key is not bound."
 }
 
 ui_exited() {
