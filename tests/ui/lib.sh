@@ -96,9 +96,14 @@ ui_resize() { tmux -L "$UI_SOCK" resize-window -t t -x "$1" -y "$2"; }
 # Wait until the screen does (want=0) or does not (want=1) contain TEXT.
 # When the program has ended (or tmux is gone) the screen can no longer
 # change: one last look, then fail at once instead of waiting the time out.
+# Microseconds since the epoch: the deadlines below are in wall time, so a
+# slow tmux or grep on a busy machine does not stretch them.
+ui_now() { echo "${EPOCHREALTIME/./}"; }
+
 ui_wait_for_text() { # NAME WANT TEXT SECS
-	local name=$1 want=$2 text=$3 secs=$4 i scr has
-	for ((i = 0; i < secs * 20; i++)); do
+	local name=$1 want=$2 text=$3 secs=$4 scr has end
+	end=$(($(ui_now) + secs * 1000000))
+	while (($(ui_now) < end)); do
 		if ! scr=$(ui_screen 2>&1); then
 			echo "$name: '$text': the tmux server is gone ($scr)" >&2
 			return 1
@@ -133,8 +138,9 @@ ui_wait_gone() { ui_wait_for_text ui_wait_gone 1 "$1" "${2:-$UI_WAIT_SECS}"; }
 # condition the screen or the files reach after a key, instead of a sleep
 # before a single look.  On a timeout the screen is printed.
 ui_until() {
-	local i
-	for ((i = 0; i < UI_WAIT_SECS * 20; i++)); do
+	local end
+	end=$(($(ui_now) + UI_WAIT_SECS * 1000000))
+	while (($(ui_now) < end)); do
 		"$@" && return 0
 		sleep 0.05
 	done
@@ -148,7 +154,7 @@ ui_until() {
 # product's timer the window covers where it is used.
 ui_stays_off() { # TEXT SECONDS
 	local text=$1 secs=$2 t0 now
-	t0=${EPOCHREALTIME/./}
+	t0=$(ui_now)
 	now=$t0
 	while ((now - t0 < secs * 1000000)); do
 		if ui_screen | grep -qF -- "$text"; then
@@ -156,7 +162,7 @@ ui_stays_off() { # TEXT SECONDS
 			return 1
 		fi
 		sleep 0.05
-		now=${EPOCHREALTIME/./}
+		now=$(ui_now)
 	done
 }
 

@@ -10,7 +10,9 @@
 #                       is true while the latest session waits in IDLE, and
 #                       rig_idle_after N waits (30 s) until a wait after
 #                       pass N has begun (IDLE number N+1 sent, not ended):
-#                       the observable end of a background pass.
+#                       the observable end of a background pass;
+#                       rig_lists counts the passes begun (each starts
+#                       with a LIST).
 #   ui_smtp_start       a private Postfix (tests/integration/smtp-rig) in
 #                       SMTPDIR; sources smtp.env (SMTP_*).  Status 1 when it
 #                       cannot start (the caller decides whether that fails).
@@ -48,6 +50,7 @@ rig_in_idle() {
 	f=$(ls -t "$RIGDIR/home/$RIG_USER"/rawlog/*.in 2>/dev/null | head -n 1)
 	[ -n "$f" ] && tail -n 1 "$f" | grep -q $' IDLE\r\\?$'
 }
+rig_lists() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" sent | grep -c ' LIST '; }
 rig_idle_after() { ui_until eval "[ \"\$(rig_idles)\" -gt $1 ] && rig_in_idle"; }
 
 ui_smtp_start() {

@@ -15,7 +15,7 @@ DATA=$T/data
 # the rig lives in its own directory: Dovecot's users must reach it, and $T is 0700
 source "$(dirname "$0")/servers.sh"
 ui_rig_start
-ui_rig_rawlog # the end of a background pass, for the quick undo below
+ui_rig_rawlog # the passes begun, for the quick undo below
 
 mkdir -p "$T/seed/INBOX/cur" "$T/seed/INBOX/new" "$T/seed/INBOX/tmp"
 n=0
@@ -92,15 +92,18 @@ check "u: back in the server's INBOX" srv_wait 3 mailbox INBOX ALL
 check "u: and out of the server's Trash" srv_wait 0 mailbox Trash ALL
 check "u: still flagged on the server" srv_wait 1 mailbox INBOX FLAGGED
 
-# undone before any sync ran: nothing reaches the server (the pass the
-# two changes asked for has ended once the worker waits in IDLE again)
-ui_until rig_in_idle
-n=$(rig_idles)
+# undone before any sync ran: nothing reaches the server, once the pass
+# the two changes asked for has begun (its LIST) and ended (the status
+# line no longer says syncing; not IDLE again: a change made during a
+# pass can keep the worker out of IDLE until the next one)
+ui_wait_gone "syncing" >/dev/null
+n=$(rig_lists)
 ui_keys d
 ui_wait "moved to Trash" >/dev/null
 ui_keys u
 check "a quick undo restores too" ui_wait "Restored 1 message."
-rig_idle_after "$n"
+ui_until eval "[ \"\$(rig_lists)\" -gt $n ]"
+ui_wait_gone "syncing" >/dev/null
 check "a quick undo leaves the server's INBOX alone" srv_wait 3 mailbox INBOX ALL
 check "and its Trash empty" [ "$(srv mailbox Trash ALL)" = 0 ]
 
