@@ -208,7 +208,7 @@ check "the draft is still there while it is edited" [ -e "$OLD_DRAFT" ]
 ui_keys P
 check "postponed again" ui_wait "Message postponed"
 check "into the server's \\Drafts folder, the old draft replaced" \
-	eval '[ "$(draft_files | wc -l)" = 1 ] && grep -q "Finished after the recall." "$(draft_files)"'
+	ui_until eval '[ "$(draft_files | wc -l)" = 1 ] && grep -q "Finished after the recall." "$(draft_files)"'
 check "the new draft is listed" ui_wait "Half-written plan"
 # let the background sync upload the new draft and expunge the old one:
 # the server has only the new one, and that pass is over (IDLE again)
