@@ -14,6 +14,8 @@
 #   ui_until CMD...                       run CMD until it succeeds (30 s)
 #   ui_stays_off TEXT SECONDS             fail if TEXT shows during SECONDS
 #   ui_settled                            wait until the keys sent so far are handled
+#   ui_status_row                         print the status bar (second-to-last row)
+#   ui_wait_synced                        wait until the status bar no longer says syncing
 #   ui_exited [SECONDS]                   wait for the program to end; echoes its status
 #   ui_stop                               end the tmux server (ui_start does it too)
 #   check NAME CMD...                     run an assertion; counts passes and failures
@@ -165,6 +167,14 @@ ui_stays_off() { # TEXT SECONDS
 		now=$(ui_now)
 	done
 }
+
+# The status bar: the second-to-last row.
+ui_status_row() { ui_row $(($(tmux -L "$UI_SOCK" display -p -t t '#{pane_height}') - 2)); }
+
+# The status bar no longer says syncing: the background pass has ended.
+# (Not ui_wait_gone "syncing": the message line keeps "...; syncing..."
+# of an answered question after the pass.)
+ui_wait_synced() { ui_until eval '! ui_status_row | grep -q syncing'; }
 
 # Every key sent so far has been handled: F12 (bound to nothing) answers
 # "Key is not bound" on the message line once the keys before it are done.

@@ -58,7 +58,7 @@ srv_wait() { # N QUERY...
 
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:3"
-check "the start-up sync ends" ui_wait_gone "syncing" 30
+check "the start-up sync ends" ui_wait_synced
 
 ui_keys F
 check "F says flagged" ui_wait "1 message flagged."
@@ -96,14 +96,14 @@ check "u: still flagged on the server" srv_wait 1 mailbox INBOX FLAGGED
 # the two changes asked for has begun (its LIST) and ended (the status
 # line no longer says syncing; not IDLE again: a change made during a
 # pass can keep the worker out of IDLE until the next one)
-ui_wait_gone "syncing" >/dev/null
+ui_wait_synced >/dev/null
 n=$(rig_lists)
 ui_keys d
 ui_wait "moved to Trash" >/dev/null
 ui_keys u
 check "a quick undo restores too" ui_wait "Restored 1 message."
 ui_until eval "[ \"\$(rig_lists)\" -gt $n ]"
-ui_wait_gone "syncing" >/dev/null
+ui_wait_synced >/dev/null
 check "a quick undo leaves the server's INBOX alone" srv_wait 3 mailbox INBOX ALL
 check "and its Trash empty" [ "$(srv mailbox Trash ALL)" = 0 ]
 
@@ -152,7 +152,7 @@ check "no duplicate was left locally" eval '[ "$(ls "$DATA/mail/work/INBOX/cur" 
 # ---- delete in the Trash: gone for good ----
 restart_ui -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "-- muttlike: work/INBOX [Msgs:2" >/dev/null
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 ui_keys C
 ui_wait "Copy to folder:" >/dev/null
 ui_type "Archive"

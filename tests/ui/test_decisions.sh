@@ -79,10 +79,10 @@ ui_type "$RIG_PASS"
 ui_keys Enter
 check "password: the right one syncs (mail appears)" ui_wait "Alpha note" 30
 check "password: the INBOX is on disk" eval '[ "$(files "$D1/mail/work/INBOX/cur")" = 3 ]'
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 ui_keys '$'
 ui_wait "Syncing..." 30 >/dev/null
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 check "password: kept for the session (\$ syncs without asking)" eval '! ui_screen | grep -q "Password for"'
 check "password: never in the log" eval '! grep -rq -- "$RIG_PASS" "$D1/log" "$D1/state" 2>/dev/null'
 quit_ui
@@ -125,10 +125,10 @@ check "cert: \$ asks again" ui_wait "SHA-256:  $FP16" 30
 ui_keys o
 check "cert: accept once syncs" ui_wait "Alpha note" 30
 check "cert: accept once pins nothing" eval '[ ! -e "$D2/certs" ]'
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 ui_keys '$'
 ui_wait "Syncing..." 30 >/dev/null
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 check "cert: accepted for the session (\$ does not ask)" eval '! ui_screen | grep -q "SHA-256:" && ! ui_screen | grep -q offline'
 quit_ui
 
@@ -137,14 +137,14 @@ check "cert: a new session asks again" ui_wait "SHA-256:  $FP16" 30
 ui_keys a
 check "cert: accept always writes the pin" eval 'for i in $(seq 300); do grep -q "^127.0.0.1 sha256:$SHA" "$D2/certs" 2>/dev/null && break; sleep 0.1; done; grep -q "^127.0.0.1 sha256:$SHA" "$D2/certs"'
 check "cert: the pin file is private" eval '[ "$(stat -c %a "$D2/certs")" = 600 ]'
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 check "cert: and syncs" eval '! ui_screen | grep -q offline'
 quit_ui
 
 rm -rf "$D2/mail/work/INBOX" "$D2/state/work/INBOX"* 2>/dev/null
 restart_ui -x 120 -y 30 "$MUTTLIKE_BIN" -F "$T/c.rc"
 check "cert: after a restart the pinned server syncs without asking" ui_wait "Alpha note" 30
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 check "cert: no dialog after the restart" eval '! ui_screen | grep -q "SHA-256:" && ! ui_screen | grep -q offline'
 quit_ui
 
@@ -170,7 +170,7 @@ check "guard: the reader asks" \
 ui_keys n
 check "guard: n keeps the local copies" ui_wait "local copies kept" 30
 check "guard: all 24 are still local" eval '[ "$(files "$D3/mail/work/Bulk/cur")" = 24 ]'
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 rig_idle_after 0
 n=$(rig_idles)
 ui_keys '$'
@@ -186,7 +186,7 @@ check "guard: asked again when the counts change" \
 ui_keys y
 check "guard: y applies the deletions" eval 'for i in $(seq 150); do [ "$(files "$D3/mail/work/Bulk/cur")" = 3 ] && break; sleep 0.2; done; [ "$(files "$D3/mail/work/Bulk/cur")" = 3 ]'
 check "guard: the server still has its 3" [ "$(srv_count)" = 3 ]
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 check "guard: the account syncs cleanly afterwards" eval '! ui_screen | grep -qE "sync failed|offline"'
 
 # between passes the worker waits in IDLE (sync_interval is 600 s here):
@@ -196,7 +196,7 @@ n=$(rig_idles)
 printf 'From: Carol <carol@example.org>\nTo: Alice <alice@example.org>\nSubject: Fresh by IDLE\nDate: Wed, 02 Jan 2030 10:00:00 +0000\nMessage-ID: <fresh@test.example>\n\nNew.\n' |
 	dove save -u "$RIG_USER" -m INBOX >/dev/null 2>&1
 check "idle: new mail on the server shows without a key" ui_wait "Fresh by IDLE" 30
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 rig_idle_after "$n"
 n=$(rig_idles)
 # a message outside INBOX: IDLE does not see it, only a pass does (a pass
@@ -210,7 +210,7 @@ check "idle: a change outside INBOX waits for a pass" \
 ui_keys '$'
 check "idle: \$ interrupts the wait at once" \
 	eval '(for i in $(seq 300); do grep -rqs "Only by sync-now" "$D3/mail/work/Archive" && exit 0; sleep 0.1; done; exit 1)'
-ui_wait_gone "syncing" 30 >/dev/null
+ui_wait_synced >/dev/null
 rig_idle_after "$n"
 t0=$(date +%s%N)
 quit_ui
@@ -262,7 +262,7 @@ set editor = \"$T/editor.sh\""
 	ui_wait "Password for $RIG_USER@127.0.0.1 (account work):" 40 >/dev/null
 	ui_type "$RIG_PASS"
 	ui_keys Enter
-	ui_wait_gone "syncing" 30 >/dev/null
+	ui_wait_synced >/dev/null
 	send "Third by SMTP"
 	check "smtp: the typed IMAP password serves SMTP (same user)" ui_wait "1 message sent." 30
 	check "smtp: and SMTP did not ask" eval '! ui_screen | grep -q "SMTP password"'

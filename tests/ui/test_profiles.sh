@@ -51,7 +51,7 @@ EOF
 	check "$name: the first sync ends well" [ $? = 0 ]
 	ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/$name.rc"
 	check "$name: the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:3"
-	ui_wait_gone "syncing" 30 >/dev/null
+	ui_wait_synced >/dev/null
 	local trash
 	trash=$(imapctl count INBOX.Trash)
 	ui_keys F
