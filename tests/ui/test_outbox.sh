@@ -24,7 +24,6 @@ OB=$DATA/state/work/outbox
 
 source "$(dirname "$0")/servers.sh"
 RIG_SENT_NAME="Sent Messages" RIG_DRAFTS_NAME=Brouillons ui_rig_start
-ui_rig_rawlog # the end of the background sync, for the recalled draft
 ui_smtp_start || { echo "FAIL - the SMTP rig did not start"; echo "0 passed, 1 failed"; exit 1; }
 
 # the server: a message in the INBOX, a postponed draft in Drafts
@@ -211,9 +210,10 @@ check "into the server's \\Drafts folder, the old draft replaced" \
 	ui_until eval '[ "$(draft_files | wc -l)" = 1 ] && grep -q "Finished after the recall." "$(draft_files)"'
 check "the new draft is listed" ui_wait "Half-written plan"
 # let the background sync upload the new draft and expunge the old one:
-# the server has only the new one, and that pass is over (IDLE again)
+# the server has only the new one, and that pass is over
 srv_draft() { "$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox Brouillons "$@" 2>/dev/null | wc -l; }
-ui_until eval '[ "$(srv_draft subject "Half-written plan")" = 1 ] && [ "$(srv_draft body "Finished after the recall.")" = 1 ] && rig_in_idle'
+ui_until eval '[ "$(srv_draft subject "Half-written plan")" = 1 ] && [ "$(srv_draft body "Finished after the recall.")" = 1 ]'
+ui_wait_synced >/dev/null
 mode keep
 ui_keys R
 check "the new draft is recalled" ui_wait "-- Compose: postponed message"
