@@ -138,14 +138,14 @@ deps-bench:
 # Tests build separately under ASan + UBSan in build/san.
 SAN_BUILD := build/san
 SAN_MAKE   = $(MAKE) --no-print-directory BUILD=$(SAN_BUILD) EXTRA_CFLAGS="$(SANFLAGS)" CFLAGS="-O1 -g"
-export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
-export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
-# libxapian leaks a few hundred bytes when a write fails (a full disk):
-# inside the library, on its exception path, not ours (tests/lsan.supp).
-export LSAN_OPTIONS ?= suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+# The sanitizers' options (ASAN_OPTIONS, LSAN_OPTIONS...): tests/run-all.
+
+# make check builds on every core unless -j was given (CI runs a plain
+# `make check`); the tests then run RUN_JOBS at a time (tests/run-all).
+CHECK_J = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
 
 check: deps
-	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory $(CHECK_J) check-build
 	@$(MAKE) --no-print-directory layering
 	@$(MAKE) --no-print-directory docs-check
 	@tests/run-all $(SAN_BUILD) $(T)

@@ -114,10 +114,10 @@ static enum smtp_status send_with(const struct smtp_params *p, const compose_t *
 	return st;
 }
 
-/* Wait for a delivered file holding needle; returns its contents. */
+/* Wait (30 s at most) for a delivered file holding needle; returns its contents. */
 static char *wait_delivery(const char *needle, int expect)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 600; i++) {
 		char *dir = xasprintf("%s/new", maildir);
 		DIR *d = opendir(dir);
 		int found = 0;
@@ -390,7 +390,7 @@ static char *scripted(const char *scenario, int *port, char **recfile)
 			 ">%s/%s.log 2>&1 &",
 		    srcdir(), scenario, portfile, *recfile, tu_env("RIG_CERTS"), tu_env("RIG_CERTS"), tmp, scenario));
 	char *txt = NULL;
-	for (int i = 0; i < 200 && !(txt = tu_read(portfile)); i++)
+	for (int i = 0; i < 1200 && !(txt = tu_read(portfile)); i++) /* 30 s */
 		usleep(25000);
 	assert_non_null(txt);
 	*port = atoi(txt);
@@ -401,7 +401,7 @@ static char *scripted(const char *scenario, int *port, char **recfile)
 static char *wait_record(const char *recfile)
 {
 	char *rec = NULL;
-	for (int i = 0; i < 200 && !(rec = tu_read(recfile)); i++)
+	for (int i = 0; i < 1200 && !(rec = tu_read(recfile)); i++) /* 30 s */
 		usleep(25000);
 	assert_non_null(rec);
 	return rec;

@@ -151,14 +151,31 @@ static void test_idle_sees_vanished(void **state)
 	struct sync_options o = { .conf = c, .account = 0, .store = store };
 	struct sync *s = sync_new(&o);
 	sync_set_store(s, store);
+	/* The rig's protocol log of this session shows when IDLE was sent:
+	 * the other client expunges only then. */
+	int st;
+	char *rig = xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			      tu_env("RIG_USER"));
+	free(tu_run(&st, "%s on", rig));
+	assert_int_equal(st, 0);
 	assert_int_equal(sync_run(s), SYNC_OK);
+	char *idles = xasprintf("%s sent | tr -d '\\r' | grep -c ' IDLE$'", rig);
+	char *out = tu_run(&st, "%s", idles);
+	unsigned long before = strtoul(out, NULL, 10);
+	free(out);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		sleep(1);
-		int st;
-		char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' expunge INBOX 10",
-				   tu_env("MUTTLIKE_SRCDIR"));
+		for (int i = 0; i < 300; i++) { /* 15 s, within the watch's 20 */
+			out = tu_run(&st, "%s", idles);
+			bool idle = strtoul(out, NULL, 10) > before;
+			free(out);
+			if (idle)
+				break;
+			usleep(50000);
+		}
+		out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' expunge INBOX 10",
+			     tu_env("MUTTLIKE_SRCDIR"));
 		free(out);
 		_exit(st == 0 ? 0 : 1);
 	}
@@ -179,6 +196,9 @@ static void test_idle_sees_vanished(void **state)
 	conf_free(&c);
 	assert_null(st_find_uid("INBOX", 10));
 	assert_int_equal(st_compare(), 0);
+	free(tu_run(&st, "%s off", rig));
+	free(idles);
+	free(rig);
 }
 
 static void test_uidvalidity_change(void **state)

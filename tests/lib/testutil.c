@@ -15,6 +15,18 @@
 #include "log.h"
 #include "util.h"
 
+/* TEST_FILTER=GLOB (SYNC_TEST_FILTER, its older name, too) runs only the
+ * cases of a cmocka program whose names match it: every unit and
+ * integration program links this file, so it holds for all of them. */
+__attribute__((constructor)) static void tu_test_filter(void)
+{
+	const char *f = getenv("TEST_FILTER");
+	if (!f || !*f)
+		f = getenv("SYNC_TEST_FILTER");
+	if (f && *f)
+		cmocka_set_test_filter(f);
+}
+
 char *tu_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");

@@ -49,17 +49,22 @@ check_fails() {
 # tls_verify PORT HOSTNAME [CAFILE] [starttls]  -- gnutls-cli must verify
 # the served certificate for HOSTNAME against CAFILE and complete a LOGOUT.
 tls_verify() {
-	local port=$1 host=$2 ca=${3:-$RIG_CA} mode=${4:-} args out pause
+	local port=$1 host=$2 ca=${3:-$RIG_CA} mode=${4:-} args out in writer st=0
 	args=(--x509cafile "$ca" --verify-hostname "$host" -p "$port" 127.0.0.1)
 	[[ $mode == starttls ]] && args=(--starttls-proto=imap "${args[@]}")
 	# gnutls-cli quits at EOF on stdin, possibly before the server's answer
-	# arrives: keep stdin open a moment, longer on a retry (a loaded machine).
-	for pause in 0.3 1.5; do
-		out=$({ printf 'a LOGOUT\r\n'; sleep "$pause"; } | timeout 10 gnutls-cli "${args[@]}" 2>&1) || {
-			printf '%s\n' "$out" | grep -E 'Status|rror|fail' >&2; return 1; }
-		grep -q '^a OK' <<<"$out" && return 0
-	done
-	return 1
+	# arrives: stdin stays open until the server, done with the LOGOUT,
+	# closes the connection (gnutls-cli ends then; 10 s at most).
+	exec {in}< <(printf 'a LOGOUT\r\n'; exec sleep 10)
+	writer=$!
+	out=$(timeout 10 gnutls-cli "${args[@]}" <&"$in" 2>&1) || st=$?
+	exec {in}<&-
+	kill "$writer" 2>/dev/null
+	if [ "$st" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -E 'Status|rror|fail' >&2
+		return 1
+	fi
+	grep -q '^a OK' <<<"$out"
 }
 
 # greeting PORT -- read the plaintext greeting with bash's /dev/tcp.
@@ -313,9 +318,14 @@ outer_lifecycle() {
 	# Hold an IMAP session open across stop: its imap process must die too.
 	local pid1 procs
 	pid1=$(set +u; source "$d1/rig.env"; echo "$RIG_PID")
+	# (it says when the server has answered the LOGIN, then holds the
+	# connection until killed)
 	(set +u; source "$d1/rig.env"; exec 3<>"/dev/tcp/127.0.0.1/$RIG_IMAP_PORT"
-	 printf 'a LOGIN alice alice-pw\r\n' >&3; sleep 5) & local holder=$!
-	sleep 0.3
+	 printf 'a LOGIN alice alice-pw\r\n' >&3
+	 while read -r -t 30 l <&3; do [[ $l == 'a '* ]] && { touch "$work/held"; break; }; done
+	 exec sleep 60) & local holder=$!
+	local n=0
+	while [[ ! -e $work/held ]] && ((n++ < 600)); do sleep 0.05; done
 	check "rig 1 has processes before stop" test -n "$(rig_procs "$d1")"
 	check "rig stop" "$RIG" stop "$d1"
 	procs=$(rig_procs "$d1")

@@ -3,6 +3,16 @@
 #   ui_rig_start        a private Dovecot (tests/rig/rig) in RIGDIR; sources
 #                       its rig.env (RIG_*).  RIG_* settings for `rig start`
 #                       (RIG_SENT_NAME, ...) pass through the environment.
+#   ui_rig_rawlog       Dovecot's protocol log of RIG_USER's sessions from
+#                       now on; then rig_idles counts the IDLE commands the
+#                       reader sent (its worker ends every pass in IDLE when
+#                       sync_interval is more than a few seconds), rig_in_idle
+#                       is true while the latest session waits in IDLE, and
+#                       rig_idle_after N waits (30 s) until a wait after
+#                       pass N has begun (IDLE number N+1 sent, not ended):
+#                       the observable end of a background pass;
+#                       rig_lists counts the passes begun (each starts
+#                       with a LIST).
 #   ui_smtp_start       a private Postfix (tests/integration/smtp-rig) in
 #                       SMTPDIR; sources smtp.env (SMTP_*).  Status 1 when it
 #                       cannot start (the caller decides whether that fails).
@@ -32,6 +42,16 @@ ui_rig_start() {
 	# shellcheck disable=SC1091
 	source "$RIGDIR/rig.env"
 }
+
+ui_rig_rawlog() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" on; }
+rig_idles() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" sent | grep -c $' IDLE\r\\?$'; }
+rig_in_idle() {
+	local f
+	f=$(ls -t "$RIGDIR/home/$RIG_USER"/rawlog/*.in 2>/dev/null | head -n 1)
+	[ -n "$f" ] && tail -n 1 "$f" | grep -q $' IDLE\r\\?$'
+}
+rig_lists() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" sent | grep -c ' LIST '; }
+rig_idle_after() { ui_until eval "[ \"\$(rig_idles)\" -gt $1 ] && rig_in_idle"; }
 
 ui_smtp_start() {
 	SMTPDIR=$(mktemp -d /tmp/muttlike-smtp.XXXXXX)

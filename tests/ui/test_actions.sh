@@ -15,6 +15,7 @@ DATA=$T/data
 # the rig lives in its own directory: Dovecot's users must reach it, and $T is 0700
 source "$(dirname "$0")/servers.sh"
 ui_rig_start
+ui_rig_rawlog # the passes begun, for the quick undo below
 
 mkdir -p "$T/seed/INBOX/cur" "$T/seed/INBOX/new" "$T/seed/INBOX/tmp"
 n=0
@@ -41,13 +42,13 @@ check "the first sync fills the store" eval 'ls "$DATA/mail/work/INBOX/cur" | gr
 
 # server-side queries, through Dovecot's own tool
 srv() { "$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice "$@" 2>/dev/null | wc -l; }
-# wait (up to 20 s) until the server answers a query with N messages
-# a new session on the same tmux socket (ui_start waits for the old server)
+# wait (up to 30 s) until the server answers a query with N messages
+# a new session (ui_start ends the old tmux server and waits for it)
 restart_ui() { ui_start "$@"; }
 srv_wait() { # N QUERY...
 	local want=$1 i
 	shift
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 150; i++)); do
 		[ "$(srv "$@")" = "$want" ] && return 0
 		sleep 0.2
 	done
@@ -57,7 +58,7 @@ srv_wait() { # N QUERY...
 
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:3"
-check "the start-up sync ends" ui_wait_gone "syncing" 20
+check "the start-up sync ends" ui_wait_synced
 
 ui_keys F
 check "F says flagged" ui_wait "1 message flagged."
@@ -91,12 +92,18 @@ check "u: back in the server's INBOX" srv_wait 3 mailbox INBOX ALL
 check "u: and out of the server's Trash" srv_wait 0 mailbox Trash ALL
 check "u: still flagged on the server" srv_wait 1 mailbox INBOX FLAGGED
 
-# undone before any sync ran: nothing reaches the server
+# undone before any sync ran: nothing reaches the server, once the pass
+# the two changes asked for has begun (its LIST) and ended (the status
+# line no longer says syncing; not IDLE again: a change made during a
+# pass can keep the worker out of IDLE until the next one)
+ui_wait_synced >/dev/null
+n=$(rig_lists)
 ui_keys d
 ui_wait "moved to Trash" >/dev/null
 ui_keys u
 check "a quick undo restores too" ui_wait "Restored 1 message."
-sleep 3
+ui_until eval "[ \"\$(rig_lists)\" -gt $n ]"
+ui_wait_synced >/dev/null
 check "a quick undo leaves the server's INBOX alone" srv_wait 3 mailbox INBOX ALL
 check "and its Trash empty" [ "$(srv mailbox Trash ALL)" = 0 ]
 
@@ -119,7 +126,7 @@ st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]
 "$SRC/tests/rig/rig" stop "$RIGDIR" >/dev/null 2>&1
 restart_ui -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "offline: the reader opens" ui_wait "-- muttlike: work/INBOX [Msgs:2"
-check "offline: the status line says offline" ui_wait "offline" 20
+check "offline: the status line says offline" ui_wait "offline" 30
 # Gamma (row 1) is flagged already: flag Beta (row 2)
 ui_keys j F
 check "offline: F still works locally" ui_wait "1 message flagged."
@@ -132,7 +139,7 @@ source "$RIGDIR/rig.env"
 check "the server is back" eval '"$SRC/tests/rig/rig" status "$RIGDIR" >/dev/null'
 ui_keys '$'
 check "\$: the queued flag reaches the server" srv_wait 2 mailbox INBOX FLAGGED
-check "\$: the offline marker goes" ui_wait_gone "offline" 20
+check "\$: the offline marker goes" ui_wait_gone "offline" 30
 
 ui_keys q
 st=$(ui_exited 5); check "q quits quickly with status 0 (got $st)" [ "$st" = 0 ]
@@ -145,7 +152,7 @@ check "no duplicate was left locally" eval '[ "$(ls "$DATA/mail/work/INBOX/cur" 
 # ---- delete in the Trash: gone for good ----
 restart_ui -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "-- muttlike: work/INBOX [Msgs:2" >/dev/null
-ui_wait_gone "syncing" 20 >/dev/null
+ui_wait_synced >/dev/null
 ui_keys C
 ui_wait "Copy to folder:" >/dev/null
 ui_type "Archive"

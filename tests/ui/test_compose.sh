@@ -80,7 +80,7 @@ ui_keys y
 check "sent in the background, outcome on the message line" ui_wait "1 message sent." 30
 
 delivered() { grep -l "Subject: Re: Lunch plans" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
-for _ in $(seq 100); do [ -n "$(delivered)" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -n "$(delivered)" ] && break; sleep 0.1; done
 D=$(delivered)
 check "Postfix delivered the reply" [ -n "$D" ]
 check "In-Reply-To names the original" grep -q "^In-Reply-To: <orig1@test.example>" "$D"
@@ -100,7 +100,7 @@ ui_wait "-- muttlike: work/INBOX" >/dev/null
 check "the editor's file is gone once queued" eval '[ -z "$(ls "$DATA"/state/work/outbox/edit/)" ]'
 
 # ---- Fcc (edit-fcc, f): the sent copy goes to the folder chosen, or nowhere ----
-prompt_is() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
+prompt_is() { for _ in $(seq 600); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
 at_smtp() { grep -l "^Subject: $1" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
 in_folder() { grep -l "^Subject: $2" "$DATA/mail/work/$1"/cur/* "$DATA/mail/work/$1"/new/* 2>/dev/null | head -1; }
 mode fcc
@@ -131,7 +131,7 @@ check "an empty Fcc keeps no copy" ui_wait "Fcc: (none: no copy is kept)"
 ui_keys y
 for _ in $(seq 300); do [ -n "$(at_smtp "Filed nowhere")" ] && break; sleep 0.1; done
 check "sent without a copy: Postfix has it" [ -n "$(at_smtp "Filed nowhere")" ]
-for _ in $(seq 100); do ls "$DATA"/state/work/outbox/ | grep -q "\.env$" || break; sleep 0.1; done
+for _ in $(seq 300); do ls "$DATA"/state/work/outbox/ | grep -q "\.env$" || break; sleep 0.1; done
 check "no copy in Sent or Projects" eval '[ -z "$(in_folder Sent "Filed nowhere")$(in_folder Projects "Filed nowhere")" ]'
 
 # ---- abort asks when there is text ----
@@ -202,8 +202,8 @@ ui_type "carol@example.org"
 ui_keys Enter
 check "edit-to sets the recipients" ui_wait "To: carol@example.org"
 # the prompt is on the last row (the header rows are indented)
-on_prompt() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
-off_prompt() { for _ in $(seq 200); do ui_row 29 | grep -q "^$1" || return 0; sleep 0.05; done; return 1; }
+on_prompt() { for _ in $(seq 600); do ui_row 29 | grep -q "^$1" && return 0; sleep 0.05; done; return 1; }
+off_prompt() { for _ in $(seq 600); do ui_row 29 | grep -q "^$1" || return 0; sleep 0.05; done; return 1; }
 ui_keys c
 on_prompt "Cc:"
 ui_type "buil"
@@ -235,7 +235,7 @@ ui_wait "Bounce the message?" >/dev/null
 ui_keys y
 check "the bounce is sent in the background" ui_wait "1 message sent." 30
 bounced() { grep -l "^Resent-To: dave@example.org" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
-for _ in $(seq 100); do [ -n "$(bounced)" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -n "$(bounced)" ] && break; sleep 0.1; done
 check "Postfix delivered the bounce, original Message-ID kept" \
 	eval 'B=$(bounced); [ -n "$B" ] && grep -q "^Message-ID: <orig1@test.example>" "$B"'
 
@@ -258,7 +258,7 @@ SMTP_RIG_SAME_PORTS=1 "$SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/de
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "at start-up the waiting message is sent, nothing new written" ui_wait "1 message sent." 30
 retried() { grep -l "^Subject: Hello from the test" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null; }
-for _ in $(seq 100); do [ -n "$(retried)" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -n "$(retried)" ] && break; sleep 0.1; done
 check "Postfix delivered the retried message" [ -n "$(retried)" ]
 check "the outbox is empty after the retry" eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
 
@@ -280,7 +280,7 @@ check "with Postfix down the start-up try says the message waits" ui_wait "Not s
 SMTP_RIG_SAME_PORTS=1 "$SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null ||
 	echo "FAIL - the SMTP rig did not restart"
 check "within sync_interval of Postfix coming back it is sent" ui_wait "1 message sent." 30
-for _ in $(seq 100); do [ "$(retried | wc -l)" = 2 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(retried | wc -l)" = 2 ] && break; sleep 0.1; done
 check "Postfix delivered it (two messages with that subject in all)" [ "$(retried | wc -l)" = 2 ]
 
 ui_keys q

@@ -44,7 +44,7 @@ check "the text's content type and charset are shown" eval 'ui_screen | grep -q 
 ui_keys r
 prompt_row() { # TEXT: wait until the last row (the prompt) starts with TEXT
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		ui_row 29 | grep -q "^$1" && return 0
 		sleep 0.05
 	done
@@ -63,7 +63,7 @@ ui_keys P
 check "postponed" ui_wait "-- muttlike: work/INBOX"
 draft() {
 	local i f
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		f=$(grep -rl "Spelling test" "$DATA/mail/work/Drafts" 2>/dev/null | head -1)
 		[ -n "$f" ] && grep -q "^The first line, spelling it wrong." "$f" && grep -q "^Reply-To: Rob Replies <rob@example.org>" "$f" && return 0
 		sleep 0.05

@@ -27,7 +27,7 @@ EOR
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "index opens" ui_wait "-- muttlike: (no folder) [Msgs:"
 # item 8: no key is pressed; the status line must stop saying loading
-check "the index finishes loading without a key (issue 12, item 8)" ui_wait_gone "loading..." 20
+check "the index finishes loading without a key (issue 12, item 8)" ui_wait_gone "loading..." 30
 check "and the thread count is final" eval 'ui_screen | grep -q "Threads:[0-9]*\]"'
 
 # item 7: a thread whose newer author does not match the limit

@@ -26,7 +26,7 @@ ui_screen > "$T/after-discovery.screen"
 ui_keys C-l
 check "^L repaints the form" ui_wait "muttlike setup"
 ui_keys C-c
-ui_exited 20 >/dev/null
+ui_exited 30 >/dev/null
 
 # servers by hand: a local domain is fine
 ui_start "$MUTTLIKE_BIN" -F "$T/local.rc" setup --imap-url imaps://127.0.0.1:1 --smtp-url smtp://127.0.0.1:1
@@ -36,5 +36,5 @@ ui_type "alice@localhost"; ui_keys Enter Enter Enter
 check "alice@localhost is taken with servers given by hand (item 2)" ui_wait "(2/5)" 30
 check "not 'not a valid mail domain'" eval '! ui_screen | grep -q "not a valid mail domain"'
 ui_keys C-c
-ui_exited 20 >/dev/null
+ui_exited 30 >/dev/null
 finish

@@ -90,7 +90,7 @@ ui_keys = Escape v j
 $NM tag +flagged -- id:alpha2
 row2_flagged() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		ui_row 2 | grep -qE "^ +2 N! " && return 0
 		sleep 0.1
 	done
@@ -105,21 +105,26 @@ ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 
 # a writer committing over and over: every reload shows the list, never an empty index
-( for i in $(seq 40); do $NM tag +w$i -w$((i - 1)) -- '*' >/dev/null 2>&1; done; touch "$T/writer.done" ) &
+( for i in $(seq 600); do $NM tag +w$i -w$((i - 1)) -- '*' >/dev/null 2>&1; done; touch "$T/writer.done" ) &
 never_empty() {
 	local bad=0
 	while [ ! -f "$T/writer.done" ]; do
 		ui_row 1 | grep -q "Alpha plan" || { bad=1; ui_screen >&2; }
 		sleep 0.05
 	done
-	sleep 1.5 # the last reload
+	# the last reload: a commit after the writer's last one shows (alpha1
+	# flagged), then it is taken back
+	$NM tag +flagged -- id:alpha1
+	ui_until eval 'ui_row 1 | grep -qE "^ +1 .! "' >/dev/null || bad=1
 	ui_row 1 | grep -q "Alpha plan" && ui_row 2 | grep -qE "^ +2 .! .*└─>Re: Alpha plan" && [ $bad = 0 ] || { ui_screen >&2; echo "bad=$bad" >&2; return 1; }
 }
 check "reloads while a writer commits never show an empty index (and keep the open thread)" never_empty
 wait
+$NM tag -flagged -- id:alpha1
+ui_until eval '! ui_row 1 | grep -qE "^ +1 .! "' >/dev/null
 
 ui_keys '?'
-check "help lists collapse-thread on Esc v" eval 'ui_wait "Help for index" && ui_screen | grep -E "<Esc>v +collapse-thread" >/dev/null || { ui_keys /; ui_type collapse-thread; ui_keys Enter; sleep 0.3; ui_screen | grep -qE "<Esc>v +collapse-thread"; }'
+check "help lists collapse-thread on Esc v" eval 'ui_wait "Help for index" && ui_screen | grep -E "<Esc>v +collapse-thread" >/dev/null || { ui_keys /; ui_type collapse-thread; ui_keys Enter; ui_until eval "ui_screen | grep -qE \"<Esc>v +collapse-thread\""; }'
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 
@@ -132,12 +137,8 @@ check "messages mode: folding asks for threads" ui_wait "Switch to threads (togg
 ui_keys q
 st=$(ui_exited); check "quits cleanly (got $st)" [ "$st" = 0 ]
 
-# ui_start kills the old tmux server and starts one on the same socket at
-# once; a server still on its way out makes the new one fail: wait for it
-restart() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-}
+# end the session (and wait until its tmux server is gone)
+restart() { ui_stop; }
 
 # vim: za, zR, zM
 cat > "$T/v.rc" <<EOF2
@@ -159,7 +160,8 @@ check "vim: za folds it again" ui_wait "Alpha plan (+2)"
 ui_keys z R
 check "vim: zR unfolds all" eval 'ui_wait "All threads unfolded." && ui_screen | grep -q "└─>Re: Gamma talk"'
 ui_keys z R
-check "vim: zR is not a toggle" eval 'sleep 0.3; ui_screen | grep -q "└─>Re: Gamma talk"'
+ui_settled >/dev/null
+check "vim: zR is not a toggle" eval 'ui_screen | grep -q "└─>Re: Gamma talk"'
 ui_keys z M
 check "vim: zM folds all" eval 'ui_wait "All threads folded." && ! ui_screen | grep -q "└─>"'
 ui_keys q

@@ -25,7 +25,7 @@ check "back from help" ui_wait "-- muttlike: work/INBOX"
 ui_keys Escape a
 check "next-account switches to home" ui_wait "-- muttlike: home/INBOX"
 ui_resize 120 40
-check "redraws after a resize (status on the new second-to-last row)" eval 'sleep 0.3; ui_row 38 | grep -q -- "-- muttlike: home"'
+check "redraws after a resize (status on the new second-to-last row)" ui_until eval 'ui_row 38 | grep -q -- "-- muttlike: home"'
 ui_resize 80 24
 ui_keys x
 check "an unbound key says so" ui_wait "Key is not bound."

@@ -26,7 +26,7 @@ ui_keys Enter
 check "the pager shows the weeded, decoded header" ui_wait "To: Mårten Ek <marten@example.org>, Дмитрий <dk@example.ru>"
 renamed() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		[ -f "$DATA/mail/work/INBOX/cur/1727337746.391_7.test:2,S" ] && return 0
 		sleep 0.05
 	done

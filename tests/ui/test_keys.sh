@@ -23,9 +23,9 @@ ui_start "$MUTTLIKE_BIN" -F "$T/vim.rc"
 check "messages index (threads = no)" ui_wait "-- muttlike: work/INBOX [Msgs:"
 check "no thread count in message mode" eval '! ui_row 22 | grep -q "Threads:"'
 ui_keys G
-check "vim G goes to the last entry" eval 'sleep 0.3; ui_screen | grep -qE "^ *[a-zA-Z ]+[0-9]+/[0-9]+│ +[0-9]+ " && ui_screen | grep -E "│" | tail -1 | grep -q "$(NOTMUCH_CONFIG=$DATA/notmuch-config notmuch count folder:work/INBOX)"'
+check "vim G goes to the last entry" ui_until eval 'ui_screen | grep -qE "^ *[a-zA-Z ]+[0-9]+/[0-9]+│ +[0-9]+ " && ui_screen | grep -E "│" | tail -1 | grep -q "$(NOTMUCH_CONFIG=$DATA/notmuch-config notmuch count folder:work/INBOX)"'
 ui_keys g g
-check "vim gg goes back to the first entry" eval 'sleep 0.3; ui_row 1 | grep -q "│   1 "'
+check "vim gg goes back to the first entry" ui_until eval 'ui_row 1 | grep -q "│   1 "'
 ui_keys x
 check "an rc bind runs its function" ui_wait "Showing threads."
 check "threads now" ui_wait "Threads:"
@@ -39,7 +39,7 @@ check "help lists the macro with its description" ui_wait "open the archive"
 ui_keys /
 ui_type "^gg "
 ui_keys Enter
-check "help lists vim's gg" eval 'sleep 0.3; ui_screen | grep -q "^gg  *first-entry"'
+check "help lists vim's gg" ui_until eval 'ui_screen | grep -q "^gg  *first-entry"'
 ui_keys q Q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 

@@ -51,12 +51,8 @@ for line in sys.stdin:
 }
 aligned() { [ "$(hash_cols | sort -u | wc -l)" = 1 ] && ! hash_cols | grep -q none; }
 ascii_only() { ! ui_screen | LC_ALL=C grep -q '[^ -~]'; }
-# ui_start kills the old tmux server and starts one on the same socket at
-# once; a server still on its way out makes the new one fail: wait for it
-restart() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-}
+# end the session (and wait until its tmux server is gone)
+restart() { ui_stop; }
 row_of() { ui_screen | grep -n -- "$1" | head -1 | cut -d: -f1; }
 
 # ---- LC_ALL=C ----
@@ -87,7 +83,9 @@ ui_wait "-- muttlike: work/INBOX" >/dev/null
 ui_keys l
 ui_wait "Limit to" >/dev/null
 ui_type "ü€"
-check "C: a prompt shows typed non-ASCII harmlessly" eval 'sleep 0.3; ascii_only && ui_screen | grep -q "Limit to"'
+ui_type "Z" # after the non-ASCII keys: once it shows, they have been handled
+ui_until eval 'ui_screen | grep -q "Limit to.*Z"' >/dev/null
+check "C: a prompt shows typed non-ASCII harmlessly" eval 'ascii_only && ui_screen | grep -q "Limit to"'
 ui_keys C-u
 ui_type "from:yamada"
 ui_keys Enter
@@ -96,7 +94,8 @@ check "C: the limit applies" eval 'ui_screen | grep -q "wide subject" && ! ui_sc
 ui_keys :
 ui_type "set sort = subject"
 ui_keys Enter
-check "C: commands still work" eval 'sleep 0.3; ascii_only && ! ui_screen | grep -qi "error"'
+ui_settled >/dev/null
+check "C: commands still work" eval 'ascii_only && ! ui_screen | grep -qi "error"'
 ui_keys q
 st=$(ui_exited); check "C: quits cleanly (got $st)" [ "$st" = 0 ]
 
@@ -115,7 +114,7 @@ if command -v localedef >/dev/null && localedef -i de_DE -f ISO-8859-1 "$LOC/de_
 	RAW=$T/latin1.out
 	tmux -L "$UI_SOCK" pipe-pane -o -t t "cat >> $RAW"
 	ui_keys C-l
-	raw_has() { local i; for i in $(seq 30); do LC_ALL=C grep -qaF "$(printf "$1")" "$RAW" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+	raw_has() { local i; for i in $(seq 300); do LC_ALL=C grep -qaF "$(printf "$1")" "$RAW" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 	check "Latin-1: what Latin-1 has is written in Latin-1" eval "raw_has 'J\\xf6rg M\\xfcller' && raw_has 'Gr\\xfc\\xdfe aus M\\xfcnchen (+1)'"
 	check "Latin-1: no UTF-8 reaches the terminal" eval '! LC_ALL=C grep -qaF "$(printf "\xc3\xbc")" "$RAW"'
 	r=$(row_of "wide subject")
@@ -145,7 +144,7 @@ check "UTF-8: CJK and emoji columns stay aligned" aligned
 check "UTF-8: an emoji name is cut whole at 12 columns (the third would need 13)" eval 'ui_screen | grep -qF "Pizzas 🍕🍕 #Lunch 🍕🍣 today"'
 check "UTF-8: a CJK name takes two columns a character" eval 'ui_screen | grep -qF "山田太郎    #中文主题 wide subject"'
 ui_resize 61 24
-check "UTF-8: after a resize the long subject is cut at the new width" eval 'sleep 0.5; r=$(row_of "Long Cjk"); w=$(ui_row $((r - 1)) | sed "s/ *$//" | disp_width); [ "$w" -ge 60 ] && [ "$w" -le 61 ]'
+check "UTF-8: after a resize the long subject is cut at the new width" ui_until eval 'r=$(row_of "Long Cjk"); w=$(ui_row $((r - 1)) | sed "s/ *$//" | disp_width); [ "$w" -ge 60 ] && [ "$w" -le 61 ]'
 ui_keys q
 st=$(ui_exited); check "UTF-8: quits cleanly (got $st)" [ "$st" = 0 ]
 finish

@@ -45,7 +45,7 @@ EOF
 # The viewer's record, once it is complete.
 seen() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		[ -f "$T/seen" ] && { cat "$T/seen"; return 0; }
 		sleep 0.1
 	done

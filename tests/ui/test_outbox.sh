@@ -70,7 +70,7 @@ DRAFTS=$DATA/mail/work/Brouillons
 check "the first sync brings the draft from the server's \\Drafts" eval 'grep -lq "Half-written plan" "$DRAFTS"/cur/*'
 
 delivered() { grep -l "^Subject: $1" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
-wait_delivered() { for _ in $(seq 150); do [ -n "$(delivered "$1")" ] && return 0; sleep 0.1; done; return 1; }
+wait_delivered() { for _ in $(seq 300); do [ -n "$(delivered "$1")" ] && return 0; sleep 0.1; done; return 1; }
 envs() { ls "$OB" | grep -c '\.env$'; }
 
 ui_start -x 140 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
@@ -84,7 +84,7 @@ ui_wait "-- Compose: new message" >/dev/null
 ui_keys y
 check "the send fails and stays in the outbox" ui_wait "Not sent, kept in the outbox:" 30
 status_row() { ui_row 28; }
-status_says() { for _ in $(seq 100); do status_row | grep -q "$1" && return 0; sleep 0.05; done; status_row >&2; return 1; }
+status_says() { for _ in $(seq 600); do status_row | grep -q "$1" && return 0; sleep 0.05; done; status_row >&2; return 1; }
 check "the status line counts the waiting message" status_says "outbox: 1 *$"
 ui_keys O
 check "view-outbox (O) opens the outbox screen" ui_wait "-- Outbox: work (1 message)"
@@ -106,9 +106,10 @@ ui_wait "-- Outbox: work" >/dev/null
 
 # ---- while someone sends it (another reader holds its lock), it is left alone ----
 OLD_ID=$(ls "$OB" | sed -n 's/\.env$//p')
-flock -x "$OB/$OLD_ID.eml" sleep 6 &
+# the holder says when it has the lock, and keeps it until $T/unlock
+flock -x "$OB/$OLD_ID.eml" sh -c 'touch "$1/locked"; while [ ! -e "$1/unlock" ]; do sleep 0.05; done' sh "$T" &
 LOCKER=$!
-sleep 0.3
+ui_until test -e "$T/locked"
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 ui_keys O
@@ -121,6 +122,7 @@ check "and it is still there" [ -f "$OB/$OLD_ID.env" ]
 ui_keys e
 check "nor edited" ui_wait "being sent right now; try again"
 check "nor held" eval '[ -f "$OB/$OLD_ID.env" ] && [ ! -e "$OB/$OLD_ID.held" ]'
+touch "$T/unlock"
 wait "$LOCKER"
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
@@ -205,10 +207,13 @@ check "the draft is still there while it is edited" [ -e "$OLD_DRAFT" ]
 ui_keys P
 check "postponed again" ui_wait "Message postponed"
 check "into the server's \\Drafts folder, the old draft replaced" \
-	eval '[ "$(draft_files | wc -l)" = 1 ] && grep -q "Finished after the recall." "$(draft_files)"'
+	ui_until eval '[ "$(draft_files | wc -l)" = 1 ] && grep -q "Finished after the recall." "$(draft_files)"'
 check "the new draft is listed" ui_wait "Half-written plan"
-# let the background sync upload the new draft and expunge the old one
-sleep 3
+# let the background sync upload the new draft and expunge the old one:
+# the server has only the new one, and that pass is over
+srv_draft() { "$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox Brouillons "$@" 2>/dev/null | wc -l; }
+ui_until eval '[ "$(srv_draft subject "Half-written plan")" = 1 ] && [ "$(srv_draft body "Finished after the recall.")" = 1 ]'
+ui_wait_synced >/dev/null
 mode keep
 ui_keys R
 check "the new draft is recalled" ui_wait "-- Compose: postponed message"

@@ -35,7 +35,7 @@ EOF
 
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "-- muttlike: work/INBOX"
-check "the account is offline" ui_wait "offline" 20
+check "the account is offline" ui_wait "offline" 30
 ui_keys R
 check "recall with nothing postponed says so" ui_wait "No postponed messages."
 ui_keys m
@@ -45,7 +45,7 @@ check "postponed" ui_wait "Message postponed to"
 check "no indexing problem is reported" eval '! ui_screen | grep -q "could not be indexed"'
 drafts_counted() { # the sidebar's Drafts row says N messages
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		ui_screen | grep -Eq "Drafts +$1([^0-9/]|\$)" && return 0
 		sleep 0.05
 	done

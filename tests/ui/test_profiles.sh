@@ -14,10 +14,10 @@ mkdir -p "$HOME"
 source "$(dirname "$0")/servers.sh"
 
 imapctl() { python3 "$SRC/tests/integration/imapctl.py" "$@"; }
-# wait (up to 20 s) until the server folder holds N messages
+# wait (up to 30 s) until the server folder holds N messages
 count_wait() { # N FOLDER
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 150; i++)); do
 		[ "$(imapctl count "$2" 2>/dev/null)" = "$1" ] && return 0
 		sleep 0.2
 	done
@@ -26,7 +26,7 @@ count_wait() { # N FOLDER
 }
 flagged_wait() { # FOLDER: some message has F
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 150; i++)); do
 		imapctl uids "$1" 2>/dev/null | grep -q 'F' && return 0
 		sleep 0.2
 	done
@@ -51,7 +51,7 @@ EOF
 	check "$name: the first sync ends well" [ $? = 0 ]
 	ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/$name.rc"
 	check "$name: the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:3"
-	ui_wait_gone "syncing" 20 >/dev/null
+	ui_wait_synced >/dev/null
 	local trash
 	trash=$(imapctl count INBOX.Trash)
 	ui_keys F
@@ -68,7 +68,7 @@ EOF
 	check "$name: no folder outside INBOX. on the server" eval '! imapctl rawlist | grep -v "^INBOX"'
 	ui_keys q
 	local st
-	st=$(ui_exited 10)
+	st=$(ui_exited 30)
 	check "$name: q quits with status 0 (got $st)" [ "$st" = 0 ]
 	"$SRC/tests/rig/rig" stop "$RIGDIR" >/dev/null 2>&1
 	rm -rf "$RIGDIR"

@@ -68,7 +68,7 @@ check "the hostile file name is shown as text" eval 'ui_screen | grep -q "\.\./\
 ui_keys j s
 check "save proposes a safe name in attach_save_dir" ui_wait "Save to file: $T/save/_bashrc"
 ui_keys Enter
-check "saved under the safe name" eval 'sleep 0.3; [ -f "$T/save/_bashrc" ] && [ ! -e "$T/.bashrc" ] && [ ! -e "$HOME/.bashrc" ]'
+check "saved under the safe name" ui_until eval '[ -f "$T/save/_bashrc" ] && [ ! -e "$T/.bashrc" ] && [ ! -e "$HOME/.bashrc" ]'
 ui_keys s Enter
 check "an existing file is not overwritten without asking" ui_wait "exists. Overwrite?"
 ui_keys n
@@ -78,7 +78,7 @@ check "back in the index" ui_wait "-- muttlike: work/INBOX"
 NOTMUCH_CONFIG=$DATA/notmuch-config notmuch tag +flagged -- id:zebra1@test
 row1_flagged() {
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		ui_row 1 | grep -q " 1 .! " && return 0
 		sleep 0.1
 	done
@@ -127,11 +127,11 @@ ui_keys Enter
 check "change-folder opens it" ui_wait "-- muttlike: Lists/dev [Msgs:"
 
 ui_resize 120 40
-check "redraws after a resize (status on the new second-to-last row)" eval 'sleep 0.5; ui_row 38 | grep -q -- "-- muttlike: Lists/dev"'
+check "redraws after a resize (status on the new second-to-last row)" ui_until eval 'ui_row 38 | grep -q -- "-- muttlike: Lists/dev"'
 ui_resize 80 24
-check "80x24 still shows index and status" eval 'sleep 0.5; ui_row 22 | grep -q -- "-- muttlike: Lists/dev"'
+check "80x24 still shows index and status" ui_until eval 'ui_row 22 | grep -q -- "-- muttlike: Lists/dev"'
 ui_keys C-l
-check "Ctrl-L redraws" eval 'sleep 0.3; ui_row 22 | grep -q -- "-- muttlike:"'
+check "Ctrl-L redraws" ui_until eval 'ui_row 22 | grep -q -- "-- muttlike:"'
 
 ui_keys q
 st=$(ui_exited); check "q quits with status 0 (got $st)" [ "$st" = 0 ]

@@ -58,27 +58,24 @@ set editor = "$T/editor.sh"
 EOF
 	chmod 600 "$1"
 }
-restart_ui() {
-	tmux -L "$UI_SOCK" kill-server 2>/dev/null
-	sleep 0.5
-	ui_start "$@"
-}
+# a new session (ui_start ends the old tmux server and waits for it)
+restart_ui() { ui_start "$@"; }
 quit_ui() {
 	ui_keys q
 	local st
-	st=$(ui_exited 10)
+	st=$(ui_exited 30)
 	[ "$st" = 0 ] || echo "quit: status $st" >&2
 }
 delivered() { grep -l "^Subject: $1\$" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
 wait_delivered() { # SUBJECT
 	local i
-	for i in $(seq 100); do [ -n "$(delivered "$1")" ] && return 0; sleep 0.1; done
+	for i in $(seq 300); do [ -n "$(delivered "$1")" ] && return 0; sleep 0.1; done
 	return 1
 }
 send() { # SUBJECT
 	echo "$1" > "$SUBJECT_FILE"
 	ui_keys m
-	ui_wait "-- Compose: new message" 20 >/dev/null
+	ui_wait "-- Compose: new message" 30 >/dev/null
 	ui_keys y
 }
 envs() { ls "$1/state/work/outbox/"*.env 2>/dev/null | wc -l; }
@@ -97,12 +94,12 @@ check "smtp cert: the IMAP side syncs without a question" eval '! dialog'
 send "Rejected first"
 check "smtp cert: sending shows the dialog with the fingerprint" ui_wait "SHA-256:  $FP16" 30
 check "smtp cert: it names the SMTP server" \
-	ui_wait "the certificate of the SMTP server 127.0.0.1:$SMTP_SUBMISSION_PORT is refused" 2
-check "smtp cert: the reason" ui_wait "self-signed" 2
-check "smtp cert: the subject" ui_wait "Subject:  CN=localhost" 2
-check "smtp cert: the issuer" ui_wait "Issuer:   CN=localhost" 2
+	ui_wait "the certificate of the SMTP server 127.0.0.1:$SMTP_SUBMISSION_PORT is refused" 30
+check "smtp cert: the reason" ui_wait "self-signed" 30
+check "smtp cert: the subject" ui_wait "Subject:  CN=localhost" 30
+check "smtp cert: the issuer" ui_wait "Issuer:   CN=localhost" 30
 check "smtp cert: the validity" eval 'ui_screen | grep -qE "Valid: +[0-9]{4}-[0-9]{2}-[0-9]{2} to [0-9]{4}-"'
-check "smtp cert: the three choices" ui_wait "(r)eject, accept (o)nce, accept (a)lways?" 2
+check "smtp cert: the three choices" ui_wait "(r)eject, accept (o)nce, accept (a)lways?" 30
 ui_keys r
 check "smtp cert: reject: not sent, kept in the outbox with the reason" \
 	eval 'ui_wait "Not sent, kept in the outbox: " 30 && ui_screen | grep -qE "Not sent, kept in the outbox: .*self-signed"'
@@ -113,8 +110,8 @@ check "smtp cert: nothing was delivered" eval '[ -z "$(delivered "Rejected first
 check "smtp cert: no pin was written" eval '[ ! -e "$D1/certs" ]'
 ui_keys O
 check "smtp cert: the outbox screen lists it as failed with the reason" \
-	eval 'ui_wait "-- Outbox" 10 && ui_screen | grep -F "Rejected first" | grep -qE "failed: 127\.0\.0\.1:$SMTP_SUBMISSION_PORT: certificate .*(self-signed|not trusted)" || { ui_screen >&2; false; }'
-check "smtp cert: the outbox screen shows the subject" ui_wait "Rejected first" 2
+	eval 'ui_wait "-- Outbox" 30 && ui_screen | grep -F "Rejected first" | grep -qE "failed: 127\.0\.0\.1:$SMTP_SUBMISSION_PORT: certificate .*(self-signed|not trusted)" || { ui_screen >&2; false; }'
+check "smtp cert: the outbox screen shows the subject" ui_wait "Rejected first" 30
 
 # ==== 2. y asks again; accept once ====
 ui_keys y
@@ -125,7 +122,7 @@ check "smtp cert: Postfix delivered it" wait_delivered "Rejected first"
 check "smtp cert: the outbox is empty" eval '[ "$(envs "$D1")" = 0 ]'
 check "smtp cert: accept once pins nothing" eval '[ ! -e "$D1/certs" ]'
 ui_keys q
-ui_wait_gone "-- Outbox" 5 >/dev/null
+ui_wait_gone "-- Outbox" 30 >/dev/null
 send "Second in session"
 check "smtp cert: accepted for the session: the next message is sent" ui_wait "1 message sent." 30
 check "smtp cert: without asking again" eval '! dialog'
@@ -139,7 +136,7 @@ ui_wait_gone "syncing " 30 >/dev/null
 send "Pinned first"
 check "smtp cert: a new session asks again" ui_wait "SHA-256:  $FP16" 30
 ui_keys a
-check "smtp cert: accept always writes the pin" eval 'for i in $(seq 50); do grep -q "^127.0.0.1 sha256:$SHA" "$D1/certs" 2>/dev/null && break; sleep 0.1; done; grep -q "^127.0.0.1 sha256:$SHA" "$D1/certs"'
+check "smtp cert: accept always writes the pin" eval 'for i in $(seq 300); do grep -q "^127.0.0.1 sha256:$SHA" "$D1/certs" 2>/dev/null && break; sleep 0.1; done; grep -q "^127.0.0.1 sha256:$SHA" "$D1/certs"'
 check "smtp cert: the pin file is private (0600)" eval '[ "$(stat -c %a "$D1/certs")" = 600 ]'
 check "smtp cert: and sends" ui_wait "1 message sent." 30
 check "smtp cert: delivered" wait_delivered "Pinned first"
@@ -170,7 +167,7 @@ ui_wait_gone "syncing " 30 >/dev/null
 send "Other cert"
 check "imap once: a different SMTP certificate is asked about" \
 	ui_wait "the certificate of the SMTP server 127.0.0.1:$SMTP_SUBMISSION_PORT is refused" 30
-check "imap once: with the SMTP server's fingerprint" ui_wait "SHA-256:  $FP16" 2
+check "imap once: with the SMTP server's fingerprint" ui_wait "SHA-256:  $FP16" 30
 ui_keys r
 ui_wait "Not sent, kept in the outbox" 30 >/dev/null
 check "imap once: rejected, not delivered" eval '[ -z "$(delivered "Other cert")" ] && [ "$(envs "$D4")" = 1 ]'

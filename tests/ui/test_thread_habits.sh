@@ -85,7 +85,7 @@ ui_wait "-- muttlike: work/INBOX" >/dev/null
 # ---- sort orders ----
 order_is() { # the threads' subjects from the top, as words
 	local got="" i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		got=$(ui_screen | sed -n '2,5p' | grep -oE "Alpha plan|Omega|Beta single|Gamma talk" | tr '\n' ' ')
 		[ "$got" = "$* " ] && return 0
 		sleep 0.05

@@ -62,7 +62,7 @@ check "no display: the URL is copied and printed" ui_wait "No display to open it
 clip() { tmux -L "$UI_SOCK" show-buffer 2>/dev/null; }
 got_clip() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		[ "$(clip)" = "https://example.org/zebra?a=1" ] && return 0
 		sleep 0.05
 	done
