@@ -203,15 +203,19 @@ static void idle_wait(struct worker *w)
 	int secs = left / 1000 + 1 < interval ? (int)(left / 1000 + 1) : (int)interval;
 	if (secs < 1)
 		secs = 1;
-	w->woken = false;
 	pthread_mutex_unlock(&m->mu);
 	long long start = util_now_ms();
 	bool news = sync_watch(w->sync, secs);
 	long long took = util_now_ms() - start;
 	pthread_mutex_lock(&m->mu);
+	/* A command during the pass before this watch (a local change, say)
+	 * left its wake set: the watch ended at once because of it, not
+	 * because the session broke.  So woken is read after the watch. */
+	bool woke = w->woken;
+	w->woken = false;
 	if (news || m->headless) {
 		w->due_ms = 0; /* the server has news (headless: after every watch): a pass now */
-	} else if (!w->woken && !m->stop && took < (long long)secs * 1000 - 500) {
+	} else if (!woke && !m->stop && took < (long long)secs * 1000 - 500) {
 		/* IDLE could not run (the session broke): plain waiting until the pass */
 		w->connected = false;
 	}

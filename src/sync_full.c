@@ -64,8 +64,8 @@ static bool stub_location(struct sync *s, const char *path, char **rel, uint32_t
 	const char *sub = rest ? strstr(rest, "/cur/") : NULL;
 	if (rest && !sub)
 		sub = strstr(rest, "/new/");
-	const char *u = sub ? strstr(sub, ",U=") : NULL;
-	*uid = u ? (uint32_t)strtoul(u + 3, NULL, 10) : 0;
+	struct maildir_name n;
+	*uid = sub && maildir_name_parse(sub, &n) && n.has_uid ? n.uid : 0;
 	if (!sub || !*uid)
 		return false;
 	*rel = xstrndup(rest, (size_t)(sub - rest));

@@ -93,10 +93,9 @@ static void adopt_moved(struct sync *s, const struct journal_entry *e, const str
 	char *spath = state_path(s->state_dir, rel);
 	struct state *st;
 	state_load(spath, &st);
-	unsigned flags = 0;
-	const char *slash = strstr(e->dest_file, ":2,");
-	if (slash)
-		flags = maildir_flags_parse(slash + 3);
+	struct maildir_name dn;
+	maildir_name_parse(e->dest_file, &dn);
+	unsigned flags = dn.flags;
 	char *nn = NULL;
 	if (maildir_rename(dir, e->dest_file, true, newuid, flags, &nn) == 0) {
 		sync_store_rename(s, rel, e->dest_file, nn);

@@ -11,12 +11,9 @@
  * the server with a UID >= n before we could record it.  0: no marker. */
 static uint32_t pending_append(const char *name)
 {
-	const char *a = strstr(name, ",A=");
-	const char *colon = strstr(name, ":2,");
-	if (!a || (colon && a > colon))
-		return 0;
-	unsigned long v = strtoul(a + 3, NULL, 10);
-	return v <= UINT32_MAX ? (uint32_t)v : 0;
+	struct maildir_name n;
+	maildir_name_parse(name, &n);
+	return n.append;
 }
 
 /* After a crash between APPEND and the rename: is the message already on
@@ -90,9 +87,9 @@ static void adopt_uploaded(struct sync *s, struct folder_ctx *c, struct maildir_
 /* Rename e to carry ",A=<uidnext>" (see sync_append_new). */
 static void mark_pending(struct sync *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uidnext)
 {
-	const char *colon = strstr(e->name, ":2,");
-	size_t stem = colon ? (size_t)(colon - e->name) : strlen(e->name);
-	char *marked = xasprintf("%.*s,A=%u%s", (int)stem, e->name, uidnext, colon ? colon : "");
+	struct maildir_name n;
+	maildir_name_parse(e->name, &n);
+	char *marked = xasprintf("%.*s,A=%u%s", (int)n.stem_len, n.base, uidnext, n.base + n.stem_len);
 	char *from_p = xasprintf("%s/%s", c->dir, e->name), *to_p = xasprintf("%s/%s", c->dir, marked);
 	int rc = rename(from_p, to_p);
 	free(from_p);
