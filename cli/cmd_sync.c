@@ -41,7 +41,7 @@ struct acct_out {
 
 struct cmd_sync {
 	conf_t *conf;
-	struct account_mgr *m;
+	account_mgr_t *m;
 	struct acct_out *a;     /* per account index of the config */
 	bool tty;
 	bool watch;

@@ -31,14 +31,14 @@
 
 static void on_store_changed(void *ud)
 {
-	struct account_mgr *m = ud;
+	account_mgr_t *m = ud;
 	pthread_mutex_lock(&m->mu);
 	m->changed = true;
 	pthread_mutex_unlock(&m->mu);
 	account_notify(m);
 }
 
-struct store *account_store_acquire(struct account_mgr *m, char **err)
+store_t *account_store_acquire(account_mgr_t *m, char **err)
 {
 	pthread_mutex_lock(&m->store_mu);
 	if (!m->store) {
@@ -54,12 +54,12 @@ struct store *account_store_acquire(struct account_mgr *m, char **err)
 		store_set_changed(m->store, on_store_changed, m);
 	}
 	m->users++;
-	struct store *s = m->store;
+	store_t *s = m->store;
 	pthread_mutex_unlock(&m->store_mu);
 	return s;
 }
 
-bool account_store_release(struct account_mgr *m)
+bool account_store_release(account_mgr_t *m)
 {
 	bool ok = true;
 	pthread_mutex_lock(&m->store_mu);
@@ -74,7 +74,7 @@ bool account_store_release(struct account_mgr *m)
 static void on_event(const struct sync_event *ev, void *ud)
 {
 	struct worker *w = ud;
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&m->mu);
 	switch (ev->kind) {
 	case SYNC_EV_CONNECT:
@@ -107,10 +107,10 @@ static void on_event(const struct sync_event *ev, void *ud)
 
 static enum sync_status one_pass(struct worker *w)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&w->pass_mu);
 	char *err = NULL;
-	struct store *store = account_store_acquire(m, &err);
+	store_t *store = account_store_acquire(m, &err);
 	enum sync_status st = SYNC_ERR_STORE;
 	if (store) {
 		sync_set_store(w->sync, store);
@@ -139,7 +139,7 @@ static enum sync_status one_pass(struct worker *w)
  * worker is done (one pass only, stopping, or a config error). */
 static bool headless_next(struct worker *w, enum sync_status st)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	if (!m->run.watch || m->stop || st == SYNC_ERR_CONFIG)
 		return false;
 	if (st == SYNC_ERR_NET || st == SYNC_ERR_STORE) {
@@ -157,7 +157,7 @@ static bool headless_next(struct worker *w, enum sync_status st)
 /* Under m->mu: record how the pass ended and when the next one is due. */
 static void pass_ended(struct worker *w, enum sync_status st)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	long interval = conf_num(m->conf, -1, OPT_ID_sync_interval);
 	w->st.syncing = false;
 	w->st.folder[0] = '\0';
@@ -179,7 +179,7 @@ static void pass_ended(struct worker *w, enum sync_status st)
 		w->due_ms = next;
 }
 
-static void wait_until(struct account_mgr *m, long long due)
+static void wait_until(account_mgr_t *m, long long due)
 {
 	long long left = due - util_now_ms();
 	if (left > 3600000)
@@ -197,7 +197,7 @@ static void wait_until(struct account_mgr *m, long long due)
  * commands end the wait through sync_wake(). */
 static void idle_wait(struct worker *w)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	long interval = conf_num(m->conf, -1, OPT_ID_sync_interval);
 	long long left = w->due_ms - util_now_ms();
 	int secs = left / 1000 + 1 < interval ? (int)(left / 1000 + 1) : (int)interval;
@@ -224,7 +224,7 @@ static void idle_wait(struct worker *w)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
 		if (util_now_ms() < w->due_ms) {
@@ -287,7 +287,7 @@ static bool run_wants(const struct account_run *run, long account)
 }
 
 /* A worker per account; a sync only for those run wants (all: the reader). */
-static void init_workers(struct account_mgr *m, const struct account_run *run)
+static void init_workers(account_mgr_t *m, const struct account_run *run)
 {
 	m->n = conf_account_count(m->conf);
 	m->w = xcalloc(m->n ? m->n : 1, sizeof(*m->w));
@@ -313,9 +313,9 @@ static void init_workers(struct account_mgr *m, const struct account_run *run)
 	}
 }
 
-static struct account_mgr *mgr_new(const conf_t *conf, int notify_fd, const struct account_run *run)
+static account_mgr_t *mgr_new(const conf_t *conf, int notify_fd, const struct account_run *run)
 {
-	struct account_mgr *m = xcalloc(1, sizeof(*m));
+	account_mgr_t *m = xcalloc(1, sizeof(*m));
 	m->conf = conf;
 	m->notify_fd = notify_fd;
 	if (run) {
@@ -339,17 +339,17 @@ static struct account_mgr *mgr_new(const conf_t *conf, int notify_fd, const stru
 	return m;
 }
 
-struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd)
+account_mgr_t *account_mgr_new(const conf_t *conf, int notify_fd)
 {
 	return mgr_new(conf, notify_fd, NULL);
 }
 
-struct account_mgr *account_mgr_new_headless(const conf_t *conf, const struct account_run *run)
+account_mgr_t *account_mgr_new_headless(const conf_t *conf, const struct account_run *run)
 {
 	return mgr_new(conf, -1, run);
 }
 
-void account_mgr_start(struct account_mgr *m)
+void account_mgr_start(account_mgr_t *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		struct worker *w = &m->w[i];
@@ -361,10 +361,10 @@ void account_mgr_start(struct account_mgr *m)
 }
 
 /* A manager whose workers did not end in time (see account_mgr_free). */
-static struct account_mgr *abandoned;
+static account_mgr_t *abandoned;
 
 /* Join every worker, waiting at most QUIT_WAIT_MS in all. */
-static bool join_workers(struct account_mgr *m)
+static bool join_workers(account_mgr_t *m)
 {
 	struct timespec dl;
 	clock_gettime(CLOCK_REALTIME, &dl);
@@ -382,7 +382,7 @@ static bool join_workers(struct account_mgr *m)
 	return all;
 }
 
-void account_mgr_stop(struct account_mgr *m)
+void account_mgr_stop(account_mgr_t *m)
 {
 	pthread_mutex_lock(&m->mu);
 	m->stop = true;
@@ -399,7 +399,7 @@ void account_mgr_stop(struct account_mgr *m)
 	}
 }
 
-void account_mgr_wait(struct account_mgr *m)
+void account_mgr_wait(account_mgr_t *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->w[i].running)
@@ -408,9 +408,9 @@ void account_mgr_wait(struct account_mgr *m)
 	}
 }
 
-void account_mgr_free(struct account_mgr **pm)
+void account_mgr_free(account_mgr_t **pm)
 {
-	struct account_mgr *m = *pm;
+	account_mgr_t *m = *pm;
 	if (!m)
 		return;
 	/* Nobody reads the pipe any more, and the UI closes it even when a
@@ -458,7 +458,7 @@ void account_mgr_free(struct account_mgr **pm)
 	*pm = NULL;
 }
 
-static void schedule(struct account_mgr *m, long account, long long delay)
+static void schedule(account_mgr_t *m, long account, long long delay)
 {
 	pthread_mutex_lock(&m->mu);
 	long long due = util_now_ms() + delay;
@@ -484,10 +484,10 @@ static void schedule(struct account_mgr *m, long account, long long delay)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void account_mgr_sync_now(struct account_mgr *m, long account) { schedule(m, account, 0); }
-void account_mgr_touch(struct account_mgr *m, long account) { schedule(m, account, DEBOUNCE_MS); }
+void account_mgr_sync_now(account_mgr_t *m, long account) { schedule(m, account, 0); }
+void account_mgr_touch(account_mgr_t *m, long account) { schedule(m, account, DEBOUNCE_MS); }
 
-void account_mgr_status(struct account_mgr *m, long account, struct account_status *out)
+void account_mgr_status(account_mgr_t *m, long account, struct account_status *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (account < 0 || (size_t)account >= m->n)
@@ -497,7 +497,7 @@ void account_mgr_status(struct account_mgr *m, long account, struct account_stat
 	pthread_mutex_unlock(&m->mu);
 }
 
-void account_mgr_take_news(struct account_mgr *m, bool *changed, char **msg)
+void account_mgr_take_news(account_mgr_t *m, bool *changed, char **msg)
 {
 	pthread_mutex_lock(&m->mu);
 	*changed = m->changed;

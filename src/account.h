@@ -24,14 +24,14 @@
 #include "conf.h"
 #include "sync.h"
 
-struct account_mgr;
+typedef struct account_mgr account_mgr_t;
 
-struct account_mgr *account_mgr_new(const conf_t *conf, int notify_fd);
+account_mgr_t *account_mgr_new(const conf_t *conf, int notify_fd);
 /* Start one worker per account; each syncs at once. */
-void account_mgr_start(struct account_mgr *m);
+void account_mgr_start(account_mgr_t *m);
 /* Cancel the passes, wait for the workers (the journal keeps what they
  * did not push), free everything.  NULL-safe. */
-void account_mgr_free(struct account_mgr **m);
+void account_mgr_free(account_mgr_t **m);
 
 /* ---- headless: `muttlike sync` on the same manager ----
  *
@@ -59,17 +59,17 @@ struct account_run {
 	void *ud;
 };
 /* run is copied (what it points to is not). */
-struct account_mgr *account_mgr_new_headless(const conf_t *conf, const struct account_run *run);
+account_mgr_t *account_mgr_new_headless(const conf_t *conf, const struct account_run *run);
 /* Stop every worker at once (their passes are cancelled) and ask nothing
  * more; from any thread but not from a signal handler. */
-void account_mgr_stop(struct account_mgr *m);
+void account_mgr_stop(account_mgr_t *m);
 /* Wait until every worker has ended (headless: after its pass, or after
  * account_mgr_stop). */
-void account_mgr_wait(struct account_mgr *m);
+void account_mgr_wait(account_mgr_t *m);
 
 /* Sync account (-1: all) now / about a second from now. */
-void account_mgr_sync_now(struct account_mgr *m, long account);
-void account_mgr_touch(struct account_mgr *m, long account);
+void account_mgr_sync_now(account_mgr_t *m, long account);
+void account_mgr_touch(account_mgr_t *m, long account);
 
 struct account_status {
 	bool syncing;
@@ -82,10 +82,10 @@ struct account_status {
 	char folder[64];     /* the folder being synced (raw UTF-8: sanitize) */
 	size_t done, total;  /* fetch progress in that folder */
 };
-void account_mgr_status(struct account_mgr *m, long account, struct account_status *out);
+void account_mgr_status(account_mgr_t *m, long account, struct account_status *out);
 /* What happened since the last call: *changed when the store committed,
  * *msg (caller frees, or NULL) a warning or error to show. */
-void account_mgr_take_news(struct account_mgr *m, bool *changed, char **msg);
+void account_mgr_take_news(account_mgr_t *m, bool *changed, char **msg);
 
 /* ---- decisions: what the workers need the user to decide ----
  *
@@ -119,28 +119,28 @@ struct account_question {
 	bool local;                 /* GUARD: deleted locally (else on the server) */
 };
 /* Is a question waiting? */
-bool account_mgr_has_question(struct account_mgr *m);
+bool account_mgr_has_question(account_mgr_t *m);
 /* Copy the oldest waiting question into *q (account_question_clear). */
-bool account_mgr_question(struct account_mgr *m, struct account_question *q);
+bool account_mgr_question(account_mgr_t *m, struct account_question *q);
 void account_question_clear(struct account_question *q);
 /* Answer a password question: secret (copied) or NULL to decline. */
-void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const char *secret);
+void account_mgr_answer_secret(account_mgr_t *m, unsigned long id, const char *secret);
 enum account_cert_choice { ACCOUNT_CERT_REJECT, ACCOUNT_CERT_ONCE, ACCOUNT_CERT_ALWAYS };
 /* Reject (the account stays offline until sync-now), accept once (for
  * this session) or always (a pin in data_dir/certs); false with *err
  * (caller frees) when the pin could not be written.  For an SMTP
  * certificate the waiting sender gets the answer (a pin that could not be
  * written: not trusted, but not remembered as rejected either). */
-bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err);
+bool account_mgr_answer_cert(account_mgr_t *m, unsigned long id, enum account_cert_choice c, char **err);
 /* Apply the deletions (one pass with the folder in allow_deletes), or
  * keep the local copies (not asked again until the counts change). */
-void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool apply);
+void account_mgr_answer_guard(account_mgr_t *m, unsigned long id, bool apply);
 
 /* For the sender's thread (never the UI's): the SMTP password of account:
  * the one typed for SMTP this session, else (same_user) the IMAP one
  * typed this session, else ask the user and wait.  New string for
  * secret_free, or NULL (declined, or quitting). */
-char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_user, const char *prompt);
+char *account_mgr_smtp_secret(account_mgr_t *m, long account, bool same_user, const char *prompt);
 /* For the sender's thread: the SMTP server's certificate ci was refused.
  * True when it is trusted for this session without asking (accepted once
  * for SMTP, or for the IMAP server of this account with the same SHA-256:
@@ -148,47 +148,47 @@ char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_use
  * once or always (then the pin is on disk).  False when rejected (now, or
  * before: that certificate is not asked about again until an explicit
  * send or sync-now) or when quitting. */
-bool account_mgr_smtp_cert(struct account_mgr *m, long account, const struct tls_cert_info *ci);
+bool account_mgr_smtp_cert(account_mgr_t *m, long account, const struct tls_cert_info *ci);
 /* The SMTP server refused the password it was given: forget it. */
-void account_mgr_smtp_refused(struct account_mgr *m, long account);
+void account_mgr_smtp_refused(account_mgr_t *m, long account);
 /* The user sends explicitly: ask again even if the password was declined
  * or the certificate rejected. */
-void account_mgr_smtp_ask_again(struct account_mgr *m, long account);
+void account_mgr_smtp_ask_again(account_mgr_t *m, long account);
 /* Wake every thread waiting for an answer (they get NULL) and ask
  * nothing more: before stopping a thread that may be asking. */
-void account_mgr_stop_asking(struct account_mgr *m);
+void account_mgr_stop_asking(account_mgr_t *m);
 
 /* The account a message file belongs to (its path under data_dir/mail), or -1. */
-long account_mgr_account_of(struct account_mgr *m, const char *path);
+long account_mgr_account_of(account_mgr_t *m, const char *path);
 
 /* Change the tags of messages ("+flagged -unread"); the file names
  * follow and the next pass pushes them.  false with *err (caller frees). */
-bool account_mgr_tag(struct account_mgr *m, const char *const *ids, size_t n, const char *changes, char **err);
+bool account_mgr_tag(account_mgr_t *m, const char *const *ids, size_t n, const char *changes, char **err);
 
 /* Move (or copy) the message file at path to the folder dest_rel (local
  * relative path, "Archive") of its account.  For a move, *undo (when not
  * NULL) gets what account_mgr_undo needs to put it back. */
-struct account_undo;
-bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_rel, bool copy,
-		      struct account_undo **undo, char **err);
+typedef struct account_undo account_undo_t;
+bool account_mgr_move(account_mgr_t *m, const char *path, const char *dest_rel, bool copy,
+		      account_undo_t **undo, char **err);
 /* Delete per delete_policy: to the Trash folder (trash, or "Trash"), or
  * out of the Maildir (delete_policy = expunge, or a message in the Trash
  * already: the next pass removes it on the server for good, no undo). */
-bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_undo **undo, char **err);
+bool account_mgr_delete(account_mgr_t *m, const char *path, account_undo_t **undo, char **err);
 /* Remove the message at path for good, whatever delete_policy says: out of
  * the Maildir and the store, and (when it has a UID) a journal EXPUNGE so
  * the next pass deletes it on the server, not to the Trash.  No undo.  For
  * a recalled draft once its text is safe elsewhere.  path may predate a
  * rename (flags, or the UID an upload gave it). */
-bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err);
+bool account_mgr_expunge(account_mgr_t *m, const char *path, char **err);
 /* Index a message file just written into an account's folder (a
  * postponed draft): the index and the folder list show it at once,
  * online or not; the next pass uploads it.  false with *err (caller
  * frees). */
-bool account_mgr_index_file(struct account_mgr *m, const char *path, char **err);
+bool account_mgr_index_file(account_mgr_t *m, const char *path, char **err);
 /* Put a deleted or moved message back where it was.  Frees *u. */
-bool account_mgr_undo(struct account_mgr *m, struct account_undo **u, char **err);
-void account_undo_free(struct account_undo **u);
+bool account_mgr_undo(account_mgr_t *m, account_undo_t **u, char **err);
+void account_undo_free(account_undo_t **u);
 
 /* path, or the file of the same message in the same folder after a
  * rename (flags changed since the index was read); new string or NULL. */
@@ -201,6 +201,6 @@ char *account_mgr_find_file(const char *path);
 char *account_mgr_file_in_dir(const char *dir, const char *id);
 
 /* The local relative path of a folder name of account ("INBOX", "a/b"). */
-char *account_mgr_folder_rel(struct account_mgr *m, long account, const char *name);
+char *account_mgr_folder_rel(account_mgr_t *m, long account, const char *name);
 
 #endif

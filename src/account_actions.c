@@ -46,7 +46,7 @@ static void msg_path_clear(struct msg_path *p)
 	xfree(&p->name);
 }
 
-static bool msg_path_parse(struct account_mgr *m, const char *path, struct msg_path *out)
+static bool msg_path_parse(account_mgr_t *m, const char *path, struct msg_path *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->account = -1;
@@ -75,7 +75,7 @@ static bool msg_path_parse(struct account_mgr *m, const char *path, struct msg_p
 	return true;
 }
 
-long account_mgr_account_of(struct account_mgr *m, const char *path)
+long account_mgr_account_of(account_mgr_t *m, const char *path)
 {
 	struct msg_path p;
 	bool ok = msg_path_parse(m, path, &p);
@@ -84,7 +84,7 @@ long account_mgr_account_of(struct account_mgr *m, const char *path)
 	return a;
 }
 
-char *account_mgr_folder_rel(struct account_mgr *m, long account, const char *name)
+char *account_mgr_folder_rel(account_mgr_t *m, long account, const char *name)
 {
 	(void)m;
 	(void)account;
@@ -233,9 +233,9 @@ static bool lock_pass(struct worker *w, char **err)
 
 /* ---- actions ---- */
 
-bool account_mgr_tag(struct account_mgr *m, const char *const *ids, size_t n, const char *changes, char **err)
+bool account_mgr_tag(account_mgr_t *m, const char *const *ids, size_t n, const char *changes, char **err)
 {
-	struct store *s = account_store_acquire(m, err);
+	store_t *s = account_store_acquire(m, err);
 	if (!s)
 		return false;
 	for (size_t i = 0; i < n; i++)
@@ -249,21 +249,21 @@ bool account_mgr_tag(struct account_mgr *m, const char *const *ids, size_t n, co
 	return true;
 }
 
-static char *acct_path(struct account_mgr *m, long account, const char *rel)
+static char *acct_path(account_mgr_t *m, long account, const char *rel)
 {
 	return xasprintf("%s/%s/%s", m->mail_root, m->w[account].acct_dir, rel);
 }
 
-static char *store_rel(struct account_mgr *m, long account, const char *folder, const char *name)
+static char *store_rel(account_mgr_t *m, long account, const char *folder, const char *name)
 {
 	return xasprintf("%s/%s/%s", m->w[account].acct_dir, folder, name);
 }
 
 /* Tell the store about a rename (old_folder/old_name -> new_folder/new_name). */
-static void store_moved(struct account_mgr *m, long account, const char *of, const char *on, const char *nf,
+static void store_moved(account_mgr_t *m, long account, const char *of, const char *on, const char *nf,
 			const char *nn)
 {
-	struct store *s = account_store_acquire(m, NULL);
+	store_t *s = account_store_acquire(m, NULL);
 	if (!s)
 		return; /* the next open reconciles the index with the Maildirs */
 	char *o = store_rel(m, account, of, on), *n = store_rel(m, account, nf, nn);
@@ -274,14 +274,14 @@ static void store_moved(struct account_mgr *m, long account, const char *of, con
 	free(n);
 }
 
-static uint64_t journal_move(struct account_mgr *m, long account, const char *from, uint32_t uid, const char *dest,
+static uint64_t journal_move(account_mgr_t *m, long account, const char *from, uint32_t uid, const char *dest,
 			     const char *dest_file)
 {
 	char *jp = xasprintf("%s/%s/journal", m->state_root, m->w[account].acct_dir);
 	char *dir = xasprintf("%s/%s", m->state_root, m->w[account].acct_dir);
 	util_mkdirs(dir, 0700);
 	free(dir);
-	struct journal *j = NULL;
+	journal_t *j = NULL;
 	uint64_t seq = 0;
 	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = (char *)from, .uid = uid, .dest = (char *)dest,
 				   .dest_file = (char *)dest_file };
@@ -294,9 +294,9 @@ static uint64_t journal_move(struct account_mgr *m, long account, const char *fr
 
 /* Index a file just delivered into folder/name (no ",U=": the next pass
  * uploads it).  No store (it is busy or broken): the next open reconciles. */
-static size_t index_new(struct account_mgr *m, long account, const char *folder, const char *name)
+static size_t index_new(account_mgr_t *m, long account, const char *folder, const char *name)
 {
-	struct store *s = account_store_acquire(m, NULL);
+	store_t *s = account_store_acquire(m, NULL);
 	if (!s)
 		return 1;
 	char *rel = store_rel(m, account, folder, name);
@@ -307,7 +307,7 @@ static size_t index_new(struct account_mgr *m, long account, const char *folder,
 	return failed;
 }
 
-bool account_mgr_index_file(struct account_mgr *m, const char *path, char **err)
+bool account_mgr_index_file(account_mgr_t *m, const char *path, char **err)
 {
 	struct msg_path p;
 	bool ok = msg_path_parse(m, path, &p);
@@ -319,7 +319,7 @@ bool account_mgr_index_file(struct account_mgr *m, const char *path, char **err)
 	return ok;
 }
 
-static bool copy_msg(struct account_mgr *m, const struct msg_path *p, const char *dest_rel, char **err)
+static bool copy_msg(account_mgr_t *m, const struct msg_path *p, const char *dest_rel, char **err)
 {
 	char *src = acct_path(m, p->account, p->folder), *dst = acct_path(m, p->account, dest_rel);
 	char *data = NULL, *nn = NULL;
@@ -340,8 +340,8 @@ static bool copy_msg(struct account_mgr *m, const struct msg_path *p, const char
 
 /* The move itself, with the pass locked: rename without ",U=", tell the
  * store, journal it (doc/sync.md "The journal"). */
-static bool move_locked(struct account_mgr *m, const struct msg_path *p, const char *dest_rel,
-			struct account_undo **undo, char **err)
+static bool move_locked(account_mgr_t *m, const struct msg_path *p, const char *dest_rel,
+			account_undo_t **undo, char **err)
 {
 	struct worker *w = &m->w[p->account];
 	char *src = acct_path(m, p->account, p->folder), *dst = acct_path(m, p->account, dest_rel);
@@ -359,8 +359,8 @@ static bool move_locked(struct account_mgr *m, const struct msg_path *p, const c
 			seq = journal_move(m, p->account, p->folder, uid, dest_rel, nn);
 	}
 	if (ok && undo) {
-		struct account_undo *u = xcalloc(1, sizeof(*u));
-		*u = (struct account_undo){ .account = p->account, .src_rel = xstrdup(p->folder),
+		account_undo_t *u = xcalloc(1, sizeof(*u));
+		*u = (account_undo_t){ .account = p->account, .src_rel = xstrdup(p->folder),
 					    .orig_name = xstrdup(p->name), .dest_dir = xstrdup(dest_rel),
 					    .base = base, .seq = seq, .had_uid = has_uid, .passes = w->passes };
 		base = NULL;
@@ -373,8 +373,8 @@ static bool move_locked(struct account_mgr *m, const struct msg_path *p, const c
 	return ok;
 }
 
-bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_rel, bool copy,
-		      struct account_undo **undo, char **err)
+bool account_mgr_move(account_mgr_t *m, const char *path, const char *dest_rel, bool copy,
+		      account_undo_t **undo, char **err)
 {
 	struct msg_path p;
 	if (!msg_path_parse(m, path, &p)) {
@@ -401,15 +401,15 @@ bool account_mgr_move(struct account_mgr *m, const char *path, const char *dest_
 	return ok;
 }
 
-static char *trash_rel(struct account_mgr *m, long account)
+static char *trash_rel(account_mgr_t *m, long account)
 {
 	return roles_folder(m->conf, account, IMAP_SPECIAL_TRASH, NULL);
 }
 
-static void journal_expunge(struct account_mgr *m, long account, const char *folder, uint32_t uid)
+static void journal_expunge(account_mgr_t *m, long account, const char *folder, uint32_t uid)
 {
 	char *jp = xasprintf("%s/%s/journal", m->state_root, m->w[account].acct_dir);
-	struct journal *j = NULL;
+	journal_t *j = NULL;
 	struct journal_entry e = { .op = JOURNAL_EXPUNGE, .folder = (char *)folder, .uid = uid };
 	if (journal_open(jp, &j) == JOURNAL_OK)
 		journal_add(j, &e);
@@ -421,7 +421,7 @@ static void journal_expunge(struct account_mgr *m, long account, const char *fol
  * (the next pass deletes it on the server).  for_good: journal an
  * expunge, so that delete_policy = trash does not move it again (it is in
  * the Trash already). */
-static bool remove_locked(struct account_mgr *m, const struct msg_path *p, bool for_good, char **err)
+static bool remove_locked(account_mgr_t *m, const struct msg_path *p, bool for_good, char **err)
 {
 	char *dir = acct_path(m, p->account, p->folder);
 	uint32_t uid = name_uid(p->name);
@@ -431,7 +431,7 @@ static bool remove_locked(struct account_mgr *m, const struct msg_path *p, bool 
 		*err = xasprintf("cannot delete: %s", strerror(errno));
 	if (ok && for_good && has_uid)
 		journal_expunge(m, p->account, p->folder, uid);
-	struct store *s = ok ? account_store_acquire(m, NULL) : NULL;
+	store_t *s = ok ? account_store_acquire(m, NULL) : NULL;
 	if (s) {
 		char *rel = store_rel(m, p->account, p->folder, p->name);
 		store_remove(s, rel);
@@ -443,7 +443,7 @@ static bool remove_locked(struct account_mgr *m, const struct msg_path *p, bool 
 	return ok;
 }
 
-bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_undo **undo, char **err)
+bool account_mgr_delete(account_mgr_t *m, const char *path, account_undo_t **undo, char **err)
 {
 	struct msg_path p;
 	if (undo)
@@ -474,7 +474,7 @@ bool account_mgr_delete(struct account_mgr *m, const char *path, struct account_
 	return ok;
 }
 
-bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err)
+bool account_mgr_expunge(account_mgr_t *m, const char *path, char **err)
 {
 	struct msg_path p;
 	bool ok = msg_path_parse(m, path, &p);
@@ -501,10 +501,10 @@ bool account_mgr_expunge(struct account_mgr *m, const char *path, char **err)
 }
 
 /* Is journal entry seq of the account still waiting? */
-static bool journal_waiting(struct account_mgr *m, long account, uint64_t seq, bool mark_done)
+static bool journal_waiting(account_mgr_t *m, long account, uint64_t seq, bool mark_done)
 {
 	char *jp = xasprintf("%s/%s/journal", m->state_root, m->w[account].acct_dir);
-	struct journal *j = NULL;
+	journal_t *j = NULL;
 	struct journal_entry *v = NULL;
 	size_t n = 0;
 	bool found = false;
@@ -523,7 +523,7 @@ static bool journal_waiting(struct account_mgr *m, long account, uint64_t seq, b
 /* With the pass locked: bring the file back.  If no pass pushed the move
  * yet, cancel its journal entry and restore the old name (nothing reaches
  * the server); otherwise move it back as a new move. */
-static bool undo_locked(struct account_mgr *m, struct account_undo *u, char **err)
+static bool undo_locked(account_mgr_t *m, account_undo_t *u, char **err)
 {
 	char *dst = acct_path(m, u->account, u->dest_dir), *src = acct_path(m, u->account, u->src_rel);
 	char *cur = find_base(dst, u->base);
@@ -553,9 +553,9 @@ static bool undo_locked(struct account_mgr *m, struct account_undo *u, char **er
 	return ok;
 }
 
-bool account_mgr_undo(struct account_mgr *m, struct account_undo **pu, char **err)
+bool account_mgr_undo(account_mgr_t *m, account_undo_t **pu, char **err)
 {
-	struct account_undo *u = *pu;
+	account_undo_t *u = *pu;
 	if (!u) {
 		*err = xstrdup("nothing to undo");
 		return false;
@@ -571,9 +571,9 @@ bool account_mgr_undo(struct account_mgr *m, struct account_undo **pu, char **er
 	return ok;
 }
 
-void account_undo_free(struct account_undo **pu)
+void account_undo_free(account_undo_t **pu)
 {
-	struct account_undo *u = *pu;
+	account_undo_t *u = *pu;
 	if (!u)
 		return;
 	free(u->src_rel);

@@ -15,7 +15,7 @@
 /* ---- questions ---- */
 
 /* Under m->mu: queue a question (the caller notifies after unlocking). */
-static struct question *q_post(struct account_mgr *m, long account, enum account_ask kind)
+static struct question *q_post(account_mgr_t *m, long account, enum account_ask kind)
 {
 	struct question *q = xcalloc(1, sizeof(*q));
 	q->q.id = ++m->next_qid;
@@ -29,7 +29,7 @@ static struct question *q_post(struct account_mgr *m, long account, enum account
 	return q;
 }
 
-static void q_unlink(struct account_mgr *m, struct question *q)
+static void q_unlink(account_mgr_t *m, struct question *q)
 {
 	for (struct question **t = &m->questions; *t; t = &(*t)->next) {
 		if (*t == q) {
@@ -50,7 +50,7 @@ static void q_free(struct question *q)
 	free(q);
 }
 
-static struct question *q_find(struct account_mgr *m, unsigned long id)
+static struct question *q_find(account_mgr_t *m, unsigned long id)
 {
 	struct question *q = m->questions;
 	while (q && q->q.id != id)
@@ -58,7 +58,7 @@ static struct question *q_find(struct account_mgr *m, unsigned long id)
 	return q;
 }
 
-static bool q_pending(struct account_mgr *m, long account, enum account_ask kind, const char *folder)
+static bool q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder)
 {
 	for (struct question *q = m->questions; q; q = q->next)
 		if (q->q.account == account && q->q.kind == kind && (!folder || strcmp(q->q.folder, folder) == 0))
@@ -68,7 +68,7 @@ static bool q_pending(struct account_mgr *m, long account, enum account_ask kind
 
 /* Under m->mu: announce q and wait until it is answered (or nobody will
  * answer it: quitting); q is out of the list after, the caller frees it. */
-static void wait_answer(struct account_mgr *m, struct question *q)
+static void wait_answer(account_mgr_t *m, struct question *q)
 {
 	pthread_mutex_unlock(&m->mu);
 	account_notify(m);
@@ -81,7 +81,7 @@ static void wait_answer(struct account_mgr *m, struct question *q)
 
 /* Under m->mu: queue a password question and wait for its answer (the
  * UI thread is never the caller).  New secret or NULL. */
-static char *ask_and_wait(struct account_mgr *m, long account, enum account_ask kind, char *text, const char *note)
+static char *ask_and_wait(account_mgr_t *m, long account, enum account_ask kind, char *text, const char *note)
 {
 	if (m->stop || m->no_asking) {
 		free(text);
@@ -98,7 +98,7 @@ static char *ask_and_wait(struct account_mgr *m, long account, enum account_ask 
 }
 
 /* "Password for alice@host: " -> "Password for alice@host (account work): " */
-static char *account_prompt(struct account_mgr *m, long account, const char *prompt)
+static char *account_prompt(account_mgr_t *m, long account, const char *prompt)
 {
 	size_t n = strlen(prompt);
 	while (n && (prompt[n - 1] == ' ' || prompt[n - 1] == ':'))
@@ -110,7 +110,7 @@ static char *account_prompt(struct account_mgr *m, long account, const char *pro
 char *account_ask_imap_secret(void *ud, const char *prompt)
 {
 	struct worker *w = ud;
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&m->mu);
 	bool ask = !w->pass && !w->pass_declined;
 	pthread_mutex_unlock(&m->mu);
@@ -138,7 +138,7 @@ char *account_ask_imap_secret(void *ud, const char *prompt)
 	return secret;
 }
 
-char *account_mgr_smtp_secret(struct account_mgr *m, long account, bool same_user, const char *prompt)
+char *account_mgr_smtp_secret(account_mgr_t *m, long account, bool same_user, const char *prompt)
 {
 	if (account < 0 || (size_t)account >= m->n)
 		return NULL;
@@ -165,7 +165,7 @@ static bool same_sha(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-bool account_mgr_smtp_cert(struct account_mgr *m, long account, const struct tls_cert_info *ci)
+bool account_mgr_smtp_cert(account_mgr_t *m, long account, const struct tls_cert_info *ci)
 {
 	if (!ci || !ci->sha256[0] || account < 0 || (size_t)account >= m->n)
 		return false;
@@ -183,7 +183,7 @@ bool account_mgr_smtp_cert(struct account_mgr *m, long account, const struct tls
 	return trusted;
 }
 
-void account_mgr_smtp_refused(struct account_mgr *m, long account)
+void account_mgr_smtp_refused(account_mgr_t *m, long account)
 {
 	if (account < 0 || (size_t)account >= m->n)
 		return;
@@ -195,7 +195,7 @@ void account_mgr_smtp_refused(struct account_mgr *m, long account)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void account_mgr_smtp_ask_again(struct account_mgr *m, long account)
+void account_mgr_smtp_ask_again(account_mgr_t *m, long account)
 {
 	if (account < 0 || (size_t)account >= m->n)
 		return;
@@ -205,7 +205,7 @@ void account_mgr_smtp_ask_again(struct account_mgr *m, long account)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void account_mgr_stop_asking(struct account_mgr *m)
+void account_mgr_stop_asking(account_mgr_t *m)
 {
 	if (!m)
 		return;
@@ -215,7 +215,7 @@ void account_mgr_stop_asking(struct account_mgr *m)
 	pthread_mutex_unlock(&m->mu);
 }
 
-bool account_mgr_has_question(struct account_mgr *m)
+bool account_mgr_has_question(account_mgr_t *m)
 {
 	pthread_mutex_lock(&m->mu);
 	bool any = m->questions != NULL;
@@ -223,7 +223,7 @@ bool account_mgr_has_question(struct account_mgr *m)
 	return any;
 }
 
-bool account_mgr_question(struct account_mgr *m, struct account_question *out)
+bool account_mgr_question(account_mgr_t *m, struct account_question *out)
 {
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&m->mu);
@@ -247,7 +247,7 @@ void account_question_clear(struct account_question *q)
 	tls_cert_info_free(&q->cert);
 }
 
-void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const char *secret)
+void account_mgr_answer_secret(account_mgr_t *m, unsigned long id, const char *secret)
 {
 	pthread_mutex_lock(&m->mu);
 	struct question *q = q_find(m, id);
@@ -261,7 +261,7 @@ void account_mgr_answer_secret(struct account_mgr *m, unsigned long id, const ch
 }
 /* data_dir/certs, where imap_params_from_conf and smtp_params_from_conf
  * look.  Not under m->mu: the file is written with fsync. */
-static bool pin_add(struct account_mgr *m, const char *host, const char *sha256, char **err)
+static bool pin_add(account_mgr_t *m, const char *host, const char *sha256, char **err)
 {
 	char *data = conf_data_dir(m->conf);
 	char *path = xasprintf("%s/certs", data);
@@ -274,7 +274,7 @@ static bool pin_add(struct account_mgr *m, const char *host, const char *sha256,
 /* Under m->mu, which it releases: the sender waits for q and frees it,
  * also when quitting wakes it while the pin is written, so q is looked up
  * again afterwards. */
-static bool answer_smtp_cert(struct account_mgr *m, struct question *q, enum account_cert_choice c, char **err)
+static bool answer_smtp_cert(account_mgr_t *m, struct question *q, enum account_cert_choice c, char **err)
 {
 	unsigned long id = q->q.id;
 	struct worker *w = &m->w[q->q.account];
@@ -305,7 +305,7 @@ static bool answer_smtp_cert(struct account_mgr *m, struct question *q, enum acc
 	return ok;
 }
 
-bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum account_cert_choice c, char **err)
+bool account_mgr_answer_cert(account_mgr_t *m, unsigned long id, enum account_cert_choice c, char **err)
 {
 	pthread_mutex_lock(&m->mu);
 	struct question *q = q_find(m, id);
@@ -340,7 +340,7 @@ bool account_mgr_answer_cert(struct account_mgr *m, unsigned long id, enum accou
 	return ok;
 }
 
-void account_mgr_answer_guard(struct account_mgr *m, unsigned long id, bool apply)
+void account_mgr_answer_guard(account_mgr_t *m, unsigned long id, bool apply)
 {
 	pthread_mutex_lock(&m->mu);
 	struct question *q = q_find(m, id);
@@ -380,7 +380,7 @@ static const char *login_why(const char *err, const char *account)
 /* Under m->mu: a configured password was refused. */
 static void refused_login(struct worker *w)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	const char *acc = conf_account_name(m->conf, (size_t)w->idx);
 	const char *err = sync_error(w->sync);
 	snprintf(w->st.why, sizeof(w->st.why), "%s", login_why(err && *err ? err : "refused", acc));
@@ -393,7 +393,7 @@ static void refused_login(struct worker *w)
 /* Under m->mu, after a pass: what the user must decide. */
 void account_after_pass(struct worker *w)
 {
-	struct account_mgr *m = w->m;
+	account_mgr_t *m = w->m;
 	const struct tls_cert_info *ci = sync_refused_cert(w->sync);
 	w->st.no_password = w->st.auth_refused = false;
 	if (ci) {
@@ -440,7 +440,7 @@ void account_after_pass(struct worker *w)
 	}
 }
 
-void account_questions_free(struct account_mgr *m)
+void account_questions_free(account_mgr_t *m)
 {
 	while (m->questions) {
 		struct question *q = m->questions;

@@ -14,9 +14,9 @@
 #include "sync.h"
 
 struct worker {
-	struct account_mgr *m;
+	account_mgr_t *m;
 	long idx;
-	struct sync *sync;
+	sync_t *sync;
 	pthread_t th;
 	bool running;
 	pthread_mutex_t pass_mu;   /* held during a pass; actions that move files take it */
@@ -72,7 +72,7 @@ struct account_mgr {
 	char *mail_root, *state_root;
 	/* the shared writer, opened while a pass or an action uses it */
 	pthread_mutex_t store_mu;
-	struct store *store;
+	store_t *store;
 	unsigned users;
 	struct question *questions; /* oldest first (under mu) */
 	unsigned long next_qid;
@@ -82,7 +82,7 @@ struct account_mgr {
 };
 
 /* Write one byte to notify_fd (the UI then looks). */
-static inline void account_notify(struct account_mgr *m)
+static inline void account_notify(account_mgr_t *m)
 {
 	int fd = __atomic_load_n(&m->notify_fd, __ATOMIC_ACQUIRE);
 	if (fd < 0)
@@ -93,7 +93,7 @@ static inline void account_notify(struct account_mgr *m)
 }
 
 /* Under m->mu: msg (owned) is the news the UI shows next. */
-static inline void account_set_news(struct account_mgr *m, char *msg)
+static inline void account_set_news(account_mgr_t *m, char *msg)
 {
 	free(m->news);
 	m->news = msg;
@@ -102,13 +102,13 @@ static inline void account_set_news(struct account_mgr *m, char *msg)
 /* account.c */
 /* The shared store writer, opened for the first user; NULL with *err
  * (caller frees; err may be NULL) when it cannot be opened. */
-struct store *account_store_acquire(struct account_mgr *m, char **err);
+store_t *account_store_acquire(account_mgr_t *m, char **err);
 /* The last user closes it, so `notmuch tag` and other writers get their
  * turn; false when the index could not be committed then. */
-bool account_store_release(struct account_mgr *m);
+bool account_store_release(account_mgr_t *m);
 
 /* Under m->mu: run the account's next pass now. */
-static inline void account_due_now(struct account_mgr *m, struct worker *w)
+static inline void account_due_now(account_mgr_t *m, struct worker *w)
 {
 	w->due_ms = 0;
 	w->backoff_s = 5;
@@ -123,6 +123,6 @@ char *account_ask_imap_secret(void *ud, const char *prompt);
 /* Under m->mu, after a pass: queue what the user must decide. */
 void account_after_pass(struct worker *w);
 /* Free every waiting question (the manager is going away). */
-void account_questions_free(struct account_mgr *m);
+void account_questions_free(account_mgr_t *m);
 
 #endif

@@ -29,7 +29,7 @@ int conn_timeout_ms(const struct conn_params *p)
 	return (p->timeout_s > 0 ? p->timeout_s : 30) * 1000;
 }
 
-struct tls_config conn_tls_config(const struct conn_params *p, const char *accept_once, struct net_cancel *cancel)
+struct tls_config conn_tls_config(const struct conn_params *p, const char *accept_once, net_cancel_t *cancel)
 {
 	return (struct tls_config){
 		.host = p->host, .port = p->port, .ca_file = p->ca_file, .pin = p->pin, .pin_file = p->pin_file,

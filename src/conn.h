@@ -63,6 +63,6 @@ int conn_default_port(enum conn_proto proto, bool implicit_tls);
 int conn_timeout_ms(const struct conn_params *p);
 /* The TLS settings for a connection to p (strings borrowed from p and
  * accept_once; tls_stream_new copies them). */
-struct tls_config conn_tls_config(const struct conn_params *p, const char *accept_once, struct net_cancel *cancel);
+struct tls_config conn_tls_config(const struct conn_params *p, const char *accept_once, net_cancel_t *cancel);
 
 #endif

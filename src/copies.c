@@ -23,17 +23,17 @@ struct copies {
 	bool db_tried;
 };
 
-struct copies *copies_new(const char *mail_root, const char *acct_dir)
+copies_t *copies_new(const char *mail_root, const char *acct_dir)
 {
-	struct copies *c = xcalloc(1, sizeof(*c));
+	copies_t *c = xcalloc(1, sizeof(*c));
 	c->mail_root = xstrdup(mail_root);
 	c->acct_root = xasprintf("%s/%s/", mail_root, acct_dir);
 	return c;
 }
 
-void copies_free(struct copies **cp)
+void copies_free(copies_t **cp)
 {
-	struct copies *c = *cp;
+	copies_t *c = *cp;
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
@@ -49,7 +49,7 @@ void copies_free(struct copies **cp)
 	*cp = NULL;
 }
 
-void copies_note(struct copies *c, const char *mid, size_t size, const char *path)
+void copies_note(copies_t *c, const char *mid, size_t size, const char *path)
 {
 	if (!mid || !*mid)
 		return;
@@ -81,7 +81,7 @@ static char *read_if_same(const char *path, const char *mid, size_t size)
 	return data;
 }
 
-static char *read_indexed(struct copies *c, const char *mid, size_t size)
+static char *read_indexed(copies_t *c, const char *mid, size_t size)
 {
 	if (!c->db_tried) {
 		c->db_tried = true;
@@ -107,7 +107,7 @@ static char *read_indexed(struct copies *c, const char *mid, size_t size)
 	return data;
 }
 
-char *copies_read(struct copies *c, const char *mid, size_t size)
+char *copies_read(copies_t *c, const char *mid, size_t size)
 {
 	if (!mid || !*mid || !size)
 		return NULL;

@@ -16,18 +16,18 @@
 
 #include <stddef.h>
 
-struct copies;
+typedef struct copies copies_t;
 
 /* mail_root: data_dir/mail (the index); acct_dir: the account's directory
  * in it (a copy is taken from there only). */
-struct copies *copies_new(const char *mail_root, const char *acct_dir);
-void copies_free(struct copies **c);
+copies_t *copies_new(const char *mail_root, const char *acct_dir);
+void copies_free(copies_t **c);
 
 /* path (absolute) holds a message with this Message-ID and size. */
-void copies_note(struct copies *c, const char *mid, size_t size, const char *path);
+void copies_note(copies_t *c, const char *mid, size_t size, const char *path);
 
 /* The bytes of a local message with Message-ID mid and exactly size bytes
  * (a new buffer of size bytes, caller frees), or NULL. */
-char *copies_read(struct copies *c, const char *mid, size_t size);
+char *copies_read(copies_t *c, const char *mid, size_t size);
 
 #endif

@@ -28,7 +28,7 @@ enum { MAX_REPLY_LINES = 128 };
 struct smtp {
 	const struct disc_opts *o;
 	struct disc_server *s;
-	struct tls_stream *ts;
+	tls_stream_t *ts;
 	mailstream *ms;
 	MMAPString *line;
 	struct strbuf ext;  /* EHLO keywords, one per line */

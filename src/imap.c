@@ -24,8 +24,8 @@
 struct imap {
 	struct imap_params p;       /* owned copy */
 	mailimap *imap;             /* owned; NULL when disconnected */
-	struct tls_stream *tls;     /* owned; outlives the mailstream over it */
-	struct net_cancel *cancel;  /* owned */
+	tls_stream_t *tls;     /* owned; outlives the mailstream over it */
+	net_cancel_t *cancel;  /* owned */
 	struct tls_limits lim;
 	char *accept_once;          /* owned */
 	imap_ask_secret_fn ask;

@@ -25,9 +25,9 @@ struct journal {
 	char *path; /* owned */
 };
 
-enum journal_status journal_open(const char *path, struct journal **out)
+enum journal_status journal_open(const char *path, journal_t **out)
 {
-	struct journal *j = xcalloc(1, sizeof(*j));
+	journal_t *j = xcalloc(1, sizeof(*j));
 	j->path = xstrdup(path);
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
@@ -40,7 +40,7 @@ enum journal_status journal_open(const char *path, struct journal **out)
 	return JOURNAL_OK;
 }
 
-void journal_free(struct journal **jp)
+void journal_free(journal_t **jp)
 {
 	if (!*jp)
 		return;
@@ -138,7 +138,7 @@ static uint64_t last_seq(int fd)
 	return max;
 }
 
-enum journal_status journal_add(struct journal *j, struct journal_entry *e)
+enum journal_status journal_add(journal_t *j, struct journal_entry *e)
 {
 	int fd = open_locked(j->path);
 	if (fd < 0)
@@ -164,7 +164,7 @@ enum journal_status journal_add(struct journal *j, struct journal_entry *e)
 	return st;
 }
 
-enum journal_status journal_done(struct journal *j, uint64_t seq)
+enum journal_status journal_done(journal_t *j, uint64_t seq)
 {
 	int fd = open_locked(j->path);
 	if (fd < 0)
@@ -211,7 +211,7 @@ static void entry_clear(struct journal_entry *e)
 	free(e->dest_file);
 }
 
-enum journal_status journal_pending(struct journal *j, struct journal_entry **out, size_t *nout)
+enum journal_status journal_pending(journal_t *j, struct journal_entry **out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
@@ -269,7 +269,7 @@ void journal_entries_free(struct journal_entry **v, size_t n)
 	xfree(v);
 }
 
-enum journal_status journal_compact(struct journal *j)
+enum journal_status journal_compact(journal_t *j)
 {
 	struct journal_entry *v;
 	size_t n;

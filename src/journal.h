@@ -44,23 +44,23 @@ struct journal_entry {
 	char *dest_file;    /* owned; MOVE only: "cur/<name>" inside dest */
 };
 
-struct journal;
+typedef struct journal journal_t;
 
-enum journal_status journal_open(const char *path, struct journal **out);
-void journal_free(struct journal **j);
+enum journal_status journal_open(const char *path, journal_t **out);
+void journal_free(journal_t **j);
 
 /* Append an entry (e->seq is set).  Durable when this returns JOURNAL_OK. */
-enum journal_status journal_add(struct journal *j, struct journal_entry *e);
+enum journal_status journal_add(journal_t *j, struct journal_entry *e);
 /* Mark seq as replayed. */
-enum journal_status journal_done(struct journal *j, uint64_t seq);
+enum journal_status journal_done(journal_t *j, uint64_t seq);
 
 /* Re-read the file and return the entries not yet done, oldest first
  * (*out owned by the caller: journal_entries_free). */
-enum journal_status journal_pending(struct journal *j, struct journal_entry **out, size_t *n);
+enum journal_status journal_pending(journal_t *j, struct journal_entry **out, size_t *n);
 void journal_entries_free(struct journal_entry **v, size_t n);
 
 /* Rewrite the file without done entries (atomically).  Call when no
  * other process can be adding (the sync does it after replaying). */
-enum journal_status journal_compact(struct journal *j);
+enum journal_status journal_compact(journal_t *j);
 
 #endif

@@ -20,16 +20,16 @@ struct net_cancel {
 	int fd; /* owned eventfd */
 };
 
-struct net_cancel *net_cancel_new(void)
+net_cancel_t *net_cancel_new(void)
 {
-	struct net_cancel *c = xcalloc(1, sizeof(*c));
+	net_cancel_t *c = xcalloc(1, sizeof(*c));
 	c->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->fd < 0)
 		util_oom(); /* only fails when out of descriptors or memory */
 	return c;
 }
 
-void net_cancel_free(struct net_cancel **c)
+void net_cancel_free(net_cancel_t **c)
 {
 	if (!c || !*c)
 		return;
@@ -38,7 +38,7 @@ void net_cancel_free(struct net_cancel **c)
 	*c = NULL;
 }
 
-void net_cancel_trigger(struct net_cancel *c)
+void net_cancel_trigger(net_cancel_t *c)
 {
 	uint64_t one = 1;
 	if (c && write(c->fd, &one, sizeof(one)) < 0) {
@@ -46,7 +46,7 @@ void net_cancel_trigger(struct net_cancel *c)
 	}
 }
 
-void net_cancel_reset(struct net_cancel *c)
+void net_cancel_reset(net_cancel_t *c)
 {
 	uint64_t v;
 	if (c && read(c->fd, &v, sizeof(v)) < 0) {
@@ -54,7 +54,7 @@ void net_cancel_reset(struct net_cancel *c)
 	}
 }
 
-bool net_cancel_is_set(const struct net_cancel *c)
+bool net_cancel_is_set(const net_cancel_t *c)
 {
 	if (!c)
 		return false;
@@ -67,7 +67,7 @@ long long net_now_ms(void)
 	return util_now_ms();
 }
 
-enum net_status net_wait(int fd, bool for_write, int timeout_ms, struct net_cancel *cancel)
+enum net_status net_wait(int fd, bool for_write, int timeout_ms, net_cancel_t *cancel)
 {
 	struct pollfd p[2] = {
 		{ .fd = fd, .events = for_write ? POLLOUT : POLLIN },
@@ -136,7 +136,7 @@ static enum net_status errno_status(int e)
 }
 
 /* One connect attempt; *why gets a short reason on failure. */
-static enum net_status try_addr(const struct addrinfo *ai, int timeout_ms, struct net_cancel *cancel,
+static enum net_status try_addr(const struct addrinfo *ai, int timeout_ms, net_cancel_t *cancel,
 				int *fdp, char **why)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -185,7 +185,7 @@ static char *addr_str(const struct addrinfo *ai)
 	return xstrdup(h);
 }
 
-enum net_status net_connect(const char *host, int port, int timeout_ms, struct net_cancel *cancel,
+enum net_status net_connect(const char *host, int port, int timeout_ms, net_cancel_t *cancel,
 			    int *fd, char **err)
 {
 	*fd = -1;

@@ -21,14 +21,14 @@ enum net_status {
 };
 
 /* A cancellation handle: an eventfd that stays readable once triggered. */
-struct net_cancel;
-struct net_cancel *net_cancel_new(void);
-void net_cancel_free(struct net_cancel **c);
+typedef struct net_cancel net_cancel_t;
+net_cancel_t *net_cancel_new(void);
+void net_cancel_free(net_cancel_t **c);
 /* Safe from any thread (and from a signal handler). */
-void net_cancel_trigger(struct net_cancel *c);
+void net_cancel_trigger(net_cancel_t *c);
 /* Clear a triggered handle so it can be reused for a new connection. */
-void net_cancel_reset(struct net_cancel *c);
-bool net_cancel_is_set(const struct net_cancel *c);
+void net_cancel_reset(net_cancel_t *c);
+bool net_cancel_is_set(const net_cancel_t *c);
 
 /* Resolve host and connect to port, trying every address getaddrinfo()
  * returns (IPv6 and IPv4) in order; each attempt may take timeout_ms.
@@ -36,12 +36,12 @@ bool net_cancel_is_set(const struct net_cancel *c);
  * failure *err is one line such as "imap.example.org:993: connection
  * refused" (caller frees).  cancel may be NULL.  Name resolution itself is
  * bounded by the resolver's own timeout (resolv.conf), not by timeout_ms. */
-enum net_status net_connect(const char *host, int port, int timeout_ms, struct net_cancel *cancel,
+enum net_status net_connect(const char *host, int port, int timeout_ms, net_cancel_t *cancel,
 			    int *fd, char **err);
 
 /* Wait until fd is readable (for_write false) or writable, timeout_ms
  * (< 0: forever) passes, or cancel is triggered. */
-enum net_status net_wait(int fd, bool for_write, int timeout_ms, struct net_cancel *cancel);
+enum net_status net_wait(int fd, bool for_write, int timeout_ms, net_cancel_t *cancel);
 
 /* "host:port", with brackets around an IPv6 literal.  New string. */
 char *net_host_port(const char *host, int port);

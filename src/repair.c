@@ -46,7 +46,7 @@ struct folder {
 	char *acct_dir; /* owned: the account's directory name */
 	char *account;  /* owned: the account's name (the account:<name> tag) */
 	char *rel;      /* owned: "<acct_dir>/<folder relpath>", relative to the mail root */
-	struct state *st;
+	state_t *st;
 	struct maildir_list files;
 };
 
@@ -216,7 +216,7 @@ static enum index_health index_probe(const char *mail, const char *dump, char **
 
 struct reindex {
 	const struct paths *p;
-	struct store *store;
+	store_t *store;
 	repair_progress_fn progress;
 	void *ud;
 	size_t total, done;
@@ -421,7 +421,7 @@ void repair_reindex_result_clear(struct repair_reindex_result *r)
 
 struct doctor {
 	const struct paths *p;
-	struct store *store;   /* NULL: the index is not checked */
+	store_t *store;   /* NULL: the index is not checked */
 	repair_finding_fn fn;
 	void *ud;
 	struct repair_doctor_result *r;
@@ -623,7 +623,7 @@ int repair_doctor(const conf_t *c, long account, repair_finding_fn fn, void *ud,
 		free(e);
 		found(&d, REPAIR_INDEX_UNREADABLE, NULL, NULL, 0, false);
 	}
-	struct store *store = d.store;
+	store_t *store = d.store;
 	if (store && store_recovered(store))
 		found(&d, REPAIR_RECOVERED, NULL, NULL, 0, true);
 	struct acct *v;

@@ -31,8 +31,8 @@ extern char **environ;
 struct smtp_session {
 	struct smtp_params p;       /* owned copy */
 	mailsmtp *smtp;             /* owned; NULL when disconnected */
-	struct tls_stream *tls;     /* owned; outlives the mailstream over it */
-	struct net_cancel *cancel;  /* owned */
+	tls_stream_t *tls;     /* owned; outlives the mailstream over it */
+	net_cancel_t *cancel;  /* owned */
 	char *accept_once;          /* owned */
 	smtp_ask_secret_fn ask;
 	void *ask_ud;

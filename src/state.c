@@ -29,24 +29,24 @@ struct state {
 	size_t n, cap;
 };
 
-struct state *state_new(void)
+state_t *state_new(void)
 {
-	struct state *s = xcalloc(1, sizeof(*s));
+	state_t *s = xcalloc(1, sizeof(*s));
 	s->folder = xstrdup("");
 	s->mailboxid = xstrdup("");
 	return s;
 }
 
-void state_clear_msgs(struct state *s)
+void state_clear_msgs(state_t *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].keywords);
 	s->n = 0;
 }
 
-void state_free(struct state **sp)
+void state_free(state_t **sp)
 {
-	struct state *s = *sp;
+	state_t *s = *sp;
 	if (!s)
 		return;
 	state_clear_msgs(s);
@@ -57,25 +57,25 @@ void state_free(struct state **sp)
 	*sp = NULL;
 }
 
-uint32_t state_uidvalidity(const struct state *s) { return s->uidvalidity; }
-uint32_t state_uidnext(const struct state *s) { return s->uidnext; }
-uint64_t state_highestmodseq(const struct state *s) { return s->highestmodseq; }
-int64_t state_verified(const struct state *s) { return s->verified; }
-void state_set_verified(struct state *s, int64_t t) { s->verified = t; }
-const char *state_folder(const struct state *s) { return s->folder; }
-void state_set_uidvalidity(struct state *s, uint32_t v) { s->uidvalidity = v; }
-void state_set_uidnext(struct state *s, uint32_t v) { s->uidnext = v; }
-void state_set_highestmodseq(struct state *s, uint64_t v) { s->highestmodseq = v; }
+uint32_t state_uidvalidity(const state_t *s) { return s->uidvalidity; }
+uint32_t state_uidnext(const state_t *s) { return s->uidnext; }
+uint64_t state_highestmodseq(const state_t *s) { return s->highestmodseq; }
+int64_t state_verified(const state_t *s) { return s->verified; }
+void state_set_verified(state_t *s, int64_t t) { s->verified = t; }
+const char *state_folder(const state_t *s) { return s->folder; }
+void state_set_uidvalidity(state_t *s, uint32_t v) { s->uidvalidity = v; }
+void state_set_uidnext(state_t *s, uint32_t v) { s->uidnext = v; }
+void state_set_highestmodseq(state_t *s, uint64_t v) { s->highestmodseq = v; }
 
-void state_set_folder(struct state *s, const char *name)
+void state_set_folder(state_t *s, const char *name)
 {
 	free(s->folder);
 	s->folder = xstrdup(name ? name : "");
 }
 
-const char *state_mailboxid(const struct state *s) { return s->mailboxid; }
+const char *state_mailboxid(const state_t *s) { return s->mailboxid; }
 
-void state_set_mailboxid(struct state *s, const char *id)
+void state_set_mailboxid(state_t *s, const char *id)
 {
 	/* An objectid is 1*255 of ALPHA / DIGIT / "_" / "-" (RFC 8474); anything
 	 * else is not kept (it would not survive the line format either). */
@@ -88,11 +88,11 @@ void state_set_mailboxid(struct state *s, const char *id)
 	s->mailboxid = xstrdup(ok ? id : "");
 }
 
-size_t state_count(const struct state *s) { return s->n; }
-const struct state_msg *state_at(const struct state *s, size_t i) { return &s->v[i]; }
+size_t state_count(const state_t *s) { return s->n; }
+const struct state_msg *state_at(const state_t *s, size_t i) { return &s->v[i]; }
 
 /* Index of the first record with uid >= uid. */
-static size_t lower_bound(const struct state *s, uint32_t uid)
+static size_t lower_bound(const state_t *s, uint32_t uid)
 {
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) {
@@ -105,13 +105,13 @@ static size_t lower_bound(const struct state *s, uint32_t uid)
 	return lo;
 }
 
-const struct state_msg *state_get(const struct state *s, uint32_t uid)
+const struct state_msg *state_get(const state_t *s, uint32_t uid)
 {
 	size_t i = lower_bound(s, uid);
 	return i < s->n && s->v[i].uid == uid ? &s->v[i] : NULL;
 }
 
-void state_put(struct state *s, uint32_t uid, unsigned flags, const char *keywords)
+void state_put(state_t *s, uint32_t uid, unsigned flags, const char *keywords)
 {
 	size_t i;
 	/* Appending in UID order is the common case (a fetch). */
@@ -135,7 +135,7 @@ void state_put(struct state *s, uint32_t uid, unsigned flags, const char *keywor
 	s->n++;
 }
 
-void state_del(struct state *s, uint32_t uid)
+void state_del(state_t *s, uint32_t uid)
 {
 	size_t i = lower_bound(s, uid);
 	if (i >= s->n || s->v[i].uid != uid)
@@ -145,7 +145,7 @@ void state_del(struct state *s, uint32_t uid)
 	s->n--;
 }
 
-static enum state_status parse_line(struct state *s, char *line)
+static enum state_status parse_line(state_t *s, char *line)
 {
 	char *sp = strchr(line, ' ');
 	if (!sp)
@@ -192,7 +192,7 @@ static enum state_status parse_line(struct state *s, char *line)
 	return STATE_OK;
 }
 
-enum state_status state_load(const char *path, struct state **out)
+enum state_status state_load(const char *path, state_t **out)
 {
 	*out = state_new();
 	FILE *f = fopen(path, "re");
@@ -216,7 +216,7 @@ enum state_status state_load(const char *path, struct state **out)
 	return st;
 }
 
-int state_save(const struct state *s, const char *path)
+int state_save(const state_t *s, const char *path)
 {
 	struct strbuf b;
 	strbuf_init(&b);

@@ -140,7 +140,7 @@ static void sync_tags(notmuch_message_t *m, const char *account, const char *key
 /* Forget file names of m that are gone from disk (renamed or deleted by
  * a tool that did not tell notmuch).  The names are collected first:
  * removing while iterating would invalidate the iterator. */
-static void prune_message(struct store *s, notmuch_message_t *m)
+static void prune_message(store_t *s, notmuch_message_t *m)
 {
 	struct strbuf gone;
 	strbuf_init(&gone);
@@ -260,7 +260,7 @@ static int write_copy(const char *path, const struct strbuf *header)
 /* Index abs (".../cur/NAME") by the header in header, as above.  *out is
  * the message, or NULL with SUCCESS when the file is left unindexed for
  * now (renamed meanwhile, or a copy elsewhere with other flags). */
-static notmuch_status_t index_headers_only(struct store *s, const char *abs, const struct strbuf *header,
+static notmuch_status_t index_headers_only(store_t *s, const char *abs, const struct strbuf *header,
 					   notmuch_message_t **out)
 {
 	*out = NULL;
@@ -317,7 +317,7 @@ static notmuch_status_t index_headers_only(struct store *s, const char *abs, con
 
 /* nmsafe_database_index_file(), or the header-only way when the file is
  * over the caps (*oversized). */
-static notmuch_status_t index_file(struct store *s, const char *abs, notmuch_message_t **m, bool *oversized)
+static notmuch_status_t index_file(store_t *s, const char *abs, notmuch_message_t **m, bool *oversized)
 {
 	struct mime_scan sc;
 	struct strbuf header;
@@ -339,7 +339,7 @@ static notmuch_status_t index_file(struct store *s, const char *abs, notmuch_mes
 	return st;
 }
 
-static bool apply_add(struct store *s, const char *rel, const char *account, const char *keywords)
+static bool apply_add(store_t *s, const char *rel, const char *account, const char *keywords)
 {
 	char *abs = xasprintf("%s/%s", s->root, rel);
 	notmuch_message_t *m = NULL;
@@ -371,7 +371,7 @@ static bool apply_add(struct store *s, const char *rel, const char *account, con
 	return ok;
 }
 
-static bool apply_remove(struct store *s, const char *rel)
+static bool apply_remove(store_t *s, const char *rel)
 {
 	char *abs = xasprintf("%s/%s", s->root, rel);
 	notmuch_status_t st = nmsafe_database_remove_message(s->db, abs);
@@ -384,7 +384,7 @@ static bool apply_remove(struct store *s, const char *rel)
 
 /* Drop the index entries of a query's messages whose files are gone;
  * false if the query cannot run. */
-static bool drop_vanished(struct store *s, const char *query_string)
+static bool drop_vanished(store_t *s, const char *query_string)
 {
 	notmuch_query_t *query = NULL;
 	if (notmuch_query_create_with_syntax(s->db, query_string, NOTMUCH_QUERY_SYNTAX_XAPIAN, &query) !=
@@ -418,7 +418,7 @@ static bool drop_vanished(struct store *s, const char *query_string)
 }
 
 /* Drop every vanished file name under one folder ("<account>/<rel>"). */
-static bool apply_prune(struct store *s, const char *folder)
+static bool apply_prune(store_t *s, const char *folder)
 {
 	struct strbuf q;
 	strbuf_init(&q);
@@ -436,7 +436,7 @@ static bool apply_prune(struct store *s, const char *folder)
 
 /* Rename the file ourselves and re-index it: for files notmuch does not
  * know yet, and for T, which notmuch's flag table leaves alone. */
-static bool flags_by_rename(struct store *s, struct op *o)
+static bool flags_by_rename(store_t *s, struct op *o)
 {
 	const char *cur = strstr(o->path, "/cur/");
 	if (!cur)
@@ -467,7 +467,7 @@ static bool flags_by_rename(struct store *s, struct op *o)
  * nmsafe_message_tags_to_maildir_flags() rename the file and update the
  * index, which is far cheaper than indexing the renamed file again (it
  * re-reads the whole message). */
-static bool apply_flags(struct store *s, struct op *o)
+static bool apply_flags(store_t *s, struct op *o)
 {
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
@@ -511,7 +511,7 @@ static bool apply_flags(struct store *s, struct op *o)
  * follow (tags_to_maildir_flags), which is what the sync then pushes.
  * "+deleted" / "-deleted" are \Deleted, i.e. the T flag, which notmuch's
  * flag table does not cover, so those renames are done here. */
-static bool apply_tag(struct store *s, struct op *o)
+static bool apply_tag(store_t *s, struct op *o)
 {
 	notmuch_message_t *m = NULL;
 	if (notmuch_database_find_message(s->db, o->path, &m) != NOTMUCH_STATUS_SUCCESS || !m) {
@@ -563,7 +563,7 @@ static bool apply_tag(struct store *s, struct op *o)
 }
 
 /* The sync's keyword change on one file's message (see store_retag). */
-static bool apply_retag(struct store *s, struct op *o)
+static bool apply_retag(store_t *s, struct op *o)
 {
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
@@ -590,7 +590,7 @@ static bool apply_retag(struct store *s, struct op *o)
 /* Index a file's new content again.  nmsafe_message_reindex() keeps the
  * tags, which removing and adding the file would lose (the message
  * document goes away with its last file name). */
-static bool apply_reindex(struct store *s, struct op *o)
+static bool apply_reindex(store_t *s, struct op *o)
 {
 	char *abs = xasprintf("%s/%s", s->root, o->path);
 	notmuch_message_t *m = NULL;
@@ -621,7 +621,7 @@ static bool apply_reindex(struct store *s, struct op *o)
 }
 
 /* Collect path -> tags for every file of one folder into o->query. */
-static bool apply_query(struct store *s, struct op *o)
+static bool apply_query(store_t *s, struct op *o)
 {
 	struct tag_query *r = o->query;
 	struct strbuf q;
@@ -692,7 +692,7 @@ static bool tag_not_from_dump(const char *t)
 	return strncmp(t, "account:", 8) == 0;
 }
 
-static bool apply_restore(struct store *s, struct op *o)
+static bool apply_restore(store_t *s, struct op *o)
 {
 	if (tagdump_restore(s->db, o->path, tag_not_from_dump, o->restored) < 0) {
 		log_error("store: cannot read the tag dump %s: %s", o->path, strerror(errno));
@@ -701,7 +701,7 @@ static bool apply_restore(struct store *s, struct op *o)
 	return true;
 }
 
-static bool apply(struct store *s, struct op *o)
+static bool apply(store_t *s, struct op *o)
 {
 	switch (o->kind) {
 	case OP_ADD:
@@ -734,8 +734,8 @@ static bool apply(struct store *s, struct op *o)
 	return false;
 }
 
-static int ensure_db(struct store *s, char **err);
-static void drop_db(struct store *s);
+static int ensure_db(store_t *s, char **err);
+static void drop_db(store_t *s);
 
 static notmuch_status_t open_rw(const char *root, notmuch_database_t **db, char **msg)
 {
@@ -759,7 +759,7 @@ void store_global_init(void)
  * section is cancelled by notmuch) and forget it.  The dirty marker stays,
  * so the next ensure_db() reopens the database and reconciles it with the
  * Maildirs, which re-adds whatever this batch lost. */
-static void drop_db(struct store *s)
+static void drop_db(store_t *s)
 {
 	if (!s->db)
 		return;
@@ -773,7 +773,7 @@ static void drop_db(struct store *s)
 }
 
 /* Under s->mu: take up to BATCH_MAX queued operations; *n counts them. */
-static struct op *take_batch(struct store *s, size_t *n)
+static struct op *take_batch(store_t *s, size_t *n)
 {
 	struct op *batch = s->head, *last = batch;
 	*n = 1;
@@ -794,7 +794,7 @@ static struct op *take_batch(struct store *s, size_t *n)
 /* Apply a batch of n in one atomic section of the database (without
  * s->mu) and free it; *failed counts what failed.  false when there was
  * no database to apply it to (all failed). */
-static bool apply_batch(struct store *s, struct op *batch, size_t n, size_t *failed)
+static bool apply_batch(store_t *s, struct op *batch, size_t n, size_t *failed)
 {
 	if (!s->db)
 		ensure_db(s, NULL);
@@ -836,7 +836,7 @@ static bool apply_batch(struct store *s, struct op *batch, size_t n, size_t *fai
 
 static void *writer_main(void *arg)
 {
-	struct store *s = arg;
+	store_t *s = arg;
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		long long t0 = now_us();
@@ -864,7 +864,7 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static void enqueue(struct store *s, struct op *o)
+static void enqueue(store_t *s, struct op *o)
 {
 	pthread_mutex_lock(&s->mu);
 	if (s->queued >= QUEUE_MAX) {
@@ -893,12 +893,12 @@ static struct op *op_new(enum op_kind k, const char *path, const char *account, 
 	return o;
 }
 
-void store_add(struct store *s, const char *path, const char *account, const char *keywords)
+void store_add(store_t *s, const char *path, const char *account, const char *keywords)
 {
 	enqueue(s, op_new(OP_ADD, path, account, keywords));
 }
 
-void store_rename(struct store *s, const char *old_path, const char *new_path, const char *account,
+void store_rename(store_t *s, const char *old_path, const char *new_path, const char *account,
 		  const char *keywords)
 {
 	struct op *o = op_new(OP_RENAME, new_path, account, keywords);
@@ -906,12 +906,12 @@ void store_rename(struct store *s, const char *old_path, const char *new_path, c
 	enqueue(s, o);
 }
 
-void store_remove(struct store *s, const char *path)
+void store_remove(store_t *s, const char *path)
 {
 	enqueue(s, op_new(OP_REMOVE, path, NULL, NULL));
 }
 
-void store_set_flags(struct store *s, const char *path, unsigned flags, const char *account, const char *keywords)
+void store_set_flags(store_t *s, const char *path, unsigned flags, const char *account, const char *keywords)
 {
 	struct op *o = op_new(OP_FLAGS, path, account, keywords);
 	o->flags = flags;
@@ -923,33 +923,33 @@ void store_set_flags(struct store *s, const char *path, unsigned flags, const ch
  * look unchanged. */
 static unsigned long tag_gen;
 
-void store_tag(struct store *s, const char *message_id, const char *changes)
+void store_tag(store_t *s, const char *message_id, const char *changes)
 {
 	__atomic_add_fetch(&tag_gen, 1, __ATOMIC_SEQ_CST);
 	enqueue(s, op_new(OP_TAG, message_id, NULL, changes));
 }
 
-void store_prune(struct store *s, const char *folder)
+void store_prune(store_t *s, const char *folder)
 {
 	enqueue(s, op_new(OP_PRUNE, folder, NULL, NULL));
 }
 
-void store_retag(struct store *s, const char *path, const char *changes)
+void store_retag(store_t *s, const char *path, const char *changes)
 {
 	enqueue(s, op_new(OP_RETAG, path, NULL, changes));
 }
 
-void store_reindex(struct store *s, const char *path)
+void store_reindex(store_t *s, const char *path)
 {
 	enqueue(s, op_new(OP_REINDEX, path, NULL, NULL));
 }
 
-void store_reindex_file(struct store *s, const char *path, const char *account, const char *keywords)
+void store_reindex_file(store_t *s, const char *path, const char *account, const char *keywords)
 {
 	enqueue(s, op_new(OP_REINDEX, path, account, keywords));
 }
 
-int store_restore_tags(struct store *s, const char *dump, struct tagdump_restored *out)
+int store_restore_tags(store_t *s, const char *dump, struct tagdump_restored *out)
 {
 	struct op *o = op_new(OP_RESTORE, dump, NULL, NULL);
 	out->messages = (size_t)-1; /* stays so when the writer could not run it */
@@ -958,7 +958,7 @@ int store_restore_tags(struct store *s, const char *dump, struct tagdump_restore
 	return store_flush(s) == 0 && out->messages != (size_t)-1 ? 0 : -1;
 }
 
-const char *store_dump_path(const struct store *s)
+const char *store_dump_path(const store_t *s)
 {
 	return s->dump;
 }
@@ -968,7 +968,7 @@ static int tagged_cmp(const void *a, const void *b)
 	return strcmp(((const struct store_tagged *)a)->path, ((const struct store_tagged *)b)->path);
 }
 
-int store_folder_tags(struct store *s, const char *folder, struct store_tagged **out, size_t *n)
+int store_folder_tags(store_t *s, const char *folder, struct store_tagged **out, size_t *n)
 {
 	struct tag_query *q = xcalloc(1, sizeof(*q));
 	struct op *o = op_new(OP_QUERY, folder, NULL, NULL);
@@ -1009,13 +1009,13 @@ void store_tagged_free(struct store_tagged **v, size_t n)
 	*v = NULL;
 }
 
-unsigned long store_tag_generation(const struct store *s)
+unsigned long store_tag_generation(const store_t *s)
 {
 	(void)s;
 	return __atomic_load_n(&tag_gen, __ATOMIC_SEQ_CST);
 }
 
-void store_index_stamp(const struct store *s, char out[96])
+void store_index_stamp(const store_t *s, char out[96])
 {
 	char *p = xasprintf("%s/.notmuch/xapian/iamglass", s->root);
 	struct stat st;
@@ -1026,12 +1026,12 @@ void store_index_stamp(const struct store *s, char out[96])
 	free(p);
 }
 
-bool store_recovered(const struct store *s)
+bool store_recovered(const store_t *s)
 {
 	return s->recovered;
 }
 
-size_t store_flush(struct store *s)
+size_t store_flush(store_t *s)
 {
 	pthread_mutex_lock(&s->mu);
 	while (s->head || s->inflight)
@@ -1042,12 +1042,12 @@ size_t store_flush(struct store *s)
 	return f;
 }
 
-size_t store_added(const struct store *s)
+size_t store_added(const store_t *s)
 {
 	return s->added;
 }
 
-void store_set_changed(struct store *s, store_changed_fn fn, void *ud)
+void store_set_changed(store_t *s, store_changed_fn fn, void *ud)
 {
 	s->changed = fn;
 	s->changed_ud = ud;
@@ -1058,7 +1058,7 @@ void store_set_changed(struct store *s, store_changed_fn fn, void *ud)
 /* new/NAME left by a crash during header-only indexing: the header copy
  * (it starts with INDEX_COPY_MARK) or a second link to cur/NAME.  Anything
  * else of that name is left alone (and never listed by the sync). */
-static void remove_index_copy(struct store *s, const char *rel, const char *name)
+static void remove_index_copy(store_t *s, const char *rel, const char *name)
 {
 	char *p = xasprintf("%s/%s/new/%s", s->root, rel, name);
 	struct stat st;
@@ -1083,7 +1083,7 @@ static void remove_index_copy(struct store *s, const char *rel, const char *name
 
 /* Index every file of one Maildir (dir relative to root) that the
  * database does not know. */
-static void reconcile_maildir(struct store *s, const char *rel, const char *account)
+static void reconcile_maildir(store_t *s, const char *rel, const char *account)
 {
 	static const char *const subs[] = { "cur", "new" };
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
@@ -1116,12 +1116,12 @@ static void reconcile_maildir(struct store *s, const char *rel, const char *acco
 }
 
 /* Drop index entries whose files are gone. */
-static void reconcile_vanished(struct store *s)
+static void reconcile_vanished(store_t *s)
 {
 	drop_vanished(s, "*");
 }
 
-static void reconcile(struct store *s)
+static void reconcile(store_t *s)
 {
 	log_info("store: the last sync did not finish; checking the index against the Maildirs");
 	s->recovered = true;
@@ -1187,7 +1187,7 @@ static char *open_error(const char *root, notmuch_status_t st, const char *msg)
 /* Open (or create) the database if not open yet; on the first open of a
  * run, reconcile after a crash or leave the dirty marker.  0, or -1 with
  * *err (caller frees) when err is not NULL. */
-static int ensure_db(struct store *s, char **err)
+static int ensure_db(store_t *s, char **err)
 {
 	if (s->db)
 		return 0;
@@ -1244,7 +1244,7 @@ static int ensure_db(struct store *s, char **err)
 	return s->db ? 0 : -1;
 }
 
-static void store_free(struct store *s)
+static void store_free(store_t *s)
 {
 	free(s->root);
 	free(s->dirty);
@@ -1254,7 +1254,7 @@ static void store_free(struct store *s)
 	free(s);
 }
 
-enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err)
+enum store_status store_open(const char *mail_root, const char *state_dir, store_t **out, char **err)
 {
 	*out = NULL;
 	*err = NULL;
@@ -1263,7 +1263,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
 		return STORE_ERR_IO;
 	}
 	store_global_init();
-	struct store *s = xcalloc(1, sizeof(*s));
+	store_t *s = xcalloc(1, sizeof(*s));
 	s->root = xstrdup(mail_root);
 	s->dirty = xasprintf("%s/store.dirty", state_dir);
 	s->state_dir = xstrdup(state_dir);
@@ -1301,7 +1301,7 @@ enum store_status store_open(const char *mail_root, const char *state_dir, struc
  * sync wrote in between (no store_tag(), no crash recovery): the sync's
  * own writes set tags to what its state records.  Carry the stamp forward,
  * so that the pass after a writing pass need not read every tag again. */
-static void advance_stamps(struct store *s)
+static void advance_stamps(store_t *s)
 {
 	if (!s->open_stamp[0] || s->recovered || store_tag_generation(s) != s->open_gen)
 		return;
@@ -1328,7 +1328,7 @@ static void advance_stamps(struct store *s)
 /* After a clean commit: the dump holds every tag the Maildir and the
  * state cannot give back as of this commit, unless a change is not in it
  * yet (its write failed).  Without a valid stamp the next open dumps. */
-static void record_dump_stamp(struct store *s)
+static void record_dump_stamp(store_t *s)
 {
 	char now[96];
 	store_index_stamp(s, now);
@@ -1338,9 +1338,9 @@ static void record_dump_stamp(struct store *s)
 		unlink(s->dump_stamp);
 }
 
-int store_close(struct store **sp)
+int store_close(store_t **sp)
 {
-	struct store *s = *sp;
+	store_t *s = *sp;
 	int result = 0;
 	if (!s)
 		return 0;

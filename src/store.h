@@ -53,7 +53,7 @@ enum store_status {
 	STORE_ERR_IO,
 };
 
-struct store;
+typedef struct store store_t;
 
 #define STORE_TAG_OVERSIZED "oversized"
 
@@ -66,67 +66,67 @@ typedef void (*store_changed_fn)(void *ud);
 
 /* Open (creating if needed) the database under mail_root and start the
  * writer thread.  On error *err gets one line (caller frees). */
-enum store_status store_open(const char *mail_root, const char *state_dir, struct store **out, char **err);
+enum store_status store_open(const char *mail_root, const char *state_dir, store_t **out, char **err);
 /* Flush, close the database (committing it), stop the thread, clear the
  * dirty marker.  NULL-safe. */
 /* -1 when the index could not be committed, or a Xapian error made the
  * writer close and reopen it during the run (the Maildirs hold every
  * message; the next open reconciles): the caller says so and fails. */
-int store_close(struct store **s);
+int store_close(store_t **s);
 
-void store_set_changed(struct store *s, store_changed_fn fn, void *ud);
+void store_set_changed(store_t *s, store_changed_fn fn, void *ud);
 
 /* Queue operations.  Paths are relative to mail_root
  * ("<account>/<folder>/cur/<file>").  keywords: space-separated or NULL.
  * These block only while the queue is full. */
-void store_add(struct store *s, const char *path, const char *account, const char *keywords);
+void store_add(store_t *s, const char *path, const char *account, const char *keywords);
 /* The file was renamed (flags changed): index the new name, drop the old
  * one, and make the tags follow the new name's flags. */
-void store_rename(struct store *s, const char *old_path, const char *new_path, const char *account,
+void store_rename(store_t *s, const char *old_path, const char *new_path, const char *account,
 		  const char *keywords);
-void store_remove(struct store *s, const char *path);
+void store_remove(store_t *s, const char *path);
 /* The file at path must carry these Maildir flags (MAILDIR_F_*): the
  * writer sets the tags and lets notmuch rename the file (every file of
  * that message, as notmuch's flag synchronisation does), without reading
  * the message again.  The rename happens on the writer thread: call
  * store_flush() before relying on the new name being on disk. */
-void store_set_flags(struct store *s, const char *path, unsigned flags, const char *account,
+void store_set_flags(store_t *s, const char *path, unsigned flags, const char *account,
 		     const char *keywords);
 /* Forget the files of one folder ("<account>/<folder relpath>") that are
  * gone from disk: the sync calls it when another tool renamed or deleted
  * files without telling notmuch.  (store_add of a renamed file also drops
  * the message's vanished names.) */
-void store_prune(struct store *s, const char *folder);
+void store_prune(store_t *s, const char *folder);
 
 /* The reader's action API for tags: change the tags of one message
  * ("+flagged -unread +work"; Message-ID without <>), and make its file
  * names follow (unread/flagged/replied/draft/passed, and deleted = T), so
  * that the next sync pushes the change to the server.  Tags that are
  * neither flags nor keywords stay local. */
-void store_tag(struct store *s, const char *message_id, const char *changes);
+void store_tag(store_t *s, const char *message_id, const char *changes);
 
 /* Change the tags of the message whose file is path ("<account>/<folder>/cur/<file>"):
  * changes is "+tag -tag ...".  Unlike store_tag() the file names are not
  * touched: the sync uses it for IMAP keywords, which are not Maildir flags. */
-void store_retag(struct store *s, const char *path, const char *changes);
+void store_retag(store_t *s, const char *path, const char *changes);
 
 /* The file at path was replaced in place (a stub by the full message):
  * index its content again, keeping the message's tags. */
-void store_reindex(struct store *s, const char *path);
+void store_reindex(store_t *s, const char *path);
 
 /* Index the file at path again (as store_reindex), or, when the index
  * does not know it, add it as store_add(path, account, keywords) would. */
-void store_reindex_file(struct store *s, const char *path, const char *account, const char *keywords);
+void store_reindex_file(store_t *s, const char *path, const char *account, const char *keywords);
 
 /* Give the messages of a tag dump (tagdump.h) the dump's tags, except
  * those that come from the files: the flag tags (unread flagged replied
  * draft passed deleted), account:<name>, and notmuch's attachment,
  * signed, encrypted.  Waits for the queue (and takes store_flush()'s
  * failure count).  0, or -1 when the dump could not be read or applied. */
-int store_restore_tags(struct store *s, const char *dump, struct tagdump_restored *out);
+int store_restore_tags(store_t *s, const char *dump, struct tagdump_restored *out);
 
 /* state_dir/tags.dump (lent). */
-const char *store_dump_path(const struct store *s);
+const char *store_dump_path(const store_t *s);
 
 /* The tags of the files of one folder, as the writer's own handle sees
  * them (notmuch commits lazily, so a second read-only handle could miss
@@ -137,7 +137,7 @@ struct store_tagged {
 };
 /* Waits for the queue to drain.  0, or -1 when the database cannot be
  * read (then nothing is known about local tags). */
-int store_folder_tags(struct store *s, const char *folder, struct store_tagged **out, size_t *n);
+int store_folder_tags(store_t *s, const char *folder, struct store_tagged **out, size_t *n);
 void store_tagged_free(struct store_tagged **v, size_t n);
 
 /* Cheap "did tags change?" tests, so that a no-op pass need not open the
@@ -146,19 +146,19 @@ void store_tagged_free(struct store_tagged **v, size_t n);
  * the last commit of the database by anyone (Xapian's glass backend
  * rewrites xapian/iamglass on every commit): "" when unknown, then the
  * caller must look at the tags.  out needs 96 bytes. */
-unsigned long store_tag_generation(const struct store *s);
-void store_index_stamp(const struct store *s, char out[96]);
+unsigned long store_tag_generation(const store_t *s);
+void store_index_stamp(const store_t *s, char out[96]);
 
 /* True when this store found the crash marker of a writer that died and
  * reconciled the index: tags written before the crash may be missing, so
  * the sync must not read a missing keyword tag as "removed locally". */
-bool store_recovered(const struct store *s);
+bool store_recovered(const store_t *s);
 
 /* Wait until every queued operation is applied.  Returns the number of
  * operations that failed since the last call (each was logged). */
-size_t store_flush(struct store *s);
+size_t store_flush(store_t *s);
 
 /* Number of files added since open (for summaries). */
-size_t store_added(const struct store *s);
+size_t store_added(const store_t *s);
 
 #endif

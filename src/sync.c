@@ -14,7 +14,7 @@
 #include "net.h"
 #include "roles.h"
 
-static void guards_clear(struct sync *s)
+static void guards_clear(sync_t *s)
 {
 	for (size_t i = 0; i < s->nguards; i++)
 		free(s->guards[i].folder);
@@ -22,13 +22,13 @@ static void guards_clear(struct sync *s)
 	s->nguards = 0;
 }
 
-size_t sync_guards(const struct sync *s, const struct sync_guard **out)
+size_t sync_guards(const sync_t *s, const struct sync_guard **out)
 {
 	*out = s->guards;
 	return s->nguards;
 }
 
-void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n)
+void sync_set_allow_deletes(sync_t *s, const char *const *names, size_t n)
 {
 	for (size_t i = 0; i < s->n_allow; i++)
 		free(s->allow[i]);
@@ -41,9 +41,9 @@ void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n)
 
 /* ---- the account pass ---- */
 
-struct sync *sync_new(const struct sync_options *o)
+sync_t *sync_new(const struct sync_options *o)
 {
-	struct sync *s = xcalloc(1, sizeof(*s));
+	sync_t *s = xcalloc(1, sizeof(*s));
 	s->conf = o->conf;
 	s->acct = o->account;
 	s->account = xstrdup(conf_account_name(o->conf, (size_t)o->account));
@@ -68,7 +68,7 @@ struct sync *sync_new(const struct sync_options *o)
 	return s;
 }
 
-void sync_disconnect(struct sync *s)
+void sync_disconnect(sync_t *s)
 {
 	if (s->imap) {
 		imap_disconnect(s->imap);
@@ -78,9 +78,9 @@ void sync_disconnect(struct sync *s)
 	s->nfolders = 0;
 }
 
-void sync_free(struct sync **sp)
+void sync_free(sync_t **sp)
 {
-	struct sync *s = *sp;
+	sync_t *s = *sp;
 	if (!s)
 		return;
 	sync_disconnect(s);
@@ -105,21 +105,21 @@ void sync_free(struct sync **sp)
 	*sp = NULL;
 }
 
-void sync_cancel(struct sync *s)
+void sync_cancel(sync_t *s)
 {
 	__atomic_store_n(&s->cancelled, true, __ATOMIC_SEQ_CST);
 	if (s->imap)
 		imap_cancel(s->imap);
 }
 
-void sync_set_store(struct sync *s, struct store *store)
+void sync_set_store(sync_t *s, store_t *store)
 {
 	s->store = store;
 }
 
-const struct sync_stats *sync_get_stats(const struct sync *s) { return &s->stats; }
-const char *sync_error(const struct sync *s) { return s->error; }
-const char *sync_account(const struct sync *s) { return s->account; }
+const struct sync_stats *sync_get_stats(const sync_t *s) { return &s->stats; }
+const char *sync_error(const sync_t *s) { return s->error; }
+const char *sync_account(const sync_t *s) { return s->account; }
 
 /* Could a tag have changed since the last complete pass?  Reading every
  * folder's tags costs an index open and a query per folder, which would
@@ -128,7 +128,7 @@ const char *sync_account(const struct sync *s) { return s->account; }
  * stamp) or in our own store (store_tag() generation).  Our own writes in
  * a pass set tags to the merged keywords, which the state records, so
  * they need no second look.  When unsure, look. */
-static void tags_check_start(struct sync *s)
+static void tags_check_start(sync_t *s)
 {
 	s->tags_unchanged = false;
 	store_index_stamp(s->store, s->tags_stamp);
@@ -150,7 +150,7 @@ static void tags_check_start(struct sync *s)
 
 /* Remember the stamp only after a complete pass: a pass that stopped may
  * have left a keyword change unmerged, which must be looked at again. */
-static void tags_check_end(struct sync *s, bool complete)
+static void tags_check_end(sync_t *s, bool complete)
 {
 	char *path = xasprintf("%s/index.stamp", s->state_dir);
 	if (complete && s->tags_stamp[0]) {
@@ -165,16 +165,16 @@ static void tags_check_end(struct sync *s, bool complete)
 	free(path);
 }
 
-void sync_set_accept_once(struct sync *s, const char *sha256hex)
+void sync_set_accept_once(sync_t *s, const char *sha256hex)
 {
 	free(s->accept_once);
 	s->accept_once = sha256hex && *sha256hex ? xstrdup(sha256hex) : NULL;
 }
 
-const struct tls_cert_info *sync_refused_cert(const struct sync *s) { return s->refused; }
-bool sync_auth_refused(const struct sync *s) { return s->auth_refused; }
+const struct tls_cert_info *sync_refused_cert(const sync_t *s) { return s->refused; }
+bool sync_auth_refused(const sync_t *s) { return s->auth_refused; }
 
-enum sync_status sync_connect_login(struct sync *s)
+enum sync_status sync_connect_login(sync_t *s)
 {
 	if (imapdrv_connected(s->imap))
 		return SYNC_OK;
@@ -214,7 +214,7 @@ enum sync_status sync_connect_login(struct sync *s)
 
 /* INBOX first (new mail is most wanted), then LIST order, and the Trash
  * last, so that what this pass moved there arrives in the same pass. */
-static int folder_order(const struct sync *s, const struct imap_folder *f)
+static int folder_order(const sync_t *s, const struct imap_folder *f)
 {
 	if (f->special == IMAP_SPECIAL_INBOX || strcasecmp(f->raw, "INBOX") == 0)
 		return 0;
@@ -226,7 +226,7 @@ static int folder_order(const struct sync *s, const struct imap_folder *f)
  * are indexed like any other, so that the reader counts and shows them,
  * and entries whose file is gone are dropped.  One index query per such
  * folder and pass. */
-static void index_local_only(struct sync *s, char *const *rels, size_t nrels)
+static void index_local_only(sync_t *s, char *const *rels, size_t nrels)
 {
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	for (size_t k = 0; k < nrels; k++) {
@@ -261,7 +261,7 @@ static void index_local_only(struct sync *s, char *const *rels, size_t nrels)
 
 /* LIST, and what the pass learns from it: the Trash, the roles, whether
  * the account is Gmail-shaped (copies). */
-static enum sync_status list_folders(struct sync *s)
+static enum sync_status list_folders(sync_t *s)
 {
 	imap_folders_free(&s->folders, s->nfolders);
 	s->nfolders = 0;
@@ -283,7 +283,7 @@ static enum sync_status list_folders(struct sync *s)
 
 /* One walk of the local tree serves both: folders made here, then the
  * local-only ones (after the moves into the namespace). */
-static void local_folders(struct sync *s)
+static void local_folders(sync_t *s)
 {
 	char **rels = NULL;
 	size_t nrels = 0;
@@ -298,7 +298,7 @@ static void local_folders(struct sync *s)
 }
 
 /* Every selected folder, in folder_order. */
-static enum sync_status folders_pass(struct sync *s)
+static enum sync_status folders_pass(sync_t *s)
 {
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	for (int pass = 0; pass < 3 && !s->net_failed; pass++) {
@@ -320,7 +320,7 @@ static enum sync_status folders_pass(struct sync *s)
 
 /* After the pass: the index flushed, the dirstamps saved, the error and
  * the events. */
-static enum sync_status pass_end(struct sync *s, enum sync_status st)
+static enum sync_status pass_end(sync_t *s, enum sync_status st)
 {
 	size_t unindexed = store_flush(s->store);
 	if (unindexed && st == SYNC_OK) {
@@ -350,7 +350,7 @@ static enum sync_status pass_end(struct sync *s, enum sync_status st)
 	return st;
 }
 
-enum sync_status sync_run(struct sync *s)
+enum sync_status sync_run(sync_t *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
 	guards_clear(s);
@@ -378,13 +378,13 @@ enum sync_status sync_run(struct sync *s)
 	return pass_end(s, st);
 }
 
-void sync_wake(struct sync *s)
+void sync_wake(sync_t *s)
 {
 	if (s->wake)
 		net_cancel_trigger(s->wake);
 }
 
-static bool watch(struct sync *s, int timeout_s)
+static bool watch(sync_t *s, int timeout_s)
 {
 	if (s->wake && net_cancel_is_set(s->wake))
 		return false;
@@ -423,7 +423,7 @@ static bool watch(struct sync *s, int timeout_s)
 	return news;
 }
 
-bool sync_watch(struct sync *s, int timeout_s)
+bool sync_watch(sync_t *s, int timeout_s)
 {
 	bool news = watch(s, timeout_s);
 	if (s->wake) /* a wake that came meanwhile ends this watch, not the next */

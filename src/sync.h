@@ -1,6 +1,6 @@
 /* sync.h - the account worker's engine: mirror one IMAP account.
  *
- * One struct sync per account.  sync_run() does a full pass: connect and
+ * One sync_t per account.  sync_run() does a full pass: connect and
  * log in (imap.h), replay the journal, then for every folder that LIST
  * returns and sync_folders selects:
  *   1. SELECT (with CONDSTORE when the server has it) and compare
@@ -95,7 +95,7 @@ struct sync_stats {
 struct sync_options {
 	const conf_t *conf;          /* foreign */
 	long account;                /* index in conf */
-	struct store *store;         /* foreign: the writer for data_dir/mail */
+	store_t *store;         /* foreign: the writer for data_dir/mail */
 	const char *const *allow_deletes; /* folder names (UTF-8 or local path); foreign */
 	size_t n_allow;
 	/* muttlike sync --verify: every folder is compared with the server's
@@ -111,26 +111,26 @@ struct sync_options {
 	void *ask_ud;
 };
 
-struct sync;
+typedef struct sync sync_t;
 
-struct sync *sync_new(const struct sync_options *o);
-void sync_free(struct sync **s);
+sync_t *sync_new(const struct sync_options *o);
+void sync_free(sync_t **s);
 
 /* The store writer to use from the next pass on (foreign). */
-void sync_set_store(struct sync *s, struct store *store);
+void sync_set_store(sync_t *s, store_t *store);
 
 /* One full pass.  Leaves the connection open for sync_watch(). */
-enum sync_status sync_run(struct sync *s);
+enum sync_status sync_run(sync_t *s);
 /* Wait for news on INBOX with IDLE (or just sleep when the server has no
  * IDLE) for at most timeout_s; true when the server reported a change. */
-bool sync_watch(struct sync *s, int timeout_s);
+bool sync_watch(sync_t *s, int timeout_s);
 /* End a sync_watch() at once, from any thread, without cancelling
  * anything else (a wake before the watch starts ends it at once too). */
-void sync_wake(struct sync *s);
+void sync_wake(sync_t *s);
 /* Log out and close the connection. */
-void sync_disconnect(struct sync *s);
+void sync_disconnect(sync_t *s);
 /* Stop a blocked pass from any thread. */
-void sync_cancel(struct sync *s);
+void sync_cancel(sync_t *s);
 
 /* sync_max_size: a new message larger than it is stored as a header-only
  * stub, whose first line is "X-Muttlike-Stub: <the server's size>" (the
@@ -145,21 +145,21 @@ uint32_t sync_stub_size(const char *data, size_t len);
  * it on the account's worker thread, between passes.  SYNC_OK also when
  * the file is no stub (nothing to do); on failure sync_error() says why
  * and the stub is left as it was. */
-enum sync_status sync_fetch_full(struct sync *s, const char *path);
+enum sync_status sync_fetch_full(sync_t *s, const char *path);
 
 /* ---- decisions for the reader (the core never asks by itself) ---- */
 struct tls_cert_info;
 /* Trust this certificate (hex SHA-256) for every later connect of this
  * sync (accept once, for the session); NULL forgets it. */
-void sync_set_accept_once(struct sync *s, const char *sha256hex);
+void sync_set_accept_once(sync_t *s, const char *sha256hex);
 /* Replace the allow_deletes list (copied) from the next pass on. */
-void sync_set_allow_deletes(struct sync *s, const char *const *names, size_t n);
+void sync_set_allow_deletes(sync_t *s, const char *const *names, size_t n);
 /* The certificate the last connect refused (owned by s, valid until the
  * next connect), or NULL when it did not fail on the certificate. */
-const struct tls_cert_info *sync_refused_cert(const struct sync *s);
+const struct tls_cert_info *sync_refused_cert(const sync_t *s);
 /* Did the last connect fail because the login was refused or no
  * password was given (IMAP_ERR_AUTH)? */
-bool sync_auth_refused(const struct sync *s);
+bool sync_auth_refused(const sync_t *s);
 /* A folder whose deletions the guard stopped in the last pass. */
 struct sync_guard {
 	char *folder;     /* UTF-8 name as the event's folder (untrusted); owned by s */
@@ -168,12 +168,12 @@ struct sync_guard {
 	bool local;       /* deleted locally (to push); else deleted on the server */
 };
 /* The guard stops of the last pass (owned by s, until the next pass). */
-size_t sync_guards(const struct sync *s, const struct sync_guard **out);
+size_t sync_guards(const sync_t *s, const struct sync_guard **out);
 
-const struct sync_stats *sync_get_stats(const struct sync *s);
+const struct sync_stats *sync_get_stats(const sync_t *s);
 /* The account-level error of the last pass, one line, or "". */
-const char *sync_error(const struct sync *s);
-const char *sync_account(const struct sync *s);
+const char *sync_error(const sync_t *s);
+const char *sync_account(const sync_t *s);
 
 /* Helpers, public for the unit tests. */
 /* Per-keyword three-way merge of space-separated keyword sets (NULL:

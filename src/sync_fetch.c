@@ -60,7 +60,7 @@ struct fetch_pass {
 };
 
 /* Stage one message (as a stub: its header only); 0 or an errno. */
-static int stage_one(struct sync *s, struct folder_ctx *c, struct imapdrv_msg *fm, bool stubs, struct staged_msg *out)
+static int stage_one(sync_t *s, struct folder_ctx *c, struct imapdrv_msg *fm, bool stubs, struct staged_msg *out)
 {
 	const char *body = fm->body;
 	size_t len = fm->len;
@@ -85,7 +85,7 @@ static int stage_one(struct sync *s, struct folder_ctx *c, struct imapdrv_msg *f
 }
 
 /* Stage the bodies of a batch in v (*nv of them); 0 or an errno. */
-static int stage_batch(struct sync *s, struct folder_ctx *c, struct imapdrv_batch *b, bool stubs,
+static int stage_batch(sync_t *s, struct folder_ctx *c, struct imapdrv_batch *b, bool stubs,
 		       struct staged_msg *v, size_t *nv)
 {
 	int werr = 0;
@@ -108,7 +108,7 @@ static int stage_batch(struct sync *s, struct folder_ctx *c, struct imapdrv_batc
 
 /* A committed message joins the index, the state, the copies and the
  * counts. */
-static void record_fetched(struct sync *s, struct folder_ctx *c, const struct staged_msg *m, const char *name)
+static void record_fetched(sync_t *s, struct folder_ctx *c, const struct staged_msg *m, const char *name)
 {
 	fault_point("fetch");
 	char *p = sync_store_path(c, name);
@@ -128,7 +128,7 @@ static void record_fetched(struct sync *s, struct folder_ctx *c, const struct st
 /* Make the staged batch durable with one journal commit and one
  * directory fsync (or discard it after werr), and only then let the
  * state, the index or the progress count it.  0 or an errno. */
-static int commit_batch(struct sync *s, struct folder_ctx *c, struct staged_msg *b, size_t nb, int werr,
+static int commit_batch(sync_t *s, struct folder_ctx *c, struct staged_msg *b, size_t nb, int werr,
 			struct fetch_pass *fp)
 {
 	char **names = xcalloc(nb + 1, sizeof(*names));
@@ -154,7 +154,7 @@ static int commit_batch(struct sync *s, struct folder_ctx *c, struct staged_msg 
 	return werr;
 }
 
-static int write_failed(struct sync *s, struct folder_ctx *c, int werr, size_t left)
+static int write_failed(sync_t *s, struct folder_ctx *c, int werr, size_t left)
 {
 	if (werr == ENOSPC || werr == EDQUOT) {
 		sync_folder_error(s, c->name, "%s: disk full at %s: %zu messages not stored; free space and run sync again",
@@ -169,7 +169,7 @@ static int write_failed(struct sync *s, struct folder_ctx *c, int werr, size_t l
 }
 
 /* One UID FETCH of bodies, staged, committed and counted. */
-static int fetch_batch(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs,
+static int fetch_batch(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs,
 		       struct fetch_pass *fp)
 {
 	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
@@ -196,7 +196,7 @@ static int fetch_batch(struct sync *s, struct folder_ctx *c, const uint32_t *uid
 
 /* Download uids (sorted ascending) newest first, in bounded batches;
  * stubs: only the header of each (see make_stub). */
-static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
+static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
 {
 	struct fetch_pass fp = { .n = n, .t_start = net_now_ms() };
 	sync_emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
@@ -221,7 +221,7 @@ static int fetch_batches(struct sync *s, struct folder_ctx *c, const uint32_t *u
 
 /* The UIDs of uids (sorted) whose message is larger than max, sorted,
  * into big (*nbig); one UID FETCH (RFC822.SIZE). */
-static int big_ones(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, long max, uint32_t *big,
+static int big_ones(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, long max, uint32_t *big,
 		    size_t *nbig)
 {
 	struct imapdrv_batch b;
@@ -246,7 +246,7 @@ static int big_ones(struct sync *s, struct folder_ctx *c, const uint32_t *uids, 
 
 /* Download new messages; with sync_max_size, the larger ones as stubs
  * (their sizes are asked first, in one command). */
-static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+static int download_new(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	long max = conf_num(s->conf, -1, OPT_ID_sync_max_size);
 	if (max <= 0)
@@ -274,7 +274,7 @@ static int download_new(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 
 /* One message of reuse_copies(): written from the local copy when there
  * is one.  True when it was; *werr an errno on failure. */
-static bool reuse_one(struct sync *s, struct folder_ctx *c, const struct imapdrv_msg *fm, const uint32_t *uids,
+static bool reuse_one(sync_t *s, struct folder_ctx *c, const struct imapdrv_msg *fm, const uint32_t *uids,
 		      size_t n, int *werr)
 {
 	char *mid = fm->body ? maildir_message_id(fm->body, fm->len) : NULL;
@@ -309,7 +309,7 @@ static bool reuse_one(struct sync *s, struct folder_ctx *c, const struct imapdrv
  * flags, dates and Message-IDs, then each copy written as a fetched one
  * would be (tmp -> fdatasync -> cur, the state, the index).  rest gets the
  * UIDs still to download (*nrest of them). */
-static int reuse_copies(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n, uint32_t *rest,
+static int reuse_copies(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, uint32_t *rest,
 			size_t *nrest)
 {
 	struct imapdrv_batch b;
@@ -341,7 +341,7 @@ static int reuse_copies(struct sync *s, struct folder_ctx *c, const uint32_t *ui
 
 /* New messages: copied from the local mirror when it has them already
  * (a Gmail-shaped account), else downloaded. */
-int sync_fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+int sync_fetch_new(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	if (!s->copies || !n)
 		return download_new(s, c, uids, n);

@@ -65,7 +65,7 @@ static void folder_key(const struct folder_ctx *c, char *out, size_t outsz)
 }
 
 /* Does state_dir/dirstamps ("<key> <rel>" lines) hold this key for rel? */
-static bool stamp_matches(const struct sync *s, const char *rel, const char *key)
+static bool stamp_matches(const sync_t *s, const char *rel, const char *key)
 {
 	if (!s->stamps_old || !*key)
 		return false;
@@ -80,7 +80,7 @@ static bool stamp_matches(const struct sync *s, const char *rel, const char *key
 	return false;
 }
 
-void sync_stamps_load(struct sync *s)
+void sync_stamps_load(sync_t *s)
 {
 	xfree(&s->stamps_old);
 	strbuf_free(&s->stamps_new);
@@ -105,7 +105,7 @@ void sync_stamps_load(struct sync *s)
  * UID the state has, with the state's flags, and nothing else is there)
  * gets its key recorded, as the no-op fast path would record it, so that
  * the next pass need not list it either. */
-void sync_record_if_consistent(struct sync *s, const char *rel)
+void sync_record_if_consistent(sync_t *s, const char *rel)
 {
 	struct folder_ctx c = { 0 };
 	c.dir = xasprintf("%s/%s", s->mail_dir, rel);
@@ -131,7 +131,7 @@ void sync_record_if_consistent(struct sync *s, const char *rel)
 
 /* Written without fsync: a lost or stale file only costs a listing
  * (a stale line cannot match, see folder_key). */
-void sync_stamps_save(struct sync *s)
+void sync_stamps_save(sync_t *s)
 {
 	s->stamps_active = false;
 	const char *now = s->stamps_new.s ? s->stamps_new.s : "";
@@ -156,7 +156,7 @@ void sync_stamps_save(struct sync *s)
 /* sync --verify: the index against the files of this folder, both ways.
  * A file the index lacks is indexed; an index entry whose file is gone is
  * dropped (store_prune). */
-static void repair_index(struct sync *s, struct folder_ctx *c)
+static void repair_index(sync_t *s, struct folder_ctx *c)
 {
 	maildir_list_clear(&c->local);
 	if (maildir_scan(c->dir, &c->local) < 0)
@@ -191,7 +191,7 @@ static void repair_index(struct sync *s, struct folder_ctx *c)
 /* A pass that finds nothing to do still keeps the MAILBOXID the state
  * learned (a state from before they were kept): saved with the verify
  * time it had, since the pass ended well. */
-static void keep_mailboxid(struct sync *s, struct folder_ctx *c, int64_t prev_verified)
+static void keep_mailboxid(sync_t *s, struct folder_ctx *c, int64_t prev_verified)
 {
 	if (!c->mailboxid_new)
 		return;
@@ -199,7 +199,7 @@ static void keep_mailboxid(struct sync *s, struct folder_ctx *c, int64_t prev_ve
 	sync_save_state(s, c);
 }
 
-static bool allowed_deletes(struct sync *s, struct folder_ctx *c)
+static bool allowed_deletes(sync_t *s, struct folder_ctx *c)
 {
 	for (size_t i = 0; i < s->n_allow; i++)
 		if (strcmp(s->allow[i], c->name) == 0 || strcmp(s->allow[i], c->rel) == 0 ||
@@ -211,7 +211,7 @@ static bool allowed_deletes(struct sync *s, struct folder_ctx *c)
 /* The folder's context: paths, the Maildir (created), the state (a new
  * one when unreadable), whether to verify, and whether its listing may be
  * skipped (scan_deferred). */
-static int folder_open(struct sync *s, struct folder_ctx *c)
+static int folder_open(sync_t *s, struct folder_ctx *c)
 {
 	const struct imap_folder *f = c->f;
 	c->dir = xasprintf("%s/%s", s->mail_dir, c->rel);
@@ -255,7 +255,7 @@ static int folder_open(struct sync *s, struct folder_ctx *c)
  * the STATUS that came with LIST (taken before this pass wrote anything
  * to the server): not even a SELECT.  The same test as the CONDSTORE
  * no-op in learn_changes. */
-static bool status_unchanged(const struct sync *s, const struct folder_ctx *c)
+static bool status_unchanged(const sync_t *s, const struct folder_ctx *c)
 {
 	const struct imap_folder *f = c->f;
 	return c->scan_deferred && !c->verify && f->has_status && !s->server_written && s->tags_unchanged &&
@@ -265,7 +265,7 @@ static bool status_unchanged(const struct sync *s, const struct folder_ctx *c)
 }
 
 /* A state from before MAILBOXIDs were kept learns it (once: one STATUS). */
-static void learn_mailboxid(struct sync *s, struct folder_ctx *c)
+static void learn_mailboxid(sync_t *s, struct folder_ctx *c)
 {
 	if (!imap_has_cap(s->imap, IMAP_CAP_OBJECTID) || *state_mailboxid(c->st))
 		return;
@@ -279,7 +279,7 @@ static void learn_mailboxid(struct sync *s, struct folder_ctx *c)
 }
 
 /* Nothing to do in this folder: its key is recorded (see folder_key). */
-static int unchanged(struct sync *s, struct folder_ctx *c)
+static int unchanged(sync_t *s, struct folder_ctx *c)
 {
 	if (*c->key)
 		strbuf_addf(&s->stamps_new, "%s %s\n", c->key, c->rel);
@@ -289,7 +289,7 @@ static int unchanged(struct sync *s, struct folder_ctx *c)
 
 /* The server's whole UID list when verifying: whatever the state or the
  * extension in use says, a UID missing here is fetched. */
-static int learn_all_uids(struct sync *s, struct folder_ctx *c, struct remote *rm)
+static int learn_all_uids(sync_t *s, struct folder_ctx *c, struct remote *rm)
 {
 	if (c->verify && !rm->complete && !rm->alluids) {
 		enum imapdrv_rc rc = sync_search_all(s, &rm->alluids, &rm->nall);
@@ -309,7 +309,7 @@ static int learn_all_uids(struct sync *s, struct folder_ctx *c, struct remote *r
  * with a UID can have a base to merge against; without any (a first
  * sync), asking would only wait for the writer to index everything
  * queued so far, stalling the fetch. */
-static void load_tags(struct sync *s, struct folder_ctx *c)
+static void load_tags(sync_t *s, struct folder_ctx *c)
 {
 	bool any_uid = false;
 	for (size_t i = 0; i < c->local.n && !any_uid; i++)
@@ -354,7 +354,7 @@ static bool local_unchanged(struct folder_ctx *c)
 /* The invariant (doc/sync.md): UIDNEXT and HIGHESTMODSEQ move only when
  * every message the server has is durable here; then the state takes
  * what SELECT said. */
-static int folder_done(struct sync *s, struct folder_ctx *c, const struct remote *rm)
+static int folder_done(sync_t *s, struct folder_ctx *c, const struct remote *rm)
 {
 	size_t unclaimed = sync_state_unmirrored(c, rm->alluids, rm->nall, &rm->r);
 	if (unclaimed) {
@@ -379,7 +379,7 @@ static int folder_done(struct sync *s, struct folder_ctx *c, const struct remote
 }
 
 /* Merge, upload, download, and record the result. */
-static int folder_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm)
+static int folder_apply(sync_t *s, struct folder_ctx *c, const struct remote *rm)
 {
 	uint32_t *fetch = NULL;
 	size_t nfetch = 0;
@@ -397,7 +397,7 @@ static int folder_apply(struct sync *s, struct folder_ctx *c, const struct remot
 }
 
 /* The folder's pass once its context is open. */
-static int folder_pass(struct sync *s, struct folder_ctx *c, struct remote *rm)
+static int folder_pass(sync_t *s, struct folder_ctx *c, struct remote *rm)
 {
 	if (status_unchanged(s, c)) {
 		log_debug("%s: %s: no change here or on the server (LIST-STATUS) since the last pass; not selected, "
@@ -426,7 +426,7 @@ static int folder_pass(struct sync *s, struct folder_ctx *c, struct remote *rm)
 	return folder_apply(s, c, rm);
 }
 
-int sync_folder(struct sync *s, const struct imap_folder *f)
+int sync_folder(sync_t *s, const struct imap_folder *f)
 {
 	struct folder_ctx c = { .f = f, .name = f->name };
 	c.rel = maildir_folder_relpath(f->name, f->delim);

@@ -16,7 +16,7 @@
 
 /* ---- the listed folders ---- */
 
-const struct imap_folder *sync_folder_by_rel(struct sync *s, const char *rel)
+const struct imap_folder *sync_folder_by_rel(sync_t *s, const char *rel)
 {
 	for (size_t i = 0; i < s->nfolders; i++) {
 		char *r = maildir_folder_relpath(s->folders[i].name, s->folders[i].delim);
@@ -30,7 +30,7 @@ const struct imap_folder *sync_folder_by_rel(struct sync *s, const char *rel)
 
 /* The hierarchy delimiter for names we make: the personal namespace's,
  * else that of any listed folder (0: a flat server). */
-char sync_server_delim(struct sync *s)
+char sync_server_delim(sync_t *s)
 {
 	char delim = imap_namespace_delim(s->imap);
 	for (size_t i = 0; i < s->nfolders && !delim; i++)
@@ -40,7 +40,7 @@ char sync_server_delim(struct sync *s)
 
 /* Has the sync a state for the local folder rel (it saw it on the
  * server once)? */
-bool sync_has_state(struct sync *s, const char *rel)
+bool sync_has_state(sync_t *s, const char *rel)
 {
 	char *spath = state_path(s->state_dir, rel);
 	bool known = access(spath, F_OK) == 0;
@@ -51,7 +51,7 @@ bool sync_has_state(struct sync *s, const char *rel)
 /* LIST again after a CREATE: the new folders join this pass (with the
  * server's spelling, flags and delimiter).  false when LIST failed (the
  * pass ends as on a dropped connection). */
-bool sync_relist(struct sync *s)
+bool sync_relist(sync_t *s)
 {
 	struct imap_folder *f = NULL;
 	size_t nf = 0;
@@ -91,7 +91,7 @@ struct folder_ids {
 	char *mailboxid;      /* owned; NULL: unknown */
 };
 
-static const struct folder_ids *folder_ids_of(struct sync *s, const struct imap_folder *f, struct folder_ids *ids)
+static const struct folder_ids *folder_ids_of(sync_t *s, const struct imap_folder *f, struct folder_ids *ids)
 {
 	if (ids->asked)
 		return ids;
@@ -104,7 +104,7 @@ static const struct folder_ids *folder_ids_of(struct sync *s, const struct imap_
 
 /* Tell the store that every file of dir (relative to the account) now
  * lives there: adding a known message's new name keeps its tags. */
-static void index_moved_tree(struct sync *s, const char *rel, int depth)
+static void index_moved_tree(sync_t *s, const char *rel, int depth)
 {
 	if (depth > 64)
 		return;
@@ -168,7 +168,7 @@ static void remove_empty_mirror(const char *dir)
  * its new name.  Two candidates: not detectable (Cyrus gives folders made
  * in the same second one UIDVALIDITY; hence MAILBOXID first).  The index
  * in s->folders, or -1. */
-static long rename_target(struct sync *s, const char *mbid, uint32_t uv, char **listed, struct folder_ids *ids)
+static long rename_target(sync_t *s, const char *mbid, uint32_t uv, char **listed, struct folder_ids *ids)
 {
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	size_t ncand = 0, to_i = 0;
@@ -194,7 +194,7 @@ static long rename_target(struct sync *s, const char *mbid, uint32_t uv, char **
 
 /* Move the local copy of rel (dir) to the renamed folder's place, to
  * (relative); true when it is there now. */
-static bool move_mirror(struct sync *s, const char *dir, const char *to)
+static bool move_mirror(sync_t *s, const char *dir, const char *to)
 {
 	char *ndir = xasprintf("%s/%s", s->mail_dir, to);
 	bool moved = false;
@@ -217,7 +217,7 @@ static bool move_mirror(struct sync *s, const char *dir, const char *to)
 /* The files first, the state second: a crash in between leaves files
  * whose names carry their UIDs (adopted by the next pass) and a state
  * without a folder. */
-static void follow_rename(struct sync *s, const char *rel, struct state *st, const char *spath, const char *to,
+static void follow_rename(sync_t *s, const char *rel, state_t *st, const char *spath, const char *to,
 			  const struct imap_folder *f)
 {
 	index_moved_tree(s, to, 0);
@@ -234,7 +234,7 @@ static void follow_rename(struct sync *s, const char *rel, struct state *st, con
 
 /* Deleted (or a rename we cannot follow): what it holds locally is on the
  * server no more, so it is kept; only an empty mirror goes. */
-static void folder_deleted(struct sync *s, const char *rel, const char *dir, const char *spath)
+static void folder_deleted(sync_t *s, const char *rel, const char *dir, const char *spath)
 {
 	struct maildir_list l = { 0 };
 	maildir_scan(dir, &l);
@@ -255,10 +255,10 @@ static void folder_deleted(struct sync *s, const char *rel, const char *dir, con
 }
 
 /* One folder that has a state here but is not in LIST any more. */
-static void folder_gone(struct sync *s, const char *rel, char **listed, struct folder_ids *ids)
+static void folder_gone(sync_t *s, const char *rel, char **listed, struct folder_ids *ids)
 {
 	char *spath = state_path(s->state_dir, rel);
-	struct state *st = NULL;
+	state_t *st = NULL;
 	state_load(spath, &st);
 	const char *mbid = imap_has_cap(s->imap, IMAP_CAP_OBJECTID) && *state_mailboxid(st) ? state_mailboxid(st) : NULL;
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
@@ -305,7 +305,7 @@ static void state_rels(const char *state_dir, char ***out, size_t *nout)
 /* Every folder with a state here that LIST no longer shows (parents
  * before their subfolders, so that a renamed parent carries its
  * subfolders along before they are looked at). */
-void sync_follow_gone_folders(struct sync *s)
+void sync_follow_gone_folders(sync_t *s)
 {
 	char **rels = NULL;
 	size_t nrels = 0;
@@ -396,7 +396,7 @@ out:
  * from another folder's mirror) to a name without one, so that the first
  * pass over the new folder uploads it instead of taking it for a message
  * the server expunged.  Orphans (",U=0") stay as they are.  0, or -1. */
-static int forget_uids(struct sync *s, const char *rel, const char *dir)
+static int forget_uids(sync_t *s, const char *rel, const char *dir)
 {
 	struct maildir_list l = { 0 };
 	if (maildir_scan(dir, &l) < 0)
@@ -438,7 +438,7 @@ bool sync_in_namespace(const char *name, const char *prefix)
  * its tags stay.  A crash in between leaves files in both folders, which
  * the next pass moves again.  Subfolders stay (they are moved in their
  * own turn); an emptied rel is removed.  0, or -1 with errno. */
-static int move_local_folder(struct sync *s, const char *rel, const char *to)
+static int move_local_folder(sync_t *s, const char *rel, const char *to)
 {
 	char *from_dir = xasprintf("%s/%s", s->mail_dir, rel);
 	char *to_dir = xasprintf("%s/%s", s->mail_dir, to);
@@ -483,7 +483,7 @@ static int move_local_folder(struct sync *s, const char *rel, const char *to)
  * The name to create on the server (a new string), or NULL: nothing to
  * create (the folder is already on the server, whose pass uploads the
  * files, or the move failed, which is a folder error).  Takes name. */
-static char *into_namespace(struct sync *s, char **rel, char *name, char delim, const char *prefix)
+static char *into_namespace(sync_t *s, char **rel, char *name, char delim, const char *prefix)
 {
 	char *full = xasprintf("%s%s", prefix, name);
 	char *to = maildir_folder_relpath(full, delim);
@@ -512,7 +512,7 @@ static char *into_namespace(struct sync *s, char **rel, char *name, char delim, 
  * (after it, a listed folder without a state would adopt such files as
  * server messages and find them expunged); a crash after the CREATE
  * leaves a listed folder whose files have no UID, which are uploaded. */
-void sync_create_local_folders(struct sync *s, char **rels, size_t nrels)
+void sync_create_local_folders(sync_t *s, char **rels, size_t nrels)
 {
 	char delim = sync_server_delim(s);
 	const char *prefix = imap_namespace_prefix(s->imap);
@@ -556,7 +556,7 @@ void sync_create_local_folders(struct sync *s, char **rels, size_t nrels)
 
 /* A Gmail-shaped account: LIST has a folder marked \All (All Mail), so
  * the same message sits in several folders. */
-bool sync_has_all_folder(const struct sync *s)
+bool sync_has_all_folder(const sync_t *s)
 {
 	for (size_t i = 0; i < s->nfolders; i++)
 		if (s->folders[i].special == IMAP_SPECIAL_ALL)
@@ -564,7 +564,7 @@ bool sync_has_all_folder(const struct sync *s)
 	return false;
 }
 
-void sync_pick_trash(struct sync *s)
+void sync_pick_trash(sync_t *s)
 {
 	free(s->trash_raw);
 	const struct imap_folder *f =

@@ -55,7 +55,7 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 /* The folder (a new string) and UID of a store path
  * ("<account>/<folder>/cur/<file>"); false when it names no server
  * message of this account. */
-static bool stub_location(struct sync *s, const char *path, char **rel, uint32_t *uid)
+static bool stub_location(sync_t *s, const char *path, char **rel, uint32_t *uid)
 {
 	size_t al = strlen(s->acct_dir);
 	const char *rest = strncmp(path, s->acct_dir, al) == 0 && path[al] == '/' ? path + al + 1 : NULL;
@@ -74,7 +74,7 @@ static bool stub_location(struct sync *s, const char *path, char **rel, uint32_t
 
 /* SELECT the folder of rel, whose UIDs must still mean what they did when
  * the stub was fetched (the same UIDVALIDITY). */
-static enum sync_status select_for_full(struct sync *s, const char *rel, const struct imap_folder **out)
+static enum sync_status select_for_full(sync_t *s, const char *rel, const struct imap_folder **out)
 {
 	if (!s->folders && imap_list(s->imap, &s->folders, &s->nfolders) != IMAP_OK) {
 		sync_set_error(s, "%s: LIST failed: %s", s->account, imap_error(s->imap));
@@ -93,7 +93,7 @@ static enum sync_status select_for_full(struct sync *s, const char *rel, const s
 		return rc == IMAPDRV_LOST ? SYNC_ERR_NET : SYNC_ERR_FOLDER;
 	}
 	char *spath = state_path(s->state_dir, rel);
-	struct state *state = NULL;
+	state_t *state = NULL;
 	state_load(spath, &state);
 	bool same = state_uidvalidity(state) == sel.uidvalidity;
 	state_free(&state);
@@ -107,7 +107,7 @@ static enum sync_status select_for_full(struct sync *s, const char *rel, const s
 }
 
 /* UID FETCH (UID INTERNALDATE BODY.PEEK[]) of uid into b; *fm its answer. */
-static enum sync_status fetch_whole(struct sync *s, const struct imap_folder *f, uint32_t uid,
+static enum sync_status fetch_whole(sync_t *s, const struct imap_folder *f, uint32_t uid,
 				    struct imapdrv_batch *b, const struct imapdrv_msg **fm)
 {
 	enum imapdrv_rc rc = imapdrv_fetch(s->imap, &uid, 1, IMAPDRV_IDATE | IMAPDRV_BODY, 0, b);
@@ -129,7 +129,7 @@ static enum sync_status fetch_whole(struct sync *s, const struct imap_folder *f,
 }
 
 /* Write the whole message over the stub of uid in rel and index it again. */
-static enum sync_status replace_stub(struct sync *s, const char *rel, const struct imap_folder *f, uint32_t uid,
+static enum sync_status replace_stub(sync_t *s, const char *rel, const struct imap_folder *f, uint32_t uid,
 				     const struct imapdrv_msg *fm)
 {
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel), *data = NULL, *sp = NULL;
@@ -164,7 +164,7 @@ static enum sync_status replace_stub(struct sync *s, const char *rel, const stru
 	return st;
 }
 
-enum sync_status sync_fetch_full(struct sync *s, const char *path)
+enum sync_status sync_fetch_full(sync_t *s, const char *path)
 {
 	free(s->error);
 	s->error = xstrdup("");

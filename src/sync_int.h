@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "copies.h"
 #include "imap.h"
 #include "imapdrv.h"
 #include "log.h"
@@ -24,7 +25,7 @@ struct sync {
 	char *mail_root;      /* owned: data_dir/mail */
 	char *mail_dir;       /* owned: mail_root/acct_dir */
 	char *state_dir;      /* owned: data_dir/state/acct_dir */
-	struct store *store;  /* foreign */
+	store_t *store;  /* foreign */
 	char **allow;         /* owned copies */
 	size_t n_allow;
 	sync_event_fn event;
@@ -65,11 +66,11 @@ struct sync {
 	bool auth_refused;
 	struct sync_guard *guards;    /* owned: the guard stops of this pass */
 	size_t nguards;
-	struct net_cancel *wake;      /* owned: sync_wake() ends a sync_watch() */
+	net_cancel_t *wake;      /* owned: sync_wake() ends a sync_watch() */
 	/* A Gmail-shaped account (an \All folder): the files of this pass by
 	 * Message-ID, so that a message in several folders is downloaded
 	 * once (copies.h).  NULL otherwise. */
-	struct copies *copies;        /* owned, for one pass */
+	copies_t *copies;        /* owned, for one pass */
 };
 
 /* The first line of a header-only stub (sync_max_size): "<this><size>". */
@@ -93,7 +94,7 @@ struct folder_ctx {
 	char *dir;            /* owned: absolute Maildir */
 	char *store_prefix;   /* owned: acct_dir/rel, for store paths */
 	char *state_path;     /* owned */
-	struct state *st;     /* owned */
+	state_t *st;     /* owned */
 	struct maildir_list local;
 	bool allow_deletes;
 	bool kw_ok;           /* PERMANENTFLAGS has \*: new keywords can be stored */
@@ -123,55 +124,55 @@ struct remote {
 };
 
 /* sync.c */
-enum sync_status sync_connect_login(struct sync *s);
+enum sync_status sync_connect_login(sync_t *s);
 
 /* sync_util.c */
-void sync_emit(struct sync *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
+void sync_emit(sync_t *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
 	       const char *msg);
-void sync_folder_error(struct sync *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
-void sync_warn(struct sync *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
-void sync_set_error(struct sync *s, const char *fmt, ...) ML_PRINTF(2, 3);
-void sync_imap_failed(struct sync *s, enum imapdrv_rc r, const char *folder, const char *what);
-enum imapdrv_rc sync_uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add);
+void sync_folder_error(sync_t *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
+void sync_warn(sync_t *s, const char *folder, const char *fmt, ...) ML_PRINTF(3, 4);
+void sync_set_error(sync_t *s, const char *fmt, ...) ML_PRINTF(2, 3);
+void sync_imap_failed(sync_t *s, enum imapdrv_rc r, const char *folder, const char *what);
+enum imapdrv_rc sync_uid_store(sync_t *s, const uint32_t *uids, size_t n, unsigned flags, bool add);
 int sync_u32_cmp(const void *a, const void *b);
 char *sync_store_path(struct folder_ctx *c, const char *name);
 int sync_tagged_path_cmp(const void *key, const void *elem);
-int sync_save_state(struct sync *s, struct folder_ctx *c);
-int sync_scan_local(struct sync *s, struct folder_ctx *c);
-void sync_held_clear(struct sync *s);
-bool sync_held(const struct sync *s, const char *rel, uint32_t uid);
+int sync_save_state(sync_t *s, struct folder_ctx *c);
+int sync_scan_local(sync_t *s, struct folder_ctx *c);
+void sync_held_clear(sync_t *s);
+bool sync_held(const sync_t *s, const char *rel, uint32_t uid);
 int sync_str_cmp(const void *a, const void *b);
-void sync_store_rename(struct sync *s, const char *rel, const char *from, const char *to);
+void sync_store_rename(sync_t *s, const char *rel, const char *from, const char *to);
 
 /* sync_folders.c */
-bool sync_has_all_folder(const struct sync *s);
-void sync_pick_trash(struct sync *s);
-const struct imap_folder *sync_folder_by_rel(struct sync *s, const char *rel);
-char sync_server_delim(struct sync *s);
-bool sync_has_state(struct sync *s, const char *rel);
-bool sync_relist(struct sync *s);
+bool sync_has_all_folder(const sync_t *s);
+void sync_pick_trash(sync_t *s);
+const struct imap_folder *sync_folder_by_rel(sync_t *s, const char *rel);
+char sync_server_delim(sync_t *s);
+bool sync_has_state(sync_t *s, const char *rel);
+bool sync_relist(sync_t *s);
 bool sync_is_dir_at(const char *root, const char *rel, const char *leaf);
-void sync_follow_gone_folders(struct sync *s);
+void sync_follow_gone_folders(sync_t *s);
 void sync_find_maildirs(const char *root, char ***out, size_t *n);
 char *sync_server_name_of(const char *rel, char delim, const char **why);
 bool sync_in_namespace(const char *name, const char *prefix);
-void sync_create_local_folders(struct sync *s, char **rels, size_t nrels);
+void sync_create_local_folders(sync_t *s, char **rels, size_t nrels);
 
 /* sync_folder.c */
-void sync_stamps_load(struct sync *s);
-void sync_record_if_consistent(struct sync *s, const char *rel);
-void sync_stamps_save(struct sync *s);
-int sync_folder(struct sync *s, const struct imap_folder *f);
+void sync_stamps_load(sync_t *s);
+void sync_record_if_consistent(sync_t *s, const char *rel);
+void sync_stamps_save(sync_t *s);
+int sync_folder(sync_t *s, const struct imap_folder *f);
 
 /* sync_remote.c */
-enum imapdrv_rc sync_search_all(struct sync *s, uint32_t **out, size_t *n);
+enum imapdrv_rc sync_search_all(sync_t *s, uint32_t **out, size_t *n);
 void sync_remote_clear(struct remote *rm);
 size_t sync_state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids, size_t nall,
 			     const struct imapdrv_flist *r);
-int sync_learn_remote(struct sync *s, struct folder_ctx *c, struct remote *rm);
+int sync_learn_remote(sync_t *s, struct folder_ctx *c, struct remote *rm);
 
 /* sync_merge.c */
-int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
+int sync_merge_and_apply(sync_t *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
 			 size_t *nfetch);
 
 /* sync_keywords.c */
@@ -181,12 +182,12 @@ char *sync_local_keywords(struct folder_ctx *c, const struct maildir_entry *e, c
 			  const char *remote_kw, char **raw);
 
 /* sync_fetch.c */
-int sync_fetch_new(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n);
+int sync_fetch_new(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n);
 
 /* sync_upload.c */
-int sync_append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext);
+int sync_append_new(sync_t *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext);
 
 /* sync_replay.c */
-void sync_replay_journal(struct sync *s);
+void sync_replay_journal(sync_t *s);
 
 #endif

@@ -38,7 +38,7 @@ static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned r
 }
 
 /* delete_policy = trash (not expunge). */
-static bool policy_trash(const struct sync *s)
+static bool policy_trash(const sync_t *s)
 {
 	return conf_enum(s->conf, s->acct, OPT_ID_delete_policy) == 0;
 }
@@ -48,14 +48,14 @@ static bool policy_trash(const struct sync *s)
  * folder.  Deleting there removes the label; Gmail keeps the message in
  * All Mail and its other labels (doc/sync.md, Gmail).  An \All folder
  * alone is not enough: on Dovecot's virtual All an expunge is for good. */
-static bool gmail_label(const struct sync *s, const struct imap_folder *f)
+static bool gmail_label(const sync_t *s, const struct imap_folder *f)
 {
 	return imap_has_cap(s->imap, IMAP_CAP_GMAIL) && f->special == IMAP_SPECIAL_NONE &&
 	       strcasecmp(f->raw, "INBOX") != 0 && sync_has_all_folder(s);
 }
 
 /* Delete uids (sorted) on the server as the account's policy says. */
-static enum imapdrv_rc remote_delete(struct sync *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
+static enum imapdrv_rc remote_delete(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n)
 {
 	s->server_written = true;
 	bool to_trash = policy_trash(s) && s->trash_raw && strcmp(s->trash_raw, c->f->raw) != 0 && !gmail_label(s, c->f);
@@ -96,7 +96,7 @@ static int uidinfo_cmp(const void *key, const void *elem)
 }
 
 /* UID STORE of keywords (space-separated) on one message. */
-static enum imapdrv_rc uid_store_kw(struct sync *s, uint32_t uid, const char *kws, bool add)
+static enum imapdrv_rc uid_store_kw(sync_t *s, uint32_t uid, const char *kws, bool add)
 {
 	s->server_written = true;
 	return imapdrv_store(s->imap, &uid, 1, add, 0, kws);
@@ -114,7 +114,7 @@ static const char *kw_for_state(const struct uidinfo *x)
 /* Keywords, three ways like the flags: x's merged set and what to push;
  * the index's side goes through the store writer.  True when the local
  * tags changed. */
-static bool merge_keywords(struct sync *s, struct folder_ctx *c, struct uidinfo *x)
+static bool merge_keywords(sync_t *s, struct folder_ctx *c, struct uidinfo *x)
 {
 	const char *bkw = x->base ? x->base->keywords : NULL;
 	char *lraw = NULL;
@@ -146,7 +146,7 @@ static bool merge_keywords(struct sync *s, struct folder_ctx *c, struct uidinfo 
 
 /* The merged flags on the local file (through the store writer, which
  * renames it); true when they changed. */
-static bool pull_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, unsigned merged)
+static bool pull_flags(sync_t *s, struct folder_ctx *c, struct uidinfo *x, unsigned merged)
 {
 	/* A local rename by a tool that did not tell notmuch: index the new
 	 * name (which drops the old one). */
@@ -168,7 +168,7 @@ static bool pull_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, 
 /* MERGE_FLAGS for one UID: flags and keywords three ways; the server's
  * side is queued in groups (pushed by the caller), the local side goes
  * through the store writer.  True when the local side changed. */
-static bool apply_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x, const struct merge_out *o,
+static bool apply_flags(sync_t *s, struct folder_ctx *c, struct uidinfo *x, const struct merge_out *o,
 			struct push_group **groups, size_t *ngroups)
 {
 	unsigned merged = o->merged, add = o->push_add, rem = o->push_rem;
@@ -192,7 +192,7 @@ static bool apply_flags(struct sync *s, struct folder_ctx *c, struct uidinfo *x,
 }
 
 /* MERGE_DELETE_LOCAL: the server expunged it. */
-static void delete_local(struct sync *s, struct folder_ctx *c, const struct uidinfo *x)
+static void delete_local(sync_t *s, struct folder_ctx *c, const struct uidinfo *x)
 {
 	char *p = sync_store_path(c, x->loc->name);
 	if (maildir_remove(c->dir, x->loc->name) == 0) {
@@ -275,7 +275,7 @@ static void server_side(const struct remote *rm, struct uidinfo *x)
 }
 
 /* What the state, the file and the server say about uid. */
-static void collect_one(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t uid,
+static void collect_one(sync_t *s, struct folder_ctx *c, const struct remote *rm, uint32_t uid,
 			struct uidinfo *x, struct merge_in *in)
 {
 	*x = (struct uidinfo){ .uid = uid };
@@ -299,7 +299,7 @@ static void collect_one(struct sync *s, struct folder_ctx *c, const struct remot
 }
 
 /* Keep what the guard stopped, for the reader to ask about (sync_guards). */
-static void guard_report(struct sync *s, const char *folder, size_t deleted, size_t total, bool local)
+static void guard_report(sync_t *s, const char *folder, size_t deleted, size_t total, bool local)
 {
 	s->guards = xreallocarray(s->guards, s->nguards + 1, sizeof(*s->guards));
 	s->guards[s->nguards++] = (struct sync_guard){ .folder = xstrdup(folder), .deleted = deleted,
@@ -307,7 +307,7 @@ static void guard_report(struct sync *s, const char *folder, size_t deleted, siz
 }
 
 /* The plan (merge_decide), and the guard's stops told to the user. */
-static void decide(struct sync *s, struct folder_ctx *c, const struct remote *rm, struct merge_run *mr)
+static void decide(sync_t *s, struct folder_ctx *c, const struct remote *rm, struct merge_run *mr)
 {
 	size_t nbase = state_count(c->st);
 	struct merge_in *in = xreallocarray(NULL, mr->n + 1, sizeof(*in));
@@ -337,7 +337,7 @@ static void decide(struct sync *s, struct folder_ctx *c, const struct remote *rm
 
 /* --verify: the state says mirrored, the file is gone: damage, not a
  * deletion; the base goes and the message is fetched again. */
-static void refetch(struct sync *s, struct folder_ctx *c, const struct uidinfo *x)
+static void refetch(sync_t *s, struct folder_ctx *c, const struct uidinfo *x)
 {
 	log_info("%s: %s: verify: uid %u is on the server and in the state but has no file; fetching it again",
 		 s->account, c->name, x->uid);
@@ -346,7 +346,7 @@ static void refetch(struct sync *s, struct folder_ctx *c, const struct uidinfo *
 }
 
 /* The local side of the plan; the server's is queued in mr. */
-static void apply_local(struct sync *s, struct folder_ctx *c, struct merge_run *mr, uint32_t *fetch, size_t *nfetch)
+static void apply_local(sync_t *s, struct folder_ctx *c, struct merge_run *mr, uint32_t *fetch, size_t *nfetch)
 {
 	size_t npulled = 0;
 	for (size_t i = 0; i < mr->n; i++) {
@@ -376,7 +376,7 @@ static void apply_local(struct sync *s, struct folder_ctx *c, struct merge_run *
 
 /* UID STORE of the flag changes, one command per group; the state learns
  * the merged flags of each message once the server has them. */
-static int push_flags(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+static int push_flags(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
 {
 	for (size_t g = 0; g < mr->ngroups; g++) {
 		struct push_group *p = &mr->groups[g];
@@ -405,7 +405,7 @@ static int push_flags(struct sync *s, struct folder_ctx *c, struct merge_run *mr
 
 /* Keywords: one UID STORE per changed message (keyword changes are few,
  * and their sets differ from message to message). */
-static int push_keywords(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+static int push_keywords(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
 {
 	for (size_t i = 0; i < mr->n; i++) {
 		struct uidinfo *x = &mr->info[i];
@@ -430,7 +430,7 @@ static int push_keywords(struct sync *s, struct folder_ctx *c, struct merge_run 
 }
 
 /* The deletions made here, on the server (delete_policy). */
-static int push_deletes(struct sync *s, struct folder_ctx *c, struct merge_run *mr)
+static int push_deletes(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
 {
 	if (!mr->nrdel)
 		return 0;
@@ -478,7 +478,7 @@ static void merge_run_clear(struct merge_run *mr)
 
 /* The merge: collect, decide (merge_decide), apply everything but the
  * downloads, which *fetch lists (ascending). */
-int sync_merge_and_apply(struct sync *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
+int sync_merge_and_apply(sync_t *s, struct folder_ctx *c, const struct remote *rm, uint32_t **fetch,
 			 size_t *nfetch)
 {
 	struct merge_run mr = { 0 };

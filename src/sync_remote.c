@@ -9,7 +9,7 @@
 #include "merge.h"
 
 /* UID SEARCH ALL: every UID in the folder, sorted. */
-enum imapdrv_rc sync_search_all(struct sync *s, uint32_t **out, size_t *n)
+enum imapdrv_rc sync_search_all(sync_t *s, uint32_t **out, size_t *n)
 {
 	s->stats.uid_searches++;
 	return imapdrv_search_all(s->imap, out, n);
@@ -25,7 +25,7 @@ struct idsize {
 };
 
 /* The server's Message-ID and size of every message. */
-static enum imapdrv_rc fetch_ids(struct sync *s, struct idsize **out, size_t *n)
+static enum imapdrv_rc fetch_ids(sync_t *s, struct idsize **out, size_t *n)
 {
 	struct imapdrv_batch b;
 	enum imapdrv_rc rc = imapdrv_fetch(s->imap, NULL, 0, IMAPDRV_SIZE | IMAPDRV_MESSAGE_ID, 0, &b);
@@ -67,7 +67,7 @@ static struct idsize *match_of(struct folder_ctx *c, const struct maildir_entry 
 }
 
 /* Give e the UID of its match (hit), or make it an orphan (",U=0"). */
-static bool remap_one(struct sync *s, struct folder_ctx *c, const struct maildir_entry *e, struct idsize *hit)
+static bool remap_one(sync_t *s, struct folder_ctx *c, const struct maildir_entry *e, struct idsize *hit)
 {
 	uint32_t uid = hit ? hit->uid : 0;
 	char *nn = NULL;
@@ -90,7 +90,7 @@ static bool remap_one(struct sync *s, struct folder_ctx *c, const struct maildir
 /* The folder's UIDVALIDITY changed: give every local message that matches
  * a server message (same Message-ID and size) the new UID, keep the rest
  * as orphans, and start the state afresh. */
-static int remap_uidvalidity(struct sync *s, struct folder_ctx *c, uint32_t newv)
+static int remap_uidvalidity(sync_t *s, struct folder_ctx *c, uint32_t newv)
 {
 	if (c->scan_deferred && sync_scan_local(s, c) < 0)
 		return -1;
@@ -139,7 +139,7 @@ static int remap_uidvalidity(struct sync *s, struct folder_ctx *c, uint32_t newv
  * before a crash kept it from saving the state).  NULL (no known-uids: no
  * limit) when the state has no message or its UIDs are too scattered for
  * a short command line. */
-static char *known_uids(const struct state *st)
+static char *known_uids(const state_t *st)
 {
 	size_t n = state_count(st), ranges = 0;
 	/* Only below the UIDNEXT of the last complete pass: above it, a
@@ -177,7 +177,7 @@ static char *known_uids(const struct state *st)
  * the changed messages in r: (state - vanished) + r, sorted, unique.  The
  * vanished ranges (sorted by first) are never expanded (a server may send
  * 1:4294967295); each state UID is looked up in them. */
-static uint32_t *qresync_uids(const struct state *st, const struct imapdrv_range *rg, size_t nr,
+static uint32_t *qresync_uids(const state_t *st, const struct imapdrv_range *rg, size_t nr,
 			      const struct imapdrv_flist *r, size_t *n)
 {
 	size_t ns = state_count(st), k = 0, j = 0;
@@ -242,7 +242,7 @@ size_t sync_state_unmirrored(const struct folder_ctx *c, const uint32_t *alluids
 
 /* The SELECT (QRESYNC ...) answer: the changed messages, and every UID
  * but the vanished ones. */
-static int learn_qresync(struct sync *s, struct folder_ctx *c, struct remote *rm, struct imapdrv_selected *sel)
+static int learn_qresync(sync_t *s, struct folder_ctx *c, struct remote *rm, struct imapdrv_selected *sel)
 {
 	rm->r = sel->changed; /* taken */
 	sel->changed = (struct imapdrv_flist){ 0 };
@@ -268,7 +268,7 @@ static int learn_qresync(struct sync *s, struct folder_ctx *c, struct remote *rm
 /* UID FETCH (FLAGS): of what changed since the state's HIGHESTMODSEQ
  * (changed, and then every UID when the count does not add up), or of
  * every message. */
-static int learn_flags(struct sync *s, struct folder_ctx *c, struct remote *rm, bool changed, uint32_t exists)
+static int learn_flags(sync_t *s, struct folder_ctx *c, struct remote *rm, bool changed, uint32_t exists)
 {
 	enum imapdrv_rc rc;
 	if (changed) {
@@ -294,7 +294,7 @@ static int learn_flags(struct sync *s, struct folder_ctx *c, struct remote *rm, 
 
 /* After the SELECT of sync_learn_remote(): the plan (merge_select_plan)
  * and the commands it needs. */
-static int learn_changes(struct sync *s, struct folder_ctx *c, struct remote *rm, bool condstore,
+static int learn_changes(sync_t *s, struct folder_ctx *c, struct remote *rm, bool condstore,
 			 struct imapdrv_selected *sel)
 {
 	c->kw_ok = sel->keywords_ok;
@@ -330,7 +330,7 @@ static int learn_changes(struct sync *s, struct folder_ctx *c, struct remote *rm
 }
 
 /* SELECT, then learn what the server changed (rm). */
-int sync_learn_remote(struct sync *s, struct folder_ctx *c, struct remote *rm)
+int sync_learn_remote(sync_t *s, struct folder_ctx *c, struct remote *rm)
 {
 	bool condstore = imap_condstore_enabled(s->imap) || imap_has_cap(s->imap, IMAP_CAP_CONDSTORE);
 	/* QRESYNC: the SELECT itself returns VANISHED (EARLIER) and the

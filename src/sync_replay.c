@@ -12,7 +12,7 @@
 /* A move's source UID whose copy the server has not confirmed: the
  * folder pass must not delete it there (it stays until a later pass has
  * moved it). */
-static void hold(struct sync *s, const char *rel, uint32_t uid)
+static void hold(sync_t *s, const char *rel, uint32_t uid)
 {
 	s->held = xreallocarray(s->held, s->nheld + 1, sizeof(*s->held));
 	s->held[s->nheld++] = xasprintf("%s\n%" PRIu32, rel, uid);
@@ -24,7 +24,7 @@ static void hold(struct sync *s, const char *rel, uint32_t uid)
  * so that the move is a server-side MOVE/COPY the server confirms, not an
  * upload after the source was deleted.  The listed folder, or NULL with
  * *tried set when a CREATE was refused (the move then waits). */
-static const struct imap_folder *create_for_move(struct sync *s, const char *rel, bool *tried)
+static const struct imap_folder *create_for_move(sync_t *s, const char *rel, bool *tried)
 {
 	*tried = false;
 	if (sync_has_state(s, rel) || !sync_is_dir_at(s->mail_dir, rel, "cur"))
@@ -57,7 +57,7 @@ static const struct imap_folder *create_for_move(struct sync *s, const char *rel
 }
 
 /* SELECT src; false (the failure told) when refused. */
-static bool select_source(struct sync *s, const struct imap_folder *src)
+static bool select_source(sync_t *s, const struct imap_folder *src)
 {
 	struct imapdrv_selected sel;
 	enum imapdrv_rc rc = imapdrv_select(s->imap, src->raw, false, NULL, &sel);
@@ -68,11 +68,11 @@ static bool select_source(struct sync *s, const struct imap_folder *src)
 }
 
 /* The source forgets the UID: it is gone from both sides now. */
-static void source_forgets(struct sync *s, const struct imap_folder *src, uint32_t uid)
+static void source_forgets(sync_t *s, const struct imap_folder *src, uint32_t uid)
 {
 	char *srel = maildir_folder_relpath(src->name, src->delim);
 	char *sspath = state_path(s->state_dir, srel);
-	struct state *sst;
+	state_t *sst;
 	if (state_load(sspath, &sst) == STATE_OK) {
 		state_del(sst, uid);
 		state_save(sst, sspath);
@@ -85,13 +85,13 @@ static void source_forgets(struct sync *s, const struct imap_folder *src, uint32
 /* The moved file in dst takes its new UID (COPYUID), and the
  * destination's state learns it with the file's flags (the server copied
  * them), so nothing is fetched again. */
-static void adopt_moved(struct sync *s, const struct journal_entry *e, const struct imap_folder *dst, uint32_t uv,
+static void adopt_moved(sync_t *s, const struct journal_entry *e, const struct imap_folder *dst, uint32_t uv,
 			uint32_t newuid)
 {
 	char *rel = maildir_folder_relpath(dst->name, dst->delim);
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
 	char *spath = state_path(s->state_dir, rel);
-	struct state *st;
+	state_t *st;
 	state_load(spath, &st);
 	struct maildir_name dn;
 	maildir_name_parse(e->dest_file, &dn);
@@ -113,7 +113,7 @@ static void adopt_moved(struct sync *s, const struct journal_entry *e, const str
 
 /* UID MOVE (or COPY, \Deleted and UID EXPUNGE) of e's message from src to
  * dst; false (the source held back) when it failed. */
-static bool move_on_server(struct sync *s, const struct journal_entry *e, const struct imap_folder *src,
+static bool move_on_server(sync_t *s, const struct journal_entry *e, const struct imap_folder *src,
 			   const struct imap_folder *dst, uint32_t *uv, uint32_t *newuid)
 {
 	bool move = imap_has_cap(s->imap, IMAP_CAP_MOVE);
@@ -131,7 +131,7 @@ static bool move_on_server(struct sync *s, const struct journal_entry *e, const 
 }
 
 /* Replay one move: UID MOVE, then give the moved local file its new UID. */
-static int replay_move(struct sync *s, const struct journal_entry *e)
+static int replay_move(sync_t *s, const struct journal_entry *e)
 {
 	s->server_written = true;
 	const struct imap_folder *src = sync_folder_by_rel(s, e->folder), *dst = sync_folder_by_rel(s, e->dest);
@@ -155,7 +155,7 @@ static int replay_move(struct sync *s, const struct journal_entry *e)
 	return 0;
 }
 
-static int replay_expunge(struct sync *s, const struct journal_entry *e)
+static int replay_expunge(sync_t *s, const struct journal_entry *e)
 {
 	s->server_written = true;
 	const struct imap_folder *src = sync_folder_by_rel(s, e->folder);
@@ -177,10 +177,10 @@ static int replay_expunge(struct sync *s, const struct journal_entry *e)
 	return 0;
 }
 
-void sync_replay_journal(struct sync *s)
+void sync_replay_journal(sync_t *s)
 {
 	char *path = xasprintf("%s/journal", s->state_dir);
-	struct journal *j;
+	journal_t *j;
 	journal_open(path, &j);
 	free(path);
 	struct journal_entry *v;

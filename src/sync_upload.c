@@ -18,7 +18,7 @@ static uint32_t pending_append(const char *name)
 
 /* After a crash between APPEND and the rename: is the message already on
  * the server (same Message-ID, UID >= from)?  Returns its UID or 0. */
-static uint32_t find_appended(struct sync *s, uint32_t from, const char *data, size_t len)
+static uint32_t find_appended(sync_t *s, uint32_t from, const char *data, size_t len)
 {
 	char *mid = maildir_message_id(data, len);
 	if (!mid)
@@ -54,7 +54,7 @@ static char *to_crlf(const char *data, size_t len, size_t *outlen)
  * CRLF copy, the local file is replaced by that copy, so that local and
  * server bytes agree; the old file goes first: the server has the message,
  * so a crash in between costs a download, never a duplicate. */
-static void adopt_uploaded(struct sync *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uid,
+static void adopt_uploaded(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uid,
 			   const char *crlf, size_t crlf_len)
 {
 	if (crlf) {
@@ -85,7 +85,7 @@ static void adopt_uploaded(struct sync *s, struct folder_ctx *c, struct maildir_
 }
 
 /* Rename e to carry ",A=<uidnext>" (see sync_append_new). */
-static void mark_pending(struct sync *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uidnext)
+static void mark_pending(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uidnext)
 {
 	struct maildir_name n;
 	maildir_name_parse(e->name, &n);
@@ -107,7 +107,7 @@ static void mark_pending(struct sync *s, struct folder_ctx *c, struct maildir_en
 }
 
 /* APPEND e (data, CRLF), then adopt the server's UID for it. */
-static int upload(struct sync *s, struct folder_ctx *c, struct maildir_entry *e, const char *data, size_t len,
+static int upload(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, const char *data, size_t len,
 		  uint32_t uidvalidity)
 {
 	uint32_t uv = 0, uid = 0;
@@ -138,7 +138,7 @@ static int upload(struct sync *s, struct folder_ctx *c, struct maildir_entry *e,
 
 /* One file without a UID: uploaded unless a stub, or adopted when an
  * APPEND of it before a crash reached the server. */
-static int append_one(struct sync *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uidvalidity,
+static int append_one(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uidvalidity,
 		      uint32_t uidnext)
 {
 	char *data;
@@ -170,7 +170,7 @@ static int append_one(struct sync *s, struct folder_ctx *c, struct maildir_entry
  * renamed to carry ",A=<UIDNEXT>", so that a crash after the APPEND but
  * before the file learns its UID is recognised on the next run (the
  * server is searched for the Message-ID) instead of uploading twice. */
-int sync_append_new(struct sync *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext)
+int sync_append_new(sync_t *s, struct folder_ctx *c, uint32_t uidvalidity, uint32_t uidnext)
 {
 	for (size_t i = 0; i < c->local.n; i++)
 		if (!c->local.v[i].has_uid && append_one(s, c, &c->local.v[i], uidvalidity, uidnext) < 0)

@@ -12,7 +12,7 @@
 
 /* ---- events and errors ---- */
 
-void sync_emit(struct sync *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
+void sync_emit(sync_t *s, enum sync_event_kind k, const char *folder, size_t done, size_t total,
 	       const char *msg)
 {
 	if (!s->event)
@@ -23,7 +23,7 @@ void sync_emit(struct sync *s, enum sync_event_kind k, const char *folder, size_
 }
 
 /* A folder error (counted) or a warning: logged and told as an event. */
-static void report(struct sync *s, enum sync_event_kind k, const char *folder, const char *fmt, va_list ap)
+static void report(sync_t *s, enum sync_event_kind k, const char *folder, const char *fmt, va_list ap)
 {
 	char *m = xvasprintf(fmt, ap);
 	if (k == SYNC_EV_ERROR) {
@@ -36,7 +36,7 @@ static void report(struct sync *s, enum sync_event_kind k, const char *folder, c
 	free(m);
 }
 
-void sync_folder_error(struct sync *s, const char *folder, const char *fmt, ...)
+void sync_folder_error(sync_t *s, const char *folder, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -44,7 +44,7 @@ void sync_folder_error(struct sync *s, const char *folder, const char *fmt, ...)
 	va_end(ap);
 }
 
-void sync_warn(struct sync *s, const char *folder, const char *fmt, ...)
+void sync_warn(sync_t *s, const char *folder, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -52,7 +52,7 @@ void sync_warn(struct sync *s, const char *folder, const char *fmt, ...)
 	va_end(ap);
 }
 
-void sync_set_error(struct sync *s, const char *fmt, ...)
+void sync_set_error(sync_t *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,7 +61,7 @@ void sync_set_error(struct sync *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-void sync_imap_failed(struct sync *s, enum imapdrv_rc r, const char *folder, const char *what)
+void sync_imap_failed(sync_t *s, enum imapdrv_rc r, const char *folder, const char *what)
 {
 	if (s->cancelled) {
 		sync_set_error(s, "cancelled");
@@ -114,7 +114,7 @@ int sync_tagged_path_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct store_tagged *)elem)->path);
 }
 
-int sync_save_state(struct sync *s, struct folder_ctx *c)
+int sync_save_state(sync_t *s, struct folder_ctx *c)
 {
 	fault_point("state");
 	if (state_save(c->st, c->state_path) < 0) {
@@ -125,7 +125,7 @@ int sync_save_state(struct sync *s, struct folder_ctx *c)
 	return 0;
 }
 
-int sync_scan_local(struct sync *s, struct folder_ctx *c)
+int sync_scan_local(sync_t *s, struct folder_ctx *c)
 {
 	c->scan_deferred = false;
 	if (maildir_scan(c->dir, &c->local) < 0) {
@@ -142,7 +142,7 @@ int sync_str_cmp(const void *a, const void *b)
 
 /* Tell the store that the file from in the local folder rel is now to
  * (it keeps its tags). */
-void sync_store_rename(struct sync *s, const char *rel, const char *from, const char *to)
+void sync_store_rename(sync_t *s, const char *rel, const char *from, const char *to)
 {
 	char *op = xasprintf("%s/%s/%s", s->acct_dir, rel, from);
 	char *np = xasprintf("%s/%s/%s", s->acct_dir, rel, to);
@@ -151,7 +151,7 @@ void sync_store_rename(struct sync *s, const char *rel, const char *from, const 
 	free(np);
 }
 
-enum imapdrv_rc sync_uid_store(struct sync *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
+enum imapdrv_rc sync_uid_store(sync_t *s, const uint32_t *uids, size_t n, unsigned flags, bool add)
 {
 	s->server_written = true;
 	return imapdrv_store(s->imap, uids, n, add, flags, NULL);
@@ -163,7 +163,7 @@ int sync_u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void sync_held_clear(struct sync *s)
+void sync_held_clear(sync_t *s)
 {
 	for (size_t i = 0; i < s->nheld; i++)
 		free(s->held[i]);
@@ -171,7 +171,7 @@ void sync_held_clear(struct sync *s)
 	s->nheld = 0;
 }
 
-bool sync_held(const struct sync *s, const char *rel, uint32_t uid)
+bool sync_held(const sync_t *s, const char *rel, uint32_t uid)
 {
 	char *key = xasprintf("%s\n%" PRIu32, rel, uid);
 	bool yes = false;

@@ -27,7 +27,7 @@ struct tls_stream {
 	char *ca_file, *pin, *pin_file, *accept_once; /* owned, may be NULL */
 	int timeout_ms;
 	long long deadline;               /* monotonic ms; 0: per-wait timeout only */
-	struct net_cancel *cancel;        /* foreign */
+	net_cancel_t *cancel;        /* foreign */
 	mailstream_low *low;              /* owned by libetpan's mailstream */
 	enum tls_status status;
 	enum net_status net;              /* why the last transport call failed */
@@ -328,14 +328,14 @@ bool tls_frame_scan(struct tls_frame *f, const struct tls_limits *lim, const uns
 
 /* ---- transport ---- */
 
-static void set_error(struct tls_stream *s, enum tls_status st, char *msg)
+static void set_error(tls_stream_t *s, enum tls_status st, char *msg)
 {
 	free(s->error);
 	s->error = msg;
 	s->status = st;
 }
 
-static int wait_ms(const struct tls_stream *s)
+static int wait_ms(const tls_stream_t *s)
 {
 	if (!s->deadline)
 		return s->timeout_ms;
@@ -345,7 +345,7 @@ static int wait_ms(const struct tls_stream *s)
 	return left < s->timeout_ms ? (int)left : s->timeout_ms;
 }
 
-static void net_failed(struct tls_stream *s, enum net_status st, int e)
+static void net_failed(tls_stream_t *s, enum net_status st, int e)
 {
 	s->net = st;
 	if (st == NET_ERR_CANCELLED) {
@@ -360,7 +360,7 @@ static void net_failed(struct tls_stream *s, enum net_status st, int e)
 	}
 }
 
-static ssize_t raw_recv(struct tls_stream *s, void *buf, size_t n)
+static ssize_t raw_recv(tls_stream_t *s, void *buf, size_t n)
 {
 	if (s->fd < 0)
 		return -1;
@@ -389,7 +389,7 @@ static ssize_t raw_recv(struct tls_stream *s, void *buf, size_t n)
 	}
 }
 
-static ssize_t raw_send(struct tls_stream *s, const void *buf, size_t n)
+static ssize_t raw_send(tls_stream_t *s, const void *buf, size_t n)
 {
 	if (s->fd < 0)
 		return -1;
@@ -416,7 +416,7 @@ static ssize_t raw_send(struct tls_stream *s, const void *buf, size_t n)
 
 static ssize_t pull_fn(gnutls_transport_ptr_t p, void *buf, size_t n)
 {
-	struct tls_stream *s = p;
+	tls_stream_t *s = p;
 	ssize_t r = raw_recv(s, buf, n);
 	if (r < 0)
 		gnutls_transport_set_errno(s->sess, errno);
@@ -425,7 +425,7 @@ static ssize_t pull_fn(gnutls_transport_ptr_t p, void *buf, size_t n)
 
 static ssize_t push_fn(gnutls_transport_ptr_t p, const void *buf, size_t n)
 {
-	struct tls_stream *s = p;
+	tls_stream_t *s = p;
 	ssize_t r = raw_send(s, buf, n);
 	if (r < 0)
 		gnutls_transport_set_errno(s->sess, errno);
@@ -434,7 +434,7 @@ static ssize_t push_fn(gnutls_transport_ptr_t p, const void *buf, size_t n)
 
 /* A GnuTLS error after the transport layer already said what happened
  * keeps the transport's words. */
-static void gnutls_failed(struct tls_stream *s, int r, const char *doing)
+static void gnutls_failed(tls_stream_t *s, int r, const char *doing)
 {
 	if (s->net != NET_OK)
 		return;
@@ -450,7 +450,7 @@ static void gnutls_failed(struct tls_stream *s, int r, const char *doing)
 /* ---- the mailstream_low driver ---- */
 
 /* Read from the wire (TLS or plaintext): >0 bytes, 0 EOF, -1 error. */
-static ssize_t transport_read(struct tls_stream *s, void *buf, size_t count)
+static ssize_t transport_read(tls_stream_t *s, void *buf, size_t count)
 {
 	ssize_t n;
 	if (s->sess) {
@@ -470,7 +470,7 @@ static ssize_t transport_read(struct tls_stream *s, void *buf, size_t count)
 
 static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	if (!s || s->failed || s->fd < 0)
 		return -1;
 	ssize_t n;
@@ -501,14 +501,14 @@ static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
 	return n;
 }
 
-void tls_stream_capture_start(struct tls_stream *s, size_t max)
+void tls_stream_capture_start(tls_stream_t *s, size_t max)
 {
 	strbuf_free(&s->capture);
 	s->capture_max = max;
 	s->capture_full = false;
 }
 
-char *tls_stream_capture_end(struct tls_stream *s)
+char *tls_stream_capture_end(tls_stream_t *s)
 {
 	bool ok = s->capture_max && !s->capture_full;
 	s->capture_max = 0;
@@ -517,7 +517,7 @@ char *tls_stream_capture_end(struct tls_stream *s)
 	return r;
 }
 
-const char *tls_stream_peek_line(struct tls_stream *s, size_t max)
+const char *tls_stream_peek_line(tls_stream_t *s, size_t max)
 {
 	if (s->peek_off != 0 || s->fd < 0 || s->failed)
 		return NULL;
@@ -535,7 +535,7 @@ const char *tls_stream_peek_line(struct tls_stream *s, size_t max)
 
 static ssize_t drv_write(mailstream_low *low, const void *buf, size_t count)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	if (!s || s->failed || s->fd < 0)
 		return -1;
 	/* a new command: the response cap counts from here */
@@ -553,7 +553,7 @@ static ssize_t drv_write(mailstream_low *low, const void *buf, size_t count)
 	return n;
 }
 
-static void close_fd(struct tls_stream *s)
+static void close_fd(tls_stream_t *s)
 {
 	if (s->fd >= 0) {
 		close(s->fd);
@@ -563,7 +563,7 @@ static void close_fd(struct tls_stream *s)
 
 static int drv_close(mailstream_low *low)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	if (s) {
 		if (s->sess && !s->failed && s->net == NET_OK) {
 			/* polite but bounded: don't wait for the peer's close_notify */
@@ -578,13 +578,13 @@ static int drv_close(mailstream_low *low)
 
 static int drv_get_fd(mailstream_low *low)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	return s ? s->fd : -1;
 }
 
 static void drv_free(mailstream_low *low)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	if (s)
 		s->low = NULL;
 	free(low);
@@ -592,7 +592,7 @@ static void drv_free(mailstream_low *low)
 
 static void drv_cancel(mailstream_low *low)
 {
-	struct tls_stream *s = low->data;
+	tls_stream_t *s = low->data;
 	if (s)
 		net_cancel_trigger(s->cancel);
 }
@@ -618,9 +618,9 @@ static char *nonempty_dup(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-struct tls_stream *tls_stream_new(int fd, const struct tls_config *cfg)
+tls_stream_t *tls_stream_new(int fd, const struct tls_config *cfg)
 {
-	struct tls_stream *s = xcalloc(1, sizeof(*s));
+	tls_stream_t *s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
 	s->host = xstrdup(cfg->host);
 	s->port = cfg->port;
@@ -634,11 +634,11 @@ struct tls_stream *tls_stream_new(int fd, const struct tls_config *cfg)
 	return s;
 }
 
-void tls_stream_free(struct tls_stream **sp)
+void tls_stream_free(tls_stream_t **sp)
 {
 	if (!sp || !*sp)
 		return;
-	struct tls_stream *s = *sp;
+	tls_stream_t *s = *sp;
 	if (s->low)
 		s->low->data = NULL; /* a low still alive must not reach us */
 	if (s->sess)
@@ -659,7 +659,7 @@ void tls_stream_free(struct tls_stream **sp)
 	*sp = NULL;
 }
 
-mailstream_low *tls_stream_low(struct tls_stream *s)
+mailstream_low *tls_stream_low(tls_stream_t *s)
 {
 	if (s->low)
 		return NULL;
@@ -669,12 +669,12 @@ mailstream_low *tls_stream_low(struct tls_stream *s)
 	return s->low;
 }
 
-bool tls_stream_is_tls(const struct tls_stream *s)
+bool tls_stream_is_tls(const tls_stream_t *s)
 {
 	return s->sess != NULL;
 }
 
-const char *tls_stream_version(const struct tls_stream *s)
+const char *tls_stream_version(const tls_stream_t *s)
 {
 	if (!s->sess)
 		return "";
@@ -682,32 +682,32 @@ const char *tls_stream_version(const struct tls_stream *s)
 	return v ? v : "";
 }
 
-const struct tls_cert_info *tls_stream_cert(const struct tls_stream *s)
+const struct tls_cert_info *tls_stream_cert(const tls_stream_t *s)
 {
 	return s->cert;
 }
 
-const char *tls_stream_error(const struct tls_stream *s)
+const char *tls_stream_error(const tls_stream_t *s)
 {
 	return s->error;
 }
 
-enum tls_status tls_stream_status(const struct tls_stream *s)
+enum tls_status tls_stream_status(const tls_stream_t *s)
 {
 	return s->status;
 }
 
-void tls_stream_set_limits(struct tls_stream *s, const struct tls_limits *l)
+void tls_stream_set_limits(tls_stream_t *s, const struct tls_limits *l)
 {
 	s->lim = *l;
 }
 
-void tls_stream_reset_response(struct tls_stream *s)
+void tls_stream_reset_response(tls_stream_t *s)
 {
 	s->frame.resp_len = 0;
 }
 
-enum net_status tls_stream_wait_readable(struct tls_stream *s, int timeout_ms)
+enum net_status tls_stream_wait_readable(tls_stream_t *s, int timeout_ms)
 {
 	if (s->fd < 0)
 		return NET_ERR_CLOSED;
@@ -803,7 +803,7 @@ static void load_system_trust(gnutls_certificate_credentials_t cred)
 }
 
 /* Fill s->cert from the peer's chain; returns the reasons before pins. */
-static struct tls_cert_info *examine_peer(struct tls_stream *s)
+static struct tls_cert_info *examine_peer(tls_stream_t *s)
 {
 	struct tls_cert_info *ci = xcalloc(1, sizeof(*ci));
 	ci->host = xstrdup(s->host);
@@ -855,7 +855,7 @@ static struct tls_cert_info *examine_peer(struct tls_stream *s)
 
 /* Apply tls_pin, data_dir/certs and accept-once to a verification result.
  * Returns true when the certificate is accepted. */
-static bool decide(struct tls_stream *s, struct tls_cert_info *ci)
+static bool decide(tls_stream_t *s, struct tls_cert_info *ci)
 {
 	if (!*ci->sha256)
 		return false;
@@ -877,7 +877,7 @@ static bool decide(struct tls_stream *s, struct tls_cert_info *ci)
 	return false;
 }
 
-static gnutls_certificate_credentials_t make_cred(struct tls_stream *s)
+static gnutls_certificate_credentials_t make_cred(tls_stream_t *s)
 {
 	gnutls_certificate_credentials_t cred;
 	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
@@ -902,7 +902,7 @@ static gnutls_certificate_credentials_t make_cred(struct tls_stream *s)
 	return cred;
 }
 
-enum tls_status tls_stream_handshake(struct tls_stream *s)
+enum tls_status tls_stream_handshake(tls_stream_t *s)
 {
 	if (s->sess || s->fd < 0) {
 		set_error(s, TLS_ERR_CONFIG, xstrdup("TLS already started or connection closed"));

@@ -114,52 +114,52 @@ struct tls_config {
 	const char *pin_file;    /* data_dir/certs or NULL */
 	const char *accept_once; /* hex SHA-256 the user accepted for this connection */
 	int timeout_ms;          /* per read/write wait and for the whole handshake */
-	struct net_cancel *cancel; /* foreign, may be NULL */
+	net_cancel_t *cancel; /* foreign, may be NULL */
 };
 
-struct tls_stream;
+typedef struct tls_stream tls_stream_t;
 
 /* Take ownership of a connected socket (plaintext until the handshake). */
-struct tls_stream *tls_stream_new(int fd, const struct tls_config *cfg);
+tls_stream_t *tls_stream_new(int fd, const struct tls_config *cfg);
 /* Free the stream and close the socket.  Call after the mailstream built on
  * tls_stream_low() is gone (mailimap_free / mailstream_close). */
-void tls_stream_free(struct tls_stream **s);
+void tls_stream_free(tls_stream_t **s);
 
 /* A libetpan mailstream_low reading and writing through s (plaintext or
  * TLS).  Closing/freeing the low closes the socket but leaves s (and its
  * last error) alive; s stays owned by the caller.  One low per stream. */
-mailstream_low *tls_stream_low(struct tls_stream *s);
+mailstream_low *tls_stream_low(tls_stream_t *s);
 
 /* Run the TLS handshake and verify the server.  Nothing must be buffered
  * above the stream (the caller checks libetpan's read buffer first). */
-enum tls_status tls_stream_handshake(struct tls_stream *s);
+enum tls_status tls_stream_handshake(tls_stream_t *s);
 
 /* Read up to max bytes until the first line end without taking them from
  * the reader above: the mailstream still gets them.  Only before the first
  * read.  Returns the bytes read (NUL-terminated, owned by s; may hold more
  * than one line and need not be text) or NULL on error. */
-const char *tls_stream_peek_line(struct tls_stream *s, size_t max);
+const char *tls_stream_peek_line(tls_stream_t *s, size_t max);
 
-bool tls_stream_is_tls(const struct tls_stream *s);
+bool tls_stream_is_tls(const tls_stream_t *s);
 /* "TLS1.3 / ECDHE-... " after a handshake; static string or "". */
-const char *tls_stream_version(const struct tls_stream *s);
+const char *tls_stream_version(const tls_stream_t *s);
 /* The last verification result (refused or accepted), or NULL. */
-const struct tls_cert_info *tls_stream_cert(const struct tls_stream *s);
+const struct tls_cert_info *tls_stream_cert(const tls_stream_t *s);
 /* The last error as a short phrase ("timed out after 30 s waiting for the
  * server", "TLS alert from the server: handshake failure"), or NULL. */
-const char *tls_stream_error(const struct tls_stream *s);
-enum tls_status tls_stream_status(const struct tls_stream *s);
-void tls_stream_set_limits(struct tls_stream *s, const struct tls_limits *l);
+const char *tls_stream_error(const tls_stream_t *s);
+enum tls_status tls_stream_status(const tls_stream_t *s);
+void tls_stream_set_limits(tls_stream_t *s, const struct tls_limits *l);
 /* Forget the per-response byte count (also done on every write). */
-void tls_stream_reset_response(struct tls_stream *s);
+void tls_stream_reset_response(tls_stream_t *s);
 /* Keep a copy of the bytes libetpan reads from now on (at most max), for
  * responses libetpan parses but does not keep (several STATUS in one
  * LIST-STATUS).  _end() stops and returns the copy, NUL-terminated
  * (caller frees), or NULL when it went past max. */
-void tls_stream_capture_start(struct tls_stream *s, size_t max);
-char *tls_stream_capture_end(struct tls_stream *s);
+void tls_stream_capture_start(tls_stream_t *s, size_t max);
+char *tls_stream_capture_end(tls_stream_t *s);
 /* Wait until there is something to read (buffered in GnuTLS or on the
  * socket): NET_OK, NET_ERR_TIMEOUT, NET_ERR_CANCELLED. */
-enum net_status tls_stream_wait_readable(struct tls_stream *s, int timeout_ms);
+enum net_status tls_stream_wait_readable(tls_stream_t *s, int timeout_ms);
 
 #endif

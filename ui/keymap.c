@@ -56,7 +56,7 @@ static int menu_slot(unsigned bit)
 	return -1;
 }
 
-static void add(struct keymap *km, const struct conf_binding *cb)
+static void add(keymap_t *km, const struct conf_binding *cb)
 {
 	int m = menu_slot(keys_menu_bit(cb->menu));
 	if (m < 0 || cb->nkeys == 0)
@@ -84,7 +84,7 @@ static void add(struct keymap *km, const struct conf_binding *cb)
 	b->desc = cb->desc ? xstrdup(cb->desc) : NULL;
 }
 
-static void add_all(struct keymap *km, const conf_t *c)
+static void add_all(keymap_t *km, const conf_t *c)
 {
 	for (size_t i = 0; i < conf_binding_count(c); i++)
 		add(km, conf_binding(c, i));
@@ -135,9 +135,9 @@ char *ui_find_data_file(const char *subdir, const char *name)
 	return found;
 }
 
-struct keymap *keymap_new(const conf_t *c, char **problem)
+keymap_t *keymap_new(const conf_t *c, char **problem)
 {
-	struct keymap *km = xcalloc(1, sizeof(*km));
+	keymap_t *km = xcalloc(1, sizeof(*km));
 	static const char *const names[] = { "mutt", "vim", "emacs" };
 	const char *name = names[conf_enum(c, -1, OPT_ID_keymap)];
 	char *path = ui_find_data_file("keymaps", name);
@@ -158,9 +158,9 @@ struct keymap *keymap_new(const conf_t *c, char **problem)
 	return km;
 }
 
-void keymap_free(struct keymap **pkm)
+void keymap_free(keymap_t **pkm)
 {
-	struct keymap *km = *pkm;
+	keymap_t *km = *pkm;
 	if (!km)
 		return;
 	for (int m = 0; m < NMENUS; m++) {
@@ -192,7 +192,7 @@ static size_t menu_order(const unsigned *menus, int *slots)
 	return n;
 }
 
-enum km_result keymap_lookup(const struct keymap *km, const unsigned *menus, const int *keys, size_t n,
+enum km_result keymap_lookup(const keymap_t *km, const unsigned *menus, const int *keys, size_t n,
 			     const char **fn, const char **macro)
 {
 	int slots[4];
@@ -223,7 +223,7 @@ enum km_result keymap_lookup(const struct keymap *km, const unsigned *menus, con
 }
 
 /* Is this binding shadowed by one of the same keys in an earlier menu? */
-static bool shadowed(const struct keymap *km, const int *slots, size_t upto, const struct kbind *b)
+static bool shadowed(const keymap_t *km, const int *slots, size_t upto, const struct kbind *b)
 {
 	for (size_t s = 0; s < upto; s++)
 		for (size_t i = 0; i < km->n[slots[s]]; i++) {
@@ -234,7 +234,7 @@ static bool shadowed(const struct keymap *km, const int *slots, size_t upto, con
 	return false;
 }
 
-void keymap_each(const struct keymap *km, const unsigned *menus, keymap_each_fn fn, void *ud)
+void keymap_each(const keymap_t *km, const unsigned *menus, keymap_each_fn fn, void *ud)
 {
 	int slots[4];
 	size_t ns = menu_order(menus, slots);
@@ -248,7 +248,7 @@ void keymap_each(const struct keymap *km, const unsigned *menus, keymap_each_fn 
 		}
 }
 
-const char *keymap_key_for(const struct keymap *km, const unsigned *menus, const char *function)
+const char *keymap_key_for(const keymap_t *km, const unsigned *menus, const char *function)
 {
 	int slots[4];
 	size_t ns = menu_order(menus, slots);

@@ -29,9 +29,9 @@
 #include "view.h"
 
 struct sync_glue {
-	struct account_mgr *mgr;  /* NULL without accounts */
+	account_mgr_t *mgr;  /* NULL without accounts */
 	int pipe[2];              /* the manager writes a byte per event */
-	struct account_undo **undo; /* the last delete, for undelete-message */
+	account_undo_t **undo; /* the last delete, for undelete-message */
 	size_t nundo;
 	char *shown;              /* the status text last drawn */
 	bool asking;              /* a question is on screen (no second one on top) */
@@ -183,7 +183,7 @@ void sync_glue_sync_now(struct ui *u)
 }
 
 /* The account manager, or NULL with *err. */
-static struct account_mgr *mgr_or_err(struct ui *u, char **err)
+static account_mgr_t *mgr_or_err(struct ui *u, char **err)
 {
 	struct sync_glue *g = u->sync;
 	*err = NULL;
@@ -194,13 +194,13 @@ static struct account_mgr *mgr_or_err(struct ui *u, char **err)
 
 bool sync_glue_expunge_file(struct ui *u, const char *path, char **err)
 {
-	struct account_mgr *m = mgr_or_err(u, err);
+	account_mgr_t *m = mgr_or_err(u, err);
 	return m && account_mgr_expunge(m, path, err);
 }
 
 bool sync_glue_index_file(struct ui *u, const char *path, char **err)
 {
-	struct account_mgr *m = mgr_or_err(u, err);
+	account_mgr_t *m = mgr_or_err(u, err);
 	return m && account_mgr_index_file(m, path, err);
 }
 
@@ -285,7 +285,7 @@ static char *dest_rel(struct ui *u, struct sync_glue *g, long account, const cha
 }
 
 static bool move_one(struct ui *u, struct sync_glue *g, const struct sync_req *req, const char *file,
-		     struct account_undo **undo, char **err)
+		     account_undo_t **undo, char **err)
 {
 	if (req->action == SA_DELETE)
 		return account_mgr_delete(g->mgr, file, undo, err);
@@ -306,7 +306,7 @@ static bool apply_moves(struct ui *u, struct sync_glue *g, const struct sync_req
 	bool ok = true;
 	for (size_t i = 0; i < req->nids && ok; i++) {
 		char *file = message_file(u, req->ids[i], err);
-		struct account_undo *undo = NULL;
+		account_undo_t *undo = NULL;
 		ok = file && move_one(u, g, req, file, &undo, err);
 		free(file);
 		if (undo) {
@@ -500,7 +500,7 @@ static void glue_ask(struct ui *u, void *data)
 /* ---- the sender's password and certificate ---- */
 
 struct sync_secret_src {
-	struct account_mgr *mgr; /* foreign: lives until sync_glue_stop, which stops the sender first */
+	account_mgr_t *mgr; /* foreign: lives until sync_glue_stop, which stops the sender first */
 	long account;
 	bool same_user;
 };

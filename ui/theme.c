@@ -123,7 +123,7 @@ static attr_t attrs_of(int a)
 	return r;
 }
 
-static attr_t make_attr(struct theme *t, const struct conf_color *cc)
+static attr_t make_attr(theme_t *t, const struct conf_color *cc)
 {
 	attr_t a = attrs_of(cc->attrs);
 	if (t->depth == 0 || (cc->fg < 0 && cc->bg < 0))
@@ -152,7 +152,7 @@ static void add_rx(struct rx_color **v, size_t *n, const char *re, attr_t a)
 	(*n)++;
 }
 
-static void apply_colors(struct theme *t, const conf_t *c)
+static void apply_colors(theme_t *t, const conf_t *c)
 {
 	for (size_t i = 0; i < conf_color_count(c); i++) {
 		const struct conf_color *cc = conf_color(c, i);
@@ -173,7 +173,7 @@ static void apply_colors(struct theme *t, const conf_t *c)
 }
 
 /* Read the theme file named by the theme option into its own conf. */
-static conf_t *load_theme_file(struct theme *t, const conf_t *c)
+static conf_t *load_theme_file(theme_t *t, const conf_t *c)
 {
 	const char *name = t->no_color ? "mono" : conf_str(c, -1, OPT_ID_theme);
 	if (!name || !*name)
@@ -192,7 +192,7 @@ static conf_t *load_theme_file(struct theme *t, const conf_t *c)
 	return tc;
 }
 
-static void defaults(struct theme *t)
+static void defaults(theme_t *t)
 {
 	t->attr[CO_indicator] = A_REVERSE;
 	t->attr[CO_status] = A_REVERSE;
@@ -207,9 +207,9 @@ static void defaults(struct theme *t)
 	t->attr[CO_offline] = A_REVERSE;
 }
 
-struct theme *theme_new(const conf_t *c)
+theme_t *theme_new(const conf_t *c)
 {
-	struct theme *t = xcalloc(1, sizeof(*t));
+	theme_t *t = xcalloc(1, sizeof(*t));
 	const char *nc = getenv("NO_COLOR");
 	t->no_color = nc && *nc;
 	t->next_pair = 1;
@@ -233,9 +233,9 @@ struct theme *theme_new(const conf_t *c)
 	return t;
 }
 
-void theme_free(struct theme **pt)
+void theme_free(theme_t **pt)
 {
-	struct theme *t = *pt;
+	theme_t *t = *pt;
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->nindex_rx; i++)
@@ -249,12 +249,12 @@ void theme_free(struct theme **pt)
 	*pt = NULL;
 }
 
-attr_t theme_attr(const struct theme *t, enum color_obj o)
+attr_t theme_attr(const theme_t *t, enum color_obj o)
 {
 	return t->attr[o];
 }
 
-attr_t theme_index_regex(const struct theme *t, const char *text)
+attr_t theme_index_regex(const theme_t *t, const char *text)
 {
 	for (size_t i = 0; i < t->nindex_rx; i++)
 		if (regexec(&t->index_rx[i].re, text, 0, NULL, 0) == 0)
@@ -262,7 +262,7 @@ attr_t theme_index_regex(const struct theme *t, const char *text)
 	return 0;
 }
 
-bool theme_body_regex(const struct theme *t, const char *s, size_t *start, size_t *len, attr_t *attr)
+bool theme_body_regex(const theme_t *t, const char *s, size_t *start, size_t *len, attr_t *attr)
 {
 	bool found = false;
 	for (size_t i = 0; i < t->nbody_rx; i++) {
@@ -279,7 +279,7 @@ bool theme_body_regex(const struct theme *t, const char *s, size_t *start, size_
 	return found;
 }
 
-const char *theme_describe(const struct theme *t)
+const char *theme_describe(const theme_t *t)
 {
 	if (t->no_color)
 		return "mono (NO_COLOR)";
@@ -291,7 +291,7 @@ const char *theme_describe(const struct theme *t)
 	}
 }
 
-char *theme_problem(const struct theme *t)
+char *theme_problem(const theme_t *t)
 {
 	return t->problem ? xstrdup(t->problem) : NULL;
 }

@@ -5,7 +5,7 @@
 #include "conf.h"
 #include "draw.h"
 
-struct theme;
+typedef struct theme theme_t;
 
 /* The objects of `color` (conf.c checks the same names). */
 #define COLOR_OBJECTS(X)                                                                             \
@@ -20,16 +20,16 @@ enum color_obj {
 #undef CO_ENUM
 	CO_COUNT
 };
-struct theme *theme_new(const conf_t *c);
-void theme_free(struct theme **t);
-attr_t theme_attr(const struct theme *t, enum color_obj o);
+theme_t *theme_new(const conf_t *c);
+void theme_free(theme_t **t);
+attr_t theme_attr(const theme_t *t, enum color_obj o);
 /* attr of the first `color index ... REGEX` that matches text, or 0. */
-attr_t theme_index_regex(const struct theme *t, const char *text);
+attr_t theme_index_regex(const theme_t *t, const char *text);
 /* Body regex highlights: first match at or after s; true with its span. */
-bool theme_body_regex(const struct theme *t, const char *s, size_t *start, size_t *len, attr_t *attr);
+bool theme_body_regex(const theme_t *t, const char *s, size_t *start, size_t *len, attr_t *attr);
 /* Describe what the terminal gave us ("256 colours", "mono (NO_COLOR)"). */
-const char *theme_describe(const struct theme *t);
+const char *theme_describe(const theme_t *t);
 /* Problems while loading the theme file (new string, or NULL). */
-char *theme_problem(const struct theme *t);
+char *theme_problem(const theme_t *t);
 
 #endif

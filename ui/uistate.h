@@ -14,8 +14,8 @@
 
 struct ui;
 struct view;
-struct keymap;
-struct theme;
+typedef struct keymap keymap_t;
+typedef struct theme theme_t;
 struct sidebar;
 struct sync_glue;
 struct strbuf;
@@ -56,8 +56,8 @@ enum complete_kind {
 struct ui {
 	conf_t *conf;          /* foreign */
 	long account;          /* current account, -1 none */
-	struct keymap *km;     /* owned */
-	struct theme *th;      /* owned */
+	keymap_t *km;     /* owned */
+	theme_t *th;      /* owned */
 	mailview_t *mv;        /* owned; NULL when there is no store yet */
 	char *mail_dir;        /* owned: data_dir/mail */
 	char *store_problem;   /* owned: why mv is NULL */

@@ -171,14 +171,14 @@ __attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 	conf_t *c = conf_new();
 	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
 	char *mail = xasprintf("%s/mail", E.data), *state = xasprintf("%s/state", E.data);
-	struct store *store = NULL;
+	store_t *store = NULL;
 	char *err = NULL;
 	if (store_open(mail, state, &store, &err) != STORE_OK)
 		fail_msg("store_open: %s", err);
 	const char *allowv[1] = { allow };
 	struct sync_options o = { .conf = c, .account = 0, .store = store, .allow_deletes = allowv,
 				  .n_allow = allow ? 1 : 0, .verify = st_verify };
-	struct sync *s = sync_new(&o);
+	sync_t *s = sync_new(&o);
 	sync_set_store(s, store);
 	struct st_result r;
 	r.status = sync_run(s);

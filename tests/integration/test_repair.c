@@ -90,7 +90,7 @@ static void free_ids(char **ids, size_t n)
 static void store_tags(char **ids, size_t n, const char *changes)
 {
 	char *mail = xasprintf("%s/mail", E.data), *state = xasprintf("%s/state", E.data);
-	struct store *s = NULL;
+	store_t *s = NULL;
 	char *err = NULL;
 	if (store_open(mail, state, &s, &err) != STORE_OK)
 		fail_msg("store_open: %s", err);

@@ -173,7 +173,7 @@ static void test_journal_move_and_expunge(void **state)
 	char *dst = xasprintf("%s/%s/%s", E.acctdir, st_local("Archive"), dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
-	struct journal *j;
+	journal_t *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
 	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 8, .dest = (char *)st_local("Archive"),
 				   .dest_file = dest_file };
@@ -236,7 +236,7 @@ static void test_reader_tags_reach_the_server(void **state)
 	}
 	/* What the reader does, through the single writer. */
 	char *mail = xasprintf("%s/mail", E.data), *stdir = xasprintf("%s/state", E.data);
-	struct store *store = NULL;
+	store_t *store = NULL;
 	char *err = NULL;
 	assert_int_equal(store_open(mail, stdir, &store, &err), STORE_OK);
 	store_tag(store, ids[0], "+flagged -unread");

@@ -161,7 +161,7 @@ static void test_move_into_new_folder(void **state)
 	char *dst = xasprintf("%s/%s", dir, dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
-	struct journal *j;
+	journal_t *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
 	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 10, .dest = "INBOX/Later",
 				   .dest_file = dest_file };
@@ -229,7 +229,7 @@ static void move_cut(const char *spec, const char *folder, unsigned uid)
 	char *dst = xasprintf("%s/%s", dir, dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
-	struct journal *j;
+	journal_t *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
 	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = uid, .dest = rel,
 				   .dest_file = dest_file };

@@ -33,7 +33,7 @@ static int fresh_local(void **state)
 static void check_state_invariant(void)
 {
 	char *path = xasprintf("%s/state/test/INBOX.state", E.data);
-	struct state *st = NULL;
+	state_t *st = NULL;
 	assert_int_equal(state_load(path, &st), STATE_OK);
 	char *out = st_imap("count INBOX");
 	unsigned server = (unsigned)strtoul(out, NULL, 10);

@@ -130,13 +130,13 @@ static void test_connection_dropped_mid_fetch(void **state)
 	conf_t *c = conf_new();
 	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
 	char *mail = xasprintf("%s/mail", E.data), *stdir = xasprintf("%s/state", E.data);
-	struct store *store = NULL;
+	store_t *store = NULL;
 	char *err = NULL;
 	assert_int_equal(store_open(mail, stdir, &store, &err), STORE_OK);
 	bool kicked = false;
 	struct sync_options o = { .conf = c, .account = 0, .store = store, .event = kick_on_progress,
 				  .event_ud = &kicked };
-	struct sync *s = sync_new(&o);
+	sync_t *s = sync_new(&o);
 	sync_set_store(s, store);
 	enum sync_status st = sync_run(s);
 	assert_true(kicked);

@@ -23,7 +23,7 @@ static void reader_tag(unsigned uid, const char *changes)
 {
 	char *mid = mid_of(uid);
 	char *mail = xasprintf("%s/mail", E.data), *stdir = xasprintf("%s/state", E.data);
-	struct store *store = NULL;
+	store_t *store = NULL;
 	char *err = NULL;
 	assert_int_equal(store_open(mail, stdir, &store, &err), STORE_OK);
 	store_tag(store, mid, changes);

@@ -85,7 +85,7 @@ static void test_local_delete_and_moves(void **state)
 	char *dst = xasprintf("%s/%s/%s", E.acctdir, st_local("Archive"), dest_file);
 	assert_int_equal(rename(src, dst), 0);
 	char *jpath = xasprintf("%s/state/test/journal", E.data);
-	struct journal *j;
+	journal_t *j;
 	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
 	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 7, .dest = (char *)st_local("Archive"),
 				   .dest_file = dest_file };
@@ -144,12 +144,12 @@ static void test_idle_sees_vanished(void **state)
 	conf_t *c = conf_new();
 	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
 	char *mail = xasprintf("%s/mail", E.data), *stdir = xasprintf("%s/state", E.data);
-	struct store *store = NULL;
+	store_t *store = NULL;
 	char *err = NULL;
 	if (store_open(mail, stdir, &store, &err) != STORE_OK)
 		fail_msg("store_open: %s", err);
 	struct sync_options o = { .conf = c, .account = 0, .store = store };
-	struct sync *s = sync_new(&o);
+	sync_t *s = sync_new(&o);
 	sync_set_store(s, store);
 	/* The rig's protocol log of this session shows when IDLE was sent:
 	 * the other client expunges only then. */

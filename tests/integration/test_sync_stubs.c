@@ -39,7 +39,7 @@ static char *file_of(const char *mid)
 	return out;
 }
 
-static struct sync *new_sync(conf_t **c, struct store **store)
+static sync_t *new_sync(conf_t **c, store_t **store)
 {
 	*c = conf_new();
 	assert_int_equal(conf_load_string(*c, "test.rc", E.rc), 0);
@@ -91,8 +91,8 @@ static void test_fetch_full_replaces_the_stub(void **state)
 	/* The reader marked it flagged and gave it a tag meanwhile. */
 	{
 		conf_t *c;
-		struct store *store;
-		struct sync *s = new_sync(&c, &store);
+		store_t *store;
+		sync_t *s = new_sync(&c, &store);
 		store_tag(store, "big-1@test", "+flagged +keepme");
 		assert_int_equal(store_flush(store), 0);
 		sync_free(&s);
@@ -105,8 +105,8 @@ static void test_fetch_full_replaces_the_stub(void **state)
 	unsigned files_before = st_count_files(NULL);
 
 	conf_t *c;
-	struct store *store;
-	struct sync *s = new_sync(&c, &store);
+	store_t *store;
+	sync_t *s = new_sync(&c, &store);
 	const char *rel = big_path + strlen(E.data) + strlen("/mail/");
 	enum sync_status st = sync_fetch_full(s, rel);
 	if (st != SYNC_OK)
@@ -142,8 +142,8 @@ static void test_fetch_full_refuses_bad_paths(void **state)
 {
 	(void)state;
 	conf_t *c;
-	struct store *store;
-	struct sync *s = new_sync(&c, &store);
+	store_t *store;
+	sync_t *s = new_sync(&c, &store);
 	assert_int_not_equal(sync_fetch_full(s, "other/INBOX/cur/x,U=1:2,"), SYNC_OK);
 	assert_int_not_equal(sync_fetch_full(s, "test/INBOX/cur/local-no-uid:2,"), SYNC_OK);
 	assert_true(*sync_error(s));

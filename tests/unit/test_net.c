@@ -130,7 +130,7 @@ static void test_cancel_from_thread(void **state)
 static void test_cancel_handle(void **state)
 {
 	(void)state;
-	struct net_cancel *c = net_cancel_new();
+	net_cancel_t *c = net_cancel_new();
 	assert_false(net_cancel_is_set(c));
 	net_cancel_trigger(c);
 	net_cancel_trigger(c);

@@ -17,7 +17,7 @@ static void test_roundtrip(void **state)
 	char *tmp = tu_tmpdir();
 	char *path = state_path(tmp, "Lists/dev");
 	assert_non_null(strstr(path, "/Lists%2Fdev.state"));
-	struct state *s = state_new();
+	state_t *s = state_new();
 	state_set_folder(s, "Lists/dev");
 	state_set_uidvalidity(s, 1234);
 	state_set_uidnext(s, 99);
@@ -32,7 +32,7 @@ static void test_roundtrip(void **state)
 	state_free(&s);
 	assert_null(s);
 
-	struct state *t;
+	state_t *t;
 	assert_int_equal(state_load(path, &t), STATE_OK);
 	assert_int_equal(state_uidvalidity(t), 1234);
 	assert_int_equal(state_uidnext(t), 99);
@@ -72,12 +72,12 @@ static void test_mailboxid(void **state)
 	(void)state;
 	char *tmp = tu_tmpdir();
 	char *path = state_path(tmp, "Work");
-	struct state *s = state_new();
+	state_t *s = state_new();
 	assert_string_equal(state_mailboxid(s), "");
 	state_set_mailboxid(s, "F2212ea87-6097_4256");
 	assert_int_equal(state_save(s, path), 0);
 	state_free(&s);
-	struct state *t;
+	state_t *t;
 	assert_int_equal(state_load(path, &t), STATE_OK);
 	assert_string_equal(state_mailboxid(t), "F2212ea87-6097_4256");
 	/* not an objectid: not kept (it could break the line format) */
@@ -200,7 +200,7 @@ static void test_journal(void **state)
 	(void)state;
 	char *tmp = tu_tmpdir();
 	char *path = xasprintf("%s/acct/journal", tmp);
-	struct journal *j;
+	journal_t *j;
 	assert_int_equal(journal_open(path, &j), JOURNAL_OK);
 	struct journal_entry a = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = 7, .dest = "Old Stuff/2023",
 				   .dest_file = "cur/1.x:2,S" };

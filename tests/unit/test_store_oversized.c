@@ -199,7 +199,7 @@ static void test_header_only_index(void **state)
 	char *normf = tu_write(f.cur, "2.M1P1Q1.h,U=2:2,", normal, 0600);
 	char *newdir = xasprintf("%s/acct/INBOX/new", f.mail);
 
-	struct store *s = NULL;
+	store_t *s = NULL;
 	char *err = NULL;
 	assert_int_equal(store_open(f.mail, f.state, &s, &err), STORE_OK);
 	store_add(s, "acct/INBOX/cur/1.M1P1Q1.h,U=1:2,S", "acct", "$label1");
