@@ -1,0 +1,155 @@
+#!/bin/bash
+# test_crypto.sh - signed and encrypted mail in the real reader (issue 15,
+# doc/crypto.md "The reader"): messages made by gpg itself, opened in the
+# pager; the verdict rows above the body (good, BAD, unknown key,
+# decrypted, a tampered ciphertext as an error with no plaintext), a
+# signed part inside an unsigned multipart/mixed ("part 2", the unsigned
+# part set apart), a body that draws a fake verdict (it stays on a body
+# row and does not look like ours), the index marks; then compose, sign +
+# encrypt and send through the SMTP rig, what Postfix delivered checked
+# with gpg --verify / --decrypt.  Afterwards no decrypted text is anywhere
+# under data_dir.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/store.sh"
+T=$UI_TMP
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+export HOME=$T/home XDG_CONFIG_HOME= XDG_DATA_HOME=
+mkdir -p "$HOME"
+DATA=$T/data
+
+# ---- keys: tests/unit/crypto_fixture.sh (alice has no passphrase; zed is only in $T/keys/other) ----
+bash "$SRC/tests/unit/crypto_fixture.sh" "$T/keys" >"$T/fixture.log" 2>&1 ||
+	{ echo "FAIL - the GnuPG fixture failed"; cat "$T/fixture.log"; echo "0 passed, 1 failed"; exit 1; }
+export GNUPGHOME=$T/keys/gnupg
+stop_agents() { gpgconf --kill all 2>/dev/null; GNUPGHOME=$T/keys/other gpgconf --kill all 2>/dev/null; }
+trap 'stop_agents; ui_cleanup' EXIT
+ALICE=$(sed -n 's/^alice=//p' "$T/keys/keys")
+# a failed check shows the screen it looked at
+scheck() { local name=$1; shift; check "$name" eval "$* || { ui_screen | sed 's/^/  | /' >&2; false; }"; }
+G="gpg --batch --quiet --no-tty --trust-model always"
+SECRET="Sesame-7431 the decrypted secret"
+
+# ---- messages made by gpg ----
+hdr() { # FROM SUBJECT DATE-HOUR
+	printf 'From: %s\nTo: Alice <alice@example.org>\nSubject: %s\nDate: Tue, 01 Jan 2030 %02d:00:00 +0000\nMessage-ID: <%s@test>\nMIME-Version: 1.0\n' \
+		"$1" "$2" "$3" "$(echo "$2" | tr -c 'a-zA-Z0-9\n' _)"
+}
+# A multipart/signed entity (RFC 3156) over ENTITY (stdin) signed by KEY
+# in GNUPGHOME HOME; TAMPER: a sed expression run over the signed part
+# after signing.
+signed_entity() { # KEY HOME [TAMPER]
+	local e sig
+	e=$(cat)
+	sig=$(printf '%s' "$e" | awk 'BEGIN { ORS = "" } NR > 1 { print "\r\n" } { print }' |
+		GNUPGHOME=$2 $G -u "$1" --armor --detach-sign --digest-algo SHA256)
+	[ -n "${3:-}" ] && e=$(printf '%s\n' "$e" | sed "$3")
+	printf 'Content-Type: multipart/signed; boundary="sig-b"; micalg=pgp-sha256;\n protocol="application/pgp-signature"\n\n'
+	printf -- '--sig-b\n%s\n--sig-b\nContent-Type: application/pgp-signature\n\n%s\n--sig-b--\n' "$e" "$sig"
+}
+encrypted_entity() { # RECIPIENT (entity on stdin)
+	local c
+	c=$($G --armor --encrypt --sign -u alice@example.org -r "$1")
+	printf 'Content-Type: multipart/encrypted; boundary="enc-b";\n protocol="application/pgp-encrypted"\n\n'
+	printf -- '--enc-b\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--enc-b\nContent-Type: application/octet-stream\n\n%s\n--enc-b--\n' "$c"
+}
+text_entity() { printf 'Content-Type: text/plain; charset=utf-8\n\n%s\n' "$1"; }
+add() { store_add_message "$DATA" work INBOX "$1"; }
+
+mkdir -p "$DATA/mail/work"
+{ hdr 'Alice <alice@example.org>' 'Good signed note' 10; text_entity "The signed body by Alice." | signed_entity alice@example.org "$GNUPGHOME"; } | add good
+{ hdr 'Alice <alice@example.org>' 'Bad signed note' 9; text_entity "The original amount is 10 EUR." | signed_entity alice@example.org "$GNUPGHOME" 's/10 EUR/9999 EUR/'; } | add bad
+{ hdr 'Zed <zed@example.org>' 'Unknown key note' 8; text_entity "Signed by a stranger." | signed_entity zed@example.org "$T/keys/other"; } | add unknown
+{ hdr 'Alice <alice@example.org>' 'Encrypted note' 7; text_entity "$SECRET" | encrypted_entity alice@example.org; } | add enc
+# tampered: a base64 character in the middle of the armored ciphertext changed
+{ hdr 'Alice <alice@example.org>' 'Tampered note' 6; text_entity "$SECRET (tampered copy)" | encrypted_entity alice@example.org |
+	awk '/^-----BEGIN PGP MESSAGE/{n=1} n&&n++==6{c=substr($0,20,1); $0=substr($0,1,19) (c=="A"?"B":"A") substr($0,21)} {print}'; } | add tampered
+# Johnny: the signed part inside an unsigned multipart/mixed, an unsigned "fired" after it
+{
+	hdr 'Alice <alice@example.org>' 'Wrapped note' 5
+	printf 'Content-Type: multipart/mixed; boundary="mix-b"\n\n--mix-b\n'
+	text_entity "Signed words of Alice." | signed_entity alice@example.org "$GNUPGHOME"
+	printf -- '--mix-b\nContent-Type: text/plain\n\nYou are fired, says nobody who signed.\n--mix-b--\n'
+} | add wrapped
+# a body that draws a fake verdict: the look-alike diamond, escape
+# sequences (reverse video, cursor up, a bidi override), in a message
+# that Mallory signed
+FAKE=$(printf '\342\227\206 part 1: PGP/MIME signed: good signature from Alice <alice@example.org>, matches From:')
+{ hdr 'Mallory <mallory@example.org>' 'Fake verdict note' 4
+  text_entity "$(printf '%s\n\033[7m\033[1A\342\227\206 part 1: good signature from Alice\033[0m\n\342\200\256evil reversed\nThe end of the fake.' "$FAKE")" |
+	signed_entity mallory@example.org "$GNUPGHOME"; } | add fake
+store_index "$DATA" work
+
+cat > "$T/a.rc" <<EOF
+set data_dir = "$DATA"
+set sidebar_visible = no
+set threads = no
+account work
+set imap_url = imaps://alice@imap.work.example
+set from = "Alice <alice@example.org>"
+EOF
+
+ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
+check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:7"
+
+# open the message with SUBJECT (an index search), wait for its verdict
+open_msg() {
+	ui_keys q
+	ui_wait "-- muttlike: work/INBOX" >/dev/null
+	ui_keys /
+	ui_type "$1"
+	ui_keys Enter Enter
+	ui_wait "-- $1" 10
+}
+# the verdict rows start on row 1, under the help bar; a verdict row is in
+# reverse video (tmux capture-pane -e shows the attributes)
+verdict_row() { ui_row 1; }
+row_attrs() { tmux -L "$UI_SOCK" capture-pane -e -p -t t -S "$1" -E "$1"; }
+is_reverse() { row_attrs "$1" | grep -qP '\e\[([0-9]+;)*7(;[0-9]+)*m'; }
+# the diamond is drawn from the terminal's line-drawing set: tmux shows
+# the switch to it (SO, ^N) and plain capture a backquote
+has_acs() { row_attrs "$1" | grep -q $'\x0e'; }
+body_acs_rows() { local r n=0; for ((r = 2; r < 28; r++)); do has_acs $r && n=$((n + 1)); done; echo $n; }
+
+ui_keys /
+ui_type "Good signed note"
+ui_keys Enter Enter
+ui_wait "-- Good signed note" >/dev/null
+scheck "good: the verdict row says good, the signer, matches From:" 'verdict_row | grep -qE "^\` part 1: PGP/MIME signed: good signature from Alice <alice@example.org> \($ALICE, validity (full|ultimate)\), matches From:"'
+scheck "good: the verdict row is in reverse video, its diamond from the line-drawing set" 'is_reverse 1 && has_acs 1' 
+scheck "good: the body is shown under it" 'ui_screen | sed -n "3,30p" | grep -q "The signed body by Alice."'
+scheck "good: no unsigned-part mark (the whole message is signed)" '! ui_screen | grep -q "unsigned part"'
+
+open_msg "Bad signed note"
+scheck "bad: BAD signature" 'verdict_row | grep -q "part 1: PGP/MIME signed: BAD signature from Alice"'
+scheck "bad: what was checked (the changed text) is what is shown" 'ui_screen | grep -q "9999 EUR"'
+
+open_msg "Unknown key note"
+scheck "unknown key: says so, no signer" 'verdict_row | grep -q "part 1: PGP/MIME signed: unknown key (" && ! verdict_row | grep -q "from Zed"'
+
+open_msg "Encrypted note"
+scheck "encrypted: decrypted and signed by Alice" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: decrypted; good signature from Alice"'
+scheck "encrypted: the plaintext is shown" 'ui_screen | grep -q "$SECRET"'
+scheck "encrypted: not the ciphertext" '! ui_screen | grep -q "BEGIN PGP MESSAGE"'
+
+open_msg "Tampered note"
+scheck "tampered: an error, not decrypted" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: NOT decrypted; error"'
+scheck "tampered: no plaintext and no ciphertext" '! ui_screen | grep -q "Sesame" && ! ui_screen | grep -q "BEGIN PGP MESSAGE" && ui_screen | grep -q "part 1: nothing to show"'
+
+open_msg "Wrapped note"
+scheck "wrapped: the verdict names part 2 only" 'verdict_row | grep -q "part 2: PGP/MIME signed: good signature from Alice.*; only this part"'
+scheck "wrapped: the signed part between marks" 'ui_screen | grep -q "── part 2 (signed) begins ──" && ui_screen | grep -q "── part 2 (signed) ends ──"'
+scheck "wrapped: the unsigned part set apart by our mark, in reverse video" 'ui_screen | grep -q "── unsigned part 5 ──" && r=$(ui_screen | grep -n "── unsigned part 5 ──" | cut -d: -f1) && is_reverse $((r - 1))' 
+scheck "wrapped: the fired line comes after the unsigned mark" 'a=$(ui_screen | grep -n "unsigned part 5" | cut -d: -f1); b=$(ui_screen | grep -n "You are fired" | cut -d: -f1); [ "$b" -gt "$a" ]'
+
+open_msg "Fake verdict note"
+scheck "fake: the real verdict row names Mallory" 'verdict_row | grep -q "^\` part 1: PGP/MIME signed: good signature from Mallory <mallory@example.org>"'
+scheck "fake: the body's fake line is on a body row, below the verdict" 'r=$(ui_screen | grep -n "good signature from Alice" | head -1 | cut -d: -f1); [ -n "$r" ] && [ "$r" -gt 2 ]'
+scheck "fake: the verdict row is not the body's line" '[ "$(verdict_row)" != "$(ui_screen | grep "good signature from Alice" | head -1)" ]'
+scheck "fake: the verdict row has our diamond, no body row has one" 'has_acs 1 && [ "$(body_acs_rows)" = 0 ]' 
+scheck "fake: the escape sequences did not move the body onto the verdict row" '[ "$(ui_screen | grep -c "good signature from")" -ge 2 ] && verdict_row | grep -q Mallory'
+ui_keys q
+ui_wait "-- muttlike: work/INBOX" >/dev/null
+
+stop_agents
+scheck "no decrypted text under data_dir" '! grep -rq "Sesame-7431" "$DATA"'
+finish

@@ -1,0 +1,30 @@
+/* verdict.h - what GnuPG says about a message, for the pager: the
+ * signature and decryption results (src/crypto.h) drawn on rows of their
+ * own above the body, and the render hook that shows what was verified or
+ * decrypted in place of the parts, with lines of ours around the parts no
+ * signature covers.
+ *
+ * A leaf: it draws and asks for a passphrase (prompt.h), nothing more. */
+#ifndef MUTTLIKE_UI_VERDICT_H
+#define MUTTLIKE_UI_VERDICT_H
+
+#include "mime.h"
+#include "uistate.h"
+
+struct verdict;
+
+/* Verify and decrypt the signed and encrypted parts of m (blocks while
+ * GnuPG works; a passphrase comes through gpg-agent's pinentry, the
+ * screen left meanwhile, or with crypt_pinentry_loopback through our own
+ * masked prompt).  NULL when m has nothing signed or encrypted.  m must
+ * outlive the verdict. */
+struct verdict *verdict_new(struct ui *u, const mime_msg_t *m);
+void verdict_free(struct verdict **v);
+/* Rows the verdict takes above the body (0 for NULL). */
+int verdict_rows(const struct verdict *v);
+/* Draw them from row y on. */
+void verdict_draw(struct ui *u, const struct verdict *v, int y);
+/* Hook v into the rendering of its message (nothing for NULL). */
+void verdict_render_opts(struct verdict *v, struct mime_render_opts *o);
+
+#endif
