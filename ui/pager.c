@@ -482,6 +482,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	const char *subj = mime_msg_header(m, MIME_H_SUBJECT);
 	p->title = xstrdup(subj ? subj : "(no subject)");
 	p->top = 0;
+	verdict_remember(u, p->verdict, p->msgid);
 	build(u, p);
 	return true;
 }

@@ -181,6 +181,40 @@ void verdict_draw(struct ui *u, const struct verdict *v, int y)
 	}
 }
 
+/* ---- the index's V mark ---- */
+
+#define VERDICT_MAX_SEEN 4096
+
+bool verdict_seen(const struct ui *u, const char *msgid)
+{
+	for (size_t i = 0; msgid && i < u->nverified; i++)
+		if (strcmp(u->verified[i], msgid) == 0)
+			return true;
+	return false;
+}
+
+void verdict_remember(struct ui *u, const struct verdict *v, const char *msgid)
+{
+	/* every part covered, every result trusted, and a signature among them */
+	bool good = v && msgid && *msgid && !v->r->truncated && v->r->unprotected == 0, signed_ = false;
+	for (size_t i = 0; good && i < v->r->n; i++) {
+		good = result_trusted(&v->r->v[i]);
+		signed_ |= v->r->v[i].is_signed;
+	}
+	if (!good || !signed_ || verdict_seen(u, msgid) || u->nverified >= VERDICT_MAX_SEEN)
+		return;
+	u->verified = xreallocarray(u->verified, u->nverified + 1, sizeof(char *));
+	u->verified[u->nverified++] = xstrdup(msgid);
+}
+
+void verdict_forget(struct ui *u)
+{
+	for (size_t i = 0; i < u->nverified; i++)
+		free(u->verified[i]);
+	xfree(&u->verified);
+	u->nverified = 0;
+}
+
 /* ---- the render hook ---- */
 
 /* Number of parts in p's subtree, p included. */

@@ -24,6 +24,12 @@ void verdict_free(struct verdict **v);
 int verdict_rows(const struct verdict *v);
 /* Draw them from row y on. */
 void verdict_draw(struct ui *u, const struct verdict *v, int y);
+/* The index's V mark: every signature of msgid's message was good, by a
+ * valid key of its From: address, when the pager opened it in this run
+ * (kept in memory only; the index never calls GnuPG). */
+void verdict_remember(struct ui *u, const struct verdict *v, const char *msgid);
+bool verdict_seen(const struct ui *u, const char *msgid);
+void verdict_forget(struct ui *u);
 /* Hook v into the rendering of its message (nothing for NULL). */
 void verdict_render_opts(struct verdict *v, struct mime_render_opts *o);
 

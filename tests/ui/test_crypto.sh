@@ -92,9 +92,9 @@ ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:7"
 
 # open the message with SUBJECT (an index search), wait for its verdict
+back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
 open_msg() {
-	ui_keys q
-	ui_wait "-- muttlike: work/INBOX" >/dev/null
+	ui_screen | grep -q -- "-- muttlike: work/INBOX" || back
 	ui_keys /
 	ui_type "$1"
 	ui_keys Enter Enter
@@ -110,6 +110,11 @@ is_reverse() { row_attrs "$1" | grep -qP '\e\[([0-9]+;)*7(;[0-9]+)*m'; }
 has_acs() { row_attrs "$1" | grep -q $'\x0e'; }
 body_acs_rows() { local r n=0; for ((r = 2; r < 28; r++)); do has_acs $r && n=$((n + 1)); done; echo $n; }
 
+# the index marks come from notmuch's signed/encrypted tags (%Z's third column)
+mark_of() { ui_screen | grep -F "$1" | grep -oE '^ +[0-9]+ ...' | cut -c6- | tail -c 2; }
+scheck "index: a signed message is marked S" '[ "$(mark_of "Good signed note")" = S ]'
+scheck "index: an encrypted message is marked E" '[ "$(mark_of "Encrypted note")" = E ]'
+scheck "index: a message with a signed part inside is S too (notmuch tags it)" '[ "$(mark_of "Wrapped note")" = S ]'
 ui_keys /
 ui_type "Good signed note"
 ui_keys Enter Enter
@@ -119,6 +124,8 @@ scheck "good: the verdict row is in reverse video, its diamond from the line-dra
 scheck "good: the body is shown under it" 'ui_screen | sed -n "3,30p" | grep -q "The signed body by Alice."'
 scheck "good: no unsigned-part mark (the whole message is signed)" '! ui_screen | grep -q "unsigned part"'
 
+back
+scheck "index: after the pager found it good, V" '[ "$(mark_of "Good signed note")" = V ]'
 open_msg "Bad signed note"
 scheck "bad: BAD signature" 'verdict_row | grep -q "part 1: PGP/MIME signed: BAD signature from Alice"'
 scheck "bad: what was checked (the changed text) is what is shown" 'ui_screen | grep -q "9999 EUR"'
@@ -131,6 +138,8 @@ scheck "encrypted: decrypted and signed by Alice" 'verdict_row | grep -q "part 1
 scheck "encrypted: the plaintext is shown" 'ui_screen | grep -q "$SECRET"'
 scheck "encrypted: not the ciphertext" '! ui_screen | grep -q "BEGIN PGP MESSAGE"'
 
+back
+scheck "index: an encrypted message signed good by its From: is V once read" '[ "$(mark_of "Encrypted note")" = V ]'
 open_msg "Tampered note"
 scheck "tampered: an error, not decrypted" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: NOT decrypted; error"'
 scheck "tampered: no plaintext and no ciphertext" '! ui_screen | grep -q "Sesame" && ! ui_screen | grep -q "BEGIN PGP MESSAGE" && ui_screen | grep -q "part 1: nothing to show"'
