@@ -82,34 +82,51 @@ static char *ask_passphrase(void *ud, const char *uid_hint, bool prev_bad)
 	return pw;
 }
 
+crypto_t *verdict_crypto(struct ui *u, const char *what)
+{
+	bool loopback = conf_bool(u->conf, -1, OPT_ID_crypt_pinentry_loopback);
+	struct crypto_opts o = { .passphrase = loopback ? ask_passphrase : NULL, .passphrase_ud = u };
+	char *err = NULL;
+	crypto_t *c = crypto_new(&o, &err);
+	if (!c) {
+		status_error(u, "%s: %s", what, err);
+		free(err);
+	}
+	return c;
+}
+
+bool verdict_screen_leave(struct ui *u, bool may_ask)
+{
+	/* gpg-agent's pinentry (curses on this terminal, over SSH) needs the
+	 * screen while it may ask */
+	if (!may_ask || conf_bool(u->conf, -1, OPT_ID_crypt_pinentry_loopback))
+		return false;
+	def_prog_mode();
+	endwin();
+	return true;
+}
+
+void verdict_screen_back(bool left)
+{
+	if (!left)
+		return;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
+}
+
 struct verdict *verdict_new(struct ui *u, const mime_msg_t *m)
 {
 	struct scan s = { 0 };
 	mime_walk(m, scan_part, &s);
 	if (!s.any)
 		return NULL;
-	bool loopback = conf_bool(u->conf, -1, OPT_ID_crypt_pinentry_loopback);
-	struct crypto_opts o = { .passphrase = loopback ? ask_passphrase : NULL, .passphrase_ud = u };
-	char *err = NULL;
-	crypto_t *c = crypto_new(&o, &err);
-	if (!c) {
-		status_error(u, "Signatures are not checked: %s", err);
-		free(err);
+	crypto_t *c = verdict_crypto(u, "Signatures are not checked");
+	if (!c)
 		return NULL;
-	}
-	/* gpg-agent's pinentry (curses on this terminal, over SSH) needs the
-	 * screen while it may ask */
-	bool leave = s.secret && !loopback;
-	if (leave) {
-		def_prog_mode();
-		endwin();
-	}
+	bool left = verdict_screen_leave(u, s.secret);
 	struct crypto_report *r = crypto_process(c, m);
-	if (leave) {
-		reset_prog_mode();
-		clearok(curscr, TRUE);
-		refresh();
-	}
+	verdict_screen_back(left);
 	crypto_free(&c);
 	if (r->n == 0) {
 		crypto_report_free(&r);

@@ -8,6 +8,7 @@
 #ifndef MUTTLIKE_UI_VERDICT_H
 #define MUTTLIKE_UI_VERDICT_H
 
+#include "crypto.h"
 #include "mime.h"
 #include "uistate.h"
 
@@ -20,6 +21,14 @@ struct verdict;
  * outlive the verdict. */
 struct verdict *verdict_new(struct ui *u, const mime_msg_t *m);
 void verdict_free(struct verdict **v);
+/* A GnuPG context that asks for passphrases the way the user chose; NULL
+ * with "what: why" on the message line. */
+crypto_t *verdict_crypto(struct ui *u, const char *what);
+/* Leave the screen to gpg-agent's pinentry while GnuPG may ask (may_ask,
+ * and crypt_pinentry_loopback off); true when it was left.  Then
+ * verdict_screen_back with that answer. */
+bool verdict_screen_leave(struct ui *u, bool may_ask);
+void verdict_screen_back(bool left);
 /* Rows the verdict takes above the body (0 for NULL). */
 int verdict_rows(const struct verdict *v);
 /* Draw them from row y on. */

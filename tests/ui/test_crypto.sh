@@ -159,6 +159,71 @@ scheck "fake: the escape sequences did not move the body onto the verdict row" '
 ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 
+ui_keys q
+ui_exited >/dev/null
+
+# ---- compose, sign + encrypt, send through Postfix (a reader of its own on the rig's account) ----
+source "$(dirname "$0")/servers.sh"
+trap 'stop_agents; ui_servers_stop' EXIT
+ui_rig_start
+ui_smtp_start || { echo "FAIL - the SMTP rig did not start"; finish; exit 1; }
+DATA2=$T/data2
+COMPOSED="Rosebud-2958 written and encrypted"
+cat > "$T/editor.sh" <<'EOF'
+#!/bin/sh
+sed -i "s/^To: *$/To: $(cat "$EDITOR_TO")/; s/^Subject: *$/Subject: Hidden plans/" "$1"
+printf '%s\n' "$COMPOSED" >> "$1"
+EOF
+chmod +x "$T/editor.sh"
+export EDITOR_TO=$T/editor.to COMPOSED
+ui_rig_rc "$T/b.rc" "$DATA2" "$T/editor.sh"
+ui_start -x 120 -y 30 "$MUTTLIKE_BIN" -F "$T/b.rc"
+check "the second reader opens" ui_wait "-- muttlike: work/INBOX" 30
+
+# a recipient without a key: refused with the reason, nothing queued
+echo 'Nobody <nobody@example.org>' > "$EDITOR_TO"
+ui_keys m
+check "compose: the screen shows the security state (none)" ui_wait "Security: none (PGP/MIME)"
+ui_keys p
+check "compose: p offers the choice" ui_wait "(e)ncrypt, (s)ign, (b)oth"
+ui_keys e
+check "compose: encrypt chosen" ui_wait "Security: encrypt (PGP/MIME)"
+ui_keys y
+check "compose: a recipient without a key is named, nothing sent" ui_wait "Not sent: no public key for nobody@example.org"
+scheck "compose: nothing in the outbox" '! ls "$DATA2"/state/work/outbox/ 2>/dev/null | grep -q "\.env$"'
+scheck "compose: still on the compose screen" 'ui_screen | grep -q -- "-- Compose:"'
+ui_keys q
+ui_wait "Abort this message?" 5 >/dev/null && ui_keys y
+ui_wait "Message aborted." >/dev/null
+
+# sign + encrypt to Bob (and to self), sent through Postfix
+echo 'Bob <bob@example.org>' > "$EDITOR_TO"
+ui_keys m
+ui_wait "Security: none" >/dev/null
+ui_keys p
+ui_wait "(e)ncrypt, (s)ign, (b)oth" >/dev/null
+ui_keys b
+check "compose: sign + encrypt on the screen's header" ui_wait "Security: sign + encrypt (PGP/MIME)"
+ui_keys y
+check "compose: sent" ui_wait "1 message sent." 30
+delivered() { grep -l "^To: Bob" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
+for _ in $(seq 100); do [ -n "$(delivered)" ] && break; sleep 0.1; done
+D=$(delivered)
+check "Postfix delivered it" [ -n "$D" ]
+check "delivered: multipart/encrypted (PGP/MIME)" grep -q 'Content-Type: multipart/encrypted' "$D"
+check "delivered: the Subject outside is hidden (protected headers)" grep -q '^Subject: \.\.\.' "$D"
+check "delivered: no plaintext on the wire" eval '! grep -q "Rosebud" "$D"'
+sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$D" | tr -d '\r' > "$T/wire.asc"
+$G --status-fd 3 --decrypt "$T/wire.asc" > "$T/wire.out" 3> "$T/wire.status" 2>/dev/null
+check "gpg --decrypt (alice's key: encrypted to self) gives the text" grep -q "$COMPOSED" "$T/wire.out"
+check "gpg: a good signature by alice" grep -q "GOODSIG.*alice@example.org" "$T/wire.status"
+check "gpg: encrypted to bob and to alice" eval '[ "$(grep -c ENC_TO "$T/wire.status")" -ge 2 ]'
+check "the real Subject is inside (protected headers)" grep -q "^Subject: Hidden plans" "$T/wire.out"
+check "the Sent copy is the encrypted message" eval '[ -n "$(grep -l "multipart/encrypted" -r "$DATA2"/mail/work/Sent/cur)" ]'
+ui_keys q
+ui_exited >/dev/null
+
 stop_agents
-scheck "no decrypted text under data_dir" '! grep -rq "Sesame-7431" "$DATA"'
+check "no decrypted text under either data_dir" eval '! grep -rq "Sesame-7431" "$DATA" "$DATA2"'
+check "no composed text left under data_dir once sent" eval '! grep -rq "Rosebud-2958" "$DATA2"'
 finish
