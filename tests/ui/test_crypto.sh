@@ -77,6 +77,9 @@ FAKE=$(printf '\342\227\206 part 1: PGP/MIME signed: good signature from Alice <
 { hdr 'Mallory <mallory@example.org>' 'Fake verdict note' 4
   text_entity "$(printf '%s\n\033[7m\033[1A\342\227\206 part 1: good signature from Alice\033[0m\n\342\200\256evil reversed\nThe end of the fake.' "$FAKE")" |
 	signed_entity mallory@example.org "$GNUPGHOME"; } | add fake
+# inline PGP: a clearsigned block with unsigned text before and after it
+{ hdr 'Alice <alice@example.org>' 'Inline note' 3
+  text_entity "$(printf 'Unsigned words before.\n%s\nUnsigned words after.' "$(echo "Clearsigned words of Alice." | $G -u alice@example.org --clearsign)")"; } | add inline
 store_index "$DATA" work
 
 cat > "$T/a.rc" <<EOF
@@ -89,7 +92,7 @@ set from = "Alice <alice@example.org>"
 EOF
 
 ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
-check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:7"
+check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:8"
 
 # open the message with SUBJECT (an index search), wait for its verdict
 back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
@@ -149,6 +152,11 @@ scheck "wrapped: the verdict names part 2 only" 'verdict_row | grep -q "part 2: 
 scheck "wrapped: the signed part between marks" 'ui_screen | grep -q "── part 2 (signed) begins ──" && ui_screen | grep -q "── part 2 (signed) ends ──"'
 scheck "wrapped: the unsigned part set apart by our mark, in reverse video" 'ui_screen | grep -q "── unsigned part 5 ──" && r=$(ui_screen | grep -n "── unsigned part 5 ──" | cut -d: -f1) && is_reverse $((r - 1))' 
 scheck "wrapped: the fired line comes after the unsigned mark" 'a=$(ui_screen | grep -n "unsigned part 5" | cut -d: -f1); b=$(ui_screen | grep -n "You are fired" | cut -d: -f1); [ "$b" -gt "$a" ]'
+
+open_msg "Inline note"
+scheck "inline: the verdict says the text around the block is not covered" 'verdict_row | grep -q "part 1: inline PGP signed: good signature from Alice.*; the text around it is not covered"'
+scheck "inline: the unsigned text before, the block, the unsigned text after, each marked" 'ui_screen | grep -A1 "── unsigned text of part 1 ──" | grep -q "Unsigned words before." && ui_screen | grep -A1 "── part 1 (signed block) begins ──" | grep -q "Clearsigned words of Alice." && ui_screen | grep -B1 "Unsigned words after." | grep -q "── unsigned text of part 1 ──"'
+scheck "inline: the armor lines are not shown" '! ui_screen | grep -q "BEGIN PGP SIGNED MESSAGE"'
 
 open_msg "Fake verdict note"
 scheck "fake: the real verdict row names Mallory" 'verdict_row | grep -q "^\` part 1: PGP/MIME signed: good signature from Mallory <mallory@example.org>"'
