@@ -228,6 +228,31 @@ check "gpg: a good signature by alice" grep -q "GOODSIG.*alice@example.org" "$T/
 check "gpg: encrypted to bob and to alice" eval '[ "$(grep -c ENC_TO "$T/wire.status")" -ge 2 ]'
 check "the real Subject is inside (protected headers)" grep -q "^Subject: Hidden plans" "$T/wire.out"
 check "the Sent copy is the encrypted message" eval '[ -n "$(grep -l "multipart/encrypted" -r "$DATA2"/mail/work/Sent/cur)" ]'
+
+# two keys for one address: a choice, and the one chosen is used
+echo 'Team <team@example.org>' > "$EDITOR_TO"
+ui_keys m
+ui_wait "Security: none" >/dev/null
+ui_keys p
+ui_wait "(e)ncrypt, (s)ign, (b)oth" >/dev/null
+ui_keys e
+ui_wait "Security: encrypt" >/dev/null
+ui_keys y
+check "compose: several keys for an address: a choice" ui_wait "Several keys for team@example.org: which one (1-2)?"
+# the fingerprint on the second line of the choice
+chosen=$(ui_screen | grep -oE "2  [0-9A-F]{40}" | head -1 | cut -c4-)
+ui_keys 2
+check "compose: sent with the key chosen" ui_wait "1 message sent." 30
+t1=$(sed -n 's/^team1=//p' "$T/keys/keys")
+t2=$(sed -n 's/^team2=//p' "$T/keys/keys")
+other=$([ "$chosen" = "$t1" ] && echo "$t2" || echo "$t1")
+for _ in $(seq 100); do grep -lq "^To: Team" "$SMTP_MAILDIR"/new/* 2>/dev/null && break; sleep 0.1; done
+TD=$(grep -l "^To: Team" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
+sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$TD" | tr -d '\r' > "$T/team.asc"
+$G --list-packets "$T/team.asc" > "$T/team.packets" 2>&1
+subs() { $G --with-colons --list-keys "$1" | awk -F: '/^sub/{print $5}'; }
+check "compose: the choice listed a team key second" eval '[ "$chosen" = "$t1" ] || [ "$chosen" = "$t2" ]'
+check "compose: encrypted to the key chosen (and self), not to the other" eval '[ "$(grep -c "pubkey enc packet" "$T/team.packets")" = 2 ] && grep -q "$(subs "$chosen")" "$T/team.packets" && ! grep -q "$(subs "$other")" "$T/team.packets"'
 ui_keys q
 ui_exited >/dev/null
 
