@@ -42,6 +42,18 @@ struct verdict {
 
 /* ---- running GnuPG ---- */
 
+/* Answers asked for one message before it is shown as not decrypted. */
+#define VERDICT_PASSPHRASE_TRIES 3
+
+/* Did an operation fail on a wrong passphrase (then ask again)? */
+static bool bad_passphrase(const struct crypto_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].error && strstr(r->v[i].error, "Bad passphrase"))
+			return true;
+	return false;
+}
+
 struct scan {
 	bool any;    /* something signed or encrypted may be there */
 	bool secret; /* ... and something may need a secret key */
@@ -75,17 +87,19 @@ static enum mime_walk_ret scan_part(const mime_part_t *p, void *ud)
  * inside the op that opened the message). */
 static char *ask_passphrase(void *ud, const char *uid_hint, bool prev_bad)
 {
-	struct ui *u = ud;
-	char *q = xasprintf("%sPassphrase for %s: ", prev_bad ? "Wrong passphrase. " : "", uid_hint);
-	char *pw = prompt_secret(u, q);
+	struct verdict_ask *a = ud;
+	char *q = xasprintf("%sPassphrase for %s: ", prev_bad || a->was_bad ? "Wrong passphrase. " : "", uid_hint);
+	char *pw = prompt_secret(a->u, q);
 	free(q);
+	a->asked = true;
 	return pw;
 }
 
-crypto_t *verdict_crypto(struct ui *u, const char *what)
+crypto_t *verdict_crypto(struct ui *u, const char *what, struct verdict_ask *ask)
 {
 	bool loopback = conf_bool(u->conf, -1, OPT_ID_crypt_pinentry_loopback);
-	struct crypto_opts o = { .passphrase = loopback ? ask_passphrase : NULL, .passphrase_ud = u };
+	*ask = (struct verdict_ask){ .u = u };
+	struct crypto_opts o = { .passphrase = loopback ? ask_passphrase : NULL, .passphrase_ud = ask };
 	char *err = NULL;
 	crypto_t *c = crypto_new(&o, &err);
 	if (!c) {
@@ -121,11 +135,19 @@ struct verdict *verdict_new(struct ui *u, const mime_msg_t *m)
 	mime_walk(m, scan_part, &s);
 	if (!s.any)
 		return NULL;
-	crypto_t *c = verdict_crypto(u, "Signatures are not checked");
+	struct verdict_ask ask;
+	crypto_t *c = verdict_crypto(u, "Signatures are not checked", &ask);
 	if (!c)
 		return NULL;
 	bool left = verdict_screen_leave(u, s.secret);
 	struct crypto_report *r = crypto_process(c, m);
+	/* loopback: GnuPG asks once per operation, a wrong answer fails it */
+	for (int tries = 1; tries < VERDICT_PASSPHRASE_TRIES && ask.asked && bad_passphrase(r); tries++) {
+		crypto_report_free(&r);
+		ask.asked = false;
+		ask.was_bad = true;
+		r = crypto_process(c, m);
+	}
 	verdict_screen_back(left);
 	crypto_free(&c);
 	if (r->n == 0) {

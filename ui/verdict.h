@@ -21,9 +21,16 @@ struct verdict;
  * outlive the verdict. */
 struct verdict *verdict_new(struct ui *u, const mime_msg_t *m);
 void verdict_free(struct verdict **v);
+/* Loopback passphrases (crypt_pinentry_loopback): the caller's, living as
+ * long as the crypto_t. */
+struct verdict_ask {
+	struct ui *u;
+	bool asked;   /* the prompt was shown */
+	bool was_bad; /* set by the caller before retrying: say the last answer was wrong */
+};
 /* A GnuPG context that asks for passphrases the way the user chose; NULL
  * with "what: why" on the message line. */
-crypto_t *verdict_crypto(struct ui *u, const char *what);
+crypto_t *verdict_crypto(struct ui *u, const char *what, struct verdict_ask *ask);
 /* Leave the screen to gpg-agent's pinentry while GnuPG may ask (may_ask,
  * and crypt_pinentry_loopback off); true when it was left.  Then
  * verdict_screen_back with that answer. */

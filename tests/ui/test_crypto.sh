@@ -80,19 +80,22 @@ FAKE=$(printf '\342\227\206 part 1: PGP/MIME signed: good signature from Alice <
 # inline PGP: a clearsigned block with unsigned text before and after it
 { hdr 'Alice <alice@example.org>' 'Inline note' 3
   text_entity "$(printf 'Unsigned words before.\n%s\nUnsigned words after.' "$(echo "Clearsigned words of Alice." | $G -u alice@example.org --clearsign)")"; } | add inline
+# to Bob, whose key has a passphrase: asked through our masked prompt (loopback)
+{ hdr 'Alice <alice@example.org>' 'For Bob note' 2; text_entity "Bob-only words 5512" | encrypted_entity bob@example.org; } | add bob
 store_index "$DATA" work
 
 cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
 set sidebar_visible = no
 set threads = no
+set crypt_pinentry_loopback = yes
 account work
 set imap_url = imaps://alice@imap.work.example
 set from = "Alice <alice@example.org>"
 EOF
 
 ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
-check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:8"
+check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:9"
 
 # open the message with SUBJECT (an index search), wait for its verdict
 back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
@@ -157,6 +160,22 @@ open_msg "Inline note"
 scheck "inline: the verdict says the text around the block is not covered" 'verdict_row | grep -q "part 1: inline PGP signed: good signature from Alice.*; the text around it is not covered"'
 scheck "inline: the unsigned text before, the block, the unsigned text after, each marked" 'ui_screen | grep -A1 "── unsigned text of part 1 ──" | grep -q "Unsigned words before." && ui_screen | grep -A1 "── part 1 (signed block) begins ──" | grep -q "Clearsigned words of Alice." && ui_screen | grep -B1 "Unsigned words after." | grep -q "── unsigned text of part 1 ──"'
 scheck "inline: the armor lines are not shown" '! ui_screen | grep -q "BEGIN PGP SIGNED MESSAGE"'
+
+ui_keys q
+ui_wait "-- muttlike: work/INBOX" >/dev/null
+ui_keys /
+ui_type "For Bob note"
+ui_keys Enter Enter
+check "loopback: our masked prompt asks for Bob's passphrase" ui_wait "Passphrase for "
+ui_type "not-the-one"
+ui_keys Enter
+check "loopback: a wrong answer is asked again" ui_wait "Wrong passphrase. Passphrase for"
+ui_type "bob-secret"
+check "loopback: the answer is masked while typed" ui_wait "**********"
+scheck "loopback: no answer in clear on the screen" '! ui_screen | grep -q "bob-secret\|not-the-one"'
+ui_keys Enter
+check "loopback: the right one decrypts" ui_wait "Bob-only words 5512"
+scheck "loopback: the verdict says decrypted" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: decrypted; good signature from Alice"'
 
 open_msg "Fake verdict note"
 scheck "fake: the real verdict row names Mallory" 'verdict_row | grep -q "^\` part 1: PGP/MIME signed: good signature from Mallory <mallory@example.org>"'

@@ -232,7 +232,8 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 	bool sign = cc->sign && !draft, encrypt = cc->encrypt;
 	if (!sign && !encrypt && (!opp || draft))
 		return true;
-	crypto_t *cx = verdict_crypto(u, draft ? "Not postponed" : "Not sent");
+	struct verdict_ask ask;
+	crypto_t *cx = verdict_crypto(u, draft ? "Not postponed" : "Not sent", &ask);
 	if (!cx)
 		return false;
 	struct recipients r = { 0 };
