@@ -84,11 +84,14 @@ FAKE=$(printf '\342\227\206 part 1: PGP/MIME signed: good signature from Alice <
 { hdr 'Alice <alice@example.org>' 'For Bob note' 2; text_entity "Bob-only words 5512" | encrypted_entity bob@example.org; } | add bob
 store_index "$DATA" work
 
+printf '#!/bin/sh\necho "My answer." >> "$1"\n' > "$T/reply-editor.sh"
+chmod +x "$T/reply-editor.sh"
 cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
 set sidebar_visible = no
 set threads = no
 set crypt_pinentry_loopback = yes
+set editor = "$T/reply-editor.sh"
 account work
 set imap_url = imaps://alice@imap.work.example
 set from = "Alice <alice@example.org>"
@@ -143,6 +146,11 @@ open_msg "Encrypted note"
 scheck "encrypted: decrypted and signed by Alice" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: decrypted; good signature from Alice"'
 scheck "encrypted: the plaintext is shown" 'ui_screen | grep -q "$SECRET"'
 scheck "encrypted: not the ciphertext" '! ui_screen | grep -q "BEGIN PGP MESSAGE"'
+ui_keys r
+check "reply to an encrypted message: encrypted by default" ui_wait "Security: encrypt (PGP/MIME)"
+ui_keys q
+ui_wait "Abort this message?" >/dev/null && ui_keys y
+ui_wait "Message aborted." >/dev/null
 
 back
 scheck "index: an encrypted message signed good by its From: is V once read" '[ "$(mark_of "Encrypted note")" = V ]'

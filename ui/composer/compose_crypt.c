@@ -21,13 +21,30 @@
 #include "util.h"
 #include "verdict.h"
 
-void compose_crypt_init(struct ui *u, struct compose_crypt *cc)
+/* Was the message at path sent encrypted (its top part)?  Then so is
+ * the answer, as mutt's crypt_replyencrypt does. */
+static bool orig_encrypted(const char *path, enum crypto_proto *proto)
+{
+	mime_msg_t *m = NULL;
+	if (!path || mime_msg_parse_file(path, &m) != MIME_OK)
+		return false;
+	const char *t = mime_part_type(mime_msg_root(m));
+	bool pgp = strcmp(t, "multipart/encrypted") == 0;
+	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	mime_msg_free(&m);
+	if (pgp || smime)
+		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
+	return pgp || smime;
+}
+
+void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path)
 {
 	*cc = (struct compose_crypt){
 		.sign = conf_bool(u->conf, u->account, OPT_ID_crypt_autosign),
 		.proto = strcmp(conf_str(u->conf, u->account, OPT_ID_crypt_protocol), "smime") == 0 ? CRYPTO_SMIME
 												    : CRYPTO_OPENPGP,
 	};
+	cc->encrypt = orig_encrypted(orig_path, &cc->proto);
 }
 
 char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc)

@@ -441,6 +441,6 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 			cv->fcc = xstrdup("Sent");
 	}
 	cv->lv.count = compose_att_count(c);
-	compose_crypt_init(u, &cv->crypt);
+	compose_crypt_init(u, &cv->crypt, compose_orig_path(c));
 	return &cv->base;
 }

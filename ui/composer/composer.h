@@ -54,8 +54,10 @@ struct compose_crypt {
 	enum crypto_proto proto;
 	bool chosen; /* set with pgp-menu: crypt_opportunistic_encrypt no longer decides */
 };
-/* From the account's options: crypt_autosign, crypt_protocol. */
-void compose_crypt_init(struct ui *u, struct compose_crypt *cc);
+/* From the account's options: crypt_autosign, crypt_protocol; encrypted
+ * when the message answered or forwarded (orig_path, may be NULL) came
+ * encrypted. */
+void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path);
 /* pgp-menu: sign, encrypt, both, PGP/MIME or S/MIME, none. */
 void compose_crypt_menu(struct ui *u, struct compose_crypt *cc);
 /* The state for the compose screen's header.  New string. */
