@@ -415,10 +415,16 @@ static void draw_vline(struct ui *u, struct pager_view *p, const struct vline *v
 	free(seg);
 }
 
-/* Body rows: the verdict's rows come first. */
+/* The verdict's rows come first, leaving the body one row at least. */
+static int verdict_above(const struct pager_view *p)
+{
+	int n = verdict_rows(p->verdict), max = ui_content_rows() - 1;
+	return n < max ? n : max > 0 ? max : 0;
+}
+
 static int page_rows(const struct pager_view *p)
 {
-	int n = ui_content_rows() - verdict_rows(p->verdict);
+	int n = ui_content_rows() - verdict_above(p);
 	return n > 1 ? n : 1;
 }
 
@@ -426,8 +432,8 @@ static void pager_draw(struct ui *u, struct view *v)
 {
 	struct pager_view *p = (struct pager_view *)v;
 	layout(u, p, COLS);
-	int rows = page_rows(p), above = verdict_rows(p->verdict);
-	verdict_draw(u, p->verdict, ui_top_row());
+	int rows = page_rows(p), above = verdict_above(p);
+	verdict_draw(u, p->verdict, ui_top_row(), above);
 	for (int r = 0; r < rows; r++) {
 		size_t i = p->top + (size_t)r;
 		int y = ui_top_row() + above + r;

@@ -202,9 +202,9 @@ static void draw_row(struct ui *u, int y, const char *text, bool ok)
 	draw_text(y, 2, COLS - 2, text, a);
 }
 
-void verdict_draw(struct ui *u, const struct verdict *v, int y)
+void verdict_draw(struct ui *u, const struct verdict *v, int y, int max)
 {
-	int rows = verdict_rows(v);
+	int rows = verdict_rows(v) < max ? verdict_rows(v) : max;
 	for (int i = 0; i < rows; i++) {
 		if (i == rows - 1 && v->r->n > (size_t)rows) {
 			char *more = xasprintf("%zu more signed or encrypted parts (their marks are in the text)%s",

@@ -38,8 +38,8 @@ bool verdict_screen_leave(struct ui *u, bool may_ask);
 void verdict_screen_back(bool left);
 /* Rows the verdict takes above the body (0 for NULL). */
 int verdict_rows(const struct verdict *v);
-/* Draw them from row y on. */
-void verdict_draw(struct ui *u, const struct verdict *v, int y);
+/* Draw them from row y on, in at most max rows. */
+void verdict_draw(struct ui *u, const struct verdict *v, int y, int max);
 /* The index's V mark: every signature of msgid's message was good, by a
  * valid key of its From: address, when the pager opened it in this run
  * (kept in memory only; the index never calls GnuPG). */
