@@ -426,6 +426,8 @@ static void read_tags(notmuch_tags_t *t, struct mv_entry *e)
 	strbuf_init(&b);
 	for (; t && notmuch_tags_valid(t); notmuch_tags_move_to_next(t)) {
 		const char *tag = notmuch_tags_get(t);
+		/* notmuch's own crypto tags: marks in the index, and tags still */
+		e->flags |= strcmp(tag, "signed") == 0 ? MV_SIGNED : strcmp(tag, "encrypted") == 0 ? MV_ENCRYPTED : 0;
 		unsigned f = mv_flags_from_tag(tag);
 		if (f) {
 			e->flags |= f;

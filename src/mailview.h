@@ -60,6 +60,8 @@ enum mv_flag {
 	MV_PASSED = 1 << 5,
 	MV_MATCH = 1 << 6, /* thread view: the message matches the folder's query */
 	MV_INBOX = 1 << 7, /* notmuch's habitual "inbox" tag, not shown as a tag */
+	MV_SIGNED = 1 << 8,    /* notmuch's "signed" tag (the top part is multipart/signed); still a tag */
+	MV_ENCRYPTED = 1 << 9, /* notmuch's "encrypted" tag (multipart/encrypted); still a tag */
 };
 
 struct mv_entry {

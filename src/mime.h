@@ -229,6 +229,7 @@ enum mime_line_kind {
 	MIME_LINE_QUOTED,     /* quote_level > 0 */
 	MIME_LINE_SIGNATURE,  /* the "-- " line and everything after it in that part */
 	MIME_LINE_ATTACHMENT, /* "[-- ... --]": placeholders and notices */
+	MIME_LINE_MARK,       /* added by a part hook (mime_render_mark), never by message content */
 };
 
 struct mime_line {
@@ -237,14 +238,29 @@ struct mime_line {
 	const char *text; /* sanitized, no '\n'; may hold '\t' (the pager expands tabs) */
 };
 
+struct mime_render_ctx; /* a rendering under way (for part hooks) */
 struct mime_render_opts {
 	const char *header_list;       /* headers to show, e.g. "Date From To Cc Subject"; NULL/"": none */
 	const char *alternative_order; /* NULL: "text/plain text/html"; "text" or "text/STAR" (a literal *) matches a major type */
 	const char *html_filter;       /* NULL/"": the built-in converter */
 	int html_filter_timeout_ms;    /* 0: 5000 */
+	/* Called before each part is rendered, with the message it lies in
+	 * (the one given to mime_render, or one given to mime_render_message):
+	 * true when the hook rendered the part itself through the
+	 * mime_render_* calls below, false to render it as usual.  NULL: none.
+	 * The pager shows what a signature covers or what was decrypted here. */
+	bool (*part_hook)(void *ud, struct mime_render_ctx *ctx, const mime_msg_t *m, const mime_part_t *p);
+	void *hook_ud;
 };
 
 typedef struct mime_view mime_view_t;
+/* For a part hook: a MIME_LINE_MARK line (text is sanitized here). */
+void mime_render_mark(struct mime_render_ctx *ctx, const char *text);
+/* For a part hook: m's root entity (its headers in header_list, then its
+ * body) in place of the part; the hook is called for m's parts in turn. */
+void mime_render_message(struct mime_render_ctx *ctx, const mime_msg_t *m);
+/* For a part hook: text (UTF-8 or not; sanitized here) as body lines. */
+void mime_render_text(struct mime_render_ctx *ctx, const char *s, size_t len);
 
 /* Lay the message out as lines.  Blocks while html_filter runs (at most
  * the timeout).  Never fails. */

@@ -26,7 +26,7 @@ struct mime_view {
 	size_t bytes;
 };
 
-struct render {
+struct mime_render_ctx {
 	const mime_msg_t *m;
 	const struct mime_render_opts *o;
 	mime_view_t *v;
@@ -109,7 +109,7 @@ static void urls_scan(mime_view_t *v, const char *s)
 /* ---- lines ---- */
 
 /* Take ownership of text (already sanitized). */
-static void add_line(struct render *r, enum mime_line_kind kind, int level, char *text)
+static void add_line(struct mime_render_ctx *r, enum mime_line_kind kind, int level, char *text)
 {
 	mime_view_t *v = r->v;
 	if (v->n == v->cap) {
@@ -122,8 +122,8 @@ static void add_line(struct render *r, enum mime_line_kind kind, int level, char
 		urls_scan(v, text);
 }
 
-static void add_notice(struct render *r, const char *fmt, ...) ML_PRINTF(2, 3);
-static void add_notice(struct render *r, const char *fmt, ...)
+static void add_notice(struct mime_render_ctx *r, const char *fmt, ...) ML_PRINTF(2, 3);
+static void add_notice(struct mime_render_ctx *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -151,7 +151,7 @@ static int quote_level(const char *s, size_t n)
 }
 
 /* Split text into classified, sanitized lines. */
-static void emit_text(struct render *r, const char *s, size_t len)
+static void emit_text(struct mime_render_ctx *r, const char *s, size_t len)
 {
 	bool sig = false;
 	size_t i = 0;
@@ -238,7 +238,7 @@ static void human_size(size_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f MB", (double)n / (1024.0 * 1024.0));
 }
 
-static void placeholder(struct render *r, const struct mime_part *p)
+static void placeholder(struct mime_render_ctx *r, const struct mime_part *p)
 {
 	char size[32];
 	human_size(p->size, size, sizeof(size));
@@ -265,7 +265,7 @@ static char *html_sniff_charset(const char *s, size_t len)
 	return NULL;
 }
 
-static void html_convert(struct render *r, const char *html, size_t len, struct strbuf *out)
+static void html_convert(struct mime_render_ctx *r, const char *html, size_t len, struct strbuf *out)
 {
 	const char *cmd = r->o ? r->o->html_filter : NULL;
 	if (cmd && *cmd) {
@@ -280,7 +280,7 @@ static void html_convert(struct render *r, const char *html, size_t len, struct 
 }
 
 /* The part's text as UTF-8 in out: transfer decoding, charset, HTML. */
-static void part_text(struct render *r, const struct mime_part *p, bool html, struct strbuf *out)
+static void part_text(struct mime_render_ctx *r, const struct mime_part *p, bool html, struct strbuf *out)
 {
 	char *raw;
 	size_t len;
@@ -310,7 +310,7 @@ static void part_text(struct render *r, const struct mime_part *p, bool html, st
 	free(raw);
 }
 
-static void render_text(struct render *r, const struct mime_part *p, bool html)
+static void render_text(struct mime_render_ctx *r, const struct mime_part *p, bool html)
 {
 	if (r->body_started)
 		placeholder(r, p);
@@ -330,7 +330,7 @@ static bool is_msgid_name(const char *n)
 	       strcasecmp(n, "references") == 0;
 }
 
-static void render_headers(struct render *r, const struct mime_fields *f)
+static void render_headers(struct mime_render_ctx *r, const struct mime_fields *f)
 {
 	const char *list = r->o && r->o->header_list ? r->o->header_list : "";
 	bool any = false;
@@ -397,16 +397,16 @@ static const struct mime_part *alt_choose(const struct mime_part *p, const char 
 
 /* ---- parts ---- */
 
-static void render_part(struct render *r, const struct mime_part *p);
+static void render_part(struct mime_render_ctx *r, const struct mime_part *p);
 
-static void render_cut(struct render *r, const struct mime_part *p)
+static void render_cut(struct mime_render_ctx *r, const struct mime_part *p)
 {
 	placeholder(r, p);
 	if (p->cut == MIME_CUT_DEPTH)
 		add_notice(r, "[-- nested more than %d levels deep; not shown (save it to read it) --]", MIME_MAX_DEPTH);
 }
 
-static void render_message(struct render *r, const struct mime_part *p)
+static void render_message(struct mime_render_ctx *r, const struct mime_part *p)
 {
 	placeholder(r, p);
 	if (!p->child)
@@ -418,7 +418,7 @@ static void render_message(struct render *r, const struct mime_part *p)
 	r->body_started = started || r->body_started;
 }
 
-static void render_multipart(struct render *r, const struct mime_part *p)
+static void render_multipart(struct mime_render_ctx *r, const struct mime_part *p)
 {
 	if (strcmp(p->type, "multipart/alternative") == 0) {
 		const struct mime_part *c = alt_choose(p, r->o ? r->o->alternative_order : NULL);
@@ -442,9 +442,11 @@ static bool shown_inline(const struct mime_part *p)
 	return strncmp(p->type, "text/", 5) == 0 || strcmp(p->type, "message/delivery-status") == 0;
 }
 
-static void render_part(struct render *r, const struct mime_part *p)
+static void render_part(struct mime_render_ctx *r, const struct mime_part *p)
 {
 	if (r->full)
+		return;
+	if (r->o && r->o->part_hook && r->o->part_hook(r->o->hook_ud, r, r->m, p))
 		return;
 	if (p->cut == MIME_CUT_DEPTH)
 		render_cut(r, p);
@@ -460,10 +462,29 @@ static void render_part(struct render *r, const struct mime_part *p)
 
 mime_view_t *mime_render(const mime_msg_t *m, const struct mime_render_opts *opts)
 {
-	struct render r = { .m = m, .o = opts, .v = xcalloc(1, sizeof(mime_view_t)) };
+	struct mime_render_ctx r = { .m = m, .o = opts, .v = xcalloc(1, sizeof(mime_view_t)) };
 	render_headers(&r, &m->root->fields);
 	render_part(&r, m->root);
 	return r.v;
+}
+
+void mime_render_mark(struct mime_render_ctx *r, const char *text)
+{
+	add_line(r, MIME_LINE_MARK, 0, text_sanitize(text, strlen(text), false));
+}
+
+void mime_render_message(struct mime_render_ctx *r, const mime_msg_t *m)
+{
+	const mime_msg_t *outer = r->m;
+	r->m = m;
+	render_headers(r, &m->root->fields);
+	render_part(r, m->root);
+	r->m = outer;
+}
+
+void mime_render_text(struct mime_render_ctx *r, const char *s, size_t len)
+{
+	emit_text(r, s, len);
 }
 
 void mime_view_free(mime_view_t **vp)

@@ -32,6 +32,7 @@
 #include "ui.h"
 #include "uistate.h"
 #include "util.h"
+#include "verdict.h"
 #include "view.h"
 
 #define INDEX_SLICE_MS 12
@@ -170,12 +171,18 @@ static void fmt_size(struct strbuf *b, const char *file)
 		strbuf_addf(b, "%.1fM", s / (1024 * 1024));
 }
 
-static void fmt_flags(struct strbuf *b, const struct mv_entry *e, bool selected)
+static void fmt_flags(struct ui *u, struct strbuf *b, const struct mv_entry *e, bool selected)
 {
 	char c[4] = "   ";
 	c[0] = selected ? '*' : (e->flags & MV_DELETED) ? 'D' : (e->flags & MV_UNREAD) ? 'N' : ' ';
 	c[1] = (e->flags & MV_FLAGGED) ? '!' : (e->flags & MV_REPLIED) ? 'r' : ' ';
-	c[2] = (e->flags & MV_ATTACHMENT) ? '@' : ' ';
+	/* signed or encrypted (notmuch's tags: no GnuPG here), V when the
+	 * pager found a good signature matching From: in this run */
+	c[2] = verdict_seen(u, e->id)             ? 'V'
+	       : (e->flags & MV_ENCRYPTED)        ? 'E'
+	       : (e->flags & MV_SIGNED)           ? 'S'
+	       : (e->flags & MV_ATTACHMENT)       ? '@'
+	                                          : ' ';
 	strbuf_adds(b, c);
 }
 
@@ -215,7 +222,7 @@ static enum color_obj expand(struct ui *u, char ch, const char *arg, const struc
 {
 	switch (ch) {
 	case 'C': strbuf_addf(tmp, "%zu", num + 1); return CO_normal;
-	case 'Z': fmt_flags(tmp, e, selected); return CO_index_flags;
+	case 'Z': fmt_flags(u, tmp, e, selected); return CO_index_flags;
 	case '{': fmt_date(tmp, arg, e->date); return CO_index_date;
 	case 'd':
 	case 'D': fmt_date(tmp, conf_str(u->conf, -1, OPT_ID_date_format), e->date); return CO_index_date;

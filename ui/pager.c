@@ -24,6 +24,7 @@
 #include "ui.h"
 #include "uistate.h"
 #include "util.h"
+#include "verdict.h"
 #include "view.h"
 
 #define RAW_HEADER_MAX (256 * 1024)
@@ -49,6 +50,7 @@ struct pager_view {
 	char *title;   /* owned */
 	mime_msg_t *msg;
 	mime_view_t *mview;
+	struct verdict *verdict; /* owned: signatures and decryption, NULL when nothing is signed or encrypted */
 	char *text;    /* owned: a text page's content */
 	struct src_line *src;
 	size_t nsrc, src_cap;
@@ -214,6 +216,7 @@ static void build_from_message(struct ui *u, struct pager_view *p)
 		.alternative_order = conf_str(u->conf, -1, OPT_ID_alternative_order),
 		.html_filter = conf_str(u->conf, -1, OPT_ID_html_filter),
 	};
+	verdict_render_opts(p->verdict, &o);
 	if (!p->mview)
 		p->mview = mime_render(p->msg, &o);
 	if (p->all_headers)
@@ -358,6 +361,7 @@ static attr_t kind_attr(struct ui *u, const struct src_line *s)
 	case MIME_LINE_QUOTED: return theme_attr(u->th, q[(s->level > 0 ? s->level - 1 : 0) % 5]);
 	case MIME_LINE_SIGNATURE: return theme_attr(u->th, CO_signature);
 	case MIME_LINE_ATTACHMENT: return theme_attr(u->th, CO_attachment);
+	case MIME_LINE_MARK: return A_REVERSE; /* ours (verdict.c): no theme or message changes it */
 	default: return theme_attr(u->th, CO_normal);
 	}
 }
@@ -411,19 +415,28 @@ static void draw_vline(struct ui *u, struct pager_view *p, const struct vline *v
 	free(seg);
 }
 
-static int page_rows(void)
+/* The verdict's rows come first, leaving the body one row at least. */
+static int verdict_above(const struct pager_view *p)
 {
-	return ui_content_rows();
+	int n = verdict_rows(p->verdict), max = ui_content_rows() - 1;
+	return n < max ? n : max > 0 ? max : 0;
+}
+
+static int page_rows(const struct pager_view *p)
+{
+	int n = ui_content_rows() - verdict_above(p);
+	return n > 1 ? n : 1;
 }
 
 static void pager_draw(struct ui *u, struct view *v)
 {
 	struct pager_view *p = (struct pager_view *)v;
 	layout(u, p, COLS);
-	int rows = page_rows();
+	int rows = page_rows(p), above = verdict_above(p);
+	verdict_draw(u, p->verdict, ui_top_row(), above);
 	for (int r = 0; r < rows; r++) {
 		size_t i = p->top + (size_t)r;
-		int y = ui_top_row() + r;
+		int y = ui_top_row() + above + r;
 		if (i < p->nvl)
 			draw_vline(u, p, &p->vl[i], y);
 		else
@@ -435,7 +448,7 @@ static void pager_status(struct ui *u, struct view *v, struct strbuf *b)
 {
 	(void)u;
 	struct pager_view *p = (struct pager_view *)v;
-	size_t rows = (size_t)page_rows();
+	size_t rows = (size_t)page_rows(p);
 	const char *where = p->nvl <= rows ? "all" : p->top + rows >= p->nvl ? "end" : NULL;
 	strbuf_addf(b, "-- %s", p->title);
 	if (where)
@@ -460,9 +473,12 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 		free(now);
 		return false;
 	}
+	struct verdict *vd = verdict_new(u, m);
+	verdict_free(&p->verdict);
 	mime_msg_free(&p->msg);
 	mime_view_free(&p->mview);
 	p->msg = m;
+	p->verdict = vd;
 	free(p->file);
 	p->file = now ? now : xstrdup(file);
 	free(p->msgid);
@@ -472,6 +488,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	const char *subj = mime_msg_header(m, MIME_H_SUBJECT);
 	p->title = xstrdup(subj ? subj : "(no subject)");
 	p->top = 0;
+	verdict_remember(u, p->verdict, p->msgid);
 	build(u, p);
 	return true;
 }
@@ -480,7 +497,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 
 static void pager_scroll(struct pager_view *p, long d)
 {
-	long rows = page_rows();
+	long rows = page_rows(p);
 	long max = (long)p->nvl - rows;
 	if (max < 0)
 		max = 0;
@@ -495,11 +512,11 @@ static void pager_scroll(struct pager_view *p, long d)
 #define PV(v) ((struct pager_view *)(v))
 static void op_next_line(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), 1); }
 static void op_prev_line(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), -1); }
-static void op_half_down(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), page_rows() / 2); }
-static void op_half_up(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), -page_rows() / 2); }
+static void op_half_down(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), page_rows(PV(v)) / 2); }
+static void op_half_up(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), -page_rows(PV(v)) / 2); }
 static void op_top(struct ui *u, struct view *v) { (void)u; PV(v)->top = 0; }
 static void op_bottom(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), (long)PV(v)->nvl); }
-static void op_prev_page(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), -(page_rows() - 1)); }
+static void op_prev_page(struct ui *u, struct view *v) { (void)u; pager_scroll(PV(v), -(page_rows(PV(v)) - 1)); }
 
 static void step(struct ui *u, struct view *v, int dir)
 {
@@ -531,12 +548,12 @@ static void op_prev_unread(struct ui *u, struct view *v) { step(u, v, NAV_PREV_U
 static void op_next_page(struct ui *u, struct view *v)
 {
 	struct pager_view *p = PV(v);
-	if (p->top + (size_t)page_rows() >= p->nvl) {
+	if (p->top + (size_t)page_rows(p) >= p->nvl) {
 		if (p->msg)
 			step(u, v, NAV_NEXT_UNREAD); /* mutt: Space at the end goes on to the next unread message */
 		return;
 	}
-	pager_scroll(p, page_rows() - 1);
+	pager_scroll(p, page_rows(p) - 1);
 }
 
 static void op_toggle_quoted(struct ui *u, struct view *v)
@@ -676,6 +693,7 @@ static void pager_destroy(struct view *v)
 	struct pager_view *p = PV(v);
 	clear_src(p);
 	mime_view_free(&p->mview);
+	verdict_free(&p->verdict);
 	mime_msg_free(&p->msg);
 	if (p->have_search)
 		regfree(&p->search);

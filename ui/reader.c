@@ -33,6 +33,7 @@
 #include "ui.h"
 #include "uistate.h"
 #include "util.h"
+#include "verdict.h"
 #include "view.h"
 
 static void redirect_stderr(const conf_t *c)
@@ -110,6 +111,7 @@ static void reader_free(struct ui *u)
 	free(u->last_search);
 	free(u->opener);
 	free(u->opener_url);
+	verdict_forget(u);
 }
 
 static const struct view_ops views = {

@@ -94,6 +94,8 @@ struct ui {
 	const char *const *(*folders)(struct ui *u);
 	pid_t opener_pid;      /* url_opener still running, 0 none (help.c) */
 	char *opener, *opener_url; /* owned: its name and URL, for the report */
+	char **verified;       /* owned: Message-IDs the pager found well signed in this run (verdict.c) */
+	size_t nverified;
 };
 
 /* A mouse event returned by ui_getkey (not bindable); details in u->mouse_y/x/button. */

@@ -13,6 +13,9 @@
 #                       the observable end of a background pass;
 #                       rig_lists counts the passes begun (each starts
 #                       with a LIST).
+#   ui_rig_rc FILE DATA EDITOR
+#                       an rc (mode 600) for account "work" (Alice) on both
+#                       servers, data_dir DATA, the scripted EDITOR, no sidebar
 #   ui_smtp_start       a private Postfix (tests/integration/smtp-rig) in
 #                       SMTPDIR; sources smtp.env (SMTP_*).  Status 1 when it
 #                       cannot start (the caller decides whether that fails).
@@ -58,4 +61,19 @@ ui_smtp_start() {
 	"$UI_SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null 2>&1 || return 1
 	# shellcheck disable=SC1091
 	source "$SMTPDIR/smtp.env"
+}
+
+ui_rig_rc() { # FILE DATA EDITOR
+	cat > "$1" <<EOF
+set data_dir = "$2"
+set editor = "$3"
+set sidebar_visible = no
+account work
+set imap_url = "imaps://$RIG_USER@127.0.0.1:$RIG_IMAPS_PORT"
+set imap_pass = "$RIG_PASS"
+set tls_ca_file = "$RIG_CA"
+set smtp_url = "smtp://$RIG_USER@127.0.0.1:$SMTP_SUBMISSION_PORT"
+set from = "Alice <alice@example.org>"
+EOF
+	chmod 600 "$1"
 }

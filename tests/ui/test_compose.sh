@@ -45,18 +45,7 @@ chmod +x "$T/editor.sh"
 export EDITOR_MODE_FILE=$T/editor.mode
 mode() { echo "$1" > "$T/editor.mode"; }
 
-cat > "$T/a.rc" <<EOF
-set data_dir = "$DATA"
-set editor = "$T/editor.sh"
-set sidebar_visible = no
-account work
-set imap_url = "imaps://$RIG_USER@127.0.0.1:$RIG_IMAPS_PORT"
-set imap_pass = "$RIG_PASS"
-set tls_ca_file = "$RIG_CA"
-set smtp_url = "smtp://$RIG_USER@127.0.0.1:$SMTP_SUBMISSION_PORT"
-set from = "Alice <alice@example.org>"
-EOF
-chmod 600 "$T/a.rc"
+ui_rig_rc "$T/a.rc" "$DATA" "$T/editor.sh"
 
 "$MUTTLIKE_BIN" -F "$T/a.rc" sync >"$T/sync1.log" 2>&1
 check "the first sync fills the store" grep -q "Lunch plans" -r "$DATA/mail/work/INBOX/cur"

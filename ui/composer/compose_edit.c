@@ -210,7 +210,7 @@ static bool render_for_send(struct ui *u, compose_t *c, char **msg, size_t *len,
 	return st == COMPOSE_OK;
 }
 
-bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
+bool compose_queue(struct ui *u, compose_t *c, const struct compose_crypt *cc, const char *fcc, bool *sending)
 {
 	*sending = false;
 	char *sender = NULL, **rcpts = NULL, *err = NULL, *msg = NULL, *copy = NULL;
@@ -222,7 +222,8 @@ bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
 	}
 	outbox_t *ob = NULL;
 	char *id = NULL;
-	if (render_for_send(u, c, &msg, &len, &copy, &clen) && (ob = open_outbox(u))) {
+	if (render_for_send(u, c, &msg, &len, &copy, &clen) &&
+	    (!cc || compose_crypt_apply(u, cc, c, false, &msg, &len, &copy, &clen)) && (ob = open_outbox(u))) {
 		id = outbox_add(ob, msg, len, copy, clen, sender, rcpts, compose_orig_path(c), fcc, &err);
 		if (!id)
 			status_error(u, "Cannot queue the message: %s", err ? err : "?");
@@ -240,7 +241,7 @@ bool compose_queue(struct ui *u, compose_t *c, const char *fcc, bool *sending)
 	return true;
 }
 
-bool compose_postpone(struct ui *u, compose_t *c)
+bool compose_postpone(struct ui *u, compose_t *c, const struct compose_crypt *cc)
 {
 	struct compose_render_opts o = { .include_bcc = true, .user_agent = "muttlike/" MUTTLIKE_VERSION };
 	char *msg = NULL, *err = NULL;
@@ -252,6 +253,10 @@ bool compose_postpone(struct ui *u, compose_t *c)
 	if (compose_render(c, &o, true, &msg, &len, &err) != COMPOSE_OK) {
 		status_error(u, "%s", err ? err : "The draft cannot be written.");
 		free(err);
+		return false;
+	}
+	if (cc && !compose_crypt_apply(u, cc, c, true, &msg, &len, NULL, NULL)) {
+		free(msg);
 		return false;
 	}
 	char *dir = compose_folder_dir(u, IMAP_SPECIAL_DRAFTS), *file = NULL;

@@ -26,7 +26,7 @@
 #include "util.h"
 #include "view.h"
 
-#define HEADER_ROWS 7
+#define HEADER_ROWS 8
 
 struct compose_view {
 	struct view base;
@@ -35,6 +35,7 @@ struct compose_view {
 	bool file_ahead;  /* the file has text the draft could not take */
 	struct compose_origin origin; /* owned: a recalled draft, a held outbox entry */
 	char *fcc;        /* owned: the folder for the sent copy, "" for none */
+	struct compose_crypt crypt; /* sign, encrypt (pgp-menu) */
 	struct listview lv;
 };
 
@@ -71,6 +72,9 @@ static void draw_headers(struct ui *u, struct compose_view *cv, int y)
 	}
 	draw_field(u, y + 4, "Subject:", compose_subject(cv->c));
 	draw_field(u, y + 6, "Fcc:", *cv->fcc ? cv->fcc : "(none: no copy is kept)");
+	char *sec = compose_crypt_describe(u, &cv->crypt);
+	draw_field(u, y + 7, "Security:", sec);
+	free(sec);
 }
 
 static void human_size(char *buf, size_t n, size_t size)
@@ -194,7 +198,7 @@ static void op_send(struct ui *u, struct view *v)
 	if (!*compose_subject(cv->c) && !ui_yesno(u, "No subject. Send anyway?", false))
 		return;
 	bool sending;
-	if (!compose_queue(u, cv->c, cv->fcc, &sending))
+	if (!compose_queue(u, cv->c, &cv->crypt, cv->fcc, &sending))
 		return;
 	if (sending) /* else the reason is on the message line */
 		status_message(u, "Sending in the background...");
@@ -208,7 +212,7 @@ static void op_postpone(struct ui *u, struct view *v)
 		status_error(u, "The last edit could not be read back; press e to fix it first.");
 		return;
 	}
-	if (compose_postpone(u, cv->c))
+	if (compose_postpone(u, cv->c, &cv->crypt))
 		close_screen(u, cv, true);
 }
 
@@ -374,6 +378,11 @@ static void op_rename(struct ui *u, struct view *v)
 	free(line);
 }
 
+static void op_crypt_menu(struct ui *u, struct view *v)
+{
+	compose_crypt_menu(u, &cv_of(v)->crypt);
+}
+
 static const struct op compose_ops[] = {
 	{ "send-message", op_send },
 	{ "postpone-message", op_postpone },
@@ -389,6 +398,7 @@ static const struct op compose_ops[] = {
 	{ "edit-reply-to", op_edit_reply_to },
 	{ "ispell", op_ispell },
 	{ "edit-fcc", op_edit_fcc },
+	{ "pgp-menu", op_crypt_menu },
 	{ "exit", op_abort },
 	{ NULL, NULL },
 };
@@ -431,5 +441,6 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 			cv->fcc = xstrdup("Sent");
 	}
 	cv->lv.count = compose_att_count(c);
+	compose_crypt_init(u, &cv->crypt, compose_orig_path(c));
 	return &cv->base;
 }

@@ -124,7 +124,7 @@ static void run_bounce(struct ui *u, compose_t *c)
 	}
 	if (!compose_set_addrs(c, CF_TO, to, &err))
 		status_error(u, "%s", err ? err : "bad address");
-	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, &sending) && sending)
+	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, NULL, &sending) && sending)
 		status_message(u, "Message bounced; sending in the background.");
 	free(err);
 	free(to);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "crypto.h"
 #include "imap.h"
 
 struct ui;
@@ -43,6 +44,32 @@ void compose_op_recall(struct ui *u, struct view *v);
  * edit it: $EDITOR, then the compose screen (send queues the new text,
  * abort puts the old one back). */
 void compose_edit_queued(struct ui *u, const char *id);
+
+/* ---- compose_crypt.c: signing and encrypting (doc/crypto.md) ---- */
+
+struct compose;
+/* What the compose screen's pgp-menu chose for this message. */
+struct compose_crypt {
+	bool sign, encrypt;
+	enum crypto_proto proto;
+	bool chosen; /* set with pgp-menu: crypt_opportunistic_encrypt no longer decides */
+};
+/* From the account's options: crypt_autosign, crypt_protocol; encrypted
+ * when the message answered or forwarded (orig_path, may be NULL) came
+ * encrypted. */
+void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path);
+/* pgp-menu: sign, encrypt, both, PGP/MIME or S/MIME, none. */
+void compose_crypt_menu(struct ui *u, struct compose_crypt *cc);
+/* The state for the compose screen's header.  New string. */
+char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc);
+/* Sign and/or encrypt the rendered message *msg (and the Bcc copy *copy
+ * when not NULL) in place, for sending, or for a draft (encrypted to my
+ * own key only, when encrypt is chosen).  Recipient keys come from
+ * crypto_key_for (a choice when several match); false with the reason on
+ * the message line (a missing or refused key names its recipient), and
+ * then nothing may be queued. */
+bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, struct compose *c, bool draft, char **msg,
+			 size_t *len, char **copy, size_t *clen);
 
 /* ---- compose_edit.c: the draft's life (shared with the screen) ---- */
 
@@ -86,10 +113,11 @@ bool compose_save_file(struct ui *u, struct compose *c, char **edit_file);
  * sent copy, kept with the outbox entry ("" none, NULL the record).  *sending says whether a
  * sender took it; when not (no SMTP settings), the reason is on the
  * message line and the message waits in the outbox. */
-bool compose_queue(struct ui *u, struct compose *c, const char *fcc, bool *sending);
+bool compose_queue(struct ui *u, struct compose *c, const struct compose_crypt *cc, const char *fcc,
+		   bool *sending);
 /* Save it as a draft in the account's postponed folder (flags DS, no UID:
  * the sync uploads it). */
-bool compose_postpone(struct ui *u, struct compose *c);
+bool compose_postpone(struct ui *u, struct compose *c, const struct compose_crypt *cc);
 /* A whole file as a new string, or NULL with *err. */
 char *compose_read_text_file(const char *path, char **err);
 /* The current account's folder for sent mail or drafts (role), as a

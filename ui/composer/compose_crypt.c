@@ -1,0 +1,285 @@
+/* compose_crypt.c - signing and encrypting what the compose screen
+ * sends or postpones (doc/crypto.md, "Writing from the reader").
+ *
+ * The message is rendered as usual (src/compose_render.c: 7bit or
+ * quoted-printable text, base64 attachments); its Content-* fields and
+ * body become the entity crypto_wrap signs and/or encrypts, and the other
+ * header fields stay outside (with Subject "..." when encrypting: the real
+ * one goes inside, protected headers).  What is queued in the outbox is
+ * then exactly what is sent; a draft is encrypted to my own key only. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "compose.h"
+#include "composer.h"
+#include "conf.h"
+#include "crypto.h"
+#include "prompt.h"
+#include "status.h"
+#include "uistate.h"
+#include "util.h"
+#include "verdict.h"
+
+/* Was the message at path sent encrypted (its top part)?  Then so is
+ * the answer, as mutt's crypt_replyencrypt does. */
+static bool orig_encrypted(const char *path, enum crypto_proto *proto)
+{
+	mime_msg_t *m = NULL;
+	if (!path || mime_msg_parse_file(path, &m) != MIME_OK)
+		return false;
+	const char *t = mime_part_type(mime_msg_root(m));
+	bool pgp = strcmp(t, "multipart/encrypted") == 0;
+	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	mime_msg_free(&m);
+	if (pgp || smime)
+		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
+	return pgp || smime;
+}
+
+void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path)
+{
+	*cc = (struct compose_crypt){
+		.sign = conf_bool(u->conf, u->account, OPT_ID_crypt_autosign),
+		.proto = strcmp(conf_str(u->conf, u->account, OPT_ID_crypt_protocol), "smime") == 0 ? CRYPTO_SMIME
+												    : CRYPTO_OPENPGP,
+	};
+	cc->encrypt = orig_encrypted(orig_path, &cc->proto);
+}
+
+char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc)
+{
+	const char *proto = cc->proto == CRYPTO_SMIME ? "S/MIME" : "PGP/MIME";
+	bool opp = !cc->chosen && !cc->encrypt && conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
+	const char *what = cc->sign && cc->encrypt ? "sign + encrypt"
+			   : cc->encrypt            ? "encrypt"
+			   : cc->sign               ? "sign"
+						    : "none";
+	return xasprintf("%s (%s)%s", what, proto, opp ? "; encrypted if every recipient has a valid key" : "");
+}
+
+void compose_crypt_menu(struct ui *u, struct compose_crypt *cc)
+{
+	static const char *const lines[] = {
+		"e  encrypt",        "s  sign",          "b  sign and encrypt",
+		"p  use PGP/MIME",   "m  use S/MIME",    "c  none: neither sign nor encrypt",
+	};
+	int k = prompt_choice(u, lines, ARRAY_SIZE(lines), "Security: (e)ncrypt, (s)ign, (b)oth, (p)gp, s/(m)ime, (c)lear? ",
+			      "esbpmc", 0);
+	switch (k) {
+	case 'e': cc->encrypt = true; cc->sign = false; break;
+	case 's': cc->sign = true; cc->encrypt = false; break;
+	case 'b': cc->sign = cc->encrypt = true; break;
+	case 'p': cc->proto = CRYPTO_OPENPGP; break;
+	case 'm': cc->proto = CRYPTO_SMIME; break;
+	case 'c': cc->sign = cc->encrypt = false; break;
+	default: return;
+	}
+	cc->chosen = true;
+}
+
+/* ---- keys ---- */
+
+/* The one key of sel, or the user's choice among several; NULL (reason on
+ * the message line) when there is none or the user cancelled.  New string. */
+static char *key_of(struct ui *u, struct crypto_keysel *sel, const char *address, bool ask)
+{
+	if (sel->status == CRYPTO_KEY_OK)
+		return xstrdup(sel->fpr);
+	if (sel->status != CRYPTO_KEY_AMBIGUOUS) {
+		status_error(u, "Not sent: %s.", sel->reason ? sel->reason : address);
+		return NULL;
+	}
+	if (!ask)
+		return NULL;
+	size_t n = sel->n < 9 ? sel->n : 9;
+	char **lines = xcalloc(n, sizeof(char *));
+	char keys[10] = "";
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = xasprintf("%zu  %s  %s", i + 1, sel->fprs[i], sel->uids[i]);
+		keys[i] = (char)('1' + i);
+	}
+	char *q = xasprintf("Several keys for %s: which one (1-%zu)? ", address, n);
+	int k = prompt_choice(u, (const char *const *)lines, n, q, keys, 0);
+	free(q);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	if (k < '1' || k > (int)('0' + n)) {
+		status_error(u, "Not sent: no key chosen for %s.", address);
+		return NULL;
+	}
+	return xstrdup(sel->fprs[k - '1']);
+}
+
+static char *key_for(struct ui *u, crypto_t *cx, enum crypto_proto proto, const char *address, bool encrypt,
+		     bool ask)
+{
+	struct crypto_keysel sel = { 0 };
+	crypto_key_for(cx, proto, address, encrypt, &sel);
+	char *k = ask || sel.status == CRYPTO_KEY_OK ? key_of(u, &sel, address, ask) : NULL;
+	crypto_keysel_clear(&sel);
+	return k;
+}
+
+/* My key: pgp_sign_as / smime_sign_as, else the one of From:. */
+static char *my_key(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose_t *c)
+{
+	const char *as = conf_str(u->conf, u->account, proto == CRYPTO_SMIME ? OPT_ID_smime_sign_as : OPT_ID_pgp_sign_as);
+	if (as && *as)
+		return xstrdup(as);
+	const struct addr_list *from = compose_addrs(c, CF_FROM);
+	if (!from->n) {
+		status_error(u, "Not sent: no From: address to find my key by.");
+		return NULL;
+	}
+	return key_for(u, cx, proto, from->v[0].mailbox, false, true);
+}
+
+struct recipients {
+	char **v; /* owned */
+	size_t n;
+};
+
+static void recipients_free(struct recipients *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/* A key for every envelope recipient; ask: choose among several and say
+ * what is missing (else, the opportunistic check, silently false). */
+static bool recipient_keys(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose_t *c, bool ask,
+			   struct recipients *out)
+{
+	char *sender = NULL, **rcpts = NULL, *err = NULL;
+	if (compose_envelope(c, &sender, &rcpts, &err) != COMPOSE_OK) {
+		if (ask)
+			status_error(u, "%s", err ? err : "No recipients.");
+		free(err);
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 0; ok && rcpts[i]; i++) {
+		char *k = key_for(u, cx, proto, rcpts[i], true, ask);
+		ok = k != NULL;
+		if (ok) {
+			out->v = xreallocarray(out->v, out->n + 1, sizeof(char *));
+			out->v[out->n++] = k;
+		}
+	}
+	free(sender);
+	compose_strv_free(&rcpts);
+	if (!ok)
+		recipients_free(out);
+	return ok;
+}
+
+/* ---- the message around the wrapped entity ---- */
+
+static bool is_field(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	return strncasecmp(line, name, n) == 0;
+}
+
+/* Split a rendered message (CRLF) into the fields that stay outside and
+ * the entity (Content-* fields, empty line, body).  false when it has no
+ * header/body boundary. */
+static bool split_message(const char *msg, size_t len, bool hide_subject, struct strbuf *outer, struct strbuf *entity)
+{
+	const char *end = memmem(msg, len, "\r\n\r\n", 4);
+	if (!end)
+		return false;
+	const char *p = msg, *hend = end + 2;
+	while (p < hend) {
+		const char *q = p; /* one field with its continuation lines */
+		do {
+			const char *nl = memmem(q, (size_t)(hend - q), "\r\n", 2);
+			q = nl ? nl + 2 : hend;
+		} while (q < hend && (*q == ' ' || *q == '\t'));
+		if (is_field(p, "Content-"))
+			strbuf_add(entity, p, (size_t)(q - p));
+		else if (hide_subject && is_field(p, "Subject:"))
+			strbuf_addf(outer, "Subject: %s\r\n", CRYPTO_HIDDEN_SUBJECT);
+		else
+			strbuf_add(outer, p, (size_t)(q - p));
+		p = q;
+	}
+	strbuf_add(entity, end + 2, len - (size_t)(end + 2 - msg));
+	return true;
+}
+
+/* Wrap one rendered message in place. */
+static bool wrap_one(struct ui *u, crypto_t *cx, const struct crypto_write *w, char **msg, size_t *len)
+{
+	struct strbuf outer, entity;
+	strbuf_init(&outer);
+	strbuf_init(&entity);
+	char *out = NULL, *err = NULL;
+	size_t out_len = 0;
+	bool ok = split_message(*msg, *len, w->encrypt, &outer, &entity);
+	if (!ok)
+		status_error(u, "Not sent: the message has no header block.");
+	else if ((ok = crypto_wrap(cx, w, entity.s, entity.len, &out, &out_len, &err) == 0) == false)
+		status_error(u, "Not sent: %s.", err ? err : "GnuPG failed");
+	if (ok) {
+		strbuf_add(&outer, out, out_len);
+		explicit_bzero(*msg, *len);
+		free(*msg);
+		*len = outer.len;
+		*msg = strbuf_detach(&outer);
+	}
+	if (entity.s)
+		explicit_bzero(entity.s, entity.len);
+	strbuf_free(&entity);
+	strbuf_free(&outer);
+	free(out);
+	free(err);
+	return ok;
+}
+
+bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t *c, bool draft, char **msg,
+			 size_t *len, char **copy, size_t *clen)
+{
+	bool opp = !cc->chosen && !cc->encrypt && conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
+	bool sign = cc->sign && !draft, encrypt = cc->encrypt;
+	if (!sign && !encrypt && (!opp || draft))
+		return true;
+	struct verdict_ask ask;
+	crypto_t *cx = verdict_crypto(u, draft ? "Not postponed" : "Not sent", &ask);
+	if (!cx)
+		return false;
+	struct recipients r = { 0 };
+	char *me = NULL;
+	bool ok = true;
+	if (opp && !draft)
+		encrypt = recipient_keys(u, cx, cc->proto, c, false, &r);
+	else if (encrypt && !draft)
+		ok = recipient_keys(u, cx, cc->proto, c, true, &r);
+	bool self = encrypt && (draft || conf_bool(u->conf, u->account, OPT_ID_crypt_self_encrypt));
+	if (ok && (sign || self))
+		ok = (me = my_key(u, cx, cc->proto, c)) != NULL;
+	if (ok && (sign || encrypt)) {
+		struct crypto_write w = {
+			.proto = cc->proto,
+			.sign = sign,
+			.encrypt = encrypt,
+			.signer = me,
+			.recipients = (const char *const *)r.v,
+			.nrecipients = r.n,
+			.self = self ? me : NULL,
+			.subject = encrypt ? compose_subject(c) : NULL,
+		};
+		bool left = verdict_screen_leave(u, sign);
+		ok = wrap_one(u, cx, &w, msg, len) && (!copy || !*copy || wrap_one(u, cx, &w, copy, clen));
+		verdict_screen_back(left);
+	}
+	free(me);
+	recipients_free(&r);
+	crypto_free(&cx);
+	return ok;
+}
