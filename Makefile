@@ -7,7 +7,7 @@
 #   make demo       build, start a private Dovecot with sample mail, open the reader on it
 #   make bench      benchmarks with printed figures
 #   make lint       clang-tidy and cppcheck
-#   make layering   fail if src/ or cli/ reach into curses, or cli/ past ui/entry.h
+#   make layering   fail if src/ or cli/ reach into curses, cli/ past ui/entry.h, sync*.c into libetpan, or files call in a cycle
 #   make install PREFIX=/usr/local
 #   make docs       regenerate the generated parts of doc/ and muttlike.rc.example
 
@@ -188,7 +188,13 @@ layering:
 	    | grep -vxE '$(UI_ENTRY)'); \
 	  if [ -n "$$bad" ]; then echo "layering: cli/ calls into ui/ past ui/entry.h:"; echo "$$bad"; exit 1; fi; \
 	fi; \
-	echo "layering: ok (src/ and cli/ are curses-free; cli/ enters ui/ only through ui/entry.h)"
+	bad=$$(grep -n 'mailimap_' src/sync*.c src/sync_int.h 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "layering: the sync talks IMAP only through imapdrv.h:"; echo "$$bad"; exit 1; fi; \
+	if [ -n "$$(ls $(SRC_O) $(UI_O) 2>/dev/null)" ]; then \
+	  python3 tests/tools/callcycles.py $(SRC_O) || { echo "layering: call cycle between src/ files"; exit 1; }; \
+	  python3 tests/tools/callcycles.py $(UI_O) || { echo "layering: call cycle between ui/ files"; exit 1; }; \
+	fi; \
+	echo "layering: ok (src/ and cli/ are curses-free; cli/ enters ui/ only through ui/entry.h; sync*.c only through imapdrv; no call cycle in src/ or ui/)"
 
 # ---- docs generated from the option and function tables ----
 docs: muttlike
