@@ -278,20 +278,6 @@ static void dotunlock(const char *path)
 	free(lock);
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* What an existing mbox needs so that its last message ends in the blank
  * line before the next "From ": "", "\n" or "\n\n". */
 static const char *separator(int fd, off_t size)
@@ -320,8 +306,8 @@ static bool append_locked(int fd, const char *path, const struct strbuf *data, c
 	bool ok = fstat(fd, &st) == 0;
 	off_t size = ok ? st.st_size : 0;
 	const char *sep = ok ? separator(fd, size) : "";
-	ok = ok && write_all(fd, sep, strlen(sep));
-	ok = ok && write_all(fd, data->s, data->len) && fsync(fd) == 0;
+	ok = ok && (util_write_all(fd, sep, strlen(sep)) == 0);
+	ok = ok && (util_write_all(fd, data->s, data->len) == 0) && fsync(fd) == 0;
 	if (!ok) {
 		*err = xasprintf("cannot write to %s: %s", path, strerror(errno));
 		if (ftruncate(fd, size) == 0)
@@ -394,7 +380,7 @@ static bool maildir_put(const char *dir, const struct mbox_msg *m, char **err)
 	strbuf_init(&b);
 	add_body(&b, m, false);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	bool ok = fd >= 0 && write_all(fd, b.s, b.len) && fsync(fd) == 0;
+	bool ok = fd >= 0 && (util_write_all(fd, b.s, b.len) == 0) && fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
 	ok = ok && rename(tmp, dst) == 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oauth2_private.h"
+#include "utf8.h"
 #include "util.h"
 
 enum { MAX_DEPTH = 32, MAX_FIELDS = 256 };
@@ -42,30 +43,6 @@ static int hex4(const char *s)
 		v = v * 16 + d;
 	}
 	return v;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xc0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* One \u escape (p at the 'u'), a surrogate pair joined; the code point, or -1. */
@@ -134,7 +111,7 @@ static bool string(struct parser *p, char **out)
 			long cp = unicode_escape(p);
 			if (cp < 0)
 				break;
-			size_t k = put_utf8(tmp, (unsigned)cp);
+			size_t k = utf8_encode(tmp, (uint32_t)cp);
 			if (o)
 				memcpy(o + n, tmp, k);
 			n += k;

@@ -24,5 +24,7 @@ size_t utf8_decode_strict(const char *s, size_t len, uint32_t *cp);
 /* Append cp (at most U+1FFFFF) as UTF-8, as it is: callers that may hold
  * a surrogate or NUL decide themselves what to write instead. */
 void utf8_put(struct strbuf *b, uint32_t cp);
+/* The same into out: returns how many bytes (1-4). */
+size_t utf8_encode(char out[4], uint32_t cp);
 
 #endif

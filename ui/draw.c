@@ -14,6 +14,7 @@
 #include <wchar.h>
 
 #include "text.h"
+#include "utf8.h"
 #include "util.h"
 
 static bool g_utf8 = true;
@@ -25,27 +26,13 @@ void draw_set_utf8(bool utf8)
 
 unsigned utf8_next(const char **pp, const char *end)
 {
-	const unsigned char *p = (const unsigned char *)*pp;
-	unsigned c = *p;
-	int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
-	if (n < 0 || (n > 0 && (const char *)p + n >= end)) {
-		*pp += 1;
-		return n == 0 ? c : 0xFFFD;
-	}
-	unsigned cp = n == 0 ? c : c & (0x3f >> n);
-	for (int i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*pp += 1;
-			return 0xFFFD;
-		}
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	static const unsigned minv[] = { 0, 0x80, 0x800, 0x10000 };
-	if (cp < minv[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+	uint32_t cp;
+	size_t n = utf8_decode_strict(*pp, (size_t)(end - *pp), &cp);
+	if (!n) {
 		*pp += 1;
 		return 0xFFFD;
 	}
-	*pp += n + 1;
+	*pp += n;
 	return cp;
 }
 

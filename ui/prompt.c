@@ -22,6 +22,7 @@
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
+#include "utf8.h"
 #include "util.h"
 
 #define HIST_MAX 100
@@ -56,38 +57,12 @@ static void line_insert(struct line *l, unsigned c)
 	l->n++;
 }
 
-static void put_utf8(struct strbuf *b, unsigned c)
-{
-	char buf[4];
-	size_t n;
-	if (c < 0x80) {
-		buf[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		buf[0] = (char)(0xC0 | (c >> 6));
-		buf[1] = (char)(0x80 | (c & 0x3F));
-		n = 2;
-	} else if (c < 0x10000) {
-		buf[0] = (char)(0xE0 | (c >> 12));
-		buf[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		buf[2] = (char)(0x80 | (c & 0x3F));
-		n = 3;
-	} else {
-		buf[0] = (char)(0xF0 | (c >> 18));
-		buf[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-		buf[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-		buf[3] = (char)(0x80 | (c & 0x3F));
-		n = 4;
-	}
-	strbuf_add(b, buf, n);
-}
-
 static char *line_str(const struct line *l, size_t from, size_t to)
 {
 	struct strbuf b;
 	strbuf_init(&b);
 	for (size_t i = from; i < to; i++)
-		put_utf8(&b, l->cp[i]);
+		utf8_put(&b, l->cp[i]);
 	return strbuf_detach(&b);
 }
 
