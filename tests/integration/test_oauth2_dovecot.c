@@ -64,7 +64,7 @@ static void login_once(const conf_t *c)
 
 /* sync works; an access token the server stops accepting is refreshed
  * once and the login goes on; a revoked grant ends sync with exit 1 and
- * one line naming `muttlike setup --reauth`. */
+ * one line naming `muttlike setup --reauth`, which then works. */
 static void test_sync_expire_revoke(void **state)
 {
 	(void)state;
@@ -107,6 +107,20 @@ static void test_sync_expire_revoke(void **state)
 	assert_non_null(strstr(out, "run: muttlike setup --reauth test"));
 	assert_null(strchr(out, '\n') ? strchr(strchr(out, '\n') + 1, '\n') : NULL); /* one line */
 	free(out);
+
+	/* the line's advice: the device grant (the provider answers at the
+	 * first poll), a new refresh token stored, sync works again */
+	out = ml(&st, "setup --reauth test </dev/null");
+	if (st != 0)
+		fail_msg("setup --reauth: %s", out);
+	assert_non_null(strstr(out, "https://provider.test/device"));
+	assert_non_null(strstr(out, "WDJB-MJHT"));
+	assert_non_null(strstr(out, "test: authorized again"));
+	free(out);
+	out = ml(&st, "sync");
+	if (st != 0)
+		fail_msg("sync after setup --reauth: %s", out);
+	free(out);
 }
 
 static int setup(void **state)
@@ -119,9 +133,10 @@ static int setup(void **state)
 	free(tu_write(dir, "test.token", "rt-seed", 0600));
 	free(dir);
 	char *rc = xasprintf("set data_dir = \"%s\"\naccount test\nset imap_url = \"imaps://%s@%s:%s\"\n"
-			     "set tls_ca_file = \"%s\"\nset oauth_client_id = rot\nset oauth_token_url = \"%s/token\"\n",
+			     "set tls_ca_file = \"%s\"\nset oauth_client_id = rot\nset oauth_token_url = \"%s/token\"\n"
+			     "set oauth_device_url = \"%s/device\"\n",
 			     data, tu_env("RIG_USER"), tu_env("RIG_HOST"), tu_env("RIG_IMAPS_PORT"), tu_env("RIG_CA"),
-			     tu_env("OAUTH_BASE"));
+			     tu_env("OAUTH_BASE"), tu_env("OAUTH_BASE"));
 	rcfile = tu_write(tmp, "test.rc", rc, 0600);
 	free(rc);
 	return 0;
