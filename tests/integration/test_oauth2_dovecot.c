@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "conn.h"
 #include "imap.h"
+#include "smtp.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -62,8 +64,47 @@ static void login_once(const conf_t *c)
 	imap_free(&m);
 }
 
+/* SMTP of the same account, on tests/integration/smtp_scripted.py's
+ * oauth-retry (implicit TLS with the rig's certificate): the token the
+ * IMAP login left in the shared context is refused once, refreshed,
+ * and the second AUTH is accepted. */
+static void smtp_once(const conf_t *c)
+{
+	char *portfile = xasprintf("%s/smtp.port", tmp), *recfile = xasprintf("%s/smtp.rec", tmp);
+	const char *src = getenv("MUTTLIKE_SRCDIR");
+	int st;
+	free(tu_run(&st, "python3 %s/tests/integration/smtp_scripted.py oauth-retry %s %s %s/server.pem "
+			 "%s/server-key.pem >%s/smtp.log 2>&1 &",
+		    src && *src ? src : ".", portfile, recfile, tu_env("RIG_CERTS"), tu_env("RIG_CERTS"), tmp));
+	char *txt = NULL;
+	for (int i = 0; i < 1200 && !(txt = tu_read(portfile)); i++) /* the server writes it when listening */
+		usleep(25000);
+	assert_non_null(txt);
+	struct smtp_params p = { 0 };
+	char *err = NULL;
+	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p.conn, &err)); /* the account's OAuth2, SMTP's port */
+	p.conn.port = atoi(txt);
+	p.conn.implicit_tls = true;
+	free(txt);
+	smtp_t *s = smtp_new(&p);
+	if (smtp_connect(s) != SMTP_OK || smtp_login(s) != SMTP_OK)
+		fail_msg("SMTP: %s", smtp_error(s));
+	smtp_free(&s);
+	smtp_params_clear(&p);
+	char *rec = NULL;
+	for (int i = 0; i < 1200 && !(rec = tu_read(recfile)); i++) /* written when the client has gone */
+		usleep(25000);
+	assert_non_null(rec);
+	char *second = strstr(rec, "AUTH ");
+	assert_non_null(second);
+	assert_non_null(strstr(second + 5, "AUTH ")); /* refused once, then accepted */
+	free(rec);
+	free(portfile);
+	free(recfile);
+}
+
 /* sync works; an access token the server stops accepting is refreshed
- * once and the login goes on; a revoked grant ends sync with exit 1 and
+ * once and the login goes on, for IMAP and SMTP; a revoked grant ends sync with exit 1 and
  * one line naming `muttlike setup --reauth`, which then works. */
 static void test_sync_expire_revoke(void **state)
 {
@@ -87,6 +128,8 @@ static void test_sync_expire_revoke(void **state)
 	provider_post("/expire", "all", "1");
 	login_once(c); /* refused by Dovecot, refreshed once, accepted */
 	assert_int_equal(provider_count("refresh_ok"), 3);
+	smtp_once(c);
+	assert_int_equal(provider_count("refresh_ok"), 4);
 	conn_oauth_forget_all();
 	conf_free(&c);
 
