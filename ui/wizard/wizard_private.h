@@ -29,8 +29,8 @@ struct wiz {
 	struct disc_server imap, smtp; /* the chosen servers (owned) */
 	bool use_sendmail;
 	bool oauth;                  /* the provider wants OAuth2 */
-	const char *oauth_provider;  /* the built-in table knows the IMAP host (oauth2_provider_for_host), or NULL */
 	bool use_oauth;              /* the user chose OAuth2: no password; setup --oauth after writing */
+	const char *oauth_provider;  /* the built-in table knows the IMAP host (oauth2_provider_for_host), or NULL */
 	char client_id[WIZ_VALUE_MAX], client_secret[WIZ_VALUE_MAX];
 	char *once_imap, *once_smtp; /* accepted certificate SHA-256 for this run */
 	bool pin_imap, pin_smtp;     /* accept always: pinned when writing */
