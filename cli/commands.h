@@ -2,6 +2,8 @@
 #ifndef MUTTLIKE_COMMANDS_H
 #define MUTTLIKE_COMMANDS_H
 
+#include <stdbool.h>
+
 #include "conf.h"
 
 /* muttlike check [-v] [ACCOUNT]: connect, verify, log in, list folders with
@@ -28,5 +30,10 @@ int cmd_doctor(conf_t *c, int argc, char **argv);
 /* muttlike [-F FILE] setup [flags]: add an account with the wizard
  * (ui/entry.h), written to rc_path.  argv[0] is "setup". */
 int cmd_setup(conf_t *c, const char *rc_path, int argc, char **argv);
+
+/* muttlike setup --oauth ACCOUNT / --reauth ACCOUNT: the OAuth2
+ * authorization of an account that has its oauth_* options (device grant
+ * or browser), the refresh token stored.  0, 1 failed, 2 config. */
+int cmd_setup_oauth(conf_t *c, const char *account, bool reauth);
 
 #endif

@@ -1,10 +1,12 @@
 /* conn.c - connection settings from the config.  See conn.h. */
 #include "conn.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "oauth2.h"
 #include "secret.h"
 #include "url.h"
 #include "util.h"
@@ -37,10 +39,12 @@ struct tls_config conn_tls_config(const struct conn_params *p, const char *accep
 	};
 }
 
-enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, conn_ask_secret_fn ask, void *ud,
-				 const char *prompt, char **out, char **err)
+enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, bool force_refresh, conn_ask_secret_fn ask,
+				 void *ud, const char *prompt, char **out, char **err)
 {
 	*out = *err = NULL;
+	if (oauth && conn_oauth_on(p))
+		return conn_oauth_token(p, force_refresh, out, err, NULL);
 	const char *cmd = oauth ? p->oauth_cmd : p->pass_cmd;
 	if (cmd)
 		return secret_run(oauth ? "imap_oauth_cmd" : p->pass_what, cmd, out, err) == SECRET_OK ? CONN_SECRET_OK
@@ -58,6 +62,114 @@ static char *opt_dup(const conf_t *c, long a, enum opt_id id)
 {
 	const char *v = conf_str(c, a, id);
 	return v && *v ? xstrdup(v) : NULL;
+}
+
+/* ---- the built-in OAuth2 login ---- */
+
+/* The fields of struct conn_oauth, for copying and freeing them alike. */
+enum { OAUTH_NFIELDS = 11 };
+static void oauth_fields(struct conn_oauth *o, char **f[OAUTH_NFIELDS])
+{
+	char **all[OAUTH_NFIELDS] = { &o->provider,  &o->client_id,  &o->client_secret, &o->auth_url,
+				     &o->token_url, &o->device_url, &o->scope,         &o->tenant,
+				     &o->store_cmd, &o->lookup_cmd, &o->data_dir };
+	memcpy(f, all, sizeof(all));
+}
+
+static void oauth_options(const conf_t *c, long a, struct conn_oauth *o)
+{
+	static const enum opt_id ids[] = { OPT_ID_oauth_provider,  OPT_ID_oauth_client_id, OPT_ID_oauth_client_secret,
+					  OPT_ID_oauth_auth_url,  OPT_ID_oauth_token_url, OPT_ID_oauth_device_url,
+					  OPT_ID_oauth_scope,     OPT_ID_oauth_tenant,    OPT_ID_oauth_store_cmd,
+					  OPT_ID_oauth_lookup_cmd };
+	char **f[OAUTH_NFIELDS];
+	oauth_fields(o, f);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		*f[i] = opt_dup(c, a, ids[i]);
+	if (o->provider || o->token_url || o->client_id)
+		o->data_dir = conf_data_dir(c);
+}
+
+bool conn_oauth_on(const struct conn_params *p)
+{
+	return !p->oauth_cmd && p->oauth.data_dir;
+}
+
+static struct {
+	pthread_mutex_t mu;
+	struct shared_ctx {
+		char *label;
+		oauth2_t *ctx;
+	} *v;
+	size_t n;
+} shared = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+oauth2_t *conn_oauth_ctx(const struct conn_params *p, char **err)
+{
+	*err = NULL;
+	const char *label = p->label ? p->label : "";
+	pthread_mutex_lock(&shared.mu);
+	oauth2_t *ctx = NULL;
+	for (size_t i = 0; i < shared.n && !ctx; i++)
+		if (strcmp(shared.v[i].label, label) == 0)
+			ctx = shared.v[i].ctx;
+	if (!ctx) {
+		const struct conn_oauth *o = &p->oauth;
+		struct oauth2_config cfg = {
+			.account = label,
+			.provider = o->provider,
+			.client_id = o->client_id,
+			.client_secret = o->client_secret,
+			.auth_url = o->auth_url,
+			.token_url = o->token_url,
+			.device_url = o->device_url,
+			.scope = o->scope,
+			.tenant = o->tenant,
+			.login_hint = p->user,
+			.ca_file = p->ca_file,
+			.store_cmd = o->store_cmd,
+			.lookup_cmd = o->lookup_cmd,
+			.data_dir = o->data_dir,
+			.timeout_ms = conn_timeout_ms(p),
+		};
+		ctx = oauth2_new(&cfg, err);
+		if (ctx) {
+			shared.v = xrealloc(shared.v, (shared.n + 1) * sizeof(*shared.v));
+			shared.v[shared.n++] = (struct shared_ctx){ xstrdup(label), ctx };
+		}
+	}
+	pthread_mutex_unlock(&shared.mu);
+	return ctx;
+}
+
+void conn_oauth_forget_all(void)
+{
+	pthread_mutex_lock(&shared.mu);
+	for (size_t i = 0; i < shared.n; i++) {
+		free(shared.v[i].label);
+		oauth2_free(&shared.v[i].ctx);
+	}
+	free(shared.v);
+	shared.v = NULL;
+	shared.n = 0;
+	pthread_mutex_unlock(&shared.mu);
+}
+
+enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refresh, char **out, char **err, bool *reauth)
+{
+	*out = NULL;
+	if (reauth)
+		*reauth = false;
+	oauth2_t *ctx = conn_oauth_ctx(p, err);
+	if (!ctx)
+		return CONN_SECRET_FAILED;
+	enum oauth2_status st = oauth2_token_get(ctx, force_refresh, out, err);
+	if (st == OAUTH2_OK)
+		return CONN_SECRET_OK;
+	if (reauth)
+		*reauth = st == OAUTH2_ERR_REAUTH;
+	util_wipe_free(out);
+	return CONN_SECRET_FAILED;
 }
 
 /* The account's URL for proto, parsed; false with *err (caller frees). */
@@ -165,6 +277,8 @@ bool conn_from_conf(const conf_t *c, long account, enum conn_proto proto, struct
 	} else {
 		smtp_from_imap(c, account, p);
 	}
+	if (proto == CONN_IMAP || !p->pass_cmd || p->oauth_cmd) /* smtp_pass_cmd wins over OAuth2 */
+		oauth_options(c, account, &p->oauth);
 	if (account >= 0)
 		p->label = xstrdup(conf_account_name(c, (size_t)account));
 	return true;
@@ -182,6 +296,10 @@ void conn_params_copy(struct conn_params *d, const struct conn_params *s)
 	d->pin = xstrdup_null(s->pin);
 	d->pin_file = xstrdup_null(s->pin_file);
 	d->label = xstrdup_null(s->label);
+	char **f[OAUTH_NFIELDS];
+	oauth_fields(&d->oauth, f);
+	for (size_t i = 0; i < OAUTH_NFIELDS; i++)
+		*f[i] = xstrdup_null(*f[i]); /* d->oauth is still s->oauth's pointers */
 }
 
 void conn_params_clear(struct conn_params *p)
@@ -195,5 +313,9 @@ void conn_params_clear(struct conn_params *p)
 	free(p->pin);
 	free(p->pin_file);
 	free(p->label);
+	char **f[OAUTH_NFIELDS];
+	oauth_fields(&p->oauth, f);
+	for (size_t i = 0; i < OAUTH_NFIELDS; i++)
+		free(*f[i]);
 	memset(p, 0, sizeof(*p));
 }

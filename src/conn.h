@@ -16,6 +16,14 @@
 
 enum conn_proto { CONN_IMAP, CONN_SMTP };
 
+/* The built-in OAuth2 login's settings (the oauth_* options, doc/oauth2.md);
+ * all NULL when the account has none.  Strings owned. */
+struct conn_oauth {
+	char *provider, *client_id, *client_secret, *auth_url, *token_url, *device_url, *scope, *tenant;
+	char *store_cmd, *lookup_cmd;
+	char *data_dir; /* the token file and the lock */
+};
+
 /* Strings owned; conn_params_clear frees them (and wipes pass). */
 struct conn_params {
 	char *host;
@@ -32,6 +40,7 @@ struct conn_params {
 	char *pin_file;        /* data_dir/certs */
 	int timeout_s;         /* 0: 30 */
 	char *label;           /* account name for messages, may be NULL */
+	struct conn_oauth oauth; /* the built-in OAuth2 login (oauth_* options) */
 };
 
 /* The account's settings for proto: its URL (imap_url / smtp_url: host,
@@ -51,11 +60,30 @@ typedef char *(*conn_ask_secret_fn)(void *ud, const char *prompt);
 enum conn_secret { CONN_SECRET_OK, CONN_SECRET_NONE, CONN_SECRET_FAILED };
 /* The secret for a login to p, in this order: the command (oauth_cmd for
  * a token, else pass_cmd, named as pass_what in errors), the configured
- * password, ask(ud, prompt) (not for a token; ask may be NULL).  *out is a
+ * password, ask(ud, prompt) (not for a token; ask may be NULL).  A token
+ * without oauth_cmd comes from the built-in OAuth2 login
+ * (conn_oauth_token; force_refresh: the server refused the last one).  *out is a
  * new string for secret_free; CONN_SECRET_FAILED with *err (caller frees)
  * when the command failed, CONN_SECRET_NONE when nothing gave one. */
-enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, conn_ask_secret_fn ask, void *ud,
-				 const char *prompt, char **out, char **err);
+enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, bool force_refresh, conn_ask_secret_fn ask,
+				 void *ud, const char *prompt, char **out, char **err);
+
+/* Does p log in with the built-in OAuth2 (an oauth_provider, oauth_token_url
+ * or oauth_client_id set, and no imap_oauth_cmd, which wins)? */
+bool conn_oauth_on(const struct conn_params *p);
+/* The account's OAuth2 context, made at the first call and then shared by
+ * every IMAP and SMTP session of that account in this process (keyed by
+ * label), so one access token serves them all.  NULL with *err (caller
+ * frees) when the settings are refused. */
+struct oauth2;
+struct oauth2 *conn_oauth_ctx(const struct conn_params *p, char **err);
+/* An access token from conn_oauth_ctx (force_refresh: the server refused
+ * the last one).  CONN_SECRET_FAILED with *err; *reauth (may be NULL) set
+ * when the refresh token is gone and only `muttlike setup --reauth` helps. */
+enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refresh, char **out, char **err,
+				  bool *reauth);
+/* Free every shared context (at exit, and in tests). */
+void conn_oauth_forget_all(void);
 
 /* 993/143 for IMAP, 465/587 for SMTP. */
 int conn_default_port(enum conn_proto proto, bool implicit_tls);

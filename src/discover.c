@@ -530,8 +530,8 @@ enum disc_status discover_run(discover_t *d, const char *email)
 	if (!settled(d))
 		step_guess(d);
 	if (d->oauth_hint)
-		warn(d, "%s is known to require OAuth2 for IMAP: set imap_oauth_cmd to a command that prints "
-			"an access token", d->domain);
+		warn(d, "%s is known to require OAuth2 for IMAP: set oauth_provider and oauth_client_id, then run "
+			"muttlike setup --oauth ACCOUNT (doc/oauth2.md)", d->domain);
 	if (atomic_load(&d->cancelled))
 		return DISC_CANCELLED;
 	return done(d, DISC_IMAP) ? DISC_OK : DISC_NOT_FOUND;

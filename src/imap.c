@@ -793,14 +793,20 @@ static enum imap_status sasl(imap_t *m, const char *mech, const char *resp64, co
 enum mech { MECH_NONE, MECH_PLAIN, MECH_LOGIN, MECH_XOAUTH2, MECH_OAUTHBEARER };
 static const char *const mech_names[] = { "", "PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER" };
 
+/* imap_oauth_cmd or the built-in OAuth2 login. */
+static bool has_oauth(const imap_t *m)
+{
+	return m->p.conn.oauth_cmd || conn_oauth_on(&m->p.conn);
+}
+
 static bool mech_usable(const imap_t *m, enum mech k)
 {
 	switch (k) {
 	case MECH_PLAIN: return m->caps & IMAP_CAP_AUTH_PLAIN;
 	/* the LOGIN command: never when the server forbids it, never in clear */
 	case MECH_LOGIN: return !(m->caps & IMAP_CAP_LOGINDISABLED) && m->tls && tls_stream_is_tls(m->tls);
-	case MECH_XOAUTH2: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
-	case MECH_OAUTHBEARER: return m->p.conn.oauth_cmd && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
+	case MECH_XOAUTH2: return has_oauth(m) && (m->caps & IMAP_CAP_AUTH_XOAUTH2);
+	case MECH_OAUTHBEARER: return has_oauth(m) && (m->caps & IMAP_CAP_AUTH_OAUTHBEARER);
 	default: return false;
 	}
 }
@@ -826,7 +832,7 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
 		}
 		free(list);
 	} else {
-		if (m->p.conn.oauth_cmd) {
+		if (has_oauth(m)) {
 			order[n++] = MECH_OAUTHBEARER;
 			order[n++] = MECH_XOAUTH2;
 		}
@@ -845,11 +851,12 @@ static enum imap_status choose_mech(imap_t *m, enum mech *out)
 }
 
 /* The secret for the chosen mechanism, from the command, the config or
- * the UI, in that order. */
-static enum imap_status get_secret(imap_t *m, bool oauth, char **out)
+ * the UI, in that order; a token from the built-in OAuth2 login
+ * (force_refresh: the server refused the last one). */
+static enum imap_status get_secret(imap_t *m, bool oauth, bool force_refresh, char **out)
 {
 	char *prompt = xasprintf("Password for %s@%s: ", m->p.conn.user, m->p.conn.host), *err;
-	enum conn_secret r = conn_get_secret(&m->p.conn, oauth, m->ask, m->ask_ud, prompt, out, &err);
+	enum conn_secret r = conn_get_secret(&m->p.conn, oauth, force_refresh, m->ask, m->ask_ud, prompt, out, &err);
 	free(prompt);
 	if (r == CONN_SECRET_OK)
 		return IMAP_OK;
@@ -997,12 +1004,22 @@ enum imap_status imap_login(imap_t *m)
 	if (st != IMAP_OK)
 		return st;
 	char *secret = NULL;
-	st = get_secret(m, k == MECH_XOAUTH2 || k == MECH_OAUTHBEARER, &secret);
+	bool oauth = k == MECH_XOAUTH2 || k == MECH_OAUTHBEARER;
+	st = get_secret(m, oauth, false, &secret);
 	if (st != IMAP_OK)
 		return st;
 	log_debug("%s: logging in as %s with %s", m->hp, m->p.conn.user, mech_names[k]);
 	st = auth_with(m, k, secret);
 	secret_free(&secret);
+	if (st == IMAP_ERR_AUTH && oauth && conn_oauth_on(&m->p.conn) && !m->broken) {
+		/* the token was refused (expired, revoked early): once more with a fresh one */
+		log_info("%s: the server refused the OAuth2 token; refreshing it once", m->hp);
+		st = get_secret(m, true, true, &secret);
+		if (st != IMAP_OK)
+			return st;
+		st = auth_with(m, k, secret);
+		secret_free(&secret);
+	}
 	if (st == IMAP_ERR_AUTH) {
 		/* one attempt only: retrying a refused password locks accounts */
 		char *t = server_text(m);

@@ -575,11 +575,12 @@ static int auth_oauth(smtp_t *s, bool bearer, const char *token)
 	return code;
 }
 
-/* The secret: the command, the config, or the front end. */
-static enum smtp_status get_secret(smtp_t *s, bool oauth, char **out)
+/* The secret: the command, the config, or the front end; a token from
+ * the built-in OAuth2 login (force_refresh: the server refused the last). */
+static enum smtp_status get_secret(smtp_t *s, bool oauth, bool force_refresh, char **out)
 {
 	char *prompt = xasprintf("SMTP password for %s@%s: ", s->p.conn.user, s->p.conn.host), *err;
-	enum conn_secret r = conn_get_secret(&s->p.conn, oauth, s->ask, s->ask_ud, prompt, out, &err);
+	enum conn_secret r = conn_get_secret(&s->p.conn, oauth, force_refresh, s->ask, s->ask_ud, prompt, out, &err);
 	free(prompt);
 	if (r == CONN_SECRET_OK)
 		return SMTP_OK;
@@ -597,7 +598,7 @@ static unsigned choose_mech(const smtp_t *s)
 	static const unsigned with_pass[] = { SMTP_MECH_PLAIN, SMTP_MECH_LOGIN };
 	if (s->p.only_mech)
 		return s->mechs & s->p.only_mech;
-	const unsigned *order = s->p.conn.oauth_cmd ? with_oauth : with_pass;
+	const unsigned *order = s->p.conn.oauth_cmd || conn_oauth_on(&s->p.conn) ? with_oauth : with_pass;
 	for (size_t i = 0; i < 2; i++)
 		if (s->mechs & order[i])
 			return order[i];
@@ -626,13 +627,22 @@ enum smtp_status smtp_login(smtp_t *s)
 	}
 	bool oauth = mech == SMTP_MECH_XOAUTH2 || mech == SMTP_MECH_OAUTHBEARER;
 	char *secret;
-	enum smtp_status st = get_secret(s, oauth, &secret);
+	enum smtp_status st = get_secret(s, oauth, false, &secret);
 	if (st != SMTP_OK)
 		return st;
 	int code = mech == SMTP_MECH_PLAIN   ? auth_plain(s, secret)
 		   : mech == SMTP_MECH_LOGIN ? auth_login(s, secret)
 					     : auth_oauth(s, mech == SMTP_MECH_OAUTHBEARER, secret);
 	secret_free(&secret);
+	if (oauth && conn_oauth_on(&s->p.conn) && code >= 500 && code < 600 && !s->broken) {
+		/* the token was refused (535: expired, revoked early): once more with a fresh one */
+		log_info("%s: the server refused the OAuth2 token; refreshing it once", s->p.conn.host);
+		st = get_secret(s, true, true, &secret);
+		if (st != SMTP_OK)
+			return st;
+		code = auth_oauth(s, mech == SMTP_MECH_OAUTHBEARER, secret);
+		secret_free(&secret);
+	}
 	s->auth_used = mech == SMTP_MECH_PLAIN	  ? "PLAIN"
 		       : mech == SMTP_MECH_LOGIN  ? "LOGIN"
 		       : mech == SMTP_MECH_XOAUTH2 ? "XOAUTH2"

@@ -27,7 +27,9 @@ Endpoints (the client id picks the behaviour):
                    client norotate keeps it; client short: expires_in 1)
   POST /introspect RFC 7662 for an access token (what Dovecot's oauth2 passdb
                    asks): active, username "alice", exp; POST /revoke: a refresh
-                   token's grant revoked (RFC 7009), its access tokens too
+                   token's grant revoked (RFC 7009), its access tokens too;
+                   POST /expire: every access token issued so far expires now
+                   (the client still holds it: the server refuses it)
   POST /redirect   answers 302 to another host;  POST /huge: 100 KB of JSON;
   POST /garbage    HTML instead of JSON
 
@@ -188,6 +190,12 @@ def revoke(form):
     return 200, {}
 
 
+def expire(form):
+    for a in ACCESS.values():
+        a["exp"] = 0
+    return 200, {}
+
+
 def authorize(q):
     client = q.get("client_id", "")
     redirect = q.get("redirect_uri", "")
@@ -251,8 +259,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if path == "/device":
                 code, body = device_start(form)
-            elif path in ("/introspect", "/revoke"):
-                code, body = (introspect if path == "/introspect" else revoke)(form)
+            elif path in ("/introspect", "/revoke", "/expire"):
+                code, body = {"/introspect": introspect, "/revoke": revoke, "/expire": expire}[path](form)
             elif path != "/token":
                 code, body = 404, {"error": "not_found"}
             else:

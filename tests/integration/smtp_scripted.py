@@ -11,6 +11,9 @@ Loopback only, one connection.  Writes the port it listens on to PORTFILE
               (CVE-2020-15953 class): the client must stop before the handshake
   oauth       implicit TLS offering only XOAUTH2 and OAUTHBEARER; accepts a
               well-formed token for user alice with token "tok3n"
+  oauth-retry the same, but refuses the first AUTH whatever its token (an
+              expired one) and accepts the second with any "at-" token from
+              oauth_provider.py
 """
 import base64
 import os
@@ -74,7 +77,8 @@ def main():
             if line and line.upper() == "STARTTLS":
                 conn.sendall(b"220 go ahead\r\n250 injected\r\n")
             drain(conn)
-        elif scenario == "oauth":
+        elif scenario in ("oauth", "oauth-retry"):
+            auths = 0
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(cert, key)
             conn = ctx.wrap_socket(conn, server_side=True)
@@ -90,9 +94,14 @@ def main():
                 elif word == "AUTH":
                     parts = line.split(" ")
                     raw = base64.b64decode(parts[2]) if len(parts) > 2 else b""
-                    good = (parts[1].upper() == "OAUTHBEARER" and raw.startswith(b"n,a=alice,")
-                            and b"\x01auth=Bearer tok3n\x01\x01" in raw) or \
-                           (parts[1].upper() == "XOAUTH2" and raw == b"user=alice\x01auth=Bearer tok3n\x01\x01")
+                    auths += 1
+                    if scenario == "oauth-retry":
+                        good = (auths > 1 and b"\x01auth=Bearer at-" in raw
+                                and (raw.startswith(b"n,a=alice,") or raw.startswith(b"user=alice\x01")))
+                    else:
+                        good = (parts[1].upper() == "OAUTHBEARER" and raw.startswith(b"n,a=alice,")
+                                and b"\x01auth=Bearer tok3n\x01\x01" in raw) or \
+                               (parts[1].upper() == "XOAUTH2" and raw == b"user=alice\x01auth=Bearer tok3n\x01\x01")
                     if good:
                         conn.sendall(b"235 2.7.0 ok\r\n")
                     else:

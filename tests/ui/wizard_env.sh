@@ -72,6 +72,7 @@ bind-interfaces
 listen-address=127.0.0.1
 local=/example/
 host-record=imap.test.example,127.0.0.1
+host-record=outlook.office365.com,127.0.0.1
 host-record=mail.test.example,127.0.0.1
 host-record=smtp.test.example,127.0.0.1
 host-record=test.example,127.0.0.1

@@ -8,6 +8,7 @@
 #include "conn.h"
 #include "imap.h"
 #include "smtp.h"
+#include "util.h"
 
 #define PIN "sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -109,6 +110,61 @@ static void test_smtp_from_imap(void **state)
 	conf_free(&c);
 }
 
+/* The oauth_* options reach IMAP and SMTP alike (not SMTP when it has its
+ * own smtp_pass_cmd, not when imap_oauth_cmd is set), survive a copy, and
+ * both sessions of an account share one OAuth2 context. */
+static void test_oauth(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_conn.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *rc =
+	    xasprintf("set data_dir = %s\nset oauth_client_id = cid\n"
+		      "account a\nset imap_url = imaps://bob@outlook.office365.com\nset oauth_provider = microsoft\n"
+		      "set oauth_tenant = example.org\nset smtp_url = smtp://smtp.office365.com\n"
+		      "account b\nset imap_url = imaps://bob@h\nset oauth_token_url = http://127.0.0.1:1/t\n"
+		      "set smtp_url = smtp://h\nset smtp_pass_cmd = x\n"
+		      "account c\nset imap_url = imaps://bob@h\nset imap_oauth_cmd = tok\n",
+		      dir);
+	conf_t *c = load(rc);
+	free(rc);
+	struct conn_params p, q, s;
+	char *err;
+	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p, &err));
+	assert_string_equal(p.oauth.provider, "microsoft");
+	assert_string_equal(p.oauth.client_id, "cid");
+	assert_string_equal(p.oauth.tenant, "example.org");
+	assert_string_equal(p.oauth.data_dir, dir);
+	assert_true(conn_oauth_on(&p));
+	conn_params_copy(&q, &p);
+	assert_string_equal(q.oauth.tenant, "example.org");
+	assert_ptr_not_equal(q.oauth.tenant, p.oauth.tenant);
+	assert_true(conn_from_conf(c, 0, CONN_SMTP, &s, &err));
+	assert_true(conn_oauth_on(&s));
+	void *ctx = conn_oauth_ctx(&q, &err);
+	assert_non_null(ctx);
+	assert_ptr_equal(conn_oauth_ctx(&s, &err), ctx);
+	conn_params_clear(&p);
+	conn_params_clear(&q);
+	conn_params_clear(&s);
+	assert_true(conn_from_conf(c, 1, CONN_IMAP, &p, &err));
+	assert_true(conn_oauth_on(&p));
+	assert_string_equal(p.oauth.token_url, "http://127.0.0.1:1/t");
+	assert_true(conn_from_conf(c, 1, CONN_SMTP, &s, &err));
+	assert_false(conn_oauth_on(&s));
+	assert_null(s.oauth.client_id);
+	conn_params_clear(&p);
+	conn_params_clear(&s);
+	assert_true(conn_from_conf(c, 2, CONN_IMAP, &p, &err));
+	assert_false(conn_oauth_on(&p));
+	conn_params_clear(&p);
+	conn_oauth_forget_all();
+	conf_free(&c);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 static void test_sendmail_only(void **state)
 {
 	(void)state;
@@ -148,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_imap),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_smtp_from_imap),
+		cmocka_unit_test(test_oauth),
 		cmocka_unit_test(test_sendmail_only),
 		cmocka_unit_test(test_defaults),
 	};

@@ -198,7 +198,8 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	}
 	j->account = xstrdup(conf_account_name(u->conf, (size_t)account));
 	j->data_dir = conf_data_dir(u->conf);
-	j->ask_pass = j->p.conn.user && !j->p.conn.pass && !j->p.conn.pass_cmd && !j->p.conn.oauth_cmd;
+	j->ask_pass = j->p.conn.user && !j->p.conn.pass && !j->p.conn.pass_cmd && !j->p.conn.oauth_cmd &&
+		      !conn_oauth_on(&j->p.conn);
 	if (!j->p.sendmail)
 		j->src = sync_glue_secret_src(u, account, j->p.conn.user);
 	char *rec = NULL;

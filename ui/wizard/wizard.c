@@ -21,6 +21,7 @@
 
 #include "discover.h"
 #include "log.h"
+#include "oauth2.h"
 #include "rcwrite.h"
 #include "secret.h"
 #include "text.h"
@@ -299,9 +300,30 @@ static bool test_login(struct wiz *w, char **err)
 	return true;
 }
 
+/* OAuth2 for a host the provider table knows (interactive modes only):
+ * S_SUMMARY when chosen, S_PASSWORD's own pages otherwise (-1). */
+static int oauth_choice(struct wiz *w)
+{
+	const struct oauth2_provider *p = w->fe ? oauth2_provider_for_host(w->imap.host) : NULL;
+	w->oauth_provider = p ? p->name : NULL;
+	w->use_oauth = false;
+	if (!p)
+		return -1;
+	enum wiz_result r = wiz_oauth_page(w);
+	if (r != WIZ_NEXT)
+		return r == WIZ_BACK ? S_SERVERS : S_CANCEL;
+	if (!w->use_oauth)
+		return -1;
+	w->pass_cmd[0] = '\0';
+	return S_SUMMARY;
+}
+
 static enum step password(struct wiz *w)
 {
 	char *err = NULL;
+	int o = oauth_choice(w);
+	if (o >= 0)
+		return (enum step)o;
 	for (;;) {
 		secret_free(&w->password);
 		if (w->fe) {
@@ -347,7 +369,7 @@ static enum step summary(struct wiz *w)
 	if (!w->fe)
 		return S_WRITE;
 	enum wiz_result r = wiz_summary_page(w);
-	return r == WIZ_NEXT ? S_WRITE : r == WIZ_BACK ? S_STORE : S_CANCEL;
+	return r == WIZ_NEXT ? S_WRITE : r == WIZ_BACK ? (w->use_oauth ? S_PASSWORD : S_STORE) : S_CANCEL;
 }
 
 static enum step do_write(struct wiz *w)
@@ -363,21 +385,26 @@ static enum step do_write(struct wiz *w)
 
 /* ---- the first sync ---- */
 
-/* Run `muttlike -F RC sync ACCOUNT` with the terminal, so its own progress
- * shows; a separate process keeps the wizard independent of the sync
- * engine's threads. */
-static int first_sync(struct wiz *w)
+/* Run `muttlike -F RC SUBCOMMAND [--oauth] ACCOUNT` with the terminal, so
+ * its own output shows: the first sync (a separate process keeps the
+ * wizard independent of the sync engine's threads), the OAuth2
+ * authorization (setup --oauth: the device code or the browser, with
+ * the terminal to itself after the form). */
+static int run_self(struct wiz *w, const char *what, const char *sub, const char *flag)
 {
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
-	printf("Running the first sync: muttlike -F %s sync %s\n", w->rc_path, w->account);
+	printf("%s: muttlike -F %s %s%s%s %s\n", what, w->rc_path, sub, flag ? " " : "", flag ? flag : "", w->account);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl(exe, "muttlike", "-F", w->rc_path, "sync", w->account, (char *)NULL);
+		if (flag)
+			execl(exe, "muttlike", "-F", w->rc_path, sub, flag, w->account, (char *)NULL);
+		else
+			execl(exe, "muttlike", "-F", w->rc_path, sub, w->account, (char *)NULL);
 		_exit(127);
 	}
 	int st = 0;
@@ -502,7 +529,14 @@ int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, c
 		wiz_report(&w);
 		if (account_out)
 			*account_out = xstrdup(w.account);
-		if (w.want_sync && first_sync(&w) != 0)
+		bool authorized = true;
+		if (w.use_oauth && run_self(&w, "Authorizing the account", "setup", "--oauth") != 0) {
+			text_print(stderr, "muttlike: setup: the account is written but not authorized; run "
+					   "'muttlike setup --oauth %s' later",
+				   w.account);
+			authorized = false;
+		}
+		if (authorized && w.want_sync && run_self(&w, "Running the first sync", "sync", NULL) != 0)
 			text_print(stderr, "muttlike: setup: the first sync did not finish; run 'muttlike sync %s' later",
 				w.account);
 	} else if (s == S_CANCEL) {

@@ -29,6 +29,9 @@ struct wiz {
 	struct disc_server imap, smtp; /* the chosen servers (owned) */
 	bool use_sendmail;
 	bool oauth;                  /* the provider wants OAuth2 */
+	bool use_oauth;              /* the user chose OAuth2: no password; setup --oauth after writing */
+	const char *oauth_provider;  /* the built-in table knows the IMAP host (oauth2_provider_for_host), or NULL */
+	char client_id[WIZ_VALUE_MAX], client_secret[WIZ_VALUE_MAX];
 	char *once_imap, *once_smtp; /* accepted certificate SHA-256 for this run */
 	bool pin_imap, pin_smtp;     /* accept always: pinned when writing */
 	bool plaintext;              /* the user said yes to no TLS */
@@ -66,6 +69,9 @@ bool wiz_probe(struct wiz *w, struct disc_server *s, const char *once);
 /* wizard_pages.c: the pages; each returns what the user chose. */
 enum wiz_result wiz_servers_page(struct wiz *w, char **err);
 enum wiz_result wiz_password_page(struct wiz *w, const char *err);
+/* OAuth2 or a password, for a host the provider table knows; sets
+ * w->use_oauth and the client id/secret. */
+enum wiz_result wiz_oauth_page(struct wiz *w);
 enum wiz_result wiz_store_page(struct wiz *w);
 enum wiz_result wiz_summary_page(struct wiz *w);
 /* A refused certificate or a plaintext-only server: OK when the user

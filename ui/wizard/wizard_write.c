@@ -66,6 +66,12 @@ size_t wiz_settings(struct wiz *w, struct rc_setting *out, size_t max, char **ow
 	SET("imap_url", owned[o++]);
 	if (*w->pass_cmd)
 		SET("imap_pass_cmd", w->pass_cmd);
+	if (w->use_oauth) {
+		SET("oauth_provider", w->oauth_provider);
+		SET("oauth_client_id", w->client_id);
+		if (*w->client_secret)
+			SET("oauth_client_secret", w->client_secret);
+	}
 	if (w->use_sendmail) {
 		SET("sendmail", "/usr/sbin/sendmail -oi -t");
 	} else if (w->smtp.host) {
