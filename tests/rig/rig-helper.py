@@ -224,11 +224,10 @@ def cmd_telemetry_sent(logdir):
 
 
 def cmd_rawlog_sent(files):
-    """What clients sent, from Dovecot's rawlog files (<date>.<pid>.in):
-    printed as they are, except a session that said COMPRESS DEFLATE
-    (RFC 4978): the log holds the compressed bytes after it (a timestamp
-    after each LF in them), so those are inflated and printed as lines
-    without timestamps."""
+    """What clients sent, from Dovecot's rawlog files (<date>.<pid>.in),
+    without the timestamp that starts each line.  A session that said
+    COMPRESS DEFLATE (RFC 4978) is logged as compressed bytes after it (a
+    timestamp after each LF in them too): those are inflated."""
     import zlib
     out = sys.stdout.buffer
     for f in files:
@@ -240,12 +239,12 @@ def cmd_rawlog_sent(files):
         plain = b"\n".join(re.sub(rb"^\d+\.\d+ ", b"", r, count=1) for r in data.split(b"\n"))
         m = re.search(rb"^\S+ COMPRESS DEFLATE\r\n", plain, re.M | re.I)
         if not m:
-            out.write(data)
+            out.write(plain)
             continue
         try:
             text = zlib.decompressobj(-15).decompress(plain[m.end():])
         except zlib.error:
-            out.write(data)  # the server said NO: plaintext after all
+            out.write(plain)  # the server said NO: plaintext after all
             continue
         out.write(plain[:m.end()] + text)
 
