@@ -22,18 +22,27 @@ static unsigned long sent_count(const char *rig, const char *re)
 	return n;
 }
 
+/* A pass with a fresh protocol log on, expecting `fetched` new messages and
+ * the mirror equal to the server. */
+static struct st_result logged_pass(const char *rig, size_t fetched)
+{
+	int st;
+	free(tu_run(&st, "%s off; %s on", rig, rig));
+	assert_int_equal(st, 0);
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.fetched, fetched);
+	assert_int_equal(st_compare(), 0);
+	return r;
+}
+
 static void test_compressed_pass(void **state)
 {
 	(void)state;
 	st_populate(47, 60, NULL);
 	char *rig = rig_rawlog();
 	int st;
-	free(tu_run(&st, "%s off; %s on", rig, rig));
-	assert_int_equal(st, 0);
-	struct st_result r = st_sync();
-	assert_int_equal(r.status, SYNC_OK);
-	assert_int_equal(r.stats.fetched, 60);
-	assert_int_equal(st_compare(), 0);
+	struct st_result r = logged_pass(rig, 60);
 	/* COMPRESS was asked for once, and the commands after it are readable
 	 * (inflated) in the log: the server understood them */
 	assert_int_equal(sent_count(rig, "^[^ ]+ COMPRESS DEFLATE$"), 1);
@@ -62,13 +71,8 @@ static void test_compress_off(void **state)
 	E.rc = xasprintf("%sset imap_compress = no\n", rc);
 	char *rig = rig_rawlog();
 	int st;
-	free(tu_run(&st, "%s off; %s on", rig, rig));
-	assert_int_equal(st, 0);
 	free(st_imap("appendmany INBOX 3 plain"));
-	struct st_result r = st_sync();
-	assert_int_equal(r.status, SYNC_OK);
-	assert_int_equal(r.stats.fetched, 3);
-	assert_int_equal(st_compare(), 0);
+	struct st_result r = logged_pass(rig, 3);
 	assert_int_equal(sent_count(rig, "COMPRESS"), 0);
 	assert_true(sent_count(rig, "^[^ ]+ SELECT ") >= 1);
 	assert_false(r.stats.compressed);
