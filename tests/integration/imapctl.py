@@ -152,7 +152,9 @@ def local_msgs(d):
             mid = re.search(rb"(?im)^message-id:\s*<([^>]*)>", data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0])
             if uid in msgs:
                 others.append("DUPLICATE " + f)
-            size = len(data)
+            # files have LF line ends (CRLF when an earlier version wrote
+            # them): the server's size counts each line end as CRLF
+            size = len(data) + len(re.findall(rb"(?<!\r)\n", data))
             stub = re.match(rb"X-Muttlike-Stub: (\d+)\r?\n", data)
             if stub:
                 size = int(stub.group(1))  # a header-only stub stands for the server's size
