@@ -305,6 +305,17 @@ def main(argv):
         msgs = server_msgs(m, argv[2]) or {}
         print(sum(1 for v in msgs.values() if v[2] == argv[3]))
         return 0
+    if cmd == "body":
+        # body FOLDER MESSAGE-ID: the server's bytes of that message
+        m.select(quote(argv[2]), readonly=True)
+        typ, data = m.uid("SEARCH", "HEADER", "Message-ID", '"%s"' % argv[3])
+        uids = data[0].split() if typ == "OK" and data and data[0] else []
+        if len(uids) != 1:
+            print("found %d" % len(uids), file=sys.stderr)
+            return 1
+        typ, data = m.uid("FETCH", uids[0].decode(), "(BODY.PEEK[])")
+        sys.stdout.buffer.write(next(d[1] for d in data if isinstance(d, tuple)))
+        return 0
     if cmd == "uidflags":
         msgs = server_msgs(m, argv[2]) or {}
         v = msgs.get(int(argv[3]))
