@@ -67,25 +67,34 @@ static void test_fetched_files_have_lf(void **state)
 	free(loc);
 }
 
-static void test_local_lf_uploads_crlf(void **state)
+/* Put text in FOLDER as a message made here, sync (one upload), and check
+ * that the server holds exactly want and the file still text. */
+static void upload_gives(const char *name, const char *text, const char *mid, const char *want)
 {
-	(void)state;
-	const char *lf = "From: me@example.org\nTo: you@example.org\nSubject: made here with LF\n"
-			 "Message-ID: <local-lf@test>\n\nline one\nline two\n";
-	local_new("1700000000.lf.host", lf);
+	local_new(name, text);
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.pushed, 1);
 	assert_int_equal(st_compare(), 0);
-	char *srv = server_body("local-lf@test");
-	assert_string_equal(srv, "From: me@example.org\r\nTo: you@example.org\r\nSubject: made here with LF\r\n"
-				 "Message-ID: <local-lf@test>\r\n\r\nline one\r\nline two\r\n");
+	char *srv = server_body(mid);
+	assert_string_equal(srv, want);
 	free(srv);
-	/* the local file keeps its bytes (LF), now with its UID */
-	char *loc = local_with("local-lf@test");
+	/* the local file keeps its bytes, now with its UID */
+	char *loc = local_with(mid);
 	assert_non_null(loc);
-	assert_string_equal(loc, lf);
+	assert_string_equal(loc, text);
 	free(loc);
+}
+
+static void test_local_lf_uploads_crlf(void **state)
+{
+	(void)state;
+	upload_gives("1700000000.lf.host",
+		     "From: me@example.org\nTo: you@example.org\nSubject: made here with LF\n"
+		     "Message-ID: <local-lf@test>\n\nline one\nline two\n",
+		     "local-lf@test",
+		     "From: me@example.org\r\nTo: you@example.org\r\nSubject: made here with LF\r\n"
+		     "Message-ID: <local-lf@test>\r\n\r\nline one\r\nline two\r\n");
 }
 
 static void test_old_crlf_file_uploads_unchanged(void **state)
@@ -94,19 +103,12 @@ static void test_old_crlf_file_uploads_unchanged(void **state)
 	/* an earlier version's file: CRLF, with one bare LF that becomes CRLF */
 	const char *crlf = "From: me@example.org\r\nSubject: an old CRLF file\r\nMessage-ID: <local-crlf@test>\r\n\r\n"
 			   "body\r\nbare\nend\r\n";
-	local_new("1700000001.crlf.host", crlf);
-	struct st_result r = st_sync();
-	assert_int_equal(r.status, SYNC_OK);
-	assert_int_equal(r.stats.pushed, 1);
-	assert_int_equal(st_compare(), 0);
-	char *srv = server_body("local-crlf@test");
-	assert_string_equal(srv, "From: me@example.org\r\nSubject: an old CRLF file\r\nMessage-ID: <local-crlf@test>\r\n\r\n"
-				 "body\r\nbare\r\nend\r\n");
-	free(srv);
+	upload_gives("1700000001.crlf.host", crlf, "local-crlf@test",
+		     "From: me@example.org\r\nSubject: an old CRLF file\r\nMessage-ID: <local-crlf@test>\r\n\r\n"
+		     "body\r\nbare\r\nend\r\n");
 	/* a second pass changes nothing: the old file goes on working */
-	r = st_sync();
-	assert_int_equal(r.status, SYNC_OK);
-	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.deleted, 0);
+	struct st_result r = st_sync();
+	assert_true(r.status == SYNC_OK && r.stats.fetched + r.stats.pushed + r.stats.deleted == 0);
 	assert_int_equal(st_compare(), 0);
 }
 
