@@ -22,7 +22,7 @@ V          ?= 0
 Q           = $(if $(filter 1,$(V)),,@)
 
 # Lazily evaluated, so `make deps` works before the -dev packages exist.
-CORE_PKGS   = gnutls libetpan libcurl expat gpgme libical
+CORE_PKGS   = gnutls libetpan libcurl expat gpgme libical zlib
 UI_PKGS     = ncursesw
 CORE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 # libcurl only for its headers: curlso.c loads it with dlopen
@@ -60,7 +60,7 @@ TESTLIB_O := $(TESTLIB_C:%.c=$(BUILD)/%.o)
 
 # Debian packages: what building, testing and the demo need.
 DEB_BUILD := gcc g++ make pkg-config libncurses-dev libgnutls28-dev libetpan-dev libnotmuch-dev libcmocka-dev \
-             libcurl4-gnutls-dev libexpat1-dev libgpgme-dev libical-dev
+             libcurl4-gnutls-dev libexpat1-dev libgpgme-dev libical-dev zlib1g-dev
 DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-dev procps dnsmasq-base postfix sasl2-bin cyrus-common \
              libsasl2-modules file iproute2 ca-certificates gnupg gpgsm gpg-agent
 DEB_LINT  := clang-tidy cppcheck

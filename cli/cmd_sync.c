@@ -45,6 +45,7 @@ struct cmd_sync {
 	struct acct_out *a;     /* per account index of the config */
 	bool tty;
 	bool watch;
+	bool verbose;           /* -v: the wire of each pass */
 	volatile bool stop;
 	pthread_mutex_t out_mu; /* one writer of the terminal at a time */
 	long long start_ms;
@@ -143,6 +144,20 @@ static void on_pass_done(long account, enum sync_status status, const struct syn
 	w->summary_pushed += st->pushed;
 	w->summary_deleted += st->deleted;
 	w->summary_errors += st->folder_errors + (status != SYNC_OK && status != SYNC_ERR_FOLDER);
+	if (cs->verbose) {
+		const char *name = conf_account_name(cs->conf, (size_t)account);
+		char *acct = text_sanitize(name, strlen(name), false);
+		pthread_mutex_lock(&cs->out_mu);
+		clear_progress(cs);
+		printf("%s: wire: %llu bytes in (%llu inflated), %llu bytes out (%llu before compression), "
+		       "%llu round trips, %s\n",
+		       acct, (unsigned long long)st->wire_in, (unsigned long long)st->plain_in,
+		       (unsigned long long)st->wire_out, (unsigned long long)st->plain_out,
+		       (unsigned long long)st->commands, st->compressed ? "compressed" : "not compressed");
+		fflush(stdout);
+		pthread_mutex_unlock(&cs->out_mu);
+		free(acct);
+	}
 }
 
 /* The store could not be opened (why), or not written at its close. */
@@ -186,7 +201,7 @@ static void *signal_main(void *arg)
 
 static void usage(void)
 {
-	fputs("usage: muttlike sync [ACCOUNT...] [--watch] [--verify] [--allow-deletes FOLDER]...\n", stderr);
+	fputs("usage: muttlike sync [ACCOUNT...] [-v] [--watch] [--verify] [--allow-deletes FOLDER]...\n", stderr);
 }
 
 /* The command line: options into run and cs, the accounts into *which
@@ -198,6 +213,7 @@ static int parse_args(struct cmd_sync *cs, int argc, char **argv, struct account
 	static const struct option longopts[] = {
 		{ "watch", no_argument, NULL, 'w' },
 		{ "verify", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "allow-deletes", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -205,10 +221,11 @@ static int parse_args(struct cmd_sync *cs, int argc, char **argv, struct account
 	*allow = xcalloc((size_t)argc + 1, sizeof(**allow));
 	optind = 1;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+wVA:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+wVvA:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'w': cs->watch = run->watch = true; break;
 		case 'V': run->verify = true; break;
+		case 'v': cs->verbose = true; break;
 		case 'A': (*allow)[run->n_allow++] = optarg; break;
 		case 'h': usage(); return 0;
 		default: usage(); return EXIT_USAGE;

@@ -60,8 +60,10 @@ void copies_note(copies_t *c, const char *mid, size_t size, const char *path)
 	c->v[c->n++] = (struct copy){ xstrdup(mid), size, xstrdup(path) };
 }
 
-/* The file's bytes when it is the message asked for, else NULL. */
-static char *read_if_same(const char *path, const char *mid, size_t size)
+/* The file's bytes (LF line ends, *lflen of them) when it is the message
+ * asked for, else NULL.  size is the server's: the file has LF line ends,
+ * or CRLF when an earlier version wrote it. */
+static char *read_if_same(const char *path, const char *mid, size_t size, size_t *lflen)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -73,15 +75,15 @@ static char *read_if_same(const char *path, const char *mid, size_t size)
 	free(dir);
 	if (rc != 0)
 		return NULL;
-	char *id = len == size ? maildir_message_id(data, len) : NULL;
+	char *id = maildir_crlf_size(data, len) == size ? maildir_message_id(data, len) : NULL;
 	bool same = id && strcmp(id, mid) == 0;
 	free(id);
-	if (!same)
-		xfree(&data);
-	return data;
+	char *lf = same ? maildir_lf(data, len, lflen) : NULL;
+	free(data);
+	return lf;
 }
 
-static char *read_indexed(copies_t *c, const char *mid, size_t size)
+static char *read_indexed(copies_t *c, const char *mid, size_t size, size_t *len)
 {
 	if (!c->db_tried) {
 		c->db_tried = true;
@@ -100,22 +102,22 @@ static char *read_indexed(copies_t *c, const char *mid, size_t size)
 	for (; !data && notmuch_filenames_valid(f); notmuch_filenames_move_to_next(f)) {
 		const char *p = notmuch_filenames_get(f);
 		if (strncmp(p, c->acct_root, rootlen) == 0)
-			data = read_if_same(p, mid, size);
+			data = read_if_same(p, mid, size, len);
 	}
 	notmuch_filenames_destroy(f);
 	notmuch_message_destroy(m);
 	return data;
 }
 
-char *copies_read(copies_t *c, const char *mid, size_t size)
+char *copies_read(copies_t *c, const char *mid, size_t size, size_t *len)
 {
 	if (!mid || !*mid || !size)
 		return NULL;
 	for (size_t i = c->n; i-- > 0;)
 		if (c->v[i].size == size && strcmp(c->v[i].mid, mid) == 0) {
-			char *data = read_if_same(c->v[i].path, mid, size);
+			char *data = read_if_same(c->v[i].path, mid, size, len);
 			if (data)
 				return data;
 		}
-	return read_indexed(c, mid, size);
+	return read_indexed(c, mid, size, len);
 }

@@ -23,11 +23,12 @@ typedef struct copies copies_t;
 copies_t *copies_new(const char *mail_root, const char *acct_dir);
 void copies_free(copies_t **c);
 
-/* path (absolute) holds a message with this Message-ID and size. */
+/* path (absolute) holds a message with this Message-ID and server size. */
 void copies_note(copies_t *c, const char *mid, size_t size, const char *path);
 
-/* The bytes of a local message with Message-ID mid and exactly size bytes
- * (a new buffer of size bytes, caller frees), or NULL. */
-char *copies_read(copies_t *c, const char *mid, size_t size);
+/* The bytes of a local message with Message-ID mid whose server size
+ * (RFC822.SIZE: its lines counted with CRLF) is size: a new buffer of *len
+ * bytes with LF line ends (caller frees), or NULL. */
+char *copies_read(copies_t *c, const char *mid, size_t size, size_t *len);
 
 #endif

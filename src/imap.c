@@ -43,6 +43,7 @@ struct imap {
 	char *ns_prefix;
 	char ns_delim;
 	const char *auth_used;
+	struct imap_wire_stats closed; /* of the sessions already closed */
 };
 
 /* ---- parameters ---- */
@@ -54,6 +55,7 @@ bool imap_params_from_conf(const conf_t *c, long account, struct imap_params *p,
 		return false;
 	const char *auth = conf_str(c, account, OPT_ID_imap_auth);
 	p->auth = auth && *auth ? xstrdup(auth) : NULL;
+	p->compress = conf_bool(c, account, OPT_ID_imap_compress);
 	return true;
 }
 
@@ -69,6 +71,7 @@ static void params_copy(struct imap_params *d, const struct imap_params *s)
 	conn_params_copy(&d->conn, &s->conn);
 	d->conn.pass_what = "imap_pass_cmd";
 	d->auth = xstrdup_null(s->auth);
+	d->compress = s->compress;
 }
 
 /* ---- capabilities ---- */
@@ -312,8 +315,40 @@ imap_t *imap_new(const struct imap_params *p)
 	return m;
 }
 
+/* This session's part of imap_wire_stats. */
+static void session_stats(const imap_t *m, struct imap_wire_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (m->tls) {
+		struct tls_wire_stats t;
+		tls_stream_wire_stats(m->tls, &t);
+		out->wire_in = t.wire_in;
+		out->wire_out = t.wire_out;
+		out->plain_in = t.plain_in;
+		out->plain_out = t.plain_out;
+	}
+	if (m->imap)
+		out->commands = m->imap->imap_tag;
+}
+
+void imap_wire_stats(const imap_t *m, struct imap_wire_stats *out)
+{
+	session_stats(m, out);
+	out->wire_in += m->closed.wire_in;
+	out->wire_out += m->closed.wire_out;
+	out->plain_in += m->closed.plain_in;
+	out->plain_out += m->closed.plain_out;
+	out->commands += m->closed.commands;
+}
+
+bool imap_compressed(const imap_t *m)
+{
+	return m->tls && tls_stream_compressed(m->tls);
+}
+
 static void close_session(imap_t *m)
 {
+	imap_wire_stats(m, &m->closed);
 	if (m->imap) {
 		if (m->imap->imap_stream) {
 			/* A healthy session says LOGOUT, but does not wait for the
@@ -935,10 +970,37 @@ static void send_id(imap_t *m)
 	free(me);
 }
 
+/* RFC 4978, once authenticated: everything after the OK is deflated. */
+static void start_compress(imap_t *m)
+{
+	if (!m->p.compress || !(m->caps & IMAP_CAP_COMPRESS) || !m->tls || tls_stream_compressed(m->tls))
+		return;
+	int r = imap_command(m->imap, "COMPRESS DEFLATE");
+	if (r == MAILIMAP_ERROR_CUSTOM_COMMAND) {
+		log_info("%s: the server refused COMPRESS DEFLATE; going on uncompressed", m->hp);
+		return;
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		lib_fail(m, r, "starting compression");
+		m->broken = true;
+		return;
+	}
+	/* nothing may sit in libetpan's buffer: it would be plaintext */
+	if (m->imap->imap_stream->read_buffer_len || !tls_stream_start_deflate(m->tls)) {
+		set_err(m, "could not start compression with %s", m->hp);
+		m->broken = true;
+		return;
+	}
+	log_debug("%s: COMPRESS DEFLATE on", m->hp);
+}
+
 static void after_login(imap_t *m)
 {
 	caps_drop(m); /* the authenticated state has its own list */
 	if (ask_capability(m) != IMAP_OK)
+		return;
+	start_compress(m);
+	if (m->broken)
 		return;
 	if ((m->caps & IMAP_CAP_ENABLE) && (m->caps & (IMAP_CAP_CONDSTORE | IMAP_CAP_QRESYNC))) {
 		struct mailimap_capability_data *want = mailimap_capability_data_new(clist_new());

@@ -74,6 +74,7 @@ unsigned imap_caps_parse(const char *words);
 struct imap_params {
 	struct conn_params conn;
 	char *auth;
+	bool compress;      /* imap_compress: COMPRESS=DEFLATE when offered */
 };
 /* Fill params from an account (index from conf_account_find).  False with
  * *err (caller frees) on a missing or bad imap_url. */
@@ -140,6 +141,17 @@ const char *imap_error(const imap_t *m);
  * sent a literal of 100 MiB, over the 64 MiB limit"); else NULL.  For
  * callers that drive imap_mailimap() themselves. */
 const char *imap_limit_error(const imap_t *m);
+/* What went over this imap_t's connections so far (every session, also the
+ * closed ones): bytes on the wire (compressed when COMPRESS is on) and as
+ * IMAP text, and the commands sent (each one a round trip). */
+struct imap_wire_stats {
+	uint64_t wire_in, wire_out;
+	uint64_t plain_in, plain_out;
+	uint64_t commands;
+};
+void imap_wire_stats(const imap_t *m, struct imap_wire_stats *out);
+/* Is the current session compressed (COMPRESS=DEFLATE)? */
+bool imap_compressed(const imap_t *m);
 /* A warning for the caller to show (plaintext connection), or NULL. */
 const char *imap_warning(const imap_t *m);
 /* The certificate of the last TLS handshake (refused or accepted). */

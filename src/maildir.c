@@ -697,3 +697,24 @@ char *maildir_message_id(const char *data, size_t len)
 	}
 	return NULL;
 }
+
+char *maildir_lf(const char *data, size_t len, size_t *outlen)
+{
+	char *out = xmalloc(len + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != '\r' || i + 1 >= len || data[i + 1] != '\n')
+			out[k++] = data[i];
+	out[k] = '\0';
+	*outlen = k;
+	return out;
+}
+
+uint64_t maildir_crlf_size(const char *data, size_t len)
+{
+	uint64_t n = len;
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+			n++;
+	return n;
+}

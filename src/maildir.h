@@ -187,5 +187,13 @@ int maildir_read(const char *dir, const char *name, char **data, size_t *len);
 /* The Message-ID of a message (without <>), from its header.  New string
  * or NULL. */
 char *maildir_message_id(const char *data, size_t len);
+/* Line ends as files are stored here (as Dovecot, mbsync and OfflineIMAP
+ * store them): each CRLF becomes LF, a lone CR stays.  New NUL-terminated
+ * string of *outlen bytes. */
+char *maildir_lf(const char *data, size_t len, size_t *outlen);
+/* The size of data with every bare LF counted as CRLF: the server's
+ * RFC822.SIZE of a file stored with LF line ends, and of one written with
+ * CRLF by earlier versions. */
+uint64_t maildir_crlf_size(const char *data, size_t len);
 
 #endif

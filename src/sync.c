@@ -68,9 +68,25 @@ sync_t *sync_new(const struct sync_options *o)
 	return s;
 }
 
+/* Every imap_t of this sync_t so far, the current one too. */
+static void wire_total(const sync_t *s, struct imap_wire_stats *t)
+{
+	*t = s->wire_closed;
+	if (!s->imap)
+		return;
+	struct imap_wire_stats c;
+	imap_wire_stats(s->imap, &c);
+	t->wire_in += c.wire_in;
+	t->wire_out += c.wire_out;
+	t->plain_in += c.plain_in;
+	t->plain_out += c.plain_out;
+	t->commands += c.commands;
+}
+
 void sync_disconnect(sync_t *s)
 {
 	if (s->imap) {
+		wire_total(s, &s->wire_closed);
 		imap_disconnect(s->imap);
 		imap_free(&s->imap);
 	}
@@ -346,6 +362,14 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 		sync_set_error(s, "%s: %zu folder(s) not fully synced", s->account, s->stats.folder_errors);
 	if (st != SYNC_OK && st != SYNC_ERR_FOLDER)
 		sync_emit(s, SYNC_EV_ERROR, NULL, 0, 0, s->error);
+	struct imap_wire_stats w;
+	wire_total(s, &w);
+	s->stats.wire_in = w.wire_in - s->wire_start.wire_in;
+	s->stats.wire_out = w.wire_out - s->wire_start.wire_out;
+	s->stats.plain_in = w.plain_in - s->wire_start.plain_in;
+	s->stats.plain_out = w.plain_out - s->wire_start.plain_out;
+	s->stats.commands = w.commands - s->wire_start.commands;
+	s->stats.compressed = s->imap && imap_compressed(s->imap);
 	sync_emit(s, SYNC_EV_DONE, NULL, 0, 0, NULL);
 	return st;
 }
@@ -353,6 +377,7 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 enum sync_status sync_run(sync_t *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
+	wire_total(s, &s->wire_start);
 	guards_clear(s);
 	sync_held_clear(s);
 	s->pass_bytes = 0;

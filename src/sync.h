@@ -90,6 +90,11 @@ struct sync_stats {
 	size_t repaired_fetched;   /* --verify: messages fetched again (file gone, state said mirrored) */
 	size_t repaired_indexed;   /* --verify: files the index did not know, indexed */
 	size_t repaired_pruned;    /* --verify: index entries whose file was gone, dropped */
+	/* The connection during the pass: bytes on the wire (compressed with
+	 * COMPRESS=DEFLATE) and as IMAP text, and the commands sent. */
+	uint64_t wire_in, wire_out, plain_in, plain_out;
+	uint64_t commands;
+	bool compressed;           /* the last session was compressed */
 };
 
 struct sync_options {

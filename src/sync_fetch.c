@@ -49,7 +49,8 @@ struct staged_msg {
 	uint32_t uid;
 	unsigned flags;
 	char *kw;  /* owned */
-	size_t len;
+	size_t len;      /* the server's bytes (the file has LF line ends) */
+	uint64_t size;   /* the server's size (RFC822.SIZE), for the copies */
 	char *mid; /* owned, when s->copies */
 };
 
@@ -69,8 +70,11 @@ static int stage_one(sync_t *s, struct folder_ctx *c, struct imapdrv_msg *fm, bo
 		stub = make_stub(body, len, fm->size ? fm->size : (uint32_t)len, &len);
 		body = stub;
 	}
+	/* stored with LF line ends */
+	size_t lflen = 0;
+	char *lf = maildir_lf(body, len, &lflen);
 	int werr = 0;
-	if (maildir_stage(c->dir, body, len, fm->uid, true, fm->flags, fm->idate, &out->f) < 0) {
+	if (maildir_stage(c->dir, lf, lflen, fm->uid, true, fm->flags, fm->idate, &out->f) < 0) {
 		werr = errno;
 	} else {
 		out->uid = fm->uid;
@@ -78,8 +82,10 @@ static int stage_one(sync_t *s, struct folder_ctx *c, struct imapdrv_msg *fm, bo
 		out->kw = fm->kw;
 		fm->kw = NULL;
 		out->len = len;
-		out->mid = s->copies && !stubs ? maildir_message_id(body, len) : NULL;
+		out->size = fm->size ? fm->size : maildir_crlf_size(body, len);
+		out->mid = s->copies && !stubs ? maildir_message_id(lf, lflen) : NULL;
 	}
+	free(lf);
 	free(stub);
 	return werr;
 }
@@ -117,7 +123,7 @@ static void record_fetched(sync_t *s, struct folder_ctx *c, const struct staged_
 	state_put(c->st, m->uid, m->flags, m->kw);
 	if (m->mid) {
 		char *abs = xasprintf("%s/%s", c->dir, name);
-		copies_note(s->copies, m->mid, m->len, abs);
+		copies_note(s->copies, m->mid, (size_t)m->size, abs);
 		free(abs);
 	}
 	s->stats.fetched++;
@@ -279,11 +285,12 @@ static bool reuse_one(sync_t *s, struct folder_ctx *c, const struct imapdrv_msg 
 {
 	char *mid = fm->body ? maildir_message_id(fm->body, fm->len) : NULL;
 	char *data = NULL;
+	size_t len = 0;
 	if (bsearch(&fm->uid, uids, n, sizeof(*uids), sync_u32_cmp) && !state_get(c->st, fm->uid))
-		data = copies_read(s->copies, mid, fm->size);
+		data = copies_read(s->copies, mid, fm->size, &len);
 	struct maildir_staged one;
 	char *name = NULL;
-	if (data && maildir_stage(c->dir, data, fm->size, fm->uid, true, fm->flags, fm->idate, &one) < 0)
+	if (data && maildir_stage(c->dir, data, len, fm->uid, true, fm->flags, fm->idate, &one) < 0)
 		*werr = errno;
 	else if (data && maildir_commit(c->dir, &one, 1, &name) < 0)
 		*werr = errno;

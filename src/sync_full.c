@@ -52,6 +52,18 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 	return rc;
 }
 
+/* replace_file with the server's bytes stored with LF line ends. */
+static int replace_lf(const char *dir, const char *name, const char *data, size_t len, time_t mtime)
+{
+	size_t lflen = 0;
+	char *lf = maildir_lf(data, len, &lflen);
+	int rc = replace_file(dir, name, lf, lflen, mtime);
+	int e = errno;
+	free(lf);
+	errno = e;
+	return rc;
+}
+
 /* The folder (a new string) and UID of a store path
  * ("<account>/<folder>/cur/<file>"); false when it names no server
  * message of this account. */
@@ -144,7 +156,7 @@ static enum sync_status replace_stub(sync_t *s, const char *rel, const struct im
 		st = SYNC_ERR_FOLDER;
 	} else if (!sync_stub_size(data, len)) {
 		/* already whole */
-	} else if (replace_file(dir, e->name, fm->body, fm->len, fm->idate) < 0) {
+	} else if (replace_lf(dir, e->name, fm->body, fm->len, fm->idate) < 0) {
 		sync_set_error(s, "%s: cannot write %s/%s: %s", s->account, dir, e->name, strerror(errno));
 		st = SYNC_ERR_STORE;
 	} else {

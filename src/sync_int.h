@@ -31,6 +31,8 @@ struct sync {
 	sync_event_fn event;
 	void *event_ud;
 	imap_t *imap;         /* owned */
+	struct imap_wire_stats wire_closed; /* of the imap_t already freed */
+	struct imap_wire_stats wire_start;  /* the total when the pass began */
 	struct imap_folder *folders; /* owned */
 	size_t nfolders;
 	char *trash_raw;      /* owned or NULL */

@@ -49,18 +49,19 @@ static struct idsize *match_of(struct folder_ctx *c, const struct maildir_entry 
 {
 	char *data = NULL;
 	size_t len = 0;
+	uint64_t size = 0;
 	char *mid = NULL;
 	if (maildir_read(c->dir, e->name, &data, &len) == 0) {
 		mid = maildir_message_id(data, len);
-		/* A stub stands for the server's size, not its own. */
+		/* The server counts CRLF where the file has LF; a stub stands
+		 * for the server's size, not its own. */
 		uint32_t ss = sync_stub_size(data, len);
-		if (ss)
-			len = ss;
+		size = ss ? ss : maildir_crlf_size(data, len);
 	}
 	free(data);
 	struct idsize *hit = NULL;
 	for (size_t k = 0; mid && k < nids && !hit; k++)
-		if (!ids[k].taken && ids[k].mid && ids[k].size == len && strcmp(ids[k].mid, mid) == 0)
+		if (!ids[k].taken && ids[k].mid && ids[k].size == size && strcmp(ids[k].mid, mid) == 0)
 			hit = &ids[k];
 	free(mid);
 	return hit;

@@ -50,29 +50,11 @@ static char *to_crlf(const char *data, size_t len, size_t *outlen)
 	return out;
 }
 
-/* The local file now is the server's message uid.  When the upload was a
- * CRLF copy, the local file is replaced by that copy, so that local and
- * server bytes agree; the old file goes first: the server has the message,
- * so a crash in between costs a download, never a duplicate. */
-static void adopt_uploaded(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uid,
-			   const char *crlf, size_t crlf_len)
+/* The local file now is the server's message uid: renamed to carry it.
+ * Its bytes stay as they are (LF line ends, or CRLF from an earlier
+ * version): the server has the same message with CRLF. */
+static void adopt_uploaded(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, uint32_t uid)
 {
-	if (crlf) {
-		char *op = sync_store_path(c, e->name);
-		if (maildir_remove(c->dir, e->name) == 0) {
-			store_remove(s->store, op);
-			char *nn = NULL;
-			if (maildir_deliver(c->dir, crlf, crlf_len, uid, true, e->flags, 0, &nn) == 0) {
-				char *np = sync_store_path(c, nn);
-				store_add(s->store, np, s->account, NULL);
-				free(np);
-				free(nn);
-				state_put(c->st, uid, e->flags, NULL);
-			}
-		}
-		free(op);
-		return;
-	}
 	char *nn = NULL;
 	if (maildir_rename(c->dir, e->name, true, uid, e->flags, &nn) == 0) {
 		char *op = sync_store_path(c, e->name), *np = sync_store_path(c, nn);
@@ -130,7 +112,7 @@ static int upload(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, cons
 		store_remove(s->store, p);
 		free(p);
 	} else {
-		adopt_uploaded(s, c, e, uid, crlf, cl);
+		adopt_uploaded(s, c, e, uid);
 	}
 	free(crlf);
 	return 0;
@@ -153,10 +135,7 @@ static int append_one(sync_t *s, struct folder_ctx *c, struct maildir_entry *e, 
 		sync_warn(s, c->name, "%s: %s is a header-only stub without a server copy; not uploaded", c->name,
 			  e->name);
 	} else if (from && (uid = find_appended(s, from, data, len))) {
-		size_t cl = 0;
-		char *crlf = to_crlf(data, len, &cl);
-		adopt_uploaded(s, c, e, uid, crlf, cl);
-		free(crlf);
+		adopt_uploaded(s, c, e, uid);
 	} else {
 		if (!from && uidnext)
 			mark_pending(s, c, e, uidnext); /* before the APPEND (see sync_append_new) */

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "zwire.h"
 
 struct tls_stream {
 	int fd;                           /* owned; -1 once closed */
@@ -41,6 +42,9 @@ struct tls_stream {
 	struct strbuf capture;            /* tls_stream_capture_start() */
 	size_t capture_max;               /* 0: not capturing */
 	bool capture_full;
+	zwire_t *z;                       /* owned: COMPRESS=DEFLATE is on */
+	struct strbuf zout;               /* one compressed write */
+	struct tls_wire_stats st;
 };
 
 /* ---- certificate info ---- */
@@ -463,9 +467,33 @@ static ssize_t transport_read(tls_stream_t *s, void *buf, size_t count)
 		}
 		if (n == 0)
 			net_failed(s, NET_ERR_CLOSED, 0);
+		s->st.wire_in += n > 0 ? (uint64_t)n : 0;
 		return n;
 	}
-	return raw_recv(s, buf, count);
+	n = raw_recv(s, buf, count);
+	s->st.wire_in += n > 0 ? (uint64_t)n : 0;
+	return n;
+}
+
+static ssize_t fill_from_transport(void *ctx, void *buf, size_t n)
+{
+	return transport_read(ctx, buf, n);
+}
+
+/* Plaintext IMAP bytes: from the transport, through inflate once
+ * COMPRESS=DEFLATE is on. */
+static ssize_t wire_read(tls_stream_t *s, void *buf, size_t count)
+{
+	if (!s->z)
+		return transport_read(s, buf, count);
+	char *err;
+	ssize_t n = zwire_read(s->z, buf, count, fill_from_transport, s, &err);
+	if (err) {
+		s->failed = true;
+		set_error(s, TLS_ERR_LIMIT, err);
+		log_warn("%s: %s", s->host, err);
+	}
+	return n;
 }
 
 static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
@@ -480,7 +508,7 @@ static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
 		memcpy(buf, s->peek + s->peek_off, (size_t)n);
 		s->peek_off += (size_t)n;
 	} else {
-		n = transport_read(s, buf, count);
+		n = wire_read(s, buf, count);
 	}
 	if (n <= 0)
 		return n;
@@ -492,6 +520,7 @@ static ssize_t drv_read(mailstream_low *low, void *buf, size_t count)
 		log_warn("%s: %s", s->host, err);
 		return -1;
 	}
+	s->st.plain_in += (uint64_t)n;
 	if (s->capture_max) {
 		if (s->capture.len + (size_t)n > s->capture_max)
 			s->capture_full = true;
@@ -533,6 +562,25 @@ const char *tls_stream_peek_line(tls_stream_t *s, size_t max)
 	return s->peek;
 }
 
+/* Write to the wire (TLS or plaintext): bytes written or -1. */
+static ssize_t transport_write(tls_stream_t *s, const void *buf, size_t count)
+{
+	ssize_t n;
+	if (!s->sess) {
+		n = raw_send(s, buf, count);
+	} else {
+		do
+			n = gnutls_record_send(s->sess, buf, count);
+		while (n == GNUTLS_E_INTERRUPTED || n == GNUTLS_E_AGAIN);
+		if (n < 0) {
+			gnutls_failed(s, (int)n, "while writing");
+			return -1;
+		}
+	}
+	s->st.wire_out += n > 0 ? (uint64_t)n : 0;
+	return n;
+}
+
 static ssize_t drv_write(mailstream_low *low, const void *buf, size_t count)
 {
 	tls_stream_t *s = low->data;
@@ -540,17 +588,22 @@ static ssize_t drv_write(mailstream_low *low, const void *buf, size_t count)
 		return -1;
 	/* a new command: the response cap counts from here */
 	s->frame.resp_len = 0;
-	if (!s->sess)
-		return raw_send(s, buf, count);
-	ssize_t n;
-	do
-		n = gnutls_record_send(s->sess, buf, count);
-	while (n == GNUTLS_E_INTERRUPTED || n == GNUTLS_E_AGAIN);
-	if (n < 0) {
-		gnutls_failed(s, (int)n, "while writing");
+	s->st.plain_out += count;
+	if (!s->z)
+		return transport_write(s, buf, count);
+	strbuf_reset(&s->zout);
+	if (!zwire_deflate(s->z, buf, count, &s->zout)) {
+		s->failed = true;
+		set_error(s, TLS_ERR_CONFIG, xstrdup("compressing a command failed"));
 		return -1;
 	}
-	return n;
+	for (size_t off = 0; off < s->zout.len;) {
+		ssize_t n = transport_write(s, s->zout.s + off, s->zout.len - off);
+		if (n < 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return (ssize_t)count;
 }
 
 static void close_fd(tls_stream_t *s)
@@ -654,6 +707,8 @@ void tls_stream_free(tls_stream_t **sp)
 	free(s->error);
 	free(s->peek);
 	strbuf_free(&s->capture);
+	strbuf_free(&s->zout);
+	zwire_free(&s->z);
 	tls_cert_info_free(&s->cert);
 	free(s);
 	*sp = NULL;
@@ -713,7 +768,29 @@ enum net_status tls_stream_wait_readable(tls_stream_t *s, int timeout_ms)
 		return NET_ERR_CLOSED;
 	if (s->sess && gnutls_record_check_pending(s->sess) > 0)
 		return NET_OK;
+	if (s->z && zwire_pending(s->z))
+		return NET_OK;
 	return net_wait(s->fd, false, timeout_ms, s->cancel);
+}
+
+bool tls_stream_start_deflate(tls_stream_t *s)
+{
+	if (s->z)
+		return true;
+	if (s->peek_off < s->peek_len)
+		return false; /* plaintext bytes still unread: they would be taken for compressed ones */
+	s->z = zwire_new();
+	return s->z != NULL;
+}
+
+bool tls_stream_compressed(const tls_stream_t *s)
+{
+	return s->z != NULL;
+}
+
+void tls_stream_wire_stats(const tls_stream_t *s, struct tls_wire_stats *out)
+{
+	*out = s->st;
 }
 
 /* ---- verification ---- */

@@ -158,6 +158,19 @@ void tls_stream_reset_response(tls_stream_t *s);
  * (caller frees), or NULL when it went past max. */
 void tls_stream_capture_start(tls_stream_t *s, size_t max);
 char *tls_stream_capture_end(tls_stream_t *s);
+/* COMPRESS=DEFLATE (RFC 4978): from now on both directions go through raw
+ * deflate, and the size caps count the inflated bytes.  Call after the
+ * server's OK to COMPRESS, before anything else is read or written.  False
+ * if zlib could not be set up. */
+bool tls_stream_start_deflate(tls_stream_t *s);
+bool tls_stream_compressed(const tls_stream_t *s);
+/* Bytes through the stream: on the wire (compressed when COMPRESS is on,
+ * before TLS) and as IMAP text. */
+struct tls_wire_stats {
+	uint64_t wire_in, wire_out;
+	uint64_t plain_in, plain_out;
+};
+void tls_stream_wire_stats(const tls_stream_t *s, struct tls_wire_stats *out);
 /* Wait until there is something to read (buffered in GnuTLS or on the
  * socket): NET_OK, NET_ERR_TIMEOUT, NET_ERR_CANCELLED. */
 enum net_status tls_stream_wait_readable(tls_stream_t *s, int timeout_ms);

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hostile_server as hs  # noqa: E402
@@ -329,6 +330,37 @@ def s_sync_select_literal(conn, srv):
     hs.serve_commands(conn, srv, GOOD_CAPS, h)
 
 
+# 7c. COMPRESS=DEFLATE (RFC 4978), then a deflate bomb: about 100 kB on the
+# wire that inflates to one 100 MiB line.  The caps count inflated bytes.
+def s_deflate_bomb(conn, srv):
+    caps = GOOD_CAPS + " COMPRESS=DEFLATE"
+    greet(conn, caps)
+    h = good_handlers()
+
+    def compress(c, tag, args):
+        c.send(f"{tag} OK DEFLATE active\r\n")
+        z = zlib.compressobj(9, zlib.DEFLATED, -15)
+        chunk = b"A" * (1 << 20)
+        bomb = z.compress(b"* OK ") + b"".join(z.compress(chunk) for _ in range(100)) + z.flush(zlib.Z_SYNC_FLUSH)
+        srv.bomb_len = len(bomb)
+        try:
+            c.send(bomb)
+        except OSError:
+            pass
+        c.drain(TIMEOUT + 3)
+        return False
+    h["COMPRESS"] = compress
+    hs.serve_commands(conn, srv, caps, h)
+
+
+def asked_compress(r, srv):
+    if b"COMPRESS DEFLATE\r\n" not in srv.received():
+        return "COMPRESS DEFLATE was not sent"
+    if getattr(srv, "bomb_len", 1 << 30) > 1 << 20:
+        return "the bomb was not small"
+    return None
+
+
 # 9. odd but survivable data
 def s_status_empty(conn, srv):
     greet(conn, GOOD_CAPS)
@@ -428,6 +460,10 @@ def main():
     case("7 100 MB literal", s_literal(100 << 20, then="stream"), "imaps",
          expect_err=r"the server sent a literal of 100 MiB, over the 64 MiB limit", max_rss_mb=150)
 
+    case("7 deflate bomb after COMPRESS", s_deflate_bomb, "imaps", cmd=("sync", "h"), no_creds=False,
+         expect_err=r"^muttlike: h: .*the server sent a line of 8\.0 MiB, over the 8 MiB limit \(listing folders\); "
+         r"giving up$",
+         max_rss_mb=150, post=asked_compress)
     case("7 100 MB literal answering SELECT in a sync", s_sync_select_literal, "imaps", cmd=("sync", "h"),
          no_creds=False, expect_err=r"^muttlike: h: the server sent a literal of 100 MiB, over the 64 MiB limit "
          r"\(SELECT of INBOX\); giving up$", max_rss_mb=150,

@@ -152,7 +152,9 @@ def local_msgs(d):
             mid = re.search(rb"(?im)^message-id:\s*<([^>]*)>", data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0])
             if uid in msgs:
                 others.append("DUPLICATE " + f)
-            size = len(data)
+            # files have LF line ends (CRLF when an earlier version wrote
+            # them): the server's size counts each line end as CRLF
+            size = len(data) + len(re.findall(rb"(?<!\r)\n", data))
             stub = re.match(rb"X-Muttlike-Stub: (\d+)\r?\n", data)
             if stub:
                 size = int(stub.group(1))  # a header-only stub stands for the server's size
@@ -302,6 +304,17 @@ def main(argv):
     if cmd == "midcount":
         msgs = server_msgs(m, argv[2]) or {}
         print(sum(1 for v in msgs.values() if v[2] == argv[3]))
+        return 0
+    if cmd == "body":
+        # body FOLDER MESSAGE-ID: the server's bytes of that message
+        m.select(quote(argv[2]), readonly=True)
+        typ, data = m.uid("SEARCH", "HEADER", "Message-ID", '"%s"' % argv[3])
+        uids = data[0].split() if typ == "OK" and data and data[0] else []
+        if len(uids) != 1:
+            print("found %d" % len(uids), file=sys.stderr)
+            return 1
+        typ, data = m.uid("FETCH", uids[0].decode(), "(BODY.PEEK[])")
+        sys.stdout.buffer.write(next(d[1] for d in data if isinstance(d, tuple)))
         return 0
     if cmd == "uidflags":
         msgs = server_msgs(m, argv[2]) or {}

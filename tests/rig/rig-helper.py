@@ -223,6 +223,32 @@ def cmd_telemetry_sent(logdir):
                 out.write(p)
 
 
+def cmd_rawlog_sent(files):
+    """What clients sent, from Dovecot's rawlog files (<date>.<pid>.in),
+    without the timestamp that starts each line.  A session that said
+    COMPRESS DEFLATE (RFC 4978) is logged as compressed bytes after it (a
+    timestamp after each LF in them too): those are inflated."""
+    import zlib
+    out = sys.stdout.buffer
+    for f in files:
+        try:
+            with open(f, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        plain = b"\n".join(re.sub(rb"^\d+\.\d+ ", b"", r, count=1) for r in data.split(b"\n"))
+        m = re.search(rb"^\S+ COMPRESS DEFLATE\r\n", plain, re.M | re.I)
+        if not m:
+            out.write(plain)
+            continue
+        try:
+            text = zlib.decompressobj(-15).decompress(plain[m.end():])
+        except zlib.error:
+            out.write(plain)  # the server said NO: plaintext after all
+            continue
+        out.write(plain[:m.end()] + text)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "ports":
         cmd_ports(int(argv[1]))
@@ -230,6 +256,8 @@ def main(argv):
         cmd_wait(argv[1], argv[2], argv[3], float(argv[4]), argv[5] if len(argv) == 6 else None)
     elif len(argv) == 2 and argv[0] == "telemetry-sent":
         cmd_telemetry_sent(argv[1])
+    elif argv and argv[0] == "rawlog-sent":
+        cmd_rawlog_sent(argv[1:])
     elif len(argv) == 7 and argv[0] == "append-maildir":
         cmd_append_maildir(*argv[1:])
     elif argv and argv[0] == "mutf7-decode":

@@ -48,11 +48,7 @@ ui_rig_start() {
 
 ui_rig_rawlog() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" on; }
 rig_idles() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" sent | grep -c $' IDLE\r\\?$'; }
-rig_in_idle() {
-	local f
-	f=$(ls -t "$RIGDIR/home/$RIG_USER"/rawlog/*.in 2>/dev/null | head -n 1)
-	[ -n "$f" ] && tail -n 1 "$f" | grep -q $' IDLE\r\\?$'
-}
+rig_in_idle() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" last | tail -n 1 | grep -q $' IDLE\r\\?$'; }
 rig_lists() { "$UI_SRC/tests/rig/rig" rawlog "$RIGDIR" "$RIG_USER" sent | grep -c ' LIST '; }
 rig_idle_after() { ui_until eval "[ \"\$(rig_idles)\" -gt $1 ] && rig_in_idle"; }
 

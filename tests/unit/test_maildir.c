@@ -280,6 +280,25 @@ static void test_message_id(void **state)
 	free(id);
 }
 
+/* Stored with LF; the server's size counts CRLF (old CRLF files too). */
+static void test_line_ends(void **state)
+{
+	(void)state;
+	const char *crlf = "Subject: x\r\n\r\nbody\r\nlone\rcr\r\nbare\nend";
+	size_t n = 0;
+	char *lf = maildir_lf(crlf, strlen(crlf), &n);
+	assert_string_equal(lf, "Subject: x\n\nbody\nlone\rcr\nbare\nend");
+	assert_int_equal(n, strlen(lf));
+	/* the server's size of either form: every line end as CRLF */
+	assert_int_equal(maildir_crlf_size(lf, n), strlen(crlf) + 1);
+	assert_int_equal(maildir_crlf_size(crlf, strlen(crlf)), strlen(crlf) + 1);
+	assert_int_equal(maildir_crlf_size("\n", 1), 2);
+	free(lf);
+	lf = maildir_lf("a\r", 2, &n); /* a CR at the end stays */
+	assert_int_equal(n, 2);
+	free(lf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_deliver_scan_rename),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test(test_clean_tmp),
+		cmocka_unit_test(test_line_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
