@@ -207,10 +207,11 @@ COMPOSED="Rosebud-2958 written and encrypted"
 cat > "$T/editor.sh" <<'EOF'
 #!/bin/sh
 sed -i "s/^To: *$/To: $(cat "$EDITOR_TO")/; s/^Subject: *$/Subject: Hidden plans/" "$1"
-printf '%s\n' "$COMPOSED" >> "$1"
+cat "$EDITOR_BODY" >> "$1"
 EOF
 chmod +x "$T/editor.sh"
-export EDITOR_TO=$T/editor.to COMPOSED
+export EDITOR_TO=$T/editor.to EDITOR_BODY=$T/editor.body COMPOSED
+printf '%s\n' "$COMPOSED" > "$EDITOR_BODY"
 ui_rig_rc "$T/b.rc" "$DATA2" "$T/editor.sh"
 ui_start -x 120 -y 30 "$MUTTLIKE_BIN" -F "$T/b.rc"
 check "the second reader opens" ui_wait "-- muttlike: work/INBOX" 30
@@ -255,6 +256,26 @@ check "gpg: a good signature by alice" grep -q "GOODSIG.*alice@example.org" "$T/
 check "gpg: encrypted to bob and to alice" eval '[ "$(grep -c ENC_TO "$T/wire.status")" -ge 2 ]'
 check "the real Subject is inside (protected headers)" grep -q "^Subject: Hidden plans" "$T/wire.out"
 check "the Sent copy is the encrypted message" eval '[ -n "$(grep -l "multipart/encrypted" -r "$DATA2"/mail/work/Sent/cur)" ]'
+
+# pgp-attach-key (mutt keymap: Esc k): my public key as an application/pgp-keys part
+echo 'Carol <carol@example.org>' > "$EDITOR_TO"
+echo 'Here is my key.' > "$EDITOR_BODY" # sent in clear: not the text checked below
+ui_keys m
+ui_wait "Security: none" >/dev/null
+ui_keys M-k
+check "attach-key: the key is attached" ui_wait "Attached the public key 0x"
+scheck "attach-key: listed as an application/pgp-keys attachment" 'ui_screen | grep -q "application/pgp-keys"'
+ui_keys y
+check "attach-key: sent" ui_wait "1 message sent." 30
+for _ in $(seq 100); do grep -lq "^To: Carol" "$SMTP_MAILDIR"/new/* 2>/dev/null && break; sleep 0.1; done
+KD=$(grep -l "^To: Carol" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
+check "attach-key: delivered with an application/pgp-keys part" grep -q "^Content-Type: application/pgp-keys" "$KD"
+# the part's base64 body: from the empty line after its header to the next boundary
+tr -d '\r' < "$KD" | awk '/^Content-Type: application\/pgp-keys/{p=1} p==1&&/^$/{p=2;next} p==2&&/^--/{exit} p==2{print}' | base64 -d > "$T/key.asc" 2>/dev/null
+check "attach-key: the part is alice's armored public key" grep -q "BEGIN PGP PUBLIC KEY BLOCK" "$T/key.asc"
+$G --import --dry-run --import-options show-only --with-colons "$T/key.asc" > "$T/key.import" 2>&1
+check "attach-key: gpg --import --dry-run accepts it, alice's fingerprint" grep -q "$ALICE" "$T/key.import"
+printf '%s\n' "$COMPOSED" > "$EDITOR_BODY"
 
 # two keys for one address: a choice, and the one chosen is used
 echo 'Team <team@example.org>' > "$EDITOR_TO"

@@ -60,6 +60,9 @@ struct compose_crypt {
 void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path);
 /* pgp-menu: sign, encrypt, both, PGP/MIME or S/MIME, none. */
 void compose_crypt_menu(struct ui *u, struct compose_crypt *cc);
+/* pgp-attach-key: attach my OpenPGP public key (pgp_sign_as, else the
+ * key of From:); false with the reason on the message line. */
+bool compose_crypt_attach_key(struct ui *u, struct compose *c);
 /* The state for the compose screen's header.  New string. */
 char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc);
 /* Sign and/or encrypt the rendered message *msg (and the Bcc copy *copy
