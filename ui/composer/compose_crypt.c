@@ -23,18 +23,49 @@
 
 /* Was the message at path sent encrypted (its top part)?  Then so is
  * the answer, as mutt's crypt_replyencrypt does. */
+static bool top_encrypted(const mime_msg_t *m, enum crypto_proto *proto)
+{
+	const char *t = mime_part_type(mime_msg_root(m));
+	bool pgp = strcmp(t, "multipart/encrypted") == 0;
+	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	if (pgp || smime)
+		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
+	return pgp || smime;
+}
+
 static bool orig_encrypted(const char *path, enum crypto_proto *proto)
 {
 	mime_msg_t *m = NULL;
 	if (!path || mime_msg_parse_file(path, &m) != MIME_OK)
 		return false;
-	const char *t = mime_part_type(mime_msg_root(m));
-	bool pgp = strcmp(t, "multipart/encrypted") == 0;
-	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	bool r = top_encrypted(m, proto);
 	mime_msg_free(&m);
-	if (pgp || smime)
-		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
-	return pgp || smime;
+	return r;
+}
+
+/* The message o came encrypted: decrypt it (in memory, GnuPG asking for
+ * the passphrase as the pager does) and use what was inside.  false with
+ * the reason on the message line when it could not be decrypted. */
+bool compose_crypt_orig(struct ui *u, struct compose_orig *o, bool attachments)
+{
+	mime_msg_t *m = NULL;
+	if (!o->raw || mime_msg_parse(o->raw, o->raw_len, &m) != MIME_OK)
+		return true;
+	enum crypto_proto proto;
+	bool enc = top_encrypted(m, &proto), ok = !enc;
+	struct crypto_report *r = enc ? verdict_process(u, m, true, "Not decrypted") : NULL;
+	for (size_t i = 0; r && i < r->n && !ok; i++) {
+		const struct crypto_result *x = &r->v[i];
+		if (x->decrypted && (x->integrity || proto == CRYPTO_SMIME) && x->inner && strcmp(x->path, "1") == 0) {
+			compose_orig_use_decrypted(o, x->inner, attachments);
+			ok = true;
+		}
+	}
+	if (enc && r && !ok)
+		status_error(u, "Not decrypted: %s", r->n && r->v[0].error ? r->v[0].error : "no usable key");
+	crypto_report_free(&r);
+	mime_msg_free(&m);
+	return ok;
 }
 
 void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path)

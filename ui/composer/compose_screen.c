@@ -452,6 +452,7 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 			cv->fcc = xstrdup("Sent");
 	}
 	cv->lv.count = compose_att_count(c);
-	compose_crypt_init(u, &cv->crypt, compose_orig_path(c));
+	/* a recalled draft that was stored encrypted stays encrypted */
+	compose_crypt_init(u, &cv->crypt, compose_orig_path(c) ? compose_orig_path(c) : cv->origin.draft_file);
 	return &cv->base;
 }
