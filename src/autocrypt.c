@@ -24,17 +24,6 @@ void autocrypt_peer_clear(struct autocrypt_peer *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *trimmed(const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return xstrndup(s, n);
-}
-
 /* keydata: base64 with folding whitespace; new string without it, or NULL */
 static char *keydata_clean(const char *s, size_t n)
 {
@@ -66,17 +55,17 @@ bool autocrypt_header_parse(const char *value, struct autocrypt_header *out)
 		const char *end = strchr(p, ';');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		const char *eq = memchr(p, '=', n);
-		char *name = eq ? trimmed(p, (size_t)(eq - p)) : trimmed(p, n);
+		char *name = eq ? xstrndup_trim(p, (size_t)(eq - p)) : xstrndup_trim(p, n);
 		if (!eq) {
 			ok = !*name; /* an empty attribute (a trailing ';') */
 		} else if (strcasecmp(name, "addr") == 0) {
 			dup |= out->addr != NULL;
 			free(out->addr);
-			out->addr = trimmed(eq + 1, n - (size_t)(eq + 1 - p));
+			out->addr = xstrndup_trim(eq + 1, n - (size_t)(eq + 1 - p));
 			for (char *c = out->addr; *c; c++)
 				*c = (char)tolower((unsigned char)*c);
 		} else if (strcasecmp(name, "prefer-encrypt") == 0) {
-			char *v = trimmed(eq + 1, n - (size_t)(eq + 1 - p));
+			char *v = xstrndup_trim(eq + 1, n - (size_t)(eq + 1 - p));
 			out->prefer_encrypt = strcmp(v, "mutual") == 0;
 			free(v);
 		} else if (strcasecmp(name, "keydata") == 0) {
