@@ -113,17 +113,6 @@ static const char *comment_start(const char *s)
 	return s;
 }
 
-static char *trim(const char *s, size_t n)
-{
-	while (n && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	return xstrndup(s, n);
-}
-
 /* The next comma-separated entry of *p (trimmed, new string), or NULL at
  * the end.  Commas inside quotes, <...> and (...) do not separate. */
 static char *next_entry(const char **p)
@@ -151,7 +140,7 @@ static char *next_entry(const char **p)
 			break;
 	}
 	*p = *e ? e + 1 : e;
-	return trim(s, (size_t)(e - s));
+	return xstrndup_trim(s, (size_t)(e - s));
 }
 
 /* A bare word that may name an alias: no '@', no quotes or brackets. */
@@ -244,8 +233,8 @@ bool alias_define(alias_table_t *t, const char *args, char **err)
 		return false;
 	}
 	const char *c = comment_start(p);
-	a.value = trim(p, (size_t)(c - p));
-	a.comment = *c ? trim(c + 1, strlen(c + 1)) : xstrdup("");
+	a.value = xstrndup_trim(p, (size_t)(c - p));
+	a.comment = *c ? xstrndup_trim(c + 1, strlen(c + 1)) : xstrdup("");
 	if (!check_value(a.value, err)) {
 		char *inner = *err;
 		*err = xasprintf("alias %s: %s", a.key, inner);

@@ -65,6 +65,12 @@ struct compose_orig {
 	} *att;
 };
 void compose_orig_clear(struct compose_orig *o);
+void compose_orig_clear_atts(struct compose_orig *o);
+/* o came encrypted: the decrypted entity inner (memory only) gives the
+ * body to quote, a Subject inside (protected headers) and, with
+ * attachments, a draft's attachments in place of the ciphertext parts. */
+struct mime_msg;
+void compose_orig_use_decrypted(struct compose_orig *o, const struct mime_msg *inner, bool attachments);
 /* Parse the message file at path into o (cleared first); attachments:
  * also decode its attachments into o->att (edit-as-new, recall).  Returns
  * COMPOSE_ERR_IO with *err (caller frees) when it cannot be read. */

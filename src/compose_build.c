@@ -25,15 +25,26 @@ void compose_orig_clear(struct compose_orig *o)
 	addr_list_clear(&o->bcc);
 	addr_list_clear(&o->reply_to);
 	addr_list_clear(&o->delivered_to);
+	if (o->body) /* may be decrypted text */
+		explicit_bzero(o->body, strlen(o->body));
 	free(o->body);
 	free(o->raw);
+	compose_orig_clear_atts(o);
+	memset(o, 0, sizeof(*o));
+}
+
+void compose_orig_clear_atts(struct compose_orig *o)
+{
 	for (size_t i = 0; i < o->natt; i++) {
 		free(o->att[i].name);
 		free(o->att[i].type);
+		if (o->att[i].data)
+			explicit_bzero(o->att[i].data, o->att[i].len);
 		free(o->att[i].data);
 	}
 	free(o->att);
-	memset(o, 0, sizeof(*o));
+	o->att = NULL;
+	o->natt = 0;
 }
 
 /* ---- subjects and threading ---- */

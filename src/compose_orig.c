@@ -160,3 +160,22 @@ enum compose_status compose_orig_load(const char *path, bool attachments, struct
 	mime_msg_free(&m);
 	return COMPOSE_OK;
 }
+
+void compose_orig_use_decrypted(struct compose_orig *o, const mime_msg_t *inner, bool attachments)
+{
+	if (o->body)
+		explicit_bzero(o->body, strlen(o->body));
+	free(o->body);
+	o->body = body_text(inner);
+	const char *subject = mime_msg_header(inner, MIME_H_SUBJECT);
+	if (subject) {
+		free(o->subject);
+		o->subject = xstrdup(subject);
+	}
+	compose_orig_clear_atts(o); /* the outer ones are the ciphertext */
+	if (attachments) {
+		struct find_text f = { NULL };
+		mime_walk(inner, first_text, &f);
+		draft_attachments(inner, f.part, o);
+	}
+}

@@ -128,3 +128,48 @@ int crypto_key_part(crypto_t *c, const char *key, char **out, size_t *out_len, c
 	gpgme_release(ctx);
 	return e ? -1 : 0;
 }
+
+#define B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+int crypto_import_keydata(crypto_t *c, const char *keydata, char **fpr, char **err)
+{
+	*fpr = NULL;
+	*err = NULL;
+	if (strlen(keydata) > CRYPTO_MAX_INPUT) {
+		*err = xstrdup("the key data is too big");
+		return -1;
+	}
+	gpgme_ctx_t ctx = crypto_ctx(c, CRYPTO_OPENPGP, err);
+	if (!ctx)
+		return -1;
+	/* the binary key: keydata is plain base64 (autocrypt.c checked it) */
+	struct strbuf a;
+	strbuf_init(&a);
+	unsigned v = 0;
+	int bits = 0;
+	for (const char *p = keydata; *p && *p != '='; p++) {
+		const char *k = strchr(B64, *p);
+		if (!k)
+			continue;
+		v = (v << 6) | (unsigned)(k - B64);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			strbuf_addc(&a, (char)((v >> bits) & 0xff));
+		}
+	}
+	gpgme_data_t d = NULL;
+	gpgme_error_t e = gpgme_data_new_from_mem(&d, a.s, a.len, 0);
+	if (!e)
+		e = gpgme_op_import(ctx, d);
+	gpgme_import_result_t r = e ? NULL : gpgme_op_import_result(ctx);
+	if (!e && (!r || r->considered != 1 || !r->imports || r->imports->result || !r->imports->fpr))
+		e = gpg_error(GPG_ERR_INV_DATA); /* exactly one key */
+	if (e)
+		*err = crypto_err("importing the Autocrypt key", e);
+	else
+		*fpr = xstrdup(r->imports->fpr);
+	gpgme_data_release(d);
+	gpgme_release(ctx);
+	strbuf_free(&a);
+	return e ? -1 : 0;
+}

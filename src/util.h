@@ -31,6 +31,8 @@ char *xstrdup(const char *s);
 /* xstrdup, or NULL for NULL. */
 char *xstrdup_null(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* s[0..n) without leading and trailing white space.  New string. */
+char *xstrndup_trim(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) ML_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) ML_PRINTF(1, 0);
 ML_NORETURN void util_oom(void);

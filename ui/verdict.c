@@ -129,17 +129,13 @@ void verdict_screen_back(bool left)
 	refresh();
 }
 
-struct verdict *verdict_new(struct ui *u, const mime_msg_t *m)
+struct crypto_report *verdict_process(struct ui *u, const mime_msg_t *m, bool secret, const char *what)
 {
-	struct scan s = { 0 };
-	mime_walk(m, scan_part, &s);
-	if (!s.any)
-		return NULL;
 	struct verdict_ask ask;
-	crypto_t *c = verdict_crypto(u, "Signatures are not checked", &ask);
+	crypto_t *c = verdict_crypto(u, what, &ask);
 	if (!c)
 		return NULL;
-	bool left = verdict_screen_leave(u, s.secret);
+	bool left = verdict_screen_leave(u, secret);
 	struct crypto_report *r = crypto_process(c, m);
 	/* loopback: GnuPG asks once per operation, a wrong answer fails it */
 	for (int tries = 1; tries < VERDICT_PASSPHRASE_TRIES && ask.asked && bad_passphrase(r); tries++) {
@@ -150,6 +146,18 @@ struct verdict *verdict_new(struct ui *u, const mime_msg_t *m)
 	}
 	verdict_screen_back(left);
 	crypto_free(&c);
+	return r;
+}
+
+struct verdict *verdict_new(struct ui *u, const mime_msg_t *m)
+{
+	struct scan s = { 0 };
+	mime_walk(m, scan_part, &s);
+	if (!s.any)
+		return NULL;
+	struct crypto_report *r = verdict_process(u, m, s.secret, "Signatures are not checked");
+	if (!r)
+		return NULL;
 	if (r->n == 0) {
 		crypto_report_free(&r);
 		return NULL;

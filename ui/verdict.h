@@ -36,6 +36,11 @@ crypto_t *verdict_crypto(struct ui *u, const char *what, struct verdict_ask *ask
  * verdict_screen_back with that answer. */
 bool verdict_screen_leave(struct ui *u, bool may_ask);
 void verdict_screen_back(bool left);
+/* crypto_process on m with the user's way of asking for passphrases
+ * (loopback: asked again after a wrong answer); secret: m has encrypted
+ * parts (the screen may be left to pinentry).  NULL with "what: why" on
+ * the message line when GnuPG cannot be used. */
+struct crypto_report *verdict_process(struct ui *u, const mime_msg_t *m, bool secret, const char *what);
 /* Rows the verdict takes above the body (0 for NULL). */
 int verdict_rows(const struct verdict *v);
 /* Draw them from row y on, in at most max rows. */

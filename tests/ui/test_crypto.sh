@@ -84,7 +84,12 @@ FAKE=$(printf '\342\227\206 part 1: PGP/MIME signed: good signature from Alice <
 { hdr 'Alice <alice@example.org>' 'For Bob note' 2; text_entity "Bob-only words 5512" | encrypted_entity bob@example.org; } | add bob
 store_index "$DATA" work
 
-printf '#!/bin/sh\necho "My answer." >> "$1"\n' > "$T/reply-editor.sh"
+# the editor notes (outside data_dir) whether the file it got quotes the plaintext
+cat > "$T/reply-editor.sh" <<EOF
+#!/bin/sh
+grep -q "^> $SECRET" "\$1" && echo quoted >> "$T/quote.seen"
+echo "My answer." >> "\$1"
+EOF
 chmod +x "$T/reply-editor.sh"
 cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
@@ -148,11 +153,28 @@ scheck "encrypted: the plaintext is shown" 'ui_screen | grep -q "$SECRET"'
 scheck "encrypted: not the ciphertext" '! ui_screen | grep -q "BEGIN PGP MESSAGE"'
 ui_keys r
 check "reply to an encrypted message: encrypted by default" ui_wait "Security: encrypt (PGP/MIME)"
-ui_keys q
-ui_wait "Abort this message?" >/dev/null && ui_keys y
-ui_wait "Message aborted." >/dev/null
-
+check "reply: the editor's file quotes the decrypted text" grep -qc quoted "$T/quote.seen"
+# postponed: the draft is stored encrypted to me
+ui_keys P
+check "reply: postponed" ui_wait "Message postponed"
+draft() { grep -l "multipart/encrypted" "$DATA"/mail/work/Drafts/cur/* 2>/dev/null | head -1; }
+check "draft: stored as multipart/encrypted" eval '[ -n "$(draft)" ]'
+check "draft: no plaintext in it" eval '! grep -rq "My answer\|Sesame" "$DATA"/mail/work/Drafts'
+sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$(draft)" | tr -d '\r' > "$T/draft.asc"
+$G --status-fd 3 --decrypt "$T/draft.asc" 3> "$T/draft.status" > /dev/null 2>&1
+check "draft: encrypted to alice only" eval '[ "$(grep -c ENC_TO "$T/draft.status")" = 1 ]'
+# recalled (the only draft: no list): decrypted back into the editor and the compose screen, still encrypted
+rm -f "$T/quote.seen"
 back
+ui_keys R
+check "recall: the encrypted draft comes back encrypted" ui_wait "Security: encrypt (PGP/MIME)"
+check "recall: the editor's file has the decrypted quote again" grep -qc quoted "$T/quote.seen"
+scheck "recall: the real Subject (protected headers), not ..." 'ui_screen | grep -q "Subject: Re: Encrypted note"'
+ui_keys y
+check "reply: sent (it waits in the outbox: this reader has no server)" ui_wait "outbox"
+scheck "reply: the outbox holds it encrypted" '[ -n "$(grep -rl "multipart/encrypted" "$DATA"/state/work/outbox/)" ] && ! grep -rq "My answer" "$DATA"/state/work/outbox/'
+scheck "reply: the editor's file (in the outbox) is gone once queued" '[ -z "$(grep -rl "My answer" "$DATA")" ]'
+ui_wait "-- muttlike: work/INBOX" >/dev/null
 scheck "index: an encrypted message signed good by its From: is V once read" '[ "$(mark_of "Encrypted note")" = V ]'
 open_msg "Tampered note"
 scheck "tampered: an error, not decrypted" 'verdict_row | grep -q "part 1: PGP/MIME encrypted: NOT decrypted; error"'
@@ -207,10 +229,11 @@ COMPOSED="Rosebud-2958 written and encrypted"
 cat > "$T/editor.sh" <<'EOF'
 #!/bin/sh
 sed -i "s/^To: *$/To: $(cat "$EDITOR_TO")/; s/^Subject: *$/Subject: Hidden plans/" "$1"
-printf '%s\n' "$COMPOSED" >> "$1"
+cat "$EDITOR_BODY" >> "$1"
 EOF
 chmod +x "$T/editor.sh"
-export EDITOR_TO=$T/editor.to COMPOSED
+export EDITOR_TO=$T/editor.to EDITOR_BODY=$T/editor.body COMPOSED
+printf '%s\n' "$COMPOSED" > "$EDITOR_BODY"
 ui_rig_rc "$T/b.rc" "$DATA2" "$T/editor.sh"
 ui_start -x 120 -y 30 "$MUTTLIKE_BIN" -F "$T/b.rc"
 check "the second reader opens" ui_wait "-- muttlike: work/INBOX" 30
@@ -255,6 +278,26 @@ check "gpg: a good signature by alice" grep -q "GOODSIG.*alice@example.org" "$T/
 check "gpg: encrypted to bob and to alice" eval '[ "$(grep -c ENC_TO "$T/wire.status")" -ge 2 ]'
 check "the real Subject is inside (protected headers)" grep -q "^Subject: Hidden plans" "$T/wire.out"
 check "the Sent copy is the encrypted message" eval '[ -n "$(grep -l "multipart/encrypted" -r "$DATA2"/mail/work/Sent/cur)" ]'
+
+# pgp-attach-key (mutt keymap: Esc k): my public key as an application/pgp-keys part
+echo 'Carol <carol@example.org>' > "$EDITOR_TO"
+echo 'Here is my key.' > "$EDITOR_BODY" # sent in clear: not the text checked below
+ui_keys m
+ui_wait "Security: none" >/dev/null
+ui_keys M-k
+check "attach-key: the key is attached" ui_wait "Attached the public key 0x"
+scheck "attach-key: listed as an application/pgp-keys attachment" 'ui_screen | grep -q "application/pgp-keys"'
+ui_keys y
+check "attach-key: sent" ui_wait "1 message sent." 30
+for _ in $(seq 100); do grep -lq "^To: Carol" "$SMTP_MAILDIR"/new/* 2>/dev/null && break; sleep 0.1; done
+KD=$(grep -l "^To: Carol" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
+check "attach-key: delivered with an application/pgp-keys part" grep -q "^Content-Type: application/pgp-keys" "$KD"
+# the part's base64 body: from the empty line after its header to the next boundary
+tr -d '\r' < "$KD" | awk '/^Content-Type: application\/pgp-keys/{p=1} p==1&&/^$/{p=2;next} p==2&&/^--/{exit} p==2{print}' | base64 -d > "$T/key.asc" 2>/dev/null
+check "attach-key: the part is alice's armored public key" grep -q "BEGIN PGP PUBLIC KEY BLOCK" "$T/key.asc"
+$G --import --dry-run --import-options show-only --with-colons "$T/key.asc" > "$T/key.import" 2>&1
+check "attach-key: gpg --import --dry-run accepts it, alice's fingerprint" grep -q "$ALICE" "$T/key.import"
+printf '%s\n' "$COMPOSED" > "$EDITOR_BODY"
 
 # two keys for one address: a choice, and the one chosen is used
 echo 'Team <team@example.org>' > "$EDITOR_TO"

@@ -875,6 +875,41 @@ static void test_key_part(void **state)
 	free(err);
 }
 
+/* Autocrypt: bob's keydata (base64 of his key) into a keyring of its own */
+static void test_autocrypt_import(void **state)
+{
+	(void)state;
+	int st;
+	char *kd = tu_run(&st, "gpg --batch --export --export-options export-minimal %s 2>/dev/null | base64 -w0", fpr_bob);
+	assert_int_equal(st, 0);
+	char *ahome = xasprintf("%s/autocrypt", dir), *err = NULL, *fpr = NULL;
+	free(tu_run(&st, "mkdir -m 700 %s", ahome));
+	crypto_t *ac = crypto_new(&(struct crypto_opts){.gnupg_home = ahome}, &err);
+	assert_non_null(ac);
+	if (crypto_import_keydata(ac, kd, &fpr, &err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(fpr, fpr_bob);
+	free(fpr);
+	/* the key is in that keyring only; not certified there, so the
+	 * ordinary key choice refuses it (Autocrypt's encrypt-to-peer, which
+	 * must accept it, is not written yet) */
+	struct crypto_keysel sel = { 0 };
+	crypto_key_for(ac, CRYPTO_OPENPGP, "bob@example.org", true, &sel);
+	assert_int_equal(sel.status, CRYPTO_KEY_UNUSABLE);
+	crypto_keysel_clear(&sel);
+	char *listed = tu_run(&st, "GNUPGHOME=%s gpg --batch --with-colons --list-keys 2>/dev/null | grep -c '^pub'", ahome);
+	assert_int_equal(atoi(listed), 1);
+	free(listed);
+	/* not key data */
+	assert_int_equal(crypto_import_keydata(ac, "AAAA", &fpr, &err), -1);
+	assert_non_null(err);
+	free(err);
+	crypto_free(&ac);
+	free(tu_run(&st, "GNUPGHOME=%s gpgconf --kill all", ahome));
+	free(ahome);
+	free(kd);
+}
+
 /* ---- the parsing around GPGME ---- */
 
 static void test_signed_split(void **state)
@@ -950,6 +985,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_write_smime, teardown),
 		cmocka_unit_test(test_key_choice),
 		cmocka_unit_test(test_key_part),
+		cmocka_unit_test(test_autocrypt_import),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -23,18 +23,49 @@
 
 /* Was the message at path sent encrypted (its top part)?  Then so is
  * the answer, as mutt's crypt_replyencrypt does. */
+static bool top_encrypted(const mime_msg_t *m, enum crypto_proto *proto)
+{
+	const char *t = mime_part_type(mime_msg_root(m));
+	bool pgp = strcmp(t, "multipart/encrypted") == 0;
+	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	if (pgp || smime)
+		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
+	return pgp || smime;
+}
+
 static bool orig_encrypted(const char *path, enum crypto_proto *proto)
 {
 	mime_msg_t *m = NULL;
 	if (!path || mime_msg_parse_file(path, &m) != MIME_OK)
 		return false;
-	const char *t = mime_part_type(mime_msg_root(m));
-	bool pgp = strcmp(t, "multipart/encrypted") == 0;
-	bool smime = strcmp(t, "application/pkcs7-mime") == 0 || strcmp(t, "application/x-pkcs7-mime") == 0;
+	bool r = top_encrypted(m, proto);
 	mime_msg_free(&m);
-	if (pgp || smime)
-		*proto = pgp ? CRYPTO_OPENPGP : CRYPTO_SMIME;
-	return pgp || smime;
+	return r;
+}
+
+/* The message o came encrypted: decrypt it (in memory, GnuPG asking for
+ * the passphrase as the pager does) and use what was inside.  false with
+ * the reason on the message line when it could not be decrypted. */
+bool compose_crypt_orig(struct ui *u, struct compose_orig *o, bool attachments)
+{
+	mime_msg_t *m = NULL;
+	if (!o->raw || mime_msg_parse(o->raw, o->raw_len, &m) != MIME_OK)
+		return true;
+	enum crypto_proto proto;
+	bool enc = top_encrypted(m, &proto), ok = !enc;
+	struct crypto_report *r = enc ? verdict_process(u, m, true, "Not decrypted") : NULL;
+	for (size_t i = 0; r && i < r->n && !ok; i++) {
+		const struct crypto_result *x = &r->v[i];
+		if (x->decrypted && (x->integrity || proto == CRYPTO_SMIME) && x->inner && strcmp(x->path, "1") == 0) {
+			compose_orig_use_decrypted(o, x->inner, attachments);
+			ok = true;
+		}
+	}
+	if (enc && r && !ok)
+		status_error(u, "Not decrypted: %s", r->n && r->v[0].error ? r->v[0].error : "no usable key");
+	crypto_report_free(&r);
+	mime_msg_free(&m);
+	return ok;
 }
 
 void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path)
@@ -82,12 +113,12 @@ void compose_crypt_menu(struct ui *u, struct compose_crypt *cc)
 
 /* The one key of sel, or the user's choice among several; NULL (reason on
  * the message line) when there is none or the user cancelled.  New string. */
-static char *key_of(struct ui *u, struct crypto_keysel *sel, const char *address, bool ask)
+static char *key_of(struct ui *u, struct crypto_keysel *sel, const char *address, bool ask, const char *what)
 {
 	if (sel->status == CRYPTO_KEY_OK)
 		return xstrdup(sel->fpr);
 	if (sel->status != CRYPTO_KEY_AMBIGUOUS) {
-		status_error(u, "Not sent: %s.", sel->reason ? sel->reason : address);
+		status_error(u, "%s: %s.", what, sel->reason ? sel->reason : address);
 		return NULL;
 	}
 	if (!ask)
@@ -106,34 +137,34 @@ static char *key_of(struct ui *u, struct crypto_keysel *sel, const char *address
 		free(lines[i]);
 	free(lines);
 	if (k < '1' || k > (int)('0' + n)) {
-		status_error(u, "Not sent: no key chosen for %s.", address);
+		status_error(u, "%s: no key chosen for %s.", what, address);
 		return NULL;
 	}
 	return xstrdup(sel->fprs[k - '1']);
 }
 
 static char *key_for(struct ui *u, crypto_t *cx, enum crypto_proto proto, const char *address, bool encrypt,
-		     bool ask)
+		     bool ask, const char *what)
 {
 	struct crypto_keysel sel = { 0 };
 	crypto_key_for(cx, proto, address, encrypt, &sel);
-	char *k = ask || sel.status == CRYPTO_KEY_OK ? key_of(u, &sel, address, ask) : NULL;
+	char *k = ask || sel.status == CRYPTO_KEY_OK ? key_of(u, &sel, address, ask, what) : NULL;
 	crypto_keysel_clear(&sel);
 	return k;
 }
 
 /* My key: pgp_sign_as / smime_sign_as, else the one of From:. */
-static char *my_key(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose_t *c)
+static char *my_key(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose_t *c, const char *what)
 {
 	const char *as = conf_str(u->conf, u->account, proto == CRYPTO_SMIME ? OPT_ID_smime_sign_as : OPT_ID_pgp_sign_as);
 	if (as && *as)
 		return xstrdup(as);
 	const struct addr_list *from = compose_addrs(c, CF_FROM);
 	if (!from->n) {
-		status_error(u, "Not sent: no From: address to find my key by.");
+		status_error(u, "%s: no From: address to find my key by.", what);
 		return NULL;
 	}
-	return key_for(u, cx, proto, from->v[0].mailbox, false, true);
+	return key_for(u, cx, proto, from->v[0].mailbox, false, true, what);
 }
 
 struct recipients {
@@ -164,7 +195,7 @@ static bool recipient_keys(struct ui *u, crypto_t *cx, enum crypto_proto proto, 
 	}
 	bool ok = true;
 	for (size_t i = 0; ok && rcpts[i]; i++) {
-		char *k = key_for(u, cx, proto, rcpts[i], true, ask);
+		char *k = key_for(u, cx, proto, rcpts[i], true, ask, "Not sent");
 		ok = k != NULL;
 		if (ok) {
 			out->v = xreallocarray(out->v, out->n + 1, sizeof(char *));
@@ -262,7 +293,7 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 		ok = recipient_keys(u, cx, cc->proto, c, true, &r);
 	bool self = encrypt && (draft || conf_bool(u->conf, u->account, OPT_ID_crypt_self_encrypt));
 	if (ok && (sign || self))
-		ok = (me = my_key(u, cx, cc->proto, c)) != NULL;
+		ok = (me = my_key(u, cx, cc->proto, c, draft ? "Not postponed" : "Not sent")) != NULL;
 	if (ok && (sign || encrypt)) {
 		struct crypto_write w = {
 			.proto = cc->proto,
@@ -282,4 +313,36 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 	recipients_free(&r);
 	crypto_free(&cx);
 	return ok;
+}
+
+/* pgp-attach-key: my OpenPGP public key (pgp_sign_as, else the key of
+ * From:) as an application/pgp-keys attachment, as crypto_key_part makes
+ * it: its armored body, under its file name. */
+bool compose_crypt_attach_key(struct ui *u, compose_t *c)
+{
+	const char *what = "No key attached";
+	struct verdict_ask ask;
+	crypto_t *cx = verdict_crypto(u, what, &ask);
+	if (!cx)
+		return false;
+	char *me = my_key(u, cx, CRYPTO_OPENPGP, c, what), *part = NULL, *err = NULL;
+	size_t len = 0;
+	bool ok = me && crypto_key_part(cx, me, &part, &len, &err) == 0;
+	if (me && !ok)
+		status_error(u, "%s: %s.", what, err ? err : "GnuPG failed");
+	const char *body = ok ? strstr(part, "\r\n\r\n") : NULL;
+	const char *fn = ok ? strstr(part, "filename=\"") : NULL;
+	if (body && fn) {
+		fn += strlen("filename=\"");
+		char *name = xstrndup(fn, strcspn(fn, "\""));
+		body += 4;
+		compose_attach_data(c, name, "application/pgp-keys", body, len - (size_t)(body - part));
+		status_message(u, "Attached the public key %s.", name);
+		free(name);
+	}
+	free(part);
+	free(err);
+	free(me);
+	crypto_free(&cx);
+	return body && fn;
 }

@@ -383,6 +383,16 @@ static void op_crypt_menu(struct ui *u, struct view *v)
 	compose_crypt_menu(u, &cv_of(v)->crypt);
 }
 
+static void op_attach_key(struct ui *u, struct view *v)
+{
+	struct compose_view *cv = cv_of(v);
+	if (!compose_crypt_attach_key(u, cv->c))
+		return;
+	cv->lv.count = compose_att_count(cv->c);
+	lv_set_cur(&cv->lv, cv->lv.count - 1);
+	changed(u, cv);
+}
+
 static const struct op compose_ops[] = {
 	{ "send-message", op_send },
 	{ "postpone-message", op_postpone },
@@ -399,6 +409,7 @@ static const struct op compose_ops[] = {
 	{ "ispell", op_ispell },
 	{ "edit-fcc", op_edit_fcc },
 	{ "pgp-menu", op_crypt_menu },
+	{ "pgp-attach-key", op_attach_key },
 	{ "exit", op_abort },
 	{ NULL, NULL },
 };
@@ -441,6 +452,7 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 			cv->fcc = xstrdup("Sent");
 	}
 	cv->lv.count = compose_att_count(c);
-	compose_crypt_init(u, &cv->crypt, compose_orig_path(c));
+	/* a recalled draft that was stored encrypted stays encrypted */
+	compose_crypt_init(u, &cv->crypt, compose_orig_path(c) ? compose_orig_path(c) : cv->origin.draft_file);
 	return &cv->base;
 }

@@ -138,8 +138,11 @@ static compose_t *build(struct ui *u, enum compose_kind kind, const char *orig_f
 	char *err = NULL;
 	compose_t *c = NULL;
 	bool with_atts = kind == COMPOSE_EDIT_AS_NEW || kind == COMPOSE_RECALL;
+	bool quotes = kind != COMPOSE_BOUNCE && kind != COMPOSE_FORWARD_ATTACH;
 	if (orig_file && compose_orig_load(orig_file, with_atts, &o, &err) != COMPOSE_OK)
 		status_error(u, "Cannot read the message: %s", err ? err : "?");
+	else if (orig_file && quotes && !compose_crypt_orig(u, &o, with_atts))
+		; /* the reason is on the message line */
 	else if (compose_build(kind, orig_file ? &o : NULL, id, &c, &err) != COMPOSE_OK)
 		status_error(u, "%s", err ? err : "Cannot start the message.");
 	compose_orig_clear(&o);

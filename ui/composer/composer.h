@@ -58,8 +58,16 @@ struct compose_crypt {
  * when the message answered or forwarded (orig_path, may be NULL) came
  * encrypted. */
 void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig_path);
+/* The message o (replied to, forwarded, recalled) came encrypted: use
+ * its decrypted content (memory only; compose_orig_use_decrypted).  false
+ * with the reason on the message line when it cannot be decrypted. */
+struct compose_orig;
+bool compose_crypt_orig(struct ui *u, struct compose_orig *o, bool attachments);
 /* pgp-menu: sign, encrypt, both, PGP/MIME or S/MIME, none. */
 void compose_crypt_menu(struct ui *u, struct compose_crypt *cc);
+/* pgp-attach-key: attach my OpenPGP public key (pgp_sign_as, else the
+ * key of From:); false with the reason on the message line. */
+bool compose_crypt_attach_key(struct ui *u, struct compose *c);
 /* The state for the compose screen's header.  New string. */
 char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc);
 /* Sign and/or encrypt the rendered message *msg (and the Bcc copy *copy
