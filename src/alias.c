@@ -422,6 +422,15 @@ bool alias_expand(const alias_table_t *t, const char *typed, struct addr_list *o
 	return expand_text(&x, typed);
 }
 
+char *alias_expand_format(const alias_table_t *t, const char *typed, char **err)
+{
+	struct addr_list l;
+	addr_list_init(&l);
+	char *out = alias_expand(t, typed, &l, err) ? addr_list_format(&l) : NULL;
+	addr_list_clear(&l);
+	return out;
+}
+
 /* ---- completion ---- */
 
 static int by_key(const void *a, const void *b)

@@ -4,6 +4,7 @@
  * after tag-prefix) and go through the sync engine, which applies them to
  * the store at once and queues them for the server. */
 #include "actions.h"
+#include "addrbook.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -308,6 +309,8 @@ const struct op action_ops[] = {
 	{ "pipe-message", op_pipe },
 	{ "view-attachments", op_attachments },
 	{ "mail", compose_op_mail }, /* ui/compose.c */
+	{ "create-alias", addrbook_op_create_alias }, /* ui/addrbook.c */
+	{ "query", addrbook_op_query }, /* ui/addrbook.c */
 	{ "reply", compose_op_reply }, /* ui/compose.c */
 	{ "group-reply", compose_op_group_reply }, /* ui/compose.c */
 	{ "list-reply", compose_op_list_reply }, /* ui/compose.c */

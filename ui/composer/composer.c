@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "compose.h"
 
 #include "conf.h"
@@ -122,11 +123,13 @@ static void run_bounce(struct ui *u, compose_t *c)
 		free(to);
 		return;
 	}
-	if (!compose_set_addrs(c, CF_TO, to, &err))
+	char *expanded = alias_expand_format(conf_aliases(u->conf), to, &err);
+	if (!expanded || !compose_set_addrs(c, CF_TO, expanded, &err))
 		status_error(u, "%s", err ? err : "bad address");
 	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, &sending) && sending)
 		status_message(u, "Message bounced; sending in the background.");
 	free(err);
+	free(expanded);
 	free(to);
 }
 
@@ -167,7 +170,38 @@ static bool first_edit(struct ui *u, compose_t *c, char **edit_file, bool *file_
 	return true;
 }
 
+static void start(struct ui *u, const char *function, const char *orig_file, const struct compose_prefill *pre);
+
 void compose_run(struct ui *u, const char *function, const char *orig_file)
+{
+	start(u, function, orig_file, NULL);
+}
+
+/* A new message with fields filled in (query's pick, a list's mailto:). */
+void compose_mail_prefilled(struct ui *u, const struct compose_prefill *pre)
+{
+	start(u, "mail", NULL, pre);
+}
+
+static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pre)
+{
+	char *err = NULL;
+	bool ok = (!pre->to || compose_set_addrs(c, CF_TO, pre->to, &err)) &&
+		  (!pre->cc || compose_set_addrs(c, CF_CC, pre->cc, &err));
+	if (!ok)
+		status_error(u, "%s", err ? err : "bad address");
+	free(err);
+	if (ok && pre->subject)
+		compose_set_subject(c, pre->subject);
+	if (ok && pre->body) { /* before the signature */
+		char *b = xasprintf("%s\n%s", pre->body, compose_body(c));
+		compose_set_body(c, b);
+		free(b);
+	}
+	return ok;
+}
+
+static void start(struct ui *u, const char *function, const char *orig_file, const struct compose_prefill *pre)
 {
 	size_t k = 0;
 	while (k < ARRAY_SIZE(kinds) && strcmp(kinds[k].function, function) != 0)
@@ -191,8 +225,11 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 	bool recovered = c != NULL, file_ahead = recovered; /* a recovered file holds the newest text */
 	if (!c && kind == COMPOSE_FORWARD && ui_yesno(u, "Forward as attachment?", false))
 		kind = COMPOSE_FORWARD_ATTACH;
-	if (!c)
+	if (!c) {
 		c = build(u, kind, orig_file, &id);
+		if (c && pre && !prefill(u, c, pre))
+			compose_free(&c);
+	}
 	free(sig);
 	if (c && kind == COMPOSE_BOUNCE && !edit_file) {
 		run_bounce(u, c);

@@ -28,6 +28,12 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
+/* "mail" with fields filled in (NULL: empty): query's pick, a mailing
+ * list's mailto: link.  A leftover text found first wins, as for mail. */
+struct compose_prefill {
+	const char *to, *cc, *subject, *body;
+};
+void compose_mail_prefilled(struct ui *u, const struct compose_prefill *pre);
 /* The same as reader ops (ops are not told their name): each takes the
  * current message of v, as view-attachments does.  For action_ops. */
 void compose_op_mail(struct ui *u, struct view *v);
