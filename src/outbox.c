@@ -585,7 +585,12 @@ size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, si
 			continue;
 		}
 		if (!e.held) {
-			bool ok = e.sent || send_entry(o, &e, s);
+			bool now = !e.sent && send_entry(o, &e, s), ok = e.sent || now;
+			char *msg = NULL;
+			size_t len = 0;
+			if (now && after && after->on_sent && outbox_read(o, e.id, &msg, &len) == OUTBOX_OK)
+				after->on_sent(after->ud, &e, msg, len);
+			free(msg);
 			if (ok && finish(o, &e, after))
 				sent++;
 			else

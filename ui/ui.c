@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "draw.h"
+#include "hookrun.h"
 #include "keymap.h"
 #include "keys.h"
 #include "mailview.h"
@@ -589,6 +590,7 @@ void ui_open_query(struct ui *u, const char *title, const char *query)
 		old->cls->destroy(old);
 	}
 	u->quit = false;
+	hookrun_named(u, HOOK_FOLDER, title ? title : ""); /* before the index reads its options */
 	ui_push(u, u->views->index(u, title, query));
 }
 

@@ -19,6 +19,7 @@
 #include "compose.h"
 
 #include "conf.h"
+#include "hookrun.h"
 #include "mailview.h"
 #include "outbox.h"
 
@@ -201,6 +202,38 @@ static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pr
 	return ok;
 }
 
+static compose_t *build_prefilled(struct ui *u, enum compose_kind kind, const char *orig_file,
+				  const struct compose_prefill *pre, const struct compose_identity *id)
+{
+	compose_t *c = build(u, kind, orig_file, id);
+	if (c && pre && !prefill(u, c, pre))
+		compose_free(&c);
+	return c;
+}
+
+/* mutt's order: reply-hooks on the message replied to, then send-hooks on
+ * the draft's headers; when any ran, the draft is built again with the
+ * options they set (from, signature, attribution ...). */
+static compose_t *build_with_hooks(struct ui *u, enum compose_kind kind, const char *orig_file,
+				   const struct compose_prefill *pre, struct compose_identity *id, char **sig)
+{
+	compose_t *c = build_prefilled(u, kind, orig_file, pre, id);
+	if (!c)
+		return NULL;
+	size_t ran = 0;
+	if (orig_file && (kind == COMPOSE_REPLY || kind == COMPOSE_GROUP_REPLY || kind == COMPOSE_LIST_REPLY))
+		ran += hookrun_file(u, HOOK_REPLY, orig_file, NULL);
+	struct hook_msg m = { .from = compose_addrs(c, CF_FROM), .to = compose_addrs(c, CF_TO),
+			      .cc = compose_addrs(c, CF_CC), .subject = compose_subject(c) };
+	ran += hookrun_msg(u, HOOK_SEND, &m, NULL);
+	if (!ran)
+		return c;
+	compose_free(&c);
+	free(*sig);
+	identity_of(u, id, sig);
+	return build_prefilled(u, kind, orig_file, pre, id);
+}
+
 static void start(struct ui *u, const char *function, const char *orig_file, const struct compose_prefill *pre)
 {
 	size_t k = 0;
@@ -225,11 +258,8 @@ static void start(struct ui *u, const char *function, const char *orig_file, con
 	bool recovered = c != NULL, file_ahead = recovered; /* a recovered file holds the newest text */
 	if (!c && kind == COMPOSE_FORWARD && ui_yesno(u, "Forward as attachment?", false))
 		kind = COMPOSE_FORWARD_ATTACH;
-	if (!c) {
-		c = build(u, kind, orig_file, &id);
-		if (c && pre && !prefill(u, c, pre))
-			compose_free(&c);
-	}
+	if (!c)
+		c = build_with_hooks(u, kind, orig_file, pre, &id, &sig);
 	free(sig);
 	if (c && kind == COMPOSE_BOUNCE && !edit_file) {
 		run_bounce(u, c);

@@ -1,0 +1,35 @@
+/* hookrun.h - running mutt's hooks (src/hooks.h, filled by the rc) at the
+ * reader's points: each matching hook's command goes back through the rc
+ * parser for the current account, in the order the rc defined them; a
+ * failing command is shown on the message line. */
+#ifndef MUTTLIKE_UI_HOOKRUN_H
+#define MUTTLIKE_UI_HOOKRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hooks.h"
+
+struct ui;
+
+/* folder-hook / account-hook (name: the folder or the account),
+ * startup-hook and shutdown-hook (name NULL).  Returns how many ran. */
+size_t hookrun_named(struct ui *u, enum hook_type t, const char *name);
+/* send-hook, reply-hook, message-hook on a message's headers; msgid (may
+ * be NULL) lets message-hook ask the store about letters the header
+ * matcher does not know. */
+size_t hookrun_msg(struct ui *u, enum hook_type t, const struct hook_msg *m, const char *msgid);
+/* The same for the message in file (reply-hook, message-hook). */
+size_t hookrun_file(struct ui *u, enum hook_type t, const char *file, const char *msgid);
+
+/* new-mail-hook: the reader's own view of new mail.  The check goes as a
+ * ui_source's store_changed (data: from hookrun_mail_new); when an
+ * account's INBOX has more unread messages than when last looked, its
+ * new-mail-hooks run on a worker with MUTTLIKE_ACCOUNT, MUTTLIKE_FOLDER
+ * and MUTTLIKE_NEW (how many more) in the environment. */
+struct hookrun_mail;
+struct hookrun_mail *hookrun_mail_new(void);
+void hookrun_mail_free(struct hookrun_mail **m);
+void hookrun_mail_check(struct ui *u, void *data);
+
+#endif
