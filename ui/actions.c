@@ -5,6 +5,7 @@
  * the store at once and queues them for the server. */
 #include "actions.h"
 #include "addrbook.h"
+#include "export.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -168,6 +169,14 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
 	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
 				  COMPLETE_FOLDER);
+	if (typed && export_is_path(typed)) { /* a file or directory outside the mirror */
+		size_t n;
+		char **ids = targets(u, v, &n);
+		export_save(u, ids, n, typed, false);
+		ui_free_strv(ids, n);
+		free(typed);
+		return;
+	}
 	char *f = typed && *typed ? sidebar_dest_folder(u, typed) : NULL;
 	free(typed);
 	if (!f)
@@ -257,32 +266,6 @@ void action_seen(struct ui *u, const char *msgid)
 	free(err);
 }
 
-/* The message's file on the command's stdin. */
-static void op_pipe(struct ui *u, struct view *v)
-{
-	size_t n;
-	char **ids = targets(u, v, &n);
-	if (!n)
-		return;
-	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	ui_free_strv(ids, n);
-	if (!file) {
-		status_error(u, "Cannot find the message file.");
-		return;
-	}
-	char *cmd = prompt_line(u, "Pipe to command: ", "", HIST_SHELL, COMPLETE_FILE);
-	if (cmd && *cmd) {
-		int fd = open(file, O_RDONLY | O_CLOEXEC);
-		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-		if (fd >= 0) {
-			ui_run_external(u, argv, fd, true);
-			close(fd);
-		}
-	}
-	free(cmd);
-	free(file);
-}
-
 static void op_attachments(struct ui *u, struct view *v)
 {
 	size_t n;
@@ -306,7 +289,9 @@ const struct op action_ops[] = {
 	{ "copy-message", op_copy },
 	{ "archive-message", op_archive },
 	{ "read-thread", op_read_thread },
-	{ "pipe-message", op_pipe },
+	{ "pipe-message", export_op_pipe }, /* ui/export.c */
+	{ "decode-save", export_op_decode_save }, /* ui/export.c */
+	{ "print-message", export_op_print }, /* ui/export.c */
 	{ "view-attachments", op_attachments },
 	{ "mail", compose_op_mail }, /* ui/compose.c */
 	{ "create-alias", addrbook_op_create_alias }, /* ui/addrbook.c */
