@@ -294,24 +294,10 @@ enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *
 	if (!id_ok(id))
 		return OUTBOX_ERR_NOT_FOUND;
 	char *p = path_of(o, id, "eml");
-	FILE *f = fopen(p, "rb");
+	*msg = util_read_file(p, len);
 	free(p);
-	if (!f)
+	if (!*msg)
 		return errno == ENOENT ? OUTBOX_ERR_NOT_FOUND : OUTBOX_ERR_IO;
-	struct strbuf b;
-	strbuf_init(&b);
-	char buf[8192];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&b, buf, k);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		strbuf_free(&b);
-		return OUTBOX_ERR_IO;
-	}
-	*len = b.len;
-	*msg = strbuf_detach(&b);
 	return OUTBOX_OK;
 }
 

@@ -83,6 +83,10 @@ long long util_now_ms(void);
 /* fsync a directory (after a rename or create in it).  0, or -1 with errno. */
 int util_fsync_dir(const char *dir);
 
+/* The whole file (NUL-terminated, new string; *len its length), or NULL
+ * with errno set. */
+char *util_read_file(const char *path, size_t *len);
+
 /* Write data to path atomically: tmp file in the same dir, fsync, rename,
  * fsync the dir.  0 on success, -1 with errno set. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);

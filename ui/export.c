@@ -24,27 +24,6 @@ bool export_is_path(const char *typed)
 	return typed[0] == '/' || typed[0] == '~' || strncmp(typed, "./", 2) == 0 || strncmp(typed, "../", 3) == 0;
 }
 
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct strbuf b;
-	strbuf_init(&b);
-	char buf[65536];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&b, buf, k);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		strbuf_free(&b);
-		return NULL;
-	}
-	*len = b.len;
-	return b.s ? strbuf_detach(&b) : xstrdup("");
-}
-
 /* The message as the pager shows it: the header lines shown, then one
  * text/plain part with the rendered body. */
 static char *decoded(struct ui *u, const char *raw, size_t rlen, size_t *len)
@@ -98,7 +77,7 @@ static bool batch_load(struct ui *u, char **ids, size_t n, bool decode, struct b
 	for (size_t i = 0; i < n; i++) {
 		char *file = u->mv ? mailview_message_file(u->mv, ids[i]) : NULL;
 		size_t len = 0;
-		char *raw = file ? read_whole(file, &len) : NULL;
+		char *raw = file ? util_read_file(file, &len) : NULL;
 		free(file);
 		if (raw && decode) {
 			size_t dl = 0;
