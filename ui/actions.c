@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "addrbook.h"
 #include "export.h"
+#include "lists.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -296,6 +297,10 @@ const struct op action_ops[] = {
 	{ "mail", compose_op_mail }, /* ui/compose.c */
 	{ "create-alias", addrbook_op_create_alias }, /* ui/addrbook.c */
 	{ "query", addrbook_op_query }, /* ui/addrbook.c */
+	{ "list-unsubscribe", lists_op_unsubscribe }, /* ui/lists.c */
+	{ "list-subscribe", lists_op_subscribe }, /* ui/lists.c */
+	{ "list-post", lists_op_post }, /* ui/lists.c */
+	{ "list-help", lists_op_help }, /* ui/lists.c */
 	{ "reply", compose_op_reply }, /* ui/compose.c */
 	{ "group-reply", compose_op_group_reply }, /* ui/compose.c */
 	{ "list-reply", compose_op_list_reply }, /* ui/compose.c */

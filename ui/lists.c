@@ -1,0 +1,104 @@
+/* lists.c - list-unsubscribe, list-subscribe, list-post, list-help (see lists.h).
+ *
+ * A mailto: link becomes a prepared message on the compose screen (the
+ * user still sends it); an RFC 8058 one-click link is POSTed only after
+ * a confirmation that shows the exact URL, over verified HTTPS
+ * (listhdr_one_click: no http:, no redirects, the account's tls_ca_file
+ * on top of the system store). */
+#include "lists.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "composer/composer.h"
+#include "conf.h"
+#include "listhdr.h"
+#include "mailview.h"
+#include "mime.h"
+#include "prompt.h"
+#include "status.h"
+#include "ui.h"
+#include "uistate.h"
+#include "util.h"
+#include "view.h"
+
+/* The current message, parsed; NULL with the reason shown. */
+static mime_msg_t *current(struct ui *u, struct view *v)
+{
+	size_t n = 0;
+	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
+	u->tag_prefix = false;
+	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
+	ui_free_strv(ids, n);
+	mime_msg_t *m = NULL;
+	if (!file || mime_msg_parse_file(file, &m) != MIME_OK)
+		status_error(u, n ? "Cannot read the message." : "No message selected.");
+	free(file);
+	return m;
+}
+
+/* Start a message from a mailto: URI. */
+static void mail_to(struct ui *u, const char *uri)
+{
+	struct listhdr_mailto mt = { 0 };
+	char *err = NULL;
+	if (!listhdr_mailto_parse(uri, &mt, &err)) {
+		status_error(u, "Cannot use %s: %s", uri, err ? err : "?");
+	} else {
+		char *to = addr_list_format(&mt.to), *cc = mt.cc.n ? addr_list_format(&mt.cc) : NULL;
+		compose_mail_prefilled(u, &(struct compose_prefill){ .to = to, .cc = cc, .subject = mt.subject,
+								      .body = *mt.body ? mt.body : NULL });
+		free(to);
+		free(cc);
+	}
+	listhdr_mailto_clear(&mt);
+	free(err);
+}
+
+/* RFC 8058: confirm with the exact URL shown, then POST. */
+static void one_click(struct ui *u, const char *url)
+{
+	const char *lines[] = { "One-click unsubscribe (RFC 8058) will send", "  POST List-Unsubscribe=One-Click",
+				"to", url };
+	if (prompt_choice(u, lines, ARRAY_SIZE(lines), "Unsubscribe with one click? (y/n)", "yn", 'n') != 'y')
+		return;
+	char *ca = conf_path(u->conf, u->account, OPT_ID_tls_ca_file), *err = NULL;
+	status_message(u, "Unsubscribing...");
+	ui_draw(u);
+	if (listhdr_one_click(url, ca && *ca ? ca : NULL, &err))
+		status_message(u, "Unsubscribed: the list's server accepted the request.");
+	else
+		status_error(u, "%s", err ? err : "one-click unsubscribe failed");
+	free(err);
+	free(ca);
+}
+
+/* header: which List-* header; what: for messages. */
+static void follow(struct ui *u, struct view *v, const char *header, const char *what, bool one_click_too)
+{
+	mime_msg_t *m = current(u, v);
+	if (!m)
+		return;
+	struct listhdr_uris uris = { 0 };
+	const char *val = mime_msg_header_named(m, header);
+	listhdr_parse_uris(val, &uris);
+	const char *url = NULL, *mailto = listhdr_first(&uris, "mailto");
+	if (one_click_too && listhdr_one_click_ok(mime_msg_header_named(m, "List-Unsubscribe-Post"), &uris, &url))
+		one_click(u, url);
+	else if (uris.no)
+		status_error(u, "Posting to this list is not allowed (%s: NO).", header);
+	else if (mailto)
+		mail_to(u, mailto);
+	else if (uris.n)
+		status_message(u, "%s only by web: %s", what, uris.v[0]);
+	else
+		status_error(u, "The message has no %s header.", header);
+	listhdr_uris_clear(&uris);
+	mime_msg_free(&m);
+}
+
+void lists_op_unsubscribe(struct ui *u, struct view *v) { follow(u, v, "List-Unsubscribe", "Unsubscribe", true); }
+void lists_op_subscribe(struct ui *u, struct view *v) { follow(u, v, "List-Subscribe", "Subscribe", false); }
+void lists_op_post(struct ui *u, struct view *v) { follow(u, v, "List-Post", "Post", false); }
+void lists_op_help(struct ui *u, struct view *v) { follow(u, v, "List-Help", "Help", false); }
