@@ -6,6 +6,7 @@
 #include "actions.h"
 #include "addrbook.h"
 #include "export.h"
+#include "invite.h"
 #include "lists.h"
 
 #include <fcntl.h>
@@ -301,6 +302,9 @@ const struct op action_ops[] = {
 	{ "list-subscribe", lists_op_subscribe }, /* ui/lists.c */
 	{ "list-post", lists_op_post }, /* ui/lists.c */
 	{ "list-help", lists_op_help }, /* ui/lists.c */
+	{ "accept", invite_op_accept }, /* ui/invite.c */
+	{ "tentative", invite_op_tentative }, /* ui/invite.c */
+	{ "decline", invite_op_decline }, /* ui/invite.c */
 	{ "reply", compose_op_reply }, /* ui/compose.c */
 	{ "group-reply", compose_op_group_reply }, /* ui/compose.c */
 	{ "list-reply", compose_op_list_reply }, /* ui/compose.c */

@@ -184,6 +184,29 @@ void compose_mail_prefilled(struct ui *u, const struct compose_prefill *pre)
 	start(u, "mail", NULL, pre);
 }
 
+static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pre);
+
+bool compose_send_prepared(struct ui *u, const struct compose_prefill *pre, const char *att_name,
+			   const char *att_type, const char *att_data, size_t att_len)
+{
+	if (!account_name(u)) {
+		status_error(u, "No account is configured.");
+		return false;
+	}
+	struct compose_identity id;
+	char *sig;
+	identity_of(u, &id, &sig);
+	id.signature = NULL; /* an automatic answer carries no signature */
+	compose_t *c = build(u, COMPOSE_NEW, NULL, &id);
+	bool sending = false, ok = c && prefill(u, c, pre);
+	if (ok && att_data)
+		compose_attach_data(c, att_name, att_type, att_data, att_len);
+	ok = ok && compose_queue(u, c, NULL, &sending);
+	compose_free(&c);
+	free(sig);
+	return ok;
+}
+
 static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pre)
 {
 	char *err = NULL;
