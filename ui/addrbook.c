@@ -20,19 +20,6 @@
 #include "util.h"
 #include "view.h"
 
-/* The current message's file (the first target), or NULL with the reason shown. */
-static char *current_file(struct ui *u, struct view *v)
-{
-	size_t n = 0;
-	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
-	u->tag_prefix = false;
-	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	ui_free_strv(ids, n);
-	if (!file)
-		status_error(u, n ? "Cannot find the message file." : "No message selected.");
-	return file;
-}
-
 /* The sender's addresses as the user would type them, or NULL. */
 static char *sender_of(const char *file, char **key)
 {
@@ -84,7 +71,7 @@ static void make_alias(struct ui *u, const char *key, const char *addrs)
 
 void addrbook_op_create_alias(struct ui *u, struct view *v)
 {
-	char *file = current_file(u, v), *key = NULL;
+	char *file = ui_current_message_file(u, v), *key = NULL;
 	char *addrs = file ? sender_of(file, &key) : NULL;
 	free(file);
 	if (!addrs) {

@@ -32,16 +32,12 @@ static enum mime_walk_ret find_calendar(const mime_part_t *p, void *ud)
 /* The current message's invitation, parsed; NULL with the reason shown. */
 static calendar_t *invitation(struct ui *u, struct view *v)
 {
-	size_t n = 0;
-	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
-	u->tag_prefix = false;
-	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	ui_free_strv(ids, n);
+	char *file = ui_current_message_file(u, v);
 	mime_msg_t *m = NULL;
 	calendar_t *c = NULL;
-	if (!file || mime_msg_parse_file(file, &m) != MIME_OK) {
-		status_error(u, n ? "Cannot read the message." : "No message selected.");
-	} else {
+	if (file && mime_msg_parse_file(file, &m) != MIME_OK) {
+		status_error(u, "Cannot read the message.");
+	} else if (file) {
 		struct find f = { 0 };
 		mime_walk(m, find_calendar, &f);
 		char *data = NULL, *err = NULL;

@@ -26,14 +26,10 @@
 /* The current message, parsed; NULL with the reason shown. */
 static mime_msg_t *current(struct ui *u, struct view *v)
 {
-	size_t n = 0;
-	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
-	u->tag_prefix = false;
-	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	ui_free_strv(ids, n);
+	char *file = ui_current_message_file(u, v);
 	mime_msg_t *m = NULL;
-	if (!file || mime_msg_parse_file(file, &m) != MIME_OK)
-		status_error(u, n ? "Cannot read the message." : "No message selected.");
+	if (file && mime_msg_parse_file(file, &m) != MIME_OK)
+		status_error(u, "Cannot read the message.");
 	free(file);
 	return m;
 }
