@@ -101,10 +101,13 @@ size_t hookrun_file(struct ui *u, enum hook_type t, const char *file, const char
 /* ---- new-mail-hook ---- */
 
 struct hookrun_mail {
-	unsigned *seen; /* unread in each account's INBOX when last looked */
+	char ***seen; /* per account: sorted ids of unread INBOX messages seen in this session */
+	size_t *nseen;
 	size_t n;
 	bool primed;
 };
+
+#define HOOKRUN_MAX_SCAN 5000 /* unread INBOX messages looked at per check */
 
 struct event_job {
 	char **cmds; /* NULL-terminated */
@@ -156,34 +159,72 @@ static void new_mail(struct ui *u, const char *account, const char *folder, unsi
 
 struct hookrun_mail *hookrun_mail_new(void) { return xcalloc(1, sizeof(struct hookrun_mail)); }
 
+static void seen_clear(struct hookrun_mail *m)
+{
+	for (size_t a = 0; a < m->n; a++) {
+		for (size_t i = 0; i < m->nseen[a]; i++)
+			free(m->seen[a][i]);
+		free(m->seen[a]);
+	}
+	free(m->seen);
+	free(m->nseen);
+	m->seen = NULL;
+	m->nseen = NULL;
+	m->n = 0;
+}
+
 void hookrun_mail_free(struct hookrun_mail **m)
 {
 	if (*m)
-		free((*m)->seen);
+		seen_clear(*m);
 	xfree(m);
+}
+
+static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* How many of the account's unread INBOX messages were not seen before;
+ * they join the seen set (a message moved out and back is not new). */
+static size_t unseen(struct hookrun_mail *m, size_t a, mv_list_t *l)
+{
+	size_t fresh = 0, n = mv_list_count(l), old = m->nseen[a];
+	for (size_t i = 0; i < n; i++) {
+		const char *id = mv_list_entry(l, i)->id;
+		if (old && bsearch(&id, m->seen[a], old, sizeof(char *), by_str))
+			continue;
+		m->seen[a] = xreallocarray(m->seen[a], m->nseen[a] + 1, sizeof(char *));
+		m->seen[a][m->nseen[a]++] = xstrdup(id);
+		fresh++;
+	}
+	qsort(m->seen[a], m->nseen[a], sizeof(char *), by_str);
+	return fresh;
 }
 
 void hookrun_mail_check(struct ui *u, void *data)
 {
 	struct hookrun_mail *m = data;
-	size_t na = conf_account_count(u->conf);
-	if (!u->mv || !na)
+	size_t na = conf_account_count(u->conf), nh = 0;
+	free(hooks_collect(conf_hooks(u->conf), HOOK_NEW_MAIL, &(struct hook_ctx){ 0 }, &nh));
+	if (!u->mv || !na || !nh)
 		return;
 	if (m->n != na) {
-		m->seen = xreallocarray(m->seen, na, sizeof(unsigned));
-		memset(m->seen, 0, na * sizeof(unsigned));
+		seen_clear(m);
+		m->seen = xcalloc(na, sizeof(char **));
+		m->nseen = xcalloc(na, sizeof(size_t));
 		m->n = na;
 		m->primed = false;
 	}
 	for (size_t a = 0; a < na; a++) {
 		const char *acc = conf_account_name(u->conf, a);
-		char *q = xasprintf("folder:\"%s/INBOX\" and tag:unread", acc);
-		unsigned c = 0;
-		if (mailview_count(u->mv, q, &c)) {
-			if (m->primed && c > m->seen[a])
-				new_mail(u, acc, "INBOX", c - m->seen[a]);
-			m->seen[a] = c;
+		char *q = xasprintf("folder:\"%s/INBOX\" and tag:unread", acc), *err = NULL;
+		mv_list_t *l = mv_list_open(u->mv, q, MV_MESSAGES, MV_NEWEST_FIRST, &err);
+		if (l) {
+			mv_list_fill(l, HOOKRUN_MAX_SCAN, 0);
+			size_t fresh = unseen(m, a, l);
+			if (m->primed && fresh)
+				new_mail(u, acc, "INBOX", (unsigned)fresh);
 		}
+		mv_list_free(&l);
+		free(err);
 		free(q);
 	}
 	m->primed = true;

@@ -24,9 +24,11 @@ size_t hookrun_file(struct ui *u, enum hook_type t, const char *file, const char
 
 /* new-mail-hook: the reader's own view of new mail.  The check goes as a
  * ui_source's store_changed (data: from hookrun_mail_new); when an
- * account's INBOX has more unread messages than when last looked, its
- * new-mail-hooks run on a worker with MUTTLIKE_ACCOUNT, MUTTLIKE_FOLDER
- * and MUTTLIKE_NEW (how many more) in the environment. */
+ * account's INBOX holds unread messages not seen there before in this
+ * session (a message moved out and back is not new), its new-mail-hooks
+ * run on a worker with MUTTLIKE_ACCOUNT, MUTTLIKE_FOLDER and MUTTLIKE_NEW
+ * (how many) in the environment.  Nothing is looked at while no
+ * new-mail-hook is defined. */
 struct hookrun_mail;
 struct hookrun_mail *hookrun_mail_new(void);
 void hookrun_mail_free(struct hookrun_mail **m);

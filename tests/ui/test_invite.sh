@@ -36,6 +36,7 @@ set imap_pass = "$RIG_PASS"
 set tls_ca_file = "$RIG_CA"
 set smtp_url = "smtp://$RIG_USER@127.0.0.1:$SMTP_SUBMISSION_PORT"
 set from = "Alice <alice@example.org>"
+sent-hook "cat > $T/sent.eml; env | grep ^MUTTLIKE_ | sort > $T/sent.env"
 EOF
 chmod 600 "$T/a.rc"
 "$MUTTLIKE_BIN" -F "$T/a.rc" sync >"$T/sync1.log" 2>&1
@@ -66,5 +67,9 @@ EOF
 check "a text/calendar; method=REPLY part that libical reads as our ACCEPTED" \
 	"$T/ical_invite" check "$T/reply.ics" mailto:alice@example.org ACCEPTED
 check "to the organizer" eval 'grep -qi "^To: .*bob@example.org" "$(delivered)"'
+sent_wait() { for _ in $(seq 150); do [ -s "$T/sent.env" ] && return 0; sleep 0.1; done; return 1; }
+check "sent-hook ran after the server took it" sent_wait
+check "with the data in its environment" eval 'grep -qx "MUTTLIKE_SUBJECT=Accepted: Team sync" "$T/sent.env" && grep -qx "MUTTLIKE_TO=bob@example.org" "$T/sent.env" && grep -qx "MUTTLIKE_ACCOUNT=work" "$T/sent.env"'
+check "and the message on its stdin" grep -q "^Subject: Accepted: Team sync" "$T/sent.eml"
 ui_keys q q
 finish

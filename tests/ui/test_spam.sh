@@ -3,7 +3,8 @@
 # Dovecot, checked by imapctl.py (a second client): spam moves the message
 # to the \Junk folder with the $Junk keyword after spam_command learned
 # it (raw message on stdin, MUTTLIKE_SPAM=1); undelete-message (u) puts it
-# back; ham sets $NotJunk through ham_command.
+# back; ham sets $NotJunk through ham_command.  new-mail-hook runs for a
+# message that arrives later (not for the one u brought back).
 source "$(dirname "$0")/lib.sh"
 T=$UI_TMP
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,6 +38,7 @@ cat > "$T/a.rc" <<EOF
 set data_dir = "$DATA"
 set sidebar_visible = no
 set spam_command = "cat >> $T/learned.txt; echo spam=\\\$MUTTLIKE_SPAM >> $T/learned.txt"
+new-mail-hook "env | grep ^MUTTLIKE_ | sort > $T/newmail.env"
 set ham_command = "cat >> $T/learned.txt; echo ham=\\\$MUTTLIKE_SPAM >> $T/learned.txt"
 account work
 set imap_url = "imaps://$RIG_USER@127.0.0.1:$RIG_IMAPS_PORT"
@@ -66,5 +68,13 @@ ui_keys Enter
 check "mark-as-ham says so" ui_wait "1 message marked as not spam."
 check "ham_command ran with MUTTLIKE_SPAM=0" eval 'grep -qx "ham=0" "$T/learned.txt"'
 check "the server has \$NotJunk" kw_wait INBOX '$notjunk'
+imapctl appendmany INBOX 1 fresh >/dev/null
+ui_keys '$'
+check "sync-mailbox brings the new message" ui_wait "[Msgs:3" 30
+newmail_wait() { for _ in $(seq 300); do [ -s "$T/newmail.env" ] && return 0; sleep 0.1; done; return 1; }
+check "new-mail-hook runs when new mail arrives" newmail_wait
+check "with account, folder and count in its environment" eval '[ "$(grep -E "^MUTTLIKE_(ACCOUNT|FOLDER|NEW)=" "$T/newmail.env")" = "MUTTLIKE_ACCOUNT=work
+MUTTLIKE_FOLDER=INBOX
+MUTTLIKE_NEW=1" ]'
 ui_keys q
 finish
