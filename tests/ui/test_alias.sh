@@ -102,5 +102,16 @@ ui_keys Enter
 check "the new alias works at once" ui_wait "To: Dave Smith <dave@example.org>"
 ui_keys P
 ui_wait "-- muttlike: work/INBOX"
+cat > "$T/editor2.sh" <<'EOF'
+#!/bin/sh
+sed -i 's/^To: *$/To: team,\n  dave/; s/^Subject: *$/Subject: In the editor/' "$1"
+EOF
+chmod +x "$T/editor2.sh"
+ui_keys :
+ui_type "set editor = $T/editor2.sh"
+ui_keys Enter m
+check "aliases in the editor's To: (with a continuation line) expand" ui_wait "To: Bob Builder <bob@example.org>, \"Carol, Q.\" <carol@example.org>, Dave Smith <dave@example.org>"
+ui_keys P
+ui_wait "-- muttlike: work/INBOX"
 ui_keys q
 finish
