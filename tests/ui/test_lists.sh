@@ -3,7 +3,7 @@
 # RFC 8058 one-click against a local HTTPS server with the test CA
 # (tls_ca_file), after a confirmation that shows the exact URL; refused for
 # a plain-http link; list-subscribe / list-post from mailto: links as a
-# prepared message; List-Post: NO.
+# prepared message; List-Post: NO; list-reply through the rc's subscribe.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/store.sh"
 T=$UI_TMP
@@ -27,6 +27,8 @@ msg m2 "Wed, 02 Jan 2030 10:00:00 +0000" "Plain http" "List-Unsubscribe: <http:/
 List-Unsubscribe-Post: List-Unsubscribe=One-Click
 List-Post: <mailto:dev@lists.example>
 "
+printf 'From: Carol <carol@example.org>\nTo: dev@lists.example\nSubject: No list headers\nDate: Mon, 31 Dec 2029 10:00:00 +0000\nMessage-ID: <m3@test>\n\nHi list.\n' |
+	store_add_message "$DATA" work INBOX m3
 store_index "$DATA" work || { echo "FAIL - cannot build the store"; exit 1; }
 cat > "$T/editor.sh" <<'EOF'
 #!/bin/sh
@@ -38,6 +40,7 @@ set data_dir = "$DATA"
 set editor = "$T/editor.sh"
 set sidebar_visible = no
 bind index,pager U list-unsubscribe
+subscribe 'dev@lists\.example'
 account work
 set imap_url = imaps://alice@imap.work.example
 set from = "Alice <alice@example.org>"
@@ -73,6 +76,10 @@ ui_keys k :
 ui_type "exec list-post"
 ui_keys Enter
 check "list-post writes to the list" ui_wait "To: dev@lists.example"
+ui_keys P
+ui_wait "-- muttlike: work/INBOX"
+ui_keys j j L
+check "list-reply without List-Post goes to the subscribed list in To" eval 'ui_wait "Subject: Re: No list headers" && ui_screen | grep -q "To: dev@lists.example"'
 ui_keys P
 ui_wait "-- muttlike: work/INBOX"
 ui_keys q

@@ -67,6 +67,7 @@ static void identity_of(struct ui *u, struct compose_identity *id, char **sig)
 		.quote_prefix = conf_str(u->conf, -1, OPT_ID_quote_prefix),
 		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
 	};
+	id->lists = conf_lists(u->conf);
 	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
 	id->alternates = alt && *alt ? alt : NULL;
 	*sig = NULL;
