@@ -83,7 +83,7 @@ static void to_list(struct addr_list *l, const struct mime_addrlist *m)
 size_t hookrun_file(struct ui *u, enum hook_type t, const char *file, const char *msgid)
 {
 	mime_msg_t *m = NULL;
-	if (!file || mime_msg_parse_file(file, &m) != MIME_OK)
+	if (!file || !hooks_count(conf_hooks(u->conf), t) || mime_msg_parse_file(file, &m) != MIME_OK)
 		return 0;
 	struct addr_list from, to, cc;
 	to_list(&from, mime_msg_addrs(m, MIME_H_FROM));
@@ -202,9 +202,8 @@ static size_t unseen(struct hookrun_mail *m, size_t a, mv_list_t *l)
 void hookrun_mail_check(struct ui *u, void *data)
 {
 	struct hookrun_mail *m = data;
-	size_t na = conf_account_count(u->conf), nh = 0;
-	free(hooks_collect(conf_hooks(u->conf), HOOK_NEW_MAIL, &(struct hook_ctx){ 0 }, &nh));
-	if (!u->mv || !na || !nh)
+	size_t na = conf_account_count(u->conf);
+	if (!u->mv || !na || !hooks_count(conf_hooks(u->conf), HOOK_NEW_MAIL))
 		return;
 	if (m->n != na) {
 		seen_clear(m);

@@ -7,8 +7,13 @@
  * on top of the system store). */
 #include "lists.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "composer/composer.h"
@@ -52,22 +57,76 @@ static void mail_to(struct ui *u, const char *uri)
 	free(err);
 }
 
+/* The POST runs on a worker (it may take up to listhdr's 30 s); the main
+ * loop hears the end on a pipe.  One at a time. */
+struct click_job {
+	pthread_t th;
+	int pipe[2];
+	char *url, *ca, *err;
+	bool ok;
+};
+static struct click_job *running;
+
+static void *click_thread(void *arg)
+{
+	struct click_job *j = arg;
+	j->ok = listhdr_one_click(j->url, j->ca, &j->err);
+	ssize_t w;
+	do
+		w = write(j->pipe[1], "x", 1);
+	while (w < 0 && errno == EINTR);
+	return NULL;
+}
+
+static void click_done(struct ui *u, void *data)
+{
+	struct click_job *j = data;
+	pthread_join(j->th, NULL);
+	ui_remove_source(u, j);
+	if (j->ok)
+		status_message(u, "Unsubscribed: the list's server accepted the request.");
+	else
+		status_error(u, "%s", j->err ? j->err : "one-click unsubscribe failed");
+	close(j->pipe[0]);
+	close(j->pipe[1]);
+	free(j->url);
+	free(j->ca);
+	free(j->err);
+	free(j);
+	running = NULL;
+}
+
 /* RFC 8058: confirm with the exact URL shown, then POST. */
 static void one_click(struct ui *u, const char *url)
 {
+	if (running) {
+		status_error(u, "An unsubscribe request is still under way.");
+		return;
+	}
 	const char *lines[] = { "One-click unsubscribe (RFC 8058) will send", "  POST List-Unsubscribe=One-Click",
 				"to", url };
 	if (prompt_choice(u, lines, ARRAY_SIZE(lines), "Unsubscribe with one click? (y/n)", "yn", 'n') != 'y')
 		return;
-	char *ca = conf_path(u->conf, u->account, OPT_ID_tls_ca_file), *err = NULL;
-	status_message(u, "Unsubscribing...");
-	ui_draw(u);
-	if (listhdr_one_click(url, ca && *ca ? ca : NULL, &err))
-		status_message(u, "Unsubscribed: the list's server accepted the request.");
-	else
-		status_error(u, "%s", err ? err : "one-click unsubscribe failed");
-	free(err);
-	free(ca);
+	struct click_job *j = xcalloc(1, sizeof(*j));
+	char *ca = conf_path(u->conf, u->account, OPT_ID_tls_ca_file);
+	j->url = xstrdup(url);
+	j->ca = ca && *ca ? ca : NULL;
+	if (!j->ca)
+		free(ca);
+	if (pipe2(j->pipe, O_CLOEXEC) != 0 || pthread_create(&j->th, NULL, click_thread, j) != 0) {
+		status_error(u, "Cannot start the request: %s", strerror(errno));
+		if (j->pipe[0] > 0) {
+			close(j->pipe[0]);
+			close(j->pipe[1]);
+		}
+		free(j->url);
+		free(j->ca);
+		free(j);
+		return;
+	}
+	running = j;
+	ui_add_source(u, &(struct ui_source){ .fd = j->pipe[0], .events = POLLIN, .ready = click_done, .data = j });
+	status_message(u, "Unsubscribing (in the background)...");
 }
 
 /* header: which List-* header; what: for messages. */
