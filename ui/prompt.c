@@ -235,7 +235,10 @@ static void complete_addresses(struct ui *u, struct cands *c, const char *word)
 static void complete_cmd(struct ui *u, struct cands *c, const char *line, const char *word)
 {
 	static const char *const cmds[] = { "set", "unset", "toggle", "reset", "source", "account",
-					    "bind", "macro", "color", "search", "exec", "push" };
+					    "bind", "macro", "color", "search", "exec", "push", "alias", "unalias",
+					    "folder-hook", "account-hook", "send-hook", "reply-hook", "message-hook",
+					    "startup-hook", "shutdown-hook", "new-mail-hook", "sent-hook", "unhook",
+					    "lists", "unlists", "subscribe", "unsubscribe" };
 	const char *sp = strchr(line, ' ');
 	if (!sp) {
 		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
