@@ -11,8 +11,37 @@
 #include "mailview.h"
 #include "mime.h"
 #include "status.h"
+#include "ui.h"
 #include "uistate.h"
 #include "util.h"
+
+/* mutt's `push KEYS` and `exec FUNCTION...` in a hook: queued as keys
+ * (functions as <name>), run once the loop reads keys again. */
+static bool keys_line(struct ui *u, const char *line)
+{
+	line += strspn(line, " \t");
+	bool push = strncmp(line, "push ", 5) == 0, exec = strncmp(line, "exec ", 5) == 0;
+	if (!push && !exec)
+		return false;
+	const char *arg = line + 5 + strspn(line + 5, " \t");
+	size_t len = strlen(arg);
+	struct strbuf b;
+	strbuf_init(&b);
+	if (push && len >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg[len - 1] == arg[0]) {
+		strbuf_add(&b, arg + 1, len - 2);
+	} else if (push) {
+		strbuf_adds(&b, arg);
+	} else {
+		char *copy = xstrdup(arg), *save = NULL;
+		for (char *fn = strtok_r(copy, " ", &save); fn; fn = strtok_r(NULL, " ", &save))
+			strbuf_addf(&b, "<%s>", fn);
+		free(copy);
+	}
+	if (b.len)
+		ui_push_keys(u, b.s);
+	strbuf_free(&b);
+	return true;
+}
 
 static size_t run(struct ui *u, enum hook_type t, const struct hook_ctx *ctx)
 {
@@ -24,12 +53,22 @@ static size_t run(struct ui *u, enum hook_type t, const struct hook_ctx *ctx)
 		copy[i] = xstrdup(cmds[i]);
 	free(cmds);
 	for (size_t i = 0; i < n; i++) {
-		if (conf_command(u->conf, u->account, copy[i]))
+		if (!keys_line(u, copy[i]) && conf_command(u->conf, u->account, copy[i]))
 			status_error(u, "%s: %s", hooks_type_name(t), conf_error(u->conf, conf_error_count(u->conf) - 1));
 		free(copy[i]);
 	}
 	free(copy);
+	/* as after a `:` command: bindings, colours, mouse.  Not for the
+	 * message and compose hooks: the views are reloaded by it, and the
+	 * pager is in the middle of loading */
+	if (n && (t == HOOK_FOLDER || t == HOOK_ACCOUNT || t == HOOK_STARTUP))
+		ui_reload_config(u);
 	return n;
+}
+
+void hookrun_folder(struct ui *u, const char *title)
+{
+	hookrun_named(u, HOOK_FOLDER, title);
 }
 
 size_t hookrun_named(struct ui *u, enum hook_type t, const char *name)

@@ -1,7 +1,9 @@
 /* hookrun.h - running mutt's hooks (src/hooks.h, filled by the rc) at the
  * reader's points: each matching hook's command goes back through the rc
- * parser for the current account, in the order the rc defined them; a
- * failing command is shown on the message line. */
+ * parser for the current account, in the order the rc defined them (mutt's
+ * `push KEYS` and `exec FUNCTION...` are queued as keys); a failing
+ * command is shown on the message line, and the keymap, colours and mouse
+ * are read again after folder-, account- and startup-hooks ran. */
 #ifndef MUTTLIKE_UI_HOOKRUN_H
 #define MUTTLIKE_UI_HOOKRUN_H
 
@@ -15,6 +17,8 @@ struct ui;
 /* folder-hook / account-hook (name: the folder or the account),
  * startup-hook and shutdown-hook (name NULL).  Returns how many ran. */
 size_t hookrun_named(struct ui *u, enum hook_type t, const char *name);
+/* folder-hook for the folder titled title (struct ui's folder_opening). */
+void hookrun_folder(struct ui *u, const char *title);
 /* send-hook, reply-hook, message-hook on a message's headers; msgid (may
  * be NULL) lets message-hook ask the store about letters the header
  * matcher does not know. */

@@ -147,6 +147,7 @@ int reader_run(conf_t *c, const char *account, bool *want_setup)
 	ui_reload_config(&u);
 	sidebar_restore_visible(&u);
 	ui_open_store(&u);
+	u.folder_opening = hookrun_folder;
 	hookrun_named(&u, HOOK_STARTUP, NULL);
 	struct hookrun_mail *newmail = hookrun_mail_new();
 	hookrun_mail_check(&u, newmail); /* what is there at the start is not new */

@@ -25,7 +25,6 @@
 
 #include "conf.h"
 #include "draw.h"
-#include "hookrun.h"
 #include "keymap.h"
 #include "keys.h"
 #include "mailview.h"
@@ -602,7 +601,8 @@ void ui_open_query(struct ui *u, const char *title, const char *query)
 		old->cls->destroy(old);
 	}
 	u->quit = false;
-	hookrun_named(u, HOOK_FOLDER, title ? title : ""); /* before the index reads its options */
+	if (u->folder_opening) /* folder-hooks, before the index reads its options */
+		u->folder_opening(u, title ? title : "");
 	ui_push(u, u->views->index(u, title, query));
 }
 

@@ -29,6 +29,7 @@ set index_format = "%4C %s"
 startup-hook 'set confirm_quit = yes'
 folder-hook . 'set index_format = "%4C %s"'
 folder-hook Lists set index_format = "LISTS %4C %s"
+folder-hook Lists 'exec help'
 folder-hook nothing-matches 'set index_format = "NEVER %s"'
 unhook nothing-at-all
 send-hook . 'set from = "Alice <alice@example.org>"'
@@ -47,6 +48,8 @@ check "the INBOX has no folder-hook marker" eval '! ui_screen | grep -q "LISTS\|
 ui_keys c
 ui_type "Lists"
 ui_keys Enter
+check "a folder-hook's exec runs once the folder is open (help)" ui_wait "Help for index"
+ui_keys q
 check "folder-hook Lists changes index_format there" ui_wait "LISTS    1"
 ui_keys c
 ui_type "INBOX"
