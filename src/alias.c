@@ -411,6 +411,63 @@ bool alias_expand(const alias_table_t *t, const char *typed, struct addr_list *o
 	return expand_text(&x, typed);
 }
 
+char *alias_expand_format(const alias_table_t *t, const char *typed, char **err)
+{
+	struct addr_list l;
+	addr_list_init(&l);
+	char *out = alias_expand(t, typed, &l, err) ? addr_list_format(&l) : NULL;
+	addr_list_clear(&l);
+	return out;
+}
+
+/* Is the header line at p (length n) an address field aliases apply to? */
+static size_t addr_field(const char *p, size_t n)
+{
+	static const char *const names[] = { "To:", "Cc:", "Bcc:" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t l = strlen(names[i]);
+		if (n >= l && strncasecmp(p, names[i], l) == 0)
+			return l;
+	}
+	return 0;
+}
+
+char *alias_expand_header_block(const alias_table_t *t, const char *text)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		if (n == 0 || (n == 1 && p[0] == '\r'))
+			break; /* the end of the header block */
+		size_t end = n; /* a field with its continuation lines */
+		while (p[end] == '\n' && (p[end + 1] == ' ' || p[end + 1] == '\t'))
+			end += 1 + strcspn(p + end + 1, "\n");
+		size_t name = t->n ? addr_field(p, n) : 0;
+		char *value = name ? xstrndup(p + name, end - name) : NULL, *err = NULL;
+		for (char *c = value; c && *c; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' ';
+		char *expanded = value ? alias_expand_format(t, value, &err) : NULL;
+		if (expanded) {
+			strbuf_add(&out, p, name);
+			strbuf_addc(&out, ' ');
+			strbuf_adds(&out, expanded);
+		} else { /* not an address field, or left for the parser to report */
+			strbuf_add(&out, p, end);
+		}
+		free(expanded);
+		free(value);
+		free(err);
+		p += end;
+		if (*p == '\n')
+			strbuf_addc(&out, *p++);
+	}
+	strbuf_adds(&out, p);
+	return strbuf_detach(&out);
+}
+
 /* ---- completion ---- */
 
 static int by_key(const void *a, const void *b)

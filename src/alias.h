@@ -65,6 +65,16 @@ const struct alias *alias_at(const alias_table_t *t, size_t i);
  * valid address (out then holds the entries before it). */
 bool alias_expand(const alias_table_t *t, const char *typed, struct addr_list *out, char **err);
 
+/* alias_expand, formatted as addr_list_format does ("Name <a@b>, c@d"),
+ * for a field the user typed: new string, or NULL + *err. */
+char *alias_expand_format(const alias_table_t *t, const char *typed, char **err);
+
+/* The editor's text with aliases expanded in the To:, Cc: and Bcc: fields
+ * of its header block (up to the first empty line; continuation lines
+ * joined); a field that does not expand cleanly is left as written for
+ * the header parser to report.  New string. */
+char *alias_expand_header_block(const alias_table_t *t, const char *text);
+
 /* Aliases whose key starts with prefix (case-insensitively), sorted by
  * key, at most max of them into out (lent pointers).  Returns the number
  * of matches (may exceed max).  *common (new string, may be NULL) gets the

@@ -207,14 +207,21 @@ static char *att_name(const char *name)
 	return n;
 }
 
+/* "type/subtype", optionally with simple parameters ("; method=REPLY":
+ * tokens only, no quotes), as they go into the Content-Type header. */
 static bool type_valid(const char *t)
 {
-	const char *slash = strchr(t, '/');
-	if (!slash || slash == t || !slash[1] || strlen(t) > 127)
+	const char *slash = strchr(t, '/'), *semi = strchr(t, ';');
+	if (!slash || slash == t || !slash[1] || slash[1] == ';' || strlen(t) > 127 || (semi && semi < slash))
 		return false;
-	for (const char *p = t; *p; p++)
-		if (p != slash && !isalnum((unsigned char)*p) && !strchr("!#$&-^_.+", *p))
+	for (const char *p = t; *p; p++) {
+		if (semi && p >= semi) {
+			if (!isalnum((unsigned char)*p) && !strchr("!#$&-^_.+;= ", *p))
+				return false;
+		} else if (p != slash && !isalnum((unsigned char)*p) && !strchr("!#$&-^_.+", *p)) {
 			return false;
+		}
+	}
 	return true;
 }
 

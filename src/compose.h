@@ -86,6 +86,8 @@ struct compose_identity {
 	const char *date_format;  /* strftime(3) format of %d in the attribution */
 	const char *signature;    /* the signature text (not the file name), or NULL */
 	const char *hostname;     /* right side of generated Message-IDs (else from's domain) */
+	const char *const *lists; /* the rc's `lists`/`subscribe` regexes, NULL-terminated, or NULL:
+				   * list-reply to a message without List-Post goes to a To/Cc that matches */
 };
 
 typedef struct compose compose_t;

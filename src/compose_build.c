@@ -297,11 +297,34 @@ static void set_threading(compose_t *c, const struct compose_orig *o)
 		free(refs);
 }
 
+/* The first To or Cc address that one of the user's `lists` regexes
+ * matches (mutt's list-reply without List-Post), or NULL.  New string. */
+static char *known_list(const struct compose_orig *o, const char *const *lists)
+{
+	const struct addr_list *ls[] = { &o->to, &o->cc };
+	for (size_t k = 0; lists && lists[k]; k++) {
+		regex_t re;
+		if (regcomp(&re, lists[k], REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+			continue;
+		char *hit = NULL;
+		for (size_t l = 0; l < 2 && !hit; l++)
+			for (size_t i = 0; i < ls[l]->n && !hit; i++)
+				if (regexec(&re, ls[l]->v[i].mailbox, 0, NULL, 0) == 0)
+					hit = xstrdup(ls[l]->v[i].mailbox);
+		regfree(&re);
+		if (hit)
+			return hit;
+	}
+	return NULL;
+}
+
 static enum compose_status build_reply(compose_t *c, enum compose_kind kind, const struct compose_orig *o,
 				       const struct compose_identity *id, const struct me *me, char **err)
 {
 	if (kind == COMPOSE_LIST_REPLY) {
 		char *list = addr_from_list_post(o->list_post);
+		if (!list && !o->list_post)
+			list = known_list(o, id->lists);
 		if (!list) {
 			*err = xstrdup("this message has no List-Post address to reply to");
 			return COMPOSE_ERR_NO_LIST;

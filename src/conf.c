@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alias.h"
+#include "hooks.h"
 #include "keys.h"
 #include "text.h"
 #include "url.h"
@@ -58,6 +60,9 @@ struct conf {
 	size_t ncolor;
 	struct conf_search *search;
 	size_t nsearch;
+	alias_table_t *aliases;
+	hooks_t *hooks;
+	char **lists, **subscribed; /* NULL-terminated regexes (`lists`, `subscribe`) */
 	/* while loading */
 	long cur;           /* account lines now apply to, -1: none yet */
 	struct strvec stack; /* real paths of the files being read, for loops */
@@ -362,6 +367,10 @@ conf_t *conf_new(void)
 {
 	conf_t *c = xcalloc(1, sizeof(*c));
 	c->cur = -1;
+	c->aliases = alias_table_new();
+	c->hooks = hooks_new();
+	c->lists = xcalloc(1, sizeof(char *));
+	c->subscribed = xcalloc(1, sizeof(char *));
 	return c;
 }
 
@@ -407,6 +416,14 @@ void conf_free(conf_t **cp)
 	strvec_free(&c->error_files);
 	strvec_free(&c->warnings);
 	strvec_free(&c->stack);
+	alias_table_free(&c->aliases);
+	hooks_free(&c->hooks);
+	for (char **l = c->lists; *l; l++)
+		free(*l);
+	free(c->lists);
+	for (char **l = c->subscribed; *l; l++)
+		free(*l);
+	free(c->subscribed);
 	free(c);
 	*cp = NULL;
 }
@@ -551,6 +568,26 @@ struct command {
 	void (*run)(conf_t *c, struct ctx *x, struct words *ws);
 };
 
+/* alias_file was set: read it into the alias table (mutt's file as is);
+ * its problems are reported as "file:line: ..." of that file. */
+static void alias_file_error(void *ud, const char *msg)
+{
+	void **p = ud;
+	conf_t *c = p[0];
+	struct ctx *x = p[1];
+	add_error(c, x->file, xstrdup(msg));
+	x->errors++;
+}
+
+static void load_alias_file(conf_t *c, struct ctx *x)
+{
+	char *path = conf_path(c, -1, OPT_ID_alias_file);
+	void *ud[2] = { c, x };
+	if (path && *path)
+		alias_load_file(c->aliases, path, alias_file_error, ud);
+	free(path);
+}
+
 /* One `set` assignment: value==NULL means the bare form (`set foo`). */
 static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *value)
 {
@@ -581,6 +618,8 @@ static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *va
 	if (!conf_set(c, c->cur, o->name, value, &err)) {
 		conf_err(c, x, "%s", err);
 		free(err);
+	} else if (o == &options[OPT_ID_alias_file]) {
+		load_alias_file(c, x);
 	}
 }
 
@@ -959,6 +998,132 @@ static void cmd_search(conf_t *c, struct ctx *x, struct words *ws)
 	c->nsearch++;
 }
 
+/* ---------- power-user commands: hooks and mailing lists ---------- */
+
+/* Words after the pattern as one command: a single word as it is, more
+ * (mutt's unquoted `folder-hook . set sort=date`) joined again, each
+ * word that needs it single-quoted so the rc parser reads the same words. */
+static char *join_words(const struct words *ws, size_t from)
+{
+	if (from + 1 == ws->n)
+		return xstrdup(ws->w[from].s);
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = from; i < ws->n; i++) {
+		const char *w = ws->w[i].s;
+		if (i > from)
+			strbuf_addc(&b, ' ');
+		if (*w && !strpbrk(w, " \t'\"#\\")) {
+			strbuf_adds(&b, w);
+			continue;
+		}
+		strbuf_addc(&b, '\'');
+		for (; *w; w++) {
+			if (*w == '\'' || *w == '\\')
+				strbuf_addc(&b, '\\');
+			strbuf_addc(&b, *w);
+		}
+		strbuf_addc(&b, '\'');
+	}
+	return strbuf_detach(&b);
+}
+
+static void cmd_hook(conf_t *c, struct ctx *x, struct words *ws)
+{
+	enum hook_type t = hooks_type_by_name(ws->w[0].s);
+	bool pat = hooks_type_has_pattern(t);
+	if (ws->n < (pat ? 3u : 2u)) {
+		conf_err(c, x, "usage: %s %sCOMMAND", ws->w[0].s, pat ? "PATTERN " : "");
+		return;
+	}
+	char *cmd = join_words(ws, pat ? 2 : 1), *err = NULL;
+	if (!hooks_add(c->hooks, t, pat ? ws->w[1].s : NULL, cmd, &err)) {
+		conf_err(c, x, "%s: %s", ws->w[0].s, err ? err : "bad hook");
+		free(err);
+	}
+	free(cmd);
+}
+
+static void cmd_unhook(conf_t *c, struct ctx *x, struct words *ws)
+{
+	for (size_t i = 1; i < ws->n; i++) {
+		enum hook_type t = strcmp(ws->w[i].s, "*") == 0 ? HOOK_NONE : hooks_type_by_name(ws->w[i].s);
+		if (t == HOOK_NONE && strcmp(ws->w[i].s, "*") != 0)
+			conf_err(c, x, "unhook: unknown hook type '%s'", ws->w[i].s);
+		else
+			hooks_remove(c->hooks, t);
+	}
+}
+
+static bool regex_ok(conf_t *c, struct ctx *x, const char *re)
+{
+	regex_t r;
+	int rc = regcomp(&r, re, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (rc != 0) {
+		char msg[128];
+		regerror(rc, &r, msg, sizeof(msg));
+		conf_err(c, x, "bad regular expression '%s': %s", re, msg);
+		return false;
+	}
+	regfree(&r);
+	return true;
+}
+
+static void strlist_add(char ***l, const char *s)
+{
+	size_t n = 0;
+	while ((*l)[n]) {
+		if (strcmp((*l)[n], s) == 0)
+			return;
+		n++;
+	}
+	*l = xreallocarray(*l, n + 2, sizeof(char *));
+	(*l)[n] = xstrdup(s);
+	(*l)[n + 1] = NULL;
+}
+
+static void strlist_del(char **l, const char *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; l[i]; i++) {
+		if (strcmp(s, "*") == 0 || strcmp(l[i], s) == 0)
+			free(l[i]);
+		else
+			l[k++] = l[i];
+	}
+	l[k] = NULL;
+}
+
+/* lists / subscribe add (subscribed lists are lists too, as in mutt);
+ * unlists removes from both, unsubscribe from the subscribed ones. */
+static void cmd_lists(conf_t *c, struct ctx *x, struct words *ws)
+{
+	bool sub = strcmp(ws->w[0].s, "subscribe") == 0;
+	for (size_t i = 1; i < ws->n; i++) {
+		if (!regex_ok(c, x, ws->w[i].s))
+			continue;
+		strlist_add(&c->lists, ws->w[i].s);
+		if (sub)
+			strlist_add(&c->subscribed, ws->w[i].s);
+	}
+}
+
+static void cmd_unlists(conf_t *c, struct ctx *x, struct words *ws)
+{
+	(void)x;
+	bool all = strcmp(ws->w[0].s, "unlists") == 0;
+	for (size_t i = 1; i < ws->n; i++) {
+		strlist_del(c->subscribed, ws->w[i].s);
+		if (all)
+			strlist_del(c->lists, ws->w[i].s);
+	}
+}
+
+alias_table_t *conf_aliases(const conf_t *c) { return c->aliases; }
+const hooks_t *conf_hooks(const conf_t *c) { return c->hooks; }
+const char *const *conf_lists(const conf_t *c) { return (const char *const *)c->lists; }
+const char *const *conf_subscribed(const conf_t *c) { return (const char *const *)c->subscribed; }
+
 static const struct command commands[] = {
 	{ "set", 1, CONF_MAX_WORDS, "set OPTION = VALUE", cmd_set },
 	{ "unset", 1, CONF_MAX_WORDS, "unset OPTION...", cmd_unset },
@@ -970,12 +1135,49 @@ static const struct command commands[] = {
 	{ "macro", 3, 4, "macro MENU KEY KEYS [DESCRIPTION]", cmd_macro },
 	{ "color", 3, 8, "color OBJECT [ATTRIBUTE...] FOREGROUND BACKGROUND [REGEX]", cmd_color },
 	{ "search", 2, 2, "search NAME QUERY", cmd_search },
+	{ "folder-hook", 2, CONF_MAX_WORDS, "folder-hook [!]REGEX COMMAND", cmd_hook },
+	{ "account-hook", 2, CONF_MAX_WORDS, "account-hook [!]REGEX COMMAND", cmd_hook },
+	{ "send-hook", 2, CONF_MAX_WORDS, "send-hook PATTERN COMMAND", cmd_hook },
+	{ "reply-hook", 2, CONF_MAX_WORDS, "reply-hook PATTERN COMMAND", cmd_hook },
+	{ "message-hook", 2, CONF_MAX_WORDS, "message-hook PATTERN COMMAND", cmd_hook },
+	{ "startup-hook", 1, CONF_MAX_WORDS, "startup-hook COMMAND", cmd_hook },
+	{ "shutdown-hook", 1, CONF_MAX_WORDS, "shutdown-hook COMMAND", cmd_hook },
+	{ "new-mail-hook", 1, CONF_MAX_WORDS, "new-mail-hook SHELL-COMMAND", cmd_hook },
+	{ "sent-hook", 1, CONF_MAX_WORDS, "sent-hook SHELL-COMMAND", cmd_hook },
+	{ "unhook", 1, CONF_MAX_WORDS, "unhook TYPE... | *", cmd_unhook },
+	{ "lists", 1, CONF_MAX_WORDS, "lists REGEX...", cmd_lists },
+	{ "subscribe", 1, CONF_MAX_WORDS, "subscribe REGEX...", cmd_lists },
+	{ "unlists", 1, CONF_MAX_WORDS, "unlists REGEX... | *", cmd_unlists },
+	{ "unsubscribe", 1, CONF_MAX_WORDS, "unsubscribe REGEX... | *", cmd_unlists },
 };
+
+/* alias and unalias take the rest of the line as alias.c reads it
+ * (mutt's quoting and comments inside address lists). */
+static bool run_alias_line(conf_t *c, struct ctx *x, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	size_t n = strcspn(p, " \t\r");
+	bool def = n == 5 && strncmp(p, "alias", 5) == 0;
+	if (!def && !(n == 7 && strncmp(p, "unalias", 7) == 0))
+		return false;
+	const char *rest = p + n + strspn(p + n, " \t");
+	char *err = NULL;
+	if (!*rest || *rest == '#')
+		conf_err(c, x, "usage: %s", def ? "alias [-group NAME]... KEY ADDRESS[, ADDRESS...]" : "unalias KEY... | *");
+	else if (def && !alias_define(c->aliases, rest, &err))
+		conf_err(c, x, "alias: %s", err ? err : "bad alias");
+	else if (!def)
+		alias_undefine(c->aliases, rest);
+	free(err);
+	return true;
+}
 
 static void run_line(conf_t *c, struct ctx *x, const char *line)
 {
 	struct words ws;
 	char *err;
+	if (run_alias_line(c, x, line))
+		return;
 	if (!tokenize(line, &ws, &err)) {
 		conf_err(c, x, "%s", err);
 		free(err);

@@ -138,4 +138,14 @@ char *conf_find_file(const char *explicit_path);
  * ~/.local/share/muttlike.  New string. */
 char *conf_data_dir(const conf_t *c);
 
+/* The power-user tables the rc fills (lent, live as long as c):
+ * aliases (`alias`, `unalias`, alias_file), hooks (`*-hook`, `unhook`),
+ * and the mailing-list regexes (`lists`/`subscribe`, NULL-terminated). */
+struct alias_table;
+struct hooks;
+struct alias_table *conf_aliases(const conf_t *c);
+const struct hooks *conf_hooks(const conf_t *c);
+const char *const *conf_lists(const conf_t *c);
+const char *const *conf_subscribed(const conf_t *c);
+
 #endif

@@ -46,6 +46,14 @@ struct hooks {
 	size_t n, cap;
 };
 
+size_t hooks_count(const hooks_t *h, enum hook_type t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		n += t == HOOK_NONE || h->v[i].type == t;
+	return n;
+}
+
 static const char *const type_names[HOOK_NTYPES] = {
 	[HOOK_FOLDER] = "folder-hook",	   [HOOK_SEND] = "send-hook",	      [HOOK_REPLY] = "reply-hook",
 	[HOOK_MESSAGE] = "message-hook",   [HOOK_ACCOUNT] = "account-hook",   [HOOK_STARTUP] = "startup-hook",

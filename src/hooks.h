@@ -89,6 +89,9 @@ struct hook_ctx {
 	void *ud;
 };
 
+/* How many hooks of type t there are (HOOK_NONE: all). */
+size_t hooks_count(const hooks_t *h, enum hook_type t);
+
 /* The commands of the hooks of type t matching ctx, in definition order
  * (lent strings, owned by h; the array is new: free it).  *n gets the
  * count. */

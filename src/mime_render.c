@@ -5,6 +5,7 @@
 
 #include <libetpan/libetpan.h>
 
+#include "calendar.h"
 #include "charset.h"
 #include "html.h"
 #include "mime.h"
@@ -310,6 +311,29 @@ static void part_text(struct mime_render_ctx *r, const struct mime_part *p, bool
 	free(raw);
 }
 
+/* An invitation (text/calendar) as calendar_summary's lines instead of
+ * raw iCalendar; text libical cannot read stays as it is. */
+static void calendar_text(struct strbuf *out)
+{
+	char *err = NULL;
+	calendar_t *c = out->len ? calendar_parse(out->s, out->len, &err) : NULL;
+	free(err);
+	if (!c)
+		return;
+	char *sum = calendar_summary(c);
+	const char *method = calendar_method(c);
+	strbuf_reset(out);
+	strbuf_addf(out, "[-- %s (text/calendar%s%s)%s --]\n",
+		    strcmp(method, "REQUEST") == 0  ? "Invitation"
+		    : strcmp(method, "CANCEL") == 0 ? "Cancelled event"
+						    : "Calendar event",
+		    *method ? ", " : "", method,
+		    strcmp(method, "REQUEST") == 0 ? ": answer with accept, tentative or decline" : "");
+	strbuf_adds(out, sum);
+	free(sum);
+	calendar_free(&c);
+}
+
 static void render_text(struct mime_render_ctx *r, const struct mime_part *p, bool html)
 {
 	if (r->body_started)
@@ -318,6 +342,8 @@ static void render_text(struct mime_render_ctx *r, const struct mime_part *p, bo
 	struct strbuf out;
 	strbuf_init(&out);
 	part_text(r, p, html, &out);
+	if (strcasecmp(p->type, "text/calendar") == 0)
+		calendar_text(&out);
 	emit_text(r, out.s ? out.s : "", out.len);
 	strbuf_free(&out);
 }
@@ -424,6 +450,10 @@ static void render_multipart(struct mime_render_ctx *r, const struct mime_part *
 		const struct mime_part *c = alt_choose(p, r->o ? r->o->alternative_order : NULL);
 		if (c)
 			render_part(r, c);
+		/* an invitation's calendar is shown too, whatever the text chosen */
+		for (const struct mime_part *k = p->child; k && !r->full; k = k->next)
+			if (k != c && k->kind != BODY_MULTIPART && strcasecmp(k->type, "text/calendar") == 0)
+				render_part(r, k);
 	} else if (strcmp(p->type, "multipart/related") == 0) {
 		if (p->child)
 			render_part(r, p->child);

@@ -294,24 +294,10 @@ enum outbox_status outbox_read(outbox_t *o, const char *id, char **msg, size_t *
 	if (!id_ok(id))
 		return OUTBOX_ERR_NOT_FOUND;
 	char *p = path_of(o, id, "eml");
-	FILE *f = fopen(p, "rb");
+	*msg = util_read_file(p, len);
 	free(p);
-	if (!f)
+	if (!*msg)
 		return errno == ENOENT ? OUTBOX_ERR_NOT_FOUND : OUTBOX_ERR_IO;
-	struct strbuf b;
-	strbuf_init(&b);
-	char buf[8192];
-	size_t k;
-	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&b, buf, k);
-	bool bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		strbuf_free(&b);
-		return OUTBOX_ERR_IO;
-	}
-	*len = b.len;
-	*msg = strbuf_detach(&b);
 	return OUTBOX_OK;
 }
 
@@ -585,7 +571,12 @@ size_t outbox_flush(outbox_t *o, smtp_t *s, const struct outbox_after *after, si
 			continue;
 		}
 		if (!e.held) {
-			bool ok = e.sent || send_entry(o, &e, s);
+			bool now = !e.sent && send_entry(o, &e, s), ok = e.sent || now;
+			char *msg = NULL;
+			size_t len = 0;
+			if (now && after && after->on_sent && outbox_read(o, e.id, &msg, &len) == OUTBOX_OK)
+				after->on_sent(after->ud, &e, msg, len);
+			free(msg);
 			if (ok && finish(o, &e, after))
 				sent++;
 			else

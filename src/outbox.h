@@ -100,6 +100,10 @@ struct outbox_after {
 	const char *sent_dir;   /* the Sent folder's Maildir directory, or NULL */
 	const char *data_dir;   /* with account: where an entry's own Fcc folder is */
 	const char *account;    /* (outbox_folder_dir); NULL: such copies go to sent_dir */
+	/* called once for each entry the server accepted in this call, with
+	 * the message as queued (for sent-hook); may be NULL */
+	void (*on_sent)(void *ud, const struct outbox_entry *e, const char *msg, size_t len);
+	void *ud;
 };
 /* Send every entry through s (smtp_deliver), oldest first.  After each
  * success: the copy into the entry's Fcc folder, else sent_dir (flag S,

@@ -380,6 +380,28 @@ int util_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+char *util_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf b;
+	strbuf_init(&b);
+	char buf[8192];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&b, buf, k);
+	int e = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (e) {
+		strbuf_free(&b);
+		errno = e;
+		return NULL;
+	}
+	*len = b.len;
+	return b.s ? strbuf_detach(&b) : xstrdup("");
+}
+
 int util_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());

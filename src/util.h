@@ -93,6 +93,9 @@ int util_fsync_dir(const char *dir);
 /* Write all of data to fd, again after EINTR and short writes.  0, or -1
  * with errno set. */
 int util_write_all(int fd, const void *data, size_t len);
+/* The whole file (NUL-terminated, new string; *len its length), or NULL
+ * with errno set. */
+char *util_read_file(const char *path, size_t *len);
 
 /* Write data to path atomically: tmp file in the same dir, fsync, rename,
  * fsync the dir.  0 on success, -1 with errno set. */

@@ -4,6 +4,10 @@
  * after tag-prefix) and go through the sync engine, which applies them to
  * the store at once and queues them for the server. */
 #include "actions.h"
+#include "addrbook.h"
+#include "export.h"
+#include "invite.h"
+#include "lists.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +18,8 @@
 #include "conf.h"
 #include "mailview.h"
 #include "prompt.h"
+#include "roles.h"
+#include "runcmd.h"
 #include "sidebar.h"
 #include "status.h"
 #include "syncglue.h"
@@ -82,6 +88,83 @@ static void flag_targets(struct ui *u, struct view *v, const char *flag_tag, con
 	ui_free_strv(ids, n);
 }
 
+/* The ids of the last delete (or move to Junk), for undelete-message. */
+static char **last_deleted;
+static size_t nlast_deleted;
+
+/* spam_command / ham_command on each message's raw text (stdin), with
+ * MUTTLIKE_SPAM=1 or 0 in the environment.  false when one failed. */
+static bool learn(struct ui *u, char **ids, size_t n, bool spam)
+{
+	const char *cmd = conf_str(u->conf, -1, spam ? OPT_ID_spam_command : OPT_ID_ham_command);
+	const char *env[] = { spam ? "MUTTLIKE_SPAM=1" : "MUTTLIKE_SPAM=0", NULL };
+	bool ok = true;
+	for (size_t i = 0; cmd && *cmd && ok && i < n; i++) {
+		char *file = u->mv ? mailview_message_file(u->mv, ids[i]) : NULL, *err = NULL;
+		size_t len = 0;
+		char *raw = file ? util_read_file(file, &len) : NULL;
+		struct runcmd r = { .what = spam ? "spam_command" : "ham_command", .cmd = cmd, .env = env,
+				    .in = raw, .in_len = len, .output = RUNCMD_OUT_NULL, .timeout_ms = 30000 };
+		ok = raw && runcmd_run(&r, NULL, NULL, &err) == RUNCMD_OK;
+		if (!ok)
+			status_error(u, "%s: %s", r.what, err ? err : "cannot read the message");
+		free(err);
+		free(raw);
+		free(file);
+	}
+	return ok;
+}
+
+/* mark-as-spam: $Junk (not $NotJunk) on the server, the learner, then
+ * to the account's Junk folder (u undoes the move, as for a delete).
+ * mark-as-ham: $NotJunk (not $Junk), the learner, and out of the Junk
+ * folder into the INBOX. */
+static void mark_spam(struct ui *u, struct view *v, bool spam)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	struct sync_req t = { .action = SA_TAGS, .ids = (const char *const *)ids, .nids = n,
+			      .tags = spam ? "+$Junk -$NotJunk" : "+$NotJunk -$Junk" };
+	if (!n || !learn(u, ids, n, spam) || !apply(u, &t)) {
+		ui_free_strv(ids, n);
+		return;
+	}
+	if (spam) {
+		struct sync_req r = { .action = SA_JUNK, .ids = (const char *const *)ids, .nids = n };
+		if (apply(u, &r)) {
+			ui_free_strv(last_deleted, nlast_deleted);
+			last_deleted = ids;
+			nlast_deleted = n;
+			status_message(u, "%zu message%s marked as spam and moved to Junk (u to undo).", n,
+				       n == 1 ? "" : "s");
+			return;
+		}
+	} else {
+		char *junk = roles_folder(u->conf, u->account, IMAP_SPECIAL_JUNK, NULL);
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) { /* only what is in Junk goes back to the INBOX */
+			char *file = u->mv ? mailview_message_file(u->mv, ids[i]) : NULL;
+			char *dir = file ? xasprintf("/%s/cur/", junk ? junk : "Junk") : NULL;
+			if (file && strstr(file, dir)) {
+				char *tmp = ids[k];
+				ids[k++] = ids[i];
+				ids[i] = tmp;
+			}
+			free(dir);
+			free(file);
+		}
+		free(junk);
+		struct sync_req r = { .action = SA_MOVE, .ids = (const char *const *)ids, .nids = k, .folder = "INBOX" };
+		if (!k || apply(u, &r))
+			status_message(u, "%zu message%s marked as not spam%s.", n, n == 1 ? "" : "s",
+				       k ? ", back in the INBOX" : "");
+	}
+	ui_free_strv(ids, n);
+}
+
+static void op_mark_spam(struct ui *u, struct view *v) { mark_spam(u, v, true); }
+static void op_mark_ham(struct ui *u, struct view *v) { mark_spam(u, v, false); }
+
 static void op_toggle_new(struct ui *u, struct view *v) { flag_targets(u, v, "unread", "marked unread", -1); }
 static void op_flag(struct ui *u, struct view *v) { flag_targets(u, v, "flagged", "flagged", -1); }
 
@@ -117,9 +200,6 @@ static void op_modify_tags(struct ui *u, struct view *v)
 	free(t);
 }
 
-/* The ids of the last delete, for undelete-message. */
-static char **last_deleted;
-static size_t nlast_deleted;
 
 static void op_delete(struct ui *u, struct view *v)
 {
@@ -167,6 +247,14 @@ static void move_or_copy(struct ui *u, struct view *v, enum sync_action act)
 {
 	char *typed = prompt_line(u, act == SA_MOVE ? "Move to folder: " : "Copy to folder: ", "", HIST_FOLDER,
 				  COMPLETE_FOLDER);
+	if (typed && export_is_path(typed)) { /* a file or directory outside the mirror */
+		size_t n;
+		char **ids = targets(u, v, &n);
+		export_save(u, ids, n, typed, false);
+		ui_free_strv(ids, n);
+		free(typed);
+		return;
+	}
 	char *f = typed && *typed ? sidebar_dest_folder(u, typed) : NULL;
 	free(typed);
 	if (!f)
@@ -256,32 +344,6 @@ void action_seen(struct ui *u, const char *msgid)
 	free(err);
 }
 
-/* The message's file on the command's stdin. */
-static void op_pipe(struct ui *u, struct view *v)
-{
-	size_t n;
-	char **ids = targets(u, v, &n);
-	if (!n)
-		return;
-	char *file = u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
-	ui_free_strv(ids, n);
-	if (!file) {
-		status_error(u, "Cannot find the message file.");
-		return;
-	}
-	char *cmd = prompt_line(u, "Pipe to command: ", "", HIST_SHELL, COMPLETE_FILE);
-	if (cmd && *cmd) {
-		int fd = open(file, O_RDONLY | O_CLOEXEC);
-		char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-		if (fd >= 0) {
-			ui_run_external(u, argv, fd, true);
-			close(fd);
-		}
-	}
-	free(cmd);
-	free(file);
-}
-
 static void op_attachments(struct ui *u, struct view *v)
 {
 	size_t n;
@@ -304,10 +366,23 @@ const struct op action_ops[] = {
 	{ "save-message", op_save },
 	{ "copy-message", op_copy },
 	{ "archive-message", op_archive },
+	{ "mark-as-spam", op_mark_spam },
+	{ "mark-as-ham", op_mark_ham },
 	{ "read-thread", op_read_thread },
-	{ "pipe-message", op_pipe },
+	{ "pipe-message", export_op_pipe }, /* ui/export.c */
+	{ "decode-save", export_op_decode_save }, /* ui/export.c */
+	{ "print-message", export_op_print }, /* ui/export.c */
 	{ "view-attachments", op_attachments },
 	{ "mail", compose_op_mail }, /* ui/compose.c */
+	{ "create-alias", addrbook_op_create_alias }, /* ui/addrbook.c */
+	{ "query", addrbook_op_query }, /* ui/addrbook.c */
+	{ "list-unsubscribe", lists_op_unsubscribe }, /* ui/lists.c */
+	{ "list-subscribe", lists_op_subscribe }, /* ui/lists.c */
+	{ "list-post", lists_op_post }, /* ui/lists.c */
+	{ "list-help", lists_op_help }, /* ui/lists.c */
+	{ "accept", invite_op_accept }, /* ui/invite.c */
+	{ "tentative", invite_op_tentative }, /* ui/invite.c */
+	{ "decline", invite_op_decline }, /* ui/invite.c */
 	{ "reply", compose_op_reply }, /* ui/compose.c */
 	{ "group-reply", compose_op_group_reply }, /* ui/compose.c */
 	{ "list-reply", compose_op_list_reply }, /* ui/compose.c */

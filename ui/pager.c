@@ -12,6 +12,7 @@
 #include "actions.h"
 #include "conf.h"
 #include "draw.h"
+#include "hookrun.h"
 #include "keys.h"
 #include "mailview.h"
 #include "mime.h"
@@ -467,6 +468,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 	/* the list's name may predate a flag change (the R flag of a reply) */
 	char *now = mailview_current_file(file);
 	mime_msg_t *m = NULL;
+	hookrun_file(u, HOOK_MESSAGE, now ? now : file, msgid); /* before the text is laid out */
 	enum mime_status st = mime_msg_parse_file(now ? now : file, &m);
 	if (st != MIME_OK) {
 		status_error(u, "Cannot open the message: %s", mime_strerror(st));

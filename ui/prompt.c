@@ -12,11 +12,13 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "alias.h"
 #include "conf.h"
 #include "draw.h"
 #include "keymap.h"
 #include "keys.h"
 #include "mailview.h"
+#include "query.h"
 #include "secret.h"
 #include "status.h"
 #include "theme.h"
@@ -165,8 +167,36 @@ static bool addr_matches(const struct addr *a, const char *word)
 	return false;
 }
 
+/* Aliases first (each as the addresses it stands for), then what
+ * query_command finds, then the store's addresses. */
 static void complete_addresses(struct ui *u, struct cands *c, const char *word)
 {
+	const alias_table_t *t = conf_aliases(u->conf);
+	const struct alias *al[200];
+	size_t na = alias_complete(t, word, al, ARRAY_SIZE(al), NULL);
+	for (size_t i = 0; i < na && i < ARRAY_SIZE(al); i++) {
+		char *err = NULL, *s = alias_expand_format(t, al[i]->key, &err);
+		if (s && *s)
+			cand_add(c, s, "");
+		free(s);
+		free(err);
+	}
+	const char *qc = conf_str(u->conf, -1, OPT_ID_query_command);
+	if (qc && *qc && *word) {
+		struct query_results r = { 0 };
+		char *err = NULL;
+		if (query_run(qc, word, 0, &r, &err)) {
+			for (size_t i = 0; i < r.n && c->n < 200; i++) {
+				char *s = query_result_format(&r.v[i]);
+				cand_add(c, s, "");
+				free(s);
+			}
+		}
+		if (err)
+			status_error(u, "query_command: %s", err);
+		query_results_clear(&r);
+		free(err);
+	}
 	const struct addr_list *l = u->mv && *word ? mailview_addresses(u->mv) : NULL;
 	for (size_t i = 0; l && i < l->n && c->n < 200; i++) {
 		if (!addr_matches(&l->v[i], word))
@@ -180,7 +210,10 @@ static void complete_addresses(struct ui *u, struct cands *c, const char *word)
 static void complete_cmd(struct ui *u, struct cands *c, const char *line, const char *word)
 {
 	static const char *const cmds[] = { "set", "unset", "toggle", "reset", "source", "account",
-					    "bind", "macro", "color", "search", "exec", "push" };
+					    "bind", "macro", "color", "search", "exec", "push", "alias", "unalias",
+					    "folder-hook", "account-hook", "send-hook", "reply-hook", "message-hook",
+					    "startup-hook", "shutdown-hook", "new-mail-hook", "sent-hook", "unhook",
+					    "lists", "unlists", "subscribe", "unsubscribe" };
 	const char *sp = strchr(line, ' ');
 	if (!sp) {
 		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)

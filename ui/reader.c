@@ -18,6 +18,7 @@
 #include "composer/composer.h"
 #include "draw.h"
 #include "help.h"
+#include "hookrun.h"
 #include "index.h"
 #include "keymap.h"
 #include "listview.h"
@@ -148,6 +149,13 @@ int reader_run(conf_t *c, const char *account, bool *want_setup)
 	ui_reload_config(&u);
 	sidebar_restore_visible(&u);
 	ui_open_store(&u);
+	u.folder_opening = hookrun_folder;
+	hookrun_named(&u, HOOK_STARTUP, NULL);
+	struct hookrun_mail *newmail = hookrun_mail_new();
+	hookrun_mail_check(&u, newmail); /* what is there at the start is not new */
+	ui_add_source(&u, &(struct ui_source){ .fd = -1, .store_changed = hookrun_mail_check, .data = newmail });
+	if (u.account >= 0)
+		hookrun_named(&u, HOOK_ACCOUNT, conf_account_name(c, (size_t)u.account));
 	u.sb = sidebar_new(&u);
 	sync_glue_start(&u);
 	compose_send_start(&u);
@@ -157,11 +165,13 @@ int reader_run(conf_t *c, const char *account, bool *want_setup)
 		status_error(&u, "%zu config problem%s (press ? to see): %s", nerr, nerr == 1 ? "" : "s",
 		             short_problem(conf_error(c, 0)));
 	ui_loop(&u);
+	hookrun_named(&u, HOOK_SHUTDOWN, NULL);
 	endwin();
 	delscreen(g_screen);
 	if (want_setup)
 		*want_setup = u.want_setup;
 	reader_free(&u);
+	hookrun_mail_free(&newmail);
 	if (saved_stderr >= 0) { /* the terminal again, for what comes after the reader */
 		dup2(saved_stderr, STDERR_FILENO);
 		close(saved_stderr);

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "draw.h"
+#include "hookrun.h"
 #include "listview.h"
 #include "log.h"
 #include "theme.h"
@@ -305,8 +306,10 @@ void sidebar_open(struct ui *u, struct sidebar *sb)
 		return;
 	struct sb_entry *e = &sb->v[sb->lv.cur];
 	size_t keep = sb->lv.cur;
-	if (e->account >= 0 && e->account != u->account)
+	if (e->account >= 0 && e->account != u->account) {
 		u->account = e->account;
+		hookrun_named(u, HOOK_ACCOUNT, conf_account_name(u->conf, (size_t)u->account));
+	}
 	char *title = e->kind == SB_SEARCH ? xasprintf("search: %s", e->name) : xstrdup(e->name);
 	char *q = xstrdup(e->query);
 	ui_open_query(u, title, q);
@@ -422,6 +425,8 @@ void sidebar_open_account(struct ui *u)
 void sidebar_switch_account(struct ui *u, long account)
 {
 	u->account = account;
+	if (account >= 0)
+		hookrun_named(u, HOOK_ACCOUNT, conf_account_name(u->conf, (size_t)account));
 	sidebar_refresh(u, u->sb);
 	sidebar_open_account(u);
 }

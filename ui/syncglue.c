@@ -291,8 +291,10 @@ static bool move_one(struct ui *u, struct sync_glue *g, const struct sync_req *r
 		return account_mgr_delete(g->mgr, file, undo, err);
 	long a = account_mgr_account_of(g->mgr, file);
 	char *rel = req->action == SA_ARCHIVE ? roles_folder(u->conf, a, IMAP_SPECIAL_ARCHIVE, NULL)
+		    : req->action == SA_JUNK  ? roles_folder(u->conf, a, IMAP_SPECIAL_JUNK, NULL)
 					      : dest_rel(u, g, a, req->folder);
-	bool ok = rel && account_mgr_move(g->mgr, file, rel, req->action == SA_COPY, NULL, err);
+	bool ok = rel && account_mgr_move(g->mgr, file, rel, req->action == SA_COPY,
+					  req->action == SA_JUNK ? undo : NULL, err);
 	if (!rel)
 		*err = xstrdup("not a folder name");
 	free(rel);
@@ -301,7 +303,7 @@ static bool move_one(struct ui *u, struct sync_glue *g, const struct sync_req *r
 
 static bool apply_moves(struct ui *u, struct sync_glue *g, const struct sync_req *req, char **err)
 {
-	if (req->action == SA_DELETE)
+	if (req->action == SA_DELETE || req->action == SA_JUNK)
 		undo_clear(g);
 	bool ok = true;
 	for (size_t i = 0; i < req->nids && ok; i++) {

@@ -27,7 +27,7 @@ void sync_glue_sync_now(struct ui *u);
 
 /* Actions on messages (by Message-ID); applied locally at once and queued
  * for the server.  false with *err (caller frees) when they cannot be. */
-enum sync_action { SA_TAGS, SA_MOVE, SA_COPY, SA_DELETE, SA_ARCHIVE };
+enum sync_action { SA_TAGS, SA_MOVE, SA_COPY, SA_DELETE, SA_ARCHIVE, SA_JUNK /* to the \\Junk role folder, undoable */ };
 struct sync_req {
 	enum sync_action action;
 	const char *const *ids; /* Message-IDs */

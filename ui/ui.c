@@ -578,6 +578,18 @@ void ui_reload_config(struct ui *u)
 			v->cls->store_changed(u, v);
 }
 
+char *ui_current_message_file(struct ui *u, struct view *v)
+{
+	size_t n = 0;
+	char **ids = v->cls->targets ? v->cls->targets(u, v, &n) : NULL;
+	u->tag_prefix = false;
+	char *file = n && u->mv ? mailview_message_file(u->mv, ids[0]) : NULL;
+	ui_free_strv(ids, n);
+	if (!file)
+		status_error(u, n ? "Cannot find the message file." : "No message selected.");
+	return file;
+}
+
 void ui_open_query(struct ui *u, const char *title, const char *query)
 {
 	/* a new folder replaces the index (and everything above it) */
@@ -589,6 +601,8 @@ void ui_open_query(struct ui *u, const char *title, const char *query)
 		old->cls->destroy(old);
 	}
 	u->quit = false;
+	if (u->folder_opening) /* folder-hooks, before the index reads its options */
+		u->folder_opening(u, title ? title : "");
 	ui_push(u, u->views->index(u, title, query));
 }
 

@@ -55,5 +55,8 @@ void ui_outbox_changed(struct ui *u);
 const struct op *ui_join_ops(struct op *all, size_t cap, const struct op *own, const struct op *more);
 /* Free n strings and the array. */
 void ui_free_strv(char **v, size_t n);
+/* The Maildir file of the view's current message (its first target; a
+ * pending tag-prefix is used up), or NULL with the reason shown. */
+char *ui_current_message_file(struct ui *u, struct view *v);
 
 #endif

@@ -90,6 +90,8 @@ struct ui {
 	const struct view_ops *views; /* how to open each kind of view */
 	const struct op *list_ops;    /* movement and search in a list (listview.c) */
 	const struct op *global_ops;  /* what every view has (ops.c) */
+	/* a folder's index is about to open (folder-hook, hookrun.c); may be NULL */
+	void (*folder_opening)(struct ui *u, const char *title);
 	/* folder names for completion, NULL-terminated, borrowed (the sidebar's) */
 	const char *const *(*folders)(struct ui *u);
 	pid_t opener_pid;      /* url_opener still running, 0 none (help.c) */

@@ -165,6 +165,23 @@ static void test_complete(void **state)
 	alias_table_free(&t);
 }
 
+/* The editor's header block: To/Cc/Bcc expanded (continuations joined),
+ * other fields, a field that does not expand and the body untouched. */
+static void test_header_block(void **state)
+{
+	(void)state;
+	alias_table_t *t = alias_table_new();
+	char *err = NULL;
+	assert_true(alias_define(t, "bob Bob B <b@example.org>", &err));
+	assert_true(alias_define(t, "team bob, c@example.org", &err));
+	char *out = alias_expand_header_block(t, "From: me@example.org\nTo: team,\n\tx@example.org\n"
+						 "cc: bob\nBcc: bob, not an address\nSubject: team\n\nTo: bob\n");
+	assert_string_equal(out, "From: me@example.org\nTo: Bob B <b@example.org>, c@example.org, x@example.org\n"
+				 "cc: Bob B <b@example.org>\nBcc: bob, not an address\nSubject: team\n\nTo: bob\n");
+	free(out);
+	alias_table_free(&t);
+}
+
 static void test_append(void **state)
 {
 	(void)state;
@@ -228,7 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mutt_file),	  cmocka_unit_test(test_define_and_errors),
 		cmocka_unit_test(test_deep_chain),	  cmocka_unit_test(test_complete),
-		cmocka_unit_test(test_append),
+		cmocka_unit_test(test_append),		  cmocka_unit_test(test_header_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "compose.h"
 
 #include "conf.h"
@@ -163,6 +164,8 @@ enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **ed
 	char *before = compose_read_text_file(*edit_file, &err);
 	int st = run_editor(u, command, *edit_file);
 	char *after = st == 0 ? compose_read_text_file(*edit_file, &err) : NULL;
+	bool headers = conf_bool(u->conf, -1, OPT_ID_edit_headers);
+	char *expanded = !after ? NULL : headers ? alias_expand_header_block(conf_aliases(u->conf), after) : xstrdup(after);
 	enum compose_edit_result r = EDIT_OK;
 	if (st != 0) {
 		status_error(u, "%s failed (%s %d); your text is kept in %s.",
@@ -172,7 +175,7 @@ enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **ed
 	} else if (!after) {
 		status_error(u, "Cannot read the editor's file: %s", err ? err : "?");
 		r = EDIT_FAILED;
-	} else if (!compose_from_editable(c, after, conf_bool(u->conf, -1, OPT_ID_edit_headers), &err)) {
+	} else if (!compose_from_editable(c, expanded, headers, &err)) {
 		status_error(u, "%s (press e to fix it; nothing was changed).", err ? err : "bad header");
 		r = EDIT_BAD;
 	} else if (before && strcmp(before, after) == 0) {
@@ -180,6 +183,7 @@ enum compose_edit_result compose_edit_with(struct ui *u, compose_t *c, char **ed
 	}
 	free(before);
 	free(after);
+	free(expanded);
 	free(err);
 	return r;
 }

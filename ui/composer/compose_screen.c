@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sidebar.h"
+#include "alias.h"
 #include "compose.h"
 #include "composer.h"
 #include "conf.h"
@@ -257,7 +258,10 @@ static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const
 	char *cur = compose_addrs_text(cv->c, f);
 	/* addresses share the search history: there is no address kind yet */
 	char *line = prompt_line(u, prompt, cur, HIST_SEARCH, COMPLETE_ADDRESS), *err = NULL;
-	if (line && !compose_set_addrs(cv->c, f, line, &err))
+	char *expanded = line ? alias_expand_format(conf_aliases(u->conf), line, &err) : NULL;
+	free(line);
+	line = expanded;
+	if ((!line && err) || (line && !compose_set_addrs(cv->c, f, line, &err)))
 		status_error(u, "%s", err ? err : "bad address");
 	else if (line)
 		changed(u, cv);

@@ -26,8 +26,10 @@
 
 #include "composer.h"
 #include "conf.h"
+#include "hooks.h"
 #include "log.h"
 #include "maildir.h"
+#include "mime.h"
 #include "outbox.h"
 #include "roles.h"
 #include "smtp.h"
@@ -45,6 +47,7 @@ struct send_job {
 	struct sync_secret_src *src; /* owned: asks the user (missing password, refused certificate), or NULL */
 	bool ask_pass;               /* no password configured: src asks for it */
 	bool gave;                   /* the user's password was used (sender thread) */
+	char **sent_hooks;           /* owned, NULL-terminated: the sent-hook commands when queued */
 	struct send_job *next;
 };
 
@@ -73,6 +76,9 @@ static void job_free(struct send_job *j)
 	free(j->account);
 	free(j->data_dir);
 	free(j->sent_dir);
+	for (char **h = j->sent_hooks; h && *h; h++)
+		free(*h);
+	free(j->sent_hooks);
 	free(j);
 }
 
@@ -101,6 +107,39 @@ static char *ask_secret(void *ud, const char *prompt)
 	return secret;
 }
 
+/* sent-hook: the message on stdin, its envelope and headers in the
+ * environment, never in the command line. */
+static void on_sent(void *ud, const struct outbox_entry *e, const char *msg, size_t len)
+{
+	struct send_job *j = ud;
+	if (!j->sent_hooks || !*j->sent_hooks)
+		return;
+	mime_msg_t *m = NULL;
+	mime_msg_parse(msg, len, &m);
+	const char *subj = m ? mime_msg_header(m, MIME_H_SUBJECT) : NULL;
+	const char *mid = m ? mime_msg_header(m, MIME_H_MESSAGE_ID) : NULL;
+	struct strbuf to;
+	strbuf_init(&to);
+	for (char **r = e->rcpts; r && *r; r++) {
+		if (to.len)
+			strbuf_addc(&to, ' ');
+		strbuf_adds(&to, *r);
+	}
+	char *env[] = { xasprintf("MUTTLIKE_ACCOUNT=%s", j->account), xasprintf("MUTTLIKE_FROM=%s", e->from),
+			xasprintf("MUTTLIKE_TO=%s", to.s ? to.s : ""), xasprintf("MUTTLIKE_SUBJECT=%s", subj ? subj : ""),
+			xasprintf("MUTTLIKE_MESSAGE_ID=%s", mid ? mid : ""), NULL };
+	for (char **h = j->sent_hooks; *h; h++) {
+		char *err = NULL;
+		if (!hooks_run_event(*h, (const char *const *)env, msg, len, 60000, &err))
+			log_warn("sent-hook: %s", err ? err : "failed");
+		free(err);
+	}
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	strbuf_free(&to);
+	mime_msg_free(&m);
+}
+
 static void run_job(struct send_job *j)
 {
 	char *err = NULL;
@@ -113,7 +152,8 @@ static void run_job(struct send_job *j)
 	pthread_mutex_lock(&S.mu);
 	S.cur = s;
 	pthread_mutex_unlock(&S.mu);
-	struct outbox_after after = { .sent_dir = j->sent_dir, .data_dir = j->data_dir, .account = j->account };
+	struct outbox_after after = { .sent_dir = j->sent_dir, .data_dir = j->data_dir, .account = j->account,
+				      .on_sent = on_sent, .ud = j };
 	size_t failed = 0, sent = s ? outbox_flush(ob, s, &after, &failed) : 0;
 	char *why = failed ? last_error(ob) : err ? xasprintf("outbox: %s", err) : NULL;
 	/* a typed password the server refused is forgotten, and asked again */
@@ -206,6 +246,12 @@ static struct send_job *job_for(struct ui *u, long account, char **err)
 	free(roles_folder(u->conf, account, IMAP_SPECIAL_SENT, &rec));
 	j->sent_dir = outbox_folder_dir(j->data_dir, j->account, rec);
 	free(rec);
+	size_t nh = 0;
+	const char **hooks = hooks_collect(conf_hooks(u->conf), HOOK_SENT, &(struct hook_ctx){ 0 }, &nh);
+	j->sent_hooks = xcalloc(nh + 1, sizeof(char *));
+	for (size_t i = 0; i < nh; i++)
+		j->sent_hooks[i] = xstrdup(hooks[i]);
+	free(hooks);
 	return j;
 }
 

@@ -15,9 +15,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "compose.h"
 
 #include "conf.h"
+#include "hookrun.h"
 #include "mailview.h"
 #include "outbox.h"
 
@@ -65,6 +67,7 @@ static void identity_of(struct ui *u, struct compose_identity *id, char **sig)
 		.quote_prefix = conf_str(u->conf, -1, OPT_ID_quote_prefix),
 		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
 	};
+	id->lists = conf_lists(u->conf);
 	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
 	id->alternates = alt && *alt ? alt : NULL;
 	*sig = NULL;
@@ -122,11 +125,13 @@ static void run_bounce(struct ui *u, compose_t *c)
 		free(to);
 		return;
 	}
-	if (!compose_set_addrs(c, CF_TO, to, &err))
+	char *expanded = alias_expand_format(conf_aliases(u->conf), to, &err);
+	if (!expanded || !compose_set_addrs(c, CF_TO, expanded, &err))
 		status_error(u, "%s", err ? err : "bad address");
 	else if (ui_yesno(u, "Bounce the message?", true) && compose_queue(u, c, NULL, NULL, &sending) && sending)
 		status_message(u, "Message bounced; sending in the background.");
 	free(err);
+	free(expanded);
 	free(to);
 }
 
@@ -170,7 +175,93 @@ static bool first_edit(struct ui *u, compose_t *c, char **edit_file, bool *file_
 	return true;
 }
 
+static void start(struct ui *u, const char *function, const char *orig_file, const struct compose_prefill *pre);
+
 void compose_run(struct ui *u, const char *function, const char *orig_file)
+{
+	start(u, function, orig_file, NULL);
+}
+
+/* A new message with fields filled in (query's pick, a list's mailto:). */
+void compose_mail_prefilled(struct ui *u, const struct compose_prefill *pre)
+{
+	start(u, "mail", NULL, pre);
+}
+
+static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pre);
+
+bool compose_send_prepared(struct ui *u, const struct compose_prefill *pre, const char *att_name,
+			   const char *att_type, const char *att_data, size_t att_len)
+{
+	if (!account_name(u)) {
+		status_error(u, "No account is configured.");
+		return false;
+	}
+	struct compose_identity id;
+	char *sig;
+	identity_of(u, &id, &sig);
+	id.signature = NULL; /* an automatic answer carries no signature */
+	compose_t *c = build(u, COMPOSE_NEW, NULL, &id);
+	bool sending = false, ok = c && prefill(u, c, pre);
+	if (ok && att_data)
+		compose_attach_data(c, att_name, att_type, att_data, att_len);
+	ok = ok && compose_queue(u, c, NULL, NULL, &sending);
+	compose_free(&c);
+	free(sig);
+	return ok;
+}
+
+static bool prefill(struct ui *u, compose_t *c, const struct compose_prefill *pre)
+{
+	char *err = NULL;
+	bool ok = (!pre->to || compose_set_addrs(c, CF_TO, pre->to, &err)) &&
+		  (!pre->cc || compose_set_addrs(c, CF_CC, pre->cc, &err));
+	if (!ok)
+		status_error(u, "%s", err ? err : "bad address");
+	free(err);
+	if (ok && pre->subject)
+		compose_set_subject(c, pre->subject);
+	if (ok && pre->body) { /* before the signature */
+		char *b = xasprintf("%s\n%s", pre->body, compose_body(c));
+		compose_set_body(c, b);
+		free(b);
+	}
+	return ok;
+}
+
+static compose_t *build_prefilled(struct ui *u, enum compose_kind kind, const char *orig_file,
+				  const struct compose_prefill *pre, const struct compose_identity *id)
+{
+	compose_t *c = build(u, kind, orig_file, id);
+	if (c && pre && !prefill(u, c, pre))
+		compose_free(&c);
+	return c;
+}
+
+/* mutt's order: reply-hooks on the message replied to, then send-hooks on
+ * the draft's headers; when any ran, the draft is built again with the
+ * options they set (from, signature, attribution ...). */
+static compose_t *build_with_hooks(struct ui *u, enum compose_kind kind, const char *orig_file,
+				   const struct compose_prefill *pre, struct compose_identity *id, char **sig)
+{
+	compose_t *c = build_prefilled(u, kind, orig_file, pre, id);
+	if (!c)
+		return NULL;
+	size_t ran = 0;
+	if (orig_file && (kind == COMPOSE_REPLY || kind == COMPOSE_GROUP_REPLY || kind == COMPOSE_LIST_REPLY))
+		ran += hookrun_file(u, HOOK_REPLY, orig_file, NULL);
+	struct hook_msg m = { .from = compose_addrs(c, CF_FROM), .to = compose_addrs(c, CF_TO),
+			      .cc = compose_addrs(c, CF_CC), .subject = compose_subject(c) };
+	ran += hookrun_msg(u, HOOK_SEND, &m, NULL);
+	if (!ran)
+		return c;
+	compose_free(&c);
+	free(*sig);
+	identity_of(u, id, sig);
+	return build_prefilled(u, kind, orig_file, pre, id);
+}
+
+static void start(struct ui *u, const char *function, const char *orig_file, const struct compose_prefill *pre)
 {
 	size_t k = 0;
 	while (k < ARRAY_SIZE(kinds) && strcmp(kinds[k].function, function) != 0)
@@ -195,7 +286,7 @@ void compose_run(struct ui *u, const char *function, const char *orig_file)
 	if (!c && kind == COMPOSE_FORWARD && ui_yesno(u, "Forward as attachment?", false))
 		kind = COMPOSE_FORWARD_ATTACH;
 	if (!c)
-		c = build(u, kind, orig_file, &id);
+		c = build_with_hooks(u, kind, orig_file, pre, &id, &sig);
 	free(sig);
 	if (c && kind == COMPOSE_BOUNCE && !edit_file) {
 		run_bounce(u, c);

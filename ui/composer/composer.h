@@ -29,6 +29,17 @@ struct compose;
  * compose screen; errors go to the message line. */
 void compose_run(struct ui *u, const char *function, const char *orig_file);
 
+/* "mail" with fields filled in (NULL: empty): query's pick, a mailing
+ * list's mailto: link.  A leftover text found first wins, as for mail. */
+struct compose_prefill {
+	const char *to, *cc, *subject, *body;
+};
+void compose_mail_prefilled(struct ui *u, const struct compose_prefill *pre);
+/* The same message queued at once, without the editor (an automatic
+ * answer such as a calendar REPLY), with one data attachment (att_data
+ * NULL: none).  false with the reason shown. */
+bool compose_send_prepared(struct ui *u, const struct compose_prefill *pre, const char *att_name,
+			   const char *att_type, const char *att_data, size_t att_len);
 /* The same as reader ops (ops are not told their name): each takes the
  * current message of v, as view-attachments does.  For action_ops. */
 void compose_op_mail(struct ui *u, struct view *v);
