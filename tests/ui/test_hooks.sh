@@ -54,7 +54,7 @@ check "folder-hook Lists changes index_format there" ui_wait "LISTS    1"
 ui_keys c
 ui_type "INBOX"
 ui_keys Enter
-ui_wait "-- muttlike: work/INBOX"
+ui_wait "INBOX [Msgs:"
 check "folder-hook . resets it for the INBOX" eval 'ui_wait "Hello" && ! ui_screen | grep -q LISTS'
 
 # the index is newest first: Secret plans (Carol), then Hello (Bob)
@@ -69,16 +69,16 @@ ui_keys j r
 check "send-hook ~t bob sets the From of a reply to Bob" ui_wait "From: Alice Work <alice@work.example>"
 check "with the usual Fcc" ui_wait "Fcc: Sent"
 ui_keys P
-ui_wait "-- muttlike: work/INBOX"
+ui_wait "INBOX [Msgs:"
 ui_keys k r
 check "reply-hook ~f carol sets the Fcc of a reply to Carol" ui_wait "Fcc: Secret"
 check "and the send-hooks after it reset the From" ui_wait "From: Alice <alice@example.org>"
 ui_keys P
-ui_wait "-- muttlike: work/INBOX"
+ui_wait "INBOX [Msgs:"
 ui_keys m
 check "send-hook . resets it for a new message" ui_wait "From: Alice <alice@example.org>"
 ui_keys P
-ui_wait "-- muttlike: work/INBOX"
+ui_wait "INBOX [Msgs:"
 ui_keys q
 check "startup-hook set confirm_quit" ui_wait "Quit"
 ui_keys y
