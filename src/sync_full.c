@@ -22,16 +22,7 @@ static int replace_file(const char *dir, const char *name, const char *data, siz
 	int rc = -1;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		size_t off = 0;
-		while (off < len) {
-			ssize_t w = write(fd, data + off, len - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		bool ok = off == len && fsync(fd) == 0;
+		bool ok = util_write_all(fd, data, len) == 0 && fsync(fd) == 0;
 		int e = errno;
 		close(fd);
 		if (ok && mtime) {

@@ -145,16 +145,7 @@ static void run_with_terminal(struct ui *u, char *cmd, const char *data, size_t 
 		return;
 	}
 	unlink(tmpl);
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	bool ok = off == len && lseek(fd, 0, SEEK_SET) == 0;
+	bool ok = util_write_all(fd, data, len) == 0 && lseek(fd, 0, SEEK_SET) == 0;
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	if (ok)
 		ui_run_external(u, argv, fd, true);
