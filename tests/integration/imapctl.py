@@ -11,6 +11,7 @@ cannot hide itself in the check.
   imapctl.py flags FOLDER UID (+|-)FLAGS   e.g. flags INBOX 3 +\\Flagged
   imapctl.py flagmany FOLDER N (+|-)FLAG   change FLAG on the first N messages
   imapctl.py expunge FOLDER UID...         \\Deleted + UID EXPUNGE
+  imapctl.py expunge-tag FOLDER TAG        expunge what appendmany FOLDER N TAG made
   imapctl.py expunge-all FOLDER            delete every message of FOLDER
   imapctl.py append FOLDER FILE [FLAGS]
   imapctl.py move FOLDER UID DEST
@@ -262,6 +263,16 @@ def main(argv):
         m.uid("STORE", s, "+FLAGS.SILENT", "(\\Deleted)")
         m.uid("EXPUNGE", s)
         return 0
+    if cmd == "expunge-tag":
+        # expunge-tag FOLDER TAG: the messages appendmany made with TAG.
+        m.select(quote(argv[2]))
+        typ, data = m.uid("SEARCH", "HEADER", "Message-ID", '"<%s-"' % argv[3])
+        uids = data[0].split() if typ == "OK" and data and data[0] else []
+        for i in range(0, len(uids), 200):
+            s = b",".join(uids[i:i + 200]).decode()
+            m.uid("STORE", s, "+FLAGS.SILENT", "(\\Deleted)")
+            m.uid("EXPUNGE", s)
+        return 0 if typ == "OK" else 1
     if cmd == "expunge-all":
         m.select(quote(argv[2]))
         m.store("1:*", "+FLAGS.SILENT", "(\\Deleted)")

@@ -28,6 +28,31 @@ static int fresh_local(void **state)
 	return 0;
 }
 
+/* The tags of the messages the current case appended to the server. */
+static char *case_tags[2];
+
+static const char *case_tag(const char *fmt, unsigned n)
+{
+	size_t i = case_tags[0] ? 1 : 0;
+	case_tags[i] = xasprintf(fmt, n, (int)getpid());
+	return case_tags[i];
+}
+
+/* Each case starts from an empty local side against one server: take
+ * away what the case appended, so that the next case's first pass
+ * mirrors the corpus and its own new messages, not every earlier case's
+ * as well (the server would grow by NEW_MSGS a case). */
+static int case_teardown(void **state)
+{
+	for (size_t i = 0; i < 2; i++) {
+		if (case_tags[i])
+			free(st_imap("expunge-tag INBOX '%s'", case_tags[i]));
+		free(case_tags[i]);
+		case_tags[i] = NULL;
+	}
+	return st_group_teardown(state);
+}
+
 /* The state's view of INBOX agrees with the server: as many records as
  * messages, and no UIDNEXT beyond what is there. */
 static void check_state_invariant(void)
@@ -76,7 +101,7 @@ static void gap_case(const char *spec, bool initial)
 		struct st_result r = st_sync();
 		assert_int_equal(r.status, SYNC_OK);
 	}
-	char *tag = xasprintf("gap%u-%d", round++, (int)getpid());
+	const char *tag = case_tag("gap%u-%d", round++);
 	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, tag));
 	int rc = st_sync_fault(spec);
 	if (strncmp(spec, "drop-", 5) == 0) {
@@ -92,7 +117,6 @@ static void gap_case(const char *spec, bool initial)
 	free(out);
 	if (strncmp(spec, "state:", 6) != 0)
 		assert_true(local < server);
-	free(tag);
 	converge();
 }
 
@@ -109,10 +133,10 @@ static void test_drop_twice(void **s)
 	(void)s;
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
-	free(st_imap("appendmany INBOX %d twice-%d", NEW_MSGS, (int)getpid()));
+	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, case_tag("twice%u-%d", 0)));
 	int rc = st_sync_fault("drop-fetch:2");
 	assert_true(rc != 0 && rc != 99);
-	free(st_imap("appendmany INBOX %d twice-b-%d", NEW_MSGS, (int)getpid()));
+	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, case_tag("twice%u-%d", 1)));
 	rc = st_sync_fault("drop-fetch:3");
 	assert_true(rc != 0 && rc != 99);
 	converge();
@@ -125,7 +149,7 @@ static void test_drop_twice(void **s)
 static void test_verify_repairs(void **s)
 {
 	(void)s;
-	free(st_imap("appendmany INBOX 10 verify-%d", (int)getpid()));
+	free(st_imap("appendmany INBOX 10 %s", case_tag("verify%u-%d", 0)));
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	char *out = st_imap("uids INBOX");
@@ -187,14 +211,14 @@ int main(void)
 {
 	st_test_filter();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_drop_incremental_2, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_drop_incremental_3, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_drop_initial_2, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_kill_incremental_fetch_100, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, st_group_teardown),
-		cmocka_unit_test_setup_teardown(test_verify_repairs, fresh_local, st_group_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_incremental_2, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_incremental_3, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_initial_2, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_fetch_100, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_incremental_state_2, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_initial_fetch_70, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_drop_twice, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_verify_repairs, fresh_local, case_teardown),
 	};
 	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
 	fprintf(stderr, "# server capabilities: %s\n", caps);
