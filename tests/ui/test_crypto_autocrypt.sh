@@ -16,14 +16,13 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/store.sh"
 source "$(dirname "$0")/servers.sh"
+source "$(dirname "$0")/crypto.sh"
 T=$UI_TMP
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export HOME=$T/home XDG_CONFIG_HOME= XDG_DATA_HOME=
 mkdir -p "$HOME"
 
-bash "$SRC/tests/unit/crypto_fixture.sh" "$T/keys" >"$T/fixture.log" 2>&1 ||
-	{ echo "FAIL - the GnuPG fixture failed"; cat "$T/fixture.log"; echo "0 passed, 1 failed"; exit 1; }
-export GNUPGHOME=$T/keys/gnupg
+crypto_keys
 ZEDHOME=$T/keys/other
 DATA=$T/data
 stop_agents() {
@@ -33,7 +32,6 @@ stop_agents() {
 }
 trap 'stop_agents; ui_servers_stop' EXIT
 ALICE=$(sed -n 's/^alice=//p' "$T/keys/keys")
-scheck() { local name=$1; shift; check "$name" eval "$* || { ui_screen | sed 's/^/  | /' >&2; false; }"; }
 G="gpg --batch --quiet --no-tty --trust-model always"
 COMPOSED="Kestrel-6604 written to Zed"
 OPP="Heron-3391 opportunistic words"
@@ -77,14 +75,6 @@ ui_start -x 160 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens with the three messages" ui_wait "-- muttlike: work/INBOX [Msgs:3" 30
 ui_wait_synced >/dev/null
 
-back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
-open_msg() {
-	ui_screen | grep -q -- "-- muttlike: work/INBOX" || back
-	ui_keys /
-	ui_type "$1"
-	ui_keys Enter Enter
-	ui_wait "-- $1" 10
-}
 AC=$DATA/autocrypt/work
 open_msg "Hello from Zed" >/dev/null
 check "peer table: Zed learnt when his message was read" ui_until grep -q "^zed@example.org .* mutual $ZEDFPR " "$AC/peers"

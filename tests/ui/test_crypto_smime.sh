@@ -9,19 +9,17 @@
 # asserted; afterwards no decrypted text is anywhere under data_dir.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/store.sh"
+source "$(dirname "$0")/crypto.sh"
 T=$UI_TMP
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export HOME=$T/home XDG_CONFIG_HOME= XDG_DATA_HOME=
 mkdir -p "$HOME"
 DATA=$T/data
 
-bash "$SRC/tests/unit/crypto_fixture.sh" "$T/keys" >"$T/fixture.log" 2>&1 ||
-	{ echo "FAIL - the GnuPG fixture failed"; cat "$T/fixture.log"; echo "0 passed, 1 failed"; exit 1; }
-export GNUPGHOME=$T/keys/gnupg
+crypto_keys
 stop_agents() { gpgconf --kill all 2>/dev/null; GNUPGHOME=$T/keys/other gpgconf --kill all 2>/dev/null; }
 trap 'stop_agents; ui_cleanup' EXIT
 SMIME=$(sed -n 's/^smime=//p' "$T/keys/keys")
-scheck() { local name=$1; shift; check "$name" eval "$* || { ui_screen | sed 's/^/  | /' >&2; false; }"; }
 SECRET="Enveloped-8812 the decrypted secret"
 
 hdr() { # SUBJECT DATE-HOUR
@@ -65,18 +63,7 @@ EOF
 
 ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:5"
-back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
-open_msg() {
-	ui_screen | grep -q -- "-- muttlike: work/INBOX" || back
-	ui_keys /
-	ui_type "$1"
-	ui_keys Enter Enter
-	ui_wait "-- $1" 10
-}
-verdict_row() { ui_row 1; }
 row2() { ui_row 2; }
-row_attrs() { tmux -L "$UI_SOCK" capture-pane -e -p -t t -S "$1" -E "$1"; }
-has_acs() { row_attrs "$1" | grep -q $'\x0e'; }
 
 open_msg "SMIME signed note"
 scheck "S/MIME signed: good, by the certificate's subject, its fingerprint, matches From:" 'verdict_row | grep -qE "^\` part 1: S/MIME signed: good signature from .*CN=Alice.* \($SMIME, validity (full|ultimate)\), matches From:"'
