@@ -417,14 +417,13 @@ static char *my_keydata(struct ui *u, crypto_t *cx, compose_t *c, char **fpr)
 	return kd;
 }
 
-/* autocrypt: our Autocrypt: header on what is sent (both copies).  The
- * key also goes into the Autocrypt keyring, to encrypt to myself when a
- * peer's key from there is used.  *me_fpr: its fingerprint, or NULL. */
+/* autocrypt: our Autocrypt: header on what is sent (both copies). */
 static void autocrypt_header(struct ui *u, crypto_t *cx, compose_t *c, char **msg, size_t *len, char **copy,
-			     size_t *clen, char **me_fpr)
+			     size_t *clen)
 {
 	const struct addr_list *from = compose_addrs(c, CF_FROM);
-	char *kd = from->n ? my_keydata(u, cx, c, me_fpr) : NULL;
+	char *fpr = NULL, *kd = from->n ? my_keydata(u, cx, c, &fpr) : NULL;
+	free(fpr);
 	if (!kd)
 		return;
 	char *v = autocrypt_header_make(from->v[0].mailbox,
@@ -538,13 +537,14 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 	crypto_t *cx = verdict_crypto(u, what, &ask);
 	if (!cx)
 		return false;
-	struct judgement j = draft ? (struct judgement){ .rec = -1 } : judge(u, cc->proto, c, cx);
+	/* only signing: the recipients' keys do not matter */
+	struct judgement j = draft || !(encrypt || opp) ? (struct judgement){ .rec = -1 } : judge(u, cc->proto, c, cx);
 	encrypt = encrypt || auto_encrypt(u, cc, &j);
 	/* the peers' Autocrypt keys when the user's keyring lacks one */
 	bool via_ac = encrypt && !draft && !j.keys_ok && j.rec >= AUTOCRYPT_DISCOURAGE && cc->proto == CRYPTO_OPENPGP;
 	char *me_fpr = NULL;
 	if (ac)
-		autocrypt_header(u, cx, c, msg, len, copy, clen, &me_fpr);
+		autocrypt_header(u, cx, c, msg, len, copy, clen);
 	struct recipients r = { 0 };
 	char *me = NULL;
 	bool ok = true;
@@ -554,7 +554,6 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 	if (ok && (sign || (self && !via_ac)))
 		ok = (me = my_key(u, cx, cc->proto, c, what)) != NULL;
 	if (ok && via_ac) {
-		xfree(&me_fpr);
 		if (self)
 			autocrypt_import_me(u, cx, c, &me_fpr);
 		ok = autocrypt_wrap(u, cx, c, sign, me, me_fpr, msg, len, copy, clen);
