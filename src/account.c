@@ -52,6 +52,7 @@ store_t *account_store_acquire(account_mgr_t *m, char **err)
 			return NULL;
 		}
 		store_set_changed(m->store, on_store_changed, m);
+		store_set_index_decrypt(m->store, conf_bool(m->conf, -1, OPT_ID_crypt_index_decrypted));
 	}
 	m->users++;
 	store_t *s = m->store;

@@ -1,8 +1,8 @@
 /* autocrypt.h - Autocrypt Level 1 (https://autocrypt.org/level1.html):
  * the Autocrypt: header of incoming mail, the peer state it updates and
  * the recommendation the compose screen shows.  Pure functions over
- * strings and times (no GnuPG, no files): the keyring under
- * data_dir/autocrypt/ and the peer table's storage use them.
+ * strings and times (no GnuPG, no files) in autocrypt.c; the peer table's
+ * file and the keyring under data_dir/autocrypt/ in autocrypt_peers.c.
  */
 #ifndef MUTTLIKE_AUTOCRYPT_H
 #define MUTTLIKE_AUTOCRYPT_H
@@ -61,5 +61,47 @@ const char *autocrypt_rec_name(enum autocrypt_rec r); /* "disable", ... */
 /* Our own header: "addr=me; [prefer-encrypt=mutual; ]keydata=..." folded
  * for the wire (CRLF SP every 76 characters of keydata).  New string. */
 char *autocrypt_header_make(const char *addr, bool prefer_encrypt, const char *keydata);
+
+/* ---- storage (autocrypt_peers.c) ----
+ *
+ * One directory per account, data_dir/autocrypt/<account>: the peer
+ * table "peers" (a line per address: addr, last_seen,
+ * autocrypt_timestamp, mutual|nopreference, the key's fingerprint in the
+ * keyring, keydata; "-" for none; rewritten atomically, 0600) and the
+ * keyring, a GnuPG home of its own ("gnupg", 0700) that keys from
+ * headers are imported into, never the user's. */
+typedef struct autocrypt_peers autocrypt_peers_t;
+
+/* data_dir/autocrypt/<account, made a safe path component>.  New string. */
+char *autocrypt_dir(const char *data_dir, const char *account);
+/* dir/gnupg.  New string. */
+char *autocrypt_gnupg_home(const char *dir);
+/* The table of dir (empty when there is none; bad lines are skipped).
+ * Never NULL. */
+autocrypt_peers_t *autocrypt_peers_load(const char *dir);
+/* Write it back atomically (creating dir).  0, or -1 and *err. */
+int autocrypt_peers_save(const autocrypt_peers_t *t, char **err);
+void autocrypt_peers_free(autocrypt_peers_t **t);
+/* The state of addr (case-insensitive), or NULL; *fpr (when fpr is not
+ * NULL) the fingerprint of its key in the keyring, or NULL.  Lent by t. */
+const struct autocrypt_peer *autocrypt_peers_find(const autocrypt_peers_t *t, const char *addr, const char **fpr);
+/* The recommendation for the NULL-terminated addrs (every one must have a
+ * key in the keyring; none: disable). */
+enum autocrypt_rec autocrypt_peers_recommend(const autocrypt_peers_t *t, const char *const *addrs, bool me_mutual);
+
+/* The Autocrypt: fields in a message's header block raw[0..n) (up to the
+ * empty line): their number, and when exactly one, *value its unfolded
+ * value (new string; else NULL). */
+size_t autocrypt_header_find(const char *raw, size_t n, char **value);
+/* A message from `from' dated date with header (the value of its one
+ * Autocrypt: field, or NULL): update t as autocrypt_peer_update says and
+ * import a new key into the keyring (refused by GnuPG: the peer has no
+ * key, *err says why).  1 when t changed (save it), 0 when not. */
+int autocrypt_learn(autocrypt_peers_t *t, const char *from, time_t date, const char *header, char **err);
+/* The same for the message file at path (only its header block is
+ * read; one From: address and a Date needed, reports ignored), the table
+ * of dir loaded and saved.  1 changed, 0 not, -1 and *err when the table
+ * could not be written. */
+int autocrypt_learn_file(const char *dir, const char *path, char **err);
 
 #endif

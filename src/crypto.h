@@ -184,9 +184,13 @@ int crypto_wrap(crypto_t *c, const struct crypto_write *w, const char *entity, s
 /* My public key as an attachable part ("application/pgp-keys", armored),
  * for key (fingerprint or address).  0 and *out, or -1 and *err. */
 int crypto_key_part(crypto_t *c, const char *key, char **out, size_t *out_len, char **err);
+/* My OpenPGP public key (fingerprint or address), minimal, as the base64
+ * keydata of an Autocrypt header (one line).  0 with *keydata and *fpr
+ * (new strings), or -1 and *err. */
+int crypto_export_keydata(crypto_t *c, const char *key, char **keydata, char **fpr, char **err);
 /* Import the one OpenPGP key of an Autocrypt header's keydata (base64,
  * autocrypt.h) into c's keyring (the Autocrypt one: a crypto_t whose
- * gnupg_home is data_dir/autocrypt/gnupg).  0 and *fpr, or -1 and *err
+ * gnupg_home is data_dir/autocrypt/<account>/gnupg).  0 and *fpr, or -1 and *err
  * (not exactly one key). */
 int crypto_import_keydata(crypto_t *c, const char *keydata, char **fpr, char **err);
 

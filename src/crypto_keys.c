@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "crypto_private.h"
+#include "encode.h"
 #include "util.h"
 
 /* Why key (with the user id that matched, or NULL) cannot be used, or NULL. */
@@ -94,39 +95,62 @@ void crypto_keysel_clear(struct crypto_keysel *k)
 	memset(k, 0, sizeof(*k));
 }
 
-int crypto_key_part(crypto_t *c, const char *key, char **out, size_t *out_len, char **err)
+/* The minimal export of key (fingerprint or address), armored or binary:
+ * a new buffer of *n bytes and *fpr (new string), or NULL and *err. */
+static char *key_export(crypto_t *c, const char *key, bool armor, size_t *n, char **fpr, char **err)
 {
-	*out = NULL;
+	*fpr = NULL;
 	*err = NULL;
 	gpgme_ctx_t ctx = crypto_ctx(c, CRYPTO_OPENPGP, err);
 	if (!ctx)
-		return -1;
+		return NULL;
 	gpgme_key_t k = crypto_key_get(ctx, key, false);
 	gpgme_data_t d = crypto_data_out();
-	gpgme_set_armor(ctx, 1);
+	gpgme_set_armor(ctx, armor);
 	gpgme_error_t e = k ? gpgme_op_export(ctx, k->fpr, GPGME_EXPORT_MODE_MINIMAL, d) : gpg_error(GPG_ERR_NO_PUBKEY);
-	size_t n;
-	char *armor = crypto_data_take(d, &n);
-	if (!e && n == 0)
+	char *out = crypto_data_take(d, n);
+	if (!e && *n == 0)
 		e = gpg_error(GPG_ERR_NO_PUBKEY);
 	if (e) {
 		char *what = xasprintf("exporting the key %s", key);
 		*err = crypto_err(what, e);
 		free(what);
+		xfree(&out);
 	} else {
-		const char *fpr = k->fpr, *id = strlen(fpr) > 16 ? fpr + strlen(fpr) - 16 : fpr;
-		char *canon = crypto_canon_crlf(armor, n, &n);
-		*out = xasprintf("Content-Type: application/pgp-keys; name=\"0x%s.asc\"\r\n"
-				 "Content-Disposition: attachment; filename=\"0x%s.asc\"\r\n"
-				 "Content-Description: OpenPGP public key\r\n\r\n%s",
-				 id, id, canon);
-		*out_len = strlen(*out);
-		free(canon);
+		*fpr = xstrdup(k->fpr);
 	}
-	free(armor);
 	gpgme_key_unref(k);
 	gpgme_release(ctx);
-	return e ? -1 : 0;
+	return out;
+}
+
+int crypto_key_part(crypto_t *c, const char *key, char **out, size_t *out_len, char **err)
+{
+	*out = NULL;
+	size_t n = 0;
+	char *fpr = NULL, *armor = key_export(c, key, true, &n, &fpr, err);
+	if (!armor)
+		return -1;
+	const char *id = strlen(fpr) > 16 ? fpr + strlen(fpr) - 16 : fpr;
+	char *canon = crypto_canon_crlf(armor, n, &n);
+	*out = xasprintf("Content-Type: application/pgp-keys; name=\"0x%s.asc\"\r\n"
+			 "Content-Disposition: attachment; filename=\"0x%s.asc\"\r\n"
+			 "Content-Description: OpenPGP public key\r\n\r\n%s",
+			 id, id, canon);
+	*out_len = strlen(*out);
+	free(canon);
+	free(armor);
+	free(fpr);
+	return 0;
+}
+
+int crypto_export_keydata(crypto_t *c, const char *key, char **keydata, char **fpr, char **err)
+{
+	size_t n = 0;
+	char *bin = key_export(c, key, false, &n, fpr, err);
+	*keydata = bin ? encode_base64_line(bin, n) : NULL;
+	free(bin);
+	return bin ? 0 : -1;
 }
 
 #define B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -79,6 +79,7 @@ struct store {
 	unsigned long open_gen; /* store_tag_generation() then */
 	store_changed_fn changed;
 	void *changed_ud;
+	bool index_decrypt; /* crypt_index_decrypted (atomic access) */
 	/* MUTTLIKE_TIMING: where the time goes (logged at close). */
 	long long t_idle_us, t_busy_us, t_full_us; /* writer waiting, writer applying, producers waiting for room */
 	size_t n_batches;
@@ -315,6 +316,19 @@ static notmuch_status_t index_headers_only(store_t *s, const char *abs, const st
 	return m ? st : NOTMUCH_STATUS_SUCCESS;
 }
 
+/* crypt_index_decrypted: notmuch's own decryption policy (it decrypts in
+ * memory, indexes the text and keeps the session key in the database);
+ * else NULL, notmuch's defaults.  Destroy with notmuch_indexopts_destroy. */
+static notmuch_indexopts_t *index_opts(store_t *s)
+{
+	if (!__atomic_load_n(&s->index_decrypt, __ATOMIC_ACQUIRE))
+		return NULL;
+	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
+	if (io && notmuch_indexopts_set_decrypt_policy(io, NOTMUCH_DECRYPT_TRUE) != NOTMUCH_STATUS_SUCCESS)
+		log_warn("store: notmuch refused its decryption policy; encrypted mail is indexed undecrypted");
+	return io;
+}
+
 /* nmsafe_database_index_file(), or the header-only way when the file is
  * over the caps (*oversized). */
 static notmuch_status_t index_file(store_t *s, const char *abs, notmuch_message_t **m, bool *oversized)
@@ -326,9 +340,12 @@ static notmuch_status_t index_file(store_t *s, const char *abs, notmuch_message_
 	notmuch_status_t st;
 	if (mime_scan_file(abs, &sc, &header) != MIME_OK)
 		st = NOTMUCH_STATUS_FILE_ERROR;
-	else if (!sc.limits)
-		st = nmsafe_database_index_file(s->db, abs, NULL, m);
-	else {
+	else if (!sc.limits) {
+		notmuch_indexopts_t *io = index_opts(s);
+		st = nmsafe_database_index_file(s->db, abs, io, m);
+		if (io)
+			notmuch_indexopts_destroy(io);
+	} else {
 		*oversized = true;
 		log_info("store: %s is over the MIME caps (%zu parts, depth %d, %zu header bytes, %zu words, ~%zu "
 			 "distinct); indexed by its headers only",
@@ -608,7 +625,9 @@ static bool apply_reindex(store_t *s, struct op *o)
 		notmuch_message_destroy(m);
 		return true;
 	}
-	notmuch_indexopts_t *io = notmuch_database_get_default_indexopts(s->db);
+	notmuch_indexopts_t *io = index_opts(s);
+	if (!io)
+		io = notmuch_database_get_default_indexopts(s->db);
 	st = nmsafe_message_reindex(m, io);
 	if (io)
 		notmuch_indexopts_destroy(io);
@@ -1045,6 +1064,11 @@ size_t store_flush(store_t *s)
 size_t store_added(const store_t *s)
 {
 	return s->added;
+}
+
+void store_set_index_decrypt(store_t *s, bool on)
+{
+	__atomic_store_n(&s->index_decrypt, on, __ATOMIC_RELEASE);
 }
 
 void store_set_changed(store_t *s, store_changed_fn fn, void *ud)

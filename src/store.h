@@ -75,6 +75,12 @@ enum store_status store_open(const char *mail_root, const char *state_dir, store
 int store_close(store_t **s);
 
 void store_set_changed(store_t *s, store_changed_fn fn, void *ud);
+/* crypt_index_decrypted: index encrypted mail with notmuch's decryption
+ * policy (NOTMUCH_DECRYPT_TRUE: notmuch decrypts in memory through GnuPG,
+ * indexes the text and keeps the session key in the database); off:
+ * notmuch's defaults.  Any thread, any time: the next index operation
+ * uses it. */
+void store_set_index_decrypt(store_t *s, bool on);
 
 /* Queue operations.  Paths are relative to mail_root
  * ("<account>/<folder>/cur/<file>").  keywords: space-separated or NULL.

@@ -476,6 +476,7 @@ static bool load_message(struct ui *u, struct pager_view *p, const char *file, c
 		return false;
 	}
 	struct verdict *vd = verdict_new(u, m);
+	verdict_autocrypt(u, now ? now : file);
 	verdict_free(&p->verdict);
 	mime_msg_free(&p->msg);
 	mime_view_free(&p->mview);

@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autocrypt.h"
 #include "conf.h"
 #include "crypto.h"
 #include "draw.h"
+#include "log.h"
+#include "maildir.h"
 #include "prompt.h"
 #include "status.h"
 #include "theme.h"
@@ -393,4 +396,40 @@ void verdict_render_opts(struct verdict *v, struct mime_render_opts *o)
 	fwd_pop_to(v, 0);
 	o->part_hook = hook;
 	o->hook_ud = v;
+}
+
+/* ---- Autocrypt ---- */
+
+/* The account whose Maildirs hold file (data_dir/mail/<account>/...), or -1. */
+static long account_of_file(struct ui *u, const char *data, const char *file)
+{
+	size_t n = conf_account_count(u->conf);
+	for (size_t i = 0; i < n; i++) {
+		char *acct = maildir_safe_component(conf_account_name(u->conf, i));
+		char *prefix = xasprintf("%s/mail/%s/", data, acct);
+		bool in = strncmp(file, prefix, strlen(prefix)) == 0;
+		free(prefix);
+		free(acct);
+		if (in)
+			return (long)i;
+	}
+	return -1;
+}
+
+void verdict_autocrypt(struct ui *u, const char *file)
+{
+	char *data = conf_data_dir(u->conf), *err = NULL;
+	long a = account_of_file(u, data, file);
+	if (a < 0)
+		a = u->account;
+	if (a >= 0 && conf_bool(u->conf, a, OPT_ID_autocrypt)) {
+		char *dir = autocrypt_dir(data, conf_account_name(u->conf, (size_t)a));
+		if (autocrypt_learn_file(dir, file, &err) < 0)
+			status_error(u, "Autocrypt: %s", err);
+		else if (err)
+			log_warn("autocrypt: %s: %s", file, err);
+		free(dir);
+	}
+	free(err);
+	free(data);
 }

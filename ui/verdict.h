@@ -53,5 +53,9 @@ bool verdict_seen(const struct ui *u, const char *msgid);
 void verdict_forget(struct ui *u);
 /* Hook v into the rendering of its message (nothing for NULL). */
 void verdict_render_opts(struct verdict *v, struct mime_render_opts *o);
+/* autocrypt (of the account file lies in): the message file's Autocrypt:
+ * header into the account's peer table and keyring (autocrypt.h); a
+ * table that cannot be written is said on the message line. */
+void verdict_autocrypt(struct ui *u, const char *file);
 
 #endif

@@ -1,12 +1,15 @@
 /* fuzz_crypto.c - what crypto parses itself around GPGME: armor blocks in
  * text, the two parts of a multipart/signed body, CRLF canonical form.
  * The first line of the input is the boundary, the rest the body (and the
- * text searched for armor).  No crash, no hang, and every range found lies
+ * text searched for armor).  Also the Autocrypt: field of the input as a
+ * header block (autocrypt.h): what parses is well formed and survives our
+ * own header made from it.  No crash, no hang, and every range found lies
  * inside the input where the rules put it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "autocrypt.h"
 #include "crypto.h"
 
 static void check_armor(const char *s, size_t n)
@@ -56,6 +59,37 @@ static void check_canon(const char *s, size_t n)
 	free(c);
 }
 
+static void check_autocrypt(const char *s, size_t n)
+{
+	char *v = NULL;
+	size_t count = autocrypt_header_find(s, n, &v);
+	if ((count == 1) != (v != NULL))
+		abort();
+	struct autocrypt_header h, back;
+	if (v && autocrypt_header_parse(v, &h)) {
+		size_t kl = strlen(h.keydata);
+		if (!strchr(h.addr, '@') || kl == 0 || kl % 4 != 0 || strspn(h.keydata, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != kl)
+			abort();
+		for (const char *c = h.addr; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				abort();
+		struct autocrypt_peer p = { 0 };
+		if (!autocrypt_peer_update(&p, h.addr, 1000, v) || !p.public_key || strcmp(p.public_key, h.keydata) != 0)
+			abort();
+		autocrypt_peer_clear(&p);
+		/* an addr with ';' cannot come back the same: ours never has one */
+		char *mine = strchr(h.addr, ';') ? NULL : autocrypt_header_make(h.addr, h.prefer_encrypt, h.keydata);
+		if (mine && autocrypt_header_parse(mine, &back)) {
+			if (strcmp(back.keydata, h.keydata) != 0 || back.prefer_encrypt != h.prefer_encrypt)
+				abort();
+			autocrypt_header_clear(&back);
+		}
+		free(mine);
+		autocrypt_header_clear(&h);
+	}
+	free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *s = (const char *)data;
@@ -72,5 +106,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_armor(s, size);
 	check_canon(s, size);
+	check_autocrypt(s, size);
 	return 0;
 }

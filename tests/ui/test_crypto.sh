@@ -11,6 +11,7 @@
 # under data_dir.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/store.sh"
+source "$(dirname "$0")/crypto.sh"
 T=$UI_TMP
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export HOME=$T/home XDG_CONFIG_HOME= XDG_DATA_HOME=
@@ -18,14 +19,10 @@ mkdir -p "$HOME"
 DATA=$T/data
 
 # ---- keys: tests/unit/crypto_fixture.sh (alice has no passphrase; zed is only in $T/keys/other) ----
-bash "$SRC/tests/unit/crypto_fixture.sh" "$T/keys" >"$T/fixture.log" 2>&1 ||
-	{ echo "FAIL - the GnuPG fixture failed"; cat "$T/fixture.log"; echo "0 passed, 1 failed"; exit 1; }
-export GNUPGHOME=$T/keys/gnupg
+crypto_keys
 stop_agents() { gpgconf --kill all 2>/dev/null; GNUPGHOME=$T/keys/other gpgconf --kill all 2>/dev/null; }
 trap 'stop_agents; ui_cleanup' EXIT
 ALICE=$(sed -n 's/^alice=//p' "$T/keys/keys")
-# a failed check shows the screen it looked at
-scheck() { local name=$1; shift; check "$name" eval "$* || { ui_screen | sed 's/^/  | /' >&2; false; }"; }
 G="gpg --batch --quiet --no-tty --trust-model always"
 SECRET="Sesame-7431 the decrypted secret"
 
@@ -105,23 +102,8 @@ EOF
 ui_start -x 220 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the index opens" ui_wait "-- muttlike: work/INBOX [Msgs:9"
 
-# open the message with SUBJECT (an index search), wait for its verdict
-back() { ui_keys q; ui_wait "-- muttlike: work/INBOX" >/dev/null; }
-open_msg() {
-	ui_screen | grep -q -- "-- muttlike: work/INBOX" || back
-	ui_keys /
-	ui_type "$1"
-	ui_keys Enter Enter
-	ui_wait "-- $1" 10
-}
-# the verdict rows start on row 1, under the help bar; a verdict row is in
-# reverse video (tmux capture-pane -e shows the attributes)
-verdict_row() { ui_row 1; }
-row_attrs() { tmux -L "$UI_SOCK" capture-pane -e -p -t t -S "$1" -E "$1"; }
+# a verdict row is in reverse video (tmux capture-pane -e shows the attributes)
 is_reverse() { row_attrs "$1" | grep -qP '\e\[([0-9]+;)*7(;[0-9]+)*m'; }
-# the diamond is drawn from the terminal's line-drawing set: tmux shows
-# the switch to it (SO, ^N) and plain capture a backquote
-has_acs() { row_attrs "$1" | grep -q $'\x0e'; }
 body_acs_rows() { local r n=0; for ((r = 2; r < 28; r++)); do has_acs $r && n=$((n + 1)); done; echo $n; }
 
 # the index marks come from notmuch's signed/encrypted tags (%Z's third column)

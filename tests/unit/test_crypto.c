@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "autocrypt.h"
 #include "crypto.h"
 #include "encode.h"
 #include "mime.h"
@@ -891,8 +892,8 @@ static void test_autocrypt_import(void **state)
 	assert_string_equal(fpr, fpr_bob);
 	free(fpr);
 	/* the key is in that keyring only; not certified there, so the
-	 * ordinary key choice refuses it (Autocrypt's encrypt-to-peer, which
-	 * must accept it, is not written yet) */
+	 * ordinary key choice refuses it (Autocrypt encrypts to the
+	 * fingerprint its peer table holds, compose_crypt.c) */
 	struct crypto_keysel sel = { 0 };
 	crypto_key_for(ac, CRYPTO_OPENPGP, "bob@example.org", true, &sel);
 	assert_int_equal(sel.status, CRYPTO_KEY_UNUSABLE);
@@ -907,6 +908,77 @@ static void test_autocrypt_import(void **state)
 	crypto_free(&ac);
 	free(tu_run(&st, "GNUPGHOME=%s gpgconf --kill all", ahome));
 	free(ahome);
+	free(kd);
+}
+
+/* Autocrypt: a message from bob with his header is learnt into the
+ * account's table and keyring (not the user's); the recommendation
+ * follows; a header naming someone else, an older message and a second
+ * read change nothing; our own keydata comes from crypto_export_keydata */
+static void test_autocrypt_learn(void **state)
+{
+	(void)state;
+	int st;
+	char *kd = tu_run(&st, "gpg --batch --export --export-options export-minimal %s 2>/dev/null | base64 -w0", fpr_bob);
+	assert_int_equal(st, 0);
+	char *adir = xasprintf("%s/ac/autocrypt/work", dir), *err = NULL;
+	char *hdr = autocrypt_header_make("bob@example.org", true, kd);
+	char *msg = xasprintf("From: Bob <Bob@Example.org>\r\nTo: alice@example.org\r\n"
+			      "Date: Mon, 1 Jun 2026 10:00:00 +0000\r\nAutocrypt: %s\r\nSubject: hi\r\n\r\nhello\r\n", hdr);
+	char *file = tu_write(dir, "ac-msg", msg, 0600);
+	assert_int_equal(autocrypt_learn_file(adir, file, &err), 1);
+	assert_null(err);
+	assert_int_equal(autocrypt_learn_file(adir, file, &err), 0); /* not newer */
+	autocrypt_peers_t *t = autocrypt_peers_load(adir);
+	const char *fpr = NULL;
+	const struct autocrypt_peer *p = autocrypt_peers_find(t, "bob@example.org", &fpr);
+	assert_non_null(p);
+	assert_string_equal(fpr, fpr_bob);
+	assert_true(p->prefer_encrypt);
+	const char *to[] = { "bob@example.org", NULL };
+	assert_int_equal(autocrypt_peers_recommend(t, to, true), AUTOCRYPT_ENCRYPT);
+	autocrypt_peers_free(&t);
+	char *listed = tu_run(&st, "GNUPGHOME=%s/gnupg gpg --batch --with-colons --list-keys 2>/dev/null | grep -c '^fpr:.*%s'",
+			      adir, fpr_bob);
+	assert_int_equal(atoi(listed), 1);
+	free(listed);
+	/* mallory sends bob's address in his header: ignored (From: is mallory) */
+	free(msg);
+	msg = xasprintf("From: mallory@example.org\r\nDate: Tue, 2 Jun 2026 10:00:00 +0000\r\nAutocrypt: %s\r\n\r\nx\r\n",
+			hdr);
+	free(file);
+	file = tu_write(dir, "ac-msg2", msg, 0600);
+	autocrypt_learn_file(adir, file, &err);
+	t = autocrypt_peers_load(adir);
+	p = autocrypt_peers_find(t, "mallory@example.org", &fpr);
+	assert_true(!p || !p->public_key);
+	autocrypt_peers_free(&t);
+	/* our own keydata: alice's key, importable as one key */
+	char *mine = NULL, *mfpr = NULL, *ifpr = NULL;
+	if (crypto_export_keydata(cx, "alice@example.org", &mine, &mfpr, &err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(mfpr, fpr_alice);
+	struct autocrypt_header h;
+	char *ours = autocrypt_header_make("alice@example.org", false, mine);
+	assert_true(autocrypt_header_parse(ours, &h));
+	char *ghome = xasprintf("%s/gnupg", adir);
+	crypto_t *ac = crypto_new(&(struct crypto_opts){.gnupg_home = ghome}, &err);
+	assert_non_null(ac);
+	if (crypto_import_keydata(ac, h.keydata, &ifpr, &err) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(ifpr, fpr_alice);
+	crypto_free(&ac);
+	free(tu_run(&st, "GNUPGHOME=%s gpgconf --kill all", ghome));
+	autocrypt_header_clear(&h);
+	free(ghome);
+	free(ours);
+	free(ifpr);
+	free(mine);
+	free(mfpr);
+	free(file);
+	free(msg);
+	free(hdr);
+	free(adir);
 	free(kd);
 }
 
@@ -986,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(test_key_choice),
 		cmocka_unit_test(test_key_part),
 		cmocka_unit_test(test_autocrypt_import),
+		cmocka_unit_test(test_autocrypt_learn),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -7,19 +7,30 @@
  * header fields stay outside (with Subject "..." when encrypting: the real
  * one goes inside, protected headers).  What is queued in the outbox is
  * then exactly what is sent; a draft is encrypted to my own key only. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "autocrypt.h"
 #include "compose.h"
 #include "composer.h"
 #include "conf.h"
+#include "log.h"
 #include "crypto.h"
 #include "prompt.h"
 #include "status.h"
 #include "uistate.h"
 #include "util.h"
 #include "verdict.h"
+
+struct recipients {
+	char **v; /* owned */
+	size_t n;
+};
+static void recipients_free(struct recipients *r);
+static bool recipient_keys(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose_t *c, bool ask,
+			   struct recipients *out);
 
 /* Was the message at path sent encrypted (its top part)?  Then so is
  * the answer, as mutt's crypt_replyencrypt does. */
@@ -78,15 +89,117 @@ void compose_crypt_init(struct ui *u, struct compose_crypt *cc, const char *orig
 	cc->encrypt = orig_encrypted(orig_path, &cc->proto);
 }
 
-char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc)
+void compose_crypt_clear(struct compose_crypt *cc)
 {
-	const char *proto = cc->proto == CRYPTO_SMIME ? "S/MIME" : "PGP/MIME";
+	xfree(&cc->seen);
+}
+
+/* ---- what the recipients allow (opportunistic encryption, Autocrypt) ---- */
+
+static bool autocrypt_enabled(struct ui *u, enum crypto_proto proto)
+{
+	return proto == CRYPTO_OPENPGP && u->account >= 0 && conf_bool(u->conf, u->account, OPT_ID_autocrypt);
+}
+
+/* data_dir/autocrypt/<account>.  New string. */
+static char *autocrypt_home(struct ui *u)
+{
+	char *data = conf_data_dir(u->conf);
+	char *dir = autocrypt_dir(data, conf_account_name(u->conf, (size_t)u->account));
+	free(data);
+	return dir;
+}
+
+struct judgement {
+	bool keys_ok; /* every recipient has a usable key in the user's keyring */
+	int rec;      /* enum autocrypt_rec, -1: autocrypt off */
+};
+
+/* Look at the envelope recipients of c (no question asked). */
+static struct judgement judge(struct ui *u, enum crypto_proto proto, compose_t *c, crypto_t *cx)
+{
+	struct judgement j = { .rec = -1 };
+	char *sender = NULL, **rcpts = NULL, *err = NULL;
+	bool any = compose_envelope(c, &sender, &rcpts, &err) == COMPOSE_OK && rcpts && rcpts[0];
+	struct recipients r = { 0 };
+	j.keys_ok = any && cx && recipient_keys(u, cx, proto, c, false, &r);
+	recipients_free(&r);
+	if (any && autocrypt_enabled(u, proto)) {
+		char *dir = autocrypt_home(u);
+		autocrypt_peers_t *t = autocrypt_peers_load(dir);
+		j.rec = (int)autocrypt_peers_recommend(t, (const char *const *)rcpts,
+						       conf_bool(u->conf, u->account, OPT_ID_autocrypt_prefer_encrypt));
+		autocrypt_peers_free(&t);
+		free(dir);
+	} else if (autocrypt_enabled(u, proto)) {
+		j.rec = AUTOCRYPT_DISABLE;
+	}
+	free(sender);
+	free(err);
+	compose_strv_free(&rcpts);
+	return j;
+}
+
+/* Not chosen with pgp-menu: encrypt anyway?  Autocrypt says encrypt
+ * (both sides mutual), or crypt_opportunistic_encrypt and a key for
+ * everyone (in the user's keyring, or learnt by Autocrypt). */
+static bool auto_encrypt(struct ui *u, const struct compose_crypt *cc, const struct judgement *j)
+{
+	if (cc->chosen || cc->encrypt)
+		return false;
+	bool opp = conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
+	return j->rec == AUTOCRYPT_ENCRYPT || (opp && (j->keys_ok || j->rec >= AUTOCRYPT_AVAILABLE));
+}
+
+/* The recipients as the cache key of the compose screen's line. */
+static char *recipients_key(compose_t *c, enum crypto_proto proto)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_addf(&b, "%d", (int)proto);
+	for (enum compose_field f = CF_TO; f <= CF_BCC; f++) {
+		char *t = compose_addrs_text(c, f);
+		strbuf_addf(&b, "\n%s", t ? t : "");
+		free(t);
+	}
+	return strbuf_detach(&b);
+}
+
+char *compose_crypt_describe(struct ui *u, struct compose_crypt *cc, compose_t *c)
+{
+	char *key = recipients_key(c, cc->proto);
+	if (!cc->seen || strcmp(cc->seen, key) != 0) {
+		struct verdict_ask ask;
+		bool opp = conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
+		crypto_t *cx = opp ? verdict_crypto(u, "Keys not looked up", &ask) : NULL;
+		struct judgement j = judge(u, cc->proto, c, cx);
+		crypto_free(&cx);
+		cc->keys_ok = j.keys_ok;
+		cc->autocrypt = j.rec;
+		free(cc->seen);
+		cc->seen = key;
+	} else {
+		free(key);
+	}
+	struct judgement j = { .keys_ok = cc->keys_ok, .rec = cc->autocrypt };
 	bool opp = !cc->chosen && !cc->encrypt && conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
-	const char *what = cc->sign && cc->encrypt ? "sign + encrypt"
-			   : cc->encrypt            ? "encrypt"
-			   : cc->sign               ? "sign"
-						    : "none";
-	return xasprintf("%s (%s)%s", what, proto, opp ? "; encrypted if every recipient has a valid key" : "");
+	bool autoenc = auto_encrypt(u, cc, &j), encrypt = cc->encrypt || autoenc;
+	const char *proto = cc->proto == CRYPTO_SMIME ? "S/MIME" : "PGP/MIME";
+	const char *what = cc->sign && encrypt ? "sign + encrypt"
+			   : encrypt            ? "encrypt"
+			   : cc->sign           ? "sign"
+						: "none";
+	const char *why = autoenc && j.rec == AUTOCRYPT_ENCRYPT ? ", as Autocrypt recommends"
+			  : autoenc && j.keys_ok               ? ": every recipient has a valid key"
+			  : autoenc                            ? ": every recipient has an Autocrypt key"
+			  : opp                                ? "; encrypted if every recipient has a valid key"
+							       : "";
+	struct strbuf b;
+	strbuf_init(&b);
+	strbuf_addf(&b, "%s (%s)%s", what, proto, why);
+	if (j.rec >= 0)
+		strbuf_addf(&b, "; Autocrypt: %s", autocrypt_rec_name((enum autocrypt_rec)j.rec));
+	return strbuf_detach(&b);
 }
 
 void compose_crypt_menu(struct ui *u, struct compose_crypt *cc)
@@ -166,11 +279,6 @@ static char *my_key(struct ui *u, crypto_t *cx, enum crypto_proto proto, compose
 	}
 	return key_for(u, cx, proto, from->v[0].mailbox, false, true, what);
 }
-
-struct recipients {
-	char **v; /* owned */
-	size_t n;
-};
 
 static void recipients_free(struct recipients *r)
 {
@@ -273,28 +381,183 @@ static bool wrap_one(struct ui *u, crypto_t *cx, const struct crypto_write *w, c
 	return ok;
 }
 
+/* Insert the header field line (CRLF-terminated) at the end of the
+ * header block of the rendered message *msg. */
+static void add_field(char **msg, size_t *len, const char *field)
+{
+	const char *end = *msg ? memmem(*msg, *len, "\r\n\r\n", 4) : NULL;
+	if (!end)
+		return;
+	size_t at = (size_t)(end - *msg) + 2, n = strlen(field);
+	char *m = xmalloc(*len + n + 1);
+	memcpy(m, *msg, at);
+	memcpy(m + at, field, n);
+	memcpy(m + at + n, *msg + at, *len - at);
+	m[*len + n] = '\0';
+	free(*msg);
+	*msg = m;
+	*len += n;
+}
+
+/* My OpenPGP key for Autocrypt (pgp_sign_as, else the one key of From:),
+ * exported as keydata; NULL (and nothing said) when there is none. */
+static char *my_keydata(struct ui *u, crypto_t *cx, compose_t *c, char **fpr)
+{
+	const char *as = conf_str(u->conf, u->account, OPT_ID_pgp_sign_as);
+	const struct addr_list *from = compose_addrs(c, CF_FROM);
+	char *key = as && *as ? xstrdup(as)
+		    : from->n ? key_for(u, cx, CRYPTO_OPENPGP, from->v[0].mailbox, false, false, "Autocrypt")
+			      : NULL;
+	char *kd = NULL, *err = NULL;
+	*fpr = NULL;
+	if (key && crypto_export_keydata(cx, key, &kd, fpr, &err) != 0)
+		log_warn("autocrypt: no header sent: %s", err ? err : "?");
+	free(err);
+	free(key);
+	return kd;
+}
+
+/* autocrypt: our Autocrypt: header on what is sent (both copies). */
+static void autocrypt_header(struct ui *u, crypto_t *cx, compose_t *c, char **msg, size_t *len, char **copy,
+			     size_t *clen)
+{
+	const struct addr_list *from = compose_addrs(c, CF_FROM);
+	char *fpr = NULL, *kd = from->n ? my_keydata(u, cx, c, &fpr) : NULL;
+	free(fpr);
+	if (!kd)
+		return;
+	char *v = autocrypt_header_make(from->v[0].mailbox,
+					conf_bool(u->conf, u->account, OPT_ID_autocrypt_prefer_encrypt), kd);
+	char *field = xasprintf("Autocrypt: %s\r\n", v);
+	add_field(msg, len, field);
+	if (copy && *copy)
+		add_field(copy, clen, field);
+	free(field);
+	free(v);
+	free(kd);
+}
+
+/* The Autocrypt keyring of the account; NULL with the reason shown. */
+static crypto_t *autocrypt_crypto(struct ui *u, const char *what)
+{
+	char *dir = autocrypt_home(u), *home = autocrypt_gnupg_home(dir), *err = NULL;
+	crypto_t *ax = util_mkdirs(home, 0700) == 0 ? crypto_new(&(struct crypto_opts){ .gnupg_home = home }, &err)
+						    : NULL;
+	if (!ax)
+		status_error(u, "%s: the Autocrypt keyring %s: %s", what, home, err ? err : strerror(errno));
+	free(err);
+	free(home);
+	free(dir);
+	return ax;
+}
+
+/* Every recipient's key from the Autocrypt peer table (fingerprints in
+ * its keyring); false with the recipient named when one has none. */
+static bool autocrypt_keys(struct ui *u, compose_t *c, struct recipients *out, const char *what)
+{
+	char *sender = NULL, **rcpts = NULL, *err = NULL, *dir = autocrypt_home(u);
+	autocrypt_peers_t *t = autocrypt_peers_load(dir);
+	bool ok = compose_envelope(c, &sender, &rcpts, &err) == COMPOSE_OK;
+	for (size_t i = 0; ok && rcpts[i]; i++) {
+		const char *fpr = NULL;
+		ok = autocrypt_peers_find(t, rcpts[i], &fpr) && fpr;
+		if (!ok)
+			status_error(u, "%s: no Autocrypt key for %s.", what, rcpts[i]);
+		else {
+			out->v = xreallocarray(out->v, out->n + 1, sizeof(char *));
+			out->v[out->n++] = xstrdup(fpr);
+		}
+	}
+	autocrypt_peers_free(&t);
+	free(dir);
+	free(sender);
+	free(err);
+	compose_strv_free(&rcpts);
+	if (!ok)
+		recipients_free(out);
+	return ok;
+}
+
+/* Encrypt with the peers' Autocrypt keys: signed first with my key in my
+ * keyring (a multipart/signed entity), then encrypted in the Autocrypt
+ * keyring to them and to my key imported there. */
+static bool autocrypt_wrap(struct ui *u, crypto_t *cx, compose_t *c, bool sign,
+			   const char *me, const char *me_fpr, char **msg, size_t *len, char **copy, size_t *clen)
+{
+	const char *what = "Not sent";
+	struct recipients r = { 0 };
+	crypto_t *ax = autocrypt_keys(u, c, &r, what) ? autocrypt_crypto(u, what) : NULL;
+	bool ok = ax != NULL;
+	bool self = ok && me_fpr && conf_bool(u->conf, u->account, OPT_ID_crypt_self_encrypt);
+	struct crypto_write sw = { .proto = CRYPTO_OPENPGP, .sign = true, .signer = me };
+	struct crypto_write ew = {
+		.proto = CRYPTO_OPENPGP,
+		.encrypt = true,
+		.recipients = (const char *const *)r.v,
+		.nrecipients = r.n,
+		.self = self ? me_fpr : NULL,
+		.subject = compose_subject(c),
+	};
+	if (ok && sign) {
+		bool left = verdict_screen_leave(u, true);
+		ok = wrap_one(u, cx, &sw, msg, len) && (!copy || !*copy || wrap_one(u, cx, &sw, copy, clen));
+		verdict_screen_back(left);
+	}
+	ok = ok && wrap_one(u, ax, &ew, msg, len) && (!copy || !*copy || wrap_one(u, ax, &ew, copy, clen));
+	crypto_free(&ax);
+	recipients_free(&r);
+	return ok;
+}
+
+/* My own key into the Autocrypt keyring (for self-encryption); its
+ * fingerprint there is the same. */
+static void autocrypt_import_me(struct ui *u, crypto_t *cx, compose_t *c, char **me_fpr)
+{
+	crypto_t *ax = autocrypt_crypto(u, "Not sent");
+	char *kd = ax ? my_keydata(u, cx, c, me_fpr) : NULL, *fpr = NULL, *err = NULL;
+	if (kd && crypto_import_keydata(ax, kd, &fpr, &err) != 0)
+		xfree(me_fpr);
+	free(fpr);
+	free(err);
+	free(kd);
+	crypto_free(&ax);
+}
+
 bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t *c, bool draft, char **msg,
 			 size_t *len, char **copy, size_t *clen)
 {
-	bool opp = !cc->chosen && !cc->encrypt && conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt);
+	const char *what = draft ? "Not postponed" : "Not sent";
+	bool ac = !draft && autocrypt_enabled(u, CRYPTO_OPENPGP);
+	bool opp = !draft && !cc->chosen && !cc->encrypt &&
+		   (conf_bool(u->conf, u->account, OPT_ID_crypt_opportunistic_encrypt) || ac);
 	bool sign = cc->sign && !draft, encrypt = cc->encrypt;
-	if (!sign && !encrypt && (!opp || draft))
+	if (!sign && !encrypt && !opp && !ac)
 		return true;
 	struct verdict_ask ask;
-	crypto_t *cx = verdict_crypto(u, draft ? "Not postponed" : "Not sent", &ask);
+	crypto_t *cx = verdict_crypto(u, what, &ask);
 	if (!cx)
 		return false;
+	/* only signing: the recipients' keys do not matter */
+	struct judgement j = draft || !(encrypt || opp) ? (struct judgement){ .rec = -1 } : judge(u, cc->proto, c, cx);
+	encrypt = encrypt || auto_encrypt(u, cc, &j);
+	/* the peers' Autocrypt keys when the user's keyring lacks one */
+	bool via_ac = encrypt && !draft && !j.keys_ok && j.rec >= AUTOCRYPT_DISCOURAGE && cc->proto == CRYPTO_OPENPGP;
+	char *me_fpr = NULL;
+	if (ac)
+		autocrypt_header(u, cx, c, msg, len, copy, clen);
 	struct recipients r = { 0 };
 	char *me = NULL;
 	bool ok = true;
-	if (opp && !draft)
-		encrypt = recipient_keys(u, cx, cc->proto, c, false, &r);
-	else if (encrypt && !draft)
+	if (encrypt && !draft && !via_ac)
 		ok = recipient_keys(u, cx, cc->proto, c, true, &r);
 	bool self = encrypt && (draft || conf_bool(u->conf, u->account, OPT_ID_crypt_self_encrypt));
-	if (ok && (sign || self))
-		ok = (me = my_key(u, cx, cc->proto, c, draft ? "Not postponed" : "Not sent")) != NULL;
-	if (ok && (sign || encrypt)) {
+	if (ok && (sign || (self && !via_ac)))
+		ok = (me = my_key(u, cx, cc->proto, c, what)) != NULL;
+	if (ok && via_ac) {
+		if (self)
+			autocrypt_import_me(u, cx, c, &me_fpr);
+		ok = autocrypt_wrap(u, cx, c, sign, me, me_fpr, msg, len, copy, clen);
+	} else if (ok && (sign || encrypt)) {
 		struct crypto_write w = {
 			.proto = cc->proto,
 			.sign = sign,
@@ -309,6 +572,7 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, compose_t
 		ok = wrap_one(u, cx, &w, msg, len) && (!copy || !*copy || wrap_one(u, cx, &w, copy, clen));
 		verdict_screen_back(left);
 	}
+	free(me_fpr);
 	free(me);
 	recipients_free(&r);
 	crypto_free(&cx);

@@ -73,7 +73,7 @@ static void draw_headers(struct ui *u, struct compose_view *cv, int y)
 	}
 	draw_field(u, y + 4, "Subject:", compose_subject(cv->c));
 	draw_field(u, y + 6, "Fcc:", *cv->fcc ? cv->fcc : "(none: no copy is kept)");
-	char *sec = compose_crypt_describe(u, &cv->crypt);
+	char *sec = compose_crypt_describe(u, &cv->crypt, cv->c);
 	draw_field(u, y + 7, "Security:", sec);
 	free(sec);
 }
@@ -170,6 +170,7 @@ static void compose_destroy(struct view *v)
 	/* the editor's file stays: it is the text's only copy until sent; a
 	 * held outbox entry and a recalled draft stay too (never lose text) */
 	compose_free(&cv->c);
+	compose_crypt_clear(&cv->crypt);
 	free(cv->edit_file);
 	free(cv->origin.draft_file);
 	free(cv->origin.outbox_id);

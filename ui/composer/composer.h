@@ -64,7 +64,13 @@ struct compose_crypt {
 	bool sign, encrypt;
 	enum crypto_proto proto;
 	bool chosen; /* set with pgp-menu: crypt_opportunistic_encrypt no longer decides */
+	/* what the compose screen last found for its recipients (recomputed
+	   when they change): */
+	char *seen;    /* owned: the recipients and protocol looked at */
+	bool keys_ok;  /* every recipient has a usable key in the user's keyring */
+	int autocrypt; /* enum autocrypt_rec of them all; -1: autocrypt off (or S/MIME) */
 };
+void compose_crypt_clear(struct compose_crypt *cc);
 /* From the account's options: crypt_autosign, crypt_protocol; encrypted
  * when the message answered or forwarded (orig_path, may be NULL) came
  * encrypted. */
@@ -80,7 +86,7 @@ void compose_crypt_menu(struct ui *u, struct compose_crypt *cc);
  * key of From:); false with the reason on the message line. */
 bool compose_crypt_attach_key(struct ui *u, struct compose *c);
 /* The state for the compose screen's header.  New string. */
-char *compose_crypt_describe(struct ui *u, const struct compose_crypt *cc);
+char *compose_crypt_describe(struct ui *u, struct compose_crypt *cc, struct compose *c);
 /* Sign and/or encrypt the rendered message *msg (and the Bcc copy *copy
  * when not NULL) in place, for sending, or for a draft (encrypted to my
  * own key only, when encrypt is chosen).  Recipient keys come from
