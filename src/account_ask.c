@@ -15,7 +15,7 @@
 /* ---- questions ---- */
 
 /* Under m->mu: queue a question (the caller notifies after unlocking). */
-static struct question *q_post(account_mgr_t *m, long account, enum account_ask kind)
+struct question *account_q_post(account_mgr_t *m, long account, enum account_ask kind)
 {
 	struct question *q = xcalloc(1, sizeof(*q));
 	q->q.id = ++m->next_qid;
@@ -41,7 +41,7 @@ static void q_unlink(account_mgr_t *m, struct question *q)
 	q->next = NULL;
 }
 
-static void q_free(struct question *q)
+void account_q_free(struct question *q)
 {
 	if (!q)
 		return;
@@ -58,7 +58,16 @@ static struct question *q_find(account_mgr_t *m, unsigned long id)
 	return q;
 }
 
-static bool q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder)
+struct question *account_q_take(account_mgr_t *m, unsigned long id, enum account_ask kind)
+{
+	struct question *q = q_find(m, id);
+	if (!q || q->q.kind != kind)
+		return NULL;
+	q_unlink(m, q);
+	return q;
+}
+
+bool account_q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder)
 {
 	for (struct question *q = m->questions; q; q = q->next)
 		if (q->q.account == account && q->q.kind == kind && (!folder || strcmp(q->q.folder, folder) == 0))
@@ -87,13 +96,13 @@ static char *ask_and_wait(account_mgr_t *m, long account, enum account_ask kind,
 		free(text);
 		return NULL;
 	}
-	struct question *q = q_post(m, account, kind);
+	struct question *q = account_q_post(m, account, kind);
 	q->q.text = text;
 	q->q.note = note ? xstrdup(note) : NULL;
 	wait_answer(m, q);
 	char *secret = q->secret;
 	q->secret = NULL;
-	q_free(q);
+	account_q_free(q);
 	return secret;
 }
 
@@ -173,11 +182,11 @@ bool account_mgr_smtp_cert(account_mgr_t *m, long account, const struct tls_cert
 	pthread_mutex_lock(&m->mu);
 	bool trusted = same_sha(w->smtp_once, ci->sha256) || same_sha(w->imap_once, ci->sha256);
 	if (!trusted && !same_sha(w->smtp_rejected, ci->sha256) && !m->stop && !m->no_asking) {
-		struct question *q = q_post(m, account, ACCOUNT_ASK_SMTP_CERT);
+		struct question *q = account_q_post(m, account, ACCOUNT_ASK_SMTP_CERT);
 		q->q.cert = tls_cert_info_dup(ci);
 		wait_answer(m, q);
 		trusted = q->answered && q->trusted;
-		q_free(q);
+		account_q_free(q);
 	}
 	pthread_mutex_unlock(&m->mu);
 	return trusted;
@@ -336,7 +345,7 @@ bool account_mgr_answer_cert(account_mgr_t *m, unsigned long id, enum account_ce
 			account_due_now(m, w);
 	}
 	pthread_mutex_unlock(&m->mu);
-	q_free(q);
+	account_q_free(q);
 	return ok;
 }
 
@@ -362,7 +371,7 @@ void account_mgr_answer_guard(account_mgr_t *m, unsigned long id, bool apply)
 		q = NULL;
 	}
 	pthread_mutex_unlock(&m->mu);
-	q_free(q);
+	account_q_free(q);
 }
 
 /* The server's words in "acc: host:port: login as U failed (MECH): words",
@@ -399,12 +408,14 @@ void account_after_pass(struct worker *w)
 	if (ci) {
 		/* no retries with this certificate until the user decided */
 		w->due_ms = LLONG_MAX;
-		if (!w->cert_rejected && !m->no_asking && !q_pending(m, w->idx, ACCOUNT_ASK_CERT, NULL)) {
-			struct question *q = q_post(m, w->idx, ACCOUNT_ASK_CERT);
+		if (!w->cert_rejected && !m->no_asking && !account_q_pending(m, w->idx, ACCOUNT_ASK_CERT, NULL)) {
+			struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_CERT);
 			q->q.cert = tls_cert_info_dup(ci);
 		}
 	} else if (sync_auth_refused(w->sync)) {
-		if (w->pass_declined) {
+		if (account_oauth_refused(w)) {
+			/* asked (once); the account waits for the answer */
+		} else if (w->pass_declined) {
 			w->st.no_password = true;
 			w->due_ms = LLONG_MAX;
 		} else if (!w->gave_pass) {
@@ -428,11 +439,11 @@ void account_after_pass(struct worker *w)
 		for (size_t k = 0; k < w->nkept && !kept; k++)
 			kept = strcmp(w->kept[k].folder, g[i].folder) == 0 && w->kept[k].deleted == g[i].deleted &&
 			       w->kept[k].total == g[i].total && w->kept[k].local == g[i].local;
-		if (kept || q_pending(m, w->idx, ACCOUNT_ASK_GUARD, g[i].folder))
+		if (kept || account_q_pending(m, w->idx, ACCOUNT_ASK_GUARD, g[i].folder))
 			continue;
 		log_info("%s: asking about the deletions in %s", conf_account_name(m->conf, (size_t)w->idx),
 			 g[i].folder);
-		struct question *q = q_post(m, w->idx, ACCOUNT_ASK_GUARD);
+		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_GUARD);
 		q->q.folder = xstrdup(g[i].folder);
 		q->q.deleted = g[i].deleted;
 		q->q.total = g[i].total;
@@ -445,6 +456,6 @@ void account_questions_free(account_mgr_t *m)
 	while (m->questions) {
 		struct question *q = m->questions;
 		q_unlink(m, q);
-		q_free(q);
+		account_q_free(q);
 	}
 }

@@ -100,6 +100,7 @@ static struct {
 	struct shared_ctx {
 		char *label;
 		oauth2_t *ctx;
+		bool reauth; /* the last token asked for: the grant is gone */
 	} *v;
 	size_t n;
 } shared = { .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -142,11 +143,22 @@ oauth2_t *conn_oauth_ctx(const struct conn_params *p, char **err)
 		ctx = conn_oauth_new(p, err);
 		if (ctx) {
 			shared.v = xrealloc(shared.v, (shared.n + 1) * sizeof(*shared.v));
-			shared.v[shared.n++] = (struct shared_ctx){ xstrdup(label), ctx };
+			shared.v[shared.n++] = (struct shared_ctx){ .label = xstrdup(label), .ctx = ctx };
 		}
 	}
 	pthread_mutex_unlock(&shared.mu);
 	return ctx;
+}
+
+bool conn_oauth_reauth_needed(const char *label)
+{
+	bool r = false;
+	pthread_mutex_lock(&shared.mu);
+	for (size_t i = 0; i < shared.n; i++)
+		if (strcmp(shared.v[i].label, label ? label : "") == 0)
+			r = shared.v[i].reauth;
+	pthread_mutex_unlock(&shared.mu);
+	return r;
 }
 
 void conn_oauth_forget_all(void)
@@ -171,6 +183,11 @@ enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refres
 	if (!ctx)
 		return CONN_SECRET_FAILED;
 	enum oauth2_status st = oauth2_token_get(ctx, force_refresh, out, err);
+	pthread_mutex_lock(&shared.mu);
+	for (size_t i = 0; i < shared.n; i++)
+		if (shared.v[i].ctx == ctx)
+			shared.v[i].reauth = st == OAUTH2_ERR_REAUTH;
+	pthread_mutex_unlock(&shared.mu);
 	if (st == OAUTH2_OK)
 		return CONN_SECRET_OK;
 	if (reauth)

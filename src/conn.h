@@ -90,6 +90,10 @@ struct oauth2 *conn_oauth_new(const struct conn_params *p, char **err);
  * when the refresh token is gone and only `muttlike setup --reauth` helps. */
 enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refresh, char **out, char **err,
 				  bool *reauth);
+/* Did the last token asked for in this process for the account named
+ * label find its grant revoked or expired (OAUTH2_ERR_REAUTH)?  Cleared by
+ * the next token handed out. */
+bool conn_oauth_reauth_needed(const char *label);
 /* Free every shared context (at exit, and in tests). */
 void conn_oauth_forget_all(void);
 

@@ -64,6 +64,15 @@ static void login_once(const conf_t *c)
 	imap_free(&m);
 }
 
+/* SMTP with the account's OAuth2 settings, implicit TLS on 127.0.0.1:port. */
+static void smtp_params_at(const conf_t *c, const char *port, struct smtp_params *p)
+{
+	char *err = NULL;
+	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p->conn, &err));
+	p->conn.port = atoi(port);
+	p->conn.implicit_tls = true;
+}
+
 /* SMTP of the same account, on tests/integration/smtp_scripted.py's
  * oauth-retry (implicit TLS with the rig's certificate): the token the
  * IMAP login left in the shared context is refused once, refreshed,
@@ -81,10 +90,7 @@ static void smtp_once(const conf_t *c)
 		usleep(25000);
 	assert_non_null(txt);
 	struct smtp_params p = { 0 };
-	char *err = NULL;
-	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p.conn, &err)); /* the account's OAuth2, SMTP's port */
-	p.conn.port = atoi(txt);
-	p.conn.implicit_tls = true;
+	smtp_params_at(c, txt, &p);
 	free(txt);
 	smtp_t *s = smtp_new(&p);
 	if (smtp_connect(s) != SMTP_OK || smtp_login(s) != SMTP_OK)
@@ -166,6 +172,59 @@ static void test_sync_expire_revoke(void **state)
 	free(out);
 }
 
+/* Postfix submission (tests/integration/smtp-rig) authenticating through
+ * the rig's Dovecot auth socket, so its oauth2 passdb judges the SMTP
+ * token too: a send with an access token expired at the provider is
+ * refused once, refreshed, accepted and delivered. */
+static void test_postfix_submission(void **state)
+{
+	(void)state;
+	const char *src = getenv("MUTTLIKE_SRCDIR");
+	char *smtp_dir = xasprintf("%s/smtp", tmp);
+	chmod(tmp, 0755); /* Postfix runs as its own user and must reach smtp_dir */
+	int st;
+	char *out = tu_run(&st, "SMTP_RIG_DOVECOT_SASL='%s' %s/tests/integration/smtp-rig start %s %d 2>&1",
+			   tu_env("RIG_AUTH_SOCKET"), src && *src ? src : ".", smtp_dir, (int)getpid());
+	if (st != 0)
+		fail_msg("smtp-rig: %s", out);
+	free(out);
+	char *port = tu_run(&st, ". %s/smtp.env && printf %%s \"$SMTPS_PORT\"", smtp_dir);
+
+	conf_t *c = conf_new();
+	char *text = tu_read(rcfile);
+	conf_load_string(c, rcfile, text);
+	free(text);
+	struct smtp_params p = { 0 };
+	smtp_params_at(c, port, &p);
+	free(port);
+	login_once(c); /* a valid access token in the shared context */
+	long before = provider_count("refresh_ok");
+	provider_post("/expire", "all", "1");
+	static const char msg[] = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: oauth via postfix\r\n"
+				  "Message-ID: <postfix-oauth@example.org>\r\n\r\nhello\r\n";
+	char *rcpts[] = { "bob@example.org", NULL };
+	smtp_t *s = smtp_new(&p);
+	enum smtp_status r = smtp_deliver(s, "alice@example.org", rcpts, msg, strlen(msg));
+	if (r != SMTP_OK)
+		fail_msg("send through Postfix: %s", smtp_error(s));
+	smtp_free(&s);
+	smtp_params_clear(&p);
+	assert_int_equal(provider_count("refresh_ok"), before + 1); /* refused once, refreshed */
+	char *found = NULL;
+	for (int i = 0; i < 400 && !(found && *found); i++) { /* Postfix delivers asynchronously */
+		free(found);
+		found = tu_run(&st, "grep -rl 'Subject: oauth via postfix' %s/vmail/all 2>/dev/null", smtp_dir);
+		if (!*found)
+			usleep(50000);
+	}
+	assert_true(found && *found);
+	free(found);
+	conn_oauth_forget_all();
+	conf_free(&c);
+	free(tu_run(&st, "%s/tests/integration/smtp-rig stop %s", src && *src ? src : ".", smtp_dir));
+	free(smtp_dir);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -199,6 +258,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sync_expire_revoke),
+		cmocka_unit_test(test_postfix_submission),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
