@@ -28,7 +28,7 @@ bool account_oauth_refused(struct worker *w)
 	if (!flowing && !account_q_pending(m, w->idx, ACCOUNT_ASK_OAUTH, NULL)) {
 		log_info("%s: the OAuth2 grant is gone; asking to authorize again", acc);
 		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_OAUTH);
-		q->q.text = xstrdup(w->st.why);
+		q->q.text = xstrdup(err && *err ? err : w->st.why); /* whole: st.why is cut short */
 	}
 	return true;
 }

@@ -512,9 +512,26 @@ static void ask_oauth(struct ui *u, struct sync_glue *g, const struct account_qu
 	const char *acct = conf_account_name(u->conf, (size_t)q->account);
 	char *why = clean(q->text ? q->text : "");
 	char *l0 = xasprintf("Account %s: the OAuth2 sign-in is no longer valid", acct);
-	const char *lines[] = { l0, why };
-	bool yes = prompt_choice(u, lines, 2, "Authorize it again now (a code to type in a browser)? (y/N) ", "yn",
+	/* the reason, cut at spaces into the box's width (three lines at most) */
+	const char *lines[4] = { l0 };
+	char *parts[3] = { NULL };
+	size_t n = 1, width = COLS > 20 ? (size_t)COLS - 8 : 12;
+	for (const char *p = why; *p && n < 4; n++) {
+		size_t len = strlen(p), cut = len;
+		if (len > width && n < 3) {
+			cut = width;
+			while (cut > width / 2 && p[cut] != ' ')
+				cut--;
+		}
+		parts[n - 1] = xstrndup(p, cut);
+		lines[n] = parts[n - 1];
+		p += cut;
+		p += *p == ' ';
+	}
+	bool yes = prompt_choice(u, lines, n, "Authorize it again now (a code to type in a browser)? (y/N) ", "yn",
 				 'n') == 'y';
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		free(parts[i]);
 	free(why);
 	char *err = NULL;
 	if (!account_mgr_answer_oauth(g->mgr, q->id, yes, &err) || !yes) {

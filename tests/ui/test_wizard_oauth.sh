@@ -143,8 +143,4 @@ ui_wait "Quit muttlike" 30 >/dev/null && ui_type y
 st=$(ui_exited 30)
 check "the reader quits normally ($st)" [ "$st" = 0 ]
 
-if compgen -G "$UI_TMP/asan*" >/dev/null || compgen -G "$UI_TMP/ubsan*" >/dev/null; then
-	check "no sanitizer reports from muttlike" false
-	cat "$UI_TMP"/asan* "$UI_TMP"/ubsan* 2>/dev/null | head -40
-fi
-finish
+finish # it also fails on sanitizer reports from muttlike
