@@ -225,6 +225,55 @@ static void test_postfix_submission(void **state)
 	free(smtp_dir);
 }
 
+/* Two processes refreshing at the same moment (`muttlike -d sync` and
+ * `muttlike -d check`, each without an access token) against a provider
+ * that rotates the refresh token at every use: both log in, neither
+ * refresh is refused (a lost rotation would be: the provider knows only
+ * the newest token), the file holds the newest rotation, and no token of
+ * the provider (rt-/at- and 16 characters) is in any other file under
+ * data_dir, the debug log included. */
+static void test_two_processes_rotate(void **state)
+{
+	(void)state;
+	char *file = xasprintf("%s/oauth2/test.token", data);
+	char *old = tu_read(file);
+	assert_non_null(old);
+	long ok = provider_count("refresh_ok"), refused = provider_count("refresh_refused");
+	int st;
+	char *out = tu_run(&st,
+			   "M='%s'; R='%s'; D='%s'; ( \"$M\" -F \"$R\" -d sync >\"$D/p1.out\" 2>&1; echo $? >\"$D/p1.st\" ) & "
+			   "( \"$M\" -F \"$R\" -d check >\"$D/p2.out\" 2>&1; echo $? >\"$D/p2.st\" ) & wait; "
+			   "cat \"$D/p1.st\" \"$D/p2.st\" \"$D/p1.out\" \"$D/p2.out\"",
+			   tu_env("MUTTLIKE_BIN"), rcfile, tmp);
+	if (strncmp(out, "0\n0\n", 4) != 0)
+		fail_msg("two processes: %s", out);
+	free(out);
+	assert_int_equal(provider_count("refresh_ok"), ok + 2);
+	assert_int_equal(provider_count("refresh_refused"), refused);
+	char *rt = tu_read(file);
+	assert_non_null(rt);
+	assert_string_not_equal(rt, old);
+	/* the file's token is the one the provider has now */
+	char *cur = tu_run(&st, "python3 -c 'import json,sys; print(\" \".join(json.load(open(sys.argv[1]))[\"grants\"].values()))' "
+			   "'%s'", tu_env("OAUTH_STATE"));
+	assert_non_null(strstr(cur, rt));
+	free(cur);
+	char *log = xasprintf("%s/log", data);
+	struct stat sb;
+	assert_int_equal(stat(log, &sb), 0); /* -d wrote its debug log there */
+	assert_true(sb.st_size > 0);
+	free(log);
+	free(tu_run(&st, "grep -qE '(rt|at)-[A-Za-z0-9_-]{16}' '%s'", file));
+	assert_int_equal(st, 0); /* the pattern finds a token where there is one */
+	char *leaks = tu_run(&st, "grep -rlE '(rt|at)-[A-Za-z0-9_-]{16}' '%s' '%s' | grep -vxF '%s'", data, rcfile, file);
+	if (*leaks)
+		fail_msg("a token outside its store: %s", leaks);
+	free(leaks);
+	free(rt);
+	free(old);
+	free(file);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -259,6 +308,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sync_expire_revoke),
 		cmocka_unit_test(test_postfix_submission),
+		cmocka_unit_test(test_two_processes_rotate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
