@@ -86,6 +86,7 @@ ui_keys Right BTab Enter # no first sync
 check "browser: the address to open" ui_wait "A browser on another machine" 30
 check "browser: a line to paste into" eval 'ui_screen | grep -q "Address"'
 log_screen "the browser's way"
+[ -n "${OAUTH_TRANSCRIPT:-}" ] && ui_screen > "$OAUTH_TRANSCRIPT.browser"
 url=$(ui_screen | sed -n '/in a browser:/,/A browser on another/p' | sed '1d;$d' | tr -d ' \n')
 back=$("$WIZ_PY" "$WIZ_SRC/tests/integration/oauth_provider.py" --browse "$url" --no-follow)
 check "browser: the provider redirects to the loopback" eval '[[ $back == http://127.0.0.1:*code=* ]]' || echo "    url=$url back=$back"

@@ -53,6 +53,8 @@ struct wiz_fe {
 	bool (*busy)(struct wiz_fe *fe, const char *title, const struct wiz_job *job);
 	/* A progress line; may be called from the job's thread. */
 	void (*note)(struct wiz_fe *fe, const char *line);
+	/* Forget the notes so far (a new screen's worth follows), or NULL. */
+	void (*clear_notes)(struct wiz_fe *fe);
 	/* Leave the screen to the terminal (before running a child or exiting). */
 	void (*end)(struct wiz_fe *fe);
 	void (*free)(struct wiz_fe *fe);

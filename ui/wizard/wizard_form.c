@@ -45,6 +45,15 @@ static void note(struct wiz_fe *fe, const char *line)
 	pthread_mutex_unlock(&f->lock);
 }
 
+static void clear_notes(struct wiz_fe *fe)
+{
+	struct form *f = (struct form *)fe;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < NOTES; i++)
+		xfree(&f->notes[i]);
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* The core's log while the form is up: nothing may write to the terminal
  * behind curses (discover's "trying ..." went straight over the form).
  * Warnings and errors become notes; the rest is what the progress notes
@@ -414,6 +423,7 @@ struct wiz_fe *wizard_form_new(void)
 	f->fe.page = page;
 	f->fe.busy = busy;
 	f->fe.note = note;
+	f->fe.clear_notes = clear_notes;
 	f->fe.end = end;
 	f->fe.free = form_free;
 	log_get_sink(&f->old_sink, &f->old_sink_ud);

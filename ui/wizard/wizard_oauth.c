@@ -70,7 +70,6 @@ static void job_input(void *arg, const char *line)
 static void show_code(const struct oauth2_device_prompt *p, void *ud)
 {
 	struct auth_job *a = ud;
-	wiz_say(a->w, "%s", "");
 	wiz_say(a->w, "To allow muttlike to read and send your mail, open");
 	say_long(a->w, "    ", p->verification_uri);
 	wiz_say(a->w, "and enter the code");
@@ -88,7 +87,6 @@ static enum oauth2_status browser_flow(struct auth_job *a)
 	oauth2_authcode_t *ac = oauth2_authcode_start(a->o, &a->err);
 	if (!ac)
 		return OAUTH2_ERR_CONFIG;
-	wiz_say(a->w, "%s", "");
 	wiz_say(a->w, "To allow muttlike to read and send your mail, open this address in a browser:");
 	say_long(a->w, "", oauth2_authcode_url(ac));
 	wiz_say(a->w, "A browser on another machine cannot come back here: paste the address it");
@@ -171,6 +169,8 @@ enum wiz_auth wiz_authorize(struct wiz *w, const char *user, char **err)
 		job.input = job_input;
 	}
 	char *title = xasprintf("Authorizing %s at %s ...", w->email, w->oauth_provider ? w->oauth_provider : w->imap.host);
+	if (w->fe->clear_notes) /* the screen is the authorization's alone */
+		w->fe->clear_notes(w->fe);
 	bool ran = w->fe->busy(w->fe, title, &job);
 	free(title);
 	util_wipe_free(&a.pasted);
