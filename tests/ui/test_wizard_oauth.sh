@@ -10,7 +10,9 @@
 #   - plain mode: the device flow through `setup --oauth` on the terminal;
 #   - the reader's add-account, curses form: name, address, client id; the
 #     code shown in the form, approved, the account written, the first
-#     sync, the reader on the new account with the mail.
+#     sync, the reader on the new account with the mail; every access
+#     token expired, new mail still comes and a reply goes out through
+#     Postfix (SASL through the same Dovecot), nothing asked.
 # OAUTH_TRANSCRIPT=FILE keeps the plain run's output and a capture of the
 # form there (doc/oauth2-transcript.md was made that way).
 source "$(dirname "$0")/wizard_env.sh"
@@ -27,15 +29,25 @@ oport=$(head -1 "$PROV_DIR/port")
 OAUTH_BASE=http://127.0.0.1:$oport
 export RIG_OAUTH_URL=$OAUTH_BASE/introspect
 wiz_start
+# Postfix submission authenticating through the rig's Dovecot (its oauth2
+# passdb), named as outlook.com's outgoing server by the autoconfig
+SMTP_RIG_DOVECOT_SASL=$RIG_AUTH_SOCKET "$WIZ_SRC/tests/integration/smtp-rig" start "$WIZ_DIR/smtp" $$ >/dev/null 2>&1 ||
+	wiz_die "the SMTP rig did not start"
+# shellcheck disable=SC1091
+source "$WIZ_DIR/smtp/smtp.env"
+trap 'kill "$PROV" 2>/dev/null; "$WIZ_SRC/tests/integration/smtp-rig" stop "$SMTP_DIR" >/dev/null 2>&1; wiz_stop; ui_cleanup; rm -rf "$PROV_DIR"' EXIT
+WIZ_SMTPS_PORT=$SMTPS_PORT autoconfig_xml outlook.office365.com "$RIG_IMAPS_PORT" SSL OAuth2 \
+	> "$WIZ_DIR/www/autoconfig.outlook.com/mail/config-v1.1.xml"
 M=$MUTTLIKE_BIN
 T=$WIZ_DIR
 has() { grep -qF -- "$2" "$T/$1"; }
 show() { sed 's/^/    | /' "$T/$1"; }
 # The person at the browser types the code at the provider's page.
-approve() {
-	"$WIZ_PY" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], b"user_code=WDJB-MJHT").read().decode())' \
-		"$OAUTH_BASE/approve"
+post() { # PATH BODY: a form POST to the provider
+	"$WIZ_PY" -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], sys.argv[2].encode()).read().decode())' \
+		"$OAUTH_BASE$1" "$2"
 }
+approve() { post /approve user_code=WDJB-MJHT; }
 # The form, into the test's log.
 log_screen() { echo "  screen ($1):"; ui_screen | sed 's/^/    | /'; }
 
@@ -44,8 +56,10 @@ printf 'From: Bob <bob@example.org>\nTo: alice@outlook.com\nSubject: Lunch on Fr
 	> "$T/mail/INBOX/cur/1000000000.1.host:2,"
 "$WIZ_SRC/tests/rig/rig" populate "$T/rig" alice "$T/mail" >/dev/null || wiz_die "rig populate"
 
+printf '#!/bin/sh\nprintf "Friday works for me.\\n" >> "$1"\n' > "$T/editor.sh"
+chmod +x "$T/editor.sh"
 globals() {
-	printf 'set tls_ca_file = "%s"\n' "$RIG_CA"
+	printf 'set tls_ca_file = "%s"\nset editor = "%s"\n' "$RIG_CA" "$T/editor.sh"
 	printf 'set oauth_auth_url = "%s/authorize"\nset oauth_token_url = "%s/token"\nset oauth_device_url = "%s/device"\n' \
 		"$OAUTH_BASE" "$OAUTH_BASE" "$OAUTH_BASE"
 }
@@ -139,6 +153,23 @@ check "form: the refresh token in its 0600 file" eval '[ -n "$tok" ] && [ "$(sta
 rt=$(cat "$tok" 2>/dev/null)
 check "form: the token in no other file of data_dir or the rc" \
 	eval '[ -n "$rt" ] && ! grep -rlF -- "$rt" "$HOME" "$T/form.rc" | grep -vxF "$tok" | grep -q .'
+
+# -- a day of expired access tokens later: nothing is asked, mail comes, a reply goes --
+post /expire all=1 >/dev/null
+"$WIZ_SRC/tests/rig/rig" kick "$T/rig" alice >/dev/null
+printf 'From: Bob <bob@example.org>\nTo: alice@outlook.com\nSubject: Bring dessert\nDate: Sat, 5 Dec 2026 10:00:00 +0000\nMessage-ID: <oauth-2@example.org>\n\nCake?\n' \
+	> "$RIG_MAILDIR_alice/INBOX/new/1000000002.2.host"
+ui_keys '$'
+check "expired access tokens: the new mail still arrives" ui_wait "Bring dessert" 60
+ui_keys r
+check "reply: the compose screen" ui_wait "-- Compose: reply" 30
+ui_keys y
+check "reply: sent" ui_wait "1 message sent." 60
+replied() { grep -l "^Subject: Re: " "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
+for _ in $(seq 300); do [ -n "$(replied)" ] && break; sleep 0.1; done
+check "reply: delivered by Postfix (OAuth2 through Dovecot's SASL)" eval '[ -n "$(replied)" ] && grep -q "Friday works for me" "$(replied)"'
+check "nothing was asked after the expiry" eval '! ui_screen | grep -q -e "no longer valid" -e "Password for"'
+log_screen "after the reply"
 ui_keys q
 ui_wait "Quit muttlike" 30 >/dev/null && ui_type y
 st=$(ui_exited 30)
