@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "account_int.h"
+#include "conn.h"
 #include "log.h"
 #include "secret.h"
 #include "tls.h"
@@ -399,6 +400,28 @@ static void refused_login(struct worker *w)
 	account_set_news(m, xasprintf("%s: login refused: %s (fix the password, then sync-now)", acc, w->st.why));
 }
 
+/* Under m->mu, after a pass whose login was refused: true when it was the
+ * OAuth2 grant (revoked or expired); the question is asked once and the
+ * account waits for the answer (account_oauth.c). */
+static bool oauth_refused(struct worker *w)
+{
+	account_mgr_t *m = w->m;
+	const char *acc = conf_account_name(m->conf, (size_t)w->idx);
+	if (m->no_asking || !conn_oauth_reauth_needed(acc))
+		return false;
+	const char *err = sync_error(w->sync);
+	snprintf(w->st.why, sizeof(w->st.why), "%s", err && *err ? err : "the OAuth2 grant is revoked or expired");
+	w->st.auth_refused = true;
+	w->due_ms = LLONG_MAX; /* until the user answers */
+	bool flowing = m->re.running && m->re.account == w->idx;
+	if (!flowing && !account_q_pending(m, w->idx, ACCOUNT_ASK_OAUTH, NULL)) {
+		log_info("%s: the OAuth2 grant is gone; asking to authorize again", acc);
+		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_OAUTH);
+		q->q.text = xstrdup(err && *err ? err : w->st.why); /* whole: st.why is cut short */
+	}
+	return true;
+}
+
 /* Under m->mu, after a pass: what the user must decide. */
 void account_after_pass(struct worker *w)
 {
@@ -413,7 +436,7 @@ void account_after_pass(struct worker *w)
 			q->q.cert = tls_cert_info_dup(ci);
 		}
 	} else if (sync_auth_refused(w->sync)) {
-		if (account_oauth_refused(w)) {
+		if (oauth_refused(w)) {
 			/* asked (once); the account waits for the answer */
 		} else if (w->pass_declined) {
 			w->st.no_password = true;

@@ -136,9 +136,6 @@ struct question *account_q_take(account_mgr_t *m, unsigned long id, enum account
 void account_q_free(struct question *q);
 
 /* account_oauth.c */
-/* Under m->mu, after a pass whose login was refused: true when it was the
- * OAuth2 grant (the question is queued, the account waits). */
-bool account_oauth_refused(struct worker *w);
 /* The manager is going away: stop the flow and wait for its thread. */
 void account_reauth_stop(account_mgr_t *m);
 

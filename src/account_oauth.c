@@ -1,9 +1,9 @@
 /* account_oauth.c - authorizing an account's OAuth2 again without leaving
- * the reader (account.h): the question after a login that found the grant
- * revoked or expired, and the device grant on a thread of the manager with
- * the account's shared context, so the workers' next login gets the new
- * token.  The UI shows the address and the code from the state. */
-#include <limits.h>
+ * the reader (account.h): the answer to the question account_ask.c asks
+ * after a login that found the grant revoked or expired, and the device
+ * grant on a thread of the manager with the account's shared context, so
+ * the workers' next login gets the new token.  The UI shows the address
+ * and the code from the state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,25 +13,6 @@
 #include "log.h"
 #include "oauth2.h"
 #include "util.h"
-
-bool account_oauth_refused(struct worker *w)
-{
-	account_mgr_t *m = w->m;
-	const char *acc = conf_account_name(m->conf, (size_t)w->idx);
-	if (m->no_asking || !conn_oauth_reauth_needed(acc))
-		return false;
-	const char *err = sync_error(w->sync);
-	snprintf(w->st.why, sizeof(w->st.why), "%s", err && *err ? err : "the OAuth2 grant is revoked or expired");
-	w->st.auth_refused = true;
-	w->due_ms = LLONG_MAX; /* until the user answers */
-	bool flowing = m->re.running && m->re.account == w->idx;
-	if (!flowing && !account_q_pending(m, w->idx, ACCOUNT_ASK_OAUTH, NULL)) {
-		log_info("%s: the OAuth2 grant is gone; asking to authorize again", acc);
-		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_OAUTH);
-		q->q.text = xstrdup(err && *err ? err : w->st.why); /* whole: st.why is cut short */
-	}
-	return true;
-}
 
 static bool re_cancelled(void *ud)
 {
