@@ -86,7 +86,15 @@ check "with the address to open" eval 'ui_screen | grep -q "Open https://provide
 check "Esc would stop the wait" eval 'ui_screen | grep -q "Esc: stop waiting"'
 log_screen "the code in the reader"
 [ -n "${OAUTH_TRANSCRIPT:-}" ] && ui_screen > "$OAUTH_TRANSCRIPT.reader"
-check "the browser approves" eval 'post /approve user_code WDJB-MJHT | grep -q "\"approved\": 1"'
+# Esc stops waiting; the account stays offline until $ asks again
+ui_keys Escape
+check "Esc: not authorized" ui_wait "not authorized: " 30
+check "Esc: says how to ask again" eval 'ui_screen | grep -q "asks again"'
+ui_keys '$'
+check "\$ asks again" ui_wait "OAuth2 sign-in is no longer valid" 60
+ui_type y
+check "a new code" ui_wait "WDJB-MJHT" 30
+check "the browser approves" eval 'post /approve user_code WDJB-MJHT | grep -q "\"approved\": [1-9]"'
 check "authorized again, without leaving the reader" ui_wait "authorized again" 30
 check "a new refresh token is stored" eval '[ "$(cat "$DATA/oauth2/work.token")" != "$rt" ]'
 
