@@ -241,7 +241,8 @@ static void test_two_processes_rotate(void **state)
 	long ok = provider_count("refresh_ok"), refused = provider_count("refresh_refused");
 	int st;
 	char *out = tu_run(&st,
-			   "M='%s'; R='%s'; D='%s'; ( \"$M\" -F \"$R\" -d sync >\"$D/p1.out\" 2>&1; echo $? >\"$D/p1.st\" ) & "
+			   "M='%s'; R='%s'; D='%s'; "
+			   "( \"$M\" -F \"$R\" -d sync >\"$D/p1.out\" 2>&1; echo $? >\"$D/p1.st\" ) & "
 			   "( \"$M\" -F \"$R\" -d check >\"$D/p2.out\" 2>&1; echo $? >\"$D/p2.st\" ) & wait; "
 			   "cat \"$D/p1.st\" \"$D/p2.st\" \"$D/p1.out\" \"$D/p2.out\"",
 			   tu_env("MUTTLIKE_BIN"), rcfile, tmp);
@@ -254,8 +255,10 @@ static void test_two_processes_rotate(void **state)
 	assert_non_null(rt);
 	assert_string_not_equal(rt, old);
 	/* the file's token is the one the provider has now */
-	char *cur = tu_run(&st, "python3 -c 'import json,sys; print(\" \".join(json.load(open(sys.argv[1]))[\"grants\"].values()))' "
-			   "'%s'", tu_env("OAUTH_STATE"));
+	char *cur = tu_run(&st,
+			   "python3 -c 'import json,sys; "
+			   "print(\" \".join(json.load(open(sys.argv[1]))[\"grants\"].values()))' '%s'",
+			   tu_env("OAUTH_STATE"));
 	assert_non_null(strstr(cur, rt));
 	free(cur);
 	char *log = xasprintf("%s/log", data);
@@ -265,7 +268,8 @@ static void test_two_processes_rotate(void **state)
 	free(log);
 	free(tu_run(&st, "grep -qE '(rt|at)-[A-Za-z0-9_-]{16}' '%s'", file));
 	assert_int_equal(st, 0); /* the pattern finds a token where there is one */
-	char *leaks = tu_run(&st, "grep -rlE '(rt|at)-[A-Za-z0-9_-]{16}' '%s' '%s' | grep -vxF '%s'", data, rcfile, file);
+	char *leaks =
+	    tu_run(&st, "grep -rlE '(rt|at)-[A-Za-z0-9_-]{16}' '%s' '%s' | grep -vxF '%s'", data, rcfile, file);
 	if (*leaks)
 		fail_msg("a token outside its store: %s", leaks);
 	free(leaks);

@@ -314,7 +314,8 @@ static int oauth_choice(struct wiz *w)
 	w->use_oauth = false;
 	if (!p && !(w->fe && w->oauth))
 		return -1;
-	const char *id = conf_str(w->c, -1, OPT_ID_oauth_client_id), *secret = conf_str(w->c, -1, OPT_ID_oauth_client_secret);
+	const char *id = conf_str(w->c, -1, OPT_ID_oauth_client_id);
+	const char *secret = conf_str(w->c, -1, OPT_ID_oauth_client_secret);
 	if (!*w->client_id && id)
 		snprintf(w->client_id, sizeof(w->client_id), "%s", id);
 	if (!*w->client_secret && secret)
