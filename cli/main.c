@@ -214,10 +214,11 @@ static void add_account(const struct args *a, conf_t **c, char **account)
 {
 	char *rc_path = wizard_rc_path(a->config);
 	char *added = NULL;
-	/* an extra trust anchor the user already set (a company CA) is
-	 * offered to the new account's probes too */
+	/* an extra trust anchor the user already set (a company CA, for the
+	 * current account or globally) is offered to the new account's
+	 * probes too */
 	long cur = *account ? conf_account_find(*c, *account) : 0;
-	char *ca = cur >= 0 && (size_t)cur < conf_account_count(*c) ? conf_path(*c, cur, OPT_ID_tls_ca_file) : NULL;
+	char *ca = conf_path(*c, cur >= 0 && (size_t)cur < conf_account_count(*c) ? cur : -1, OPT_ID_tls_ca_file);
 	struct wizard_args wa = { .ca_file = ca && *ca ? ca : NULL };
 	int w = wizard_run(*c, rc_path, &wa, &added);
 	free(ca);

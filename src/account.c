@@ -418,6 +418,7 @@ void account_mgr_free(account_mgr_t **pm)
 	 * worker outlives this call. */
 	__atomic_store_n(&m->notify_fd, -1, __ATOMIC_RELEASE);
 	account_mgr_stop(m);
+	account_reauth_stop(m);
 	if (!join_workers(m)) {
 		/* A worker is stuck where cancelling cannot reach (a DNS lookup):
 		 * the user is not kept waiting; the process ends with it, and the

@@ -106,6 +106,7 @@ enum account_ask {
 	ACCOUNT_ASK_CERT,          /* cert: the refused certificate */
 	ACCOUNT_ASK_SMTP_CERT,     /* the same, refused by the sender (who waits) */
 	ACCOUNT_ASK_GUARD,         /* folder, deleted, total, local: the deletion guard stopped a folder */
+	ACCOUNT_ASK_OAUTH,         /* text: the OAuth2 grant is revoked or expired: authorize again? */
 };
 struct tls_cert_info;
 struct account_question {
@@ -154,6 +155,35 @@ void account_mgr_smtp_refused(account_mgr_t *m, long account);
 /* The user sends explicitly: ask again even if the password was declined
  * or the certificate rejected. */
 void account_mgr_smtp_ask_again(account_mgr_t *m, long account);
+/* ---- OAuth2: authorizing an account again without leaving the reader ----
+ *
+ * A pass whose login found the account's OAuth2 grant revoked or expired
+ * (conn_oauth_reauth_needed) asks ACCOUNT_ASK_OAUTH, once; the account
+ * waits (no retries) until it is answered.  Yes starts the device grant
+ * (RFC 8628) on a thread of the manager with the account's shared context;
+ * the UI shows what account_mgr_reauth_state() says (the address and the
+ * code once the provider gave them) and may cancel.  On success the new
+ * refresh token is stored and the account syncs at once.  One at a time. */
+struct account_reauth {
+	bool running;              /* started and not yet ended by account_mgr_reauth_end */
+	bool done, ok;
+	long account;
+	char *uri, *uri_complete;  /* untrusted (the provider's): sanitize; NULL until known */
+	char *code;
+	long expires_in;           /* seconds */
+	char *err;                 /* one line when !ok */
+};
+/* Answer ACCOUNT_ASK_OAUTH: no leaves the account offline (sync-now asks
+ * again); yes starts the flow (false with *err when it cannot start). */
+bool account_mgr_answer_oauth(account_mgr_t *m, unsigned long id, bool yes, char **err);
+/* A copy of the flow's state (account_reauth_clear it). */
+void account_mgr_reauth_state(account_mgr_t *m, struct account_reauth *out);
+void account_reauth_clear(struct account_reauth *r);
+/* Stop waiting for the user's answer at the provider. */
+void account_mgr_reauth_cancel(account_mgr_t *m);
+/* After done (or cancel): wait for the thread and forget the flow. */
+void account_mgr_reauth_end(account_mgr_t *m);
+
 /* Wake every thread waiting for an answer (they get NULL) and ask
  * nothing more: before stopping a thread that may be asking. */
 void account_mgr_stop_asking(account_mgr_t *m);

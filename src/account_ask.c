@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "account_int.h"
+#include "conn.h"
 #include "log.h"
 #include "secret.h"
 #include "tls.h"
@@ -15,7 +16,7 @@
 /* ---- questions ---- */
 
 /* Under m->mu: queue a question (the caller notifies after unlocking). */
-static struct question *q_post(account_mgr_t *m, long account, enum account_ask kind)
+struct question *account_q_post(account_mgr_t *m, long account, enum account_ask kind)
 {
 	struct question *q = xcalloc(1, sizeof(*q));
 	q->q.id = ++m->next_qid;
@@ -41,7 +42,7 @@ static void q_unlink(account_mgr_t *m, struct question *q)
 	q->next = NULL;
 }
 
-static void q_free(struct question *q)
+void account_q_free(struct question *q)
 {
 	if (!q)
 		return;
@@ -58,7 +59,16 @@ static struct question *q_find(account_mgr_t *m, unsigned long id)
 	return q;
 }
 
-static bool q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder)
+struct question *account_q_take(account_mgr_t *m, unsigned long id, enum account_ask kind)
+{
+	struct question *q = q_find(m, id);
+	if (!q || q->q.kind != kind)
+		return NULL;
+	q_unlink(m, q);
+	return q;
+}
+
+bool account_q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder)
 {
 	for (struct question *q = m->questions; q; q = q->next)
 		if (q->q.account == account && q->q.kind == kind && (!folder || strcmp(q->q.folder, folder) == 0))
@@ -87,13 +97,13 @@ static char *ask_and_wait(account_mgr_t *m, long account, enum account_ask kind,
 		free(text);
 		return NULL;
 	}
-	struct question *q = q_post(m, account, kind);
+	struct question *q = account_q_post(m, account, kind);
 	q->q.text = text;
 	q->q.note = note ? xstrdup(note) : NULL;
 	wait_answer(m, q);
 	char *secret = q->secret;
 	q->secret = NULL;
-	q_free(q);
+	account_q_free(q);
 	return secret;
 }
 
@@ -173,11 +183,11 @@ bool account_mgr_smtp_cert(account_mgr_t *m, long account, const struct tls_cert
 	pthread_mutex_lock(&m->mu);
 	bool trusted = same_sha(w->smtp_once, ci->sha256) || same_sha(w->imap_once, ci->sha256);
 	if (!trusted && !same_sha(w->smtp_rejected, ci->sha256) && !m->stop && !m->no_asking) {
-		struct question *q = q_post(m, account, ACCOUNT_ASK_SMTP_CERT);
+		struct question *q = account_q_post(m, account, ACCOUNT_ASK_SMTP_CERT);
 		q->q.cert = tls_cert_info_dup(ci);
 		wait_answer(m, q);
 		trusted = q->answered && q->trusted;
-		q_free(q);
+		account_q_free(q);
 	}
 	pthread_mutex_unlock(&m->mu);
 	return trusted;
@@ -336,7 +346,7 @@ bool account_mgr_answer_cert(account_mgr_t *m, unsigned long id, enum account_ce
 			account_due_now(m, w);
 	}
 	pthread_mutex_unlock(&m->mu);
-	q_free(q);
+	account_q_free(q);
 	return ok;
 }
 
@@ -362,7 +372,7 @@ void account_mgr_answer_guard(account_mgr_t *m, unsigned long id, bool apply)
 		q = NULL;
 	}
 	pthread_mutex_unlock(&m->mu);
-	q_free(q);
+	account_q_free(q);
 }
 
 /* The server's words in "acc: host:port: login as U failed (MECH): words",
@@ -390,6 +400,28 @@ static void refused_login(struct worker *w)
 	account_set_news(m, xasprintf("%s: login refused: %s (fix the password, then sync-now)", acc, w->st.why));
 }
 
+/* Under m->mu, after a pass whose login was refused: true when it was the
+ * OAuth2 grant (revoked or expired); the question is asked once and the
+ * account waits for the answer (account_oauth.c). */
+static bool oauth_refused(struct worker *w)
+{
+	account_mgr_t *m = w->m;
+	const char *acc = conf_account_name(m->conf, (size_t)w->idx);
+	if (m->no_asking || !conn_oauth_reauth_needed(acc))
+		return false;
+	const char *err = sync_error(w->sync);
+	snprintf(w->st.why, sizeof(w->st.why), "%s", err && *err ? err : "the OAuth2 grant is revoked or expired");
+	w->st.auth_refused = true;
+	w->due_ms = LLONG_MAX; /* until the user answers */
+	bool flowing = m->re.running && m->re.account == w->idx;
+	if (!flowing && !account_q_pending(m, w->idx, ACCOUNT_ASK_OAUTH, NULL)) {
+		log_info("%s: the OAuth2 grant is gone; asking to authorize again", acc);
+		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_OAUTH);
+		q->q.text = xstrdup(err && *err ? err : w->st.why); /* whole: st.why is cut short */
+	}
+	return true;
+}
+
 /* Under m->mu, after a pass: what the user must decide. */
 void account_after_pass(struct worker *w)
 {
@@ -399,12 +431,14 @@ void account_after_pass(struct worker *w)
 	if (ci) {
 		/* no retries with this certificate until the user decided */
 		w->due_ms = LLONG_MAX;
-		if (!w->cert_rejected && !m->no_asking && !q_pending(m, w->idx, ACCOUNT_ASK_CERT, NULL)) {
-			struct question *q = q_post(m, w->idx, ACCOUNT_ASK_CERT);
+		if (!w->cert_rejected && !m->no_asking && !account_q_pending(m, w->idx, ACCOUNT_ASK_CERT, NULL)) {
+			struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_CERT);
 			q->q.cert = tls_cert_info_dup(ci);
 		}
 	} else if (sync_auth_refused(w->sync)) {
-		if (w->pass_declined) {
+		if (oauth_refused(w)) {
+			/* asked (once); the account waits for the answer */
+		} else if (w->pass_declined) {
 			w->st.no_password = true;
 			w->due_ms = LLONG_MAX;
 		} else if (!w->gave_pass) {
@@ -428,11 +462,11 @@ void account_after_pass(struct worker *w)
 		for (size_t k = 0; k < w->nkept && !kept; k++)
 			kept = strcmp(w->kept[k].folder, g[i].folder) == 0 && w->kept[k].deleted == g[i].deleted &&
 			       w->kept[k].total == g[i].total && w->kept[k].local == g[i].local;
-		if (kept || q_pending(m, w->idx, ACCOUNT_ASK_GUARD, g[i].folder))
+		if (kept || account_q_pending(m, w->idx, ACCOUNT_ASK_GUARD, g[i].folder))
 			continue;
 		log_info("%s: asking about the deletions in %s", conf_account_name(m->conf, (size_t)w->idx),
 			 g[i].folder);
-		struct question *q = q_post(m, w->idx, ACCOUNT_ASK_GUARD);
+		struct question *q = account_q_post(m, w->idx, ACCOUNT_ASK_GUARD);
 		q->q.folder = xstrdup(g[i].folder);
 		q->q.deleted = g[i].deleted;
 		q->q.total = g[i].total;
@@ -445,6 +479,6 @@ void account_questions_free(account_mgr_t *m)
 	while (m->questions) {
 		struct question *q = m->questions;
 		q_unlink(m, q);
-		q_free(q);
+		account_q_free(q);
 	}
 }

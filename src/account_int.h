@@ -78,6 +78,11 @@ struct account_mgr {
 	unsigned long next_qid;
 	bool no_asking;
 	bool headless;              /* `muttlike sync`: run says what to do */
+	/* OAuth2 authorization again (account_oauth.c), under mu */
+	struct account_reauth re;
+	pthread_t re_th;
+	bool re_cancel;
+	struct oauth2 *re_ctx;      /* the account's shared context (conn_oauth_ctx) */
 	struct account_run run;
 };
 
@@ -124,5 +129,14 @@ char *account_ask_imap_secret(void *ud, const char *prompt);
 void account_after_pass(struct worker *w);
 /* Free every waiting question (the manager is going away). */
 void account_questions_free(account_mgr_t *m);
+/* Under m->mu: the question queue, for account_oauth.c. */
+struct question *account_q_post(account_mgr_t *m, long account, enum account_ask kind);
+bool account_q_pending(account_mgr_t *m, long account, enum account_ask kind, const char *folder);
+struct question *account_q_take(account_mgr_t *m, unsigned long id, enum account_ask kind);
+void account_q_free(struct question *q);
+
+/* account_oauth.c */
+/* The manager is going away: stop the flow and wait for its thread. */
+void account_reauth_stop(account_mgr_t *m);
 
 #endif

@@ -76,7 +76,7 @@ static void oauth_fields(struct conn_oauth *o, char **f[OAUTH_NFIELDS])
 	memcpy(f, all, sizeof(all));
 }
 
-static void oauth_options(const conf_t *c, long a, struct conn_oauth *o)
+void conn_oauth_options(const conf_t *c, long a, struct conn_oauth *o)
 {
 	static const enum opt_id ids[] = { OPT_ID_oauth_provider,  OPT_ID_oauth_client_id, OPT_ID_oauth_client_secret,
 					  OPT_ID_oauth_auth_url,  OPT_ID_oauth_token_url, OPT_ID_oauth_device_url,
@@ -100,9 +100,35 @@ static struct {
 	struct shared_ctx {
 		char *label;
 		oauth2_t *ctx;
+		bool reauth; /* the last token asked for: the grant is gone */
 	} *v;
 	size_t n;
 } shared = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+oauth2_t *conn_oauth_new(const struct conn_params *p, char **err)
+{
+	*err = NULL;
+	const char *label = p->label ? p->label : "";
+	const struct conn_oauth *o = &p->oauth;
+	struct oauth2_config cfg = {
+		.account = label,
+		.provider = o->provider,
+		.client_id = o->client_id,
+		.client_secret = o->client_secret,
+		.auth_url = o->auth_url,
+		.token_url = o->token_url,
+		.device_url = o->device_url,
+		.scope = o->scope,
+		.tenant = o->tenant,
+		.login_hint = p->user,
+		.ca_file = p->ca_file,
+		.store_cmd = o->store_cmd,
+		.lookup_cmd = o->lookup_cmd,
+		.data_dir = o->data_dir,
+		.timeout_ms = conn_timeout_ms(p),
+	};
+	return oauth2_new(&cfg, err);
+}
 
 oauth2_t *conn_oauth_ctx(const struct conn_params *p, char **err)
 {
@@ -114,32 +140,25 @@ oauth2_t *conn_oauth_ctx(const struct conn_params *p, char **err)
 		if (strcmp(shared.v[i].label, label) == 0)
 			ctx = shared.v[i].ctx;
 	if (!ctx) {
-		const struct conn_oauth *o = &p->oauth;
-		struct oauth2_config cfg = {
-			.account = label,
-			.provider = o->provider,
-			.client_id = o->client_id,
-			.client_secret = o->client_secret,
-			.auth_url = o->auth_url,
-			.token_url = o->token_url,
-			.device_url = o->device_url,
-			.scope = o->scope,
-			.tenant = o->tenant,
-			.login_hint = p->user,
-			.ca_file = p->ca_file,
-			.store_cmd = o->store_cmd,
-			.lookup_cmd = o->lookup_cmd,
-			.data_dir = o->data_dir,
-			.timeout_ms = conn_timeout_ms(p),
-		};
-		ctx = oauth2_new(&cfg, err);
+		ctx = conn_oauth_new(p, err);
 		if (ctx) {
 			shared.v = xrealloc(shared.v, (shared.n + 1) * sizeof(*shared.v));
-			shared.v[shared.n++] = (struct shared_ctx){ xstrdup(label), ctx };
+			shared.v[shared.n++] = (struct shared_ctx){ .label = xstrdup(label), .ctx = ctx };
 		}
 	}
 	pthread_mutex_unlock(&shared.mu);
 	return ctx;
+}
+
+bool conn_oauth_reauth_needed(const char *label)
+{
+	bool r = false;
+	pthread_mutex_lock(&shared.mu);
+	for (size_t i = 0; i < shared.n; i++)
+		if (strcmp(shared.v[i].label, label ? label : "") == 0)
+			r = shared.v[i].reauth;
+	pthread_mutex_unlock(&shared.mu);
+	return r;
 }
 
 void conn_oauth_forget_all(void)
@@ -164,6 +183,11 @@ enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refres
 	if (!ctx)
 		return CONN_SECRET_FAILED;
 	enum oauth2_status st = oauth2_token_get(ctx, force_refresh, out, err);
+	pthread_mutex_lock(&shared.mu);
+	for (size_t i = 0; i < shared.n; i++)
+		if (shared.v[i].ctx == ctx)
+			shared.v[i].reauth = st == OAUTH2_ERR_REAUTH;
+	pthread_mutex_unlock(&shared.mu);
 	if (st == OAUTH2_OK)
 		return CONN_SECRET_OK;
 	if (reauth)
@@ -278,7 +302,7 @@ bool conn_from_conf(const conf_t *c, long account, enum conn_proto proto, struct
 		smtp_from_imap(c, account, p);
 	}
 	if (proto == CONN_IMAP || !p->pass_cmd || p->oauth_cmd) /* smtp_pass_cmd wins over OAuth2 */
-		oauth_options(c, account, &p->oauth);
+		conn_oauth_options(c, account, &p->oauth);
 	if (account >= 0)
 		p->label = xstrdup(conf_account_name(c, (size_t)account));
 	return true;

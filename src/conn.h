@@ -68,6 +68,10 @@ enum conn_secret { CONN_SECRET_OK, CONN_SECRET_NONE, CONN_SECRET_FAILED };
 enum conn_secret conn_get_secret(const struct conn_params *p, bool oauth, bool force_refresh, conn_ask_secret_fn ask,
 				 void *ud, const char *prompt, char **out, char **err);
 
+/* The oauth_* options of account a (-1: the global ones) into *o, which
+ * must be empty; data_dir is set when any of provider, token URL or
+ * client id is. */
+void conn_oauth_options(const conf_t *c, long a, struct conn_oauth *o);
 /* Does p log in with the built-in OAuth2 (an oauth_provider, oauth_token_url
  * or oauth_client_id set, and no imap_oauth_cmd, which wins)? */
 bool conn_oauth_on(const struct conn_params *p);
@@ -77,11 +81,19 @@ bool conn_oauth_on(const struct conn_params *p);
  * frees) when the settings are refused. */
 struct oauth2;
 struct oauth2 *conn_oauth_ctx(const struct conn_params *p, char **err);
+/* A context of its own for p (not shared, the caller frees it with
+ * oauth2_free): the wizard's first authorization, before the account is
+ * in the rc.  NULL with *err. */
+struct oauth2 *conn_oauth_new(const struct conn_params *p, char **err);
 /* An access token from conn_oauth_ctx (force_refresh: the server refused
  * the last one).  CONN_SECRET_FAILED with *err; *reauth (may be NULL) set
  * when the refresh token is gone and only `muttlike setup --reauth` helps. */
 enum conn_secret conn_oauth_token(const struct conn_params *p, bool force_refresh, char **out, char **err,
 				  bool *reauth);
+/* Did the last token asked for in this process for the account named
+ * label find its grant revoked or expired (OAUTH2_ERR_REAUTH)?  Cleared by
+ * the next token handed out. */
+bool conn_oauth_reauth_needed(const char *label);
 /* Free every shared context (at exit, and in tests). */
 void conn_oauth_forget_all(void);
 

@@ -663,3 +663,24 @@ int prompt_choice(struct ui *u, const char *const *lines, size_t n, const char *
 	curs_set(0);
 	return ret;
 }
+
+bool prompt_wait(struct ui *u, const char *question, bool (*poll)(void *ud, const char *const **lines, size_t *n),
+		void *ud)
+{
+	struct choice_prompt cp = { .question = question };
+	void (*old)(struct ui *, void *) = u->overlay;
+	void *old_ctx = u->overlay_ctx;
+	u->overlay = draw_choice;
+	u->overlay_ctx = &cp;
+	bool done = false;
+	while (!(done = poll(ud, &cp.lines, &cp.n))) {
+		ui_draw(u);
+		int k = ui_getkey(u, 200);
+		if (k == 27 || k == 7)
+			break;
+	}
+	u->overlay = old;
+	u->overlay_ctx = old_ctx;
+	curs_set(0);
+	return done;
+}

@@ -17,5 +17,10 @@ char *prompt_secret(struct ui *u, const char *prompt);
  * dflt for Escape, ^G and Enter. */
 int prompt_choice(struct ui *u, const char *const *lines, size_t n, const char *question, const char *keys,
 		  int dflt);
+/* The same box while something happens elsewhere: poll(ud, &lines, &n)
+ * runs every 200 ms and may change what is shown; true from it ends the
+ * wait (returns true), Escape or ^G stops waiting (returns false). */
+bool prompt_wait(struct ui *u, const char *question, bool (*poll)(void *ud, const char *const **lines, size_t *n),
+		void *ud);
 
 #endif

@@ -478,6 +478,91 @@ static void ask_guard(struct ui *u, struct sync_glue *g, const struct account_qu
 	free(f);
 }
 
+/* What the OAuth2 box shows while the device grant waits for the user. */
+struct oauth_wait {
+	account_mgr_t *mgr;
+	struct account_reauth st;
+	char *lines[6];
+	size_t n;
+};
+
+static bool oauth_poll(void *ud, const char *const **lines, size_t *n)
+{
+	struct oauth_wait *ow = ud;
+	account_reauth_clear(&ow->st);
+	account_mgr_reauth_state(ow->mgr, &ow->st);
+	if (ow->st.code && ow->n < 4) {
+		char *uri = clean(ow->st.uri), *code = clean(ow->st.code);
+		free(ow->lines[1]);
+		ow->lines[1] = xasprintf("Open %s", uri);
+		ow->lines[2] = xasprintf("and enter the code  %s", code);
+		ow->lines[3] = xasprintf("(the code is good for %ld minutes; muttlike waits for the answer)",
+					 (ow->st.expires_in + 59) / 60);
+		ow->n = 4;
+		free(uri);
+		free(code);
+	}
+	*lines = (const char *const *)ow->lines;
+	*n = ow->n;
+	return ow->st.done;
+}
+
+static void ask_oauth(struct ui *u, struct sync_glue *g, const struct account_question *q)
+{
+	const char *acct = conf_account_name(u->conf, (size_t)q->account);
+	char *why = clean(q->text ? q->text : "");
+	char *l0 = xasprintf("Account %s: the OAuth2 sign-in is no longer valid", acct);
+	/* the reason, cut at spaces into the box's width (three lines at most) */
+	const char *lines[4] = { l0 };
+	char *parts[3] = { NULL };
+	size_t n = 1, width = COLS > 20 ? (size_t)COLS - 8 : 12;
+	for (const char *p = why; *p && n < 4; n++) {
+		size_t len = strlen(p), cut = len;
+		if (len > width && n < 3) {
+			cut = width;
+			while (cut > width / 2 && p[cut] != ' ')
+				cut--;
+		}
+		parts[n - 1] = xstrndup(p, cut);
+		lines[n] = parts[n - 1];
+		p += cut;
+		p += *p == ' ';
+	}
+	bool yes = prompt_choice(u, lines, n, "Authorize it again now (a code to type in a browser)? (y/N) ", "yn",
+				 'n') == 'y';
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		free(parts[i]);
+	free(why);
+	char *err = NULL;
+	if (!account_mgr_answer_oauth(g->mgr, q->id, yes, &err) || !yes) {
+		char *e = err ? clean(err) : NULL;
+		if (e)
+			status_error(u, "%s: %s", acct, e);
+		else
+			status_error(u, "%s: offline until authorized again ($ asks again)", acct);
+		free(e);
+		free(err);
+		free(l0);
+		return;
+	}
+	struct oauth_wait ow = { .mgr = g->mgr, .n = 2 };
+	ow.lines[0] = l0;
+	ow.lines[1] = xstrdup("Asking the provider for a code ...");
+	if (!prompt_wait(u, "Esc: stop waiting", oauth_poll, &ow))
+		account_mgr_reauth_cancel(g->mgr);
+	account_mgr_reauth_end(g->mgr);
+	if (ow.st.done && ow.st.ok) {
+		status_message(u, "%s: authorized again; syncing...", acct);
+	} else {
+		char *e = clean(ow.st.err ? ow.st.err : "stopped");
+		status_error(u, "%s: not authorized: %s ($ asks again)", acct, e);
+		free(e);
+	}
+	account_reauth_clear(&ow.st);
+	for (size_t i = 0; i < ARRAY_SIZE(ow.lines); i++)
+		free(ow.lines[i]);
+}
+
 static void glue_ask(struct ui *u, void *data)
 {
 	struct sync_glue *g = data;
@@ -492,6 +577,7 @@ static void glue_ask(struct ui *u, void *data)
 		case ACCOUNT_ASK_CERT:
 		case ACCOUNT_ASK_SMTP_CERT: ask_cert(u, g, &q); break;
 		case ACCOUNT_ASK_GUARD: ask_guard(u, g, &q); break;
+		case ACCOUNT_ASK_OAUTH: ask_oauth(u, g, &q); break;
 		}
 		account_question_clear(&q);
 	}

@@ -17,7 +17,9 @@ Endpoints (the client id picks the behaviour):
   POST /device     RFC 8628 device authorization.  dev-ok: pending, slow_down,
                    pending, then tokens; dev-expired: pending, then
                    expired_token; dev-denied: access_denied; dev-google: tokens
-                   at the first poll, "verification_url" spelled as Google does
+                   at the first poll, "verification_url" spelled as Google does;
+                   dev-wait: pending until POST /approve (user_code=...), the
+                   person at the browser
   GET /authorize   checks response_type, S256 and a loopback redirect_uri,
                    redirects there with a code and the state (auth-badstate:
                    a state that is not the client's; auth-deny: access_denied)
@@ -30,6 +32,7 @@ Endpoints (the client id picks the behaviour):
                    token's grant revoked (RFC 7009), its access tokens too;
                    POST /expire: every access token issued so far expires now
                    (the client still holds it: the server refuses it)
+  POST /approve    the device code with that user_code is approved (dev-wait)
   POST /redirect   answers 302 to another host;  POST /huge: 100 KB of JSON;
   POST /garbage    HTML instead of JSON
 
@@ -143,6 +146,8 @@ def device_poll(form):
             d["interval"] += 5
             S["slow_downs"] += 1
         return err(e)
+    if client == "dev-wait" and not d.get("approved"):
+        return err("authorization_pending")
     del DEVICES[form["device_code"]]
     gid, _ = new_grant(client)
     return 200, tokens(client, gid, False)
@@ -188,6 +193,16 @@ def revoke(form):
     if gid in S["grants"]:
         del S["grants"][gid]
     return 200, {}
+
+
+def approve(form):
+    n = 0
+    for d in DEVICES.values():
+        if form.get("user_code") == "WDJB-MJHT":
+            d["approved"] = True
+            n += 1
+    S["approved"] = S.get("approved", 0) + n
+    return 200, {"approved": n}
 
 
 def expire(form):
@@ -259,8 +274,9 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if path == "/device":
                 code, body = device_start(form)
-            elif path in ("/introspect", "/revoke", "/expire"):
-                code, body = {"/introspect": introspect, "/revoke": revoke, "/expire": expire}[path](form)
+            elif path in ("/introspect", "/revoke", "/expire", "/approve"):
+                code, body = {"/introspect": introspect, "/revoke": revoke, "/expire": expire,
+                              "/approve": approve}[path](form)
             elif path != "/token":
                 code, body = 404, {"error": "not_found"}
             else:

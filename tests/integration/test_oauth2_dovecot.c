@@ -64,6 +64,15 @@ static void login_once(const conf_t *c)
 	imap_free(&m);
 }
 
+/* SMTP with the account's OAuth2 settings, implicit TLS on 127.0.0.1:port. */
+static void smtp_params_at(const conf_t *c, const char *port, struct smtp_params *p)
+{
+	char *err = NULL;
+	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p->conn, &err));
+	p->conn.port = atoi(port);
+	p->conn.implicit_tls = true;
+}
+
 /* SMTP of the same account, on tests/integration/smtp_scripted.py's
  * oauth-retry (implicit TLS with the rig's certificate): the token the
  * IMAP login left in the shared context is refused once, refreshed,
@@ -81,10 +90,7 @@ static void smtp_once(const conf_t *c)
 		usleep(25000);
 	assert_non_null(txt);
 	struct smtp_params p = { 0 };
-	char *err = NULL;
-	assert_true(conn_from_conf(c, 0, CONN_IMAP, &p.conn, &err)); /* the account's OAuth2, SMTP's port */
-	p.conn.port = atoi(txt);
-	p.conn.implicit_tls = true;
+	smtp_params_at(c, txt, &p);
 	free(txt);
 	smtp_t *s = smtp_new(&p);
 	if (smtp_connect(s) != SMTP_OK || smtp_login(s) != SMTP_OK)
@@ -166,6 +172,112 @@ static void test_sync_expire_revoke(void **state)
 	free(out);
 }
 
+/* Postfix submission (tests/integration/smtp-rig) authenticating through
+ * the rig's Dovecot auth socket, so its oauth2 passdb judges the SMTP
+ * token too: a send with an access token expired at the provider is
+ * refused once, refreshed, accepted and delivered. */
+static void test_postfix_submission(void **state)
+{
+	(void)state;
+	const char *src = getenv("MUTTLIKE_SRCDIR");
+	char *smtp_dir = xasprintf("%s/smtp", tmp);
+	chmod(tmp, 0755); /* Postfix runs as its own user and must reach smtp_dir */
+	int st;
+	char *out = tu_run(&st, "SMTP_RIG_DOVECOT_SASL='%s' %s/tests/integration/smtp-rig start %s %d 2>&1",
+			   tu_env("RIG_AUTH_SOCKET"), src && *src ? src : ".", smtp_dir, (int)getpid());
+	if (st != 0)
+		fail_msg("smtp-rig: %s", out);
+	free(out);
+	char *port = tu_run(&st, ". %s/smtp.env && printf %%s \"$SMTPS_PORT\"", smtp_dir);
+
+	conf_t *c = conf_new();
+	char *text = tu_read(rcfile);
+	conf_load_string(c, rcfile, text);
+	free(text);
+	struct smtp_params p = { 0 };
+	smtp_params_at(c, port, &p);
+	free(port);
+	login_once(c); /* a valid access token in the shared context */
+	long before = provider_count("refresh_ok");
+	provider_post("/expire", "all", "1");
+	static const char msg[] = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: oauth via postfix\r\n"
+				  "Message-ID: <postfix-oauth@example.org>\r\n\r\nhello\r\n";
+	char *rcpts[] = { "bob@example.org", NULL };
+	smtp_t *s = smtp_new(&p);
+	enum smtp_status r = smtp_deliver(s, "alice@example.org", rcpts, msg, strlen(msg));
+	if (r != SMTP_OK)
+		fail_msg("send through Postfix: %s", smtp_error(s));
+	smtp_free(&s);
+	smtp_params_clear(&p);
+	assert_int_equal(provider_count("refresh_ok"), before + 1); /* refused once, refreshed */
+	char *found = NULL;
+	for (int i = 0; i < 400 && !(found && *found); i++) { /* Postfix delivers asynchronously */
+		free(found);
+		found = tu_run(&st, "grep -rl 'Subject: oauth via postfix' %s/vmail/all 2>/dev/null", smtp_dir);
+		if (!*found)
+			usleep(50000);
+	}
+	assert_true(found && *found);
+	free(found);
+	conn_oauth_forget_all();
+	conf_free(&c);
+	free(tu_run(&st, "%s/tests/integration/smtp-rig stop %s", src && *src ? src : ".", smtp_dir));
+	free(smtp_dir);
+}
+
+/* Two processes refreshing at the same moment (`muttlike -d sync` and
+ * `muttlike -d check`, each without an access token) against a provider
+ * that rotates the refresh token at every use: both log in, neither
+ * refresh is refused (a lost rotation would be: the provider knows only
+ * the newest token), the file holds the newest rotation, and no token of
+ * the provider (rt-/at- and 16 characters) is in any other file under
+ * data_dir, the debug log included. */
+static void test_two_processes_rotate(void **state)
+{
+	(void)state;
+	char *file = xasprintf("%s/oauth2/test.token", data);
+	char *old = tu_read(file);
+	assert_non_null(old);
+	long ok = provider_count("refresh_ok"), refused = provider_count("refresh_refused");
+	int st;
+	char *out = tu_run(&st,
+			   "M='%s'; R='%s'; D='%s'; "
+			   "( \"$M\" -F \"$R\" -d sync >\"$D/p1.out\" 2>&1; echo $? >\"$D/p1.st\" ) & "
+			   "( \"$M\" -F \"$R\" -d check >\"$D/p2.out\" 2>&1; echo $? >\"$D/p2.st\" ) & wait; "
+			   "cat \"$D/p1.st\" \"$D/p2.st\" \"$D/p1.out\" \"$D/p2.out\"",
+			   tu_env("MUTTLIKE_BIN"), rcfile, tmp);
+	if (strncmp(out, "0\n0\n", 4) != 0)
+		fail_msg("two processes: %s", out);
+	free(out);
+	assert_int_equal(provider_count("refresh_ok"), ok + 2);
+	assert_int_equal(provider_count("refresh_refused"), refused);
+	char *rt = tu_read(file);
+	assert_non_null(rt);
+	assert_string_not_equal(rt, old);
+	/* the file's token is the one the provider has now */
+	char *cur = tu_run(&st,
+			   "python3 -c 'import json,sys; "
+			   "print(\" \".join(json.load(open(sys.argv[1]))[\"grants\"].values()))' '%s'",
+			   tu_env("OAUTH_STATE"));
+	assert_non_null(strstr(cur, rt));
+	free(cur);
+	char *log = xasprintf("%s/log", data);
+	struct stat sb;
+	assert_int_equal(stat(log, &sb), 0); /* -d wrote its debug log there */
+	assert_true(sb.st_size > 0);
+	free(log);
+	free(tu_run(&st, "grep -qE '(rt|at)-[A-Za-z0-9_-]{16}' '%s'", file));
+	assert_int_equal(st, 0); /* the pattern finds a token where there is one */
+	char *leaks =
+	    tu_run(&st, "grep -rlE '(rt|at)-[A-Za-z0-9_-]{16}' '%s' '%s' | grep -vxF '%s'", data, rcfile, file);
+	if (*leaks)
+		fail_msg("a token outside its store: %s", leaks);
+	free(leaks);
+	free(rt);
+	free(old);
+	free(file);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -199,6 +311,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sync_expire_revoke),
+		cmocka_unit_test(test_postfix_submission),
+		cmocka_unit_test(test_two_processes_rotate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

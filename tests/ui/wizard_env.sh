@@ -20,6 +20,8 @@
 #   mx.example     only an MX pointing into srv.example
 #   test.example   nothing: guessing imap.test.example on 993/143 (port map)
 #   nostls.example SRV _imap._tcp to a server that never offers STARTTLS
+#   outlook.com    autoconfig.outlook.com: IMAP at outlook.office365.com
+#                  (the rig, a port of its own) with OAuth2 authentication
 #
 #   wiz_enter_netns "$0" "$@"   first line of a test: re-exec inside, or skip
 #   wiz_start                   start everything; sets WIZ_* variables
@@ -71,6 +73,8 @@ no-hosts
 bind-interfaces
 listen-address=127.0.0.1
 local=/example/
+local=/outlook.com/
+host-record=autoconfig.outlook.com,127.0.0.1
 host-record=imap.test.example,127.0.0.1
 host-record=outlook.office365.com,127.0.0.1
 host-record=mail.test.example,127.0.0.1
@@ -86,14 +90,14 @@ mx-host=mx.example,mx1.srv.example,10
 EOF
 }
 
-autoconfig_xml() { # host port socketType
+autoconfig_xml() { # host port socketType [authentication]
 	cat <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <clientConfig version="1.1">
   <emailProvider id="$1">
     <incomingServer type="imap">
       <hostname>$1</hostname><port>$2</port><socketType>$3</socketType>
-      <username>%EMAILLOCALPART%</username><authentication>password-cleartext</authentication>
+      <username>%EMAILLOCALPART%</username><authentication>${4:-password-cleartext}</authentication>
     </incomingServer>
     <outgoingServer type="smtp">
       <hostname>smtp.test.example</hostname><port>$WIZ_SMTPS_PORT</port><socketType>SSL</socketType>
@@ -107,7 +111,8 @@ EOF
 write_www() {
 	local w=$WIZ_DIR/www
 	mkdir -p "$w/autoconfig.ac.example/mail" "$w/wk.example/.well-known/autoconfig/mail" \
-		"$w/ispdb.test.example/v1.1"
+		"$w/ispdb.test.example/v1.1" "$w/autoconfig.outlook.com/mail"
+	autoconfig_xml outlook.office365.com "$RIG_IMAPS_PORT" SSL OAuth2 > "$w/autoconfig.outlook.com/mail/config-v1.1.xml"
 	autoconfig_xml mail.test.example "$RIG_IMAP_PORT" STARTTLS > "$w/autoconfig.ac.example/mail/config-v1.1.xml"
 	autoconfig_xml imap.test.example "$RIG_IMAPS_PORT" SSL > "$w/wk.example/.well-known/autoconfig/mail/config-v1.1.xml"
 	autoconfig_xml imap.test.example "$RIG_IMAPS_PORT" SSL > "$w/ispdb.test.example/v1.1/isp.example"
@@ -122,6 +127,7 @@ cn = "autoconfig.ac.example"
 dns_name = "autoconfig.ac.example"
 dns_name = "wk.example"
 dns_name = "ispdb.test.example"
+dns_name = "autoconfig.outlook.com"
 serial = 42
 expiration_days = 30
 tls_www_server

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "conf.h"
 #include "conn.h"
+#include "oauth2.h"
 #include "imap.h"
 #include "smtp.h"
 #include "util.h"
@@ -150,6 +151,31 @@ static void test_oauth(void **state)
 	assert_true(conn_from_conf(c, 1, CONN_IMAP, &p, &err));
 	assert_true(conn_oauth_on(&p));
 	assert_string_equal(p.oauth.token_url, "http://127.0.0.1:1/t");
+	/* no refresh token stored: a token asks for setup --reauth, and the
+	 * registry remembers it for the account (the reader's question) */
+	char *tok = NULL;
+	bool reauth = false;
+	assert_false(conn_oauth_reauth_needed("b"));
+	assert_int_equal(conn_oauth_token(&p, false, &tok, &err, &reauth), CONN_SECRET_FAILED);
+	assert_true(reauth);
+	assert_non_null(strstr(err, "setup --reauth b"));
+	free(err);
+	assert_null(tok);
+	assert_true(conn_oauth_reauth_needed("b"));
+	assert_false(conn_oauth_reauth_needed("a"));
+	/* a context of its own (the wizard's) is not the shared one */
+	oauth2_t *own = conn_oauth_new(&p, &err);
+	assert_non_null(own);
+	assert_ptr_not_equal(own, conn_oauth_ctx(&p, &err));
+	oauth2_free(&own);
+	/* the global options alone */
+	struct conn_oauth g = { 0 };
+	conn_oauth_options(c, -1, &g);
+	assert_string_equal(g.client_id, "cid");
+	assert_null(g.provider);
+	assert_string_equal(g.data_dir, dir);
+	free(g.client_id);
+	free(g.data_dir);
 	assert_true(conn_from_conf(c, 1, CONN_SMTP, &s, &err));
 	assert_false(conn_oauth_on(&s));
 	assert_null(s.oauth.client_id);

@@ -2,7 +2,9 @@
  *
  * identity -> discovery -> servers (editable, re-probed) -> certificate or
  * plaintext decision when needed -> password (asked once, tested for real)
- * -> how to keep it -> summary -> write -> first sync.
+ * -> how to keep it -> summary -> write -> first sync.  OAuth2 instead of
+ * a password: sign-in page (client id) -> summary -> the authorization
+ * (in the form; the plain mode runs setup --oauth after writing) -> write.
  *
  * Nothing is written before the last step: a pin chosen on the certificate
  * page, a password file and the rc are all written together at the end, so
@@ -32,7 +34,8 @@
 #include "wizard_fe.h"
 #include "wizard_private.h"
 
-enum step { S_IDENTITY, S_DISCOVER, S_SERVERS, S_PASSWORD, S_STORE, S_SUMMARY, S_WRITE, S_DONE, S_FAIL, S_CANCEL };
+enum step { S_IDENTITY, S_DISCOVER, S_SERVERS, S_PASSWORD, S_STORE, S_SUMMARY, S_AUTHORIZE, S_WRITE, S_DONE, S_FAIL,
+	    S_CANCEL };
 
 /* ---- small helpers ---- */
 
@@ -300,15 +303,23 @@ static bool test_login(struct wiz *w, char **err)
 	return true;
 }
 
-/* OAuth2 for a host the provider table knows (interactive modes only):
- * S_SUMMARY when chosen, S_PASSWORD's own pages otherwise (-1). */
+/* OAuth2 for a host the provider table knows, or one whose autoconfig
+ * says OAuth2 (interactive modes only): S_SUMMARY when chosen, S_PASSWORD's
+ * own pages otherwise (-1).  The client id (and secret) set globally in
+ * the rc is offered. */
 static int oauth_choice(struct wiz *w)
 {
 	const struct oauth2_provider *p = w->fe ? oauth2_provider_for_host(w->imap.host) : NULL;
 	w->oauth_provider = p ? p->name : NULL;
 	w->use_oauth = false;
-	if (!p)
+	if (!p && !(w->fe && w->oauth))
 		return -1;
+	const char *id = conf_str(w->c, -1, OPT_ID_oauth_client_id);
+	const char *secret = conf_str(w->c, -1, OPT_ID_oauth_client_secret);
+	if (!*w->client_id && id)
+		snprintf(w->client_id, sizeof(w->client_id), "%s", id);
+	if (!*w->client_secret && secret)
+		snprintf(w->client_secret, sizeof(w->client_secret), "%s", secret);
 	enum wiz_result r = wiz_oauth_page(w);
 	if (r != WIZ_NEXT)
 		return r == WIZ_BACK ? S_SERVERS : S_CANCEL;
@@ -369,7 +380,28 @@ static enum step summary(struct wiz *w)
 	if (!w->fe)
 		return S_WRITE;
 	enum wiz_result r = wiz_summary_page(w);
+	if (r == WIZ_NEXT && w->use_oauth && w->fe->keeps_screen)
+		return S_AUTHORIZE;
 	return r == WIZ_NEXT ? S_WRITE : r == WIZ_BACK ? (w->use_oauth ? S_PASSWORD : S_STORE) : S_CANCEL;
+}
+
+/* The OAuth2 authorization inside the form: written afterwards when it
+ * worked, the sign-in page again with the reason when not. */
+static enum step authorize(struct wiz *w)
+{
+	char *err = NULL;
+	switch (wiz_authorize(w, login_user(w), &err)) {
+	case WIZ_AUTH_OK:
+		w->authorized = true;
+		return S_WRITE;
+	case WIZ_AUTH_CANCELLED:
+		return S_SUMMARY;
+	case WIZ_AUTH_FAILED:
+		break;
+	}
+	free(w->oauth_error);
+	w->oauth_error = err;
+	return S_PASSWORD;
 }
 
 static enum step do_write(struct wiz *w)
@@ -378,6 +410,8 @@ static enum step do_write(struct wiz *w)
 	if (wiz_write(w, &err) < 0) {
 		wiz_fail(w, "%s", err);
 		free(err);
+		if (w->token_file) /* nothing left behind */
+			unlink(w->token_file);
 		return S_FAIL;
 	}
 	return S_DONE;
@@ -454,6 +488,8 @@ static void wiz_clear(struct wiz *w)
 	free(w->failure);
 	free(w->smtp_warning);
 	free(w->backup);
+	free(w->oauth_error);
+	free(w->token_file);
 	for (size_t i = 0; i < w->nkept; i++)
 		free(w->kept[i]);
 	free(w->kept);
@@ -475,6 +511,7 @@ static enum step run_steps(struct wiz *w)
 		case S_PASSWORD: s = password(w); break;
 		case S_STORE: s = store(w); break;
 		case S_SUMMARY: s = summary(w); break;
+		case S_AUTHORIZE: s = authorize(w); break;
 		case S_WRITE: s = do_write(w); break;
 		default: s = S_FAIL; break;
 		}
@@ -530,7 +567,7 @@ int wizard_run(conf_t *c, const char *rc_path, const struct wizard_args *args, c
 		if (account_out)
 			*account_out = xstrdup(w.account);
 		bool authorized = true;
-		if (w.use_oauth && run_self(&w, "Authorizing the account", "setup", "--oauth") != 0) {
+		if (w.use_oauth && !w.authorized && run_self(&w, "Authorizing the account", "setup", "--oauth") != 0) {
 			text_print(stderr, "muttlike: setup: the account is written but not authorized; run "
 					   "'muttlike setup --oauth %s' later",
 				   w.account);

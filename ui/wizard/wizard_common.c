@@ -75,7 +75,7 @@ bool wiz_run_job(struct wiz *w, const char *title, void (*fn)(void *), void (*ca
 		fn(arg);
 		return true;
 	}
-	struct wiz_job job = { fn, cancel, arg };
+	struct wiz_job job = { .run = fn, .cancel = cancel, .arg = arg };
 	return w->fe->busy(w->fe, title, &job);
 }
 

@@ -37,14 +37,24 @@ struct wiz_job {
 	void (*run)(void *arg);
 	void (*cancel)(void *arg);
 	void *arg;
+	/* Optional: a line the user may type while the job runs (a pasted
+	 * address); input() gets it on the front end's thread, then wipes it. */
+	const char *input_label;
+	void (*input)(void *arg, const char *line);
 };
 
 struct wiz_fe {
+	/* The front end keeps the terminal to itself (the curses form): a
+	 * long interaction such as the OAuth2 authorization runs inside it
+	 * instead of on the terminal after it. */
+	bool keeps_screen;
 	enum wiz_result (*page)(struct wiz_fe *fe, struct wiz_page *p);
 	/* Run job while showing title and the latest note; false if cancelled. */
 	bool (*busy)(struct wiz_fe *fe, const char *title, const struct wiz_job *job);
 	/* A progress line; may be called from the job's thread. */
 	void (*note)(struct wiz_fe *fe, const char *line);
+	/* Forget the notes so far (a new screen's worth follows), or NULL. */
+	void (*clear_notes)(struct wiz_fe *fe);
 	/* Leave the screen to the terminal (before running a child or exiting). */
 	void (*end)(struct wiz_fe *fe);
 	void (*free)(struct wiz_fe *fe);

@@ -45,6 +45,15 @@ static void note(struct wiz_fe *fe, const char *line)
 	pthread_mutex_unlock(&f->lock);
 }
 
+static void clear_notes(struct wiz_fe *fe)
+{
+	struct form *f = (struct form *)fe;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < NOTES; i++)
+		xfree(&f->notes[i]);
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* The core's log while the form is up: nothing may write to the terminal
  * behind curses (discover's "trying ..." went straight over the form).
  * Warnings and errors become notes; the rest is what the progress notes
@@ -291,21 +300,48 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void draw_busy(struct form *f, const char *title, int tick, bool cancelling)
+static void draw_busy(struct form *f, const char *title, int tick, bool cancelling, const struct wiz_job *job,
+		       const struct wiz_field *in)
 {
 	static const char spin[] = "|/-\\";
 	erase();
 	draw_title("working");
 	mvprintw(2, 1, "%c %.*s", spin[tick % 4], COLS - 4, title);
+	int last = job->input ? LINES - 4 : LINES - 2;
 	pthread_mutex_lock(&f->lock);
 	int y = 4;
-	for (size_t i = 0; i < NOTES && y < LINES - 2; i++)
+	for (size_t i = 0; i < NOTES && y < last; i++)
 		if (f->notes[i])
 			mvaddnstr(y++, 1, f->notes[i], COLS - 2);
 	pthread_mutex_unlock(&f->lock);
-	draw_hints(cancelling ? "cancelling..." : "^C or Esc: stop");
-	curs_set(0);
+	draw_hints(cancelling ? "cancelling..." : job->input ? "Enter: use the address typed  ^C or Esc: stop"
+							      : "^C or Esc: stop");
+	if (job->input) {
+		draw_field(in, LINES - 3, true);
+		move(LINES - 3, LABEL_W + 3 + (int)strlen(tail(in->value, 53)));
+	}
+	curs_set(job->input ? 1 : 0);
 	refresh();
+}
+
+/* A key on the busy screen's input line; true when Enter gave it a line. */
+static bool busy_key(struct wiz_field *in, int k, wint_t ch)
+{
+	if (k == KEY_CODE_YES && ch == KEY_BACKSPACE)
+		backspace(in->value);
+	else if (k == KEY_CODE_YES && ch == KEY_ENTER)
+		return true;
+	else if (k != OK)
+		return false;
+	else if (ch == '\r' || ch == '\n')
+		return true;
+	else if (ch == 127 || ch == 8)
+		backspace(in->value);
+	else if (ch == CTRL_U)
+		secret_wipe(in->value, sizeof(in->value));
+	else if (ch >= 0x20 && !(ch >= 0x7f && ch < 0xa0))
+		insert(in, ch);
+	return false;
 }
 
 static bool busy(struct wiz_fe *fe, const char *title, const struct wiz_job *job)
@@ -317,6 +353,7 @@ static bool busy(struct wiz_fe *fe, const char *title, const struct wiz_job *job
 	if (pthread_create(&t, NULL, worker, &r) != 0)
 		util_oom();
 	bool cancelled = false;
+	struct wiz_field in = { .label = job->input_label ? job->input_label : "", .kind = WF_TEXT };
 	timeout(100);
 	for (int tick = 0;; tick++) {
 		pthread_mutex_lock(&r.lock);
@@ -324,17 +361,21 @@ static bool busy(struct wiz_fe *fe, const char *title, const struct wiz_job *job
 		pthread_mutex_unlock(&r.lock);
 		if (done)
 			break;
-		draw_busy(f, title, tick, cancelled);
+		draw_busy(f, title, tick, cancelled, job, &in);
 		wint_t ch;
 		int k = get_wch(&ch);
-		if (k == OK && ch == CTRL_L)
+		if (k == OK && ch == CTRL_L) {
 			clearok(curscr, TRUE);
-		if (k == OK && (ch == CTRL_C || ch == ESC) && !cancelled) {
-			cancelled = true;
-			if (job->cancel)
+		} else if (k == OK && (ch == CTRL_C || ch == ESC)) {
+			if (!cancelled && job->cancel)
 				job->cancel(job->arg);
+			cancelled = true;
+		} else if (job->input && !cancelled && busy_key(&in, k, ch) && *in.value) {
+			job->input(job->arg, in.value);
+			secret_wipe(in.value, sizeof(in.value));
 		}
 	}
+	secret_wipe(in.value, sizeof(in.value));
 	timeout(-1);
 	pthread_join(t, NULL);
 	pthread_mutex_destroy(&r.lock);
@@ -378,9 +419,11 @@ struct wiz_fe *wizard_form_new(void)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	pthread_mutex_init(&f->lock, NULL);
+	f->fe.keeps_screen = true;
 	f->fe.page = page;
 	f->fe.busy = busy;
 	f->fe.note = note;
+	f->fe.clear_notes = clear_notes;
 	f->fe.end = end;
 	f->fe.free = form_free;
 	log_get_sink(&f->old_sink, &f->old_sink_ud);

@@ -115,7 +115,7 @@ enum wiz_result wiz_servers_page(struct wiz *w, char **err)
 	if (!w->use_sendmail)
 		p.info[k++] = describe(w, "Outgoing", &w->smtp);
 	if (w->oauth)
-		p.info[k++] = "This provider wants OAuth2: then set oauth_client_id, run muttlike setup --oauth.";
+		p.info[k++] = "This provider wants OAuth2: the sign-in page asks for your client id (doc/oauth2.md).";
 	for (size_t i = 0; i < w->nwarn && k < 4; i++)
 		p.info[k++] = wiz_keep(w, "warning: %s", w->warnings[i]);
 	p.info[k++] = "Change anything that looks wrong.";
@@ -157,31 +157,44 @@ enum wiz_result wiz_password_page(struct wiz *w, const char *err)
 enum wiz_result wiz_oauth_page(struct wiz *w)
 {
 	static const char *const ways[] = { "oauth2", "password", NULL };
-	struct wiz_field f[3] = {
+	static const char *const flows[] = { "code", "browser", NULL };
+	struct wiz_field f[4] = {
 		{ .label = "Sign in with", .kind = WF_CHOICE, .choices = ways,
 		  .help = "oauth2: in a browser, no password kept; password: an app password" },
 		{ .label = "Client id", .kind = WF_TEXT, .help = "The OAuth2 client you registered (doc/oauth2.md)" },
 		{ .label = "Client secret", .kind = WF_TEXT, .help = "Google only; empty for Microsoft" },
+		{ .label = "Authorize with", .kind = WF_CHOICE, .choices = flows,
+		  .help = "code: type a code at the provider's page (any machine); browser: open an address" },
 	};
+	bool inside = w->fe->keeps_screen; /* the authorization runs in the form */
 	set_value(&f[0], w->use_oauth || !*w->client_id ? "oauth2" : "password");
 	snprintf(f[1].value, sizeof(f[1].value), "%s", w->client_id);
 	snprintf(f[2].value, sizeof(f[2].value), "%s", w->client_secret);
-	struct wiz_page p = { .title = "New account (3/5): sign-in", .fields = f, .nfields = 3, .next_label = "Next" };
-	p.info[0] = wiz_keep(w, "%s signs in with OAuth2 (%s).", w->imap.host, w->oauth_provider);
+	set_value(&f[3], *w->oauth_way ? w->oauth_way : wiz_device_default(w) ? "code" : "browser");
+	struct wiz_page p = { .title = "New account (3/5): sign-in", .fields = f, .nfields = inside ? 4 : 3,
+			      .next_label = "Next", .error = w->oauth_error };
+	p.info[0] = wiz_keep(w, "%s signs in with OAuth2 (%s).", w->imap.host,
+			     w->oauth_provider ? w->oauth_provider : "its autoconfig says so");
 	p.info[1] = "muttlike ships no client id: register one once (doc/oauth2.md) and type it here.";
-	p.info[2] = "After writing the account you authorize it in a browser (muttlike setup --oauth).";
+	p.info[2] = inside ? "Before writing the account you authorize it here: a code or a browser."
+			   : "After writing the account you authorize it in a browser (muttlike setup --oauth).";
+	enum wiz_result r;
 	for (;;) {
-		enum wiz_result r = w->fe->page(w->fe, &p);
+		r = w->fe->page(w->fe, &p);
 		if (r != WIZ_NEXT)
-			return r;
+			break;
 		w->use_oauth = strcmp(f[0].value, "oauth2") == 0;
 		if (!w->use_oauth || *f[1].value) {
 			snprintf(w->client_id, sizeof(w->client_id), "%s", f[1].value);
 			snprintf(w->client_secret, sizeof(w->client_secret), "%s", f[2].value);
-			return WIZ_NEXT;
+			snprintf(w->oauth_way, sizeof(w->oauth_way), "%s", strcmp(f[3].value, "browser") == 0 ? "browser" : "code");
+			break;
 		}
 		p.error = "type the client id (or choose password)";
 	}
+	free(w->oauth_error);
+	w->oauth_error = NULL;
+	return r;
 }
 
 /* ---- keeping the password ---- */

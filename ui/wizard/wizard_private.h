@@ -32,6 +32,10 @@ struct wiz {
 	bool use_oauth;              /* the user chose OAuth2: no password; setup --oauth after writing */
 	const char *oauth_provider;  /* the built-in table knows the IMAP host (oauth2_provider_for_host), or NULL */
 	char client_id[WIZ_VALUE_MAX], client_secret[WIZ_VALUE_MAX];
+	char oauth_way[16];          /* the form: "code" (device grant) or "browser" */
+	char *oauth_error;           /* why the authorization in the form failed, for the sign-in page */
+	bool authorized;             /* the form authorized the account: no setup --oauth afterwards */
+	char *token_file;            /* where that put the refresh token (removed if the write fails) */
 	char *once_imap, *once_smtp; /* accepted certificate SHA-256 for this run */
 	bool pin_imap, pin_smtp;     /* accept always: pinned when writing */
 	bool plaintext;              /* the user said yes to no TLS */
@@ -73,6 +77,13 @@ enum wiz_result wiz_password_page(struct wiz *w, const char *err);
  * w->use_oauth and the client id/secret. */
 enum wiz_result wiz_oauth_page(struct wiz *w);
 enum wiz_result wiz_store_page(struct wiz *w);
+/* wizard_oauth.c: the OAuth2 authorization inside a front end that keeps
+ * the screen (the device code shown, or the browser's address with a line
+ * to paste where it ended), before the account is written. */
+enum wiz_auth { WIZ_AUTH_OK, WIZ_AUTH_FAILED, WIZ_AUTH_CANCELLED };
+enum wiz_auth wiz_authorize(struct wiz *w, const char *user, char **err);
+/* Whether the device grant is the way to offer first. */
+bool wiz_device_default(const struct wiz *w);
 enum wiz_result wiz_summary_page(struct wiz *w);
 /* A refused certificate or a plaintext-only server: OK when the user
  * accepted it (the server works now), AGAIN with *err to show the servers
