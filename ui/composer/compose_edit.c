@@ -120,6 +120,11 @@ static int run_editor(struct ui *u, const char *command, const char *path)
 	return st;
 }
 
+int compose_run_editor(struct ui *u, const char *path)
+{
+	return run_editor(u, editor_command(u), path);
+}
+
 /* ---- the editor round trip ---- */
 
 /* Write the draft as the editor shows it into a new file under the outbox,

@@ -92,6 +92,11 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, struct co
 
 /* ---- compose_edit.c: the draft's life (shared with the screen) ---- */
 
+/* Run `editor` (else $VISUAL, $EDITOR, vi) on the file at path with the
+ * terminal given back (path reaches the shell only as "$1").  The
+ * editor's exit status, -1 for a signal. */
+int compose_run_editor(struct ui *u, const char *path);
+
 /* account's outbox (errors, including "no account", go to the message
  * line: NULL).  The caller frees it with outbox_free. */
 struct outbox;
