@@ -96,8 +96,19 @@ const struct opt_def *conf_options(void)
 	return options;
 }
 
+/* mutt's names for options muttlike spells otherwise: an unchanged
+ * muttrc line sets ours. */
+static const struct {
+	const char *mutt, *ours;
+} mutt_names[] = {
+	{ "realname", "real_name" },
+};
+
 const struct opt_def *conf_option(const char *name)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(mutt_names); i++)
+		if (strcmp(mutt_names[i].mutt, name) == 0)
+			name = mutt_names[i].ours;
 	for (size_t i = 0; i < OPT_COUNT; i++)
 		if (strcmp(options[i].name, name) == 0)
 			return &options[i];
@@ -615,12 +626,19 @@ static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *va
 		bool cur = conf_bool(c, c->cur, (enum opt_id)(o - options));
 		value = negate ? "no" : invert ? (cur ? "no" : "yes") : "yes";
 	}
+	char *keep = NULL;
+	if (o == &options[OPT_ID_sort] && (strcmp(value, "threads") == 0 || strcmp(value, "reverse-threads") == 0)) {
+		/* mutt's sort=threads: threading is an option of its own here */
+		conf_set(c, c->cur, "threads", "yes", &err);
+		value = keep = xstrdup(strcmp(value, "threads") == 0 ? conf_str(c, c->cur, OPT_ID_sort) : "newest-first");
+	}
 	if (!conf_set(c, c->cur, o->name, value, &err)) {
 		conf_err(c, x, "%s", err);
 		free(err);
 	} else if (o == &options[OPT_ID_alias_file]) {
 		load_alias_file(c, x);
 	}
+	free(keep);
 }
 
 static void cmd_set(conf_t *c, struct ctx *x, struct words *ws)
@@ -1094,6 +1112,36 @@ static void strlist_del(char **l, const char *s)
 	l[k] = NULL;
 }
 
+/* mutt's `alternates REGEX...` command: each regex joins the alternates
+ * option ("a|b"); `unalternates *` empties it, `unalternates REGEX`
+ * takes that one out. */
+static void cmd_alternates(conf_t *c, struct ctx *x, struct words *ws)
+{
+	bool un = strcmp(ws->w[0].s, "unalternates") == 0;
+	for (size_t i = 1; i < ws->n; i++) {
+		const char *re = ws->w[i].s, *cur = conf_str(c, c->cur, OPT_ID_alternates);
+		struct strbuf b;
+		strbuf_init(&b);
+		if (!un && !regex_ok(c, x, re))
+			continue;
+		if (!un)
+			strbuf_addf(&b, "%s%s(%s)", cur && *cur ? cur : "", cur && *cur ? "|" : "", re);
+		else if (strcmp(re, "*") != 0 && cur && *cur) {
+			char *piece = xasprintf("(%s)", re), *copy = xstrdup(cur), *save = NULL;
+			for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save))
+				if (strcmp(t, piece) != 0)
+					strbuf_addf(&b, "%s%s", b.len ? "|" : "", t);
+			free(copy);
+			free(piece);
+		}
+		char *err = NULL;
+		if (!conf_set(c, c->cur, "alternates", b.s ? b.s : "", &err))
+			conf_err(c, x, "%s", err);
+		free(err);
+		strbuf_free(&b);
+	}
+}
+
 /* lists / subscribe add (subscribed lists are lists too, as in mutt);
  * unlists removes from both, unsubscribe from the subscribed ones. */
 static void cmd_lists(conf_t *c, struct ctx *x, struct words *ws)
@@ -1149,6 +1197,8 @@ static const struct command commands[] = {
 	{ "subscribe", 1, CONF_MAX_WORDS, "subscribe REGEX...", cmd_lists },
 	{ "unlists", 1, CONF_MAX_WORDS, "unlists REGEX... | *", cmd_unlists },
 	{ "unsubscribe", 1, CONF_MAX_WORDS, "unsubscribe REGEX... | *", cmd_unlists },
+	{ "alternates", 1, CONF_MAX_WORDS, "alternates REGEX...", cmd_alternates },
+	{ "unalternates", 1, CONF_MAX_WORDS, "unalternates REGEX... | *", cmd_alternates },
 };
 
 /* alias and unalias take the rest of the line as alias.c reads it

@@ -344,7 +344,11 @@ static bool compile_name(struct hook *k, const char *pattern, char **err)
 static bool compile_msg(struct hook *k, const char *pattern, char **err)
 {
 	char *merr = NULL;
-	if (!pattern_is_mutt(pattern)) {
+	if (strcmp(pattern, ".") == 0) {
+		/* mutt's default-hook idiom means every message, also a new one
+		 * whose recipients are typed in the editor (none yet) */
+		k->match = new_node(N_ALL, NULL, NULL);
+	} else if (!pattern_is_mutt(pattern)) {
 		k->match = new_node(N_FIELD, NULL, NULL);
 		k->match->field = k->type == HOOK_SEND ? 'C' : 'f';
 		k->match->has_rx = compile_rx(&k->match->rx, pattern, true);

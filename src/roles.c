@@ -156,6 +156,8 @@ char *roles_folder(const conf_t *c, long account, enum imap_special role, char *
 		return NULL;
 	enum opt_id o = role_option(role);
 	const char *opt = o != OPT_COUNT && account >= 0 ? conf_str(c, account, o) : NULL;
+	if (opt && (*opt == '+' || *opt == '=')) /* mutt's "+Sent": the account's folder */
+		opt++;
 	char *name = opt && *opt ? xstrdup(opt) : NULL;
 	if (!name && account >= 0)
 		name = recorded(c, account, role);

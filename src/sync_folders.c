@@ -140,17 +140,7 @@ static void index_moved_tree(sync_t *s, const char *rel, int depth)
 static void remove_empty_mirror(const char *dir)
 {
 	char *tmp = xasprintf("%s/tmp", dir);
-	DIR *dh = opendir(tmp);
-	struct dirent *de;
-	while (dh && (de = readdir(dh))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *p = xasprintf("%s/%s", tmp, de->d_name);
-		unlink(p);
-		free(p);
-	}
-	if (dh)
-		closedir(dh);
+	util_unlink_files(tmp, false);
 	free(tmp);
 	static const char *const subs[] = { "cur", "new", "tmp" };
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {

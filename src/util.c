@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -332,6 +333,20 @@ long long util_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void util_unlink_files(const char *dir, bool hidden)
+{
+	DIR *dh = opendir(dir);
+	for (struct dirent *de; dh && (de = readdir(dh));) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 || (!hidden && de->d_name[0] == '.'))
+			continue;
+		char *p = xasprintf("%s/%s", dir, de->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (dh)
+		closedir(dh);
 }
 
 int util_fsync_dir(const char *dir)

@@ -90,6 +90,10 @@ long long util_now_ms(void);
 /* fsync a directory (after a rename or create in it).  0, or -1 with errno. */
 int util_fsync_dir(const char *dir);
 
+/* Unlink the files directly in dir (not the directory itself; hidden:
+ * names starting with '.' too). */
+void util_unlink_files(const char *dir, bool hidden);
+
 /* Write all of data to fd, again after EINTR and short writes.  0, or -1
  * with errno set. */
 int util_write_all(int fd, const void *data, size_t len);

@@ -8,6 +8,7 @@
 #include "export.h"
 #include "invite.h"
 #include "lists.h"
+#include "msgedit.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -226,6 +227,22 @@ void action_delete(struct ui *u, char **ids, size_t n)
 	ui_free_strv(ids, n);
 }
 
+/* edit-message (ui/msgedit.c) on the current message; u brings the old one back. */
+static void op_edit_message(struct ui *u, struct view *v)
+{
+	size_t n;
+	char **ids = targets(u, v, &n);
+	if (n && msgedit_edit(u, ids[0])) {
+		ui_free_strv(last_deleted, nlast_deleted);
+		for (size_t i = 1; i < n; i++)
+			free(ids[i]);
+		last_deleted = ids;
+		nlast_deleted = 1;
+		return;
+	}
+	ui_free_strv(ids, n);
+}
+
 static void op_undelete(struct ui *u, struct view *v)
 {
 	(void)v;
@@ -371,8 +388,10 @@ const struct op action_ops[] = {
 	{ "read-thread", op_read_thread },
 	{ "pipe-message", export_op_pipe }, /* ui/export.c */
 	{ "decode-save", export_op_decode_save }, /* ui/export.c */
+	{ "export-thread", export_op_thread }, /* ui/export.c */
 	{ "print-message", export_op_print }, /* ui/export.c */
 	{ "view-attachments", op_attachments },
+	{ "edit-message", op_edit_message },
 	{ "mail", compose_op_mail }, /* ui/compose.c */
 	{ "create-alias", addrbook_op_create_alias }, /* ui/addrbook.c */
 	{ "query", addrbook_op_query }, /* ui/addrbook.c */

@@ -134,6 +134,49 @@ void export_op_decode_save(struct ui *u, struct view *v)
 	ui_free_strv(ids, n);
 }
 
+/* The Message-IDs of the whole thread of message id, oldest first, or
+ * NULL (*n 0) with the reason shown. */
+static char **thread_ids(struct ui *u, const char *id, size_t *n)
+{
+	*n = 0;
+	if (strpbrk(id, "\"{}")) {
+		status_error(u, "This message's Message-ID cannot be searched for.");
+		return NULL;
+	}
+	char *q = xasprintf("thread:{id:\"%s\"}", id), *err = NULL;
+	mv_list_t *l = u->mv ? mv_list_open(u->mv, q, MV_MESSAGES, MV_OLDEST_FIRST, &err) : NULL;
+	while (l && !mv_list_complete(l) && mv_list_fill(l, 1000, 0) > 0)
+		;
+	char **ids = NULL;
+	if (l && mv_list_complete(l)) {
+		*n = mv_list_count(l);
+		ids = xcalloc(*n + 1, sizeof(char *));
+		for (size_t i = 0; i < *n; i++)
+			ids[i] = xstrdup(mv_list_entry(l, i)->id);
+	} else {
+		status_error(u, "Cannot read the thread: %s", err ? err : "the store changed; try again");
+	}
+	mv_list_free(&l);
+	free(err);
+	free(q);
+	return ids;
+}
+
+void export_op_thread(struct ui *u, struct view *v)
+{
+	size_t n, nt = 0;
+	char **ids = targets(u, v, &n);
+	char **all = n ? thread_ids(u, ids[0], &nt) : NULL;
+	ui_free_strv(ids, n);
+	char *q = nt ? xasprintf("Export the thread (%zu message%s) to mbox: ", nt, nt == 1 ? "" : "s") : NULL;
+	char *path = q ? prompt_line(u, q, "", HIST_FILE, COMPLETE_FILE) : NULL;
+	if (path && *path)
+		export_save(u, all, nt, path, false);
+	free(path);
+	free(q);
+	ui_free_strv(all, nt);
+}
+
 /* data to cmd's stdin with the terminal given back (through an unlinked
  * temporary file, as the pipe used the message file before). */
 static void run_with_terminal(struct ui *u, char *cmd, const char *data, size_t len)

@@ -17,6 +17,10 @@ bool export_is_path(const char *typed);
 /* Save the messages (ids, n) to path as they are (decode: as the pager
  * shows them, one text/plain part each).  The result goes to the message line. */
 void export_save(struct ui *u, char **ids, size_t n, const char *path, bool decode);
+/* export-thread: every message of the current message's thread, oldest
+ * first, saved as save-message saves (mboxrd, or a Maildir for a
+ * directory). */
+void export_op_thread(struct ui *u, struct view *v);
 /* decode-save, pipe-message and print-message on the view's targets. */
 void export_op_decode_save(struct ui *u, struct view *v);
 void export_op_pipe(struct ui *u, struct view *v);

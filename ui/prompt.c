@@ -450,7 +450,7 @@ static enum edit_ret edit_fn(struct ui *u, struct line *l, const char *fn, enum 
 		hist_move(u, l, h, hi, -1);
 	} else if (strcmp(fn, "history-down") == 0) {
 		hist_move(u, l, h, hi, 1);
-	} else if (strcmp(fn, "complete") == 0) {
+	} else if (strcmp(fn, "complete") == 0 || strcmp(fn, "complete-query") == 0) {
 		do_complete(u, l, ck);
 	}
 	return ED_CONTINUE;

@@ -319,6 +319,21 @@ static bool apply_moves(struct ui *u, struct sync_glue *g, const struct sync_req
 	return ok;
 }
 
+bool sync_glue_delete_file(struct ui *u, const char *path, char **err)
+{
+	struct sync_glue *g = u->sync;
+	if (!mgr_or_err(u, err))
+		return false;
+	undo_clear(g);
+	account_undo_t *undo = NULL;
+	bool ok = account_mgr_delete(g->mgr, path, &undo, err);
+	if (undo) {
+		g->undo = xcalloc(1, sizeof(*g->undo));
+		g->undo[g->nundo++] = undo;
+	}
+	return ok;
+}
+
 /* undelete-message: the last delete, back where it was. */
 static bool apply_undo(struct sync_glue *g, char **err)
 {

@@ -40,6 +40,10 @@ bool sync_glue_apply(struct ui *u, const struct sync_req *req, char **err);
  * elsewhere): locally at once, on the server at the next pass (expunged,
  * not moved to the Trash).  false with *err (caller frees). */
 bool sync_glue_expunge_file(struct ui *u, const char *path, char **err);
+/* Delete the message file at path as delete-message does (per
+ * delete_policy, to the Trash), replacing what undelete-message puts
+ * back.  false with *err (caller frees). */
+bool sync_glue_delete_file(struct ui *u, const char *path, char **err);
 /* Index a message file just written into a folder of an account (a
  * postponed draft), at once, online or not.  false with *err. */
 bool sync_glue_index_file(struct ui *u, const char *path, char **err);

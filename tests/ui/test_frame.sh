@@ -47,6 +47,6 @@ ui_keys :
 ui_type "account nosuch"
 ui_keys Enter
 check ":account with an unknown name is an error" ui_wait "No account named 'nosuch'."
-ui_keys Q
-st=$(ui_exited); check "Q quits (status $st)" [ "$st" = 0 ]
+ui_keys q
+st=$(ui_exited); check "q quits (status $st; Q is query in the index)" [ "$st" = 0 ]
 finish

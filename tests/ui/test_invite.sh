@@ -5,7 +5,7 @@
 # organizer, attendees), not as raw iCalendar; accept sends the RFC 5546
 # REPLY to the organizer through the outbox, and the message Postfix
 # delivers holds a REPLY that libical reads back (only our attendee,
-# PARTSTAT=ACCEPTED, the event's UID).
+# PARTSTAT=ACCEPTED, the event's UID); tentative and decline likewise.
 source "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 T=$UI_TMP
@@ -71,5 +71,32 @@ sent_wait() { for _ in $(seq 150); do [ -s "$T/sent.env" ] && return 0; sleep 0.
 check "sent-hook ran after the server took it" sent_wait
 check "with the data in its environment" eval 'grep -qx "MUTTLIKE_SUBJECT=Accepted: Team sync" "$T/sent.env" && grep -qx "MUTTLIKE_TO=bob@example.org" "$T/sent.env" && grep -qx "MUTTLIKE_ACCOUNT=work" "$T/sent.env"'
 check "and the message on its stdin" grep -q "^Subject: Accepted: Team sync" "$T/sent.eml"
+# the other two answers, each read back with libical
+answered() { # WORD PARTSTAT
+	local f=
+	for _ in $(seq 150); do
+		f=$(grep -l "^Subject: $1: Team sync" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
+		[ -n "$f" ] && break
+		sleep 0.1
+	done
+	[ -n "$f" ] || return 1
+	python3 -c '
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for p in m.walk():
+    if p.get_content_type() == "text/calendar" and p.get_param("method") == "REPLY":
+        open(sys.argv[2], "wb").write(p.get_payload(decode=True))
+' "$f" "$T/$2.ics" && "$T/ical_invite" check "$T/$2.ics" mailto:alice@example.org "$2"
+}
+ui_keys :
+ui_type "exec tentative"
+ui_keys Enter
+check "tentative queues its answer" ui_wait "Tentative: Team sync: the answer to bob@example.org is in the outbox."
+check "delivered: a REPLY with PARTSTAT=TENTATIVE" answered Tentative TENTATIVE
+ui_keys :
+ui_type "exec decline"
+ui_keys Enter
+check "decline queues its answer" ui_wait "Declined: Team sync: the answer to bob@example.org is in the outbox."
+check "delivered: a REPLY with PARTSTAT=DECLINED" answered Declined DECLINED
 ui_keys q q
 finish

@@ -40,7 +40,7 @@ ui_keys /
 ui_type "^gg "
 ui_keys Enter
 check "help lists vim's gg" ui_until eval 'ui_screen | grep -q "^gg  *first-entry"'
-ui_keys q Q
+ui_keys q q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 
 # 8-colour terminal: 256-colour themes fold down; still usable
@@ -51,6 +51,6 @@ ui_keys :
 ui_type "set theme = nosuch"
 ui_keys Enter
 check "a missing theme is reported, the reader goes on" ui_wait "theme 'nosuch' not found"
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 finish

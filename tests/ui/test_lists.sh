@@ -21,6 +21,7 @@ msg() { # ID DATE SUBJECT EXTRA-HEADERS
 msg m1 "Tue, 01 Jan 2030 10:00:00 +0000" "One click" "List-Unsubscribe: <mailto:leave@lists.example?subject=bye>, <https://127.0.0.1:$PORT/unsub?u=alice>
 List-Unsubscribe-Post: List-Unsubscribe=One-Click
 List-Subscribe: <mailto:dev-join@lists.example?subject=join%20please>
+List-Help: <mailto:dev-help@lists.example?subject=help>
 List-Post: NO
 "
 msg m2 "Wed, 02 Jan 2030 10:00:00 +0000" "Plain http" "List-Unsubscribe: <http://127.0.0.1:$PORT/unsub?u=plain>
@@ -70,6 +71,12 @@ ui_keys :
 ui_type "exec list-subscribe"
 ui_keys Enter
 check "list-subscribe prepares the mailto: message" eval 'ui_wait "To: dev-join@lists.example" && ui_wait "Subject: join please"'
+ui_keys P
+ui_wait "-- muttlike: work/INBOX"
+ui_keys :
+ui_type "exec list-help"
+ui_keys Enter
+check "list-help prepares the List-Help mailto: message" eval 'ui_wait "To: dev-help@lists.example" && ui_wait "Subject: help"'
 ui_keys P
 ui_wait "-- muttlike: work/INBOX"
 ui_keys k :

@@ -75,6 +75,6 @@ ui_keys :
 ui_type "exec no-such-function"
 ui_keys Enter
 check ":exec names an unknown function" ui_wait "exec: unknown function 'no-such-function'."
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 finish

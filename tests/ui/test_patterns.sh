@@ -64,6 +64,6 @@ ui_type '\'
 ui_type "~F"
 ui_keys Enter
 check "the query prompt takes a pattern" ui_wait "search: ~F [Msgs:1 New:1]"
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 finish

@@ -29,7 +29,7 @@ check "back at 80 columns" ui_wait "│"
 ui_keys B
 check "B hides the sidebar" ui_wait_gone "│"
 check "the toggle is written to the state file" eval 'grep -qx "sidebar_visible = no" "$DATA/state/@reader"'
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 
 ui_start -x 80 -y 24 "$MUTTLIKE_BIN" -F "$T/a.rc"
@@ -37,12 +37,12 @@ check "restarted" ui_wait "Alpha bravo"
 check "the sidebar stays hidden after a restart" eval '! ui_screen | grep -q "│"'
 ui_keys B
 check "B shows it again" ui_wait "│"
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 
 ui_start -x 80 -y 24 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "shown after the next restart" ui_wait "│"
 check "the sidebar lists the account" eval 'ui_row 1 | grep -q "^work "'
-ui_keys Q
+ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 finish

@@ -72,6 +72,32 @@ static void test_set_forms(void **state)
 	conf_free(&c);
 }
 
+/* A mutt user's spellings: realname, sort=threads, the alternates command. */
+static void test_mutt_spellings(void **state)
+{
+	(void)state;
+	conf_t *c = load("set threads = no\n"
+			 "set sort = reverse-date\n"
+			 "set realname = \"Alice Example\"\n"
+			 "set sort = threads\n"
+			 "alternates 'alice@example\\.org' \"a@work\\.example\"\n"
+			 "alternates x@y\n"
+			 "unalternates x@y\n");
+	assert_int_equal(conf_error_count(c), 0);
+	assert_string_equal(conf_str(c, -1, OPT_ID_real_name), "Alice Example");
+	assert_true(conf_bool(c, -1, OPT_ID_threads));
+	assert_string_equal(conf_str(c, -1, OPT_ID_sort), "reverse-date"); /* the order stays */
+	/* the rc's quoting turns \\. into . (doc/ARCHITECTURE.md, config contract) */
+	assert_string_equal(conf_str(c, -1, OPT_ID_alternates), "(alice@example.org)|(a@work.example)");
+	conf_free(&c);
+	c = load("set sort = reverse-threads\nalternates x\nunalternates *\nalternates '('\n");
+	assert_int_equal(conf_error_count(c), 1); /* the bad regex */
+	assert_true(conf_bool(c, -1, OPT_ID_threads));
+	assert_string_equal(conf_str(c, -1, OPT_ID_sort), "newest-first");
+	assert_string_equal(conf_str(c, -1, OPT_ID_alternates), "");
+	conf_free(&c);
+}
+
 static void test_bool_spellings(void **state)
 {
 	(void)state;
@@ -671,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_password_permission_warning),
 		cmocka_unit_test(test_runtime_command_and_set),
 		cmocka_unit_test(test_too_many_words),
+		cmocka_unit_test(test_mutt_spellings),
 		cmocka_unit_test(test_option_table),
 		cmocka_unit_test(test_example_rc_documents_every_option),
 		cmocka_unit_test(test_keymaps_and_themes_load),

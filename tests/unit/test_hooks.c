@@ -133,6 +133,12 @@ static void test_send_hooks(void **state)
 	assert_string_equal(s, "set attribution='Hi!'");
 	free(s);
 	msg_clear(&x);
+	/* a new message whose recipients come in the editor: "." still matches */
+	msg_init(&x, "me@home.example", "", "", "");
+	s = collect(h, HOOK_SEND, &ctx);
+	assert_string_equal(s, "unset signature");
+	free(s);
+	msg_clear(&x);
 	char *err = NULL;
 	assert_false(hooks_add(h, HOOK_SEND, "~d <1w", "x", &err));
 	assert_non_null(strstr(err, "~d is not supported"));

@@ -21,6 +21,7 @@
 #include "compose.h"
 
 #include "conf.h"
+#include "hookrun.h"
 #include "outbox.h"
 
 #include "roles.h"
@@ -97,6 +98,113 @@ char *compose_folder_dir(struct ui *u, enum imap_special role)
 	return dir;
 }
 
+void compose_identity_of(struct ui *u, struct compose_identity *id, char **sig)
+{
+	long a = u->account;
+	*id = (struct compose_identity){
+		.from = conf_str(u->conf, a, OPT_ID_from),
+		.real_name = conf_str(u->conf, a, OPT_ID_real_name),
+		.attribution = conf_str(u->conf, -1, OPT_ID_attribution),
+		.quote_prefix = conf_str(u->conf, -1, OPT_ID_quote_prefix),
+		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
+	};
+	id->lists = conf_lists(u->conf);
+	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
+	id->alternates = alt && *alt ? alt : NULL;
+	*sig = NULL;
+	char *path = conf_path(u->conf, a, OPT_ID_signature), *err = NULL;
+	if (path && *path) {
+		*sig = compose_read_text_file(path, &err);
+		if (!*sig)
+			status_error(u, "signature: %s", err);
+	}
+	id->signature = *sig;
+	free(err);
+	free(path);
+}
+
+/* The From an identity gives a new message, as the user would edit it. */
+static char *identity_from(struct ui *u)
+{
+	struct compose_identity id;
+	char *sig, *err = NULL, *from = NULL;
+	compose_identity_of(u, &id, &sig);
+	id.signature = NULL;
+	compose_t *c = NULL;
+	if (compose_build(COMPOSE_NEW, NULL, &id, &c, &err) == COMPOSE_OK)
+		from = compose_addrs_text(c, CF_FROM);
+	compose_free(&c);
+	free(err);
+	free(sig);
+	return from ? from : xstrdup("");
+}
+
+char *compose_record_folder(struct ui *u)
+{
+	char *name = NULL;
+	free(roles_folder(u->conf, u->account, IMAP_SPECIAL_SENT, &name));
+	return name ? name : xstrdup("Sent");
+}
+
+/* To, Cc and Bcc in one string, to see whether they changed. */
+static char *rcpts_key(const compose_t *c)
+{
+	char *to = compose_addrs_text(c, CF_TO), *cc = compose_addrs_text(c, CF_CC), *bcc = compose_addrs_text(c, CF_BCC);
+	char *k = xasprintf("%s\n%s\n%s", to, cc, bcc);
+	free(to);
+	free(cc);
+	free(bcc);
+	return k;
+}
+
+void compose_hooked_take(struct ui *u, const compose_t *c, const char *fcc, struct compose_hooked *h)
+{
+	compose_hooked_clear(h);
+	h->rcpts = rcpts_key(c);
+	h->from = identity_from(u);
+	h->fcc = fcc ? xstrdup(fcc) : compose_record_folder(u);
+}
+
+void compose_hooked_clear(struct compose_hooked *h)
+{
+	xfree(&h->rcpts);
+	xfree(&h->from);
+	xfree(&h->fcc);
+}
+
+bool compose_rehook(struct ui *u, compose_t *c, struct compose_hooked *h, char **fcc)
+{
+	char *now = rcpts_key(c), *err = NULL;
+	if (h->rcpts && strcmp(now, h->rcpts) == 0) {
+		free(now);
+		return false;
+	}
+	free(h->rcpts);
+	h->rcpts = now;
+	struct hook_msg m = { .from = compose_addrs(c, CF_FROM), .to = compose_addrs(c, CF_TO),
+			      .cc = compose_addrs(c, CF_CC), .subject = compose_subject(c) };
+	if (!hookrun_msg(u, HOOK_SEND, &m, NULL))
+		return false;
+	/* what the hooks decide replaces only what the user did not change */
+	char *from = identity_from(u), *cur = compose_addrs_text(c, CF_FROM);
+	bool changed = false;
+	if (h->from && strcmp(cur, h->from) == 0 && strcmp(from, cur) != 0)
+		changed = compose_set_addrs(c, CF_FROM, from, &err);
+	free(h->from);
+	h->from = from;
+	char *rec = compose_record_folder(u);
+	if (fcc && *fcc && h->fcc && strcmp(*fcc, h->fcc) == 0 && strcmp(*fcc, rec) != 0) {
+		free(*fcc);
+		*fcc = xstrdup(rec);
+		changed = true;
+	}
+	free(h->fcc);
+	h->fcc = rec;
+	free(cur);
+	free(err);
+	return changed;
+}
+
 /* `editor`, else $VISUAL, $EDITOR, vi. */
 static const char *editor_command(struct ui *u)
 {
@@ -118,6 +226,11 @@ static int run_editor(struct ui *u, const char *command, const char *path)
 	int st = ui_run_external(u, argv, -1, false);
 	free(cmd);
 	return st;
+}
+
+int compose_run_editor(struct ui *u, const char *path)
+{
+	return run_editor(u, editor_command(u), path);
 }
 
 /* ---- the editor round trip ---- */

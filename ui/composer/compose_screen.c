@@ -37,6 +37,7 @@ struct compose_view {
 	struct compose_origin origin; /* owned: a recalled draft, a held outbox entry */
 	char *fcc;        /* owned: the folder for the sent copy, "" for none */
 	struct compose_crypt crypt; /* sign, encrypt (pgp-menu) */
+	struct compose_hooked hooked; /* owned: for the send-hooks when the recipients change */
 	struct listview lv;
 };
 
@@ -175,6 +176,7 @@ static void compose_destroy(struct view *v)
 	free(cv->origin.draft_file);
 	free(cv->origin.outbox_id);
 	free(cv->fcc);
+	compose_hooked_clear(&cv->hooked);
 	free(cv);
 }
 
@@ -238,19 +240,21 @@ static void op_abort(struct ui *u, struct view *v)
 
 /* ---- editing ---- */
 
+/* After a change made on this screen, the file on disk follows. */
+static void changed(struct ui *u, struct compose_view *cv)
+{
+	if (!cv->file_ahead)
+		compose_save_file(u, cv->c, &cv->edit_file);
+}
+
 static void op_edit(struct ui *u, struct view *v)
 {
 	struct compose_view *cv = cv_of(v);
 	enum compose_edit_result r = compose_edit(u, cv->c, &cv->edit_file, cv->file_ahead);
 	/* after a failed editor the file may hold text the draft lacks */
 	cv->file_ahead = r == EDIT_BAD || r == EDIT_FAILED;
-}
-
-/* After a change made on this screen, the file on disk follows. */
-static void changed(struct ui *u, struct compose_view *cv)
-{
-	if (!cv->file_ahead)
-		compose_save_file(u, cv->c, &cv->edit_file);
+	if (r == EDIT_OK && compose_rehook(u, cv->c, &cv->hooked, &cv->fcc))
+		changed(u, cv);
 }
 
 static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const char *prompt)
@@ -264,7 +268,9 @@ static void edit_addrs(struct ui *u, struct view *v, enum compose_field f, const
 	line = expanded;
 	if ((!line && err) || (line && !compose_set_addrs(cv->c, f, line, &err)))
 		status_error(u, "%s", err ? err : "bad address");
-	else if (line)
+	else if (line && f != CF_FROM && f != CF_REPLY_TO)
+		compose_rehook(u, cv->c, &cv->hooked, &cv->fcc);
+	if (line && !err)
 		changed(u, cv);
 	free(err);
 	free(line);
@@ -452,10 +458,9 @@ struct view *compose_view_new(struct ui *u, compose_t *c, char *edit_file, bool 
 		cv->fcc = xstrdup(fcc);
 	} else {
 		/* the account's record folder, as the sender would choose it */
-		free(roles_folder(u->conf, u->account, IMAP_SPECIAL_SENT, &cv->fcc));
-		if (!cv->fcc)
-			cv->fcc = xstrdup("Sent");
+		cv->fcc = compose_record_folder(u);
 	}
+	compose_hooked_take(u, c, cv->fcc, &cv->hooked);
 	cv->lv.count = compose_att_count(c);
 	/* a recalled draft that was stored encrypted stays encrypted */
 	compose_crypt_init(u, &cv->crypt, compose_orig_path(c) ? compose_orig_path(c) : cv->origin.draft_file);

@@ -55,33 +55,6 @@ static const char *account_name(struct ui *u)
 
 /* ---- starting ---- */
 
-/* What the account says about who I am.  Strings borrowed from the
- * config, except *sig, which the caller frees. */
-static void identity_of(struct ui *u, struct compose_identity *id, char **sig)
-{
-	long a = u->account;
-	*id = (struct compose_identity){
-		.from = conf_str(u->conf, a, OPT_ID_from),
-		.real_name = conf_str(u->conf, a, OPT_ID_real_name),
-		.attribution = conf_str(u->conf, -1, OPT_ID_attribution),
-		.quote_prefix = conf_str(u->conf, -1, OPT_ID_quote_prefix),
-		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
-	};
-	id->lists = conf_lists(u->conf);
-	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
-	id->alternates = alt && *alt ? alt : NULL;
-	*sig = NULL;
-	char *path = conf_path(u->conf, a, OPT_ID_signature), *err = NULL;
-	if (path && *path) {
-		*sig = compose_read_text_file(path, &err);
-		if (!*sig)
-			status_error(u, "signature: %s", err);
-	}
-	id->signature = *sig;
-	free(err);
-	free(path);
-}
-
 /* Offer the newest text an editor left behind.  Returns a draft built
  * from it (and its file in *edit_file), or NULL. */
 static compose_t *recover_leftover(struct ui *u, const struct compose_identity *id, char **edit_file)
@@ -199,7 +172,7 @@ bool compose_send_prepared(struct ui *u, const struct compose_prefill *pre, cons
 	}
 	struct compose_identity id;
 	char *sig;
-	identity_of(u, &id, &sig);
+	compose_identity_of(u, &id, &sig);
 	id.signature = NULL; /* an automatic answer carries no signature */
 	compose_t *c = build(u, COMPOSE_NEW, NULL, &id);
 	bool sending = false, ok = c && prefill(u, c, pre);
@@ -257,7 +230,7 @@ static compose_t *build_with_hooks(struct ui *u, enum compose_kind kind, const c
 		return c;
 	compose_free(&c);
 	free(*sig);
-	identity_of(u, id, sig);
+	compose_identity_of(u, id, sig);
 	return build_prefilled(u, kind, orig_file, pre, id);
 }
 
@@ -279,7 +252,7 @@ static void start(struct ui *u, const char *function, const char *orig_file, con
 	enum compose_kind kind = kinds[k].kind;
 	struct compose_identity id;
 	char *sig, *edit_file = NULL;
-	identity_of(u, &id, &sig);
+	compose_identity_of(u, &id, &sig);
 	/* a bounce writes nothing, so it never picks up a leftover */
 	compose_t *c = kind == COMPOSE_BOUNCE ? NULL : recover_leftover(u, &id, &edit_file);
 	bool recovered = c != NULL, file_ahead = recovered; /* a recovered file holds the newest text */
@@ -288,10 +261,16 @@ static void start(struct ui *u, const char *function, const char *orig_file, con
 	if (!c)
 		c = build_with_hooks(u, kind, orig_file, pre, &id, &sig);
 	free(sig);
+	struct compose_hooked hooked = { 0 };
+	if (c)
+		compose_hooked_take(u, c, NULL, &hooked);
 	if (c && kind == COMPOSE_BOUNCE && !edit_file) {
 		run_bounce(u, c);
 	} else if (c && first_edit(u, c, &edit_file, &file_ahead,
 				   !recovered && kind != COMPOSE_RECALL && kind != COMPOSE_EDIT_AS_NEW)) {
+		/* the editor changed the recipients: the send-hooks again */
+		compose_rehook(u, c, &hooked, NULL);
+		compose_hooked_clear(&hooked);
 		/* a recalled draft goes once its text is safe; a recovered
 		 * leftover replaced the recall, so the draft stays */
 		struct compose_origin o = { .account = u->account };
@@ -300,6 +279,7 @@ static void start(struct ui *u, const char *function, const char *orig_file, con
 		ui_push(u, compose_view_new(u, c, edit_file, file_ahead, &o, NULL));
 		return; /* the screen owns both now */
 	}
+	compose_hooked_clear(&hooked);
 	compose_free(&c);
 	free(edit_file);
 }
@@ -348,7 +328,7 @@ void compose_edit_queued(struct ui *u, const char *qid)
 	if (st == OUTBOX_OK) {
 		struct compose_identity id;
 		char *sig;
-		identity_of(u, &id, &sig);
+		compose_identity_of(u, &id, &sig);
 		id.signature = NULL; /* the text has its signature already */
 		c = build(u, COMPOSE_RECALL, file, &id);
 		free(sig);

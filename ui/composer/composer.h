@@ -98,6 +98,35 @@ bool compose_crypt_apply(struct ui *u, const struct compose_crypt *cc, struct co
 
 /* ---- compose_edit.c: the draft's life (shared with the screen) ---- */
 
+/* Who I am for a new message: the account's from, real_name,
+ * signature ...  Strings borrowed from the config, except *sig, which
+ * the caller frees. */
+struct compose_identity;
+void compose_identity_of(struct ui *u, struct compose_identity *id, char **sig);
+/* The account's record folder (Fcc) name.  New string. */
+char *compose_record_folder(struct ui *u);
+
+/* send-hooks again when the recipients change (after the editor, edit-to,
+ * edit-cc, edit-bcc), as mutt does: what they saw last and what they
+ * gave.  A From or Fcc the user changed since stays. */
+struct compose_hooked {
+	char *rcpts; /* owned: To, Cc, Bcc when the send-hooks last ran */
+	char *from;  /* owned: the From the options gave then */
+	char *fcc;   /* owned: the Fcc then (fcc given, or the record folder) */
+};
+void compose_hooked_take(struct ui *u, const struct compose *c, const char *fcc, struct compose_hooked *h);
+void compose_hooked_clear(struct compose_hooked *h);
+/* The recipients differ from h's: run the send-hooks on the draft's
+ * headers, then set the draft's From (and *fcc, when not NULL) to what the
+ * options say now where they still were what the hooks gave before.  true
+ * when the draft (or *fcc) changed. */
+bool compose_rehook(struct ui *u, struct compose *c, struct compose_hooked *h, char **fcc);
+
+/* Run `editor` (else $VISUAL, $EDITOR, vi) on the file at path with the
+ * terminal given back (path reaches the shell only as "$1").  The
+ * editor's exit status, -1 for a signal. */
+int compose_run_editor(struct ui *u, const char *path);
+
 /* account's outbox (errors, including "no account", go to the message
  * line: NULL).  The caller frees it with outbox_free. */
 struct outbox;
