@@ -18,6 +18,8 @@
  * libetpan keeps a whole response in memory, so batches are bounded. */
 #define FETCH_BATCH 64
 #define FETCH_BATCH_BYTES (4u << 20)
+/* UID FETCH batches in flight at once (imapdrv_pipe). */
+#define FETCH_WINDOW IMAPDRV_PIPE_MAX
 /* Save the state of a long first fetch this often (messages). */
 #define STATE_SAVE_EVERY 1000
 
@@ -174,16 +176,13 @@ static int write_failed(sync_t *s, struct folder_ctx *c, int werr, size_t left)
 	return 0;
 }
 
-/* One UID FETCH of bodies, staged, committed and counted. */
-static int fetch_batch(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs,
-		       struct fetch_pass *fp)
+/* The answer to the oldest UID FETCH of bodies in flight, staged,
+ * committed and counted. */
+static int fetch_batch(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, bool stubs, struct fetch_pass *fp)
 {
-	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
 	struct imapdrv_batch b;
 	long long t0 = net_now_ms();
-	if (fault_hit("drop-fetch"))
-		imapdrv_drop(s->imap);
-	enum imapdrv_rc rc = imapdrv_fetch(s->imap, uids, n, items, 0, &b);
+	enum imapdrv_rc rc = imapdrv_pipe_next(p, &b);
 	fp->t_net += net_now_ms() - t0;
 	t0 = net_now_ms();
 	if (rc != IMAPDRV_OK) {
@@ -200,29 +199,54 @@ static int fetch_batch(sync_t *s, struct folder_ctx *c, const uint32_t *uids, si
 	return write_failed(s, c, werr, fp->n - fp->done);
 }
 
-/* Download uids (sorted ascending) newest first, in bounded batches;
- * stubs: only the header of each (see make_stub). */
+/* Send UID FETCH commands for the batches before *end (newest first)
+ * until FETCH_WINDOW are in flight or none is left. */
+static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const uint32_t *uids, size_t *end,
+			bool stubs)
+{
+	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
+	while (*end > 0 && imapdrv_pipe_inflight(p) < FETCH_WINDOW && !s->cancelled) {
+		size_t start = *end > FETCH_BATCH ? *end - FETCH_BATCH : 0;
+		if (fault_hit("drop-fetch"))
+			imapdrv_drop(s->imap);
+		enum imapdrv_rc rc = imapdrv_pipe_fetch(p, uids + start, *end - start, items);
+		if (rc != IMAPDRV_OK) {
+			sync_imap_failed(s, rc, c->name, "UID FETCH (BODY)");
+			return -1;
+		}
+		*end = start;
+	}
+	return 0;
+}
+
+/* Download uids (sorted ascending) newest first, in bounded batches, up
+ * to FETCH_WINDOW of them in flight (a slow link then costs a round trip
+ * per window, not per batch); stubs: only the header of each (see
+ * make_stub).  Each batch is committed as its answer arrives, in order,
+ * so the state still records only files on disk.  When cancelled, no
+ * batch is sent any more and those in flight are still taken. */
 static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
 {
 	struct fetch_pass fp = { .n = n, .t_start = net_now_ms() };
 	sync_emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
-	size_t end = n; /* fetch uids[start..end) newest first */
-	while (end > 0 && !s->cancelled) {
-		size_t start = end > FETCH_BATCH ? end - FETCH_BATCH : 0;
-		if (fetch_batch(s, c, uids + start, end - start, stubs, &fp) < 0)
-			return -1;
-		end = start;
+	imapdrv_pipe_t *p = imapdrv_pipe_new(s->imap);
+	size_t end = n; /* uids[0..end) are still to be sent */
+	int r = 0;
+	while (r == 0 && (r = send_batches(s, c, p, uids, &end, stubs)) == 0 && imapdrv_pipe_inflight(p)) {
+		r = fetch_batch(s, c, p, stubs, &fp);
+		if (r < 0)
+			break;
 		sync_emit(s, SYNC_EV_PROGRESS, c->name, fp.done, n, NULL);
 		if (fp.since_save >= STATE_SAVE_EVERY) {
-			if (sync_save_state(s, c) < 0)
-				return -1;
+			r = sync_save_state(s, c);
 			fp.since_save = 0;
 		}
 	}
+	imapdrv_pipe_free(&p);
 	if (getenv("MUTTLIKE_TIMING"))
 		log_info("%s: timing: %zu fetched in %.2f s: FETCH %.2f s, files and queue %.2f s", c->name, fp.done,
 			 (net_now_ms() - fp.t_start) / 1e3, fp.t_net / 1e3, fp.t_local / 1e3);
-	return s->cancelled ? -1 : 0;
+	return r < 0 || s->cancelled ? -1 : 0;
 }
 
 /* The UIDs of uids (sorted) whose message is larger than max, sorted,
