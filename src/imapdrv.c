@@ -370,13 +370,20 @@ size_t imapdrv_pipe_inflight(const imapdrv_pipe_t *p)
 	return p->inflight;
 }
 
+/* Answers read only to be rid of them: their messages are not kept. */
+static void drop_msg(struct imapdrv_msg *msg, void *ud)
+{
+	(void)msg;
+	(void)ud;
+}
+
 void imapdrv_pipe_free(imapdrv_pipe_t **pp)
 {
 	imapdrv_pipe_t *p = *pp;
 	if (!p)
 		return;
 	while (p->inflight && !p->lost)
-		imapdrv_pipe_next(p, NULL);
+		imapdrv_pipe_next(p, drop_msg, NULL);
 	free(p);
 	*pp = NULL;
 }
@@ -489,12 +496,41 @@ enum imapdrv_rc imapdrv_pipe_store(imapdrv_pipe_t *p, const uint32_t *uids, size
 	return pipe_send(p, store_command(uids, n, add, flags, keywords));
 }
 
+struct pipe_read {
+	imap_t *m;
+	imapdrv_msg_fn *fn;
+	void *ud;
+	size_t n; /* FETCH responses handed to fn */
+};
+
+/* libetpan's msg_att_handler: one FETCH response, freed by libetpan
+ * after the call instead of kept in the response. */
+static void pipe_msg_att(struct mailimap_msg_att *att, void *ctx)
+{
+	struct pipe_read *pr = ctx;
+	struct imapdrv_msg x;
+	parse_msg_att(att, &x);
+	if (x.uid) {
+		pr->fn(&x, pr->ud);
+		pr->n++;
+	}
+	free(x.kw);
+	/* that message is gone from memory: the cap counts from here */
+	imap_response_begin(pr->m);
+}
+
+/* libetpan calls msg_att_handler only while a progress function is set. */
+static void no_progress(size_t current, size_t maximum, void *ctx)
+{
+	(void)current;
+	(void)maximum;
+	(void)ctx;
+}
+
 /* The tagged answer to the oldest command in flight; libetpan parses it
  * (and the untagged data before it) as it would its own command's. */
-enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, struct imapdrv_batch *out)
+enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, imapdrv_msg_fn *fn, void *ud)
 {
-	if (out)
-		memset(out, 0, sizeof(*out));
 	mailimap *mi = imap_mailimap(p->m);
 	if (!p->inflight || p->lost || !mi) {
 		p->lost = p->inflight > 0;
@@ -505,30 +541,27 @@ enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, struct imapdrv_batch *out)
 	mi->imap_tag = last - (int)p->inflight + 1;
 	p->inflight--;
 	imap_response_begin(p->m);
+	struct pipe_read pr = { p->m, fn, ud, 0 };
+	if (fn) {
+		mailimap_set_msg_att_handler(mi, pipe_msg_att, &pr);
+		mailimap_set_progress_callback(mi, no_progress, NULL, NULL);
+	}
 	struct mailimap_response *resp = NULL;
 	int r = mailimap_read_line(mi) ? mailimap_parse_response(mi, &resp) : MAILIMAP_ERROR_STREAM;
+	if (fn) {
+		mailimap_set_msg_att_handler(mi, NULL, NULL);
+		mailimap_set_progress_callback(mi, NULL, NULL, NULL);
+	}
 	mi->imap_tag = last;
 	if (r != MAILIMAP_NO_ERROR) {
 		if (rc_of(r) == IMAPDRV_LOST)
 			p->lost = true;
 		return rc_of(r);
 	}
-	clist *res = NULL;
-	if (mi->imap_response_info) {
-		res = mi->imap_response_info->rsp_fetch_list;
-		mi->imap_response_info->rsp_fetch_list = NULL;
-	}
 	int code = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
 	mailimap_response_free(resp);
 	/* as libetpan's UID FETCH: responses are an answer even under a NO */
-	bool ok = code == MAILIMAP_RESP_COND_STATE_OK || (out && res && clist_count(res) > 0);
-	if (ok && out) {
-		batch_of(res, out);
-		res = NULL;
-	}
-	if (res)
-		mailimap_fetch_list_free(res);
-	return ok ? IMAPDRV_OK : IMAPDRV_REFUSED;
+	return code == MAILIMAP_RESP_COND_STATE_OK || pr.n ? IMAPDRV_OK : IMAPDRV_REFUSED;
 }
 
 /* ---- SELECT ---- */

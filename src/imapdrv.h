@@ -136,7 +136,7 @@ enum imapdrv_rc imapdrv_fetch_flags(imap_t *m, uint64_t changedsince, struct ima
  * round trip per window, not per command: imapdrv_pipe_fetch and
  * imapdrv_pipe_store write their command at once and return without
  * waiting; imapdrv_pipe_next reads the answer to the oldest one still
- * unanswered (the server answers in the order sent).  While commands are
+ * unanswered (tagged answers come in the order sent).  While commands are
  * in flight no other imapdrv call may be made on the session.  The
  * caller bounds the window (IMAPDRV_PIPE_MAX): the commands are small,
  * and their answers wait in the server and the socket, not in memory
@@ -150,7 +150,9 @@ void imapdrv_pipe_free(imapdrv_pipe_t **pp);
 /* Commands sent whose answer was not read yet. */
 size_t imapdrv_pipe_inflight(const imapdrv_pipe_t *p);
 /* Send UID FETCH uids (sorted, n > 0) (UID <items>).  REFUSED (nothing
- * sent) when the command cannot be written. */
+ * sent) when the command cannot be written.  Its FETCH responses reach
+ * the fn of an imapdrv_pipe_next, not necessarily of the one that reads
+ * its tagged answer. */
 enum imapdrv_rc imapdrv_pipe_fetch(imapdrv_pipe_t *p, const uint32_t *uids, size_t n, unsigned items);
 /* Send UID STORE uids (sorted, n > 0) +FLAGS.SILENT or -FLAGS.SILENT
  * (the MAILDIR_F_* flags and space-separated keywords, as imapdrv_store).
@@ -160,10 +162,18 @@ enum imapdrv_rc imapdrv_pipe_store(imapdrv_pipe_t *p, const uint32_t *uids, size
 				   const char *keywords);
 /* Can imapdrv_pipe_store send these (are the keywords atoms)? */
 bool imapdrv_pipe_can_store(unsigned flags, const char *keywords);
-/* The answer to the oldest command in flight; out (NULL for a STORE) gets
- * its FETCH responses.  OK, REFUSED (that command got NO or BAD: the
- * next ones still have their answers), or LOST. */
-enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, struct imapdrv_batch *out);
+/* Each FETCH response of an answer, as it is read (msg and its body are
+ * valid during the call only; fn may take msg->kw and set it NULL). */
+typedef void imapdrv_msg_fn(struct imapdrv_msg *msg, void *ud);
+/* Read up to the tagged answer to the oldest command in flight, handing
+ * every FETCH response on the way to fn (when not NULL; else they are
+ * dropped).  Those need not belong to that command: a server may run
+ * pipelined commands in parallel (Dovecot does), so the data of later
+ * FETCHes can come before this one's tagged OK; callers go by UID.  The
+ * responses are not kept: memory holds one message at a time, and the
+ * response size cap counts per message.  OK, REFUSED (that command got
+ * NO or BAD: the next ones still have their answers), or LOST. */
+enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, imapdrv_msg_fn *fn, void *ud);
 
 /* ---- SEARCH ---- */
 

@@ -468,7 +468,7 @@ static int push_groups(sync_t *s, struct folder_ctx *c, struct merge_run *mr, st
 		}
 		enum imapdrv_rc rc = grc[i];
 		for (int k = 0; r == 0 && k < ncmd[i]; k++) {
-			enum imapdrv_rc one = imapdrv_pipe_next(p, NULL);
+			enum imapdrv_rc one = imapdrv_pipe_next(p, NULL, NULL);
 			rc = rc == IMAPDRV_OK ? one : rc;
 		}
 		if (r == 0 && rc != IMAPDRV_OK) {

@@ -18,6 +18,8 @@
 #   BENCH_SEED    corpus seed (default 42)
 #   WIRE_RTT_MS   the delayed round trip (default 100)
 #   WIRE_DELAY    netem | relay (default: netem when the kernel has it)
+#   WIRE_BEFORE   another muttlike binary (e.g. one built from main) to time
+#                 beside this one, at both delays
 #   BENCH_KEEP=1  keep the work directory
 set -euo pipefail
 BUILD=${1:?usage: tests/bench/wire.sh BUILD}
@@ -149,7 +151,7 @@ ml_wire() {
 		"$W/$1.log" | head -1
 }
 
-ml_rc ml0 yes; ml_rc ml1 yes; ml_rc mlz no
+ml_rc ml0 yes; ml_rc ml1 yes; ml_rc mlz no; ml_rc bf0 yes; ml_rc bf1 yes
 mb_rc mb0; mb_rc mb1
 
 echo "wire bench: corpus $COUNT messages, $corpus_mb MB, Dovecot over TLS, delay by $MODE"
@@ -157,13 +159,15 @@ set_rtt 0
 timed ml0 "$BIN" -F "$W/ml0.rc" sync -v; ml0=$secs
 timed mb0 mbsync -c "$W/mb0.rc" -a;      mb0=$secs
 timed mlz "$BIN" -F "$W/mlz.rc" sync -v; mlz=$secs
+[[ -n ${WIRE_BEFORE:-} ]] && { timed bf0 "$WIRE_BEFORE" -F "$W/bf0.rc" sync; bf0=$secs; }
 set_rtt "$RTT"
 timed ml1 "$BIN" -F "$W/ml1.rc" sync -v; ml1=$secs
 timed mb1 mbsync -c "$W/mb1.rc" -a;      mb1=$secs
+[[ -n ${WIRE_BEFORE:-} ]] && { timed bf1 "$WIRE_BEFORE" -F "$W/bf1.rc" sync; bf1=$secs; }
 set_rtt 0
 
 read -r z_in z_plain_in z_out z_plain_out ml_cmds ml_rts < <(ml_wire ml0)
-read -r n_in _ n_out _ _ _ < <(ml_wire mlz)
+read -r n_in n_plain_in n_out n_plain_out _ _ < <(ml_wire mlz)
 read -r _ _ _ _ ml1_cmds ml1_rts < <(ml_wire ml1)
 ml_files=$(find "$W/ml1/mail/bench" -path '*/cur/*' -type f | wc -l)
 mb_files=$(find "$W/mb1/mail" -path '*/cur/*' -type f -o -path '*/new/*' -type f | wc -l)
@@ -173,10 +177,14 @@ mib() { python3 -c "print('%.1f' % ($1 / 1048576))"; }
 printf '\n%-40s %12s %12s %8s\n' "initial sync" "0 ms" "$RTT ms" "ratio"
 printf '%-40s %11ss %11ss %8s  (target <= 1.50)\n' "muttlike (sync + index)" "$ml0" "$ml1" "$(ratio "$ml1" "$ml0")"
 printf '%-40s %11ss %11ss %8s\n' "mbsync" "$mb0" "$mb1" "$(ratio "$mb1" "$mb0")"
+[[ -n ${WIRE_BEFORE:-} ]] &&
+	printf '%-40s %11ss %11ss %8s\n' "muttlike WIRE_BEFORE" "$bf0" "$bf1" "$(ratio "$bf1" "$bf0")"
 printf '%-40s %12s %12s\n' "muttlike commands / round trips" "$ml_cmds / $ml_rts" "$ml1_cmds / $ml1_rts"
 printf '%-40s %12s\n' "messages: muttlike / mbsync" "$ml_files / $mb_files"
-printf '\n%-40s %12s %12s %8s\n' "muttlike initial sync, bytes on the wire" "compressed" "plain" "ratio"
-printf '%-40s %10sMB %10sMB %8s\n' "in (server to client)" "$(mib "$z_in")" "$(mib "$n_in")" "$(ratio "$z_in" "$n_in")"
-printf '%-40s %10sKB %10sKB %8s\n' "out (client to server)" "$((z_out / 1024))" "$((n_out / 1024))" "$(ratio "$z_out" "$n_out")"
-printf '%-40s %10sMB %10sKB\n' "IMAP text in / out (before compression)" "$(mib "$z_plain_in")" "$((z_plain_out / 1024))"
-printf '%-40s %11ss %11ss\n' "muttlike initial sync time (0 ms)" "$ml0" "$mlz"
+kib() { python3 -c "print('%.1f' % ($1 / 1024))"; }
+printf '\n%-40s %12s %12s %8s\n' "muttlike initial sync (0 ms)" "COMPRESS on" "off" "ratio"
+printf '%-40s %10sMB %10sMB %8s\n' "bytes on the wire in" "$(mib "$z_in")" "$(mib "$n_in")" "$(ratio "$z_in" "$n_in")"
+printf '%-40s %10sKB %10sKB %8s\n' "bytes on the wire out" "$(kib "$z_out")" "$(kib "$n_out")" "$(ratio "$z_out" "$n_out")"
+printf '%-40s %10sMB %10sMB\n' "IMAP text in (after inflating)" "$(mib "$z_plain_in")" "$(mib "$n_plain_in")"
+printf '%-40s %10sKB %10sKB\n' "IMAP text out (before deflating)" "$(kib "$z_plain_out")" "$(kib "$n_plain_out")"
+printf '%-40s %11ss %11ss\n' "time" "$ml0" "$mlz"
