@@ -221,6 +221,7 @@ demo: all $(BUILD)/gencorpus
 bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BUILD)/gencorpus
 	@tests/bench/run $(BUILD)
+	@tests/bench/wire.sh $(BUILD)
 	@tests/bench/reader.sh $(BUILD)
 	@tests/bench/hostile.sh $(BUILD)
 

@@ -150,10 +150,11 @@ static void on_pass_done(long account, enum sync_status status, const struct syn
 		pthread_mutex_lock(&cs->out_mu);
 		clear_progress(cs);
 		printf("%s: wire: %llu bytes in (%llu inflated), %llu bytes out (%llu before compression), "
-		       "%llu round trips, %s\n",
+		       "%llu commands in %llu round trips, %s\n",
 		       acct, (unsigned long long)st->wire_in, (unsigned long long)st->plain_in,
 		       (unsigned long long)st->wire_out, (unsigned long long)st->plain_out,
-		       (unsigned long long)st->commands, st->compressed ? "compressed" : "not compressed");
+		       (unsigned long long)st->commands, (unsigned long long)st->round_trips,
+		       st->compressed ? "compressed" : "not compressed");
 		fflush(stdout);
 		pthread_mutex_unlock(&cs->out_mu);
 		free(acct);

@@ -44,6 +44,7 @@ struct imap {
 	char ns_delim;
 	const char *auth_used;
 	struct imap_wire_stats closed; /* of the sessions already closed */
+	uint64_t pipelined;            /* this session's commands sent behind others */
 };
 
 /* ---- parameters ---- */
@@ -329,6 +330,7 @@ static void session_stats(const imap_t *m, struct imap_wire_stats *out)
 	}
 	if (m->imap)
 		out->commands = m->imap->imap_tag;
+	out->round_trips = out->commands - (m->pipelined < out->commands ? m->pipelined : out->commands);
 }
 
 void imap_wire_stats(const imap_t *m, struct imap_wire_stats *out)
@@ -339,6 +341,18 @@ void imap_wire_stats(const imap_t *m, struct imap_wire_stats *out)
 	out->plain_in += m->closed.plain_in;
 	out->plain_out += m->closed.plain_out;
 	out->commands += m->closed.commands;
+	out->round_trips += m->closed.round_trips;
+}
+
+void imap_note_pipelined(imap_t *m)
+{
+	m->pipelined++;
+}
+
+void imap_response_begin(imap_t *m)
+{
+	if (m->tls)
+		tls_stream_reset_response(m->tls);
 }
 
 bool imap_compressed(const imap_t *m)
@@ -364,6 +378,7 @@ static void close_session(imap_t *m)
 		m->imap = NULL;
 	}
 	tls_stream_free(&m->tls);
+	m->pipelined = 0;
 	m->authenticated = false;
 	m->broken = false;
 	m->caps = 0;

@@ -143,13 +143,24 @@ const char *imap_error(const imap_t *m);
 const char *imap_limit_error(const imap_t *m);
 /* What went over this imap_t's connections so far (every session, also the
  * closed ones): bytes on the wire (compressed when COMPRESS is on) and as
- * IMAP text, and the commands sent (each one a round trip). */
+ * IMAP text, the tagged commands sent, and the round trips: the commands
+ * whose answer was waited for with no other command in flight before
+ * them.  A command sent behind others still unanswered (imapdrv's
+ * pipelined FETCH and STORE, imap_note_pipelined) costs no round trip of
+ * its own, so round_trips <= commands. */
 struct imap_wire_stats {
 	uint64_t wire_in, wire_out;
 	uint64_t plain_in, plain_out;
 	uint64_t commands;
+	uint64_t round_trips;
 };
 void imap_wire_stats(const imap_t *m, struct imap_wire_stats *out);
+/* One command was just sent while an earlier one was still unanswered. */
+void imap_note_pipelined(imap_t *m);
+/* The next bytes read start the answer to another command: the response
+ * size cap (tls_limits.max_response) counts from here.  For callers that
+ * read answers to commands written earlier (pipelining). */
+void imap_response_begin(imap_t *m);
 /* Is the current session compressed (COMPRESS=DEFLATE)? */
 bool imap_compressed(const imap_t *m);
 /* A warning for the caller to show (plaintext connection), or NULL. */

@@ -166,3 +166,54 @@ char *imapcmd_status(const char *raw, const char *const *items, size_t n)
 	imapcmd_close(&c);
 	return imapcmd_finish(&c);
 }
+
+/* section-spec: atoms and one parenthesised list of atoms ("HEADER",
+ * "HEADER.FIELDS (MESSAGE-ID)"), or "". */
+static bool valid_section(const char *sec)
+{
+	int depth = 0;
+	for (const char *p = sec; *p; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (*p != ' ' && !atom_char((unsigned char)*p))
+			return false;
+		if (depth < 0 || depth > 1)
+			return false;
+	}
+	return depth == 0;
+}
+
+char *imapcmd_uid_fetch(const char *set, const char *const *atts, size_t n, const char *section)
+{
+	struct imapcmd c;
+	imapcmd_init(&c, "UID");
+	imapcmd_atom(&c, "FETCH");
+	imapcmd_set(&c, set);
+	imapcmd_open(&c);
+	for (size_t i = 0; i < n; i++)
+		imapcmd_atom(&c, atts[i]);
+	if (section) {
+		if (!valid_section(section))
+			c.bad = true;
+		sep(&c);
+		strbuf_addf(&c.b, "BODY.PEEK[%s]", section);
+	}
+	imapcmd_close(&c);
+	return imapcmd_finish(&c);
+}
+
+char *imapcmd_uid_store(const char *set, bool add, const char *const *flags, size_t n)
+{
+	struct imapcmd c;
+	imapcmd_init(&c, "UID");
+	imapcmd_atom(&c, "STORE");
+	imapcmd_set(&c, set);
+	imapcmd_atom(&c, add ? "+FLAGS.SILENT" : "-FLAGS.SILENT");
+	imapcmd_open(&c);
+	for (size_t i = 0; i < n; i++)
+		imapcmd_atom(&c, flags[i]);
+	imapcmd_close(&c);
+	return imapcmd_finish(&c);
+}

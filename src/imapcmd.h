@@ -52,9 +52,16 @@ char *imapcmd_finish(struct imapcmd *c);
  * atom):
  *   SELECT "<raw>" (QRESYNC (<uidvalidity> <modseq>[ <known_uids>]))   RFC 7162
  *   LIST "" "*" RETURN ([SPECIAL-USE][ STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)])   RFC 5258/5819/6154
- *   STATUS "<raw>" (<item> ...)   RFC 3501, for items libetpan cannot write (MAILBOXID, RFC 8474) */
+ *   STATUS "<raw>" (<item> ...)   RFC 3501, for items libetpan cannot write (MAILBOXID, RFC 8474)
+ *   UID FETCH <set> (<att> ...[ BODY.PEEK[<section>]])   RFC 3501; section "" (the whole
+ *     message), "HEADER" or "HEADER.FIELDS (<atom> ...)"
+ *   UID STORE <set> +FLAGS.SILENT|-FLAGS.SILENT (<flag> ...)   RFC 3501
+ * The last two are written by hand so that imapdrv can send several
+ * without waiting for each answer (pipelining). */
 char *imapcmd_select_qresync(const char *raw, uint32_t uidvalidity, uint64_t modseq, const char *known_uids);
 char *imapcmd_list_return(bool special_use, bool status);
 char *imapcmd_status(const char *raw, const char *const *items, size_t n);
+char *imapcmd_uid_fetch(const char *set, const char *const *atts, size_t n, const char *section);
+char *imapcmd_uid_store(const char *set, bool add, const char *const *flags, size_t n);
 
 #endif

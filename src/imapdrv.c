@@ -9,6 +9,7 @@
 #include <libetpan/libetpan.h>
 
 #include "imap.h"
+#include "imapcmd.h"
 #include "log.h"
 #include "maildir.h"
 #include "util.h"
@@ -347,6 +348,220 @@ enum imapdrv_rc imapdrv_fetch_flags(imap_t *m, uint64_t changedsince, struct ima
 	flags_of(res, l);
 	mailimap_fetch_list_free(res);
 	return IMAPDRV_OK;
+}
+
+/* ---- pipelining ---- */
+
+struct imapdrv_pipe {
+	imap_t *m;
+	size_t inflight; /* commands sent, answers not read; the last one has tag mi->imap_tag */
+	bool lost;
+};
+
+imapdrv_pipe_t *imapdrv_pipe_new(imap_t *m)
+{
+	imapdrv_pipe_t *p = xcalloc(1, sizeof(*p));
+	p->m = m;
+	return p;
+}
+
+size_t imapdrv_pipe_inflight(const imapdrv_pipe_t *p)
+{
+	return p->inflight;
+}
+
+/* Answers read only to be rid of them: their messages are not kept. */
+static void drop_msg(struct imapdrv_msg *msg, void *ud)
+{
+	(void)msg;
+	(void)ud;
+}
+
+void imapdrv_pipe_free(imapdrv_pipe_t **pp)
+{
+	imapdrv_pipe_t *p = *pp;
+	if (!p)
+		return;
+	while (p->inflight && !p->lost)
+		imapdrv_pipe_next(p, drop_msg, NULL);
+	free(p);
+	*pp = NULL;
+}
+
+/* A sorted UID array as a sequence set, runs merged ("1:5,9"). */
+static char *uid_set_text(const uint32_t *uids, size_t n)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		strbuf_addf(&b, i ? ",%u" : "%u", uids[i]);
+		if (j > i)
+			strbuf_addf(&b, ":%u", uids[j]);
+		i = j + 1;
+	}
+	char *out = strbuf_detach(&b);
+	strbuf_free(&b);
+	return out;
+}
+
+/* "<tag> " cmd CRLF, flushed, without reading anything. */
+static enum imapdrv_rc pipe_send(imapdrv_pipe_t *p, char *cmd)
+{
+	mailimap *mi = imap_mailimap(p->m);
+	if (!cmd)
+		return IMAPDRV_REFUSED;
+	if (p->lost || !mi) {
+		free(cmd);
+		p->lost = true;
+		return IMAPDRV_LOST;
+	}
+	int r = mailimap_send_current_tag(mi);
+	if (r == MAILIMAP_NO_ERROR &&
+	    (mailstream_write(mi->imap_stream, cmd, strlen(cmd)) == -1 ||
+	     mailstream_write(mi->imap_stream, "\r\n", 2) == -1 || mailstream_flush(mi->imap_stream) == -1))
+		r = MAILIMAP_ERROR_STREAM;
+	free(cmd);
+	if (r != MAILIMAP_NO_ERROR) {
+		p->lost = true;
+		return IMAPDRV_LOST;
+	}
+	if (p->inflight++)
+		imap_note_pipelined(p->m);
+	return IMAPDRV_OK;
+}
+
+enum imapdrv_rc imapdrv_pipe_fetch(imapdrv_pipe_t *p, const uint32_t *uids, size_t n, unsigned items)
+{
+	const char *atts[4];
+	size_t na = 0;
+	atts[na++] = "UID";
+	if (items & IMAPDRV_FLAGS)
+		atts[na++] = "FLAGS";
+	if (items & IMAPDRV_IDATE)
+		atts[na++] = "INTERNALDATE";
+	if (items & IMAPDRV_SIZE)
+		atts[na++] = "RFC822.SIZE";
+	const char *section = items & IMAPDRV_BODY	 ? ""
+			      : items & IMAPDRV_HEADER	 ? "HEADER"
+			      : items & IMAPDRV_MESSAGE_ID ? "HEADER.FIELDS (MESSAGE-ID)"
+							   : NULL;
+	char *set = uid_set_text(uids, n);
+	char *cmd = n ? imapcmd_uid_fetch(set, atts, na, section) : NULL;
+	free(set);
+	return pipe_send(p, cmd);
+}
+
+/* UID STORE set +FLAGS.SILENT or -FLAGS.SILENT (...), or NULL. */
+static char *store_command(const uint32_t *uids, size_t n, bool add, unsigned flags, const char *keywords)
+{
+	static const struct {
+		unsigned f;
+		const char *name;
+	} sys[] = {
+		{ MAILDIR_F_REPLIED, "\\Answered" }, { MAILDIR_F_FLAGGED, "\\Flagged" },
+		{ MAILDIR_F_TRASHED, "\\Deleted" },  { MAILDIR_F_SEEN, "\\Seen" },
+		{ MAILDIR_F_DRAFT, "\\Draft" },	    { MAILDIR_F_PASSED, "$Forwarded" },
+	};
+	char *copy = xstrdup(keywords ? keywords : "");
+	const char **names = xcalloc(ARRAY_SIZE(sys) + strlen(copy) / 2 + 2, sizeof(*names));
+	size_t k = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sys); i++)
+		if (flags & sys[i].f)
+			names[k++] = sys[i].name;
+	for (char *save = NULL, *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		names[k++] = w;
+	char *set = uid_set_text(uids, n);
+	char *cmd = n && k ? imapcmd_uid_store(set, add, names, k) : NULL;
+	free(set);
+	free(names);
+	free(copy);
+	return cmd;
+}
+
+bool imapdrv_pipe_can_store(unsigned flags, const char *keywords)
+{
+	static const uint32_t one = 1;
+	char *cmd = store_command(&one, 1, true, flags, keywords);
+	bool ok = cmd != NULL;
+	free(cmd);
+	return ok;
+}
+
+enum imapdrv_rc imapdrv_pipe_store(imapdrv_pipe_t *p, const uint32_t *uids, size_t n, bool add, unsigned flags,
+				   const char *keywords)
+{
+	return pipe_send(p, store_command(uids, n, add, flags, keywords));
+}
+
+struct pipe_read {
+	imap_t *m;
+	imapdrv_msg_fn *fn;
+	void *ud;
+	size_t n; /* FETCH responses handed to fn */
+};
+
+/* libetpan's msg_att_handler: one FETCH response, freed by libetpan
+ * after the call instead of kept in the response. */
+static void pipe_msg_att(struct mailimap_msg_att *att, void *ctx)
+{
+	struct pipe_read *pr = ctx;
+	struct imapdrv_msg x;
+	parse_msg_att(att, &x);
+	if (x.uid) {
+		pr->fn(&x, pr->ud);
+		pr->n++;
+	}
+	free(x.kw);
+	/* that message is gone from memory: the cap counts from here */
+	imap_response_begin(pr->m);
+}
+
+/* libetpan calls msg_att_handler only while a progress function is set. */
+static void no_progress(size_t current, size_t maximum, void *ctx)
+{
+	(void)current;
+	(void)maximum;
+	(void)ctx;
+}
+
+/* The tagged answer to the oldest command in flight; libetpan parses it
+ * (and the untagged data before it) as it would its own command's. */
+enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, imapdrv_msg_fn *fn, void *ud)
+{
+	mailimap *mi = imap_mailimap(p->m);
+	if (!p->inflight || p->lost || !mi) {
+		p->lost = p->inflight > 0;
+		return p->inflight ? IMAPDRV_LOST : IMAPDRV_REFUSED;
+	}
+	int last = mi->imap_tag;
+	/* mailimap_parse_response wants the tag it finds to be imap_tag */
+	mi->imap_tag = last - (int)p->inflight + 1;
+	p->inflight--;
+	imap_response_begin(p->m);
+	struct pipe_read pr = { p->m, fn, ud, 0 };
+	if (fn) {
+		mailimap_set_msg_att_handler(mi, pipe_msg_att, &pr);
+		mailimap_set_progress_callback(mi, no_progress, NULL, NULL);
+	}
+	struct mailimap_response *resp = NULL;
+	int r = mailimap_read_line(mi) ? mailimap_parse_response(mi, &resp) : MAILIMAP_ERROR_STREAM;
+	if (fn) {
+		mailimap_set_msg_att_handler(mi, NULL, NULL);
+		mailimap_set_progress_callback(mi, NULL, NULL, NULL);
+	}
+	mi->imap_tag = last;
+	if (r != MAILIMAP_NO_ERROR) {
+		if (rc_of(r) == IMAPDRV_LOST)
+			p->lost = true;
+		return rc_of(r);
+	}
+	int code = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type;
+	mailimap_response_free(resp);
+	/* as libetpan's UID FETCH: responses are an answer even under a NO */
+	return code == MAILIMAP_RESP_COND_STATE_OK || pr.n ? IMAPDRV_OK : IMAPDRV_REFUSED;
 }
 
 /* ---- SELECT ---- */

@@ -130,6 +130,51 @@ enum imapdrv_rc imapdrv_fetch(imap_t *m, const uint32_t *uids, size_t n, unsigne
 /* UID FETCH 1:* (UID FLAGS) [CHANGEDSINCE], into l (sorted). */
 enum imapdrv_rc imapdrv_fetch_flags(imap_t *m, uint64_t changedsince, struct imapdrv_flist *l);
 
+/* ---- pipelining ---- */
+
+/* Several commands in flight on one session, so that a slow link costs a
+ * round trip per window, not per command: imapdrv_pipe_fetch and
+ * imapdrv_pipe_store write their command at once and return without
+ * waiting; imapdrv_pipe_next reads the answer to the oldest one still
+ * unanswered (tagged answers come in the order sent).  While commands are
+ * in flight no other imapdrv call may be made on the session.  The
+ * caller bounds the window (IMAPDRV_PIPE_MAX): the commands are small,
+ * and their answers wait in the server and the socket, not in memory
+ * here.  A failure to send (LOST) makes every later call LOST. */
+#define IMAPDRV_PIPE_MAX 16
+typedef struct imapdrv_pipe imapdrv_pipe_t;
+imapdrv_pipe_t *imapdrv_pipe_new(imap_t *m);
+/* Read and drop the answers still owed (unless the session is gone), and
+ * free *pp. */
+void imapdrv_pipe_free(imapdrv_pipe_t **pp);
+/* Commands sent whose answer was not read yet. */
+size_t imapdrv_pipe_inflight(const imapdrv_pipe_t *p);
+/* Send UID FETCH uids (sorted, n > 0) (UID <items>).  REFUSED (nothing
+ * sent) when the command cannot be written.  Its FETCH responses reach
+ * the fn of an imapdrv_pipe_next, not necessarily of the one that reads
+ * its tagged answer. */
+enum imapdrv_rc imapdrv_pipe_fetch(imapdrv_pipe_t *p, const uint32_t *uids, size_t n, unsigned items);
+/* Send UID STORE uids (sorted, n > 0) +FLAGS.SILENT or -FLAGS.SILENT
+ * (the MAILDIR_F_* flags and space-separated keywords, as imapdrv_store).
+ * REFUSED (nothing sent) when the command cannot be written (a keyword
+ * that is no atom): send it with imapdrv_store then. */
+enum imapdrv_rc imapdrv_pipe_store(imapdrv_pipe_t *p, const uint32_t *uids, size_t n, bool add, unsigned flags,
+				   const char *keywords);
+/* Can imapdrv_pipe_store send these (are the keywords atoms)? */
+bool imapdrv_pipe_can_store(unsigned flags, const char *keywords);
+/* Each FETCH response of an answer, as it is read (msg and its body are
+ * valid during the call only; fn may take msg->kw and set it NULL). */
+typedef void imapdrv_msg_fn(struct imapdrv_msg *msg, void *ud);
+/* Read up to the tagged answer to the oldest command in flight, handing
+ * every FETCH response on the way to fn (when not NULL; else they are
+ * dropped).  Those need not belong to that command: a server may run
+ * pipelined commands in parallel (Dovecot does), so the data of later
+ * FETCHes can come before this one's tagged OK; callers go by UID.  The
+ * responses are not kept: memory holds one message at a time, and the
+ * response size cap counts per message.  OK, REFUSED (that command got
+ * NO or BAD: the next ones still have their answers), or LOST. */
+enum imapdrv_rc imapdrv_pipe_next(imapdrv_pipe_t *p, imapdrv_msg_fn *fn, void *ud);
+
 /* ---- SEARCH ---- */
 
 /* UID SEARCH ALL: every UID (*out sorted, caller frees). */

@@ -81,6 +81,7 @@ static void wire_total(const sync_t *s, struct imap_wire_stats *t)
 	t->plain_in += c.plain_in;
 	t->plain_out += c.plain_out;
 	t->commands += c.commands;
+	t->round_trips += c.round_trips;
 }
 
 void sync_disconnect(sync_t *s)
@@ -369,6 +370,7 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 	s->stats.plain_in = w.plain_in - s->wire_start.plain_in;
 	s->stats.plain_out = w.plain_out - s->wire_start.plain_out;
 	s->stats.commands = w.commands - s->wire_start.commands;
+	s->stats.round_trips = w.round_trips - s->wire_start.round_trips;
 	s->stats.compressed = s->imap && imap_compressed(s->imap);
 	sync_emit(s, SYNC_EV_DONE, NULL, 0, 0, NULL);
 	return st;

@@ -91,9 +91,10 @@ struct sync_stats {
 	size_t repaired_indexed;   /* --verify: files the index did not know, indexed */
 	size_t repaired_pruned;    /* --verify: index entries whose file was gone, dropped */
 	/* The connection during the pass: bytes on the wire (compressed with
-	 * COMPRESS=DEFLATE) and as IMAP text, and the commands sent. */
+	 * COMPRESS=DEFLATE) and as IMAP text, the commands sent and the round
+	 * trips they cost (imap_wire_stats: pipelined ones cost none). */
 	uint64_t wire_in, wire_out, plain_in, plain_out;
-	uint64_t commands;
+	uint64_t commands, round_trips;
 	bool compressed;           /* the last session was compressed */
 };
 

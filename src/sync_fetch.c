@@ -18,6 +18,8 @@
  * libetpan keeps a whole response in memory, so batches are bounded. */
 #define FETCH_BATCH 64
 #define FETCH_BATCH_BYTES (4u << 20)
+/* UID FETCH batches in flight at once (imapdrv_pipe). */
+#define FETCH_WINDOW IMAPDRV_PIPE_MAX
 /* Save the state of a long first fetch this often (messages). */
 #define STATE_SAVE_EVERY 1000
 
@@ -90,28 +92,6 @@ static int stage_one(sync_t *s, struct folder_ctx *c, struct imapdrv_msg *fm, bo
 	return werr;
 }
 
-/* Stage the bodies of a batch in v (*nv of them); 0 or an errno. */
-static int stage_batch(sync_t *s, struct folder_ctx *c, struct imapdrv_batch *b, bool stubs,
-		       struct staged_msg *v, size_t *nv)
-{
-	int werr = 0;
-	*nv = 0;
-	for (size_t i = 0; i < b->n && !werr; i++) {
-		struct imapdrv_msg *fm = &b->v[i];
-		/* Unsolicited FETCHes (flag news about other messages) carry
-		 * no body; the next pass sees those changes. */
-		bool dup = false;
-		for (size_t k = 0; k < *nv && !dup; k++)
-			dup = v[k].uid == fm->uid;
-		if (!fm->body || dup || state_get(c->st, fm->uid))
-			continue;
-		werr = stage_one(s, c, fm, stubs, &v[*nv]);
-		if (!werr)
-			(*nv)++;
-	}
-	return werr;
-}
-
 /* A committed message joins the index, the state, the copies and the
  * counts. */
 static void record_fetched(sync_t *s, struct folder_ctx *c, const struct staged_msg *m, const char *name)
@@ -174,55 +154,114 @@ static int write_failed(sync_t *s, struct folder_ctx *c, int werr, size_t left)
 	return 0;
 }
 
-/* One UID FETCH of bodies, staged, committed and counted. */
-static int fetch_batch(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs,
-		       struct fetch_pass *fp)
+/* The messages of the FETCH answers being read: staged in tmp/ as they
+ * arrive, committed FETCH_BATCH at a time and at each tagged answer. */
+struct fetch_read {
+	sync_t *s;
+	struct folder_ctx *c;
+	bool stubs;
+	struct fetch_pass *fp;
+	struct staged_msg v[FETCH_BATCH];
+	size_t nv;
+	int werr; /* the first write error: nothing more is staged */
+};
+
+/* Commit what is staged (or discard it after an error). */
+static void fetch_flush(struct fetch_read *fr)
 {
-	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
-	struct imapdrv_batch b;
 	long long t0 = net_now_ms();
-	if (fault_hit("drop-fetch"))
-		imapdrv_drop(s->imap);
-	enum imapdrv_rc rc = imapdrv_fetch(s->imap, uids, n, items, 0, &b);
-	fp->t_net += net_now_ms() - t0;
-	t0 = net_now_ms();
+	fr->werr = commit_batch(fr->s, fr->c, fr->v, fr->nv, fr->werr, fr->fp);
+	fr->nv = 0;
+	fr->fp->t_local += net_now_ms() - t0;
+}
+
+/* One FETCH response (imapdrv_msg_fn).  Unsolicited ones (flag news
+ * about other messages) carry no body: the next pass sees those changes. */
+static void fetch_one(struct imapdrv_msg *fm, void *ud)
+{
+	struct fetch_read *fr = ud;
+	bool dup = false;
+	for (size_t k = 0; k < fr->nv && !dup; k++)
+		dup = fr->v[k].uid == fm->uid;
+	if (fr->werr || !fm->body || dup || state_get(fr->c->st, fm->uid))
+		return;
+	long long t0 = net_now_ms();
+	fr->werr = stage_one(fr->s, fr->c, fm, fr->stubs, &fr->v[fr->nv]);
+	if (!fr->werr)
+		fr->nv++;
+	fr->fp->t_local += net_now_ms() - t0;
+	if (fr->nv == FETCH_BATCH)
+		fetch_flush(fr);
+}
+
+/* Read up to the answer to the oldest UID FETCH of bodies in flight:
+ * the messages on the way staged, committed and counted.  The state
+ * learns each one only after its commit (tmp -> fdatasync -> cur). */
+static int fetch_batch(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, struct fetch_read *fr)
+{
+	long long t0 = net_now_ms(), local0 = fr->fp->t_local;
+	enum imapdrv_rc rc = imapdrv_pipe_next(p, fetch_one, fr);
+	/* even after an error: what was read whole is a good copy */
+	fetch_flush(fr);
+	fr->fp->t_net += net_now_ms() - t0 - (fr->fp->t_local - local0);
 	if (rc != IMAPDRV_OK) {
 		sync_imap_failed(s, rc, c->name, "UID FETCH (BODY)");
 		return -1;
 	}
-	struct staged_msg *v = xcalloc(b.n + 1, sizeof(*v));
-	size_t nv = 0;
-	int werr = stage_batch(s, c, &b, stubs, v, &nv);
-	imapdrv_batch_clear(&b);
-	werr = commit_batch(s, c, v, nv, werr, fp);
-	free(v);
-	fp->t_local += net_now_ms() - t0;
-	return write_failed(s, c, werr, fp->n - fp->done);
+	return write_failed(s, c, fr->werr, fr->fp->n - fr->fp->done);
 }
 
-/* Download uids (sorted ascending) newest first, in bounded batches;
- * stubs: only the header of each (see make_stub). */
+/* Send UID FETCH commands for the batches before *end (newest first)
+ * until FETCH_WINDOW are in flight or none is left. */
+static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const uint32_t *uids, size_t *end,
+			bool stubs)
+{
+	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
+	while (*end > 0 && imapdrv_pipe_inflight(p) < FETCH_WINDOW && !s->cancelled) {
+		size_t start = *end > FETCH_BATCH ? *end - FETCH_BATCH : 0;
+		if (fault_hit("drop-fetch"))
+			imapdrv_drop(s->imap);
+		enum imapdrv_rc rc = imapdrv_pipe_fetch(p, uids + start, *end - start, items);
+		if (rc != IMAPDRV_OK) {
+			sync_imap_failed(s, rc, c->name, "UID FETCH (BODY)");
+			return -1;
+		}
+		*end = start;
+	}
+	return 0;
+}
+
+/* Download uids (sorted ascending) newest first, in bounded batches, up
+ * to FETCH_WINDOW of them in flight (a slow link then costs a round trip
+ * per window, not per batch); stubs: only the header of each (see
+ * make_stub).  Each batch is committed as its answer arrives, in order,
+ * so the state still records only files on disk.  When cancelled, no
+ * batch is sent any more and those in flight are still taken. */
 static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
 {
 	struct fetch_pass fp = { .n = n, .t_start = net_now_ms() };
 	sync_emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
-	size_t end = n; /* fetch uids[start..end) newest first */
-	while (end > 0 && !s->cancelled) {
-		size_t start = end > FETCH_BATCH ? end - FETCH_BATCH : 0;
-		if (fetch_batch(s, c, uids + start, end - start, stubs, &fp) < 0)
-			return -1;
-		end = start;
+	imapdrv_pipe_t *p = imapdrv_pipe_new(s->imap);
+	struct fetch_read *fr = xcalloc(1, sizeof(*fr));
+	*fr = (struct fetch_read){ .s = s, .c = c, .stubs = stubs, .fp = &fp };
+	size_t end = n; /* uids[0..end) are still to be sent */
+	int r = 0;
+	while (r == 0 && (r = send_batches(s, c, p, uids, &end, stubs)) == 0 && imapdrv_pipe_inflight(p)) {
+		r = fetch_batch(s, c, p, fr);
+		if (r < 0)
+			break;
 		sync_emit(s, SYNC_EV_PROGRESS, c->name, fp.done, n, NULL);
 		if (fp.since_save >= STATE_SAVE_EVERY) {
-			if (sync_save_state(s, c) < 0)
-				return -1;
+			r = sync_save_state(s, c);
 			fp.since_save = 0;
 		}
 	}
+	imapdrv_pipe_free(&p);
+	free(fr);
 	if (getenv("MUTTLIKE_TIMING"))
 		log_info("%s: timing: %zu fetched in %.2f s: FETCH %.2f s, files and queue %.2f s", c->name, fp.done,
 			 (net_now_ms() - fp.t_start) / 1e3, fp.t_net / 1e3, fp.t_local / 1e3);
-	return s->cancelled ? -1 : 0;
+	return r < 0 || s->cancelled ? -1 : 0;
 }
 
 /* The UIDs of uids (sorted) whose message is larger than max, sorted,

@@ -11,22 +11,30 @@
 
 /* ---- applying changes ---- */
 
-/* UID STORE groups: one command per distinct (add, remove) pair. */
+/* UID STORE groups: one command per distinct change, flags (add, rem)
+ * or keywords (kw_add, kw_rem: borrowed from the merge's uidinfo). */
 struct push_group {
 	unsigned add, rem;
-	uint32_t *uids;
+	const char *kw_add, *kw_rem;
+	uint32_t *uids; /* ascending */
 	size_t n, cap;
 };
 
-static void push_add(struct push_group **g, size_t *ng, unsigned add, unsigned rem, uint32_t uid)
+static bool same_kw(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void push_add(struct push_group **g, size_t *ng, const struct push_group *key, uint32_t uid)
 {
 	size_t i;
 	for (i = 0; i < *ng; i++)
-		if ((*g)[i].add == add && (*g)[i].rem == rem)
+		if ((*g)[i].add == key->add && (*g)[i].rem == key->rem && same_kw((*g)[i].kw_add, key->kw_add) &&
+		    same_kw((*g)[i].kw_rem, key->kw_rem))
 			break;
 	if (i == *ng) {
 		*g = xreallocarray(*g, *ng + 1, sizeof(**g));
-		(*g)[i] = (struct push_group){ .add = add, .rem = rem };
+		(*g)[i] = (struct push_group){ .add = key->add, .rem = key->rem, .kw_add = key->kw_add, .kw_rem = key->kw_rem };
 		(*ng)++;
 	}
 	struct push_group *p = &(*g)[i];
@@ -93,13 +101,6 @@ static int uidinfo_cmp(const void *key, const void *elem)
 {
 	uint32_t k = *(const uint32_t *)key, u = ((const struct uidinfo *)elem)->uid;
 	return k < u ? -1 : k > u;
-}
-
-/* UID STORE of keywords (space-separated) on one message. */
-static enum imapdrv_rc uid_store_kw(sync_t *s, uint32_t uid, const char *kws, bool add)
-{
-	s->server_written = true;
-	return imapdrv_store(s->imap, &uid, 1, add, 0, kws);
 }
 
 /* The keywords the state may record for x now: the merged ones once the
@@ -176,7 +177,7 @@ static bool apply_flags(sync_t *s, struct folder_ctx *c, struct uidinfo *x, cons
 		log_debug("%s: %s uid %u: base %02x local %02x server %02x -> %02x", s->account, c->name, x->uid,
 			  x->base ? x->base->flags : x->loc->flags, x->loc->flags, x->rflags, merged);
 	if (add || rem)
-		push_add(groups, ngroups, add, rem, x->uid);
+		push_add(groups, ngroups, &(struct push_group){ .add = add, .rem = rem }, x->uid);
 	bool kw_pulled = merge_keywords(s, c, x);
 	bool flags_pulled = pull_flags(s, c, x, merged);
 	if (kw_pulled || flags_pulled)
@@ -374,59 +375,133 @@ static void apply_local(sync_t *s, struct folder_ctx *c, struct merge_run *mr, u
 		store_prune(s->store, c->store_prefix);
 }
 
-/* UID STORE of the flag changes, one command per group; the state learns
- * the merged flags of each message once the server has them. */
-static int push_flags(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
+/* The UID STOREs of group g (one for what is added, one for what is
+ * removed) sent into p: the number of commands sent, or -1.  A group
+ * whose keywords cannot be written as atoms is stored with imapdrv_store,
+ * once nothing is in flight before it: 0 commands in p, its result in
+ * *sync_rc (left alone when it has to wait: *waits). */
+static int send_group(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const struct push_group *g,
+		      enum imapdrv_rc *sync_rc, bool *waits)
 {
-	for (size_t g = 0; g < mr->ngroups; g++) {
-		struct push_group *p = &mr->groups[g];
-		enum imapdrv_rc rc = IMAPDRV_OK;
-		if (p->add)
-			rc = sync_uid_store(s, p->uids, p->n, p->add, true);
-		if (rc == IMAPDRV_OK && p->rem)
-			rc = sync_uid_store(s, p->uids, p->n, p->rem, false);
-		if (rc != IMAPDRV_OK) {
-			sync_imap_failed(s, rc, c->name, "UID STORE");
-			return -1;
-		}
-		fault_point("push");
-		for (size_t k = 0; k < p->n; k++) {
-			struct maildir_entry *e = maildir_list_find(&c->local, p->uids[k]);
-			const struct uidinfo *x = bsearch(&p->uids[k], mr->info, mr->n, sizeof(*mr->info), uidinfo_cmp);
-			char *kwcopy = x && kw_for_state(x) ? xstrdup(kw_for_state(x)) : NULL;
-			if (e)
-				state_put(c->st, p->uids[k], e->flags, kwcopy);
-			free(kwcopy);
-		}
-		s->stats.pushed += p->n;
+	*waits = false;
+	s->server_written = true;
+	bool pipe_ok = (!(g->add || g->kw_add) || imapdrv_pipe_can_store(g->add, g->kw_add)) &&
+		       (!(g->rem || g->kw_rem) || imapdrv_pipe_can_store(g->rem, g->kw_rem));
+	if (!pipe_ok) {
+		*waits = imapdrv_pipe_inflight(p) > 0;
+		if (*waits)
+			return 0;
+		*sync_rc = IMAPDRV_OK;
+		if (g->add || g->kw_add)
+			*sync_rc = imapdrv_store(s->imap, g->uids, g->n, true, g->add, g->kw_add);
+		if (*sync_rc == IMAPDRV_OK && (g->rem || g->kw_rem))
+			*sync_rc = imapdrv_store(s->imap, g->uids, g->n, false, g->rem, g->kw_rem);
+		return 0;
 	}
-	return 0;
+	int sent = 0;
+	enum imapdrv_rc rc = IMAPDRV_OK;
+	if ((g->add || g->kw_add) && (rc = imapdrv_pipe_store(p, g->uids, g->n, true, g->add, g->kw_add)) == IMAPDRV_OK)
+		sent++;
+	if (rc == IMAPDRV_OK && (g->rem || g->kw_rem) &&
+	    (rc = imapdrv_pipe_store(p, g->uids, g->n, false, g->rem, g->kw_rem)) == IMAPDRV_OK)
+		sent++;
+	if (rc != IMAPDRV_OK) {
+		sync_imap_failed(s, rc, c->name, "UID STORE");
+		return -1;
+	}
+	return sent;
 }
 
-/* Keywords: one UID STORE per changed message (keyword changes are few,
- * and their sets differ from message to message). */
-static int push_keywords(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
+/* The server has group p's flags: the state learns the merged flags of
+ * each of its messages (and keeps the old keywords until those are
+ * stored too). */
+static void pushed_flags(sync_t *s, struct folder_ctx *c, struct merge_run *mr, const struct push_group *p)
 {
-	for (size_t i = 0; i < mr->n; i++) {
-		struct uidinfo *x = &mr->info[i];
-		if (!x->kw_add && !x->kw_rem)
+	for (size_t k = 0; k < p->n; k++) {
+		struct maildir_entry *e = maildir_list_find(&c->local, p->uids[k]);
+		const struct uidinfo *x = bsearch(&p->uids[k], mr->info, mr->n, sizeof(*mr->info), uidinfo_cmp);
+		char *kwcopy = x && kw_for_state(x) ? xstrdup(kw_for_state(x)) : NULL;
+		if (e)
+			state_put(c->st, p->uids[k], e->flags, kwcopy);
+		free(kwcopy);
+	}
+	s->stats.pushed += p->n;
+}
+
+/* The server has group p's keywords: the state learns the merged ones. */
+static void pushed_keywords(sync_t *s, struct folder_ctx *c, struct merge_run *mr, const struct push_group *p)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		const struct uidinfo *x = bsearch(&p->uids[k], mr->info, mr->n, sizeof(*mr->info), uidinfo_cmp);
+		if (!x)
 			continue;
-		enum imapdrv_rc rc = IMAPDRV_OK;
-		if (x->kw_add)
-			rc = uid_store_kw(s, x->uid, x->kw_add, true);
-		if (rc == IMAPDRV_OK && x->kw_rem)
-			rc = uid_store_kw(s, x->uid, x->kw_rem, false);
-		if (rc != IMAPDRV_OK) {
-			sync_imap_failed(s, rc, c->name, "UID STORE (keywords)");
-			return -1;
-		}
-		fault_point("push");
 		const struct state_msg *b = state_get(c->st, x->uid);
 		unsigned fl = b ? b->flags : x->loc ? x->loc->flags : 0;
 		state_put(c->st, x->uid, fl, x->mkw);
-		s->stats.pushed++;
 	}
-	return 0;
+	s->stats.pushed += p->n;
+}
+
+typedef void (*pushed_fn)(sync_t *s, struct folder_ctx *c, struct merge_run *mr, const struct push_group *p);
+
+/* UID STORE of groups g[0..ng), one command per group and direction,
+ * pipelined (imapdrv_pipe: up to IMAPDRV_PIPE_MAX in flight, a slow link
+ * costs a round trip per window); done(group) once the server has
+ * answered OK to that group's commands, in order, so the state learns
+ * only what the server has. */
+static int push_groups(sync_t *s, struct folder_ctx *c, struct merge_run *mr, struct push_group *g, size_t ng,
+		       pushed_fn done)
+{
+	if (!ng)
+		return 0;
+	imapdrv_pipe_t *p = imapdrv_pipe_new(s->imap);
+	int *ncmd = xcalloc(ng, sizeof(*ncmd));             /* commands in p per group */
+	enum imapdrv_rc *grc = xcalloc(ng, sizeof(*grc)); /* the result of a group not in p */
+	size_t sent = 0;
+	int r = 0;
+	for (size_t i = 0; i < ng && r == 0; i++) {
+		bool waits = false;
+		while (r == 0 && !waits && sent < ng && (sent == i || imapdrv_pipe_inflight(p) + 2 <= IMAPDRV_PIPE_MAX)) {
+			ncmd[sent] = send_group(s, c, p, &g[sent], &grc[sent], &waits);
+			r = ncmd[sent] < 0 ? -1 : 0;
+			sent += !waits;
+		}
+		enum imapdrv_rc rc = grc[i];
+		for (int k = 0; r == 0 && k < ncmd[i]; k++) {
+			enum imapdrv_rc one = imapdrv_pipe_next(p, NULL, NULL);
+			rc = rc == IMAPDRV_OK ? one : rc;
+		}
+		if (r == 0 && rc != IMAPDRV_OK) {
+			sync_imap_failed(s, rc, c->name, "UID STORE");
+			r = -1;
+		}
+		if (r == 0) {
+			fault_point("push");
+			done(s, c, mr, &g[i]);
+		}
+	}
+	imapdrv_pipe_free(&p);
+	free(ncmd);
+	free(grc);
+	return r;
+}
+
+/* Keywords: one UID STORE per distinct change (the same keywords added
+ * and removed), after the flags. */
+static int push_keywords(sync_t *s, struct folder_ctx *c, struct merge_run *mr)
+{
+	struct push_group *g = NULL;
+	size_t ng = 0;
+	for (size_t i = 0; i < mr->n; i++) {
+		struct uidinfo *x = &mr->info[i];
+		if (x->kw_add || x->kw_rem)
+			push_add(&g, &ng, &(struct push_group){ .kw_add = x->kw_add, .kw_rem = x->kw_rem }, x->uid);
+	}
+	int r = push_groups(s, c, mr, g, ng, pushed_keywords);
+	for (size_t i = 0; i < ng; i++)
+		free(g[i].uids);
+	free(g);
+	return r;
 }
 
 /* The deletions made here, on the server (delete_policy). */
@@ -488,7 +563,7 @@ int sync_merge_and_apply(sync_t *s, struct folder_ctx *c, const struct remote *r
 	*nfetch = 0;
 	mr.rdel = xreallocarray(NULL, mr.n + 1, sizeof(*mr.rdel));
 	apply_local(s, c, &mr, *fetch, nfetch);
-	int result = push_flags(s, c, &mr);
+	int result = push_groups(s, c, &mr, mr.groups, mr.ngroups, pushed_flags);
 	if (result == 0)
 		result = push_keywords(s, c, &mr);
 	if (result == 0)

@@ -389,4 +389,22 @@ __attribute__((unused)) static int st_nested_rig(const char *var, char **argv)
 	return st_nested_rig_with(var, "1", argv);
 }
 
+/* `rig rawlog` for this rig's user (append on|off|sent|last). */
+__attribute__((unused)) static char *st_rawlog(void)
+{
+	return xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			 tu_env("RIG_USER"));
+}
+
+/* How many lines of what the client sent (rig: st_rawlog()) match the
+ * extended regex re. */
+__attribute__((unused)) static unsigned long st_sent_count(const char *rig, const char *re)
+{
+	int st;
+	char *out = tu_run(&st, "%s sent | tr -d '\\r' | grep -c -E '%s'", rig, re);
+	unsigned long n = strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
 #endif

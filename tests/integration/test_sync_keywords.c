@@ -276,6 +276,29 @@ static void test_lost_state_keeps_keywords(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
+/* Keyword pushes are one UID STORE per distinct change, not per
+ * message (doc/sync.md, "The wire"). */
+static void test_keyword_store_per_change(void **state)
+{
+	(void)state;
+	for (unsigned u = 8; u <= 10; u++)
+		reader_tag(u, "+grp");
+	char *rig = st_rawlog();
+	int st;
+	free(tu_run(&st, "%s off; %s on", rig, rig));
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	assert_int_equal(r.stats.pushed, 3);
+	assert_int_equal(st_sent_count(rig, "^[^ ]+ UID STORE "), 1);
+	assert_int_equal(st_sent_count(rig, "^[^ ]+ UID STORE 8:10 \\+FLAGS\\.SILENT \\(grp\\)$"), 1);
+	for (unsigned u = 8; u <= 10; u++)
+		assert_server_kw(u, "grp");
+	r = st_sync();
+	assert_int_equal(r.stats.pushed + r.stats.pulled + r.stats.fetched, 0);
+	free(tu_run(&st, "%s off", rig));
+	free(rig);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_killed_passes_converge),
 		cmocka_unit_test(test_cli_passes_see_notmuch_tags),
 		cmocka_unit_test(test_lost_state_keeps_keywords),
+		cmocka_unit_test(test_keyword_store_per_change),
 	};
 	st_test_filter();
 	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);

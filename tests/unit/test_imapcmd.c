@@ -92,6 +92,26 @@ static void tokens(void **state)
 	assert_null(imapcmd_finish(&c));
 }
 
+/* The pipelined commands of imapdrv: UID FETCH with a BODY.PEEK section
+ * and UID STORE with a flag list. */
+static void uid_fetch_store(void **state)
+{
+	(void)state;
+	const char *atts[] = { "UID", "FLAGS", "INTERNALDATE" };
+	expect(imapcmd_uid_fetch("1:64,70", atts, 3, ""), "UID FETCH 1:64,70 (UID FLAGS INTERNALDATE BODY.PEEK[])");
+	expect(imapcmd_uid_fetch("5", atts, 1, "HEADER.FIELDS (MESSAGE-ID)"),
+	       "UID FETCH 5 (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+	expect(imapcmd_uid_fetch("5", atts, 2, NULL), "UID FETCH 5 (UID FLAGS)");
+	assert_null(imapcmd_uid_fetch("5 6", atts, 1, NULL));
+	assert_null(imapcmd_uid_fetch("5", atts, 1, "HEADER]"));
+	assert_null(imapcmd_uid_fetch("5", atts, 1, "HEADER.FIELDS (A (B))"));
+	const char *flags[] = { "\\Seen", "\\Flagged", "$Forwarded", "work" };
+	expect(imapcmd_uid_store("1,5,9:12", true, flags, 4), "UID STORE 1,5,9:12 +FLAGS.SILENT (\\Seen \\Flagged $Forwarded work)");
+	expect(imapcmd_uid_store("3", false, flags, 1), "UID STORE 3 -FLAGS.SILENT (\\Seen)");
+	const char *bad[] = { "a(b" };
+	assert_null(imapcmd_uid_store("3", true, bad, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +120,7 @@ int main(void)
 		cmocka_unit_test(list_return),
 		cmocka_unit_test(status),
 		cmocka_unit_test(tokens),
+		cmocka_unit_test(uid_fetch_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
