@@ -32,7 +32,7 @@ static void fill_disk(long long left)
 	free(out);
 	long long n = avail - left;
 	if (n > 0) {
-		free(tu_run(&st, "head -c %lld /dev/zero > '%s/filler' 2>/dev/null; sync", n, E.tmp));
+		free(tu_run(&st, "head -c %lld /dev/zero > '%s/filler' 2>/dev/null; sync -f '%s/filler'", n, E.tmp, E.tmp));
 	}
 }
 
