@@ -113,6 +113,8 @@ void sync_free(sync_t **sp)
 	free(s->accept_once);
 	free(s->stamps_old);
 	strbuf_free(&s->stamps_new);
+	foldercounts_clear(&s->counts);
+	free(s->counts_path);
 	tls_cert_info_free(&s->refused);
 	guards_clear(s);
 	sync_held_clear(s);
@@ -394,6 +396,7 @@ enum sync_status sync_run(sync_t *s)
 	sync_replay_journal(s);
 	sync_follow_gone_folders(s);
 	local_folders(s);
+	sync_counts_begin(s);
 	tags_check_start(s);
 	sync_stamps_load(s);
 	st = folders_pass(s);

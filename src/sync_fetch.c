@@ -20,6 +20,12 @@
 #define FETCH_BATCH_BYTES (4u << 20)
 /* Save the state of a long first fetch this often (messages). */
 #define STATE_SAVE_EVERY 1000
+/* The first batch of a folder: the newest messages, readable at once (a
+ * new account's INBOX is what its user looks at first). */
+#define FIRST_BATCH 50
+/* While a long download runs, make what arrived visible to the reader
+ * (store_commit) after the first batch and then at most this often. */
+#define COMMIT_EVERY_MS 2000
 
 /* A stub: our marker line, the server's header (which ends with its
  * blank line), and a line saying where the rest is. */
@@ -57,6 +63,7 @@ struct staged_msg {
 /* The counts of one fetch_batches() run. */
 struct fetch_pass {
 	size_t n, done, since_save;
+	long long committed_ms; /* the last store_commit(), 0: none yet */
 	long long t_net, t_local, t_start; /* MUTTLIKE_TIMING */
 };
 
@@ -200,6 +207,21 @@ static int fetch_batch(sync_t *s, struct folder_ctx *c, const uint32_t *uids, si
 	return write_failed(s, c, werr, fp->n - fp->done);
 }
 
+/* More is still to come: let the reader see what arrived, after the
+ * first batch (the newest messages) and then every COMMIT_EVERY_MS.  What
+ * is committed to the index is already durable in cur/; the state claims
+ * only those UIDs (state_put per message), never a range, and UIDNEXT
+ * moves only when the folder is complete (folder_done), so fetching
+ * newest first claims nothing below. */
+static void commit_for_reader(sync_t *s, struct fetch_pass *fp, bool more)
+{
+	long long now = net_now_ms();
+	if (!more || !fp->done || (fp->committed_ms && now - fp->committed_ms < COMMIT_EVERY_MS))
+		return;
+	store_commit(s->store);
+	fp->committed_ms = now;
+}
+
 /* Download uids (sorted ascending) newest first, in bounded batches;
  * stubs: only the header of each (see make_stub). */
 static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, size_t n, bool stubs)
@@ -208,10 +230,12 @@ static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, 
 	sync_emit(s, SYNC_EV_PROGRESS, c->name, 0, n, NULL);
 	size_t end = n; /* fetch uids[start..end) newest first */
 	while (end > 0 && !s->cancelled) {
-		size_t start = end > FETCH_BATCH ? end - FETCH_BATCH : 0;
+		size_t size = end == n ? FIRST_BATCH : FETCH_BATCH;
+		size_t start = end > size ? end - size : 0;
 		if (fetch_batch(s, c, uids + start, end - start, stubs, &fp) < 0)
 			return -1;
 		end = start;
+		commit_for_reader(s, &fp, end > 0);
 		sync_emit(s, SYNC_EV_PROGRESS, c->name, fp.done, n, NULL);
 		if (fp.since_save >= STATE_SAVE_EVERY) {
 			if (sync_save_state(s, c) < 0)
