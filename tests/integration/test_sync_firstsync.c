@@ -61,16 +61,22 @@ static void look_at_counts(void)
 	free(p);
 }
 
-/* A reader's view: the message with this UID in INBOX indexed? */
+/* A reader's view: is the message with this UID in INBOX indexed? (0:
+ * not, or its file is not there) */
 static unsigned indexed_uid(unsigned uid)
 {
 	char *path = st_find_uid("INBOX", uid);
-	if (!path)
-		return 0;
-	const char *base = strrchr(path, '/');
-	char *q = xasprintf("path:test/INBOX/cur/%s", base + 1);
-	unsigned n = st_nm_count(q);
-	free(q);
+	size_t len = 0;
+	char *data = path ? util_read_file(path, &len) : NULL;
+	char *mid = data ? maildir_message_id(data, len) : NULL;
+	unsigned n = 0;
+	if (mid) {
+		char *q = xasprintf("id:\"%s\"", mid);
+		n = st_nm_count(q);
+		free(q);
+	}
+	free(mid);
+	free(data);
 	free(path);
 	return n;
 }

@@ -36,8 +36,8 @@ all_at_once() {
 	local scr
 	scr=$(ui_screen) || return 1
 	grep -q "Zeppelin newest of all" <<< "$scr" &&
-		grep -Eq "^ *Archive +$archive_n " <<< "$scr" &&
-		grep -Eq "^ +dev +$dev_n " <<< "$scr" &&
+		grep -Eq "^ *Archive +${archive_n}[^0-9]" <<< "$scr" &&
+		grep -Eq "^ +dev +${dev_n}[^0-9]" <<< "$scr" &&
 		grep -Eq "syncing INBOX [0-9]+/$inbox_n" <<< "$scr"
 }
 
@@ -47,7 +47,7 @@ check "newest subject, sidebar counts and progress on one screen while INBOX syn
 
 check "the first sync ends" ui_wait_synced
 check "the folder counts are gone with the first sync" eval '[ ! -e "$DATA/state/work/folder-counts" ]'
-check "and INBOX counts from the index: all of it" eval "ui_screen | grep -Eq '^ *INBOX +([0-9]+/)?$inbox_n '"
+check "and INBOX counts from the index: all of it" eval "ui_screen | grep -Eq '^ *INBOX +([0-9]+/)?${inbox_n}[^0-9]'"
 ui_keys q
 ui_exited >/dev/null
 
@@ -61,7 +61,7 @@ sed "s/:$RIG_IMAPS_PORT\"/:1\"/" "$T/a.rc" > "$T/off.rc"
 chmod 600 "$T/off.rc"
 ui_start -x 180 -y 40 "$MUTTLIKE_BIN" -F "$T/off.rc"
 check "the offline reader opens" ui_wait "-- muttlike: work"
-check "a folder still pending shows the server's count" ui_until eval "ui_screen | grep -Eq '^ *INBOX +5000 '"
+check "a folder still pending shows the server's count" ui_until eval "ui_screen | grep -Eq '^ *INBOX +5000[^0-9]'"
 ui_type '\'
 check "vfolder prompt" ui_wait "Query (pattern or notmuch syntax):"
 ui_type "tag:unread or not tag:unread"
