@@ -350,6 +350,7 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 				       unindexed);
 		st = SYNC_ERR_STORE;
 	}
+	sync_counts_end(s);
 	if (s->stamps_active) {
 		for (size_t i = 0; i < s->nrecheck && (st == SYNC_OK || st == SYNC_ERR_FOLDER); i++)
 			sync_record_if_consistent(s, s->recheck[i]);
@@ -386,6 +387,7 @@ enum sync_status sync_run(sync_t *s)
 	s->net_failed = false;
 	s->server_written = false;
 	s->pass_start_ms = net_now_ms();
+	s->commit_ms = s->commit_gap_ms = 0;
 	free(s->error);
 	s->error = xstrdup("");
 	enum sync_status st = sync_connect_login(s);

@@ -602,6 +602,7 @@ void sync_counts_begin(sync_t *s)
 	struct foldercounts old = { 0 };
 	bool had = foldercounts_load(s->counts_path, &old);
 	foldercounts_clear(&s->counts);
+	s->counts_changed = false;
 	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
 	bool pending = false;
 	char **rels = xcalloc(s->nfolders + 1, sizeof(*rels));
@@ -632,15 +633,27 @@ void sync_counts_begin(sync_t *s)
 	sync_emit(s, SYNC_EV_COUNTS, NULL, 0, 0, NULL);
 }
 
-/* rel's pass completed: its first sync is done, and the reader takes its
- * counts from the index from now on, which is committed first. */
+/* rel's pass completed: its first sync is done (written at the end of
+ * the pass, see sync_counts_end). */
 void sync_counts_done(sync_t *s, const char *rel)
 {
 	struct foldercount *e = foldercounts_find(&s->counts, rel);
 	if (!e || !e->pending)
 		return;
 	e->pending = false;
-	store_commit(s->store);
+	s->counts_changed = true;
+}
+
+/* After the pass, the index flushed (the store's close commits it next):
+ * the folders done stop showing the server's counts, and the file goes
+ * once none is pending.  Not at each folder's end: the reader would then
+ * count a folder in an index not committed yet, and a commit per folder
+ * costs the writer (see COMMIT_FIRST_GAP_MS). */
+void sync_counts_end(sync_t *s)
+{
+	if (!s->counts_changed)
+		return;
+	s->counts_changed = false;
 	if (foldercounts_save(s->counts_path, &s->counts) < 0)
 		log_warn("%s: cannot write %s: %s", s->account, s->counts_path, strerror(errno));
 	sync_emit(s, SYNC_EV_COUNTS, NULL, 0, 0, NULL);

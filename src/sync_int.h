@@ -78,6 +78,9 @@ struct sync {
 	 * while any folder's first sync is unfinished; else empty. */
 	struct foldercounts counts;
 	char *counts_path;       /* owned */
+	bool counts_changed;     /* a pending folder was done this pass */
+	/* store_commit() for the reader during long downloads (sync_fetch.c) */
+	long long commit_ms, commit_gap_ms;
 };
 
 /* The first line of a header-only stub (sync_max_size): "<this><size>". */
@@ -166,6 +169,7 @@ bool sync_in_namespace(const char *name, const char *prefix);
 void sync_create_local_folders(sync_t *s, char **rels, size_t nrels);
 void sync_counts_begin(sync_t *s);
 void sync_counts_done(sync_t *s, const char *rel);
+void sync_counts_end(sync_t *s);
 
 /* sync_folder.c */
 void sync_stamps_load(sync_t *s);
