@@ -103,7 +103,6 @@ static bool is_maildir(const char *dir)
 	return r;
 }
 
-/* Folders under base/rel, depth-first, sorted per level. */
 /* Add the next component under rel of each folder the server listed
  * (fc) to names, unless there already. */
 static void add_listed(const struct foldercounts *fc, const char *rel, char ***names, size_t *n)
@@ -137,6 +136,8 @@ static void add_folder(struct sidebar *sb, const char *label, const char *name, 
 	}
 }
 
+/* Folders under base/rel (and those the server listed, fc), depth-first,
+ * sorted per level. */
 static void scan(struct sidebar *sb, const char *base, const char *acc, const char *rel, int depth, long account,
 		 const struct foldercounts *fc)
 {
@@ -168,7 +169,7 @@ static void scan(struct sidebar *sb, const char *base, const char *acc, const ch
 		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 		char *full = xasprintf("%s/%s", base, r);
 		char *name = xasprintf("%s/%s", acc, r);
-		/* else a plain parent */
+		/* neither a Maildir nor listed: a plain parent, without a query */
 		add_folder(sb, names[i], name, is_maildir(full), foldercounts_find(fc, r), depth, account);
 		scan(sb, base, acc, r, depth + 1, account, fc);
 		free(name);
@@ -196,6 +197,15 @@ static void sb_clear(struct sidebar *sb)
 	sb->folders = NULL;
 }
 
+/* Every message of an account: path:"<account>/" and everything below. */
+static char *account_query(const char *acc)
+{
+	char *path = quote_term("path:", acc);
+	char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
+	free(path);
+	return q;
+}
+
 char *sidebar_counts_path(struct ui *u, long account)
 {
 	char *data = conf_data_dir(u->conf);
@@ -219,12 +229,10 @@ char *sidebar_first_sync_note(struct ui *u)
 	size_t total = foldercounts_total(&fc);
 	foldercounts_clear(&fc);
 	unsigned indexed = 0;
-	char *path = quote_term("path:", conf_account_name(u->conf, (size_t)u->account));
-	char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
+	char *q = account_query(conf_account_name(u->conf, (size_t)u->account));
 	if (running)
 		mailview_count(u->mv, q, &indexed);
 	free(q);
-	free(path);
 	if (!running || (size_t)indexed >= total)
 		return NULL;
 	return xasprintf("searching %u of %zu messages indexed so far", indexed, total);
@@ -235,10 +243,7 @@ static void build(struct ui *u, struct sidebar *sb)
 	sb_clear(sb);
 	for (size_t a = 0; a < conf_account_count(u->conf); a++) {
 		const char *acc = conf_account_name(u->conf, a);
-		char *path = quote_term("path:", acc);
-		char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
-		free(path);
-		add(sb, SB_ACCOUNT, acc, acc, q, 0, (long)a);
+		add(sb, SB_ACCOUNT, acc, acc, account_query(acc), 0, (long)a);
 		char *base = xasprintf("%s/%s", u->mail_dir, acc);
 		struct foldercounts fc = { 0 };
 		char *fcp = sidebar_counts_path(u, (long)a);
