@@ -108,6 +108,7 @@ static void progress_line(struct cmd_sync *cs, struct acct_out *w, const struct 
 		break;
 	case SYNC_EV_WARNING:
 	case SYNC_EV_ERROR:
+	case SYNC_EV_COUNTS:
 		break;
 	}
 }

@@ -97,6 +97,9 @@ static void on_event(const struct sync_event *ev, void *ud)
 		free(w->error);
 		w->error = xstrdup(ev->message ? ev->message : "error");
 		break;
+	case SYNC_EV_COUNTS:
+		m->changed = true; /* the sidebar reads the server's counts again */
+		break;
 	case SYNC_EV_DONE:
 		break;
 	}

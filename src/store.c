@@ -34,7 +34,19 @@
  * database (measured: 117 MB -> 48 MB on 3,000 messages, no slower). */
 #define FLUSH_THRESHOLD "2000"
 
-enum op_kind { OP_ADD, OP_RENAME, OP_REMOVE, OP_PRUNE, OP_FLAGS, OP_TAG, OP_RETAG, OP_QUERY, OP_REINDEX, OP_RESTORE };
+enum op_kind {
+	OP_ADD,
+	OP_RENAME,
+	OP_REMOVE,
+	OP_PRUNE,
+	OP_FLAGS,
+	OP_TAG,
+	OP_RETAG,
+	OP_QUERY,
+	OP_REINDEX,
+	OP_RESTORE,
+	OP_COMMIT,
+};
 
 struct tag_query {
 	struct store_tagged *v;
@@ -83,6 +95,8 @@ struct store {
 	/* MUTTLIKE_TIMING: where the time goes (logged at close). */
 	long long t_idle_us, t_busy_us, t_full_us; /* writer waiting, writer applying, producers waiting for room */
 	size_t n_batches;
+	size_t n_commits;      /* store_commit()s done (writer thread) */
+	long long t_commit_us;
 };
 
 static long long now_us(void)
@@ -749,6 +763,8 @@ static bool apply(store_t *s, struct op *o)
 		return apply_reindex(s, o);
 	case OP_RESTORE:
 		return apply_restore(s, o);
+	case OP_COMMIT:
+		return true; /* after the batch's atomic section: see commit_now */
 	}
 	return false;
 }
@@ -791,6 +807,34 @@ static void drop_db(store_t *s)
 	s->store_errors++;
 }
 
+/* store_commit(): notmuch has no commit call and commits an atomic
+ * section only every database.autocommit (8000) sections, so what a
+ * batch wrote stays invisible to other handles (the reader's) until the
+ * database is closed.  Closing commits; the database is opened again at
+ * once.  The dirty marker stays (we still write), and so does the stamp
+ * we opened on (advance_stamps compares with it at the end). */
+static void commit_now(store_t *s)
+{
+	long long t0 = now_us();
+	notmuch_status_t st = nmsafe_database_close(s->db);
+	nmsafe_database_destroy(s->db);
+	s->db = NULL;
+	char *msg = NULL;
+	if (st == NOTMUCH_STATUS_SUCCESS)
+		st = open_rw(s->root, &s->db, &msg);
+	free(msg);
+	if (st != NOTMUCH_STATUS_SUCCESS) {
+		/* as after any Xapian error: the next batch reopens and
+		 * reconciles with the Maildirs */
+		log_error("store: committing the index: %s", notmuch_status_to_string(st));
+		s->db = NULL;
+		s->reopened = true;
+		s->store_errors++;
+	}
+	s->n_commits++;
+	s->t_commit_us += now_us() - t0;
+}
+
 /* Under s->mu: take up to BATCH_MAX queued operations; *n counts them. */
 static struct op *take_batch(store_t *s, size_t *n)
 {
@@ -823,8 +867,10 @@ static bool apply_batch(store_t *s, struct op *batch, size_t n, size_t *failed)
 		drop_db(s);
 	}
 	*failed = s->db ? 0 : n;
+	bool commit = false;
 	for (struct op *o = batch, *nx; o; o = nx) {
 		nx = o->next;
+		commit |= o->kind == OP_COMMIT;
 		if (s->db && !apply(s, o))
 			(*failed)++;
 		/* What the Maildir and the state cannot give back after a
@@ -848,6 +894,8 @@ static bool apply_batch(store_t *s, struct op *batch, size_t n, size_t *failed)
 	} else if (s->tags_dirty && tagdump_write(s->db, s->dump) >= 0) {
 		s->tags_dirty = false;
 	}
+	if (commit && s->db)
+		commit_now(s);
 	if (s->changed)
 		s->changed(s->changed_ud);
 	return true;
@@ -946,6 +994,11 @@ void store_tag(store_t *s, const char *message_id, const char *changes)
 {
 	__atomic_add_fetch(&tag_gen, 1, __ATOMIC_SEQ_CST);
 	enqueue(s, op_new(OP_TAG, message_id, NULL, changes));
+}
+
+void store_commit(store_t *s)
+{
+	enqueue(s, op_new(OP_COMMIT, "", NULL, NULL));
 }
 
 void store_prune(store_t *s, const char *folder)
@@ -1394,9 +1447,9 @@ int store_close(store_t **sp)
 		result = -1;
 	if (getenv("MUTTLIKE_TIMING"))
 		log_info("store: timing: writer busy %.2f s in %zu batches, idle %.2f s; producers waited %.2f s for "
-			 "room; close %.2f s; %zu added",
+			 "room; close %.2f s; %zu added; %zu commits before the close took %.2f s",
 			 s->t_busy_us / 1e6, s->n_batches, s->t_idle_us / 1e6, s->t_full_us / 1e6,
-			 (now_us() - tc) / 1e6, s->added);
+			 (now_us() - tc) / 1e6, s->added, s->n_commits, s->t_commit_us / 1e6);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv_work);
 	pthread_cond_destroy(&s->cv_done);

@@ -160,6 +160,12 @@ void store_index_stamp(const store_t *s, char out[96]);
  * the sync must not read a missing keyword tag as "removed locally". */
 bool store_recovered(const store_t *s);
 
+/* Make what was queued so far visible to other handles (the reader's,
+ * `muttlike search`) once it is applied: notmuch commits only on close
+ * otherwise.  Costs a commit (a few fsyncs); the sync asks for it while a
+ * long first download runs (doc/sync.md, "A new account"). */
+void store_commit(store_t *s);
+
 /* Wait until every queued operation is applied.  Returns the number of
  * operations that failed since the last call (each was logged). */
 size_t store_flush(store_t *s);

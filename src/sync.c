@@ -114,6 +114,8 @@ void sync_free(sync_t **sp)
 	free(s->accept_once);
 	free(s->stamps_old);
 	strbuf_free(&s->stamps_new);
+	foldercounts_clear(&s->counts);
+	free(s->counts_path);
 	tls_cert_info_free(&s->refused);
 	guards_clear(s);
 	sync_held_clear(s);
@@ -349,6 +351,7 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 				       unindexed);
 		st = SYNC_ERR_STORE;
 	}
+	sync_counts_end(s);
 	if (s->stamps_active) {
 		for (size_t i = 0; i < s->nrecheck && (st == SYNC_OK || st == SYNC_ERR_FOLDER); i++)
 			sync_record_if_consistent(s, s->recheck[i]);
@@ -386,6 +389,7 @@ enum sync_status sync_run(sync_t *s)
 	s->net_failed = false;
 	s->server_written = false;
 	s->pass_start_ms = net_now_ms();
+	s->commit_ms = s->commit_gap_ms = 0;
 	free(s->error);
 	s->error = xstrdup("");
 	enum sync_status st = sync_connect_login(s);
@@ -396,6 +400,7 @@ enum sync_status sync_run(sync_t *s)
 	sync_replay_journal(s);
 	sync_follow_gone_folders(s);
 	local_folders(s);
+	sync_counts_begin(s);
 	tags_check_start(s);
 	sync_stamps_load(s);
 	st = folders_pass(s);

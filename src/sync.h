@@ -63,6 +63,7 @@ enum sync_event_kind {
 	SYNC_EV_WARNING,     /* message: something the user should read (guard, orphans) */
 	SYNC_EV_ERROR,       /* message: a folder or the account failed */
 	SYNC_EV_DONE,        /* the pass ended (stats are final) */
+	SYNC_EV_COUNTS,      /* state/<account>/folder-counts changed (foldercounts.h): a first sync */
 };
 
 struct sync_event {

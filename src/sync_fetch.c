@@ -22,6 +22,16 @@
 #define FETCH_WINDOW IMAPDRV_PIPE_MAX
 /* Save the state of a long first fetch this often (messages). */
 #define STATE_SAVE_EVERY 1000
+/* The first batch of a folder: the newest messages, readable at once (a
+ * new account's INBOX is what its user looks at first). */
+#define FIRST_BATCH 50
+/* While a long download runs, make what arrived visible to the reader
+ * (store_commit) after the pass's first batch, then after 2 s, 4 s, ...
+ * up to every 30 s: a commit costs more as the index grows (0.4 s at
+ * 10,000 messages on a busy machine), and the writer is what bounds a
+ * first sync. */
+#define COMMIT_FIRST_GAP_MS 2000
+#define COMMIT_MAX_GAP_MS 30000
 
 /* A stub: our marker line, the server's header (which ends with its
  * blank line), and a line saying where the rest is. */
@@ -212,13 +222,15 @@ static int fetch_batch(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, struc
 }
 
 /* Send UID FETCH commands for the batches before *end (newest first)
- * until FETCH_WINDOW are in flight or none is left. */
-static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const uint32_t *uids, size_t *end,
-			bool stubs)
+ * until FETCH_WINDOW are in flight or none is left; the first one
+ * (the newest) is FIRST_BATCH long. */
+static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const uint32_t *uids, size_t n,
+			size_t *end, bool stubs)
 {
 	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
 	while (*end > 0 && imapdrv_pipe_inflight(p) < FETCH_WINDOW && !s->cancelled) {
-		size_t start = *end > FETCH_BATCH ? *end - FETCH_BATCH : 0;
+		size_t size = *end == n ? FIRST_BATCH : FETCH_BATCH;
+		size_t start = *end > size ? *end - size : 0;
 		if (fault_hit("drop-fetch"))
 			imapdrv_drop(s->imap);
 		enum imapdrv_rc rc = imapdrv_pipe_fetch(p, uids + start, *end - start, items);
@@ -229,6 +241,23 @@ static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, cons
 		*end = start;
 	}
 	return 0;
+}
+
+/* More is still to come: let the reader see what arrived (see
+ * COMMIT_FIRST_GAP_MS).  What is committed to the index is already
+ * durable in cur/; the state claims only those UIDs (state_put per
+ * message), never a range, and UIDNEXT moves only when the folder is
+ * complete (folder_done), so fetching newest first claims nothing below. */
+static void commit_for_reader(sync_t *s, const struct fetch_pass *fp, bool more)
+{
+	long long now = net_now_ms();
+	if (!more || !fp->done || (s->commit_ms && now - s->commit_ms < s->commit_gap_ms))
+		return;
+	store_commit(s->store);
+	s->commit_ms = now;
+	s->commit_gap_ms = s->commit_gap_ms ? s->commit_gap_ms * 2 : COMMIT_FIRST_GAP_MS;
+	if (s->commit_gap_ms > COMMIT_MAX_GAP_MS)
+		s->commit_gap_ms = COMMIT_MAX_GAP_MS;
 }
 
 /* Download uids (sorted ascending) newest first, in bounded batches, up
@@ -246,10 +275,11 @@ static int fetch_batches(sync_t *s, struct folder_ctx *c, const uint32_t *uids, 
 	*fr = (struct fetch_read){ .s = s, .c = c, .stubs = stubs, .fp = &fp };
 	size_t end = n; /* uids[0..end) are still to be sent */
 	int r = 0;
-	while (r == 0 && (r = send_batches(s, c, p, uids, &end, stubs)) == 0 && imapdrv_pipe_inflight(p)) {
+	while (r == 0 && (r = send_batches(s, c, p, uids, n, &end, stubs)) == 0 && imapdrv_pipe_inflight(p)) {
 		r = fetch_batch(s, c, p, fr);
 		if (r < 0)
 			break;
+		commit_for_reader(s, &fp, end > 0 || imapdrv_pipe_inflight(p));
 		sync_emit(s, SYNC_EV_PROGRESS, c->name, fp.done, n, NULL);
 		if (fp.since_save >= STATE_SAVE_EVERY) {
 			r = sync_save_state(s, c);

@@ -438,6 +438,8 @@ int sync_folder(sync_t *s, const struct imap_folder *f)
 	int result = folder_open(s, &c);
 	if (result == 0)
 		result = folder_pass(s, &c, &rm);
+	if (result == 0)
+		sync_counts_done(s, c.rel);
 	sync_remote_clear(&rm);
 	ctx_clear(&c);
 	s->stats.folders++;

@@ -561,3 +561,90 @@ void sync_pick_trash(sync_t *s)
 		roles_find(s->folders, s->nfolders, IMAP_SPECIAL_TRASH, conf_str(s->conf, s->acct, OPT_ID_trash));
 	s->trash_raw = f ? xstrdup(f->raw) : NULL;
 }
+
+/* ---- the server's counts during a first sync (foldercounts.h) ---- */
+
+/* The counts of f: from LIST-STATUS when it came, else one STATUS. */
+static void server_counts(sync_t *s, const struct imap_folder *f, long *messages, long *unseen)
+{
+	*messages = 0;
+	*unseen = -1;
+	if (f->has_status) {
+		*messages = (long)f->st_messages;
+		return;
+	}
+	long m = -1, u = -1;
+	if (imap_status_counts(s->imap, f->raw, &m, &u) == IMAP_OK) {
+		*messages = m > 0 ? m : 0;
+		*unseen = u;
+	}
+}
+
+/* Right after LIST: every mirrored folder that never finished a pass
+ * (no state, or pending in the file of a pass cut short) is pending; while
+ * any is, the file lists every mirrored folder with the server's counts,
+ * so that the reader's sidebar shows them before anything is downloaded.
+ * Nothing is asked or written when every folder was synced before. */
+void sync_counts_begin(sync_t *s)
+{
+	if (!s->counts_path)
+		s->counts_path = foldercounts_path(s->state_dir);
+	struct foldercounts old = { 0 };
+	bool had = foldercounts_load(s->counts_path, &old);
+	foldercounts_clear(&s->counts);
+	s->counts_changed = false;
+	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
+	bool pending = false;
+	char **rels = xcalloc(s->nfolders + 1, sizeof(*rels));
+	for (size_t i = 0; i < s->nfolders; i++) {
+		const struct imap_folder *f = &s->folders[i];
+		if ((f->flags & IMAP_FOLDER_NOSELECT) || !sync_folder_selected(patterns, f->name))
+			continue;
+		rels[i] = maildir_folder_relpath(f->name, f->delim);
+		const struct foldercount *o = rels[i] ? foldercounts_find(&old, rels[i]) : NULL;
+		pending |= rels[i] && ((o && o->pending) || !sync_has_state(s, rels[i]));
+	}
+	for (size_t i = 0; i < s->nfolders && pending && !s->net_failed; i++) {
+		if (!rels[i])
+			continue;
+		const struct foldercount *o = foldercounts_find(&old, rels[i]);
+		long m, u;
+		server_counts(s, &s->folders[i], &m, &u);
+		foldercounts_put(&s->counts, rels[i], m, u, (o && o->pending) || !sync_has_state(s, rels[i]));
+	}
+	for (size_t i = 0; i < s->nfolders; i++)
+		free(rels[i]);
+	free(rels);
+	foldercounts_clear(&old);
+	if (!pending && !had)
+		return;
+	if (foldercounts_save(s->counts_path, &s->counts) < 0)
+		log_warn("%s: cannot write %s: %s", s->account, s->counts_path, strerror(errno));
+	sync_emit(s, SYNC_EV_COUNTS, NULL, 0, 0, NULL);
+}
+
+/* rel's pass completed: its first sync is done (written at the end of
+ * the pass, see sync_counts_end). */
+void sync_counts_done(sync_t *s, const char *rel)
+{
+	struct foldercount *e = foldercounts_find(&s->counts, rel);
+	if (!e || !e->pending)
+		return;
+	e->pending = false;
+	s->counts_changed = true;
+}
+
+/* After the pass, the index flushed (the store's close commits it next):
+ * the folders done stop showing the server's counts, and the file goes
+ * once none is pending.  Not at each folder's end: the reader would then
+ * count a folder in an index not committed yet, and a commit per folder
+ * costs the writer (see COMMIT_FIRST_GAP_MS). */
+void sync_counts_end(sync_t *s)
+{
+	if (!s->counts_changed)
+		return;
+	s->counts_changed = false;
+	if (foldercounts_save(s->counts_path, &s->counts) < 0)
+		log_warn("%s: cannot write %s: %s", s->account, s->counts_path, strerror(errno));
+	sync_emit(s, SYNC_EV_COUNTS, NULL, 0, 0, NULL);
+}

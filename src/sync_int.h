@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "copies.h"
+#include "foldercounts.h"
 #include "imap.h"
 #include "imapdrv.h"
 #include "log.h"
@@ -73,6 +74,13 @@ struct sync {
 	 * Message-ID, so that a message in several folders is downloaded
 	 * once (copies.h).  NULL otherwise. */
 	copies_t *copies;        /* owned, for one pass */
+	/* A first sync: the server's counts for the reader (foldercounts.h),
+	 * while any folder's first sync is unfinished; else empty. */
+	struct foldercounts counts;
+	char *counts_path;       /* owned */
+	bool counts_changed;     /* a pending folder was done this pass */
+	/* store_commit() for the reader during long downloads (sync_fetch.c) */
+	long long commit_ms, commit_gap_ms;
 };
 
 /* The first line of a header-only stub (sync_max_size): "<this><size>". */
@@ -159,6 +167,9 @@ void sync_find_maildirs(const char *root, char ***out, size_t *n);
 char *sync_server_name_of(const char *rel, char delim, const char **why);
 bool sync_in_namespace(const char *name, const char *prefix);
 void sync_create_local_folders(sync_t *s, char **rels, size_t nrels);
+void sync_counts_begin(sync_t *s);
+void sync_counts_done(sync_t *s, const char *rel);
+void sync_counts_end(sync_t *s);
 
 /* sync_folder.c */
 void sync_stamps_load(sync_t *s);

@@ -59,6 +59,7 @@ struct index_view {
 	enum mv_sort sort;
 	unsigned unread;
 	bool unread_known;
+	char *note;        /* owned: a search during a first sync (sidebar_first_sync_note), or NULL */
 	bool follow_end;   /* last-entry while loading: stay at the end */
 	char **sel;        /* owned: selected ids (threads in threads mode), sorted */
 	size_t nsel;
@@ -775,6 +776,8 @@ static void index_status(struct ui *u, struct view *v, struct strbuf *b)
 		strbuf_adds(b, "]");
 		if (iv->limit)
 			strbuf_addf(b, " limit: %s", iv->limit);
+		if (iv->note)
+			strbuf_addf(b, " (%s)", iv->note);
 		if (!mv_list_complete(iv->list))
 			strbuf_adds(b, " loading...");
 	}
@@ -799,6 +802,9 @@ static bool index_idle(struct ui *u, struct view *v)
 		iv->unread = 0;
 		mailview_count(u->mv, uq, &iv->unread);
 		iv->unread_known = true;
+		xfree(&iv->note);
+		if (iv->limit || strncmp(iv->title, "search: ", 8) == 0)
+			iv->note = sidebar_first_sync_note(u); /* covers what is indexed so far */
 		free(uq);
 		free(q);
 		return true;
@@ -999,6 +1005,7 @@ static void index_destroy(struct view *v)
 	idset_clear(&iv->sel, &iv->nsel);
 	idset_clear(&iv->flip, &iv->nflip);
 	free(iv->title);
+	free(iv->note);
 	free(iv->query);
 	free(iv->limit);
 	free(iv->err);

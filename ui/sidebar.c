@@ -3,7 +3,11 @@
  *
  * Folders are the Maildirs under data_dir/mail/<account>/ (nested
  * directories are the folder hierarchy); counts are notmuch queries
- * (folder:"<account>/<folder>"), refreshed whenever the store changes. */
+ * (folder:"<account>/<folder>"), refreshed whenever the store changes.
+ * While an account's first sync runs, the folders its sync listed on the
+ * server (state/<account>/folder-counts, foldercounts.h) are shown too,
+ * also those not mirrored yet, and a folder whose first sync has not
+ * finished shows the server's counts instead of the index's. */
 #include "sidebar.h"
 
 #include <dirent.h>
@@ -14,9 +18,12 @@
 
 #include "conf.h"
 #include "draw.h"
+#include "foldercounts.h"
 #include "hookrun.h"
 #include "listview.h"
 #include "log.h"
+#include "mailview.h"
+#include "maildir.h"
 #include "theme.h"
 #include "ui.h"
 #include "uistate.h"
@@ -35,6 +42,8 @@ struct sb_entry {
 	int depth;
 	long account;
 	unsigned unread, total;
+	bool server;           /* first sync unfinished: the server's counts */
+	long srv_total, srv_unseen; /* srv_unseen -1: unknown */
 };
 
 struct sidebar {
@@ -94,21 +103,52 @@ static bool is_maildir(const char *dir)
 	return r;
 }
 
-/* Folders under base/rel, depth-first, sorted per level. */
-static void scan(struct sidebar *sb, const char *base, const char *acc, const char *rel, int depth, long account)
+/* Add the next component under rel of each folder the server listed
+ * (fc) to names, unless there already. */
+static void add_listed(const struct foldercounts *fc, const char *rel, char ***names, size_t *n)
+{
+	size_t rl = strlen(rel);
+	for (size_t i = 0; i < fc->n && *n < SIDEBAR_MAX_FOLDERS; i++) {
+		const char *r = fc->v[i].rel;
+		if (rl && (strncmp(r, rel, rl) != 0 || r[rl] != '/'))
+			continue;
+		const char *c = rl ? r + rl + 1 : r;
+		size_t cl = strcspn(c, "/");
+		bool have = false;
+		for (size_t k = 0; k < *n && !have; k++)
+			have = strlen((*names)[k]) == cl && strncmp((*names)[k], c, cl) == 0;
+		if (!have && cl && c[0] != '.') {
+			*names = xreallocarray(*names, *n + 1, sizeof(char *));
+			(*names)[(*n)++] = xstrndup(c, cl);
+		}
+	}
+}
+
+static void add_folder(struct sidebar *sb, const char *label, const char *name, bool maildir,
+		       const struct foldercount *e, int depth, long account)
+{
+	add(sb, SB_FOLDER, label, name, maildir || e ? quote_term("folder:", name) : NULL, depth, account);
+	struct sb_entry *x = &sb->v[sb->n - 1];
+	if (e && e->pending) {
+		x->server = true;
+		x->srv_total = e->messages;
+		x->srv_unseen = e->unseen;
+	}
+}
+
+/* Folders under base/rel (and those the server listed, fc), depth-first,
+ * sorted per level. */
+static void scan(struct sidebar *sb, const char *base, const char *acc, const char *rel, int depth, long account,
+		 const struct foldercounts *fc)
 {
 	if (depth > SIDEBAR_MAX_DEPTH || sb->n > SIDEBAR_MAX_FOLDERS)
 		return;
 	char *dir = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
-	DIR *d = opendir(dir);
-	if (!d) {
-		free(dir);
-		return;
-	}
+	DIR *d = opendir(dir); /* missing: a folder not mirrored yet */
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d)) && n < SIDEBAR_MAX_FOLDERS) {
+	while (d && (de = readdir(d)) && n < SIDEBAR_MAX_FOLDERS) {
 		if (de->d_name[0] == '.' || strcmp(de->d_name, "cur") == 0 || strcmp(de->d_name, "new") == 0 ||
 		    strcmp(de->d_name, "tmp") == 0)
 			continue;
@@ -120,18 +160,18 @@ static void scan(struct sidebar *sb, const char *base, const char *acc, const ch
 		}
 		free(p);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	add_listed(fc, rel, &names, &n);
 	if (n)
 		qsort(names, n, sizeof(char *), cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		char *r = *rel ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
 		char *full = xasprintf("%s/%s", base, r);
 		char *name = xasprintf("%s/%s", acc, r);
-		if (is_maildir(full))
-			add(sb, SB_FOLDER, names[i], name, quote_term("folder:", name), depth, account);
-		else
-			add(sb, SB_FOLDER, names[i], name, NULL, depth, account); /* a plain parent */
-		scan(sb, base, acc, r, depth + 1, account);
+		/* neither a Maildir nor listed: a plain parent, without a query */
+		add_folder(sb, names[i], name, is_maildir(full), foldercounts_find(fc, r), depth, account);
+		scan(sb, base, acc, r, depth + 1, account, fc);
 		free(name);
 		free(full);
 		free(r);
@@ -157,17 +197,60 @@ static void sb_clear(struct sidebar *sb)
 	sb->folders = NULL;
 }
 
+/* Every message of an account: path:"<account>/" and everything below. */
+static char *account_query(const char *acc)
+{
+	char *path = quote_term("path:", acc);
+	char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
+	free(path);
+	return q;
+}
+
+char *sidebar_counts_path(struct ui *u, long account)
+{
+	char *data = conf_data_dir(u->conf);
+	char *acc = maildir_safe_component(conf_account_name(u->conf, (size_t)account));
+	char *dir = xasprintf("%s/state/%s", data, acc);
+	char *p = foldercounts_path(dir);
+	free(dir);
+	free(acc);
+	free(data);
+	return p;
+}
+
+char *sidebar_first_sync_note(struct ui *u)
+{
+	if (u->account < 0 || !u->mv)
+		return NULL;
+	struct foldercounts fc = { 0 };
+	char *fcp = sidebar_counts_path(u, u->account);
+	bool running = foldercounts_load(fcp, &fc) && foldercounts_pending(&fc);
+	free(fcp);
+	size_t total = foldercounts_total(&fc);
+	foldercounts_clear(&fc);
+	unsigned indexed = 0;
+	char *q = account_query(conf_account_name(u->conf, (size_t)u->account));
+	if (running)
+		mailview_count(u->mv, q, &indexed);
+	free(q);
+	if (!running || (size_t)indexed >= total)
+		return NULL;
+	return xasprintf("searching %u of %zu messages indexed so far", indexed, total);
+}
+
 static void build(struct ui *u, struct sidebar *sb)
 {
 	sb_clear(sb);
 	for (size_t a = 0; a < conf_account_count(u->conf); a++) {
 		const char *acc = conf_account_name(u->conf, a);
-		char *path = quote_term("path:", acc);
-		char *q = xasprintf("%.*s/**\"", (int)strlen(path) - 1, path);
-		free(path);
-		add(sb, SB_ACCOUNT, acc, acc, q, 0, (long)a);
+		add(sb, SB_ACCOUNT, acc, acc, account_query(acc), 0, (long)a);
 		char *base = xasprintf("%s/%s", u->mail_dir, acc);
-		scan(sb, base, acc, "", 1, (long)a);
+		struct foldercounts fc = { 0 };
+		char *fcp = sidebar_counts_path(u, (long)a);
+		foldercounts_load(fcp, &fc);
+		free(fcp);
+		scan(sb, base, acc, "", 1, (long)a, &fc);
+		foldercounts_clear(&fc);
 		free(base);
 	}
 	if (conf_search_count(u->conf))
@@ -189,7 +272,7 @@ static void sb_count(struct ui *u, struct sidebar *sb)
 	for (size_t i = 0; i < sb->n; i++) {
 		struct sb_entry *e = &sb->v[i];
 		e->total = e->unread = 0;
-		if (!u->mv || !e->query)
+		if (!u->mv || !e->query || e->server)
 			continue;
 		mailview_count(u->mv, e->query, &e->total);
 		char *q = xasprintf("(%s) and tag:unread", e->query);
@@ -256,7 +339,7 @@ static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur
 	attr_t a = theme_attr(u->th, CO_sidebar);
 	if (e->kind == SB_ACCOUNT || e->kind == SB_SEARCH_HEADER)
 		a |= A_BOLD;
-	if (e->unread)
+	if (e->unread || (e->server && e->srv_unseen > 0))
 		a = theme_attr(u->th, CO_sidebar_unread);
 	if (cur)
 		a = theme_attr(u->th, CO_sidebar_highlight);
@@ -267,7 +350,11 @@ static void row(struct ui *u, void *ctx, size_t i, int y, int x, int w, bool cur
 		strbuf_adds(&b, " ");
 	strbuf_adds(&b, e->label);
 	char counts[48] = "";
-	if (e->query && u->mv && sb->counted)
+	if (e->server && e->srv_unseen > 0) /* no index needed: at once */
+		snprintf(counts, sizeof(counts), " %ld/%ld", e->srv_unseen, e->srv_total);
+	else if (e->server)
+		snprintf(counts, sizeof(counts), " %ld", e->srv_total);
+	else if (e->query && u->mv && sb->counted)
 		snprintf(counts, sizeof(counts), e->unread ? " %u/%u" : " %u", e->unread ? e->unread : e->total, e->total);
 	int cw = (int)strlen(counts);
 	int lw = w - cw;

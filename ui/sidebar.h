@@ -24,6 +24,12 @@ void sidebar_open_account(struct ui *u);
 /* Make account the current one and open its INBOX. */
 void sidebar_switch_account(struct ui *u, long account);
 void sidebar_save_visible(struct ui *u, bool on);
+/* data_dir/state/<account>/folder-counts (foldercounts.h).  New string. */
+char *sidebar_counts_path(struct ui *u, long account);
+/* While the current account's first sync runs: "searching N of M
+ * messages indexed so far" (N in the index, M on the server), for the
+ * header of a search; else NULL.  New string. */
+char *sidebar_first_sync_note(struct ui *u);
 /* Query of a folder name as the user writes it ("INBOX", "acc/INBOX",
  * mutt's "=INBOX" or "+INBOX"); NULL when there is no such folder. */
 char *sidebar_folder_query(struct ui *u, const char *name);

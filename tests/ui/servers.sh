@@ -16,6 +16,9 @@
 #   ui_rig_rc FILE DATA EDITOR
 #                       an rc (mode 600) for account "work" (Alice) on both
 #                       servers, data_dir DATA, the scripted EDITOR, no sidebar
+#   ui_rig_account FILE append account "work" (Alice, IMAP only) to the rc FILE
+#                       (global options before it are the caller's) and make
+#                       it mode 600
 #   ui_smtp_start       a private Postfix (tests/integration/smtp-rig) in
 #                       SMTPDIR; sources smtp.env (SMTP_*).  Status 1 when it
 #                       cannot start (the caller decides whether that fails).
@@ -57,6 +60,16 @@ ui_smtp_start() {
 	"$UI_SRC/tests/integration/smtp-rig" start "$SMTPDIR" $$ >/dev/null 2>&1 || return 1
 	# shellcheck disable=SC1091
 	source "$SMTPDIR/smtp.env"
+}
+
+ui_rig_account() { # FILE
+	cat >> "$1" <<EOF
+account work
+set imap_url = "imaps://$RIG_USER@127.0.0.1:$RIG_IMAPS_PORT"
+set imap_pass = "$RIG_PASS"
+set tls_ca_file = "$RIG_CA"
+EOF
+	chmod 600 "$1"
 }
 
 ui_rig_rc() { # FILE DATA EDITOR
