@@ -594,6 +594,12 @@ enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd)
 {
 	mailimap *mi = imap_mailimap(m);
 	*fd = -1;
+	if (!mi)
+		return IMAPDRV_LOST;
+	/* libetpan's IDLE writes into the selection; RFC 5465 IDLEs with
+	 * none (a NOTIFY listener): an empty one it owns from now on */
+	if (!mi->imap_selection_info)
+		mi->imap_selection_info = mailimap_selection_info_new();
 	int rc = mailimap_idle(mi);
 	if (rc == MAILIMAP_NO_ERROR)
 		*fd = mailimap_idle_get_fd(mi);
@@ -607,4 +613,43 @@ enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists)
 	if (mi->imap_selection_info)
 		*exists = mi->imap_selection_info->sel_exists;
 	return rc_of(rc);
+}
+
+/* RFC 5465.  The selected folder's filter comes first (a folder matching
+ * both is the selected one's), then every personal folder, so that one
+ * connection hears of each.  FlagChange in the second list: Dovecot
+ * accepts it (and sends nothing), a server that reports it gives a STATUS. */
+#define NOTIFY_SET                                                                                                     \
+	"NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "                                             \
+	"(personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))"
+
+enum imapdrv_rc imapdrv_notify(imap_t *m)
+{
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return IMAPDRV_LOST;
+	return rc_of(imap_command(mi, NOTIFY_SET));
+}
+
+enum imapdrv_rc imapdrv_idle_line(imap_t *m, int timeout_ms, const char **line, size_t *len)
+{
+	*line = NULL;
+	*len = 0;
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return IMAPDRV_LOST;
+	enum net_status ns = imap_wait_input(m, timeout_ms);
+	if (ns == NET_ERR_TIMEOUT)
+		return IMAPDRV_OK;
+	if (ns != NET_OK)
+		return IMAPDRV_LOST;
+	char *l = mailimap_read_line(mi);
+	if (!l)
+		return IMAPDRV_LOST;
+	size_t n = strlen(l);
+	while (n && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+		n--;
+	*line = l;
+	*len = n;
+	return IMAPDRV_OK;
 }

@@ -179,5 +179,16 @@ enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd);
 /* DONE, ending an IDLE; *exists becomes the message count after it
  * (left as it was when the session does not know it). */
 enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists);
+/* Between imapdrv_idle and imapdrv_idle_done: wait at most timeout_ms
+ * for one untagged line and read it (with its literals).  *line (NULL
+ * when the wait ran out) is lent until the next read, without its CRLF,
+ * *len bytes; a cancel (imap_cancel) or a broken stream is LOST. */
+enum imapdrv_rc imapdrv_idle_line(imap_t *m, int timeout_ms, const char **line, size_t *len);
+/* NOTIFY SET (RFC 5465): MessageNew, MessageExpunge and FlagChange of the
+ * selected folder; MessageNew, MessageExpunge, FlagChange, MailboxName and
+ * SubscriptionChange of every personal folder.  Only when the server has
+ * IMAP_CAP_NOTIFY; the news arrives as untagged STATUS, EXISTS, EXPUNGE,
+ * FETCH and LIST lines (read them with imapdrv_idle_line). */
+enum imapdrv_rc imapdrv_notify(imap_t *m);
 
 #endif

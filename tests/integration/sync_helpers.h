@@ -243,6 +243,24 @@ static char *st_imap(const char *fmt, ...)
 	return out;
 }
 
+/* The rig's protocol log of the test user's sessions, as a command
+ * prefix: "<that> on", "<that> sent", "<that> off" (tests/rig/README.md). */
+__attribute__((unused)) static char *st_rig_rawlog(void)
+{
+	return xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+			 tu_env("RIG_USER"));
+}
+
+/* How many lines of what the client sent match the extended regex re. */
+__attribute__((unused)) static unsigned long st_sent_count(const char *rig, const char *re)
+{
+	int st;
+	char *out = tu_run(&st, "%s sent | tr -d '\\r' | grep -c -E '%s'", rig, re);
+	unsigned long n = strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
 /* How many messages a server folder holds (raw name), as another client sees it. */
 __attribute__((unused)) static unsigned st_server_count(const char *raw)
 {

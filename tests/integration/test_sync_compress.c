@@ -6,22 +6,6 @@
  * by `rig rawlog sent`).  The tests run in order on one server. */
 #include "sync_helpers.h"
 
-static char *rig_rawlog(void)
-{
-	return xasprintf("'%s/tests/rig/rig' rawlog '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
-			 tu_env("RIG_USER"));
-}
-
-/* How many lines of what the client sent match the extended regex re. */
-static unsigned long sent_count(const char *rig, const char *re)
-{
-	int st;
-	char *out = tu_run(&st, "%s sent | tr -d '\\r' | grep -c -E '%s'", rig, re);
-	unsigned long n = strtoul(out, NULL, 10);
-	free(out);
-	return n;
-}
-
 /* A pass with a fresh protocol log on, expecting `fetched` new messages and
  * the mirror equal to the server. */
 static struct st_result logged_pass(const char *rig, size_t fetched)
@@ -40,13 +24,13 @@ static void test_compressed_pass(void **state)
 {
 	(void)state;
 	st_populate(47, 60, NULL);
-	char *rig = rig_rawlog();
+	char *rig = st_rig_rawlog();
 	int st;
 	struct st_result r = logged_pass(rig, 60);
 	/* COMPRESS was asked for once, and the commands after it are readable
 	 * (inflated) in the log: the server understood them */
-	assert_int_equal(sent_count(rig, "^[^ ]+ COMPRESS DEFLATE$"), 1);
-	assert_true(sent_count(rig, "^[^ ]+ (UID FETCH|SELECT) ") >= 2);
+	assert_int_equal(st_sent_count(rig, "^[^ ]+ COMPRESS DEFLATE$"), 1);
+	assert_true(st_sent_count(rig, "^[^ ]+ (UID FETCH|SELECT) ") >= 2);
 	assert_true(r.stats.compressed);
 	assert_true(r.stats.commands > 5);
 	assert_true(r.stats.plain_in > 20000);
@@ -58,7 +42,7 @@ static void test_compressed_pass(void **state)
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched, 2);
 	assert_true(r.stats.compressed);
-	assert_int_equal(sent_count(rig, "^[^ ]+ COMPRESS DEFLATE$"), 2);
+	assert_int_equal(st_sent_count(rig, "^[^ ]+ COMPRESS DEFLATE$"), 2);
 	assert_int_equal(st_compare(), 0);
 	free(tu_run(&st, "%s off", rig));
 	free(rig);
@@ -69,12 +53,12 @@ static void test_compress_off(void **state)
 	(void)state;
 	char *rc = E.rc;
 	E.rc = xasprintf("%sset imap_compress = no\n", rc);
-	char *rig = rig_rawlog();
+	char *rig = st_rig_rawlog();
 	int st;
 	free(st_imap("appendmany INBOX 3 plain"));
 	struct st_result r = logged_pass(rig, 3);
-	assert_int_equal(sent_count(rig, "COMPRESS"), 0);
-	assert_true(sent_count(rig, "^[^ ]+ SELECT ") >= 1);
+	assert_int_equal(st_sent_count(rig, "COMPRESS"), 0);
+	assert_true(st_sent_count(rig, "^[^ ]+ SELECT ") >= 1);
 	assert_false(r.stats.compressed);
 	assert_int_equal(r.stats.wire_in, r.stats.plain_in);
 	assert_int_equal(r.stats.wire_out, r.stats.plain_out);
