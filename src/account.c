@@ -34,6 +34,7 @@ static void on_store_changed(void *ud)
 	account_mgr_t *m = ud;
 	pthread_mutex_lock(&m->mu);
 	m->changed = true;
+	m->unclosed = true;
 	pthread_mutex_unlock(&m->mu);
 	account_notify(m);
 }
@@ -61,11 +62,25 @@ store_t *account_store_acquire(account_mgr_t *m, char **err)
 
 bool account_store_release(account_mgr_t *m)
 {
-	bool ok = true;
+	bool ok = true, closed = false;
 	pthread_mutex_lock(&m->store_mu);
-	if (m->users && --m->users == 0)
+	if (m->users && --m->users == 0) {
 		ok = store_close(&m->store) == 0;
+		closed = true;
+	}
 	pthread_mutex_unlock(&m->store_mu);
+	/* notmuch's batches become visible to the reader's handle when the
+	 * writer closes: announce the change again now, or the reader would
+	 * see it only at its next look at the index (up to a second later) */
+	pthread_mutex_lock(&m->mu);
+	bool tell = closed && m->unclosed;
+	if (tell)
+		m->changed = true;
+	if (closed)
+		m->unclosed = false;
+	pthread_mutex_unlock(&m->mu);
+	if (tell)
+		account_notify(m);
 	return ok;
 }
 

@@ -75,6 +75,7 @@ struct account_mgr {
 	pthread_cond_t cond;
 	bool stop;
 	bool changed;
+	bool unclosed;              /* the writer changed the index since it was opened (under mu) */
 	char *news;
 	struct worker *w;
 	size_t n;
