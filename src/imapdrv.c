@@ -590,20 +590,35 @@ void imapdrv_drop(imap_t *m)
 		shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
 }
 
-enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd)
+/* Written here, not with mailimap_idle(): libetpan reads the untagged
+ * lines before the continuation and drops them (an EXISTS that raced the
+ * IDLE was lost), and it needs a folder selected (a NOTIFY listener has
+ * none).  mailimap_idle_done() ends it as usual. */
+enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd, bool *early)
 {
-	mailimap *mi = imap_mailimap(m);
 	*fd = -1;
+	*early = false;
+	mailimap *mi = imap_mailimap(m);
 	if (!mi)
 		return IMAPDRV_LOST;
-	/* libetpan's IDLE writes into the selection; RFC 5465 IDLEs with
-	 * none (a NOTIFY listener): an empty one it owns from now on */
-	if (!mi->imap_selection_info)
-		mi->imap_selection_info = mailimap_selection_info_new();
-	int rc = mailimap_idle(mi);
-	if (rc == MAILIMAP_NO_ERROR)
-		*fd = mailimap_idle_get_fd(mi);
-	return rc_of(rc);
+	int r = mailimap_send_current_tag(mi);
+	if (r != MAILIMAP_NO_ERROR)
+		return rc_of(r);
+	if (mailstream_write(mi->imap_stream, "IDLE\r\n", 6) == -1 || mailstream_flush(mi->imap_stream) == -1)
+		return IMAPDRV_LOST;
+	for (int i = 0; i < 10000; i++) { /* a bound on what may come first */
+		char *l = mailimap_read_line(mi);
+		if (!l)
+			return IMAPDRV_LOST;
+		if (l[0] == '+') {
+			*fd = mailimap_idle_get_fd(mi);
+			return IMAPDRV_OK;
+		}
+		if (l[0] != '*')
+			return IMAPDRV_REFUSED; /* the tagged NO or BAD */
+		*early = true;
+	}
+	return IMAPDRV_LOST;
 }
 
 enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists)

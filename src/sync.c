@@ -495,13 +495,15 @@ static bool watch(sync_t *s, int timeout_s)
 	if (missed)
 		return true;
 	int fd = -1;
-	if (rc != IMAPDRV_OK || imapdrv_idle(s->imap, &fd) != IMAPDRV_OK)
-		return false;
 	bool news = false;
+	if (rc != IMAPDRV_OK || imapdrv_idle(s->imap, &fd, &news) != IMAPDRV_OK)
+		return false;
+	if (imap_wait_input(s->imap, 0) == NET_OK)
+		news = true; /* already here, behind the continuation */
 	long long end = net_now_ms() + (long long)timeout_s * 1000;
 	long long real0, mono0, real1, mono1;
 	watch_clock_now(&real0, &mono0);
-	while (!s->cancelled && net_now_ms() < end && fd >= 0) {
+	while (!news && !s->cancelled && net_now_ms() < end && fd >= 0) {
 		/* A 1 s slice keeps SIGINT/cancel responsive. */
 		enum net_status ns = net_wait(fd, false, 1000, s->wake); /* sync_wake: at once */
 		if (ns == NET_OK) {

@@ -253,11 +253,13 @@ static enum end idle_loop(struct slot *sl, imap_t *m, struct clock *c)
 	watch_t *w = sl->w;
 	while (!stopped(w)) {
 		int fd;
-		if (imapdrv_idle(m, &fd) != IMAPDRV_OK) {
+		bool early;
+		if (imapdrv_idle(m, &fd, &early) != IMAPDRV_OK) {
 			log_debug("watch %zu: IDLE failed", sl->idx);
 			return END_DROPPED;
 		}
-		log_debug("watch %zu: idling", sl->idx);
+		if (early)
+			report(w, sl->folder); /* news that raced the IDLE (NOTIFY: which folder is not kept) */
 		long long start = net_now_ms();
 		while (!stopped(w) && net_now_ms() - start < RENEW_MS) {
 			const char *line;

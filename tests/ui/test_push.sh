@@ -43,6 +43,18 @@ side() { ui_screen | grep -E "^ +$1 " | head -n 1 | cut -c1-24; }
 # of 0.5 s and our pass; the margin is for a loaded machine under ASan).
 since() { local d=$(( $(ui_now) - $1 )); printf '%d.%03d' $((d / 1000000)) $(((d / 1000) % 1000)); }
 took() { local s; s=$(since "$1"); echo "# $2: $s s"; [ "${s%%.*}" -lt 5 ]; }
+# Another client APPENDs SUBJECT to FOLDER; its sidebar row must change
+# with no key pressed, soon.
+append_seen() { # FOLDER SUBJECT WHAT
+	local as_folder=$1 as_before as_t0
+	as_before=$(side "$as_folder")
+	msg "$T/$1.new" "$2"
+	imapctl append "$1" "$T/$1.new" >/dev/null
+	as_t0=$(ui_now) # the message is on the server
+	check "$1's count in the sidebar changes without a key" \
+		ui_until eval '[ "$(side "$as_folder")" != "$as_before" ]'
+	check "soon" took "$as_t0" "$3"
+}
 
 # --- 1: NOTIFY ---
 rc
@@ -50,15 +62,10 @@ ui_start -x 110 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:"
 check "the start-up sync ends" ui_wait_synced
 check "the sidebar lists Work" ui_until eval 'side Work | grep -q Work'
-before=$(side Work)
-# the listener logs in after the first pass: wait until it listens (its
-# NOTIFY SET is in the server's log) before the clock starts
+# the listener logs in after the first pass: wait until it listens (our
+# log says so) before the clock starts
 check "the listener is up" ui_until grep -q "watch: NOTIFY on one connection" "$DATA/log"
-msg "$T/m3" "Charlie work"
-imapctl append Work "$T/m3" >/dev/null
-t0=$(ui_now) # the message is on the server
-check "Work's count in the sidebar changes without a key" ui_until eval '[ "$(side Work)" != "$before" ]'
-check "soon" took "$t0" "sidebar"
+append_seen Work "Charlie work" "sidebar"
 check "Work shows 1 unread of 2" eval 'side Work | grep -q "1/2"'
 
 ui_keys c
@@ -81,12 +88,7 @@ ui_start -x 110 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens again" ui_wait "-- muttlike: work/INBOX [Msgs:"
 check "its start-up sync ends" ui_wait_synced
 check "the IDLE listener is up" ui_until grep -q "watch: IDLE on 1 folder" "$DATA/log"
-before=$(side Later)
-msg "$T/m5" "Echo later"
-imapctl append Later "$T/m5" >/dev/null
-t0=$(ui_now) # the message is on the server
-check "Later's count in the sidebar changes without a key" ui_until eval '[ "$(side Later)" != "$before" ]'
-check "soon" took "$t0" "sidebar (IDLE)"
+append_seen Later "Echo later" "sidebar (IDLE)"
 check "Later shows 1 unread of 1" eval 'side Later | grep -q "1/1"' 
 ui_keys q
 ui_exited >/dev/null
