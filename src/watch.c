@@ -388,8 +388,10 @@ static void *slot_main(void *arg)
 				break;
 			}
 		}
-		if (gap)
+		if (gap) {
+			log_info("watch: connection %zu is back", sl->idx + 1);
 			report(w, sl->folder); /* what happened while we were away */
+		}
 		backoff = 1;
 		enum end e = listen_on(sl, m, &c);
 		close_session(sl, &m);

@@ -152,12 +152,93 @@ static void test_idle_folders(void **state)
 	free(rig);
 }
 
+/* Wait (bounded) until data_dir/log has a line matching the regex. */
+static bool wait_log(const char *re, long long ms)
+{
+	long long t0 = now_ms();
+	while (now_ms() - t0 < ms) {
+		int st;
+		free(tu_run(&st, "grep -q -E '%s' '%s/log'", re, E.data));
+		if (st == 0)
+			return true;
+		tick();
+	}
+	return false;
+}
+
+/* The server ends every session: the listener connects again (after its
+ * 1 s back-off) and hears the next message. */
+static void test_reconnect(void **state)
+{
+	(void)state;
+	int st;
+	free(tu_run(&st, "rm -f '%s/log'", E.data));
+	unsigned work = st_server_count("Work");
+	pid_t p = start_watch("");
+	assert_true(wait_files("Work", work, 30000) >= 0);
+	assert_true(wait_log("watch: NOTIFY on one connection", 30000));
+	free(tu_run(&st, "'%s/tests/rig/rig' kick '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"), tu_env("RIG_DIR"),
+		    tu_env("RIG_USER")));
+	assert_int_equal(st, 0);
+	assert_true(wait_log("watch: connection 1 is back", ARRIVE_MS));
+	free(st_imap("appendmany Work 1 after-kick"));
+	assert_true(wait_files("Work", work + 1, ARRIVE_MS) >= 0);
+	stop_watch(p);
+	assert_int_equal(st_compare(), 0);
+}
+
+/* Without NOTIFY, more folders to IDLE on than the server allows
+ * connections (Dovecot: 10 per user and address; 6 held by another
+ * client here, 1 the sync's own): the listeners it refuses end, the log
+ * says so, the others listen, and the sync goes on. */
+static void test_connection_limit(void **state)
+{
+	(void)state;
+	int st;
+	free(tu_run(&st, "rm -f '%s/log'", E.data));
+	const char *names[] = { "L1", "L2", "L3", "L4" };
+	for (size_t i = 0; i < 4; i++)
+		free(st_imap("create %s", names[i]));
+	/* another client holds 6 connections until the file hold goes */
+	char *hold = xasprintf("%s/hold", E.tmp), *ready = xasprintf("%s/ready", E.tmp);
+	char *py = xasprintf("%s/hold.py", E.tmp);
+	char *script = xasprintf("import os, sys, time\n"
+				 "sys.path.insert(0, '%s/tests/integration')\n"
+				 "import imapctl\n"
+				 "c = [imapctl.connect() for _ in range(6)]\n"
+				 "open('%s', 'w').close()\n"
+				 "while os.path.exists('%s'):\n"
+				 "    time.sleep(0.05)\n",
+				 tu_env("MUTTLIKE_SRCDIR"), ready, hold);
+	assert_int_equal(util_write_file_atomic(py, script, strlen(script), 0600), 0);
+	free(tu_run(&st, "touch '%s'; (python3 '%s' >/dev/null 2>&1 &)", hold, py));
+	long long t0 = now_ms();
+	while (access(ready, F_OK) != 0 && now_ms() - t0 < 30000)
+		tick();
+	assert_int_equal(access(ready, F_OK), 0);
+	pid_t p = start_watch("set imap_notify = no\nset imap_idle_folders = \"L*\"\nset imap_max_connections = 5\n");
+	assert_true(wait_log("watch: the server refused connection [0-9]+ .*connections.*[0-9]+ listen", 30000));
+	free(tu_run(&st, "rm -f '%s'", hold));
+	free(hold);
+	free(ready);
+	free(py);
+	free(script);
+	/* the sync's own session still works: new mail in INBOX arrives */
+	unsigned inbox = st_count_files("INBOX");
+	free(st_imap("appendmany INBOX 1 after-limit"));
+	assert_true(wait_files("INBOX", inbox + 1, ARRIVE_MS) >= 0);
+	stop_watch(p);
+	assert_int_equal(st_compare(), 0);
+}
+
 int main(void)
 {
 	st_test_filter();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_idle_folders),
+		cmocka_unit_test(test_reconnect),
+		cmocka_unit_test(test_connection_limit),
 	};
 	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }
