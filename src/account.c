@@ -311,12 +311,14 @@ static void watch_update(struct worker *w)
 		max = (long)w->watch_limit;
 	char **names = NULL;
 	size_t n = sync_watch_folders(w->sync, conf_str(m->conf, w->idx, OPT_ID_imap_idle_folders), &names);
+	if (!n && !(conf_bool(m->conf, w->idx, OPT_ID_imap_notify) && sync_has_notify(w->sync)))
+		max = 0; /* nothing to listen to: no connection at all */
 	struct strbuf key;
 	strbuf_init(&key);
 	strbuf_addf(&key, "%ld", max);
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&key, "\n%s", names[i]);
-	if (!w->watch || !w->watch_key || strcmp(w->watch_key, key.s) != 0) {
+	if (!w->watch_key || strcmp(w->watch_key, key.s) != 0) {
 		watch_end(w);
 		free(w->watch_key);
 		w->watch_key = strbuf_detach(&key);

@@ -455,6 +455,8 @@ size_t sync_watch_folders(sync_t *s, const char *patterns, char ***out)
 {
 	*out = xcalloc(s->nfolders + 1, sizeof(**out));
 	size_t n = 0;
+	if (!patterns || !*patterns)
+		return 0; /* none (sync_folder_selected would read "" as every folder) */
 	for (int pass = 1; pass < 3; pass++) { /* not INBOX (0): the sync's own session IDLEs on it */
 		for (size_t i = 0; i < s->nfolders; i++) {
 			const struct imap_folder *f = &s->folders[i];
@@ -465,6 +467,11 @@ size_t sync_watch_folders(sync_t *s, const char *patterns, char ***out)
 		}
 	}
 	return n;
+}
+
+bool sync_has_notify(const sync_t *s)
+{
+	return s->imap && imap_has_cap(s->imap, IMAP_CAP_NOTIFY);
 }
 
 void sync_wake(sync_t *s)

@@ -132,9 +132,11 @@ enum sync_status sync_run(sync_t *s);
  * does besides is left to the next full pass. */
 enum sync_status sync_run_folders(sync_t *s, const char *const *raw, size_t n);
 /* The raw names of the synced folders (after a pass) that match patterns
- * (imap_idle_folders), INBOX left out, in the pass's order; *out is a
+ * (imap_idle_folders; "" matches none), INBOX left out, in the pass's order; *out is a
  * new array of new strings (NULL-terminated). */
 size_t sync_watch_folders(sync_t *s, const char *patterns, char ***out);
+/* Does the session's server offer NOTIFY (RFC 5465)? */
+bool sync_has_notify(const sync_t *s);
 /* Wait for news on INBOX with IDLE (or just sleep when the server has no
  * IDLE) for at most timeout_s; true when the server reported a change. */
 bool sync_watch(sync_t *s, int timeout_s);
