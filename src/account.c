@@ -315,7 +315,9 @@ static void watch_update(struct worker *w)
 		max = 0; /* nothing to listen to: no connection at all */
 	struct strbuf key;
 	strbuf_init(&key);
-	strbuf_addf(&key, "%ld", max);
+	pthread_mutex_lock(&m->mu);
+	strbuf_addf(&key, "%ld %s", max, w->imap_once ? w->imap_once : "-"); /* a new accept-once: new logins */
+	pthread_mutex_unlock(&m->mu);
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&key, "\n%s", names[i]);
 	if (!w->watch_key || strcmp(w->watch_key, key.s) != 0) {

@@ -18,6 +18,7 @@
 #define RENEW_MS (25LL * 60 * 1000)
 #define BACKOFF_MAX_S 300
 #define SLICE_MS 1000
+#define STABLE_MS (60 * 1000)
 
 struct slot {
 	watch_t *w;
@@ -159,8 +160,9 @@ static bool stopped(watch_t *w)
 	return s;
 }
 
-/* Wait secs (a back-off) in slices, ending early on stop or a clock jump. */
-static void pause_s(watch_t *w, int secs, struct clock *c)
+/* Wait secs (a back-off) in slices, ending early on stop or a clock
+ * jump (then true: connect at once, the back-off starts again). */
+static bool pause_s(watch_t *w, int secs, struct clock *c)
 {
 	for (int i = 0; i < secs && !stopped(w); i++) {
 		struct timespec ts;
@@ -171,8 +173,18 @@ static void pause_s(watch_t *w, int secs, struct clock *c)
 			pthread_cond_timedwait(&w->cond, &w->mu, &ts);
 		pthread_mutex_unlock(&w->mu);
 		if (clock_check(c))
-			return;
+			return true;
 	}
+	return false;
+}
+
+/* After a wait of backoff seconds, the next one: doubled up to the cap,
+ * or 1 after a clock jump. */
+static int next_backoff(int backoff, bool jumped)
+{
+	if (jumped)
+		return 1;
+	return backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
 }
 
 static void set_imap(struct slot *sl, imap_t *m, bool listening)
@@ -352,7 +364,8 @@ static bool start_idle(struct slot *sl, imap_t *m)
 static bool decide(struct slot *sl, imap_t *m)
 {
 	watch_t *w = sl->w;
-	if (conf_bool(w->conf, w->account, OPT_ID_imap_notify) && imap_has_cap(m, IMAP_CAP_NOTIFY)) {
+	if (conf_bool(w->conf, w->account, OPT_ID_imap_notify) && imap_has_cap(m, IMAP_CAP_NOTIFY) &&
+	    imap_has_cap(m, IMAP_CAP_IDLE)) {
 		pthread_mutex_lock(&w->mu);
 		w->notify = true;
 		pthread_mutex_unlock(&w->mu);
@@ -376,8 +389,7 @@ static void *slot_main(void *arg)
 		if (!m) {
 			if (refused)
 				break;
-			pause_s(w, backoff, &c);
-			backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
+			backoff = next_backoff(backoff, pause_s(w, backoff, &c));
 			gap = true;
 			continue;
 		}
@@ -392,15 +404,22 @@ static void *slot_main(void *arg)
 			log_info("watch: connection %zu is back", sl->idx + 1);
 			report(w, sl->folder); /* what happened while we were away */
 		}
-		backoff = 1;
+		long long began = net_now_ms();
 		enum end e = listen_on(sl, m, &c);
 		close_session(sl, &m);
 		if (e == END_SLOT)
 			break;
-		if (e == END_JUMP)
+		/* A connection that listened for a while starts the back-off
+		 * again; one that keeps dropping at once (a server that ends it
+		 * after the login) backs off further each time. */
+		if (net_now_ms() - began > STABLE_MS)
+			backoff = 1;
+		if (e == END_JUMP) {
 			log_info("watch: the wall clock jumped (a resume?): connecting again");
-		else if (!stopped(w))
-			pause_s(w, backoff, &c);
+			backoff = 1;
+		} else if (!stopped(w)) {
+			backoff = next_backoff(backoff, pause_s(w, backoff, &c));
+		}
 		gap = true;
 	}
 	return NULL;
