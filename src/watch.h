@@ -88,7 +88,8 @@ size_t watch_refusal_limit(const char *text, bool *is_limit);
  * CLOCK_REALTIME and CLOCK_MONOTONIC: a difference between their deltas
  * of more than 3 s (a suspend, or the clock set). */
 bool watch_clock_jumped(long long real0, long long mono0, long long real1, long long mono1);
-/* Both clocks now, in ms. */
+/* Both clocks now, in ms (the fault "clock-jump" moves the wall clock an
+ * hour ahead for tests). */
 void watch_clock_now(long long *real, long long *mono);
 
 #endif

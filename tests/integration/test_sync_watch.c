@@ -231,6 +231,30 @@ static void test_connection_limit(void **state)
 	assert_int_equal(st_compare(), 0);
 }
 
+/* A resume from suspend (the fault "clock-jump": the wall clock an hour
+ * ahead while the monotonic one stood still): the worker drops its
+ * session and makes a full pass on a new one, the listener connects again
+ * at once, and the next message is heard. */
+static void test_resume(void **state)
+{
+	(void)state;
+	int st;
+	free(tu_run(&st, "rm -f '%s/log'", E.data));
+	unsigned work = st_server_count("Work");
+	/* about 8 s in: each of the worker's IDLE and the listener looks once a second */
+	setenv("MUTTLIKE_FAULT", "clock-jump:16", 1);
+	pid_t p = start_watch("");
+	unsetenv("MUTTLIKE_FAULT");
+	assert_true(wait_files("Work", work, 30000) >= 0);
+	assert_true(wait_log("test: the wall clock jumped \\(a resume\\?\\): connecting again", 60000));
+	assert_true(wait_log("watch: the wall clock jumped \\(a resume\\?\\): connecting again", ARRIVE_MS));
+	assert_true(wait_log("watch: connection 1 is back", ARRIVE_MS));
+	free(st_imap("appendmany Work 1 after-resume"));
+	assert_true(wait_files("Work", work + 1, ARRIVE_MS) >= 0);
+	stop_watch(p);
+	assert_int_equal(st_compare(), 0);
+}
+
 int main(void)
 {
 	st_test_filter();
@@ -239,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_idle_folders),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_resume),
 	};
 	return cmocka_run_group_tests(tests, st_group_setup, st_group_teardown);
 }
