@@ -66,7 +66,7 @@ check "the sidebar lists Work" ui_until eval 'side Work | grep -q Work'
 # log says so) before the clock starts
 check "the listener is up" ui_until grep -q "watch: NOTIFY on one connection" "$DATA/log"
 append_seen Work "Charlie work" "sidebar"
-check "Work shows 1 unread of 2" eval 'side Work | grep -q "1/2"'
+check "Work shows 1 unread of 2" ui_until eval 'side Work | grep -q "1/2"'
 
 ui_keys c
 ui_wait "Open" 5 >/dev/null
@@ -89,7 +89,7 @@ check "the reader opens again" ui_wait "-- muttlike: work/INBOX [Msgs:"
 check "its start-up sync ends" ui_wait_synced
 check "the IDLE listener is up" ui_until grep -q "watch: IDLE on 1 folder" "$DATA/log"
 append_seen Later "Echo later" "sidebar (IDLE)"
-check "Later shows 1 unread of 1" eval 'side Later | grep -q "1/1"' 
+check "Later shows 1 unread of 1" ui_until eval 'side Later | grep -q "1/1"' 
 ui_keys q
 ui_exited >/dev/null
 finish
