@@ -224,6 +224,8 @@ bench: deps-bench
 	@tests/bench/wire.sh $(BUILD)
 	@tests/bench/reader.sh $(BUILD)
 	@tests/bench/hostile.sh $(BUILD)
+	@echo "bench: new-mail latency (APPEND by another client -> sync --watch's store)"
+	@RIG_QUIET=1 tests/rig/with-rig python3 tests/bench/push.py $(BUILD)/muttlike 20
 
 lint:
 	@command -v clang-tidy >/dev/null && command -v cppcheck >/dev/null || \

@@ -9,8 +9,10 @@
  * usage or config errors.
  *
  * --watch keeps going: after each pass it waits on INBOX with IDLE (or
- * sleeps sync_interval without IDLE), reconnects with backoff after
- * failures, and ends cleanly on SIGINT/SIGTERM.  The notmuch database is
+ * sleeps sync_interval without IDLE) while listeners (src/watch.c: NOTIFY,
+ * or IDLE on imap_idle_folders) name other folders that changed, each
+ * then synced alone; it reconnects with backoff after failures, and ends
+ * cleanly on SIGINT/SIGTERM.  The notmuch database is
  * open for writing only during a pass, so `notmuch tag` and the reader
  * can write in between.
  */

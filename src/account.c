@@ -34,6 +34,7 @@ static void on_store_changed(void *ud)
 	account_mgr_t *m = ud;
 	pthread_mutex_lock(&m->mu);
 	m->changed = true;
+	m->unclosed = true;
 	pthread_mutex_unlock(&m->mu);
 	account_notify(m);
 }
@@ -62,11 +63,25 @@ store_t *account_store_acquire(account_mgr_t *m, char **err)
 
 bool account_store_release(account_mgr_t *m)
 {
-	bool ok = true;
+	bool ok = true, closed = false;
 	pthread_mutex_lock(&m->store_mu);
-	if (m->users && --m->users == 0)
+	if (m->users && --m->users == 0) {
 		ok = store_close(&m->store) == 0;
+		closed = true;
+	}
 	pthread_mutex_unlock(&m->store_mu);
+	/* notmuch's batches become visible to the reader's handle when the
+	 * writer closes: announce the change again now, or the reader would
+	 * see it only at its next look at the index (up to a second later) */
+	pthread_mutex_lock(&m->mu);
+	bool tell = closed && m->unclosed;
+	if (tell)
+		m->changed = true;
+	if (closed)
+		m->unclosed = false;
+	pthread_mutex_unlock(&m->mu);
+	if (tell)
+		account_notify(m);
 	return ok;
 }
 
@@ -109,7 +124,8 @@ static void on_event(const struct sync_event *ev, void *ud)
 		m->run.event(w->idx, ev, m->run.ud);
 }
 
-static enum sync_status one_pass(struct worker *w)
+/* A full pass, or (only) a pass over the folders the watch heard of. */
+static enum sync_status one_pass(struct worker *w, char *const *only, size_t nonly)
 {
 	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&w->pass_mu);
@@ -118,7 +134,7 @@ static enum sync_status one_pass(struct worker *w)
 	enum sync_status st = SYNC_ERR_STORE;
 	if (store) {
 		sync_set_store(w->sync, store);
-		st = sync_run(w->sync);
+		st = only ? sync_run_folders(w->sync, (const char *const *)only, nonly) : sync_run(w->sync);
 		sync_set_store(w->sync, NULL);
 		if (!account_store_release(m) && m->run.store_error) {
 			m->run.store_error(w->idx, NULL, m->run.ud);
@@ -183,11 +199,34 @@ static void pass_ended(struct worker *w, enum sync_status st)
 		w->due_ms = next;
 }
 
+/* Under m->mu: folder (raw; NULL: all) changed on the server. */
+static void add_dirty(struct worker *w, const char *folder)
+{
+	if (!folder) {
+		w->dirty_all = true;
+		return;
+	}
+	for (size_t i = 0; i < w->ndirty; i++)
+		if (strcmp(w->dirty[i], folder) == 0)
+			return;
+	w->dirty = xrealloc(w->dirty, (w->ndirty + 1) * sizeof(*w->dirty));
+	w->dirty[w->ndirty++] = xstrdup(folder);
+}
+
+static void dirty_clear(struct worker *w)
+{
+	for (size_t i = 0; i < w->ndirty; i++)
+		free(w->dirty[i]);
+	xfree(&w->dirty);
+	w->ndirty = 0;
+	w->dirty_all = false;
+}
+
 static void wait_until(account_mgr_t *m, long long due)
 {
 	long long left = due - util_now_ms();
-	if (left > 3600000)
-		left = 3600000;
+	if (left > 5000)
+		left = 5000; /* a look at the clocks (resumed) every 5 s */
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	long long ns = ts.tv_nsec + (left % 1000) * 1000000LL;
@@ -217,12 +256,109 @@ static void idle_wait(struct worker *w)
 	 * because the session broke.  So woken is read after the watch. */
 	bool woke = w->woken;
 	w->woken = false;
-	if (news || m->headless) {
-		w->due_ms = 0; /* the server has news (headless: after every watch): a pass now */
+	if (news) {
+		add_dirty(w, "INBOX"); /* a pass over INBOX now */
+	} else if (m->headless && !woke) {
+		w->due_ms = 0; /* headless: a pass after every watch that ended by itself */
 	} else if (!woke && !m->stop && took < (long long)secs * 1000 - 500) {
 		/* IDLE could not run (the session broke): plain waiting until the pass */
 		w->connected = false;
 	}
+}
+
+/* ---- push: the watch beside the session (watch.h) ---- */
+
+/* On a watch thread: the server changed folder; the worker syncs it now. */
+static void on_watch(void *ud, const char *folder)
+{
+	struct worker *w = ud;
+	account_mgr_t *m = w->m;
+	pthread_mutex_lock(&m->mu);
+	log_debug("%s: news of %s", conf_account_name(m->conf, (size_t)w->idx), folder ? folder : "every folder");
+	add_dirty(w, folder);
+	w->woken = true;
+	sync_wake(w->sync); /* out of the INBOX IDLE */
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* The watch's logins use the password typed this session, never a prompt. */
+static char *watch_secret(void *ud, const char *prompt)
+{
+	(void)prompt;
+	struct worker *w = ud;
+	pthread_mutex_lock(&w->m->mu);
+	char *p = w->pass ? secret_dup(w->pass) : NULL;
+	pthread_mutex_unlock(&w->m->mu);
+	return p;
+}
+
+static void watch_end(struct worker *w)
+{
+	pthread_mutex_lock(&w->m->mu);
+	watch_t *old = w->watch;
+	w->watch = NULL;
+	pthread_mutex_unlock(&w->m->mu);
+	if (old) {
+		w->watch_limit = watch_limit(old);
+		watch_free(&old);
+	}
+}
+
+/* After a full pass that left the session open: (re)start the watch when
+ * its folders changed.  On the worker's thread, without m->mu. */
+static void watch_update(struct worker *w)
+{
+	account_mgr_t *m = w->m;
+	long max = conf_num(m->conf, w->idx, OPT_ID_imap_max_connections) - 1; /* the session's own */
+	if (w->watch_limit && (long)w->watch_limit < max)
+		max = (long)w->watch_limit;
+	char **names = NULL;
+	size_t n = sync_watch_folders(w->sync, conf_str(m->conf, w->idx, OPT_ID_imap_idle_folders), &names);
+	if (!n && !(conf_bool(m->conf, w->idx, OPT_ID_imap_notify) && sync_has_notify(w->sync)))
+		max = 0; /* nothing to listen to: no connection at all */
+	struct strbuf key;
+	strbuf_init(&key);
+	pthread_mutex_lock(&m->mu);
+	strbuf_addf(&key, "%ld %s", max, w->imap_once ? w->imap_once : "-"); /* a new accept-once: new logins */
+	pthread_mutex_unlock(&m->mu);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&key, "\n%s", names[i]);
+	if (!w->watch_key || strcmp(w->watch_key, key.s) != 0) {
+		watch_end(w);
+		free(w->watch_key);
+		w->watch_key = strbuf_detach(&key);
+		pthread_mutex_lock(&m->mu);
+		struct watch_options o = { .conf = m->conf, .account = w->idx, .folders = (const char *const *)names,
+					   .nfolders = n, .max_conns = (size_t)max, .accept_once = w->imap_once,
+					   .ask_secret = watch_secret, .ask_ud = w, .changed = on_watch, .ud = w };
+		if (max > 0 && !m->stop)
+			w->watch = watch_start(&o);
+		pthread_mutex_unlock(&m->mu);
+	}
+	strbuf_free(&key);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Under m->mu: after a resume from suspend (the wall clock jumped) the
+ * session is most likely dead: a pass now on a new one. */
+static bool resumed(struct worker *w)
+{
+	long long r, mono;
+	watch_clock_now(&r, &mono);
+	bool j = w->clk_mono && watch_clock_jumped(w->clk_real, w->clk_mono, r, mono);
+	w->clk_real = r;
+	w->clk_mono = mono;
+	if (j) {
+		log_info("%s: the wall clock jumped (a resume?): connecting again",
+			 conf_account_name(w->m->conf, (size_t)w->idx));
+		w->due_ms = 0;
+		w->backoff_s = 5;
+		w->connected = false;
+	}
+	return j;
 }
 
 static void *worker_main(void *arg)
@@ -231,29 +367,47 @@ static void *worker_main(void *arg)
 	account_mgr_t *m = w->m;
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {
-		if (util_now_ms() < w->due_ms) {
+		bool jump = resumed(w);
+		if (w->dirty_all)
+			w->due_ms = 0;
+		bool partial = w->ndirty && util_now_ms() < w->due_ms;
+		if (!partial && util_now_ms() < w->due_ms) {
 			if (w->connected && w->due_ms - util_now_ms() > 2000)
 				idle_wait(w);
 			else
 				wait_until(m, w->due_ms);
 			continue;
 		}
-		w->due_ms = LLONG_MAX;
+		char **only = NULL;
+		size_t nonly = 0;
+		char *once = w->accept_once;
+		char **allow = NULL;
+		size_t nallow = 0;
+		w->accept_once = NULL;
+		if (partial) {
+			only = w->dirty;
+			nonly = w->ndirty;
+			w->dirty = NULL;
+			w->ndirty = 0;
+		} else {
+			w->due_ms = LLONG_MAX;
+			dirty_clear(w);
+			allow = w->allow_next;
+			nallow = w->nallow_next;
+			w->allow_next = NULL;
+			w->nallow_next = 0;
+		}
 		w->st.syncing = true;
 		w->gave_pass = false;
-		char *once = w->accept_once;
-		char **allow = w->allow_next;
-		size_t nallow = w->nallow_next;
-		w->accept_once = NULL;
-		w->allow_next = NULL;
-		w->nallow_next = 0;
 		pthread_mutex_unlock(&m->mu);
 		account_notify(m);
+		if (jump)
+			sync_disconnect(w->sync);
 		if (once)
 			sync_set_accept_once(w->sync, once); /* for the rest of the session */
 		if (nallow)
 			sync_set_allow_deletes(w->sync, (const char *const *)allow, nallow);
-		enum sync_status st = one_pass(w);
+		enum sync_status st = one_pass(w, only, nonly);
 		if (m->run.pass_done)
 			m->run.pass_done(w->idx, st, sync_get_stats(w->sync), m->run.ud);
 		if (nallow)
@@ -262,11 +416,18 @@ static void *worker_main(void *arg)
 		for (size_t i = 0; i < nallow; i++)
 			free(allow[i]);
 		free(allow);
+		for (size_t i = 0; i < nonly; i++)
+			free(only[i]);
+		free(only);
+		bool connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
+		if (!partial && connected && (!m->headless || m->run.watch))
+			watch_update(w);
 		pthread_mutex_lock(&m->mu);
-		w->connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
+		w->connected = connected;
 		bool more = true;
 		if (m->headless) {
-			more = headless_next(w, st);
+			/* a folder's pass keeps the full pass when it was due */
+			more = partial && connected ? !m->stop : headless_next(w, st);
 		} else {
 			pass_ended(w, st);
 			account_after_pass(w);
@@ -278,6 +439,7 @@ static void *worker_main(void *arg)
 			break;
 	}
 	pthread_mutex_unlock(&m->mu);
+	watch_end(w);
 	sync_disconnect(w->sync);
 	return NULL;
 }
@@ -391,6 +553,8 @@ void account_mgr_stop(account_mgr_t *m)
 	pthread_mutex_lock(&m->mu);
 	m->stop = true;
 	m->no_asking = true;
+	for (size_t i = 0; i < m->n; i++)
+		watch_stop(m->w[i].watch);
 	pthread_cond_broadcast(&m->cond);
 	pthread_mutex_unlock(&m->mu);
 	/* A blocked libetpan call returns at once; what the pass did not push
@@ -445,6 +609,8 @@ void account_mgr_free(account_mgr_t **pm)
 		for (size_t k = 0; k < w->nallow_next; k++)
 			free(w->allow_next[k]);
 		free(w->allow_next);
+		free(w->watch_key);
+		dirty_clear(w);
 		for (size_t k = 0; k < w->nkept; k++)
 			free(w->kept[k].folder);
 		free(w->kept);

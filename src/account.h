@@ -6,7 +6,8 @@
  * The workers sync at start, on account_mgr_sync_now(), every
  * sync_interval seconds, and about a second after a local change (so a
  * burst of keys costs one pass).  Between passes a connected worker waits
- * in IDLE on INBOX (new mail starts a pass); commands wake it at once.  What happens on a worker is kept in a
+ * in IDLE on INBOX (new mail starts a pass), and listeners (watch.h) report
+ * news of the other folders, each synced alone at once; commands wake it at once.  What happens on a worker is kept in a
  * per-account status under a mutex and announced by writing one byte to
  * notify_fd; the UI thread then reads account_mgr_status() /
  * account_mgr_take_news().  No curses here.

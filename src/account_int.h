@@ -12,6 +12,7 @@
 #include "account.h"
 #include "store.h"
 #include "sync.h"
+#include "watch.h"
 
 struct worker {
 	account_mgr_t *m;
@@ -46,6 +47,14 @@ struct worker {
 	/* between passes */
 	bool connected;            /* the last pass left the session open: wait in IDLE */
 	bool woken;                /* sync_wake() was called for a command (under m->mu) */
+	/* push (watch.h): the worker starts, restarts and frees the watch */
+	watch_t *watch;            /* under m->mu (account_mgr_stop stops it) */
+	char *watch_key;           /* the IDLE folders it was started with */
+	size_t watch_limit;        /* connections the server allowed the last watch */
+	char **dirty;              /* under m->mu: folders the watch heard of (raw names) */
+	size_t ndirty;
+	bool dirty_all;            /* under m->mu: anything may have changed: a full pass */
+	long long clk_real, clk_mono; /* the clocks at the last look (a resume from suspend) */
 };
 
 /* A question for the user (account.h).  Password questions are answered
@@ -66,6 +75,7 @@ struct account_mgr {
 	pthread_cond_t cond;
 	bool stop;
 	bool changed;
+	bool unclosed;              /* the writer changed the index since it was opened (under mu) */
 	char *news;
 	struct worker *w;
 	size_t n;

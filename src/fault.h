@@ -21,7 +21,9 @@
 void fault_point(const char *name);
 /* The same count, without ending the process: true at the n-th arrival.
  * "drop-fetch" (before a UID FETCH of message bodies) cuts the connection
- * there, as a server that goes away or a network that drops would. */
+ * there, as a server that goes away or a network that drops would;
+ * "clock-jump" (a look at the clocks, watch.h) moves the wall clock an
+ * hour ahead from then on, as a resume from suspend would. */
 bool fault_hit(const char *name);
 /* Arm a fault from a "<point>:<n>" spec (NULL: disarm) and restart the
  * count; for tests that fork a child instead of exec'ing the binary. */

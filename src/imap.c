@@ -92,7 +92,7 @@ static const struct {
 	{ "COMPRESS=DEFLATE", IMAP_CAP_COMPRESS }, { "ID", IMAP_CAP_ID },
 	{ "IMAP4REV1", IMAP_CAP_IMAP4REV1 },   { "LITERAL+", IMAP_CAP_LITERALPLUS },
 	{ "LIST-STATUS", IMAP_CAP_LIST_STATUS }, { "X-GM-EXT-1", IMAP_CAP_GMAIL },
-	{ "OBJECTID", IMAP_CAP_OBJECTID },
+	{ "OBJECTID", IMAP_CAP_OBJECTID },     { "NOTIFY", IMAP_CAP_NOTIFY },
 };
 
 unsigned imap_caps_parse(const char *words)

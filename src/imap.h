@@ -62,6 +62,7 @@ enum imap_cap {
 	IMAP_CAP_LIST_STATUS = 1 << 19,
 	IMAP_CAP_GMAIL = 1 << 20, /* X-GM-EXT-1: the server is Gmail (its folders are labels) */
 	IMAP_CAP_OBJECTID = 1 << 21, /* RFC 8474: MAILBOXID, kept across RENAME */
+	IMAP_CAP_NOTIFY = 1 << 22,   /* RFC 5465: news of every folder on one connection */
 };
 
 /* Parse a capability list ("IMAP4rev1 STARTTLS AUTH=PLAIN ...") into bits;

@@ -805,14 +805,35 @@ void imapdrv_drop(imap_t *m)
 		shutdown(mailstream_low_get_fd(mailstream_get_low(mi->imap_stream)), SHUT_RDWR);
 }
 
-enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd)
+/* Written here, not with mailimap_idle(): libetpan reads the untagged
+ * lines before the continuation and drops them (an EXISTS that raced the
+ * IDLE was lost), and it needs a folder selected (a NOTIFY listener has
+ * none).  mailimap_idle_done() ends it as usual. */
+enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd, bool *early)
 {
-	mailimap *mi = imap_mailimap(m);
 	*fd = -1;
-	int rc = mailimap_idle(mi);
-	if (rc == MAILIMAP_NO_ERROR)
-		*fd = mailimap_idle_get_fd(mi);
-	return rc_of(rc);
+	*early = false;
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return IMAPDRV_LOST;
+	int r = mailimap_send_current_tag(mi);
+	if (r != MAILIMAP_NO_ERROR)
+		return rc_of(r);
+	if (mailstream_write(mi->imap_stream, "IDLE\r\n", 6) == -1 || mailstream_flush(mi->imap_stream) == -1)
+		return IMAPDRV_LOST;
+	for (int i = 0; i < 10000; i++) { /* a bound on what may come first */
+		char *l = mailimap_read_line(mi);
+		if (!l)
+			return IMAPDRV_LOST;
+		if (l[0] == '+') {
+			*fd = mailimap_idle_get_fd(mi);
+			return IMAPDRV_OK;
+		}
+		if (l[0] != '*')
+			return IMAPDRV_REFUSED; /* the tagged NO or BAD */
+		*early = true;
+	}
+	return IMAPDRV_LOST;
 }
 
 enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists)
@@ -822,4 +843,43 @@ enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists)
 	if (mi->imap_selection_info)
 		*exists = mi->imap_selection_info->sel_exists;
 	return rc_of(rc);
+}
+
+/* RFC 5465.  The selected folder's filter comes first (a folder matching
+ * both is the selected one's), then every personal folder, so that one
+ * connection hears of each.  FlagChange in the second list: Dovecot
+ * accepts it (and sends nothing), a server that reports it gives a STATUS. */
+#define NOTIFY_SET                                                                                                     \
+	"NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "                                             \
+	"(personal (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange))"
+
+enum imapdrv_rc imapdrv_notify(imap_t *m)
+{
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return IMAPDRV_LOST;
+	return rc_of(imap_command(mi, NOTIFY_SET));
+}
+
+enum imapdrv_rc imapdrv_idle_line(imap_t *m, int timeout_ms, const char **line, size_t *len)
+{
+	*line = NULL;
+	*len = 0;
+	mailimap *mi = imap_mailimap(m);
+	if (!mi)
+		return IMAPDRV_LOST;
+	enum net_status ns = imap_wait_input(m, timeout_ms);
+	if (ns == NET_ERR_TIMEOUT)
+		return IMAPDRV_OK;
+	if (ns != NET_OK)
+		return IMAPDRV_LOST;
+	char *l = mailimap_read_line(mi);
+	if (!l)
+		return IMAPDRV_LOST;
+	size_t n = strlen(l);
+	while (n && (l[n - 1] == '\n' || l[n - 1] == '\r'))
+		n--;
+	*line = l;
+	*len = n;
+	return IMAPDRV_OK;
 }

@@ -219,10 +219,26 @@ const char *imapdrv_server_text(imap_t *m);
 /* Shut the connection down under the session (fault tests: the server
  * "goes away" before the next command). */
 void imapdrv_drop(imap_t *m);
-/* IDLE on the selected folder: *fd is the socket to wait on. */
-enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd);
+/* IDLE (on the selected folder, or with NOTIFY on none): sends it and
+ * reads up to the continuation; *fd is the socket to wait on, *early
+ * whether untagged lines came before the continuation (news that raced
+ * the IDLE: they are read and gone).  Bytes already buffered after the
+ * continuation do not show on *fd: ask imap_wait_input(m, 0). */
+enum imapdrv_rc imapdrv_idle(imap_t *m, int *fd, bool *early);
 /* DONE, ending an IDLE; *exists becomes the message count after it
  * (left as it was when the session does not know it). */
 enum imapdrv_rc imapdrv_idle_done(imap_t *m, uint32_t *exists);
+/* Between imapdrv_idle and imapdrv_idle_done: wait at most timeout_ms
+ * for one untagged line and read it (a literal's bytes, should a server
+ * send one, come as the next lines).  *line (NULL
+ * when the wait ran out) is lent until the next read, without its CRLF,
+ * *len bytes; a cancel (imap_cancel) or a broken stream is LOST. */
+enum imapdrv_rc imapdrv_idle_line(imap_t *m, int timeout_ms, const char **line, size_t *len);
+/* NOTIFY SET (RFC 5465): MessageNew, MessageExpunge and FlagChange of the
+ * selected folder; MessageNew, MessageExpunge, FlagChange, MailboxName and
+ * SubscriptionChange of every personal folder.  Only when the server has
+ * IMAP_CAP_NOTIFY; the news arrives as untagged STATUS, EXISTS, EXPUNGE,
+ * FETCH and LIST lines (read them with imapdrv_idle_line). */
+enum imapdrv_rc imapdrv_notify(imap_t *m);
 
 #endif

@@ -13,6 +13,7 @@
 #include "copies.h"
 #include "net.h"
 #include "roles.h"
+#include "watch.h"
 
 static void guards_clear(sync_t *s)
 {
@@ -316,6 +317,16 @@ static void local_folders(sync_t *s)
 	free(rels);
 }
 
+/* How the folders of a pass went. */
+static enum sync_status folders_status(const sync_t *s)
+{
+	if (s->cancelled)
+		return SYNC_ERR_CANCELLED;
+	if (s->net_failed)
+		return SYNC_ERR_NET;
+	return s->stats.folder_errors ? SYNC_ERR_FOLDER : SYNC_OK;
+}
+
 /* Every selected folder, in folder_order. */
 static enum sync_status folders_pass(sync_t *s)
 {
@@ -330,11 +341,7 @@ static enum sync_status folders_pass(sync_t *s)
 			sync_folder(s, f);
 		}
 	}
-	if (s->cancelled)
-		return SYNC_ERR_CANCELLED;
-	if (s->net_failed)
-		return SYNC_ERR_NET;
-	return s->stats.folder_errors ? SYNC_ERR_FOLDER : SYNC_OK;
+	return folders_status(s);
 }
 
 /* After the pass: the index flushed, the dirstamps saved, the error and
@@ -379,7 +386,7 @@ static enum sync_status pass_end(sync_t *s, enum sync_status st)
 	return st;
 }
 
-enum sync_status sync_run(sync_t *s)
+static void pass_begin(sync_t *s)
 {
 	memset(&s->stats, 0, sizeof(s->stats));
 	wire_total(s, &s->wire_start);
@@ -392,6 +399,11 @@ enum sync_status sync_run(sync_t *s)
 	s->commit_ms = s->commit_gap_ms = 0;
 	free(s->error);
 	s->error = xstrdup("");
+}
+
+enum sync_status sync_run(sync_t *s)
+{
+	pass_begin(s);
 	enum sync_status st = sync_connect_login(s);
 	if (st == SYNC_OK)
 		st = list_folders(s);
@@ -408,6 +420,65 @@ enum sync_status sync_run(sync_t *s)
 	if (s->net_failed)
 		sync_disconnect(s);
 	return pass_end(s, st);
+}
+
+/* The synced folder of this raw name, or NULL. */
+static const struct imap_folder *synced_folder(sync_t *s, const char *raw)
+{
+	const char *patterns = conf_str(s->conf, s->acct, OPT_ID_sync_folders);
+	for (size_t i = 0; i < s->nfolders; i++) {
+		const struct imap_folder *f = &s->folders[i];
+		if (strcmp(f->raw, raw) == 0)
+			return (f->flags & IMAP_FOLDER_NOSELECT) || !sync_folder_selected(patterns, f->name) ? NULL : f;
+	}
+	return NULL;
+}
+
+enum sync_status sync_run_folders(sync_t *s, const char *const *raw, size_t n)
+{
+	pass_begin(s);
+	enum sync_status st = sync_connect_login(s);
+	if (st == SYNC_OK && !s->nfolders)
+		st = list_folders(s); /* a new session */
+	if (st != SYNC_OK)
+		return pass_end(s, st);
+	/* Neither the dirstamps nor the tag stamp of a full pass: the other
+	 * folders were not looked at.  The keyword merge reads the tags. */
+	xfree(&s->stamps_old);
+	strbuf_free(&s->stamps_new);
+	s->tags_unchanged = false;
+	for (size_t k = 0; k < n && !s->net_failed && !s->cancelled; k++) {
+		const struct imap_folder *f = synced_folder(s, raw[k]);
+		if (f)
+			sync_folder(s, f);
+	}
+	st = folders_status(s);
+	if (s->net_failed)
+		sync_disconnect(s);
+	return pass_end(s, st);
+}
+
+size_t sync_watch_folders(sync_t *s, const char *patterns, char ***out)
+{
+	*out = xcalloc(s->nfolders + 1, sizeof(**out));
+	size_t n = 0;
+	if (!patterns || !*patterns)
+		return 0; /* none (sync_folder_selected would read "" as every folder) */
+	for (int pass = 1; pass < 3; pass++) { /* not INBOX (0): the sync's own session IDLEs on it */
+		for (size_t i = 0; i < s->nfolders; i++) {
+			const struct imap_folder *f = &s->folders[i];
+			if (folder_order(s, f) != pass || !synced_folder(s, f->raw) ||
+			    !sync_folder_selected(patterns, f->name))
+				continue;
+			(*out)[n++] = xstrdup(f->raw);
+		}
+	}
+	return n;
+}
+
+bool sync_has_notify(const sync_t *s)
+{
+	return s->imap && imap_has_cap(s->imap, IMAP_CAP_NOTIFY);
 }
 
 void sync_wake(sync_t *s)
@@ -430,13 +501,23 @@ static bool watch(sync_t *s, int timeout_s)
 	struct imapdrv_selected sel;
 	enum imapdrv_rc rc = imapdrv_select(s->imap, "INBOX", false, NULL, &sel);
 	uint32_t before = sel.exists, after = before;
+	/* mail that came between the pass's SELECT and this one */
+	bool missed = rc == IMAPDRV_OK && s->inbox_uidnext && sel.uidnext > s->inbox_uidnext;
+	if (missed)
+		s->inbox_uidnext = sel.uidnext; /* said once, whatever the pass then does */
 	imapdrv_selected_clear(&sel);
+	if (missed)
+		return true;
 	int fd = -1;
-	if (rc != IMAPDRV_OK || imapdrv_idle(s->imap, &fd) != IMAPDRV_OK)
-		return false;
 	bool news = false;
+	if (rc != IMAPDRV_OK || imapdrv_idle(s->imap, &fd, &news) != IMAPDRV_OK)
+		return false;
+	if (imap_wait_input(s->imap, 0) == NET_OK)
+		news = true; /* already here, behind the continuation */
 	long long end = net_now_ms() + (long long)timeout_s * 1000;
-	while (!s->cancelled && net_now_ms() < end && fd >= 0) {
+	long long real0, mono0, real1, mono1;
+	watch_clock_now(&real0, &mono0);
+	while (!news && !s->cancelled && net_now_ms() < end && fd >= 0) {
 		/* A 1 s slice keeps SIGINT/cancel responsive. */
 		enum net_status ns = net_wait(fd, false, 1000, s->wake); /* sync_wake: at once */
 		if (ns == NET_OK) {
@@ -445,6 +526,14 @@ static bool watch(sync_t *s, int timeout_s)
 		}
 		if (ns != NET_ERR_TIMEOUT)
 			break;
+		watch_clock_now(&real1, &mono1);
+		if (watch_clock_jumped(real0, mono0, real1, mono1)) {
+			/* resumed from suspend: the connection is most likely dead */
+			sync_disconnect(s);
+			return true;
+		}
+		real0 = real1;
+		mono0 = mono1;
 	}
 	if (imapdrv_idle_done(s->imap, &after) != IMAPDRV_OK) {
 		sync_disconnect(s);

@@ -128,6 +128,17 @@ void sync_set_store(sync_t *s, store_t *store);
 
 /* One full pass.  Leaves the connection open for sync_watch(). */
 enum sync_status sync_run(sync_t *s);
+/* A pass over just these folders (raw names; those sync_folders leaves
+ * out are skipped): the ones a watch (watch.h) heard of.  No journal
+ * replay and no folder list unless the session is new; what a full pass
+ * does besides is left to the next full pass. */
+enum sync_status sync_run_folders(sync_t *s, const char *const *raw, size_t n);
+/* The raw names of the synced folders (after a pass) that match patterns
+ * (imap_idle_folders; "" matches none), INBOX left out, in the pass's order; *out is a
+ * new array of new strings (NULL-terminated). */
+size_t sync_watch_folders(sync_t *s, const char *patterns, char ***out);
+/* Does the session's server offer NOTIFY (RFC 5465)? */
+bool sync_has_notify(const sync_t *s);
 /* Wait for news on INBOX with IDLE (or just sleep when the server has no
  * IDLE) for at most timeout_s; true when the server reported a change. */
 bool sync_watch(sync_t *s, int timeout_s);

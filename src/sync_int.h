@@ -70,6 +70,7 @@ struct sync {
 	struct sync_guard *guards;    /* owned: the guard stops of this pass */
 	size_t nguards;
 	net_cancel_t *wake;      /* owned: sync_wake() ends a sync_watch() */
+	uint32_t inbox_uidnext;  /* INBOX's UIDNEXT at the last pass's SELECT (0: unknown) */
 	/* A Gmail-shaped account (an \All folder): the files of this pass by
 	 * Message-ID, so that a message in several folders is downloaded
 	 * once (copies.h).  NULL otherwise. */

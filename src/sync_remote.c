@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "merge.h"
 
@@ -301,6 +302,8 @@ static int learn_changes(sync_t *s, struct folder_ctx *c, struct remote *rm, boo
 	c->kw_ok = sel->keywords_ok;
 	rm->uidvalidity = sel->uidvalidity;
 	rm->uidnext = sel->uidnext;
+	if (strcasecmp(c->f->raw, "INBOX") == 0)
+		s->inbox_uidnext = sel->uidnext; /* for sync_watch: what arrived after this */
 	rm->modseq = sel->highestmodseq;
 	rm->complete = true;
 	rm->noop = false;
