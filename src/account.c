@@ -361,6 +361,47 @@ static bool resumed(struct worker *w)
 	return j;
 }
 
+/* What one pass of a worker works from, taken from the worker under
+ * m->mu: the folders a listener named (a partial pass) or, for a full
+ * pass, the deletions the user allowed; a certificate accepted once. */
+struct pass_input {
+	char **only; /* partial: these folders */
+	size_t nonly;
+	char *once;
+	char **allow;
+	size_t nallow;
+};
+
+static void take_pass_input(struct worker *w, bool partial, struct pass_input *in)
+{
+	*in = (struct pass_input){ .once = w->accept_once };
+	w->accept_once = NULL;
+	if (partial) {
+		in->only = w->dirty;
+		in->nonly = w->ndirty;
+		w->dirty = NULL;
+		w->ndirty = 0;
+		return;
+	}
+	w->due_ms = LLONG_MAX;
+	dirty_clear(w);
+	in->allow = w->allow_next;
+	in->nallow = w->nallow_next;
+	w->allow_next = NULL;
+	w->nallow_next = 0;
+}
+
+static void pass_input_free(struct pass_input *in)
+{
+	free(in->once);
+	for (size_t i = 0; i < in->nallow; i++)
+		free(in->allow[i]);
+	free(in->allow);
+	for (size_t i = 0; i < in->nonly; i++)
+		free(in->only[i]);
+	free(in->only);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -378,47 +419,24 @@ static void *worker_main(void *arg)
 				wait_until(m, w->due_ms);
 			continue;
 		}
-		char **only = NULL;
-		size_t nonly = 0;
-		char *once = w->accept_once;
-		char **allow = NULL;
-		size_t nallow = 0;
-		w->accept_once = NULL;
-		if (partial) {
-			only = w->dirty;
-			nonly = w->ndirty;
-			w->dirty = NULL;
-			w->ndirty = 0;
-		} else {
-			w->due_ms = LLONG_MAX;
-			dirty_clear(w);
-			allow = w->allow_next;
-			nallow = w->nallow_next;
-			w->allow_next = NULL;
-			w->nallow_next = 0;
-		}
+		struct pass_input in;
+		take_pass_input(w, partial, &in);
 		w->st.syncing = true;
 		w->gave_pass = false;
 		pthread_mutex_unlock(&m->mu);
 		account_notify(m);
 		if (jump)
 			sync_disconnect(w->sync);
-		if (once)
-			sync_set_accept_once(w->sync, once); /* for the rest of the session */
-		if (nallow)
-			sync_set_allow_deletes(w->sync, (const char *const *)allow, nallow);
-		enum sync_status st = one_pass(w, only, nonly);
+		if (in.once)
+			sync_set_accept_once(w->sync, in.once); /* for the rest of the session */
+		if (in.nallow)
+			sync_set_allow_deletes(w->sync, (const char *const *)in.allow, in.nallow);
+		enum sync_status st = one_pass(w, in.only, in.nonly);
 		if (m->run.pass_done)
 			m->run.pass_done(w->idx, st, sync_get_stats(w->sync), m->run.ud);
-		if (nallow)
+		if (in.nallow)
 			sync_set_allow_deletes(w->sync, NULL, 0); /* that one pass only */
-		free(once);
-		for (size_t i = 0; i < nallow; i++)
-			free(allow[i]);
-		free(allow);
-		for (size_t i = 0; i < nonly; i++)
-			free(only[i]);
-		free(only);
+		pass_input_free(&in);
 		bool connected = st == SYNC_OK || st == SYNC_ERR_FOLDER;
 		if (!partial && connected && (!m->headless || m->run.watch))
 			watch_update(w);
