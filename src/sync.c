@@ -442,6 +442,10 @@ enum sync_status sync_run_folders(sync_t *s, const char *const *raw, size_t n)
 		st = list_folders(s); /* a new session */
 	if (st != SYNC_OK)
 		return pass_end(s, st);
+	/* The reader's actions first, as in a full pass: a move or a flag
+	 * the journal holds is replayed, not seen by the merge as a local
+	 * deletion or an old flag (a message moved to Trash twice). */
+	sync_replay_journal(s);
 	/* Neither the dirstamps nor the tag stamp of a full pass: the other
 	 * folders were not looked at.  The keyword merge reads the tags. */
 	xfree(&s->stamps_old);
