@@ -647,9 +647,12 @@ static const char *const mutt_ignored[] = {
 static void conf_notice_add(conf_t *c, struct ctx *x, const char *what)
 {
 	char *line = xasprintf("%s:%d: %s", x->file, x->line, what);
-	if (log_file_is_open())
+	if (log_file_is_open()) {
 		log_info("%s", line);
-	push_clean(&c->notices, line);
+		free(line);
+	} else {
+		push_clean(&c->notices, line);
+	}
 }
 
 size_t conf_notice_count(const conf_t *c) { return c->notices.n; }

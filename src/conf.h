@@ -153,8 +153,9 @@ const char *const *conf_my_hdr(const conf_t *c);
 const char *const *conf_mailboxes(const conf_t *c);
 const char *const *conf_auto_view(const conf_t *c);
 
-/* Notices of an rc line muttlike let pass ("file:line: mutt's sort_aux
- * means nothing in muttlike: ignored"), for the log. */
+/* Notices of rc lines muttlike let pass ("file:line: mutt's sort_aux
+ * means nothing in muttlike: ignored") read before the log was open, for
+ * the caller to log; once it is open they go straight to it. */
 size_t conf_notice_count(const conf_t *c);
 const char *conf_notice(const conf_t *c, size_t i);
 
