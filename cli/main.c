@@ -135,6 +135,8 @@ static void setup_logging(const conf_t *c, bool debug, bool headless)
 	}
 	free(file);
 	free(dir);
+	for (size_t i = 0; i < conf_notice_count(c); i++)
+		log_info("%s", conf_notice(c, i));
 }
 
 /* -d/--debug after a subcommand (`muttlike sync -d`) means what it means

@@ -419,7 +419,62 @@ static void add_extra(compose_t *c, const char *name, const char *value)
 	free(v);
 }
 
-/* Apply the non-address headers: Subject, Attach, threading, X-*. */
+/* Headers the message writes itself (or the editor's block handles):
+ * an extra header of these names would be a second one. */
+static bool header_reserved(const char *n)
+{
+	static const char *const ours[] = { "Date", "From", "To", "Cc", "Bcc", "Subject", "Reply-To", "Message-ID",
+					    "In-Reply-To", "References", "MIME-Version", "Attach", "User-Agent",
+					    "Received", "Return-Path", "Fcc" };
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+		if (strcasecmp(n, ours[i]) == 0)
+			return true;
+	return strncasecmp(n, "Content-", 8) == 0 || strncasecmp(n, "Resent-", 7) == 0;
+}
+
+/* A field name (RFC 5322: printable ASCII but ':'), not one of ours. */
+static bool extra_name_ok(const char *n)
+{
+	for (const char *p = n; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == ':')
+			return false;
+	return *n && !header_reserved(n);
+}
+
+void compose_remove_header(compose_t *c, const char *name)
+{
+	size_t k = 0, n = strcspn(name, ":");
+	for (size_t i = 0; i < c->nextra; i++) {
+		if (strncasecmp(c->extra[i], name, n) == 0 && c->extra[i][n] == ':')
+			free(c->extra[i]);
+		else
+			c->extra[k++] = c->extra[i];
+	}
+	c->nextra = k;
+}
+
+bool compose_add_header(compose_t *c, const char *header, char **err)
+{
+	*err = NULL;
+	const char *colon = strchr(header, ':');
+	char *name = colon ? xstrndup(header, (size_t)(colon - header)) : xstrdup(header);
+	const char *v = colon ? colon + 1 + strspn(colon + 1, " \t") : "";
+	bool ok = true;
+	if (colon && (strcasecmp(name, "From") == 0 || strcasecmp(name, "Reply-To") == 0)) {
+		ok = compose_set_addrs(c, strcasecmp(name, "From") == 0 ? CF_FROM : CF_REPLY_TO, v, err);
+	} else if (!colon || !extra_name_ok(name) || strpbrk(v, "\r\n")) {
+		*err = xasprintf("%s: not a header muttlike can add", name);
+		ok = false;
+	} else {
+		compose_remove_header(c, name); /* mutt's my_hdr: one of a name */
+		add_extra(c, name, v);
+	}
+	free(name);
+	return ok;
+}
+
+/* Apply the non-address headers: Subject, Attach, threading, and the
+ * extra ones (X-*, Organization, what my_hdr added). */
 static bool apply_other_headers(compose_t *c, const struct ed_header *hv, size_t nh, char **err)
 {
 	for (size_t i = 0; i < c->nextra; i++)
@@ -435,7 +490,7 @@ static bool apply_other_headers(compose_t *c, const struct ed_header *hv, size_t
 			free(path);
 			if (!ok)
 				return false;
-		} else if (strncasecmp(n, "X-", 2) == 0) {
+		} else if (extra_name_ok(n)) {
 			add_extra(c, n, v);
 		}
 		/* anything else (Date, Message-ID, Content-*) is ours to write */

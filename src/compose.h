@@ -88,6 +88,8 @@ struct compose_identity {
 	const char *hostname;     /* right side of generated Message-IDs (else from's domain) */
 	const char *const *lists; /* the rc's `lists`/`subscribe` regexes, NULL-terminated, or NULL:
 				   * list-reply to a message without List-Post goes to a To/Cc that matches */
+	const char *const *my_hdr; /* the rc's my_hdr "Name: value" lines for new messages, replies
+				    * and forwards (NULL-terminated, or NULL) */
 };
 
 typedef struct compose compose_t;
@@ -125,7 +127,15 @@ void compose_set_orig_path(compose_t *c, const char *path);
 void compose_set_flowed(compose_t *c, bool flowed);
 bool compose_flowed(const compose_t *c);
 
-/* Extra headers the user wrote in the editor (X-Foo: bar), in order. */
+/* Add "Name: value" as mutt's my_hdr does: From and Reply-To set those
+ * fields, another name replaces an extra header of that name; false with
+ * *err for a header the message writes itself (Date, To, Content-*...),
+ * a bad name, or a line break in the value. */
+bool compose_add_header(compose_t *c, const char *header, char **err);
+/* Take out the extra headers called name (what precedes a ':'). */
+void compose_remove_header(compose_t *c, const char *name);
+/* Extra headers the user wrote in the editor (X-Foo: bar, Organization:
+ * ...; not the ones the message writes itself), in order. */
 size_t compose_extra_count(const compose_t *c);
 const char *compose_extra(const compose_t *c, size_t i); /* "Name: value" */
 

@@ -416,6 +416,17 @@ static void build_copy(compose_t *c, enum compose_kind kind, const struct compos
 	(void)id;
 }
 
+/* mutt's my_hdr lines (checked by the rc; one the message writes
+ * itself is left out). */
+static void add_my_hdr(compose_t *c, const struct compose_identity *id)
+{
+	for (const char *const *h = id ? id->my_hdr : NULL; h && *h; h++) {
+		char *err = NULL;
+		compose_add_header(c, *h, &err);
+		free(err);
+	}
+}
+
 static char *host_of(const struct addr_list *from, const struct compose_identity *id)
 {
 	if (id && id->hostname && *id->hostname)
@@ -477,6 +488,8 @@ enum compose_status compose_build(enum compose_kind kind, const struct compose_o
 		c->subject = xstrdup("");
 	if (!c->body)
 		c->body = xstrdup("");
+	if (kind != COMPOSE_BOUNCE && kind != COMPOSE_RECALL && kind != COMPOSE_EDIT_AS_NEW)
+		add_my_hdr(c, id);
 	char *host = host_of(&c->f[CF_FROM], id);
 	free(c->message_id);
 	c->message_id = compose_new_message_id(host);

@@ -7,6 +7,7 @@
  */
 #include "conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <regex.h>
@@ -20,6 +21,7 @@
 #include "alias.h"
 #include "hooks.h"
 #include "keys.h"
+#include "log.h"
 #include "text.h"
 #include "url.h"
 #include "util.h"
@@ -63,6 +65,14 @@ struct conf {
 	alias_table_t *aliases;
 	hooks_t *hooks;
 	char **lists, **subscribed; /* NULL-terminated regexes (`lists`, `subscribe`) */
+	/* mutt's ignore / unignore / hdr_order prefixes (NULL-terminated;
+	 * ignore NULL until the first of them), written into header_list */
+	char **ignore, **unignore, **hdr_order;
+	char **my_hdr;    /* NULL-terminated "Name: value" (`my_hdr`) */
+	char **mailboxes; /* NULL-terminated folder names (`mailboxes`) */
+	char **auto_view; /* NULL-terminated MIME types (`auto_view`) */
+	char *folder;     /* mutt's folder, to strip from mailboxes' paths */
+	struct strvec notices; /* for the log, once it is open */
 	/* while loading */
 	long cur;           /* account lines now apply to, -1: none yet */
 	struct strvec stack; /* real paths of the files being read, for loops */
@@ -382,6 +392,9 @@ conf_t *conf_new(void)
 	c->hooks = hooks_new();
 	c->lists = xcalloc(1, sizeof(char *));
 	c->subscribed = xcalloc(1, sizeof(char *));
+	c->my_hdr = xcalloc(1, sizeof(char *));
+	c->mailboxes = xcalloc(1, sizeof(char *));
+	c->auto_view = xcalloc(1, sizeof(char *));
 	return c;
 }
 
@@ -435,6 +448,14 @@ void conf_free(conf_t **cp)
 	for (char **l = c->subscribed; *l; l++)
 		free(*l);
 	free(c->subscribed);
+	char **const owned[] = { c->ignore, c->unignore, c->hdr_order, c->my_hdr, c->mailboxes, c->auto_view };
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++) {
+		for (char **l = owned[i]; l && *l; l++)
+			free(*l);
+		free(owned[i]);
+	}
+	free(c->folder);
+	strvec_free(&c->notices);
 	free(c);
 	*cp = NULL;
 }
@@ -599,6 +620,60 @@ static void load_alias_file(conf_t *c, struct ctx *x)
 	free(path);
 }
 
+/* mutt options that mean nothing here (the mirror, the sync and the
+ * index do what they tune): an unchanged muttrc sets them with a notice
+ * in the log, not an error.  An option neither mutt's nor ours stays one. */
+static const char *const mutt_ignored[] = {
+	"allow_8bit", "askbcc", "askcc", "assumed_charset", "auto_tag", "beep", "beep_new",
+	"certificate_file", "charset", "check_new", "collapse_unread", "confirmappend", "confirmcreate",
+	"copy", "crypt_replyencrypt", "crypt_replysign", "crypt_replysignencrypted", "crypt_use_gpgme",
+	"crypt_verify_sig", "delete", "edit_hdrs", "envelope_from", "fast_reply", "fcc_attach", "folder_format",
+	"forward_decode", "forward_format", "forward_quote", "header_cache", "help", "hidden_host", "history",
+	"history_file", "hostname", "imap_check_subscribed", "imap_delim_chars", "imap_headers", "imap_idle",
+	"imap_keepalive", "imap_list_subscribed", "imap_passive", "imap_peek", "imap_servernoise", "include",
+	"mail_check", "mail_check_stats", "mark_old", "mbox", "mbox_type", "menu_scroll",
+	"message_cachedir", "metoo", "mime_forward", "move", "narrow_tree", "net_inc", "pager_context",
+	"pager_format", "pager_index_lines", "pager_stop", "pgp_use_gpg_agent", "pipe_decode", "postpone",
+	"print", "quit", "read_inc", "recall", "reply_regexp", "reply_to", "resolve", "reverse_alias",
+	"reverse_name", "reverse_realname", "save_history", "send_charset", "sidebar_folder_indent",
+	"sidebar_format", "sidebar_short_path", "sig_dashes", "sig_on_top", "sleep_time", "smart_wrap",
+	"sort_alias", "sort_aux", "sort_browser", "spoolfile", "ssl_force_tls", "ssl_starttls", "status_format",
+	"status_on_top", "strict_threads", "tilde", "uncollapse_jump", "use_domain", "use_envelope_from",
+	"use_from", "user_agent", "wait_key", "write_inc",
+};
+
+/* A notice for the log: straight there once it is open (hooks at run
+ * time), else kept for conf_notice() until the caller opened it. */
+static void conf_notice_add(conf_t *c, struct ctx *x, const char *what)
+{
+	char *line = xasprintf("%s:%d: %s", x->file, x->line, what);
+	if (log_file_is_open()) {
+		log_info("%s", line);
+		free(line);
+	} else {
+		push_clean(&c->notices, line);
+	}
+}
+
+size_t conf_notice_count(const conf_t *c) { return c->notices.n; }
+const char *conf_notice(const conf_t *c, size_t i) { return i < c->notices.n ? c->notices.v[i] : NULL; }
+
+/* Is name (or noNAME / invNAME) one of mutt_ignored?  Then say so in the
+ * log and let the line pass. */
+static bool mutt_option_ignored(conf_t *c, struct ctx *x, const char *name)
+{
+	const char *base = strncmp(name, "no", 2) == 0 ? name + 2 : strncmp(name, "inv", 3) == 0 ? name + 3 : name;
+	for (size_t i = 0; i < ARRAY_SIZE(mutt_ignored); i++) {
+		if (strcmp(mutt_ignored[i], name) == 0 || strcmp(mutt_ignored[i], base) == 0) {
+			char *m = xasprintf("mutt's %s means nothing in muttlike: ignored", mutt_ignored[i]);
+			conf_notice_add(c, x, m);
+			free(m);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* One `set` assignment: value==NULL means the bare form (`set foo`). */
 static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *value)
 {
@@ -611,6 +686,13 @@ static void do_assign(conf_t *c, struct ctx *x, const char *name, const char *va
 		o = conf_option(name + 3);
 		invert = true;
 	}
+	if (!o && strcmp(name, "folder") == 0 && value) {
+		free(c->folder); /* mutt's root of =name and +name: the account here */
+		c->folder = xstrdup(value);
+		return;
+	}
+	if (!o && mutt_option_ignored(c, x, name))
+		return;
 	if (!o) {
 		char *s = suggest_option(name);
 		conf_err(c, x, "unknown option '%s'%s", name, s);
@@ -683,6 +765,8 @@ static void cmd_set(conf_t *c, struct ctx *x, struct words *ws)
 static const struct opt_def *named_option(conf_t *c, struct ctx *x, const char *name)
 {
 	const struct opt_def *o = conf_option(name);
+	if (!o && (strcmp(name, "folder") == 0 || mutt_option_ignored(c, x, name)))
+		return NULL;
 	if (!o) {
 		char *s = suggest_option(name);
 		conf_err(c, x, "unknown option '%s'%s", name, s);
@@ -1167,6 +1251,272 @@ static void cmd_unlists(conf_t *c, struct ctx *x, struct words *ws)
 	}
 }
 
+/* ---------- mutt's header display, my_hdr, mailboxes, MIME ---------- */
+
+static bool prefix_ci(const char *s, const char *pre)
+{
+	return strcmp(pre, "*") == 0 || strncasecmp(s, pre, strlen(pre)) == 0;
+}
+
+static bool any_prefix(char **l, const char *s)
+{
+	for (; l && *l; l++)
+		if (prefix_ci(s, *l))
+			return true;
+	return false;
+}
+
+/* Does an entry of l start with s, or s with it? */
+static bool any_related(char **l, const char *s)
+{
+	for (; l && *l; l++)
+		if (prefix_ci(s, *l) || prefix_ci(*l, s))
+			return true;
+	return false;
+}
+
+/* One mutt prefix as a header_list token: "from:" is the header From,
+ * "x-" every header starting so ("X-*"); capitalized as headers are. */
+static void add_token(struct strbuf *b, const char *p, bool hide)
+{
+	size_t n = strlen(p);
+	bool exact = n > 0 && p[n - 1] == ':';
+	if (b->len)
+		strbuf_addc(b, ' ');
+	if (hide)
+		strbuf_addc(b, '!');
+	for (size_t i = 0; i < n - exact; i++) {
+		char ch = p[i];
+		bool start = i == 0 || p[i - 1] == '-';
+		strbuf_addc(b, (char)(start ? toupper((unsigned char)ch) : tolower((unsigned char)ch)));
+	}
+	if (!exact)
+		strbuf_addc(b, '*');
+}
+
+/* Write mutt's three lists into header_list: hdr_order's visible ones
+ * first, then with `ignore *` the unignored ones, else every header
+ * not ignored in the message's order. */
+static void write_header_list(conf_t *c, struct ctx *x)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	bool all_ignored = false;
+	for (char **l = c->ignore; *l; l++)
+		all_ignored = all_ignored || strcmp(*l, "*") == 0;
+	for (char **l = c->hdr_order; *l; l++)
+		if (!any_prefix(c->ignore, *l) || any_related(c->unignore, *l))
+			add_token(&b, *l, false);
+	for (char **l = c->unignore; *l; l++)
+		if ((all_ignored || any_prefix(c->ignore, *l)) && !any_prefix(c->hdr_order, *l))
+			add_token(&b, *l, false);
+	if (!all_ignored) {
+		for (char **l = c->ignore; *l; l++)
+			add_token(&b, *l, true);
+		strbuf_adds(&b, b.len ? " *" : "*");
+	}
+	char *err = NULL;
+	if (!conf_set(c, c->cur, "header_list", b.s ? b.s : "", &err))
+		conf_err(c, x, "%s", err);
+	free(err);
+	strbuf_free(&b);
+}
+
+/* Before the first of them, mutt's lists are those of its system rc
+ * (ignore *, unignore the five) which header_list's default shows. */
+static void seed_header_lists(conf_t *c)
+{
+	if (c->ignore)
+		return;
+	c->ignore = xcalloc(1, sizeof(char *));
+	c->unignore = xcalloc(1, sizeof(char *));
+	c->hdr_order = xcalloc(1, sizeof(char *));
+	strlist_add(&c->ignore, "*");
+	static const char *const shown[] = { "date:", "from:", "to:", "cc:", "subject:" };
+	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
+		strlist_add(&c->unignore, shown[i]);
+}
+
+/* mutt's ignore / unignore / hdr_order / unhdr_order PREFIX... | *:
+ * ignore takes a prefix off unignore (`ignore *` empties it), unignore
+ * off ignore (`unignore *` empties that: every header shows). */
+static void cmd_ignore(conf_t *c, struct ctx *x, struct words *ws)
+{
+	const char *cmd = ws->w[0].s;
+	seed_header_lists(c);
+	for (size_t i = 1; i < ws->n; i++) {
+		char *p = ws->w[i].s;
+		for (char *q = p; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (strcmp(cmd, "ignore") == 0) {
+			strlist_del(c->unignore, p);
+			strlist_add(&c->ignore, p);
+		} else if (strcmp(cmd, "unignore") == 0) {
+			if (strcmp(p, "*") != 0)
+				strlist_add(&c->unignore, p);
+			strlist_del(c->ignore, p);
+		} else if (strcmp(cmd, "hdr_order") == 0) {
+			if (strcmp(p, "*") != 0)
+				strlist_add(&c->hdr_order, p);
+		} else {
+			strlist_del(c->hdr_order, p);
+		}
+	}
+	write_header_list(c, x);
+}
+
+/* A header my_hdr may add: a field name of printable ASCII, a value
+ * without control characters (no CR or LF: no second header). */
+static bool my_hdr_ok(const char *h, size_t *name_len)
+{
+	size_t n = strcspn(h, ":");
+	if (n == 0 || !h[n])
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (h[i] <= ' ' || h[i] > '~')
+			return false;
+	for (const char *v = h + n + 1; *v; v++)
+		if ((unsigned char)*v < ' ' && *v != '\t')
+			return false;
+	*name_len = n;
+	return true;
+}
+
+static bool same_header(const char *entry, const char *name, size_t n)
+{
+	return strncasecmp(entry, name, n) == 0 && entry[n] == ':';
+}
+
+static void my_hdr_del(conf_t *c, const char *name, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; c->my_hdr[i]; i++) {
+		if (same_header(c->my_hdr[i], name, n))
+			free(c->my_hdr[i]);
+		else
+			c->my_hdr[k++] = c->my_hdr[i];
+	}
+	c->my_hdr[k] = NULL;
+}
+
+/* mutt's `my_hdr Name: value` (the rest of the line; a later one of the
+ * same name replaces it) and `unmy_hdr Name... | *`. */
+static void cmd_my_hdr(conf_t *c, struct ctx *x, struct words *ws)
+{
+	if (strcmp(ws->w[0].s, "unmy_hdr") == 0) {
+		for (size_t i = 1; i < ws->n; i++) {
+			const char *nm = ws->w[i].s;
+			size_t n = strcspn(nm, ":");
+			if (strcmp(nm, "*") == 0)
+				strlist_del(c->my_hdr, "*");
+			else
+				my_hdr_del(c, nm, n);
+		}
+		return;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	for (size_t i = 1; i < ws->n; i++)
+		strbuf_addf(&b, "%s%s", i > 1 ? " " : "", ws->w[i].s);
+	size_t n = 0;
+	if (!my_hdr_ok(b.s, &n)) {
+		conf_err(c, x, "my_hdr wants one header, Name: value (no control characters)");
+	} else {
+		const char *v = b.s + n + 1;
+		v += strspn(v, " \t");
+		char *h = xasprintf("%.*s: %s", (int)n, b.s, v);
+		my_hdr_del(c, b.s, n);
+		strlist_add(&c->my_hdr, h);
+		free(h);
+	}
+	strbuf_free(&b);
+}
+
+/* mutt's `mailboxes =INBOX +lists ...`: every folder of the account is
+ * mirrored and in the sidebar already, so the list is kept as folder
+ * names (mutt's folder, = and + taken off); unmailboxes takes out. */
+static char *mailbox_name(const conf_t *c, const char *m)
+{
+	size_t fl = c->folder ? strlen(c->folder) : 0;
+	if (*m == '=' || *m == '+')
+		m++;
+	else if (fl && strncmp(m, c->folder, fl) == 0)
+		m += fl;
+	m += strspn(m, "/");
+	return xstrdup(*m ? m : "INBOX");
+}
+
+static void cmd_mailboxes(conf_t *c, struct ctx *x, struct words *ws)
+{
+	(void)x;
+	bool un = strcmp(ws->w[0].s, "unmailboxes") == 0;
+	for (size_t i = 1; i < ws->n; i++) {
+		const char *m = ws->w[i].s;
+		if (un && strcmp(m, "*") == 0) {
+			strlist_del(c->mailboxes, "*");
+			continue;
+		}
+		if (strcmp(m, "-label") == 0 || strcmp(m, "-notify") == 0 || strcmp(m, "-poll") == 0) {
+			i += strcmp(m, "-label") == 0; /* neomutt's flags: the label is a word */
+			continue;
+		}
+		char *name = mailbox_name(c, m);
+		if (un)
+			strlist_del(c->mailboxes, name);
+		else
+			strlist_add(&c->mailboxes, name);
+		free(name);
+	}
+}
+
+/* mutt's `alternative_order TYPE...` appends to the option;
+ * `unalternative_order *` puts the default back. */
+static void cmd_alternative_order(conf_t *c, struct ctx *x, struct words *ws)
+{
+	const struct opt_def *o = &options[OPT_ID_alternative_order];
+	struct optval *sv = slot(c, c->cur, o);
+	if (strcmp(ws->w[0].s, "unalternative_order") == 0) {
+		xfree(&sv->val);
+		return;
+	}
+	struct strbuf b;
+	strbuf_init(&b);
+	if (sv->val && *sv->val)
+		strbuf_adds(&b, sv->val);
+	for (size_t i = 1; i < ws->n; i++)
+		strbuf_addf(&b, "%s%s", b.len ? " " : "", ws->w[i].s);
+	char *err = NULL;
+	if (!conf_set(c, c->cur, o->name, b.s ? b.s : "", &err))
+		conf_err(c, x, "%s", err);
+	free(err);
+	strbuf_free(&b);
+}
+
+/* mutt's `auto_view TYPE...`: the pager shows every text part inline
+ * already (text/html through html_filter or the built-in converter), so
+ * the types are only kept (conf_auto_view); any other type gets a notice. */
+static void cmd_auto_view(conf_t *c, struct ctx *x, struct words *ws)
+{
+	bool un = strcmp(ws->w[0].s, "unauto_view") == 0;
+	for (size_t i = 1; i < ws->n; i++) {
+		if (un) {
+			strlist_del(c->auto_view, ws->w[i].s);
+			continue;
+		}
+		strlist_add(&c->auto_view, ws->w[i].s);
+		if (strncasecmp(ws->w[i].s, "text/", 5) != 0) {
+			char *m = xasprintf("auto_view %s: only text parts are shown inline; open it with view-attachments",
+					    ws->w[i].s);
+			conf_notice_add(c, x, m);
+			free(m);
+		}
+	}
+}
+
+const char *const *conf_my_hdr(const conf_t *c) { return (const char *const *)c->my_hdr; }
+const char *const *conf_mailboxes(const conf_t *c) { return (const char *const *)c->mailboxes; }
+const char *const *conf_auto_view(const conf_t *c) { return (const char *const *)c->auto_view; }
+
 alias_table_t *conf_aliases(const conf_t *c) { return c->aliases; }
 const hooks_t *conf_hooks(const conf_t *c) { return c->hooks; }
 const char *const *conf_lists(const conf_t *c) { return (const char *const *)c->lists; }
@@ -1199,6 +1549,18 @@ static const struct command commands[] = {
 	{ "unsubscribe", 1, CONF_MAX_WORDS, "unsubscribe REGEX... | *", cmd_unlists },
 	{ "alternates", 1, CONF_MAX_WORDS, "alternates REGEX...", cmd_alternates },
 	{ "unalternates", 1, CONF_MAX_WORDS, "unalternates REGEX... | *", cmd_alternates },
+	{ "ignore", 1, CONF_MAX_WORDS, "ignore HEADER-PREFIX... | *", cmd_ignore },
+	{ "unignore", 1, CONF_MAX_WORDS, "unignore HEADER-PREFIX... | *", cmd_ignore },
+	{ "hdr_order", 1, CONF_MAX_WORDS, "hdr_order HEADER-PREFIX...", cmd_ignore },
+	{ "unhdr_order", 1, CONF_MAX_WORDS, "unhdr_order HEADER-PREFIX... | *", cmd_ignore },
+	{ "my_hdr", 1, CONF_MAX_WORDS, "my_hdr NAME: VALUE", cmd_my_hdr },
+	{ "unmy_hdr", 1, CONF_MAX_WORDS, "unmy_hdr NAME... | *", cmd_my_hdr },
+	{ "mailboxes", 1, CONF_MAX_WORDS, "mailboxes FOLDER...", cmd_mailboxes },
+	{ "unmailboxes", 1, CONF_MAX_WORDS, "unmailboxes FOLDER... | *", cmd_mailboxes },
+	{ "alternative_order", 1, CONF_MAX_WORDS, "alternative_order TYPE...", cmd_alternative_order },
+	{ "unalternative_order", 1, CONF_MAX_WORDS, "unalternative_order TYPE... | *", cmd_alternative_order },
+	{ "auto_view", 1, CONF_MAX_WORDS, "auto_view TYPE...", cmd_auto_view },
+	{ "unauto_view", 1, CONF_MAX_WORDS, "unauto_view TYPE... | *", cmd_auto_view },
 };
 
 /* alias and unalias take the rest of the line as alias.c reads it

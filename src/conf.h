@@ -147,5 +147,16 @@ struct alias_table *conf_aliases(const conf_t *c);
 const struct hooks *conf_hooks(const conf_t *c);
 const char *const *conf_lists(const conf_t *c);
 const char *const *conf_subscribed(const conf_t *c);
+/* mutt's my_hdr headers ("Name: value", no control characters), the
+ * `mailboxes` folder names and the `auto_view` types (NULL-terminated). */
+const char *const *conf_my_hdr(const conf_t *c);
+const char *const *conf_mailboxes(const conf_t *c);
+const char *const *conf_auto_view(const conf_t *c);
+
+/* Notices of rc lines muttlike let pass ("file:line: mutt's sort_aux
+ * means nothing in muttlike: ignored") read before the log was open, for
+ * the caller to log; once it is open they go straight to it. */
+size_t conf_notice_count(const conf_t *c);
+const char *conf_notice(const conf_t *c, size_t i);
 
 #endif

@@ -356,28 +356,65 @@ static bool is_msgid_name(const char *n)
 	       strcasecmp(n, "references") == 0;
 }
 
-static void render_headers(struct mime_render_ctx *r, const struct mime_fields *f)
+/* Does header_list's token (name, "Prefix*" or "*") match this field? */
+static bool token_matches(const char *tok, size_t n, const struct mime_field *fld)
 {
-	const char *list = r->o && r->o->header_list ? r->o->header_list : "";
-	bool any = false;
+	if (n > 0 && tok[n - 1] == '*')
+		return fld->name_len >= n - 1 && strncasecmp(fld->name, tok, n - 1) == 0;
+	return fld->name_len == n && strncasecmp(fld->name, tok, n) == 0;
+}
+
+/* Hidden from "*" and "Prefix*" by a "!Name" / "!Prefix*" token? */
+static bool excluded(const char *list, const struct mime_field *fld)
+{
 	while (*list) {
 		size_t n = strcspn(list, " \t,");
-		char name[64];
-		if (n > 0 && n < sizeof(name)) {
-			memcpy(name, list, n);
-			name[n] = '\0';
-			const struct mime_field *fld = mime_fields_find(f, name);
-			if (fld) {
-				char *val = mime_field_display(fld, !is_msgid_name(name));
-				add_notice(r, "%s: %s", name, val);
-				r->v->lines[r->v->n - 1].kind = MIME_LINE_HEADER;
-				free(val);
-				any = true;
-			}
-		}
+		if (n > 1 && *list == '!' && token_matches(list + 1, n - 1, fld))
+			return true;
 		list += n;
 		list += strspn(list, " \t,");
 	}
+	return false;
+}
+
+static void show_field(struct mime_render_ctx *r, const char *name, size_t name_len, const struct mime_field *fld)
+{
+	char nm[64];
+	size_t n = name_len < sizeof(nm) - 1 ? name_len : sizeof(nm) - 1;
+	memcpy(nm, name, n);
+	nm[n] = '\0';
+	char *val = mime_field_display(fld, !is_msgid_name(nm));
+	add_notice(r, "%s: %s", nm, val);
+	r->v->lines[r->v->n - 1].kind = MIME_LINE_HEADER;
+	free(val);
+}
+
+/* header_list, token by token: a name shows that header as the list
+ * spells it; "Prefix*" every header starting so and "*" every other one,
+ * in the message's order, skipping those shown already and those a
+ * "!Name" / "!Prefix*" token hides (mutt's ignore / unignore / hdr_order
+ * are written in these terms by the rc parser). */
+static void render_headers(struct mime_render_ctx *r, const struct mime_fields *f)
+{
+	const char *list = r->o && r->o->header_list ? r->o->header_list : "";
+	bool *shown = f->n ? xcalloc(f->n, sizeof(*shown)) : NULL, any = false;
+	for (const char *t = list; *t;) {
+		size_t n = strcspn(t, " \t,");
+		if (n > 0 && n < 64 && *t != '!') {
+			bool wild = t[n - 1] == '*';
+			for (size_t i = 0; i < f->n; i++) {
+				if (shown[i] || !token_matches(t, n, &f->v[i]) || (wild && excluded(list, &f->v[i])))
+					continue;
+				shown[i] = any = true;
+				show_field(r, wild ? f->v[i].name : t, wild ? f->v[i].name_len : n, &f->v[i]);
+				if (!wild)
+					break;
+			}
+		}
+		t += n;
+		t += strspn(t, " \t,");
+	}
+	free(shown);
 	if (any)
 		add_line(r, MIME_LINE_NORMAL, 0, xstrdup(""));
 }

@@ -521,7 +521,7 @@ static void test_injection(void **state)
 	mime_msg_free(&m);
 	free(msg);
 	/* the editor's header block: a line break in a value is a new line the
-	 * user wrote, and only known headers (or X-) are taken */
+	 * user wrote, and a header the message writes itself is not taken */
 	assert_false(compose_from_editable(c, "To: bob@example.net\nCc: not an address\n\nbody\n", true, &err));
 	free(err);
 	assert_true(compose_from_editable(c, "To: bob@example.net\nContent-Type: text/html\nDate: x\n"
@@ -532,6 +532,58 @@ static void test_injection(void **state)
 	assert_false(has_header_line(msg, "Message-ID: <forged@x>"));
 	assert_true(has_header_line(msg, "X-Mine: fine"));
 	free(msg);
+	compose_free(&c);
+	compose_orig_clear(&o);
+}
+
+/* mutt's my_hdr through the identity: on new mail, replies and
+ * forwards, not on a recalled draft; From sets the From; no header of
+ * ours and no line break gets in. */
+static void test_my_hdr(void **state)
+{
+	(void)state;
+	const char *const hdrs[] = { "Organization: Example Org", "X-Face: abc", "From: Other <other@example.org>",
+				     "Date: forged", "X-Evil: a\r\nBcc: victim@example.org", NULL };
+	struct compose_identity id = me;
+	id.my_hdr = hdrs;
+	compose_t *c;
+	char *err = NULL;
+	assert_int_equal(compose_build(COMPOSE_NEW, NULL, &id, &c, &err), COMPOSE_OK);
+	assert_int_equal(compose_extra_count(c), 2);
+	assert_string_equal(compose_extra(c, 0), "Organization: Example Org");
+	char *from = compose_addrs_text(c, CF_FROM);
+	assert_string_equal(from, "Other <other@example.org>");
+	free(from);
+	char *t = compose_to_editable(c, true);
+	assert_non_null(strstr(t, "\nOrganization: Example Org\nX-Face: abc\n\n"));
+	free(t);
+	assert_true(compose_set_addrs(c, CF_TO, "bob@example.net", &err));
+	size_t len;
+	char *msg = render(c, &len);
+	assert_true(has_header_line(msg, "Organization: Example Org"));
+	assert_false(has_header_line(msg, "Date: forged"));
+	assert_false(has_header_line(msg, "Bcc:"));
+	assert_false(has_header_line(msg, "X-Evil"));
+	free(msg);
+	/* the editor keeps them, and a later one of a name replaces it */
+	assert_true(compose_from_editable(c, "To: bob@example.net\nOrganization: Example Org\nX-Face: abc\n\nhi\n", true, &err));
+	assert_true(compose_add_header(c, "x-face: def", &err));
+	assert_int_equal(compose_extra_count(c), 2);
+	assert_string_equal(compose_extra(c, 1), "x-face: def");
+	assert_false(compose_add_header(c, "Content-Type: text/html", &err));
+	free(err);
+	assert_false(compose_add_header(c, "X-A: b\nX-B: c", &err));
+	free(err);
+	compose_remove_header(c, "X-FACE");
+	assert_int_equal(compose_extra_count(c), 1);
+	compose_free(&c);
+	struct compose_orig o;
+	orig_fill(&o);
+	assert_int_equal(compose_build(COMPOSE_REPLY, &o, &id, &c, &err), COMPOSE_OK);
+	assert_int_equal(compose_extra_count(c), 2);
+	compose_free(&c);
+	assert_int_equal(compose_build(COMPOSE_RECALL, &o, &id, &c, &err), COMPOSE_OK);
+	assert_int_equal(compose_extra_count(c), 0);
 	compose_free(&c);
 	compose_orig_clear(&o);
 }
@@ -821,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_group_list_reply),
 		cmocka_unit_test(test_injection),
+		cmocka_unit_test(test_my_hdr),
 		cmocka_unit_test(test_editable),
 		cmocka_unit_test(test_render_roundtrip),
 		cmocka_unit_test(test_forward_bounce),

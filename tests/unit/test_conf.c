@@ -98,6 +98,80 @@ static void test_mutt_spellings(void **state)
 	conf_free(&c);
 }
 
+/* mutt's header display: ignore / unignore / hdr_order write header_list. */
+static void test_mutt_ignore_hdr_order(void **state)
+{
+	(void)state;
+	conf_t *c = load("hdr_order date from\n");
+	assert_int_equal(conf_error_count(c), 0);
+	/* mutt's system rc before it: ignore *, unignore the five */
+	assert_string_equal(conf_str(c, -1, OPT_ID_header_list), "Date* From* To Cc Subject");
+	conf_free(&c);
+	c = load("ignore *\nunignore from: subject: to: cc: date: x-mailer\nhdr_order From: Date: Subject:\n");
+	assert_int_equal(conf_error_count(c), 0);
+	assert_string_equal(conf_str(c, -1, OPT_ID_header_list), "From Date Subject To Cc X-Mailer*");
+	conf_free(&c);
+	c = load("ignore *\nunignore from:\nunignore *\nhdr_order subject:\nignore received x-spam\n");
+	assert_string_equal(conf_str(c, -1, OPT_ID_header_list), "Subject !Received* !X-Spam* *");
+	conf_free(&c);
+	c = load("ignore *\nunignore from:\nignore *\n");
+	assert_string_equal(conf_str(c, -1, OPT_ID_header_list), "");
+	conf_free(&c);
+}
+
+/* my_hdr / unmy_hdr: one header each, replaced by name; no CR/LF. */
+static void test_mutt_my_hdr(void **state)
+{
+	(void)state;
+	conf_t *c = load("my_hdr X-Foo: one\nmy_hdr Organization: Example  Inc.\nmy_hdr x-foo: two\n"
+			 "my_hdr \"X-Bad: a\\nBcc: evil@x\"\nmy_hdr \"X-Bad: a\\rb\"\nmy_hdr NoColon\nmy_hdr Bad Name: x\n");
+	assert_int_equal(conf_error_count(c), 4);
+	const char *const *h = conf_my_hdr(c);
+	assert_string_equal(h[0], "Organization: Example Inc.");
+	assert_string_equal(h[1], "x-foo: two");
+	assert_null(h[2]);
+	conf_command(c, -1, "unmy_hdr X-FOO:");
+	assert_string_equal(conf_my_hdr(c)[0], "Organization: Example Inc.");
+	assert_null(conf_my_hdr(c)[1]);
+	conf_command(c, -1, "my_hdr From: Alice <a@example.org>");
+	conf_command(c, -1, "unmy_hdr *");
+	assert_null(conf_my_hdr(c)[0]);
+	conf_free(&c);
+}
+
+/* mailboxes, folder, spoolfile, alternative_order, auto_view, and mutt's
+ * options with no meaning here: accepted, the last with a notice. */
+static void test_mutt_accepted(void **state)
+{
+	(void)state;
+	conf_t *c = load("set folder = imaps://imap.example.org/\nset spoolfile = +INBOX\n"
+			 "mailboxes =INBOX +lists imaps://imap.example.org/Work/Team =lists\nunmailboxes =Gone\n"
+			 "alternative_order text/enriched\nalternative_order text/plain text/html\n"
+			 "auto_view text/html application/pdf\nunauto_view application/pdf\n"
+			 "set sort_aux = last-date-received\nset nouse_from\nset pager_index_lines=10\nunset move\n"
+			 "toggle reverse_alias\nset timeout = 60\nset editor = vim\n");
+	assert_int_equal(conf_error_count(c), 0);
+	const char *const *mb = conf_mailboxes(c);
+	assert_string_equal(mb[0], "INBOX");
+	assert_string_equal(mb[1], "lists");
+	assert_string_equal(mb[2], "Work/Team");
+	assert_null(mb[3]);
+	assert_string_equal(conf_str(c, -1, OPT_ID_alternative_order), "text/enriched text/plain text/html");
+	assert_string_equal(conf_auto_view(c)[0], "text/html");
+	assert_null(conf_auto_view(c)[1]);
+	size_t n = conf_notice_count(c);
+	assert_int_equal(n, 7); /* spoolfile, application/pdf, the 5 options */
+	assert_non_null(strstr(conf_notice(c, 0), ":2: mutt's spoolfile means nothing in muttlike: ignored"));
+	assert_non_null(strstr(conf_notice(c, 3), ":10: mutt's use_from means"));
+	assert_int_equal(conf_num(c, -1, OPT_ID_timeout), 60);
+	conf_command(c, -1, "unalternative_order *");
+	assert_string_equal(conf_str(c, -1, OPT_ID_alternative_order), "text/plain text/html");
+	conf_free(&c);
+	c = load("set sort_auxx = date\nset no_such_mutt_option\nmailboxes\n");
+	assert_int_equal(conf_error_count(c), 3); /* an option neither mutt's nor ours stays an error */
+	conf_free(&c);
+}
+
 static void test_bool_spellings(void **state)
 {
 	(void)state;
@@ -698,6 +772,9 @@ int main(void)
 		cmocka_unit_test(test_runtime_command_and_set),
 		cmocka_unit_test(test_too_many_words),
 		cmocka_unit_test(test_mutt_spellings),
+		cmocka_unit_test(test_mutt_ignore_hdr_order),
+		cmocka_unit_test(test_mutt_my_hdr),
+		cmocka_unit_test(test_mutt_accepted),
 		cmocka_unit_test(test_option_table),
 		cmocka_unit_test(test_example_rc_documents_every_option),
 		cmocka_unit_test(test_keymaps_and_themes_load),

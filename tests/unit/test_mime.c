@@ -257,6 +257,30 @@ static void test_header_huge_line(void **state)
 	strbuf_free(&b);
 }
 
+/* header_list's tokens (mutt's ignore / unignore / hdr_order become
+ * these): names in the list's order, "X-*" prefixes, "*" the rest in the
+ * message's order, "!Name" hidden from * and prefixes. */
+static void test_header_list_tokens(void **state)
+{
+	(void)state;
+	mime_msg_t *m = parse("Received: from x\nFrom: a@b\nX-Mailer: mutt\nTo: c@d\nSubject: hi\n"
+			      "X-Spam: no\nDate: Tue, 01 Jan 2030 10:00:00 +0000\n\nbody\n");
+	mime_view_t *v = render(m, &(struct mime_render_opts){ .header_list = "Subject From X-*" });
+	assert_true(find_line(v, "Subject: hi") == 0 && find_line(v, "From: a@b") == 1);
+	assert_true(find_line(v, "X-Mailer: mutt") == 2 && find_line(v, "X-Spam: no") == 3);
+	assert_true(find_line(v, "To:") < 0 && find_line(v, "Received") < 0);
+	mime_view_free(&v);
+	v = render(m, &(struct mime_render_opts){ .header_list = "Date !Received !X-Sp* *" });
+	assert_int_equal(find_line(v, "Date: "), 0);
+	assert_int_equal(find_line(v, "From: a@b"), 1);
+	assert_int_equal(find_line(v, "X-Mailer: mutt"), 2);
+	assert_int_equal(find_line(v, "To: c@d"), 3);
+	assert_int_equal(find_line(v, "Subject: hi"), 4);
+	assert_true(find_line(v, "Received") < 0 && find_line(v, "X-Spam") < 0);
+	mime_view_free(&v);
+	mime_msg_free(&m);
+}
+
 static void test_to_semicolons(void **state)
 {
 	(void)state;
@@ -1047,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_headers_invalid_utf8),
 		cmocka_unit_test(test_header_cr_lf),
 		cmocka_unit_test(test_header_huge_line),
+		cmocka_unit_test(test_header_list_tokens),
 		cmocka_unit_test(test_to_semicolons),
 		cmocka_unit_test(test_comment_nesting),
 		cmocka_unit_test(test_date),

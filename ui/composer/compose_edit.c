@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,6 +110,7 @@ void compose_identity_of(struct ui *u, struct compose_identity *id, char **sig)
 		.date_format = conf_str(u->conf, -1, OPT_ID_date_format),
 	};
 	id->lists = conf_lists(u->conf);
+	id->my_hdr = conf_my_hdr(u->conf);
 	const char *alt = conf_str(u->conf, a, OPT_ID_alternates);
 	id->alternates = alt && *alt ? alt : NULL;
 	*sig = NULL;
@@ -157,12 +159,43 @@ static char *rcpts_key(const compose_t *c)
 	return k;
 }
 
+static char *my_hdr_lines(struct ui *u)
+{
+	struct strbuf b;
+	strbuf_init(&b);
+	for (const char *const *l = conf_my_hdr(u->conf); *l; l++)
+		strbuf_addf(&b, "%s\n", *l);
+	return b.s ? strbuf_detach(&b) : xstrdup("");
+}
+
+/* The send-hooks changed my_hdr: the headers it no longer names go, the
+ * ones it names now are set (From follows the options as below). */
+static bool follow_my_hdr(struct ui *u, compose_t *c, struct compose_hooked *h)
+{
+	char *now = my_hdr_lines(u);
+	bool changed = !h->my_hdr || strcmp(now, h->my_hdr) != 0;
+	if (changed) {
+		for (const char *p = h->my_hdr ? h->my_hdr : ""; *p; p += strcspn(p, "\n") + 1)
+			compose_remove_header(c, p);
+		for (const char *const *l = conf_my_hdr(u->conf); *l; l++) {
+			char *err = NULL;
+			if (strncasecmp(*l, "From:", 5) != 0)
+				compose_add_header(c, *l, &err);
+			free(err);
+		}
+	}
+	free(h->my_hdr);
+	h->my_hdr = now;
+	return changed;
+}
+
 void compose_hooked_take(struct ui *u, const compose_t *c, const char *fcc, struct compose_hooked *h)
 {
 	compose_hooked_clear(h);
 	h->rcpts = rcpts_key(c);
 	h->from = identity_from(u);
 	h->fcc = fcc ? xstrdup(fcc) : compose_record_folder(u);
+	h->my_hdr = my_hdr_lines(u);
 }
 
 void compose_hooked_clear(struct compose_hooked *h)
@@ -170,6 +203,7 @@ void compose_hooked_clear(struct compose_hooked *h)
 	xfree(&h->rcpts);
 	xfree(&h->from);
 	xfree(&h->fcc);
+	xfree(&h->my_hdr);
 }
 
 bool compose_rehook(struct ui *u, compose_t *c, struct compose_hooked *h, char **fcc)
@@ -187,7 +221,7 @@ bool compose_rehook(struct ui *u, compose_t *c, struct compose_hooked *h, char *
 		return false;
 	/* what the hooks decide replaces only what the user did not change */
 	char *from = identity_from(u), *cur = compose_addrs_text(c, CF_FROM);
-	bool changed = false;
+	bool changed = follow_my_hdr(u, c, h);
 	if (h->from && strcmp(cur, h->from) == 0 && strcmp(from, cur) != 0)
 		changed = compose_set_addrs(c, CF_FROM, from, &err);
 	free(h->from);

@@ -113,6 +113,7 @@ struct compose_hooked {
 	char *rcpts; /* owned: To, Cc, Bcc when the send-hooks last ran */
 	char *from;  /* owned: the From the options gave then */
 	char *fcc;   /* owned: the Fcc then (fcc given, or the record folder) */
+	char *my_hdr; /* owned: the rc's my_hdr lines then, one a line */
 };
 void compose_hooked_take(struct ui *u, const struct compose *c, const char *fcc, struct compose_hooked *h);
 void compose_hooked_clear(struct compose_hooked *h);
