@@ -223,12 +223,15 @@ static int fetch_batch(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, struc
 
 /* Send UID FETCH commands for the batches before *end (newest first)
  * until FETCH_WINDOW are in flight or none is left; the first one
- * (the newest) is FIRST_BATCH long. */
+ * (the newest) is FIRST_BATCH long and sent alone. */
 static int send_batches(sync_t *s, struct folder_ctx *c, imapdrv_pipe_t *p, const uint32_t *uids, size_t n,
 			size_t *end, bool stubs)
 {
 	unsigned items = IMAPDRV_FLAGS | IMAPDRV_IDATE | (stubs ? IMAPDRV_SIZE | IMAPDRV_HEADER : IMAPDRV_BODY);
-	while (*end > 0 && imapdrv_pipe_inflight(p) < FETCH_WINDOW && !s->cancelled) {
+	/* The first batch goes alone: its answer is the first thing the
+	 * reader can show, and nothing later is mixed into its commit. */
+	size_t window = *end == n ? 1 : FETCH_WINDOW;
+	while (*end > 0 && imapdrv_pipe_inflight(p) < window && !s->cancelled) {
 		size_t size = *end == n ? FIRST_BATCH : FETCH_BATCH;
 		size_t start = *end > size ? *end - size : 0;
 		if (fault_hit("drop-fetch"))
