@@ -82,6 +82,9 @@ struct store {
 	size_t added;
 	bool recovered;    /* reconcile() ran: tags may predate a crash */
 	bool reopened;     /* drop_db() ran: the next open reconciles */
+	bool marked;       /* this run wrote the dirty marker (under mu) */
+	bool unindexed;    /* a file could not be indexed: the marker stays (writer thread only) */
+	bool took;         /* the writer took an operation (writer thread only) */
 	size_t store_errors; /* Xapian errors that closed the handle */
 	char *state_dir;   /* owned */
 	char *dump;        /* owned: state_dir/tags.dump (tagdump.h) */
@@ -871,8 +874,11 @@ static bool apply_batch(store_t *s, struct op *batch, size_t n, size_t *failed)
 	for (struct op *o = batch, *nx; o; o = nx) {
 		nx = o->next;
 		commit |= o->kind == OP_COMMIT;
-		if (s->db && !apply(s, o))
+		if (s->db && !apply(s, o)) {
 			(*failed)++;
+			/* a file the index may lack: the next open reconciles */
+			s->unindexed |= o->kind == OP_ADD || o->kind == OP_RENAME || o->kind == OP_REINDEX;
+		}
 		/* What the Maildir and the state cannot give back after a
 		 * rebuild: the reader's tags, the merged keywords, a
 		 * restored dump. */
@@ -915,6 +921,7 @@ static void *writer_main(void *arg)
 			break;
 		size_t n;
 		struct op *batch = take_batch(s, &n);
+		s->took = true;
 		pthread_mutex_unlock(&s->mu);
 		size_t failed;
 		bool applied = apply_batch(s, batch, n, &failed);
@@ -1183,8 +1190,8 @@ static void reconcile_maildir(store_t *s, const char *rel, const char *account)
 			if (notmuch_database_find_message_by_filename(s->db, abs, &m) == NOTMUCH_STATUS_SUCCESS &&
 			    m)
 				notmuch_message_destroy(m);
-			else
-				apply_add(s, frel, account, NULL);
+			else if (!apply_add(s, frel, account, NULL))
+				s->unindexed = true;
 			free(abs);
 			free(frel);
 		}
@@ -1243,6 +1250,23 @@ static void read_stamp(const char *path, char out[96])
 static int write_marker(const char *path)
 {
 	return util_write_file_atomic(path, "1\n", 2, 0600);
+}
+
+int store_mark_dirty(store_t *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int r = 0;
+	if (!s->marked) {
+		/* present already: left by a crash, and reconciled at the open */
+		if (access(s->dirty, F_OK) == 0 || write_marker(s->dirty) == 0)
+			s->marked = true;
+		else
+			r = -1;
+	}
+	int e = errno;
+	pthread_mutex_unlock(&s->mu);
+	errno = e;
+	return r;
 }
 
 /* Why the database cannot be opened for writing, in words the user can act
@@ -1307,9 +1331,12 @@ static int ensure_db(store_t *s, char **err)
 	read_stamp(s->dump_stamp, dumped);
 	if (!s->open_stamp[0] || strcmp(dumped, s->open_stamp) != 0)
 		s->tags_dirty = true;
-	if (access(s->dirty, F_OK) == 0 || s->reopened)
+	pthread_mutex_lock(&s->mu);
+	bool ours = s->marked;
+	pthread_mutex_unlock(&s->mu);
+	if (s->reopened || (!ours && access(s->dirty, F_OK) == 0))
 		reconcile(s);
-	else if (write_marker(s->dirty) < 0) {
+	else if (store_mark_dirty(s) < 0) {
 		/* Without the marker a crash would go unnoticed: no writes. */
 		log_error("store: cannot write %s: %s", s->dirty, strerror(errno));
 		if (err)
@@ -1352,15 +1379,15 @@ enum store_status store_open(const char *mail_root, const char *state_dir, store
 	char *nmdir = xasprintf("%s/.notmuch", mail_root);
 	bool exists = access(nmdir, F_OK) == 0;
 	free(nmdir);
+	pthread_mutex_init(&s->mu, NULL); /* ensure_db() takes it */
+	pthread_cond_init(&s->cv_work, NULL);
+	pthread_cond_init(&s->cv_done, NULL);
 	if (!exists || access(s->dirty, F_OK) == 0) {
 		if (ensure_db(s, err) < 0) {
 			store_free(s);
 			return STORE_ERR_DB;
 		}
 	}
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv_work, NULL);
-	pthread_cond_init(&s->cv_done, NULL);
 	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
 		*err = xstrdup("cannot start the store writer thread");
 		if (s->db)
@@ -1433,7 +1460,10 @@ int store_close(store_t **sp)
 		notmuch_status_t st = nmsafe_database_close(s->db);
 		nmsafe_database_destroy(s->db);
 		if (st == NOTMUCH_STATUS_SUCCESS) {
-			unlink(s->dirty);
+			/* After a failed index write the marker stays, so the
+			 * next open indexes those files (reconcile). */
+			if (!s->unindexed)
+				unlink(s->dirty);
 			advance_stamps(s);
 			record_dump_stamp(s);
 		} else {
@@ -1442,6 +1472,8 @@ int store_close(store_t **sp)
 				  notmuch_status_to_string(st));
 			result = -1;
 		}
+	} else if (s->marked && !s->took) {
+		unlink(s->dirty); /* store_mark_dirty(), then nothing to write */
 	}
 	if (s->store_errors)
 		result = -1;

@@ -166,6 +166,15 @@ bool store_recovered(const store_t *s);
  * long first download runs (doc/sync.md, "A new account"). */
 void store_commit(store_t *s);
 
+/* Put the dirty marker on disk now (once a run), before a change the
+ * index must follow becomes durable elsewhere: the caller (the sync,
+ * before it moves fetched files into cur/ and its state claims them)
+ * must not make the change when this fails, for without the marker a
+ * failed index write would never be repaired (the next open reconciles
+ * the index with the Maildirs only when it finds the marker).  The writer
+ * thread writes it too, lazily, on its first open.  0, or -1 with errno. */
+int store_mark_dirty(store_t *s);
+
 /* Wait until every queued operation is applied.  Returns the number of
  * operations that failed since the last call (each was logged). */
 size_t store_flush(store_t *s);

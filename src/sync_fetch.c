@@ -123,7 +123,10 @@ static void record_fetched(sync_t *s, struct folder_ctx *c, const struct staged_
 
 /* Make the staged batch durable with one journal commit and one
  * directory fsync (or discard it after werr), and only then let the
- * state, the index or the progress count it.  0 or an errno. */
+ * state, the index or the progress count it.  The store's dirty marker
+ * goes first (store_mark_dirty): the state claims what is in cur/, so
+ * an index write that fails after it (a full disk) must be repaired by
+ * the next open.  0 or an errno. */
 static int commit_batch(sync_t *s, struct folder_ctx *c, struct staged_msg *b, size_t nb, int werr,
 			struct fetch_pass *fp)
 {
@@ -131,6 +134,8 @@ static int commit_batch(sync_t *s, struct folder_ctx *c, struct staged_msg *b, s
 	struct maildir_staged *v = xcalloc(nb + 1, sizeof(*v));
 	for (size_t k = 0; k < nb; k++)
 		v[k] = b[k].f;
+	if (!werr && nb && store_mark_dirty(s->store) < 0)
+		werr = errno;
 	if (werr)
 		maildir_staged_discard(v, nb);
 	else if (maildir_commit(c->dir, v, nb, names) < 0)
@@ -362,10 +367,14 @@ static bool reuse_one(sync_t *s, struct folder_ctx *c, const struct imapdrv_msg 
 		data = copies_read(s->copies, mid, fm->size, &len);
 	struct maildir_staged one;
 	char *name = NULL;
-	if (data && maildir_stage(c->dir, data, len, fm->uid, true, fm->flags, fm->idate, &one) < 0)
+	if (data && maildir_stage(c->dir, data, len, fm->uid, true, fm->flags, fm->idate, &one) < 0) {
 		*werr = errno;
-	else if (data && maildir_commit(c->dir, &one, 1, &name) < 0)
+	} else if (data && store_mark_dirty(s->store) < 0) { /* as commit_batch */
 		*werr = errno;
+		maildir_staged_discard(&one, 1);
+	} else if (data && maildir_commit(c->dir, &one, 1, &name) < 0) {
+		*werr = errno;
+	}
 	bool taken = data && !*werr;
 	if (taken) {
 		char *p = sync_store_path(c, name);
