@@ -65,17 +65,8 @@ char *tu_write(const char *dir, const char *name, const char *text, unsigned mod
 
 char *tu_read(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct strbuf b;
-	strbuf_init(&b);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&b, buf, n);
-	fclose(f);
-	return strbuf_detach(&b);
+	size_t len;
+	return util_read_file(path, &len);
 }
 
 const char *tu_env(const char *name)
