@@ -21,7 +21,7 @@ open_msg() {
 	ui_keys /
 	ui_type "$1"
 	ui_keys Enter Enter
-	ui_wait "-- $1" 10
+	ui_wait "-- $1"
 }
 verdict_row() { ui_row 1; }
 row_attrs() { tmux -L "$UI_SOCK" capture-pane -e -p -t t -S "$1" -E "$1"; }

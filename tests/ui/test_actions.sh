@@ -130,7 +130,7 @@ check "offline: the status line says offline" ui_wait "offline" 30
 # Gamma (row 1) is flagged already: flag Beta (row 2)
 ui_keys j F
 check "offline: F still works locally" ui_wait "1 message flagged."
-check "offline: the change is in the file name" eval '[ "$(ls "$DATA/mail/work/INBOX/cur" | grep -c ":2,.*F")" = 2 ]'
+check "offline: the change is in the file name" ui_until eval '[ "$(ls "$DATA/mail/work/INBOX/cur" | grep -c ":2,.*F")" = 2 ]'
 ui_keys k
 check "offline: the UI keeps working" ui_wait "-- muttlike: work/INBOX [Msgs:2"
 

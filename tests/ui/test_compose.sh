@@ -108,8 +108,8 @@ ui_keys y
 for _ in $(seq 300); do [ -n "$(in_folder Projects "Filed in Projects")" ] && break; sleep 0.1; done
 check "the sent copy is in the Fcc folder" [ -n "$(in_folder Projects "Filed in Projects")" ]
 check "and not in Sent" [ -z "$(in_folder Sent "Filed in Projects")" ]
-check "Postfix delivered it" [ -n "$(at_smtp "Filed in Projects")" ]
-check "the outbox is empty" eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
+check "Postfix delivered it" ui_until eval '[ -n "$(at_smtp "Filed in Projects")" ]'
+check "the outbox is empty" ui_until eval '! ls "$DATA"/state/work/outbox/ | grep -q "\.env$"'
 echo "Filed nowhere" > "$T/editor.mode.subject"
 ui_keys m
 ui_wait "     Fcc: Sent" >/dev/null

@@ -233,7 +233,7 @@ check "compose: a recipient without a key is named, nothing sent" ui_wait "Not s
 scheck "compose: nothing in the outbox" '! ls "$DATA2"/state/work/outbox/ 2>/dev/null | grep -q "\.env$"'
 scheck "compose: still on the compose screen" 'ui_screen | grep -q -- "-- Compose:"'
 ui_keys q
-ui_wait "Abort this message?" 5 >/dev/null && ui_keys y
+ui_wait "Abort this message?" >/dev/null && ui_keys y
 ui_wait "Message aborted." >/dev/null
 
 # sign + encrypt to Bob (and to self), sent through Postfix
@@ -247,7 +247,7 @@ check "compose: sign + encrypt on the screen's header" ui_wait "Security: sign +
 ui_keys y
 check "compose: sent" ui_wait "1 message sent." 30
 delivered() { grep -l "^To: Bob" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
-for _ in $(seq 100); do [ -n "$(delivered)" ] && break; sleep 0.1; done
+ui_until eval '[ -n "$(delivered)" ]'
 D=$(delivered)
 check "Postfix delivered it" [ -n "$D" ]
 check "delivered: multipart/encrypted (PGP/MIME)" grep -q 'Content-Type: multipart/encrypted' "$D"
@@ -271,7 +271,7 @@ check "attach-key: the key is attached" ui_wait "Attached the public key 0x"
 scheck "attach-key: listed as an application/pgp-keys attachment" 'ui_screen | grep -q "application/pgp-keys"'
 ui_keys y
 check "attach-key: sent" ui_wait "1 message sent." 30
-for _ in $(seq 100); do grep -lq "^To: Carol" "$SMTP_MAILDIR"/new/* 2>/dev/null && break; sleep 0.1; done
+ui_until eval 'grep -lq "^To: Carol" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null'
 KD=$(grep -l "^To: Carol" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
 check "attach-key: delivered with an application/pgp-keys part" grep -q "^Content-Type: application/pgp-keys" "$KD"
 # the part's base64 body: from the empty line after its header to the next boundary
@@ -298,7 +298,7 @@ check "compose: sent with the key chosen" ui_wait "1 message sent." 30
 t1=$(sed -n 's/^team1=//p' "$T/keys/keys")
 t2=$(sed -n 's/^team2=//p' "$T/keys/keys")
 other=$([ "$chosen" = "$t1" ] && echo "$t2" || echo "$t1")
-for _ in $(seq 100); do grep -lq "^To: Team" "$SMTP_MAILDIR"/new/* 2>/dev/null && break; sleep 0.1; done
+ui_until eval 'grep -lq "^To: Team" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null'
 TD=$(grep -l "^To: Team" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
 sed -n '/^-----BEGIN PGP MESSAGE-----/,/^-----END PGP MESSAGE-----/p' "$TD" | tr -d '\r' > "$T/team.asc"
 $G --list-packets "$T/team.asc" > "$T/team.packets" 2>&1

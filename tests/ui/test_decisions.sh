@@ -78,7 +78,7 @@ check "password: and asked again" ui_wait "Password for $RIG_USER@127.0.0.1 (acc
 ui_type "$RIG_PASS"
 ui_keys Enter
 check "password: the right one syncs (mail appears)" ui_wait "Alpha note" 30
-check "password: the INBOX is on disk" eval '[ "$(files "$D1/mail/work/INBOX/cur")" = 3 ]'
+check "password: the INBOX is on disk" ui_until eval '[ "$(files "$D1/mail/work/INBOX/cur")" = 3 ]'
 ui_wait_synced >/dev/null
 ui_keys '$'
 ui_wait "Syncing..." 30 >/dev/null
@@ -113,7 +113,7 @@ check "cert: the dialog shows the fingerprint" ui_wait "SHA-256:  $FP16" 30
 check "cert: the reason" ui_wait "self-signed" 30
 check "cert: the subject" ui_wait "Subject:  CN=localhost" 30
 check "cert: the issuer" ui_wait "Issuer:   CN=localhost" 30
-check "cert: the validity" eval 'ui_screen | grep -qE "Valid: +[0-9]{4}-[0-9]{2}-[0-9]{2} to [0-9]{4}-"'
+check "cert: the validity" ui_until eval 'ui_screen | grep -qE "Valid: +[0-9]{4}-[0-9]{2}-[0-9]{2} to [0-9]{4}-"'
 check "cert: the three choices" ui_wait "(r)eject, accept (o)nce, accept (a)lways?" 30
 ui_keys r
 check "cert: reject leaves the account offline" ui_wait "offline: certificate rejected" 30

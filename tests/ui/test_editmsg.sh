@@ -14,10 +14,10 @@ mkdir -p "$HOME" "$TMPDIR"
 DATA=$T/data
 source "$(dirname "$0")/servers.sh"
 imapctl() { python3 "$SRC/tests/integration/imapctl.py" "$@"; }
-server_wait() { # WHAT COMMAND...: until the command succeeds (20 s)
+server_wait() { # WHAT COMMAND...: until the command succeeds (30 s)
 	local what=$1 i
 	shift
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 150; i++)); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.2
 	done
@@ -60,14 +60,14 @@ ui_wait_synced
 ui_keys j e
 check "an unchanged file changes nothing" ui_wait "Message not changed."
 check "the editor's file was 0600 in a 0700 directory under TMPDIR" eval '[ "$(head -2 "$EDLOG" | tr "\n" " ")" = "600 700 " ] && sed -n 3p "$EDLOG" | grep -q "^$TMPDIR/muttlike-edit-"'
-check "both are gone" eval '[ -z "$(ls -A "$TMPDIR")" ]'
+check "both are gone" ui_until eval '[ -z "$(ls -A "$TMPDIR")" ]'
 check "the editor saw the raw message with LF line ends" eval 'grep -q "^Message-ID: <edit-1@test>$" "$EDSEEN" && ! grep -q $'"'"'\r'"'"' "$EDSEEN"'
 check "still two messages locally" eval '[ "$(ls "$DATA/mail/work/INBOX/cur" | wc -l)" = 2 ]'
 
 echo change > "$EDMODE"
 ui_keys e
 check "a changed file: a new message, the old one to Trash" ui_wait "Message edited: stored as a new message, the old one moved to Trash (u to undo)."
-check "the temporary directory is gone" eval '[ -z "$(ls -A "$TMPDIR")" ]'
+check "the temporary directory is gone" ui_until eval '[ -z "$(ls -A "$TMPDIR")" ]'
 check "the index shows the edited subject" ui_wait "edit 1 (fixed)"
 new_id() { grep -l "^body 1, corrected" "$DATA"/mail/work/INBOX/cur/* 2>/dev/null | head -1 | xargs -r grep -m1 "^Message-ID:" | sed 's/^Message-ID: *//'; }
 check "stored locally under a new Message-ID (the store knows a message by it)" \

@@ -39,7 +39,7 @@ EOF
 
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "-- muttlike: work/INBOX"
-check "the thread is on top" eval 'ui_row 1 | grep -q "Re: Plan\|Plan"'
+check "the thread is on top" ui_until eval 'ui_row 1 | grep -q "Re: Plan\|Plan"'
 ui_keys E
 check "export-thread asks for a file, naming the thread's size" ui_wait "Export the thread (3 messages) to mbox:"
 ui_type "~/thread.mbox"
@@ -66,7 +66,7 @@ st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 if command -v neomutt >/dev/null; then
 	ui_start -x 100 -y 20 neomutt -n -F /dev/null -e "set folder=$HOME" -e "set sort=date" -R -f "$HOME/thread.mbox"
 	check "NeoMutt reads the same six messages" ui_wait "[Msgs:6"
-	check "with their subjects" eval '[ "$(ui_screen | grep -c "Re: Plan")" = 4 ] && [ "$(ui_screen | grep -c ") Plan$")" = 2 ]'
+	check "with their subjects" ui_until eval '[ "$(ui_screen | grep -c "Re: Plan")" = 4 ] && [ "$(ui_screen | grep -c ") Plan$")" = 2 ]'
 	ui_keys q
 else
 	echo "ok   - (NeoMutt is not installed: its read-back is skipped)"

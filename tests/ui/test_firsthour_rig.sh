@@ -23,8 +23,8 @@ ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens" ui_wait "-- muttlike: work"
 check "the status says why it is offline (item 3)" ui_wait "offline: login refused: " 30
 check "with the server's words" eval 'ui_screen | grep -q "login refused: .*Authentication failed"'
-check "the message line says it too" eval 'ui_row 29 | grep -q "work: login refused:"'
-check "and the log has it" grep -q "login refused" "$DATA/log"
+check "the message line says it too" ui_until eval 'ui_row 29 | grep -q "work: login refused:"'
+check "and the log has it" ui_until grep -q "login refused" "$DATA/log"
 ui_keys q
 ui_exited >/dev/null
 finish

@@ -48,9 +48,9 @@ check "a single message has no count" eval 'ui_row 2 | grep -q "Beta single" && 
 ui_keys Escape v
 check "collapse-thread (Esc v) unfolds the thread in the index" ui_wait "└─>Re: Alpha plan"
 check "the root is its own line, without a count" eval 'ui_row 1 | grep -q "Ann Alpha" && ui_row 1 | grep -q "Alpha plan" && ! ui_row 1 | grep -q "(+"'
-check "the replies follow in reply order with the tree" eval 'ui_row 2 | grep -q "Bob Beta .*└─>Re: Alpha plan" && ui_row 3 | grep -q "Cy Gamma .*└─>Re: Alpha plan"'
+check "the replies follow in reply order with the tree" ui_until eval 'ui_row 2 | grep -q "Bob Beta .*└─>Re: Alpha plan" && ui_row 3 | grep -q "Cy Gamma .*└─>Re: Alpha plan"'
 check "only the unread reply is marked N now" eval 'ui_row 2 | grep -qE "^ +2 N " && ! ui_row 1 | grep -qE "^ +1 N "'
-check "the next thread moves down" eval 'ui_row 4 | grep -q "Beta single" && ui_row 5 | grep -q "Gamma talk (+1)"'
+check "the next thread moves down" ui_until eval 'ui_row 4 | grep -q "Beta single" && ui_row 5 | grep -q "Gamma talk (+1)"'
 ui_keys Enter
 check "the cursor is on the root after unfolding (Enter opens it)" ui_wait "Body of alpha1."
 ui_keys q
@@ -62,7 +62,7 @@ ui_keys q
 ui_wait "-- muttlike: work/INBOX" >/dev/null
 ui_keys Escape v
 check "collapse-thread on a reply folds the thread again" ui_wait "Alpha plan (+2)"
-check "the folded thread is one line again" eval 'ui_row 2 | grep -q "Beta single"'
+check "the folded thread is one line again" ui_until eval 'ui_row 2 | grep -q "Beta single"'
 ui_keys Escape Enter
 check "the cursor moved to the folded line (view-thread, Esc Enter, opens the thread view)" ui_wait "-- thread: Alpha plan [3 messages]"
 ui_keys q
@@ -98,7 +98,7 @@ row2_flagged() {
 	return 1
 }
 check "a store change shows in the open thread" row2_flagged
-check "the thread is still open after the reload" eval 'ui_row 3 | grep -q "Cy Gamma .*└─>Re: Alpha plan"'
+check "the thread is still open after the reload" ui_until eval 'ui_row 3 | grep -q "Cy Gamma .*└─>Re: Alpha plan"'
 ui_keys Enter
 check "the cursor is still on the same message" ui_wait "Body of alpha2."
 ui_keys q

@@ -10,12 +10,12 @@ mkdir -p "$HOME"
 printf 'account work\nset imap_url = imaps://alice@imap.work.example\naccount home\nset imap_url = imap://bob@mail.home.example\nset \033[31mevil\033]0;pwned\007 = 1\n' > "$T/a.rc"
 ui_start "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the sidebar lists the first account" ui_wait "work"
-check "the sidebar lists the second account" eval 'ui_screen | grep -q "^home "'
+check "the sidebar lists the second account" ui_until eval 'ui_screen | grep -q "^home "'
 check "no store yet: says so and what to do" ui_wait "run a sync first"
-check "the config problem with file:line on the message line" eval 'ui_row 23 | grep -q "a.rc:5: unknown option"'
+check "the config problem with file:line on the message line" ui_until eval 'ui_row 23 | grep -q "a.rc:5: unknown option"'
 # (config errors are stored sanitized, control bytes as '?': text_print)
-check "escape sequences from the rc are shown harmlessly" eval 'ui_row 23 | grep -qF "?[31mevil?]0;pwned?"'
-check "status line on the second-to-last row" eval 'ui_row 22 | grep -q -- "-- muttlike: work/INBOX"'
+check "escape sequences from the rc are shown harmlessly" ui_until eval 'ui_row 23 | grep -qF "?[31mevil?]0;pwned?"'
+check "status line on the second-to-last row" ui_until eval 'ui_row 22 | grep -q -- "-- muttlike: work/INBOX"'
 ui_keys '?'
 check "help screen from the live keymap" ui_wait "Help for index"
 ui_keys '*'

@@ -44,17 +44,17 @@ chmod 600 "$T/a.rc"
 ui_start -x 110 -y 40 "$MUTTLIKE_BIN" -F "$T/a.rc"
 ui_wait "Invitation: Team sync"
 ui_keys Enter
-check "the invitation is summarised" eval 'ui_wait "What:      Team sync" && ui_screen | grep -q "Where: *Room 4"'
-check "when, in the user's time zone (10:00 New York = 16:00 Berlin)" eval 'ui_screen | grep -q "When: .*16:00"'
-check "the recurrence rule in words" eval 'ui_screen | grep -q "Repeats: *every week on Monday and Wednesday"'
-check "organizer and attendees" eval 'ui_screen | grep -q "Organizer: .*bob@example.org" && ui_screen | grep -qF "alice@example.org> (needs action)"'
+check "the invitation is summarised" eval 'ui_wait "What:      Team sync" && ui_until eval "ui_screen | grep -q \"Where: *Room 4\""'
+check "when, in the user's time zone (10:00 New York = 16:00 Berlin)" ui_until eval 'ui_screen | grep -q "When: .*16:00"'
+check "the recurrence rule in words" ui_until eval 'ui_screen | grep -q "Repeats: *every week on Monday and Wednesday"'
+check "organizer and attendees" ui_until eval 'ui_screen | grep -q "Organizer: .*bob@example.org" && ui_screen | grep -qF "alice@example.org> (needs action)"'
 check "no raw iCalendar" eval '! ui_screen | grep -q "BEGIN:VEVENT"'
 ui_keys :
 ui_type "exec accept"
 ui_keys Enter
 check "accept queues the answer to the organizer" ui_wait "Accepted: Team sync: the answer to bob@example.org is in the outbox."
 delivered() { grep -l "^Subject: Accepted: Team sync" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1; }
-wait_delivered() { for _ in $(seq 150); do [ -n "$(delivered)" ] && return 0; sleep 0.1; done; return 1; }
+wait_delivered() { for _ in $(seq 300); do [ -n "$(delivered)" ] && return 0; sleep 0.1; done; return 1; }
 check "Postfix delivered it" wait_delivered
 python3 - "$(delivered)" "$T/reply.ics" <<'EOF'
 import email, sys
@@ -67,14 +67,14 @@ EOF
 check "a text/calendar; method=REPLY part that libical reads as our ACCEPTED" \
 	"$T/ical_invite" check "$T/reply.ics" mailto:alice@example.org ACCEPTED
 check "to the organizer" eval 'grep -qi "^To: .*bob@example.org" "$(delivered)"'
-sent_wait() { for _ in $(seq 150); do [ -s "$T/sent.env" ] && return 0; sleep 0.1; done; return 1; }
+sent_wait() { for _ in $(seq 300); do [ -s "$T/sent.env" ] && return 0; sleep 0.1; done; return 1; }
 check "sent-hook ran after the server took it" sent_wait
-check "with the data in its environment" eval 'grep -qx "MUTTLIKE_SUBJECT=Accepted: Team sync" "$T/sent.env" && grep -qx "MUTTLIKE_TO=bob@example.org" "$T/sent.env" && grep -qx "MUTTLIKE_ACCOUNT=work" "$T/sent.env"'
+check "with the data in its environment" ui_until eval 'grep -qx "MUTTLIKE_SUBJECT=Accepted: Team sync" "$T/sent.env" && grep -qx "MUTTLIKE_TO=bob@example.org" "$T/sent.env" && grep -qx "MUTTLIKE_ACCOUNT=work" "$T/sent.env"'
 check "and the message on its stdin" grep -q "^Subject: Accepted: Team sync" "$T/sent.eml"
 # the other two answers, each read back with libical
 answered() { # WORD PARTSTAT
 	local f=
-	for _ in $(seq 150); do
+	for _ in $(seq 300); do
 		f=$(grep -l "^Subject: $1: Team sync" "$SMTP_MAILDIR"/new/* "$SMTP_MAILDIR"/cur/* 2>/dev/null | head -1)
 		[ -n "$f" ] && break
 		sleep 0.1

@@ -69,7 +69,7 @@ check "%{charset} arrives reduced, no command substitution ran" \
 	eval 'echo "$S" | grep -qx "arg=__touch__.*_pwned1_" && [ ! -e "$T/pwned1" ]'
 check "%{x-opt} cannot start an option" eval 'echo "$S" | grep -qx "arg=_e_x"'
 check "no --output file was written" eval '[ ! -e "$T/pwned2" ]'
-check "the temporary copy is gone afterwards" eval '[ ! -e "$(echo "$S" | sed -n "2s/^arg=//p")" ]'
+check "the temporary copy is gone afterwards" ui_until eval '[ ! -e "$(echo "$S" | sed -n "2s/^arg=//p")" ]'
 
 rm -f "$T/seen"
 ui_keys j m
@@ -77,6 +77,10 @@ check "a ')' in the name is no shell syntax error: the viewer ran" eval "seen >/
 S=$(seen)
 check "the extension is kept, nothing else of the name" \
 	eval 'echo "$S" | sed -n 2p | grep -Eq "^arg=/.*/[0-9a-f]{16}\.pdf$" && [ "$(echo "$S" | head -1)" = argc=1 ]'
+# the viewer has ended once its copy is gone (the error, if any, is set
+# before), and the view is drawn again
+ui_until eval '[ ! -e "$(echo "$S" | sed -n "2s/^arg=//p")" ]' >/dev/null
+ui_wait "b).pdf" >/dev/null
 check "no error on the message line" eval '! ui_screen | grep -q "exited with status"'
 ui_keys q q q
 finish

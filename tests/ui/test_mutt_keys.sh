@@ -38,7 +38,7 @@ ui_keys j w
 check "w asks which flag" ui_wait "Set flag (! flagged, N unread)"
 ui_keys '!'
 check "w ! flags the message" ui_wait "1 message flagged."
-check "the line shows the flag" eval 'ui_row 2 | grep -q "Party time" && ui_row 2 | grep -q "!"'
+check "the line shows the flag" ui_until eval 'ui_row 2 | grep -q "Party time" && ui_row 2 | grep -q "!"'
 ui_keys W '!'
 check "W ! clears it" ui_wait "1 message unflagged."
 ui_keys k Escape t

@@ -17,7 +17,7 @@ PROV_DIR=$(mktemp -d /tmp/muttlike-oauthprov.XXXXXX)
 "$PY" "$SRC/tests/integration/oauth_provider.py" "$PROV_DIR/state.json" --seed dev-wait:rt-seed > "$PROV_DIR/port" 2>&1 &
 PROV=$!
 trap 'kill "$PROV" 2>/dev/null; rm -rf "$PROV_DIR"; ui_servers_stop' EXIT
-for _ in $(seq 200); do [ -s "$PROV_DIR/port" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s "$PROV_DIR/port" ] && break; sleep 0.05; done
 oport=$(head -1 "$PROV_DIR/port")
 [[ $oport =~ ^[0-9]+$ ]] || { cat "$PROV_DIR/port"; echo "FAIL - the OAuth2 provider did not start"; echo "0 passed, 1 failed"; exit 1; }
 OAUTH_BASE=http://127.0.0.1:$oport
@@ -78,25 +78,25 @@ check "the message is in the outbox" eval 'ls "$OB" | grep -q "\.env$"'
 "$SRC/tests/rig/rig" kick "$RIGDIR" "$RIG_USER" >/dev/null
 ui_keys '$'
 check "the reader asks through its question overlay" ui_wait "OAuth2 sign-in is no longer valid" 60
-check "the question says why" eval 'ui_screen | grep -q "revoked or has expired"'
+check "the question says why" ui_until eval 'ui_screen | grep -q "revoked or has expired"'
 log_screen "the question"
 ui_type y
 check "the device code in the question box" ui_wait "WDJB-MJHT" 30
-check "with the address to open" eval 'ui_screen | grep -q "Open https://provider.test/device"'
-check "Esc would stop the wait" eval 'ui_screen | grep -q "Esc: stop waiting"'
+check "with the address to open" ui_until eval 'ui_screen | grep -q "Open https://provider.test/device"'
+check "Esc would stop the wait" ui_until eval 'ui_screen | grep -q "Esc: stop waiting"'
 log_screen "the code in the reader"
 [ -n "${OAUTH_TRANSCRIPT:-}" ] && ui_screen > "$OAUTH_TRANSCRIPT.reader"
 # Esc stops waiting; the account stays offline until $ asks again
 ui_keys Escape
 check "Esc: not authorized" ui_wait "not authorized: " 30
-check "Esc: says how to ask again" eval 'ui_screen | grep -q "asks again"'
+check "Esc: says how to ask again" ui_until eval 'ui_screen | grep -q "asks again"'
 ui_keys '$'
 check "\$ asks again" ui_wait "OAuth2 sign-in is no longer valid" 60
 ui_type y
 check "a new code" ui_wait "WDJB-MJHT" 30
 check "the browser approves" eval 'post /approve user_code WDJB-MJHT | grep -q "\"approved\": [1-9]"'
 check "authorized again, without leaving the reader" ui_wait "authorized again" 30
-check "a new refresh token is stored" eval '[ "$(cat "$DATA/oauth2/work.token")" != "$rt" ]'
+check "a new refresh token is stored" ui_until eval '[ "$(cat "$DATA/oauth2/work.token")" != "$rt" ]'
 
 # the sync goes on: new mail on the server shows up
 msg "$RIG_MAILDIR_alice/INBOX/new" 2 "After authorizing again"
@@ -104,7 +104,7 @@ ui_keys '$'
 check "the sync resumes" ui_wait "After authorizing again" 60
 for _ in $(seq 400); do [ -n "$(delivered "Waited for the grant")" ] && break; sleep 0.1; done
 check "the outbox message is sent through Postfix" [ -n "$(delivered "Waited for the grant")" ]
-check "the outbox is empty" eval '! ls "$OB" | grep -q "\.env$"'
+check "the outbox is empty" ui_until eval '! ls "$OB" | grep -q "\.env$"'
 tok=$(cat "$DATA/oauth2/work.token")
 check "the token in no other file of data_dir" eval '! grep -rlF -- "$tok" "$DATA" "$T/a.rc" | grep -vxF "$DATA/oauth2/work.token" | grep -q .'
 log_screen "after the re-authorization"

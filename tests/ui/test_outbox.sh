@@ -166,6 +166,7 @@ check "the second is there, below the first (oldest first)" \
 ui_keys j d
 check "delete asks first" ui_wait "Delete this message from the outbox for good?"
 ui_keys n
+ui_settled >/dev/null # the answer handled: a deletion it made would be done
 check "no keeps it" eval 'ui_wait "-- Outbox: work (2 messages)" && [ "$(envs)" = 2 ]'
 ui_keys d
 ui_wait "Delete this message from the outbox for good?" >/dev/null
@@ -220,7 +221,7 @@ ui_keys y
 check "the recalled message is sent" ui_wait "1 message sent." 30
 check "Postfix delivered it with the new text" \
 	eval 'wait_delivered "Half-written plan" && grep -q "Finished after the recall." "$(delivered "Half-written plan")"'
-check "the draft is gone from the local Drafts" eval '[ -z "$(draft_files)" ]'
+check "the draft is gone from the local Drafts" ui_until eval '[ -z "$(draft_files)" ]'
 on_server() { "$SRC/tests/rig/rig" doveadm "$RIGDIR" search -u alice mailbox "$1" subject "${2:-Half-written plan}" 2>/dev/null | grep -q .; }
 gone_from_server() { for _ in $(seq 300); do on_server Brouillons || return 0; sleep 0.1; done; return 1; }
 check "after the background sync the draft is gone from the server's \\Drafts" gone_from_server

@@ -58,6 +58,6 @@ ui_keys '?'
 ui_wait "Help for index" >/dev/null
 ui_keys '*'
 check ":help lists the config problems, sanitized" ui_wait "Config problems (2):"
-check ":help shows the CSI line harmlessly" eval 'ui_screen | grep -q "a.rc:6: .*sort?\[2J"'
+check ":help shows the CSI line harmlessly" ui_until eval 'ui_screen | grep -q "a.rc:6: .*sort?\[2J"'
 ui_keys q q
 finish

@@ -51,7 +51,7 @@ ui_keys Enter
 check "Enter opens the pager with the decoded header" ui_wait "Subject: Zebra meeting notes"
 check "the body is shown" ui_wait "The zebra body line."
 check "quoted text is shown" ui_wait "> quoted text from before"
-check "pager status names the message" eval 'ui_screen | grep -q -- "-- Zebra meeting notes"'
+check "pager status names the message" ui_until eval 'ui_screen | grep -q -- "-- Zebra meeting notes"'
 ui_keys C-b
 check "view-urls lists the link" ui_wait "https://example.org/zebra"
 ui_keys q
@@ -64,7 +64,7 @@ check "the next thread's message opens" ui_wait "Body with"
 check "hostile body shown harmlessly" eval 'ui_screen | grep -q "Body with .\]0;pwnedtitle. and .\[2J clear"'
 ui_keys v
 check "the attachments view lists the part" ui_wait "application/octet-stream"
-check "the hostile file name is shown as text" eval 'ui_screen | grep -q "\.\./\.\./\.bashrc"'
+check "the hostile file name is shown as text" ui_until eval 'ui_screen | grep -q "\.\./\.\./\.bashrc"'
 ui_keys j s
 check "save proposes a safe name in attach_save_dir" ui_wait "Save to file: $T/save/_bashrc"
 ui_keys Enter

@@ -71,7 +71,7 @@ ui_type "cat >> $T/split.txt; echo run >> $T/runs.txt"
 ui_keys Enter
 runs() { # N: wait until the command ran N times, pressing a key after each
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		[ "$(cat "$T/runs.txt" 2>/dev/null | wc -l)" = "$1" ] && return 0
 		sleep 0.05
 	done

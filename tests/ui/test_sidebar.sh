@@ -21,14 +21,14 @@ EOF2
 ui_start -x 80 -y 24 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "index at 80x24 with the sidebar" ui_wait "Alpha bravo"
 check "the sidebar is there" eval 'ui_row 1 | grep -q "^work "'
-check "the subject keeps at least 25 columns" eval 'ui_row 1 | grep -qF "Alpha bravo charlie delta"'
+check "the subject keeps at least 25 columns" ui_until eval 'ui_row 1 | grep -qF "Alpha bravo charlie delta"'
 ui_resize 59 24
 check "hidden below 60 columns" ui_wait_gone "│"
 ui_resize 80 24
 check "back at 80 columns" ui_wait "│"
 ui_keys B
 check "B hides the sidebar" ui_wait_gone "│"
-check "the toggle is written to the state file" eval 'grep -qx "sidebar_visible = no" "$DATA/state/@reader"'
+check "the toggle is written to the state file" ui_until eval 'grep -qx "sidebar_visible = no" "$DATA/state/@reader"'
 ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 
@@ -42,7 +42,7 @@ st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 
 ui_start -x 80 -y 24 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "shown after the next restart" ui_wait "│"
-check "the sidebar lists the account" eval 'ui_row 1 | grep -q "^work "'
+check "the sidebar lists the account" ui_until eval 'ui_row 1 | grep -q "^work "'
 ui_keys q
 st=$(ui_exited); check "quits (status $st)" [ "$st" = 0 ]
 finish

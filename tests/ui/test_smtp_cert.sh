@@ -98,7 +98,7 @@ check "smtp cert: it names the SMTP server" \
 check "smtp cert: the reason" ui_wait "self-signed" 30
 check "smtp cert: the subject" ui_wait "Subject:  CN=localhost" 30
 check "smtp cert: the issuer" ui_wait "Issuer:   CN=localhost" 30
-check "smtp cert: the validity" eval 'ui_screen | grep -qE "Valid: +[0-9]{4}-[0-9]{2}-[0-9]{2} to [0-9]{4}-"'
+check "smtp cert: the validity" ui_until eval 'ui_screen | grep -qE "Valid: +[0-9]{4}-[0-9]{2}-[0-9]{2} to [0-9]{4}-"'
 check "smtp cert: the three choices" ui_wait "(r)eject, accept (o)nce, accept (a)lways?" 30
 ui_keys r
 check "smtp cert: reject: not sent, kept in the outbox with the reason" \

@@ -49,7 +49,7 @@ chmod 600 "$T/a.rc"
 "$MUTTLIKE_BIN" -F "$T/a.rc" sync > "$T/sync.log" 2>&1
 ui_start -x 100 -y 30 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens on the INBOX" ui_wait "-- muttlike: work/INBOX [Msgs:2"
-ui_wait_gone "syncing" 20 >/dev/null
+ui_wait_gone "syncing" >/dev/null
 ui_keys :
 ui_type "exec mark-as-spam"
 ui_keys Enter
@@ -73,7 +73,7 @@ ui_keys '$'
 check "sync-mailbox brings the new message" ui_wait "[Msgs:3" 30
 newmail_wait() { for _ in $(seq 300); do [ -s "$T/newmail.env" ] && return 0; sleep 0.1; done; return 1; }
 check "new-mail-hook runs when new mail arrives" newmail_wait
-check "with account, folder and count in its environment" eval '[ "$(grep -E "^MUTTLIKE_(ACCOUNT|FOLDER|NEW)=" "$T/newmail.env")" = "MUTTLIKE_ACCOUNT=work
+check "with account, folder and count in its environment" ui_until eval '[ "$(grep -E "^MUTTLIKE_(ACCOUNT|FOLDER|NEW)=" "$T/newmail.env")" = "MUTTLIKE_ACCOUNT=work
 MUTTLIKE_FOLDER=INBOX
 MUTTLIKE_NEW=1" ]'
 ui_keys q

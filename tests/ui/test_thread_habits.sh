@@ -54,12 +54,13 @@ ui_keys Enter
 check "Enter on a folded thread opens its newest unread message" ui_wait "Body of alpha3."
 ui_keys Space
 check "Space at the end goes to the next unread message (not the next one, which is read)" ui_wait "Body of gamma1."
-check "quoted text is shown" eval 'ui_screen | grep -q "> second quoted"'
+check "quoted text is shown" ui_until eval 'ui_screen | grep -q "> second quoted"'
 ui_keys T
 check "toggle-quoted: one line says how much is hidden" ui_wait "[-- 4 lines of quoted text --]"
+ui_settled >/dev/null # the whole page drawn again, not only the marker's row
 check "no quoted line is left" eval '! ui_screen | grep -q "quoted$"'
-check "the text around it stays" eval 'ui_screen | grep -q "^Intro line." && ui_screen | grep -q "^After the quote."'
-check "the marker stands where the quote was" eval 'ui_screen | grep -A1 "^Intro line." | tail -1 | grep -q "^$" && ui_screen | grep -A2 "^Intro line." | tail -1 | grep -qF "[-- 4 lines"'
+check "the text around it stays" ui_until eval 'ui_screen | grep -q "^Intro line." && ui_screen | grep -q "^After the quote."'
+check "the marker stands where the quote was" ui_until eval 'ui_screen | grep -A1 "^Intro line." | tail -1 | grep -q "^$" && ui_screen | grep -A2 "^Intro line." | tail -1 | grep -qF "[-- 4 lines"'
 ui_keys T
 check "toggle-quoted again shows it" ui_wait "> third quoted"
 ui_keys Space

@@ -37,7 +37,7 @@ ui_start -x 120 -y 24 env DISPLAY=:99 "$MUTTLIKE_BIN" -F "$T/a.rc"
 open_links
 ui_keys Enter
 check "an opener that cannot be run is reported with the reason" ui_wait "Cannot run /nonexistent/opener: No such file or directory"
-check "and the URL is printed" eval 'ui_screen | grep -q "set url_copy to copy it): https://example.org/zebra?a=1"'
+check "and the URL is printed" ui_until eval 'ui_screen | grep -q "set url_copy to copy it): https://example.org/zebra?a=1"'
 check "it does not claim to have opened it" eval '! ui_screen | grep -q "Opened with"'
 ui_keys :
 ui_type "set url_opener = false"

@@ -13,6 +13,20 @@ M=$MUTTLIKE_BIN
 T=$WIZ_DIR
 capture() { ui_screen > "$T/$1.screen"; [ -n "${WIZ_CAPTURE:-}" ] && ui_screen > "$WIZ_CAPTURE.$1"; return 0; }
 
+# Right on the focused choice until it shows < WANT >, one key at a time:
+# each waits for the choice to change (keys sent ahead of a slow redraw
+# would cycle past WANT).
+choice_to() { # WANT
+	local i cur
+	for ((i = 0; i < 10; i++)); do
+		cur=$(ui_screen | grep -o "< [a-z-]* >" | head -1)
+		[ "$cur" = "< $1 >" ] && return 0
+		ui_keys Right
+		ui_until eval '[ "$(ui_screen | grep -o "< [a-z-]* >" | head -1)" != "$cur" ]' >/dev/null || return 1
+	done
+	return 1
+}
+
 # -- a whole run through the form --
 ui_start "$M" -F "$T/form.rc" setup --ca-file "$RIG_CA"
 check "identity page shown" ui_wait "who you are"
@@ -21,9 +35,9 @@ ui_type "Alice Example"; ui_keys Tab
 ui_type "alice@srv.example"; ui_keys Enter Enter Enter
 check "discovery finds the servers" ui_wait "(2/5): servers" 30
 capture servers
-check "servers: IMAP from SRV shown" eval 'ui_screen | grep -q "Incoming: imaps://imap.test.example:$RIG_IMAPS_PORT works, from SRV"'
-check "servers: the button fits in 80x24" eval 'ui_screen | grep -q "\[ Check and go on \]"'
-check "servers: key hints on the last row" eval 'ui_row 23 | grep -q "Esc back"'
+check "servers: IMAP from SRV shown" ui_until eval 'ui_screen | grep -q "Incoming: imaps://imap.test.example:$RIG_IMAPS_PORT works, from SRV"'
+check "servers: the button fits in 80x24" ui_until eval 'ui_screen | grep -q "\[ Check and go on \]"'
+check "servers: key hints on the last row" ui_until eval 'ui_row 23 | grep -q "Esc back"'
 ui_keys BTab Enter
 check "password page" ui_wait "(3/5): password" 30
 ui_keys Escape
@@ -36,12 +50,11 @@ ui_keys C-u; ui_type "$RIG_PASS"; ui_keys Enter Enter
 check "password tested, storage page" ui_wait "(4/5): keeping the password" 30
 check "the password is never on screen" eval '! ui_screen | grep -q "$RIG_PASS"'
 capture store
-ui_keys Right          # command -> the next way (file, when pass/secret-tool are absent)
-for _ in $(seq 300); do ui_screen | grep -q "< file >" && break; ui_keys Right; sleep 0.1; done
+choice_to file         # command -> the next ways (file, when pass/secret-tool are absent)
 ui_keys BTab Enter
 check "summary page" ui_wait "(5/5): write it"
 capture summary
-check "summary shows the block" eval 'ui_screen | grep -q "set imap_url = \"imaps://alice@imap.test.example:$RIG_IMAPS_PORT\""'
+check "summary shows the block" ui_until eval 'ui_screen | grep -q "set imap_url = \"imaps://alice@imap.test.example:$RIG_IMAPS_PORT\""'
 ui_keys Right BTab Enter  # Sync now: yes -> no, then write
 st=$(ui_exited 30)
 check "form: exit 0 ($st)" [ "$st" = 0 ]
@@ -106,7 +119,7 @@ ui_keys BTab Enter
 check "add-account: password page" ui_wait "(3/5): password" 30
 ui_type "$RIG_PASS"; ui_keys Enter Enter
 check "add-account: storage page" ui_wait "(4/5): keeping the password" 30
-for _ in $(seq 300); do ui_screen | grep -q "< file >" && break; ui_keys Right; sleep 0.1; done
+choice_to file
 ui_keys BTab Enter
 check "add-account: summary" ui_wait "(5/5): write it"
 ui_keys Right BTab Enter

@@ -23,7 +23,7 @@ PROV_DIR=$(mktemp -d /tmp/muttlike-oauthprov.XXXXXX)
 "$WIZ_PY" "$WIZ_SRC/tests/integration/oauth_provider.py" "$PROV_DIR/state.json" > "$PROV_DIR/port" 2>&1 &
 PROV=$!
 trap 'kill "$PROV" 2>/dev/null; wiz_stop; ui_cleanup; rm -rf "$PROV_DIR"' EXIT
-for _ in $(seq 200); do [ -s "$PROV_DIR/port" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -s "$PROV_DIR/port" ] && break; sleep 0.05; done
 oport=$(head -1 "$PROV_DIR/port")
 [[ $oport =~ ^[0-9]+$ ]] || { cat "$PROV_DIR/port"; wiz_die "the OAuth2 provider did not start"; }
 OAUTH_BASE=http://127.0.0.1:$oport
@@ -98,7 +98,7 @@ ui_keys Tab; ui_type "auth-ok"; ui_keys Tab Tab Right Enter Enter
 check "browser: summary page" ui_wait "(5/5): write it" 30
 ui_keys Right BTab Enter # no first sync
 check "browser: the address to open" ui_wait "A browser on another machine" 30
-check "browser: a line to paste into" eval 'ui_screen | grep -q "Address"'
+check "browser: a line to paste into" ui_until eval 'ui_screen | grep -q "Address"'
 log_screen "the browser's way"
 [ -n "${OAUTH_TRANSCRIPT:-}" ] && ui_screen > "$OAUTH_TRANSCRIPT.browser"
 url=$(ui_screen | sed -n '/in a browser:/,/A browser on another/p' | sed '1d;$d' | tr -d ' \n')
@@ -121,7 +121,7 @@ check "add-account: the wizard opens" ui_wait "who you are" 30
 ui_type "Alice Example"; ui_keys Tab
 ui_type "alice@outlook.com"; ui_keys Enter Enter Enter
 check "discovery: the autoconfig's servers" ui_wait "(2/5): servers" 30
-check "servers: OAuth2 noted from the autoconfig" eval 'ui_screen | grep -q "wants OAuth2"'
+check "servers: OAuth2 noted from the autoconfig" ui_until eval 'ui_screen | grep -q "wants OAuth2"'
 ui_keys BTab Enter
 for _ in 1 2; do # the rig's certificate for IMAP and SMTP: accept always
 	ui_until eval 'ui_screen | grep -q -e "not trusted" -e "sign-in"'
@@ -130,15 +130,15 @@ for _ in 1 2; do # the rig's certificate for IMAP and SMTP: accept always
 	ui_wait_gone "not trusted" 30 >/dev/null
 done
 check "sign-in page" ui_wait "(3/5): sign-in" 30
-check "sign-in: names the provider" eval 'ui_screen | grep -q "outlook.office365.com signs in with OAuth2 (microsoft)"'
-check "sign-in: the device code is the default" eval 'ui_screen | grep -q "< code >"'
+check "sign-in: names the provider" ui_until eval 'ui_screen | grep -q "outlook.office365.com signs in with OAuth2 (microsoft)"'
+check "sign-in: the device code is the default" ui_until eval 'ui_screen | grep -q "< code >"'
 ui_keys Tab; ui_type "dev-wait"; ui_keys Enter Enter Enter Enter
 check "summary page" ui_wait "(5/5): write it" 30
 check "summary: no password kept" eval '! ui_screen | grep -q pass_cmd'
 ui_keys BTab Enter
 check "the form shows the code" ui_wait "WDJB-MJHT" 30
-check "the form shows where to enter it" eval 'ui_screen | grep -q "https://provider.test/device"'
-check "the form still answers while polling (spinner, ^C hint)" eval 'ui_screen | grep -q "Esc: stop"'
+check "the form shows where to enter it" ui_until eval 'ui_screen | grep -q "https://provider.test/device"'
+check "the form still answers while polling (spinner, ^C hint)" ui_until eval 'ui_screen | grep -q "Esc: stop"'
 log_screen "device code in the form"
 [ -n "${OAUTH_TRANSCRIPT:-}" ] && ui_screen > "$OAUTH_TRANSCRIPT.form"
 check "nothing written before the authorization" eval '! grep -q "^account" "$T/form.rc"'

@@ -56,9 +56,9 @@ wiz_die() {
 }
 
 # Wait for a helper to print "ready" on its output file.
-wiz_wait_ready() {
+wiz_wait_ready() { # (30 s: a Python helper starts slowly on a busy machine)
 	local f=$1 i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		grep -q ready "$f" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -170,7 +170,7 @@ wiz_start() {
 		"$RIG_CERTS/server.pem" "$RIG_CERTS/server-key.pem" "$RIG_USER" "$RIG_PASS"
 	wiz_bg nostls "$WIZ_PY" "$WIZ_SRC/tests/ui/wizard_servers.py" imap-nostarttls "$WIZ_NOSTLS_PORT"
 	local i
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		getent hosts imap.test.example >/dev/null && break
 		sleep 0.1
 	done
