@@ -66,7 +66,7 @@ DEB_TEST  := notmuch dovecot-imapd gnutls-bin tmux python3 clang libclang-rt-14-
 DEB_LINT  := clang-tidy cppcheck
 DEB_BENCH := isync valgrind time
 
-.PHONY: all deps deps-bench check check-build test-unit test-integration test-ui test-fuzz demo bench lint \
+.PHONY: all deps deps-bench check check-build san-build test-unit test-integration test-ui test-fuzz demo bench lint \
         layering install docs docs-check clean
 
 all: muttlike
@@ -150,8 +150,12 @@ check: deps
 	@$(MAKE) --no-print-directory docs-check
 	@tests/run-all $(SAN_BUILD) $(T)
 
-check-build: all
-	@$(SAN_MAKE) $(SAN_BUILD)/muttlike $(SAN_BUILD)/gencorpus sanitized-tests
+# The release build and the sanitizer build side by side, sharing the
+# jobs of -j (the `+`: $(SAN_MAKE) hides $(MAKE) from make, which then ran
+# the sanitizer build with -j1, 85 s instead of 40).
+check-build: all san-build
+san-build:
+	+@$(SAN_MAKE) $(SAN_BUILD)/muttlike $(SAN_BUILD)/gencorpus sanitized-tests
 
 sanitized-tests: $(UNIT_T) $(INTEG_T)
 
