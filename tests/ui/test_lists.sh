@@ -13,7 +13,7 @@ DATA=$T/data
 "$(dirname "$0")/../unit/listhdr_fixture.sh" "$T/fx" || { echo "FAIL - no fixture"; exit 1; }
 exec {SRV}< <(exec python3 "$T/fx/server.py" "$T/fx/server.pem" "$T/fx/server-key.pem" "$T/fx/posts")
 read -r PORT SRVPID <&$SRV || { echo "FAIL - no HTTPS server"; exit 1; }
-trap 'kill $SRVPID 2>/dev/null' EXIT
+trap 'kill $SRVPID 2>/dev/null; ui_cleanup' EXIT
 msg() { # ID DATE SUBJECT EXTRA-HEADERS
 	printf 'From: List <dev@lists.example>\nTo: dev@lists.example\nSubject: %s\nDate: %s\nMessage-ID: <%s@test>\nList-Id: Dev list <dev.lists.example>\n%s\nNews.\n' "$3" "$2" "$1" "$4" |
 		store_add_message "$DATA" work INBOX "$1"
