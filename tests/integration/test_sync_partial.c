@@ -7,8 +7,10 @@
  * kill -9 would, or the connection dropped before a UID FETCH batch
  * ("drop-fetch": the pass fails).  Before it, both sides changed: on the
  * server a flag, an expunge and NEW_MSGS new messages (a fetch of three
- * batches of 64); here a flag, a deletion (to the Trash) and a new
- * message in Sent.  Then a clean full pass must give what an
+ * batches of 64); here a flag, a deletion (to the Trash), a new
+ * message in Sent and a move to Archive that the reader recorded in the
+ * journal (replayed first; "replay" kills after the server's MOVE,
+ * before the journal says done).  Then a clean full pass must give what an
  * uninterrupted one gives: the oracle (imapctl.py compare) finds no
  * difference and no duplicate Message-ID, the index holds exactly the
  * files, each local change reached the server once, and one more pass
@@ -17,6 +19,8 @@
  * program under each server capability set (CAPS_MATRIX).
  */
 #include "sync_helpers.h"
+
+#include "journal.h"
 
 #define BASE_MSGS 5  /* appended and mirrored first: the messages each case changes */
 #define NEW_MSGS 130 /* the server's new mail: three FETCH batches of 64 */
@@ -38,6 +42,7 @@ static int case_teardown(void **state)
 	if (base_tag) {
 		free(st_imap("expunge-tag INBOX '%s'", base_tag));
 		free(st_imap("expunge-tag Trash '%s'", base_tag));
+		free(st_imap("expunge-tag Archive '%s'", base_tag));
 	}
 	if (new_tag)
 		free(st_imap("expunge-tag INBOX '%s'", new_tag));
@@ -69,6 +74,30 @@ static void write_local(const char *folder, const char *mid, unsigned k)
 	free(body);
 	free(name);
 	free(dir);
+}
+
+/* What the reader does for "move to Archive": move the file (dropping
+ * ,U=), then record the move in the journal, which the partial pass
+ * replays first although it does not sync Archive. */
+static void reader_moves(const char *path)
+{
+	const char *base = strrchr(path, '/') + 1;
+	char *stem = xstrndup(base, (size_t)(strstr(base, ",U=") - base));
+	char *dest_file = xasprintf("cur/%s%s", stem, strstr(base, ":2,"));
+	char *dst = xasprintf("%s/%s/%s", E.acctdir, st_local("Archive"), dest_file);
+	assert_int_equal(rename(path, dst), 0);
+	char *jpath = xasprintf("%s/state/test/journal", E.data);
+	journal_t *j;
+	assert_int_equal(journal_open(jpath, &j), JOURNAL_OK);
+	const char *uidp = strstr(base, ",U=") + 3;
+	struct journal_entry e = { .op = JOURNAL_MOVE, .folder = "INBOX", .uid = (uint32_t)strtoul(uidp, NULL, 10),
+				   .dest = (char *)st_local("Archive"), .dest_file = dest_file };
+	assert_int_equal(journal_add(j, &e), JOURNAL_OK);
+	journal_free(&j);
+	free(jpath);
+	free(dst);
+	free(dest_file);
+	free(stem);
 }
 
 static void append_one(const char *folder, const char *mid)
@@ -143,13 +172,17 @@ static void partial_case(const char *spec, bool other_folder)
 	free(st_imap("flags INBOX %u +\\\\Flagged", u[0]));
 	free(st_imap("expunge INBOX %u", u[1]));
 	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, new_tag));
-	/* Here: a flag change, a deletion, a new message in Sent. */
-	char *p2 = st_find_uid("INBOX", u[2]), *p3 = st_find_uid("INBOX", u[3]);
+	/* Here: a flag change, a deletion, a new message in Sent, a move to
+	 * Archive through the journal. */
+	char *p2 = st_find_uid("INBOX", u[2]), *p3 = st_find_uid("INBOX", u[3]), *p4 = st_find_uid("INBOX", u[4]);
 	assert_non_null(p2);
 	assert_non_null(p3);
+	assert_non_null(p4);
+	reader_moves(p4);
+	free(p4);
 	st_set_local_flags(p2, "RS");
 	assert_int_equal(unlink(p3), 0);
-	char *delmid = xasprintf("%s-4@test", base_tag);
+	char *delmid = xasprintf("%s-4@test", base_tag), *movedmid = xasprintf("%s-5@test", base_tag);
 	char *locmid = xasprintf("partial-local-%u-%d@test", k, (int)getpid());
 	write_local("Sent", locmid, k);
 	struct other o = { 0 };
@@ -179,6 +212,10 @@ static void partial_case(const char *spec, bool other_folder)
 	free(fl);
 	assert_int_equal(st_midcount("Trash", delmid), 1);
 	assert_int_equal(st_midcount("Sent", locmid), 1);
+	fl = st_uidflags("INBOX", u[4]);
+	assert_string_equal(fl, "GONE");
+	free(fl);
+	assert_int_equal(st_midcount("Archive", movedmid), 1); /* moved once, not uploaded again */
 	assert_flag("INBOX", u[0], 'F');
 	assert_null(st_find_uid("INBOX", u[1]));
 	assert_int_equal(st_count_files("INBOX"), st_server_count("INBOX")); /* every new message, once */
@@ -191,6 +228,7 @@ static void partial_case(const char *spec, bool other_folder)
 	free(p2);
 	free(p3);
 	free(delmid);
+	free(movedmid);
 	free(locmid);
 	free(o.srv_mid);
 	free(o.loc_mid);
@@ -203,6 +241,7 @@ static void test_store_1(void **s) { (void)s; partial_case("store-batch:1", fals
 static void test_push_1(void **s) { (void)s; partial_case("push:1", false); }
 static void test_delete_1(void **s) { (void)s; partial_case("delete:1", false); }
 static void test_append_1(void **s) { (void)s; partial_case("append:1", false); }
+static void test_replay_1(void **s) { (void)s; partial_case("replay:1", false); }
 static void test_drop_fetch_2(void **s) { (void)s; partial_case("drop-fetch:2", false); }
 static void test_other_folder_fetch_100(void **s) { (void)s; partial_case("fetch:100", true); }
 
@@ -216,6 +255,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_push_1, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_delete_1, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_append_1, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_replay_1, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_drop_fetch_2, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_other_folder_fetch_100, fresh_local, case_teardown),
 	};
