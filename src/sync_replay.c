@@ -188,6 +188,7 @@ void sync_replay_journal(sync_t *s)
 	if (journal_pending(j, &v, &n) == JOURNAL_OK) {
 		for (size_t i = 0; i < n && !s->net_failed; i++) {
 			int rc = v[i].op == JOURNAL_MOVE ? replay_move(s, &v[i]) : replay_expunge(s, &v[i]);
+			fault_point("replay"); /* done on the server, not yet in the journal */
 			if (rc == 0)
 				journal_done(j, v[i].seq);
 		}

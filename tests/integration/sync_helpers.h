@@ -122,6 +122,13 @@ __attribute__((unused)) static int st_group_teardown(void **state)
 	return 0;
 }
 
+/* The rig's server capability set (tests/run-all's CAPS_MATRIX), as the
+ * group's name. */
+__attribute__((unused)) static const char *st_caps(void)
+{
+	return getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
+}
+
 /* SYNC_TEST_FILTER=NAME-GLOB runs only the matching cases. */
 __attribute__((unused)) static void st_test_filter(void)
 {
@@ -165,8 +172,10 @@ struct st_result {
 /* true: the passes run as `sync --verify`. */
 static bool st_verify;
 
-/* One pass in this process: the way cmd_sync runs it. */
-__attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
+/* One pass in this process: a full one (folders NULL) the way cmd_sync
+ * runs it, or a partial one over these raw folder names the way the push
+ * listener runs it (sync_run_folders, on a new session). */
+static struct st_result st_pass(const char *allow, const char *const *folders, size_t n)
 {
 	conf_t *c = conf_new();
 	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
@@ -181,7 +190,7 @@ __attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 	sync_t *s = sync_new(&o);
 	sync_set_store(s, store);
 	struct st_result r;
-	r.status = sync_run(s);
+	r.status = folders ? sync_run_folders(s, folders, n) : sync_run(s);
 	r.stats = *sync_get_stats(s);
 	if (r.status != SYNC_OK && getenv("SYNC_TEST_VERBOSE"))
 		fprintf(stderr, "sync: status %d: %s\n", r.status, sync_error(s));
@@ -193,26 +202,95 @@ __attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 	return r;
 }
 
-static struct st_result st_sync(void)
+__attribute__((unused)) static struct st_result st_sync_allow(const char *allow)
 {
-	return st_sync_allow(NULL);
+	return st_pass(allow, NULL, 0);
 }
 
-/* Run a pass in a child with a fault armed; returns the child's exit
- * status (99: it died at the fault point). */
-__attribute__((unused)) static int st_sync_fault(const char *spec)
+static struct st_result st_sync(void)
+{
+	return st_pass(NULL, NULL, 0);
+}
+
+/* A partial pass over these raw folder names (st_server()). */
+__attribute__((unused)) static struct st_result st_sync_partial(const char *const *folders, size_t n)
+{
+	return st_pass(NULL, folders, n);
+}
+
+/* Run a pass (as st_pass) in a child with a fault armed; returns the
+ * child's exit status (99: it died at the fault point). */
+static int st_pass_fault(const char *spec, const char *const *folders, size_t n)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
 		fault_set(spec);
-		struct st_result r = st_sync();
+		struct st_result r = st_pass(NULL, folders, n);
 		_exit(r.status == SYNC_OK ? 0 : 10 + (int)r.status);
 	}
 	int ws = 0;
 	waitpid(pid, &ws, 0);
 	fault_set(NULL);
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+__attribute__((unused)) static int st_sync_fault(const char *spec)
+{
+	return st_pass_fault(spec, NULL, 0);
+}
+
+__attribute__((unused)) static int st_sync_partial_fault(const char *spec, const char *const *folders, size_t n)
+{
+	return st_pass_fault(spec, folders, n);
+}
+
+/* A pass cut at spec ended as it should: a dropped connection ("drop-")
+ * fails the pass (neither 0 nor 99), a kill ends it with 99. */
+__attribute__((unused)) static void st_assert_cut(const char *spec, int rc)
+{
+	if (strncmp(spec, "drop-", 5) == 0) {
+		if (rc == 0 || rc == 99)
+			fail_msg("%s: expected the dropped connection to fail the pass, got %d", spec, rc);
+	} else if (rc != 99) {
+		fail_msg("%s: expected the fault to end the pass (99), got %d", spec, rc);
+	}
+}
+
+/* Cases that start from a mirrored account: the first one mirrors the
+ * server from nothing and keeps a copy of the whole data_dir (Maildir,
+ * notmuch, state); each later one starts from that copy, and its first
+ * pass, an incremental one, catches up with what the earlier cases
+ * changed on the server since.  The same check as a full first pass each
+ * time, for the price of one.  st_mirrored_teardown() is the group teardown. */
+static char *st_mirrored_copy; /* a directory outside any case's E.tmp */
+
+__attribute__((unused)) static void st_start_mirrored(void)
+{
+	int st;
+	if (st_mirrored_copy)
+		free(tu_run(&st, "rm -rf '%s' && cp -a '%s/data' '%s'", E.data, st_mirrored_copy, E.data));
+	else
+		st = 0;
+	assert_int_equal(st, 0);
+	struct st_result r = st_sync();
+	assert_int_equal(r.status, SYNC_OK);
+	if (st_mirrored_copy)
+		return;
+	st_mirrored_copy = tu_tmpdir();
+	free(tu_run(&st, "cp -a '%s' '%s/data'", E.data, st_mirrored_copy));
+	assert_int_equal(st, 0);
+}
+
+/* cmocka group teardown of a suite that used st_start_mirrored(). */
+__attribute__((unused)) static int st_mirrored_teardown(void **state)
+{
+	(void)state;
+	if (st_mirrored_copy)
+		tu_rmtree(st_mirrored_copy);
+	free(st_mirrored_copy);
+	st_mirrored_copy = NULL;
+	return 0;
 }
 
 /* The oracle: 0 when server and Maildir agree; prints the differences. */
@@ -240,6 +318,23 @@ static char *st_imap(const char *fmt, ...)
 	if (st != 0)
 		fail_msg("imapctl %s: %s", args, out);
 	free(args);
+	return out;
+}
+
+/* How many messages of this Message-ID (without <>) a server folder holds. */
+__attribute__((unused)) static unsigned st_midcount(const char *folder, const char *mid)
+{
+	char *out = st_imap("midcount '%s' '%s'", folder, mid);
+	unsigned n = (unsigned)strtoul(out, NULL, 10);
+	free(out);
+	return n;
+}
+
+/* The server's flag letters of a UID ("RS", "" or "GONE"); a new string. */
+__attribute__((unused)) static char *st_uidflags(const char *folder, unsigned uid)
+{
+	char *out = st_imap("uidflags '%s' %u", folder, uid);
+	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
 

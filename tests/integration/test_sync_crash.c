@@ -65,21 +65,6 @@ static void test_initial_state_5(void **s) { (void)s; crash_initial("state:5"); 
 static void test_initial_store_1(void **s) { (void)s; crash_initial("store-batch:1"); }
 static void test_initial_store_2(void **s) { (void)s; crash_initial("store-batch:2"); }
 
-static unsigned midcount(const char *folder, const char *mid)
-{
-	char *out = st_imap("midcount '%s' '%s'", folder, mid);
-	unsigned n = (unsigned)strtoul(out, NULL, 10);
-	free(out);
-	return n;
-}
-
-static char *uidflags(const char *folder, unsigned uid)
-{
-	char *out = st_imap("uidflags '%s' %u", folder, uid);
-	out[strcspn(out, "\n")] = '\0';
-	return out;
-}
-
 static char *message_id_of(const char *path)
 {
 	char *data = tu_read(path);
@@ -95,41 +80,17 @@ static char *message_id_of(const char *path)
 
 /* Changes on both sides, a crash at spec during the sync that carries
  * them, then a clean sync: every change arrives exactly once. */
-/* The incremental and create cases start from a mirrored account.  The
- * first of them mirrors the server from nothing and keeps a copy of the
- * whole data_dir (Maildir, notmuch, state); each later one starts from
- * that copy, and its first pass, an incremental one, catches up with
- * what the earlier cases changed on the server since (new messages in
- * INBOX, Sent and Trash, flags, expunges).  The same check as a full
- * first pass each time, for the price of one. */
-static char *mirrored_copy; /* a directory outside any case's E.tmp */
-
-static void start_mirrored(void)
-{
-	int st;
-	if (mirrored_copy)
-		free(tu_run(&st, "rm -rf '%s' && cp -a '%s/data' '%s'", E.data, mirrored_copy, E.data));
-	else
-		st = 0;
-	assert_int_equal(st, 0);
-	struct st_result r = st_sync();
-	assert_int_equal(r.status, SYNC_OK);
-	if (mirrored_copy)
-		return;
-	mirrored_copy = tu_tmpdir();
-	free(tu_run(&st, "cp -a '%s' '%s/data'", E.data, mirrored_copy));
-	assert_int_equal(st, 0);
-}
-
+/* The incremental and create cases start from a mirrored account
+ * (st_start_mirrored). */
 static void crash_incremental(const char *spec)
 {
-	start_mirrored();
+	st_start_mirrored();
 	struct st_result r;
 	static unsigned round;
 	unsigned k = round++;
 	unsigned u1 = 10 + k * 5, u2 = u1 + 1, u3 = u1 + 2, u4 = u1 + 3;
 	if (getenv("SYNC_TEST_VERBOSE")) {
-		char *x = uidflags("INBOX", u3);
+		char *x = st_uidflags("INBOX", u3);
 		char *lp = st_find_uid("INBOX", u3);
 		fprintf(stderr, "after initial: u3=%u server %s local %s\n", u3, x, lp ? strstr(lp, ",U=") : "NONE");
 		int stt;
@@ -156,7 +117,7 @@ static void crash_incremental(const char *spec)
 	assert_non_null(p4);
 	st_set_local_flags(p3, "RS");
 	char *delmid = message_id_of(p4);
-	unsigned trash_before = midcount("Trash", delmid);
+	unsigned trash_before = st_midcount("Trash", delmid);
 	assert_int_equal(unlink(p4), 0);
 	char *locmid = xasprintf("crash-local-%u@test", k);
 	char *sent = xasprintf("%s/%s/cur", E.acctdir, st_local("Sent"));
@@ -168,7 +129,7 @@ static void crash_incremental(const char *spec)
 	free(sent);
 
 	if (getenv("SYNC_TEST_VERBOSE")) {
-		char *x = uidflags("INBOX", u3);
+		char *x = st_uidflags("INBOX", u3);
 		fprintf(stderr, "before fault: u3=%u server %s\n", u3, x);
 		free(x);
 	}
@@ -176,7 +137,7 @@ static void crash_incremental(const char *spec)
 	if (rc != 99)
 		fail_msg("%s: expected the fault to end the sync (99), got %d", spec, rc);
 	if (getenv("SYNC_TEST_VERBOSE")) {
-		char *x = uidflags("INBOX", u3);
+		char *x = st_uidflags("INBOX", u3);
 		fprintf(stderr, "after fault: u3=%u server %s\n", u3, x);
 		free(x);
 	}
@@ -184,15 +145,15 @@ static void crash_incremental(const char *spec)
 	assert_int_equal(r.status, SYNC_OK);
 	check_converged();
 
-	char *fl = uidflags("INBOX", u3);
+	char *fl = st_uidflags("INBOX", u3);
 	assert_string_equal(fl, "RS"); /* the local change survived the crash */
 	free(fl);
-	fl = uidflags("INBOX", u4);
+	fl = st_uidflags("INBOX", u4);
 	assert_string_equal(fl, "GONE");
 	free(fl);
-	assert_int_equal(midcount("Trash", delmid), trash_before + 1);
-	assert_int_equal(midcount("Sent", locmid), 1);
-	assert_int_equal(midcount("INBOX", srvmid), 1);
+	assert_int_equal(st_midcount("Trash", delmid), trash_before + 1);
+	assert_int_equal(st_midcount("Sent", locmid), 1);
+	assert_int_equal(st_midcount("INBOX", srvmid), 1);
 	assert_null(st_find_uid("INBOX", u2));
 	char *p1 = st_find_uid("INBOX", u1);
 	assert_non_null(p1);
@@ -221,7 +182,7 @@ static void test_incr_store_1(void **s) { (void)s; crash_incremental("store-batc
  * folder is on the server with each message exactly once. */
 static void crash_create(const char *spec, const char *folder)
 {
-	start_mirrored();
+	st_start_mirrored();
 	struct st_result r;
 	static const char *const subs[] = { "cur", "new", "tmp" };
 	for (size_t i = 0; i < 3; i++) {
@@ -247,8 +208,8 @@ static void crash_create(const char *spec, const char *folder)
 	r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	check_converged();
-	assert_int_equal(midcount(folder, "made-here@test"), 1);
-	assert_int_equal(midcount(folder, copied), 1);
+	assert_int_equal(st_midcount(folder, "made-here@test"), 1);
+	assert_int_equal(st_midcount(folder, copied), 1);
 	/* (Under a namespace prefix the mirror moved to the server's
 	 * name: Made/Here1 is INBOX.Made.Here1, mirrored in INBOX/Made/Here1.) */
 	assert_int_equal(st_count_files(st_local(folder)), 2);
@@ -264,16 +225,6 @@ static void test_create_2(void **s) { (void)s; crash_create("create:2", "Made/He
 static int group_setup(void **state)
 {
 	(void)state;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (mirrored_copy)
-		tu_rmtree(mirrored_copy);
-	free(mirrored_copy);
-	mirrored_copy = NULL;
 	return 0;
 }
 
@@ -299,7 +250,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_2, start_fresh_local, st_group_teardown),
 	};
 	st_test_filter();
-	const char *caps = getenv("RIG_NO_CONDSTORE") ? "neither" : getenv("RIG_NO_QRESYNC") ? "CONDSTORE" : "QRESYNC";
+	const char *caps = st_caps();
 	const char *profile = getenv("RIG_PROFILE");
 	if (profile && strcmp(profile, "courier") == 0) {
 		/* Courier's shape: no CONDSTORE or QRESYNC (the "neither"
@@ -311,7 +262,7 @@ int main(void)
 		while (strncmp(tests[first_incr].name, "test_incr_", 10) != 0)
 			first_incr++;
 		return _cmocka_run_group_tests("courier", tests + first_incr, ARRAY_SIZE(tests) - first_incr,
-					       group_setup, group_teardown);
+					       group_setup, st_mirrored_teardown);
 	}
-	return cmocka_run_group_tests_name(caps, tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name(caps, tests, group_setup, st_mirrored_teardown);
 }
