@@ -259,6 +259,21 @@ static char *store_rel(account_mgr_t *m, long account, const char *folder, const
 	return xasprintf("%s/%s/%s", m->w[account].acct_dir, folder, name);
 }
 
+/* The store, held (account_store_release), with its crash marker written:
+ * taken before a change to the Maildir that the index must learn, so that
+ * a crash between the change and the index write is reconciled at the
+ * next open.  NULL (change nothing) with *err. */
+static store_t *store_for_change(account_mgr_t *m, char **err)
+{
+	store_t *s = account_store_acquire(m, err);
+	if (s && store_mark_dirty(s) < 0) {
+		*err = xasprintf("cannot write the index's crash marker: %s", strerror(errno));
+		account_store_release(m);
+		s = NULL;
+	}
+	return s;
+}
+
 /* Tell the store about a rename (old_folder/old_name -> new_folder/new_name). */
 static void store_moved(account_mgr_t *m, long account, const char *of, const char *on, const char *nf,
 			const char *nn)
@@ -324,13 +339,15 @@ static bool copy_msg(account_mgr_t *m, const struct msg_path *p, const char *des
 	char *src = acct_path(m, p->account, p->folder), *dst = acct_path(m, p->account, dest_rel);
 	char *data = NULL, *nn = NULL;
 	size_t len = 0;
-	bool ok = maildir_read(src, p->name, &data, &len) == 0 && maildir_create(dst) == 0 &&
+	store_t *held = store_for_change(m, err);
+	bool ok = held && maildir_read(src, p->name, &data, &len) == 0 && maildir_create(dst) == 0 &&
 		  maildir_deliver(dst, data, len, 0, false, name_flags(p->name), 0, &nn) == 0;
-	if (ok) {
+	if (ok)
 		index_new(m, p->account, dest_rel, nn);
-	} else {
+	else if (held)
 		*err = xasprintf("cannot copy the message: %s", strerror(errno));
-	}
+	if (held)
+		account_store_release(m);
 	free(data);
 	free(nn);
 	free(src);
@@ -349,8 +366,9 @@ static bool move_locked(account_mgr_t *m, const struct msg_path *p, const char *
 	uint32_t uid = name_uid(p->name);
 	bool has_uid = uid != 0;
 	char *nn = make_name(base, false, 0, name_flags(p->name));
-	bool ok = move_file(src, p->name, dst, nn) == 0;
-	if (!ok)
+	store_t *held = store_for_change(m, err);
+	bool ok = held && move_file(src, p->name, dst, nn) == 0;
+	if (held && !ok)
 		*err = xasprintf("cannot move the message: %s", strerror(errno));
 	uint64_t seq = 0;
 	if (ok) {
@@ -366,6 +384,8 @@ static bool move_locked(account_mgr_t *m, const struct msg_path *p, const char *
 		base = NULL;
 		*undo = u;
 	}
+	if (held)
+		account_store_release(m);
 	free(base);
 	free(nn);
 	free(src);
@@ -426,19 +446,20 @@ static bool remove_locked(account_mgr_t *m, const struct msg_path *p, bool for_g
 	char *dir = acct_path(m, p->account, p->folder);
 	uint32_t uid = name_uid(p->name);
 	bool has_uid = uid != 0;
-	bool ok = maildir_remove(dir, p->name) == 0;
-	if (!ok)
+	store_t *s = store_for_change(m, err);
+	bool ok = s && maildir_remove(dir, p->name) == 0;
+	if (s && !ok)
 		*err = xasprintf("cannot delete: %s", strerror(errno));
 	if (ok && for_good && has_uid)
 		journal_expunge(m, p->account, p->folder, uid);
-	store_t *s = ok ? account_store_acquire(m, NULL) : NULL;
-	if (s) {
+	if (ok) {
 		char *rel = store_rel(m, p->account, p->folder, p->name);
 		store_remove(s, rel);
 		store_flush(s);
-		account_store_release(m);
 		free(rel);
 	}
+	if (s)
+		account_store_release(m);
 	free(dir);
 	return ok;
 }
@@ -537,14 +558,17 @@ static bool undo_locked(account_mgr_t *m, account_undo_t *u, char **err)
 		uint32_t old_uid = name_uid(u->orig_name);
 		bool keep_uid = pending || (!u->seq && u->had_uid);
 		char *back = make_name(u->base, keep_uid, old_uid, name_flags(cur));
-		ok = move_file(dst, cur, src, back) == 0;
+		store_t *held = store_for_change(m, err);
+		ok = held && move_file(dst, cur, src, back) == 0;
 		if (ok) {
 			store_moved(m, u->account, u->dest_dir, cur, u->src_rel, back);
 			if (now_uid)
 				journal_move(m, u->account, u->dest_dir, uid, u->src_rel, back);
-		} else {
+		} else if (held) {
 			*err = xasprintf("cannot move the message back: %s", strerror(errno));
 		}
+		if (held)
+			account_store_release(m);
 		free(back);
 	}
 	free(cur);

@@ -1,4 +1,5 @@
-/* fault.c - MUTTLIKE_FAULT=<point>:<n> crash injection (see fault.h). */
+/* fault.c - MUTTLIKE_FAULT=<point>:<n>[,<point>:<n>...] crash injection
+ * (see fault.h). */
 #include "fault.h"
 
 #include <pthread.h>
@@ -7,24 +8,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#define MAX_FAULTS 4
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char point[64];
-static long at;      /* 0: no fault configured */
-static long hits;
+static struct {
+	char point[64];
+	long at; /* 0: not armed */
+	long hits;
+} faults[MAX_FAULTS];
 
 static void parse(const char *v)
 {
-	at = 0;
-	hits = 0;
-	if (!v)
-		return;
-	const char *colon = strrchr(v, ':');
-	size_t n = colon ? (size_t)(colon - v) : strlen(v);
-	if (n == 0 || n >= sizeof(point))
-		return;
-	memcpy(point, v, n);
-	point[n] = '\0';
-	at = colon ? strtol(colon + 1, NULL, 10) : 1;
+	memset(faults, 0, sizeof(faults));
+	for (size_t i = 0; v && *v && i < MAX_FAULTS; i++) {
+		size_t len = strcspn(v, ",");
+		const char *colon = memchr(v, ':', len);
+		size_t n = colon ? (size_t)(colon - v) : len;
+		if (n > 0 && n < sizeof(faults[i].point)) {
+			memcpy(faults[i].point, v, n);
+			faults[i].at = colon ? strtol(colon + 1, NULL, 10) : 1;
+		}
+		v += len + (v[len] == ',');
+	}
 }
 
 static void load(void)
@@ -41,9 +46,10 @@ void fault_set(const char *spec)
 bool fault_hit(const char *name)
 {
 	pthread_once(&once, load);
-	if (at <= 0 || strcmp(name, point) != 0)
-		return false;
-	return __atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST) == at;
+	for (size_t i = 0; i < MAX_FAULTS; i++)
+		if (faults[i].at > 0 && strcmp(name, faults[i].point) == 0)
+			return __atomic_add_fetch(&faults[i].hits, 1, __ATOMIC_SEQ_CST) == faults[i].at;
+	return false;
 }
 
 void fault_point(const char *name)

@@ -923,6 +923,9 @@ static void *writer_main(void *arg)
 		struct op *batch = take_batch(s, &n);
 		s->took = true;
 		pthread_mutex_unlock(&s->mu);
+		if (fault_hit("writer-stall"))
+			for (;;)
+				pause(); /* tests: a fault_point() ends the process */
 		size_t failed;
 		bool applied = apply_batch(s, batch, n, &failed);
 		pthread_mutex_lock(&s->mu);

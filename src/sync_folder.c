@@ -381,6 +381,8 @@ static int folder_done(sync_t *s, struct folder_ctx *c, const struct remote *rm)
 /* Merge, upload, download, and record the result. */
 static int folder_apply(sync_t *s, struct folder_ctx *c, const struct remote *rm)
 {
+	if (sync_will_change_local(s, c->name) < 0)
+		return -1;
 	uint32_t *fetch = NULL;
 	size_t nfetch = 0;
 	int r = sync_merge_and_apply(s, c, rm, &fetch, &nfetch);

@@ -253,7 +253,9 @@ static void folder_gone(sync_t *s, const char *rel, char **listed, struct folder
 	const char *mbid = imap_has_cap(s->imap, IMAP_CAP_OBJECTID) && *state_mailboxid(st) ? state_mailboxid(st) : NULL;
 	char *dir = xasprintf("%s/%s", s->mail_dir, rel);
 	long to = rename_target(s, mbid, state_uidvalidity(st), listed, ids);
-	if (to >= 0 && move_mirror(s, dir, listed[to]))
+	if (to >= 0 && sync_will_change_local(s, rel) < 0) {
+		/* told: the next pass moves it */
+	} else if (to >= 0 && move_mirror(s, dir, listed[to]))
 		follow_rename(s, rel, st, spath, listed[to], &s->folders[to]);
 	else
 		folder_deleted(s, rel, dir, spath);
@@ -481,7 +483,9 @@ static char *into_namespace(sync_t *s, char **rel, char *name, char delim, const
 	free(name);
 	log_info("%s: the local folder %s becomes %s (the server's personal namespace is \"%s\")", s->account, *rel,
 		 full, prefix);
-	if (!to || forget_uids(s, *rel, dir) < 0 || move_local_folder(s, *rel, to) != 0) {
+	if (!to || sync_will_change_local(s, full) < 0) {
+		xfree(&full); /* told */
+	} else if (forget_uids(s, *rel, dir) < 0 || move_local_folder(s, *rel, to) != 0) {
 		sync_folder_error(s, full, "%s: cannot move the local folder %s into %s: %s", full, *rel, to ? to : "?",
 				  strerror(errno));
 		xfree(&full);

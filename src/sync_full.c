@@ -147,6 +147,8 @@ static enum sync_status replace_stub(sync_t *s, const char *rel, const struct im
 		st = SYNC_ERR_FOLDER;
 	} else if (!sync_stub_size(data, len)) {
 		/* already whole */
+	} else if (sync_will_change_local(s, f->name) < 0) {
+		st = SYNC_ERR_STORE;
 	} else if (replace_lf(dir, e->name, fm->body, fm->len, fm->idate) < 0) {
 		sync_set_error(s, "%s: cannot write %s/%s: %s", s->account, dir, e->name, strerror(errno));
 		st = SYNC_ERR_STORE;

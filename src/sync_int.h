@@ -154,6 +154,7 @@ void sync_held_clear(sync_t *s);
 bool sync_held(const sync_t *s, const char *rel, uint32_t uid);
 int sync_str_cmp(const void *a, const void *b);
 void sync_store_rename(sync_t *s, const char *rel, const char *from, const char *to);
+int sync_will_change_local(sync_t *s, const char *folder);
 
 /* sync_folders.c */
 bool sync_has_all_folder(const sync_t *s);

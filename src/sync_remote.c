@@ -103,6 +103,12 @@ static int remap_uidvalidity(sync_t *s, struct folder_ctx *c, uint32_t newv)
 		sync_imap_failed(s, rc, c->name, "UID FETCH (Message-ID)");
 		return -1;
 	}
+	if (sync_will_change_local(s, c->name) < 0) {
+		for (size_t k = 0; k < nids; k++)
+			free(ids[k].mid);
+		free(ids);
+		return -1;
+	}
 	size_t matched = 0, orphans = 0;
 	state_clear_msgs(c->st);
 	for (size_t i = 0; i < c->local.n; i++) {

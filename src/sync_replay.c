@@ -186,6 +186,12 @@ void sync_replay_journal(sync_t *s)
 	struct journal_entry *v;
 	size_t n;
 	if (journal_pending(j, &v, &n) == JOURNAL_OK) {
+		/* A replayed move renames its local file to carry the new UID. */
+		if (n && sync_will_change_local(s, "the journal") < 0) {
+			for (size_t i = 0; i < n; i++)
+				hold(s, v[i].folder, v[i].uid);
+			n = 0;
+		}
 		for (size_t i = 0; i < n && !s->net_failed; i++) {
 			int rc = v[i].op == JOURNAL_MOVE ? replay_move(s, &v[i]) : replay_expunge(s, &v[i]);
 			fault_point("replay"); /* done on the server, not yet in the journal */

@@ -140,6 +140,21 @@ int sync_str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Before a change to the Maildir that the index must learn (a rename, a
+ * removal, new content): the store's dirty marker, so that a crash after
+ * the change and before the index has it is reconciled at the next open
+ * (a store writes the marker itself only when it first opens the
+ * database, which may be after the change).  0, or -1 (told as an error
+ * of folder) when the marker cannot be written: then nothing may change. */
+int sync_will_change_local(sync_t *s, const char *folder)
+{
+	if (store_mark_dirty(s->store) == 0)
+		return 0;
+	sync_folder_error(s, folder, "%s: nothing changed here: cannot write the index's crash marker: %s", folder,
+			  strerror(errno));
+	return -1;
+}
+
 /* Tell the store that the file from in the local folder rel is now to
  * (it keeps its tags). */
 void sync_store_rename(sync_t *s, const char *rel, const char *from, const char *to)
