@@ -23,6 +23,10 @@ cannot hide itself in the check.
   imapctl.py list                          print the selectable folders' names, one a line (as the tests write them)
   imapctl.py rawlist                       the same, the server's own names
   imapctl.py uidkw FOLDER UID              print the message's keywords (lower case, sorted) or -
+  imapctl.py serve                         the commands above from stdin, one a line (split as
+                                           the shell would); each answered on stdout with
+                                           "STATUS LENGTH\n" and LENGTH bytes of its output:
+                                           one Python for a whole test program (tu_imapctl)
 
 FOLDER names are written as on the Dovecot rig ("Work/Projects"); on a
 server whose personal namespace has a prefix or another separator (the
@@ -39,10 +43,14 @@ import ssl
 import sys
 
 
+OPENED = []  # serve: the connections of the current command, closed after it
+
+
 def connect():
     ctx = ssl.create_default_context(cafile=os.environ["RIG_CA"])
     ctx.check_hostname = False
     m = imaplib.IMAP4_SSL(os.environ["RIG_HOST"], int(os.environ["RIG_IMAPS_PORT"]), ssl_context=ctx)
+    OPENED.append(m)
     m.login(os.environ["RIG_USER"], os.environ["RIG_PASS"])
     return m
 
@@ -385,5 +393,39 @@ def main(argv):
     return 2
 
 
+def serve():
+    """Each command runs as its own process would, on its own connection
+    (closed after it); only Python's start and imports are shared."""
+    import io
+    import shlex
+    import traceback
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        buf = io.BytesIO()  # text and bytes (body writes to .buffer)
+        txt = io.TextIOWrapper(buf, encoding="utf-8", errors="backslashreplace", write_through=True)
+        sys.stdout = sys.stderr = txt
+        try:
+            rc = main(["imapctl.py"] + shlex.split(line.decode()))
+        except SystemExit as e:
+            rc = e.code if isinstance(e.code, int) else 1
+        except Exception:  # as the process would: a traceback and status 1
+            traceback.print_exc()
+            rc = 1
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            for m in OPENED:
+                try:
+                    m.shutdown()
+                except Exception:  # closed by its logout already
+                    pass
+            OPENED.clear()
+        txt.flush()
+        data = buf.getvalue()
+        txt.detach()
+        out.write(b"%d %d\n" % (rc or 0, len(data)) + data)
+        out.flush()
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(serve() if sys.argv[1:] == ["serve"] else main(sys.argv))

@@ -297,8 +297,9 @@ __attribute__((unused)) static int st_mirrored_teardown(void **state)
 __attribute__((unused)) static int st_compare(void)
 {
 	int st;
-	char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' compare '%s'", tu_env("MUTTLIKE_SRCDIR"),
-			   E.acctdir);
+	char *args = xasprintf("compare '%s'", E.acctdir);
+	char *out = tu_imapctl(&st, args);
+	free(args);
 	if (st != 0 || getenv("SYNC_TEST_VERBOSE"))
 		fprintf(stderr, "%s", out);
 	free(out);
@@ -314,7 +315,7 @@ static char *st_imap(const char *fmt, ...)
 	char *args = xvasprintf(fmt, ap);
 	va_end(ap);
 	int st;
-	char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' %s", tu_env("MUTTLIKE_SRCDIR"), args);
+	char *out = tu_imapctl(&st, args);
 	if (st != 0)
 		fail_msg("imapctl %s: %s", args, out);
 	free(args);

@@ -91,8 +91,9 @@ static char *local_file(const char *folder, const char *mid)
 static int compare_except(const char *skip)
 {
 	int st;
-	char *out = tu_run(&st, "python3 '%s/tests/integration/imapctl.py' compare '%s' '%s'", tu_env("MUTTLIKE_SRCDIR"),
-			   E.acctdir, skip);
+	char *args = xasprintf("compare '%s' '%s'", E.acctdir, skip);
+	char *out = tu_imapctl(&st, args);
+	free(args);
 	if (st != 0 || getenv("SYNC_TEST_VERBOSE"))
 		fprintf(stderr, "%s", out);
 	free(out);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,6 +129,104 @@ char *tu_run(int *status, const char *fmt, ...)
 	int st = pclose(p);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return strbuf_detach(&b);
+}
+
+/* The imapctl.py server of this process: its end of a socket pair, its
+ * pid, the rig it talks to (RIG_IMAPS_PORT) and our pid (a fork's child
+ * must not share the pipe). */
+static struct {
+	int fd;
+	pid_t pid, owner;
+	char port[16];
+} ictl = { .fd = -1 };
+
+static void ictl_stop(void)
+{
+	if (ictl.fd < 0)
+		return;
+	close(ictl.fd); /* EOF: it ends */
+	waitpid(ictl.pid, NULL, 0);
+	ictl.fd = -1;
+}
+
+static bool ictl_start(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return false;
+	char *script = xasprintf("%s/tests/integration/imapctl.py", tu_env("MUTTLIKE_SRCDIR"));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(sv[1], 0);
+		dup2(sv[1], 1);
+		execlp("python3", "python3", script, "serve", (char *)NULL);
+		_exit(127);
+	}
+	free(script);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return false;
+	}
+	ictl.fd = sv[0];
+	ictl.pid = pid;
+	ictl.owner = getpid();
+	snprintf(ictl.port, sizeof(ictl.port), "%s", getenv("RIG_IMAPS_PORT") ? getenv("RIG_IMAPS_PORT") : "");
+	return true;
+}
+
+/* One request line and its answer ("STATUS LENGTH\n" and the output);
+ * NULL when the server is gone. */
+static char *ictl_call(int *status, const char *args)
+{
+	char *line = xasprintf("%s\n", args);
+	size_t len = strlen(line), off = 0;
+	while (off < len) {
+		ssize_t n = send(ictl.fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0) {
+			free(line);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	char head[64];
+	size_t h = 0;
+	while (h < sizeof(head) - 1 && read(ictl.fd, head + h, 1) == 1 && head[h] != '\n')
+		h++;
+	head[h] = '\0';
+	size_t want = 0;
+	if (sscanf(head, "%d %zu", status, &want) != 2)
+		return NULL;
+	char *out = xmalloc(want + 1);
+	for (off = 0; off < want;) {
+		ssize_t n = read(ictl.fd, out + off, want - off);
+		if (n <= 0) {
+			free(out);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	out[want] = '\0';
+	return out;
+}
+
+char *tu_imapctl(int *status, const char *args)
+{
+	const char *port = getenv("RIG_IMAPS_PORT") ? getenv("RIG_IMAPS_PORT") : "";
+	if (ictl.fd >= 0 && (ictl.owner != getpid() || strcmp(ictl.port, port) != 0)) {
+		if (ictl.owner == getpid())
+			ictl_stop(); /* another rig now */
+		else
+			ictl.fd = -1; /* a fork's child: the parent's server is not ours */
+	}
+	if (ictl.fd < 0 && !ictl_start())
+		fail_msg("cannot start imapctl.py serve: %s", strerror(errno));
+	char *out = ictl_call(status, args);
+	if (!out)
+		fail_msg("imapctl.py serve ended (python3 missing?) during: %s", args);
+	return out;
 }
 
 static struct strbuf captured;

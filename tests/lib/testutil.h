@@ -32,6 +32,11 @@ char *tu_server_folder(const char *name);
 /* Run a command line with /bin/sh, capturing stdout+stderr (new string);
  * *status gets the exit status. */
 char *tu_run(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* tests/integration/imapctl.py ARGS (ARGS split as the shell would): its
+ * output (new string), *status its exit status.  One "imapctl.py serve"
+ * per process and rig answers every call (Python's start and imports cost
+ * more than most commands); a forked child runs its own. */
+char *tu_imapctl(int *status, const char *args);
 
 /* Capture log lines instead of printing them. */
 void tu_log_capture_start(void);
