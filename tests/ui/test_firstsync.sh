@@ -25,8 +25,33 @@ inbox_n=$(imapctl count INBOX)
 archive_n=$(imapctl count Archive)
 dev_n=$(imapctl count Lists/dev)
 
-printf 'set data_dir = "%s"\nset sidebar_visible = yes\nset sidebar_width = 28\n' "$DATA" > "$T/a.rc"
-ui_rig_account "$T/a.rc"
+# The reader reaches the rig only through a relay that holds its first
+# sync inside INBOX (tests/ui/helpers/holdrelay.py): the second UID FETCH
+# of bodies is not passed on until the test says so.  The first one, sent
+# alone, is the newest 50 (sync_fetch.c, FIRST_BATCH); the sync commits
+# it for the reader and counts it on the status line before it sends the
+# next, then waits for that answer.  Plaintext IMAP (tls = none, no
+# COMPRESS) so that the relay sees the commands; a timeout longer than
+# any wait of the test, so that the held reader does not give up.
+python3 "$SRC/tests/ui/helpers/holdrelay.py" "$T/relay.port" "$RIG_IMAP_PORT" \
+	'^[^ ]+ UID FETCH .*BODY\.PEEK\[\]' 2 "$T/held" "$T/release" &
+RELAYPID=$!
+trap 'kill "$RELAYPID" 2>/dev/null; ui_servers_stop' EXIT
+check "the relay listens" ui_until test -s "$T/relay.port"
+relay_port=$(cat "$T/relay.port")
+
+cat > "$T/a.rc" <<EOF
+set data_dir = "$DATA"
+set sidebar_visible = yes
+set sidebar_width = 28
+set timeout = 600
+account work
+set imap_url = "imap://$RIG_USER@127.0.0.1:$relay_port"
+set tls = none
+set imap_compress = no
+set imap_pass = "$RIG_PASS"
+EOF
+chmod 600 "$T/a.rc"
 
 # One screen that has it all at once: the newest subject in the index,
 # the server's counts of folders in the sidebar (Archive and Lists/dev
@@ -43,7 +68,9 @@ all_at_once() {
 
 ui_start -x 140 -y 40 "$MUTTLIKE_BIN" -F "$T/a.rc"
 check "the reader opens" ui_wait "-- muttlike: work"
+check "the first sync is held after INBOX's newest batch" ui_until test -s "$T/held"
 check "newest subject, sidebar counts and progress on one screen while INBOX syncs" ui_until all_at_once
+: > "$T/release"
 
 check "the first sync ends" ui_wait_synced
 # The sidebar takes its counts from the index after the sync's last
@@ -59,7 +86,7 @@ ui_exited >/dev/null
 # while the test looks.
 all_n=$(find "$DATA/mail/work" -path '*/cur/*' -type f | wc -l)
 printf '5000 -1 p INBOX\n%s -1 d Archive\n' "$archive_n" > "$DATA/state/work/folder-counts"
-sed "s/:$RIG_IMAPS_PORT\"/:1\"/" "$T/a.rc" > "$T/off.rc"
+sed "s/:$relay_port\"/:1\"/" "$T/a.rc" > "$T/off.rc"
 chmod 600 "$T/off.rc"
 ui_start -x 180 -y 40 "$MUTTLIKE_BIN" -F "$T/off.rc"
 check "the offline reader opens" ui_wait "-- muttlike: work"
