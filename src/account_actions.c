@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "account_int.h"
+#include "fault.h"
 #include "journal.h"
 #include "maildir.h"
 #include "roles.h"
@@ -368,6 +369,8 @@ static bool move_locked(account_mgr_t *m, const struct msg_path *p, const char *
 	char *nn = make_name(base, false, 0, name_flags(p->name));
 	store_t *held = store_for_change(m, err);
 	bool ok = held && move_file(src, p->name, dst, nn) == 0;
+	if (ok)
+		fault_point("action"); /* moved, the index not told yet */
 	if (held && !ok)
 		*err = xasprintf("cannot move the message: %s", strerror(errno));
 	uint64_t seq = 0;

@@ -13,7 +13,8 @@
  * "push" (after a flag STORE, before the state knows), "delete" (after a
  * local or remote deletion, before the state knows), "append" (after an
  * APPEND, before the local file gets its UID), "replay" (after a journal
- * entry was replayed on the server, before the journal says so).
+ * entry was replayed on the server, before the journal says so),
+ * "action" (the reader moved a file, before the index is told).
  */
 #ifndef MUTTLIKE_FAULT_H
 #define MUTTLIKE_FAULT_H
