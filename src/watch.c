@@ -335,6 +335,10 @@ static enum end listen_on(struct slot *sl, imap_t *m, struct clock *c)
 		}
 		if (rc != IMAPDRV_OK)
 			return END_DROPPED;
+		/* What arrived before this SELECT (since the pass that came
+		 * before the watch, or while the connection was down) is for a
+		 * pass of the folder; from here on IDLE tells. */
+		report(w, sl->folder);
 	}
 	set_imap(sl, m, true);
 	return idle_loop(sl, m, c);
@@ -408,7 +412,8 @@ static void *slot_main(void *arg)
 		}
 		if (gap) {
 			log_info("watch: connection %zu is back", sl->idx + 1);
-			report(w, sl->folder); /* what happened while we were away */
+			if (!sl->folder)
+				report(w, NULL); /* what happened while we were away (a folder's slot: after its SELECT) */
 		}
 		long long began = net_now_ms();
 		enum end e = listen_on(sl, m, &c);

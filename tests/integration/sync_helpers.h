@@ -172,33 +172,61 @@ struct st_result {
 /* true: the passes run as `sync --verify`. */
 static bool st_verify;
 
-/* One pass in this process: a full one (folders NULL) the way cmd_sync
- * runs it, or a partial one over these raw folder names the way the push
- * listener runs it (sync_run_folders, on a new session). */
-static struct st_result st_pass(const char *allow, const char *const *folders, size_t n)
+/* A sync session: one sync_t (its connection, what it learned) for
+ * several passes, each with the store opened for it, as the account
+ * manager's worker runs them. */
+struct st_session {
+	conf_t *conf;
+	const char *allowv[1];
+	sync_t *s;
+};
+
+static void st_session_new(struct st_session *x, const char *allow)
 {
-	conf_t *c = conf_new();
-	assert_int_equal(conf_load_string(c, "test.rc", E.rc), 0);
+	x->conf = conf_new();
+	assert_int_equal(conf_load_string(x->conf, "test.rc", E.rc), 0);
+	x->allowv[0] = allow;
+	struct sync_options o = { .conf = x->conf, .account = 0, .allow_deletes = x->allowv,
+				  .n_allow = allow ? 1 : 0, .verify = st_verify };
+	x->s = sync_new(&o);
+}
+
+/* One pass: a full one (folders NULL) the way cmd_sync runs it, or a
+ * partial one over these raw folder names the way the push listener runs
+ * it (sync_run_folders). */
+static struct st_result st_session_pass(struct st_session *x, const char *const *folders, size_t n)
+{
 	char *mail = xasprintf("%s/mail", E.data), *state = xasprintf("%s/state", E.data);
 	store_t *store = NULL;
 	char *err = NULL;
 	if (store_open(mail, state, &store, &err) != STORE_OK)
 		fail_msg("store_open: %s", err);
-	const char *allowv[1] = { allow };
-	struct sync_options o = { .conf = c, .account = 0, .store = store, .allow_deletes = allowv,
-				  .n_allow = allow ? 1 : 0, .verify = st_verify };
-	sync_t *s = sync_new(&o);
-	sync_set_store(s, store);
+	sync_set_store(x->s, store);
 	struct st_result r;
-	r.status = folders ? sync_run_folders(s, folders, n) : sync_run(s);
-	r.stats = *sync_get_stats(s);
+	r.status = folders ? sync_run_folders(x->s, folders, n) : sync_run(x->s);
+	r.stats = *sync_get_stats(x->s);
 	if (r.status != SYNC_OK && getenv("SYNC_TEST_VERBOSE"))
-		fprintf(stderr, "sync: status %d: %s\n", r.status, sync_error(s));
-	sync_free(&s);
+		fprintf(stderr, "sync: status %d: %s\n", r.status, sync_error(x->s));
+	sync_set_store(x->s, NULL);
 	store_close(&store);
 	free(mail);
 	free(state);
-	conf_free(&c);
+	return r;
+}
+
+static void st_session_free(struct st_session *x)
+{
+	sync_free(&x->s);
+	conf_free(&x->conf);
+}
+
+/* One pass on a new session. */
+static struct st_result st_pass(const char *allow, const char *const *folders, size_t n)
+{
+	struct st_session x;
+	st_session_new(&x, allow);
+	struct st_result r = st_session_pass(&x, folders, n);
+	st_session_free(&x);
 	return r;
 }
 
@@ -243,6 +271,47 @@ __attribute__((unused)) static int st_sync_fault(const char *spec)
 __attribute__((unused)) static int st_sync_partial_fault(const char *spec, const char *const *folders, size_t n)
 {
 	return st_pass_fault(spec, folders, n);
+}
+
+/* As the push listener does it: a child's session makes a full pass,
+ * then (after between() ran here: changes on both sides) a partial pass
+ * over folders with a fault armed, on the same session.  The child's
+ * exit status (99: it died at the fault point). */
+__attribute__((unused)) static int st_session_partial_fault(const char *spec, const char *const *folders, size_t n,
+							     void (*between)(void *), void *ud)
+{
+	int ready[2], go[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct st_session x;
+		st_session_new(&x, NULL);
+		struct st_result r = st_session_pass(&x, NULL, 0);
+		char c = r.status == SYNC_OK ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || c != 'y' || read(go[0], &c, 1) != 1)
+			_exit(2);
+		fault_set(spec);
+		r = st_session_pass(&x, folders, n);
+		_exit(r.status == SYNC_OK ? 0 : 10 + (int)r.status);
+	}
+	close(ready[1]);
+	close(go[0]);
+	char c = 0;
+	bool ok = read(ready[0], &c, 1) == 1 && c == 'y';
+	if (ok)
+		between(ud);
+	if (ok && write(go[1], "g", 1) != 1)
+		ok = false;
+	close(go[1]);
+	close(ready[0]);
+	int ws = 0;
+	waitpid(pid, &ws, 0);
+	fault_set(NULL);
+	if (!ok)
+		fail_msg("the session's first (full) pass failed");
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
 /* A pass cut at spec ended as it should: a dropped connection ("drop-")

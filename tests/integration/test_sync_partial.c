@@ -16,8 +16,11 @@
  * difference and no duplicate Message-ID, the index holds exactly the
  * files, each local change reached the server once, and one more pass
  * has nothing to do.  A folder the partial passes did not name keeps its
- * changes on both sides for the next full pass.  tests/run-all runs this
- * program under each server capability set (CAPS_MATRIX).
+ * changes on both sides for the next full pass.  The partial pass runs on
+ * a new session (as after a reconnect), and in the "session" cases on
+ * the session that made a full pass just before the changes, as the
+ * listener's usual pass does (st_session_partial_fault).  tests/run-all
+ * runs this program under each server capability set (CAPS_MATRIX).
  */
 #include "sync_helpers.h"
 
@@ -155,50 +158,49 @@ static void other_arrived(const struct other *o)
 	assert_int_equal(st_count_files(st_local("Archive")), st_server_count(st_server("Archive")));
 }
 
-/* A mirrored account, changes on both sides, a partial pass over INBOX
- * and Sent cut at spec, (with other_folder) changes to Archive and a
- * clean partial pass, then a clean full pass: every change arrives once. */
-static void partial_case(const char *spec, bool other_folder)
-{
-	static unsigned round;
-	unsigned k = round++;
-	base_tag = xasprintf("pbase%u-%d", k, (int)getpid());
-	new_tag = xasprintf("pnew%u-%d", k, (int)getpid());
-	free(st_imap("appendmany INBOX %d %s", BASE_MSGS, base_tag));
-	st_start_mirrored();
-	unsigned u[BASE_MSGS];
-	last_uids("INBOX", u, BASE_MSGS); /* u[i]: <base_tag-(i+1)@test> */
+/* What a case changed on both sides, for the checks after the cut. */
+struct changes {
+	unsigned k;
+	bool other_folder;
+	unsigned u[BASE_MSGS]; /* u[i]: <base_tag-(i+1)@test> */
+	char *p2, *p3;	       /* the local files flagged and deleted */
+	char *delmid, *movedmid, *locmid;
+	struct other o;
+};
 
-	/* The server: a flag, an expunge, new mail. */
+/* The server: a flag, an expunge, new mail.  Here: a flag change, a
+ * deletion, a new message in Sent, a move to Archive through the
+ * journal; (other_folder) changes to Archive on both sides. */
+static void make_changes(void *ud)
+{
+	struct changes *ch = ud;
+	unsigned *u = ch->u;
 	free(st_imap("flags INBOX %u +\\\\Flagged", u[0]));
 	free(st_imap("expunge INBOX %u", u[1]));
 	free(st_imap("appendmany INBOX %d %s", NEW_MSGS, new_tag));
-	/* Here: a flag change, a deletion, a new message in Sent, a move to
-	 * Archive through the journal. */
-	char *p2 = st_find_uid("INBOX", u[2]), *p3 = st_find_uid("INBOX", u[3]), *p4 = st_find_uid("INBOX", u[4]);
-	assert_non_null(p2);
-	assert_non_null(p3);
+	ch->p2 = st_find_uid("INBOX", u[2]);
+	ch->p3 = st_find_uid("INBOX", u[3]);
+	char *p4 = st_find_uid("INBOX", u[4]);
+	assert_non_null(ch->p2);
+	assert_non_null(ch->p3);
 	assert_non_null(p4);
 	reader_moves(p4);
 	free(p4);
-	st_set_local_flags(p2, "RS");
-	assert_int_equal(unlink(p3), 0);
-	char *delmid = xasprintf("%s-4@test", base_tag), *movedmid = xasprintf("%s-5@test", base_tag);
-	char *locmid = xasprintf("partial-local-%u-%d@test", k, (int)getpid());
-	write_local("Sent", locmid, k);
-	struct other o = { 0 };
-	if (other_folder)
-		other_change(&o, k);
+	st_set_local_flags(ch->p2, "RS");
+	assert_int_equal(unlink(ch->p3), 0);
+	ch->delmid = xasprintf("%s-4@test", base_tag);
+	ch->movedmid = xasprintf("%s-5@test", base_tag);
+	ch->locmid = xasprintf("partial-local-%u-%d@test", ch->k, (int)getpid());
+	write_local("Sent", ch->locmid, ch->k);
+	if (ch->other_folder)
+		other_change(&ch->o, ch->k);
+}
 
-	const char *only[] = { st_server("INBOX"), st_server("Sent") };
-	st_assert_cut(spec, st_sync_partial_fault(spec, only, 2));
-	if (other_folder) {
-		/* The watch's next pass, clean: still only INBOX and Sent. */
-		struct st_result r = st_sync_partial(only, 2);
-		assert_int_equal(r.status, SYNC_OK);
-		assert_int_equal(st_midcount("Archive", o.loc_mid), 0); /* Archive was not looked at */
-	}
-
+/* After the cut: a clean full pass gives what an uninterrupted one
+ * gives, and one more has nothing to do. */
+static void check_after(struct changes *ch)
+{
+	unsigned *u = ch->u;
 	struct st_result r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(st_compare(), 0);
@@ -211,28 +213,70 @@ static void partial_case(const char *spec, bool other_folder)
 	fl = st_uidflags("INBOX", u[3]);
 	assert_string_equal(fl, "GONE");
 	free(fl);
-	assert_int_equal(st_midcount("Trash", delmid), 1);
-	assert_int_equal(st_midcount("Sent", locmid), 1);
+	assert_int_equal(st_midcount("Trash", ch->delmid), 1);
+	assert_int_equal(st_midcount("Sent", ch->locmid), 1);
 	fl = st_uidflags("INBOX", u[4]);
 	assert_string_equal(fl, "GONE");
 	free(fl);
-	assert_int_equal(st_midcount("Archive", movedmid), 1); /* moved once, not uploaded again */
+	assert_int_equal(st_midcount("Archive", ch->movedmid), 1); /* moved once, not uploaded again */
 	assert_flag("INBOX", u[0], 'F');
 	assert_null(st_find_uid("INBOX", u[1]));
 	assert_int_equal(st_count_files("INBOX"), st_server_count("INBOX")); /* every new message, once */
-	if (other_folder)
-		other_arrived(&o);
+	if (ch->other_folder)
+		other_arrived(&ch->o);
 
 	r = st_sync();
 	assert_int_equal(r.status, SYNC_OK);
 	assert_int_equal(r.stats.fetched + r.stats.pushed + r.stats.pulled + r.stats.deleted, 0);
-	free(p2);
-	free(p3);
-	free(delmid);
-	free(movedmid);
-	free(locmid);
-	free(o.srv_mid);
-	free(o.loc_mid);
+}
+
+static void changes_free(struct changes *ch)
+{
+	free(ch->p2);
+	free(ch->p3);
+	free(ch->delmid);
+	free(ch->movedmid);
+	free(ch->locmid);
+	free(ch->o.srv_mid);
+	free(ch->o.loc_mid);
+}
+
+enum cut_on { NEW_SESSION, SAME_SESSION };
+
+/* A mirrored account, changes on both sides, a partial pass over INBOX
+ * and Sent cut at spec — on a new session (as after a reconnect), or on
+ * the session that just made a full pass (the listener's usual path) —,
+ * (with other_folder) a clean partial pass, then the checks. */
+static void partial_case_on(const char *spec, bool other_folder, enum cut_on on)
+{
+	static unsigned round;
+	struct changes ch = { .k = round++, .other_folder = other_folder };
+	base_tag = xasprintf("pbase%u-%d", ch.k, (int)getpid());
+	new_tag = xasprintf("pnew%u-%d", ch.k, (int)getpid());
+	free(st_imap("appendmany INBOX %d %s", BASE_MSGS, base_tag));
+	st_start_mirrored();
+	last_uids("INBOX", ch.u, BASE_MSGS);
+
+	const char *only[] = { st_server("INBOX"), st_server("Sent") };
+	if (on == SAME_SESSION) {
+		st_assert_cut(spec, st_session_partial_fault(spec, only, 2, make_changes, &ch));
+	} else {
+		make_changes(&ch);
+		st_assert_cut(spec, st_sync_partial_fault(spec, only, 2));
+	}
+	if (other_folder) {
+		/* The watch's next pass, clean: still only INBOX and Sent. */
+		struct st_result r = st_sync_partial(only, 2);
+		assert_int_equal(r.status, SYNC_OK);
+		assert_int_equal(st_midcount("Archive", ch.o.loc_mid), 0); /* Archive was not looked at */
+	}
+	check_after(&ch);
+	changes_free(&ch);
+}
+
+static void partial_case(const char *spec, bool other_folder)
+{
+	partial_case_on(spec, other_folder, NEW_SESSION);
 }
 
 static void test_fetch_1(void **s) { (void)s; partial_case("fetch:1", false); }
@@ -247,6 +291,14 @@ static void test_append_1(void **s) { (void)s; partial_case("append:1", false); 
 static void test_replay_1(void **s) { (void)s; partial_case("replay:1,writer-stall:1", false); }
 static void test_drop_fetch_2(void **s) { (void)s; partial_case("drop-fetch:2", false); }
 static void test_other_folder_fetch_65(void **s) { (void)s; partial_case("fetch:65", true); }
+/* On the session that made the full pass just before. */
+static void test_session_fetch_65(void **s) { (void)s; partial_case_on("fetch:65", false, SAME_SESSION); }
+static void test_session_push_1(void **s) { (void)s; partial_case_on("push:1", false, SAME_SESSION); }
+static void test_session_replay_1(void **s)
+{
+	(void)s;
+	partial_case_on("replay:1,writer-stall:1", false, SAME_SESSION);
+}
 
 int main(void)
 {
@@ -261,6 +313,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replay_1, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_drop_fetch_2, fresh_local, case_teardown),
 		cmocka_unit_test_setup_teardown(test_other_folder_fetch_65, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_session_fetch_65, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_session_push_1, fresh_local, case_teardown),
+		cmocka_unit_test_setup_teardown(test_session_replay_1, fresh_local, case_teardown),
 	};
 	st_test_filter();
 	return cmocka_run_group_tests_name(st_caps(), tests, NULL, st_mirrored_teardown);
