@@ -149,7 +149,7 @@ static void ictl_stop(void)
 	ictl.fd = -1;
 }
 
-static bool ictl_start(void)
+static bool ictl_start(const char *port)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -172,7 +172,7 @@ static bool ictl_start(void)
 	ictl.fd = sv[0];
 	ictl.pid = pid;
 	ictl.owner = getpid();
-	snprintf(ictl.port, sizeof(ictl.port), "%s", getenv("RIG_IMAPS_PORT") ? getenv("RIG_IMAPS_PORT") : "");
+	snprintf(ictl.port, sizeof(ictl.port), "%s", port);
 	return true;
 }
 
@@ -221,7 +221,7 @@ char *tu_imapctl(int *status, const char *args)
 		else
 			ictl.fd = -1; /* a fork's child: the parent's server is not ours */
 	}
-	if (ictl.fd < 0 && !ictl_start())
+	if (ictl.fd < 0 && !ictl_start(port))
 		fail_msg("cannot start imapctl.py serve: %s", strerror(errno));
 	char *out = ictl_call(status, args);
 	if (!out)
